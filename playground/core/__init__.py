@@ -1,0 +1,1 @@
+"""Qt-free learning core."""

@@ -1,0 +1,255 @@
+"""One safetensors file per trained model: data, never code.
+
+The file holds the weights, the optimizer's tensors, the loss history and, in
+its JSON metadata, the three configs, the vocabulary or normalizer, the step
+count and the optimizer's settings: everything needed to reopen the session
+and train on from where it stopped. Nothing is ever unpickled, so a file from a
+stranger cannot run code. Saving writes a temporary file beside the target
+and renames it over the old one only once it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+import playground
+from playground.core.config import SessionConfig
+from playground.core.data import build_task, vocab_only_task
+from playground.core.errors import PlaygroundError
+from playground.core.trainer import Trainer
+
+FORMAT = "rnn-playground-model"
+FORMAT_VERSION = 1
+SUFFIX = ".safetensors"
+MAX_HEADER = 64 * 2**20  # a header larger than this is not one of ours
+
+
+def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    out: dict[str, torch.Tensor] = {}
+    for name, t in trainer.model.state_dict().items():
+        out[f"model/{name}"] = t.detach().cpu().contiguous().clone()
+    opt_state = trainer.optimizer.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, st in opt_state["state"].items():
+        for key, value in st.items():
+            if isinstance(value, torch.Tensor):
+                out[f"optim/{idx}/{key}"] = value.detach().cpu().contiguous().clone()
+            else:
+                scalars.setdefault(str(idx), {})[key] = value
+    hist = trainer.history
+    out["history/train_loss"] = torch.from_numpy(hist.losses.copy())
+    out["history/val_steps"] = torch.tensor(hist.val_steps, dtype=torch.int64)
+    out["history/val_loss"] = torch.tensor(hist.val_loss, dtype=torch.float32)
+    # Random-number states: a resumed CPU run draws the same batches as an uninterrupted one.
+    out["rng/batches"] = trainer.batch_gen.get_state().clone()
+    out["rng/torch"] = torch.get_rng_state().clone()
+    values = getattr(trainer.task, "values", None)
+    if values is not None:  # a series is small: keep it so forecasts work without the CSV
+        out["data/series"] = torch.from_numpy(np.asarray(values, dtype=np.float64).copy())
+    optim_meta = {"param_groups": opt_state["param_groups"], "scalars": scalars}
+    return out, optim_meta
+
+
+def save(trainer: Trainer, path: str | Path) -> Path:
+    """Write the model file atomically: a failed save leaves any previous file intact."""
+    path = Path(path)
+    if path.suffix != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    tensors, optim_meta = _tensors(trainer)
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "app_version": playground.__version__,
+        "session": json.dumps(trainer.session.to_dict()),
+        "task": json.dumps(trainer.task.state_dict()),
+        "optimizer": json.dumps(optim_meta),
+        "steps": str(trainer.steps),
+        "trained_on": str(trainer.device),
+    }
+    blob = st_save(tensors, metadata=meta)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise PlaygroundError(f"cannot save {path.name}: {reason}; the previous file is unchanged") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _check_header(data: bytes, name: str) -> dict[str, Any]:
+    """Validate the framing before handing bytes to safetensors; name what is wrong."""
+    if len(data) == 0:
+        raise PlaygroundError(f"{name} is empty: not a model file")
+    if data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or data[:4] == b"PK\x03\x04":
+        raise PlaygroundError(
+            f"{name} is a Python pickle (or a torch .pt file), not an RNN Playground model: "
+            "pickles can run code, so they are never opened"
+        )
+    if len(data) < 8:
+        raise PlaygroundError(f"{name} is truncated: {len(data)} bytes is too short for a model file")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > MAX_HEADER or data[8:9] != b"{":
+        raise PlaygroundError(f"{name} is not an RNN Playground model file (no safetensors header)")
+    if 8 + n > len(data):
+        raise PlaygroundError(f"{name} is truncated: the header needs {n} bytes, only {len(data) - 8} remain")
+    try:
+        header = json.loads(data[8 : 8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PlaygroundError(f"{name} is corrupted: its header is not valid JSON") from None
+    if not isinstance(header, dict):
+        raise PlaygroundError(f"{name} is corrupted: its header is not a table of tensors")
+    end = 0
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        try:
+            end = max(end, int(info["data_offsets"][1]))
+        except (TypeError, KeyError, IndexError, ValueError):
+            raise PlaygroundError(f"{name} is corrupted: tensor {key!r} has no valid offsets") from None
+    if 8 + n + end > len(data):
+        raise PlaygroundError(
+            f"{name} is truncated: its tensors need {8 + n + end} bytes, the file has {len(data)}"
+        )
+    meta = header.get("__metadata__") or {}
+    if meta.get("format") != FORMAT:
+        raise PlaygroundError(
+            f"{name} is a safetensors file from another program, not an RNN Playground model"
+        )
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError:
+        raise PlaygroundError(f"{name} is corrupted: unreadable format version") from None
+    if version > FORMAT_VERSION:
+        raise PlaygroundError(
+            f"{name} was written by a newer RNN Playground (model format {version}; this version reads "
+            f"up to {FORMAT_VERSION}): update the app to open it"
+        )
+    return meta
+
+
+def read(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Metadata and tensors (on the CPU) of a model file, checked; no code runs."""
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise PlaygroundError(f"no such model file: {path}")
+    if path.is_dir():
+        raise PlaygroundError(f"{name} is a folder, not a model file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
+    meta = _check_header(data, name)
+    try:
+        tensors = st_load(data)
+    except (SafetensorError, ValueError, RuntimeError) as e:
+        raise PlaygroundError(f"{name} is corrupted: {str(e).splitlines()[0]}") from None
+    return meta, tensors
+
+
+def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
+    """Reopen a model file as a Trainer ready to predict and to train on where it stopped.
+
+    If the data it was trained on is gone (a moved text file), the model still
+    predicts; training needs the data back.
+    """
+    name = Path(path).name
+    meta, tensors = read(path)
+    try:
+        session = SessionConfig.from_dict(json.loads(meta["session"]))
+        task_state = json.loads(meta["task"])
+        optim_meta = json.loads(meta["optimizer"])
+        steps = int(meta["steps"])
+    except (KeyError, ValueError, TypeError) as e:
+        raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
+    except PlaygroundError as e:
+        raise PlaygroundError(f"{name}: {e}") from None
+
+    series = tensors.get("data/series")
+    try:
+        task = build_task(session.data, saved=task_state, series=None if series is None else series.numpy())
+    except PlaygroundError:
+        if task_state.get("vocab") is None:
+            raise
+        task = vocab_only_task(task_state.get("kind", session.data.kind), task_state["vocab"])
+
+    trainer = Trainer(session, task=task, device=device)
+    state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    try:
+        trainer.model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise PlaygroundError(
+            f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
+        ) from None
+
+    opt_state: dict[str, Any] = {"state": {}, "param_groups": optim_meta["param_groups"]}
+    for key, value in tensors.items():
+        if key.startswith("optim/"):
+            _, idx, field = key.split("/", 2)
+            opt_state["state"].setdefault(int(idx), {})[field] = value
+    for idx, scalars in optim_meta.get("scalars", {}).items():
+        opt_state["state"].setdefault(int(idx), {}).update(scalars)
+    try:
+        trainer.optimizer.load_state_dict(opt_state)
+    except (ValueError, KeyError, RuntimeError) as e:
+        raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
+
+    trainer.steps = steps
+    if "rng/batches" in tensors:
+        trainer.batch_gen.set_state(tensors["rng/batches"])
+    if "rng/torch" in tensors:
+        torch.set_rng_state(tensors["rng/torch"])
+    trainer.history.set(
+        tensors["history/train_loss"].numpy(),
+        tensors["history/val_steps"].tolist(),
+        tensors["history/val_loss"].tolist(),
+    )
+    trainer.source_path = Path(path)
+    return trainer
+
+
+def describe(path: str | Path) -> dict[str, Any]:
+    """What `rnn-playground info` prints: the settings and progress, read without building a model."""
+    meta, tensors = read(path)
+    session = json.loads(meta["session"])
+    losses = tensors["history/train_loss"]
+    val = tensors["history/val_loss"]
+    n_params = sum(v.numel() for k, v in tensors.items() if k.startswith("model/"))
+    task = json.loads(meta["task"])
+    return {
+        "file": str(path),
+        "format_version": int(meta["format_version"]),
+        "app_version": meta.get("app_version", "?"),
+        "steps": int(meta["steps"]),
+        "trained_on": meta.get("trained_on", "?"),
+        "parameters": int(n_params),
+        "model": session["model"],
+        "data": {k: v for k, v in session["data"].items() if v not in ("", [], None)},
+        "train": session["train"],
+        "vocab_size": len(task["vocab"]) if task.get("vocab") else None,
+        "last_train_loss": float(losses[-1]) if len(losses) else None,
+        "last_val_loss": float(val[-1]) if len(val) else None,
+    }

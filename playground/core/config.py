@@ -1,0 +1,246 @@
+"""Typed settings for a model, its data and its training.
+
+Three frozen dataclasses hold everything needed to rebuild a session; they are
+stored as plain JSON inside each model file (``to_dict``/``from_dict``), so a
+model can be rebuilt from its file alone. ``validate()`` turns every value a
+user could get wrong into a one-line :class:`PlaygroundError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.core.errors import PlaygroundError
+
+CONFIG_VERSION = 1
+
+ARCHS = ("rnn", "lstm", "gru", "transformer", "mlp")
+RECURRENT_ARCHS = ("rnn", "lstm", "gru")
+ARCH_NAMES = {
+    "rnn": "vanilla RNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "transformer": "Transformer",
+    "mlp": "feed-forward network",
+}
+ACTIVATIONS = ("tanh", "relu")
+INITS = ("default", "xavier", "he", "orthogonal", "identity")
+DATA_KINDS = ("text", "knock-knock", "prices")
+SOURCES = ("bundled", "file", "inline", "generator")
+GENERATORS = ("linear", "sine", "random-walk", "trend-seasonal")
+GAP_POLICIES = ("refuse", "interpolate", "ffill")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+CLIP_MODES = ("norm", "value", "off")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise PlaygroundError(f"unknown {name} {value!r}: choose one of {', '.join(choices)}")
+
+
+def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or (isinstance(value, float) and not math.isfinite(value)):
+        bound = "zero or more" if allow_zero else "more than zero"
+        raise PlaygroundError(f"{name} must be {bound}, got {value}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What the network is. Defaults give a model that learns the bundled data in minutes on a CPU."""
+
+    arch: str = "lstm"
+    hidden: int = 128  # units per layer and direction; 128 is enough for character text
+    layers: int = 1
+    bidirectional: bool = False  # only where the whole input is known before predicting
+    activation: str = "tanh"  # vanilla RNN and feed-forward only; LSTM/GRU gates fix their own
+    dropout: float = 0.0  # between stacked layers (torch applies none after the last)
+    init: str = "default"  # "identity" sets W_hh = I, b = 0 (Le et al.'s IRNN trick)
+    embed: int = 32  # width of the learned character vector x_t fed to the core
+    heads: int = 2  # Transformer attention heads; must divide hidden
+    window: int = 16  # feed-forward only: how many past inputs it sees at once
+
+    def validate(self) -> ModelConfig:
+        _choice("architecture", self.arch, ARCHS)
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("weight init", self.init, INITS)
+        for name in ("hidden", "layers", "embed", "heads", "window"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
+            _positive(name, value)
+        if self.hidden > 4096:
+            raise PlaygroundError(f"hidden size {self.hidden} is too large (at most 4096)")
+        if self.layers > 8:
+            raise PlaygroundError(f"{self.layers} layers is too many (at most 8)")
+        if not 0.0 <= self.dropout < 1.0:
+            raise PlaygroundError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.arch == "transformer" and self.hidden % self.heads:
+            raise PlaygroundError(
+                f"Transformer hidden size {self.hidden} must be divisible by heads {self.heads}"
+            )
+        if self.arch == "mlp" and self.bidirectional:
+            raise PlaygroundError(
+                "the feed-forward network has no direction: it sees its whole window at once"
+            )
+        if self.init == "identity" and self.arch not in RECURRENT_ARCHS:
+            raise PlaygroundError("identity init sets the recurrent matrix W_hh: only for RNN, LSTM, GRU")
+        return self
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def recurrent(self) -> bool:
+        return self.arch in RECURRENT_ARCHS
+
+    def describe(self) -> str:
+        parts = [("bidirectional " if self.bidirectional else "") + ARCH_NAMES[self.arch]]
+        if self.arch == "rnn":
+            parts.append(self.activation)
+        parts.append(f"{self.layers} layer{'s' if self.layers > 1 else ''} x {self.hidden}")
+        if self.init != "default":
+            parts.append(f"{self.init} init")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the data comes from and how it is cut into examples."""
+
+    kind: str = "text"
+    source: str = "bundled"  # bundled corpus, a file, pasted (inline) text, or a generator (prices)
+    path: str = ""  # text, dialog or CSV file
+    text: str = ""  # pasted text or dialogs (source="inline")
+    column: str = ""  # CSV column: a header name or a 1-based number; "" = the only numeric one
+    gaps: str = "refuse"  # what to do with missing CSV values: refuse, interpolate or ffill
+    generator: str = "sine"
+    values: tuple[float, ...] = ()  # an explicit series such as 10, 11, 12, 13, 14
+    length: int = 400  # points a generator makes
+    start: float = 100.0
+    slope: float = 0.1  # per step, for linear and trend-seasonal
+    period: float = 40.0  # steps per cycle, for sine and trend-seasonal
+    amplitude: float = 10.0
+    noise: float = 1.0  # standard deviation of the added noise
+    seed: int = 0  # generators are seeded: the same settings give the same series
+    window: int = 16  # prices: N past values predict the next one
+    val_fraction: float = 0.1  # the tail held out for validation
+
+    def validate(self) -> DataConfig:
+        _choice("data kind", self.kind, DATA_KINDS)
+        _choice("data source", self.source, SOURCES)
+        _choice("series generator", self.generator, GENERATORS)
+        _choice("gap policy", self.gaps, GAP_POLICIES)
+        if self.source == "generator" and self.kind != "prices":
+            raise PlaygroundError("generators make price series only")
+        if self.source == "file" and not self.path:
+            raise PlaygroundError("no file given: pass a path")
+        _positive("window", self.window)
+        _positive("length", self.length)
+        _positive("period", self.period)
+        _positive("noise", self.noise, allow_zero=True)
+        if not 0.0 < self.val_fraction < 0.9:
+            raise PlaygroundError(f"validation fraction must be in (0, 0.9), got {self.val_fraction}")
+        return self
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How the optimizer steps. Changing lr between steps is allowed (Trainer.set_lr)."""
+
+    optimizer: str = "adam"
+    lr: float = 3e-3  # Adam at 3e-3 trains small character models quickly without blowing up
+    batch_size: int = 32
+    seq_len: int = 64  # characters per training example (text and dialogs)
+    clip: str = "norm"  # by total norm, by value, or off (to watch gradients explode)
+    clip_value: float = 1.0  # max total norm, or max |g| per element
+    tbptt: int = 0  # truncated BPTT: gradient flows back at most this many steps; 0 = whole sequence
+    weight_decay: float = 0.0
+    momentum: float = 0.0  # SGD and RMSprop
+    val_every: int = 50  # steps between validation losses; 0 = never
+    val_batches: int = 4
+    seed: int = 0
+    device: str = "auto"  # auto = CUDA, then Apple MPS, then CPU
+
+    def validate(self) -> TrainConfig:
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("clipping mode", self.clip, CLIP_MODES)
+        _choice("device", self.device, DEVICES)
+        _positive("learning rate", self.lr)
+        _positive("batch size", self.batch_size)
+        _positive("sequence length", self.seq_len)
+        _positive("clip value", self.clip_value)
+        _positive("truncated BPTT length", self.tbptt, allow_zero=True)
+        _positive("weight decay", self.weight_decay, allow_zero=True)
+        _positive("momentum", self.momentum, allow_zero=True)
+        _positive("validation interval", self.val_every, allow_zero=True)
+        _positive("validation batches", self.val_batches)
+        if self.seq_len > 4096:
+            raise PlaygroundError(f"sequence length {self.seq_len} is too long (at most 4096)")
+        return self
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    d = dataclasses.asdict(cfg)
+    for k, v in d.items():
+        if isinstance(v, tuple):
+            d[k] = list(v)
+    return d
+
+
+def from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """Rebuild a config, refusing keys this version does not know (a newer file)."""
+    if not isinstance(d, dict):
+        raise PlaygroundError(f"{cls.__name__} must be a mapping, got {type(d).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - set(known))
+    if unknown:
+        raise PlaygroundError(f"{cls.__name__} has settings this version does not know: {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for k, v in d.items():
+        default = known[k].default
+        if isinstance(default, tuple):
+            v = tuple(float(x) for x in v)
+        elif isinstance(default, bool):
+            v = bool(v)
+        elif isinstance(default, int) and isinstance(v, float) and v.is_integer():
+            v = int(v)
+        elif isinstance(default, float) and isinstance(v, int):
+            v = float(v)
+        kwargs[k] = v
+    return cls(**kwargs).validate()
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """The three together: what a model file and the window's settings hold."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": CONFIG_VERSION,
+            "model": to_dict(self.model),
+            "data": to_dict(self.data),
+            "train": to_dict(self.train),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SessionConfig:
+        version = d.get("version", CONFIG_VERSION)
+        if not isinstance(version, int) or version > CONFIG_VERSION:
+            raise PlaygroundError(
+                f"settings version {version} is newer than this RNN Playground reads ({CONFIG_VERSION})"
+            )
+        return cls(
+            model=from_dict(ModelConfig, d.get("model", {})),
+            data=from_dict(DataConfig, d.get("data", {})),
+            train=from_dict(TrainConfig, d.get("train", {})),
+        )

@@ -1,0 +1,111 @@
+"""Knock-knock dialogs as a character stream with turn markers.
+
+File format (the bundled ``resources/dialogs/knock_knock.txt`` follows it):
+one turn per line, a blank line between dialogs, lines starting with ``#`` are
+comments. Speakers alternate, starting with the one who knocks.
+
+Each dialog becomes ``START A turn1 \\n B turn2 \\n A turn3 \\n ...`` where START,
+A and B are single marker characters. A character model trained on that stream
+learns who speaks when: given ``START A "Knock, knock!" \\n B`` it writes the
+listener's line, "Who's there?", and stops at the newline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playground.core.data.text import TokenTask, decode_text_bytes, read_text_file
+from playground.core.errors import PlaygroundError
+
+DIALOG_START = "\x02"
+SPEAKERS = ("\x11", "\x12")  # the teller (who knocks), the listener
+END_OF_TURN = "\n"
+MARKERS = (DIALOG_START, *SPEAKERS)
+_MARKER_LABELS = {
+    DIALOG_START: "\u00a7",
+    SPEAKERS[0]: "A:",
+    SPEAKERS[1]: "B:",
+    END_OF_TURN: "\u21b5",
+    " ": "\u2423",
+}
+
+
+def parse_dialogs(text: str, name: str = "dialogs") -> list[list[str]]:
+    """Split text into dialogs (lists of turns). Raises a one-line error if none are usable."""
+    dialogs: list[list[str]] = []
+    current: list[str] = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if line.startswith("#"):
+            continue
+        if not line:
+            if current:
+                dialogs.append(current)
+                current = []
+            continue
+        bad = [m for m in MARKERS if m in line]
+        if bad:
+            raise PlaygroundError(f"{name} contains control characters the dialog format reserves")
+        current.append(line)
+    if current:
+        dialogs.append(current)
+    short = [i + 1 for i, d in enumerate(dialogs) if len(d) < 2]
+    if short:
+        raise PlaygroundError(
+            f"{name}: dialog {short[0]} has a single turn; a dialog needs at least two lines "
+            "(one turn per line, a blank line between dialogs)"
+        )
+    if not dialogs:
+        raise PlaygroundError(
+            f"{name} holds no dialogs: write one turn per line, a blank line between dialogs"
+        )
+    return dialogs
+
+
+def read_dialog_file(path: str) -> list[list[str]]:
+    from pathlib import Path
+
+    return parse_dialogs(read_text_file(path), Path(path).name)
+
+
+def parse_dialog_text(text: str) -> list[list[str]]:
+    return parse_dialogs(decode_text_bytes(text.encode("utf-8"), "the pasted dialogs"), "the pasted dialogs")
+
+
+def encode_turns(turns: Sequence[str], open_next: bool = False) -> str:
+    """The marked-up stream for a dialog; with open_next, end with the next speaker's marker."""
+    s = DIALOG_START + "".join(SPEAKERS[i % 2] + t + END_OF_TURN for i, t in enumerate(turns))
+    if open_next:
+        s += SPEAKERS[len(turns) % 2]
+    return s
+
+
+def label(ch: str) -> str:
+    return _MARKER_LABELS.get(ch, ch if ch.isprintable() else f"\\x{ord(ch):02x}")
+
+
+def build_dialog_task(
+    dialogs: list[list[str]],
+    val_fraction: float,
+    vocab: Sequence[str] | None = None,
+    notes: Sequence[str] = (),
+) -> TokenTask:
+    if len(dialogs) < 2:
+        raise PlaygroundError("give at least two dialogs: one to learn from and one to validate on")
+    n_val = max(1, round(len(dialogs) * val_fraction))
+    train = "".join(encode_turns(d) for d in dialogs[:-n_val])
+    val = "".join(encode_turns(d) for d in dialogs[-n_val:])
+    if vocab is None:
+        # Every marker and printable ASCII character is in the vocabulary even if the data never
+        # uses it, so a user can knock with any name and the model still answers (if badly).
+        printable = {chr(c) for c in range(32, 127)}
+        vocab = sorted(set(train) | set(val) | set(MARKERS) | {END_OF_TURN} | printable)
+    else:
+        missing = sorted(set(train + val) - set(vocab))
+        if missing:
+            shown = ", ".join(repr(c) for c in missing[:8])
+            raise PlaygroundError(f"the dialogs have characters this model's vocabulary lacks ({shown})")
+    notes = [f"{len(dialogs)} dialogs ({len(dialogs) - n_val} for training, {n_val} held out)", *notes]
+    task = TokenTask("knock-knock", train, val, vocab=vocab, notes=notes, labeler=label)
+    task.dialogs = dialogs
+    return task

@@ -1,0 +1,235 @@
+"""Character-level text: next-character prediction and autocomplete.
+
+The vocabulary is the sorted set of characters of the data; it travels with the
+model (it is stored in the model file), so a reopened model decodes exactly as
+it did when it was trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.core.errors import PlaygroundError
+
+MAX_TEXT_BYTES = 50 * 2**20  # larger files are refused with a message, not read into memory
+MAX_VOCAB = 1000  # characters; beyond this a character model is the wrong tool
+
+# How unprintable characters are shown on a time axis or in a preview.
+_VISIBLE = {"\n": "\u21b5", " ": "\u2423", "\t": "\u21e5"}
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a UTF-8 text file, or raise a one-line error that says what is wrong with it."""
+    p = Path(path)
+    name = p.name or str(p)
+    if not p.exists():
+        raise PlaygroundError(f"no such file: {p}")
+    if p.is_dir():
+        raise PlaygroundError(f"{name} is a folder, not a text file")
+    size = p.stat().st_size
+    if size == 0:
+        raise PlaygroundError(f"{name} is empty: there is no text to learn from")
+    if size > MAX_TEXT_BYTES:
+        raise PlaygroundError(
+            f"{name} is {size / 2**20:.0f} MB: text files up to {MAX_TEXT_BYTES // 2**20} MB are supported"
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
+    return decode_text_bytes(data, name)
+
+
+def decode_text_bytes(data: bytes, name: str) -> str:
+    head = data[:65536]
+    if b"\x00" in head:
+        raise PlaygroundError(f"{name} looks like a binary file, not text (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PlaygroundError(
+            f"{name} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): save it as UTF-8"
+        ) from None
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * min(len(text), 65536):
+        raise PlaygroundError(f"{name} looks like a binary file, not text (many control characters)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise PlaygroundError(f"{name} holds only whitespace: there is no text to learn from")
+    return text
+
+
+class TokenTask:
+    """Characters in, the next character out, at every time step (many-to-many).
+
+    ``kind`` is "text" or "knock-knock"; dialogs reuse this class with turn
+    markers in the character stream (see ``dialogs.py``).
+    """
+
+    many_to_many = True
+    tokens = True
+
+    def __init__(
+        self,
+        kind: str,
+        train_text: str,
+        val_text: str,
+        vocab: Sequence[str] | None = None,
+        notes: Sequence[str] = (),
+        labeler: Callable[[str], str] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.notes = list(notes)
+        if vocab is None:
+            vocab = sorted(set(train_text) | set(val_text))
+        self.vocab: tuple[str, ...] = tuple(vocab)
+        if len(self.vocab) > MAX_VOCAB:
+            raise PlaygroundError(
+                f"the text uses {len(self.vocab)} different characters: at most {MAX_VOCAB} are supported"
+            )
+        if len(self.vocab) < 2:
+            raise PlaygroundError("the text needs at least two different characters")
+        self.stoi = {ch: i for i, ch in enumerate(self.vocab)}
+        self._labeler = labeler
+        self.dialogs: list[list[str]] = []  # set for knock-knock tasks: the preview lists them
+        self.train_ids = self.encode(train_text, what="training text")
+        self.val_ids = self.encode(val_text, what="validation text")
+        self._train_dev: dict[str, torch.Tensor] = {}
+        self._offsets_cache: dict[int, torch.Tensor] = {}
+        self._val_cache: dict[tuple, list] = {}
+
+    # -- the vocabulary -----------------------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def has_data(self) -> bool:
+        return len(self.train_ids) > 1
+
+    def encode(self, text: str, what: str = "text") -> np.ndarray:
+        unknown = sorted({ch for ch in text if ch not in self.stoi})
+        if unknown:
+            shown = ", ".join(repr(ch) for ch in unknown[:8])
+            more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
+            raise PlaygroundError(f"the {what} has characters the model never saw: {shown}{more}")
+        return np.fromiter((self.stoi[ch] for ch in text), dtype=np.int64, count=len(text))
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        return "".join(self.vocab[int(i)] for i in ids)
+
+    def label(self, ch: str) -> str:
+        """How one character is shown on a time axis."""
+        if self._labeler is not None:
+            return self._labeler(ch)
+        return _VISIBLE.get(ch, ch if ch.isprintable() else f"\\x{ord(ch):02x}")
+
+    def unigram_entropy(self) -> float:
+        """Cross-entropy (nats) of always predicting the character frequencies: the bar to beat."""
+        counts = np.bincount(self.train_ids, minlength=len(self.vocab)).astype(np.float64)
+        p = counts[counts > 0] / counts.sum()
+        return float(-(p * np.log(p)).sum())
+
+    # -- batches ------------------------------------------------------------------
+    def check_seq_len(self, seq_len: int) -> None:
+        if len(self.train_ids) < seq_len + 1:
+            raise PlaygroundError(
+                f"the training text has {len(self.train_ids)} characters, fewer than the sequence length "
+                f"{seq_len} + 1: give more text or lower the sequence length"
+            )
+
+    def _train_on(self, device: torch.device) -> torch.Tensor:
+        key = str(device)
+        if key not in self._train_dev:
+            self._train_dev[key] = torch.from_numpy(self.train_ids).to(device)
+        return self._train_dev[key]
+
+    def sample_batch(
+        self, batch_size: int, seq_len: int, gen: torch.Generator, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random windows of the training text: x (B, T) and y = x shifted by one (B, T)."""
+        data = self._train_on(device)
+        hi = len(self.train_ids) - seq_len  # window of T+1 characters starts in [0, hi)
+        if hi < 1:
+            self.check_seq_len(seq_len)
+        arange = self._offsets_cache.get(seq_len)
+        if arange is None or arange.device != data.device:
+            arange = torch.arange(seq_len + 1, device=data.device)
+            self._offsets_cache[seq_len] = arange
+        starts = torch.randint(hi, (batch_size, 1), generator=gen).to(device, non_blocking=True)
+        chunk = data[starts + arange]  # (B, T+1)
+        return chunk[:, :-1], chunk[:, 1:]
+
+    def val_batches(
+        self, batch_size: int, seq_len: int, max_batches: int, device: torch.device
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Fixed, evenly spaced windows of the held-out text, so validation losses compare."""
+        key = (batch_size, seq_len, max_batches, str(device))
+        if key in self._val_cache:
+            return self._val_cache[key]
+        n = len(self.val_ids)
+        if n < 2:
+            return []
+        t = min(seq_len, n - 1)
+        n_windows = min(batch_size * max_batches, max(1, (n - 1) // t))
+        starts = np.linspace(0, n - t - 1, n_windows).astype(np.int64)
+        idx = starts[:, None] + np.arange(t + 1)[None, :]
+        chunk = torch.from_numpy(self.val_ids[idx]).to(device)
+        batches = [
+            (chunk[i : i + batch_size, :-1], chunk[i : i + batch_size, 1:])
+            for i in range(0, n_windows, batch_size)
+        ]
+        self._val_cache[key] = batches
+        return batches
+
+    def probe(self, seq_len: int, text: str | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        """One sequence to look inside: x (1, T), y (1, T) and the input characters as labels."""
+        if text is not None:
+            ids = self.encode(text, what="probe text")
+            if len(ids) < 2:
+                raise PlaygroundError("the probe text needs at least two characters")
+        else:
+            ids = self.val_ids if len(self.val_ids) >= 2 else self.train_ids
+        ids = ids[: seq_len + 1]
+        x = torch.from_numpy(ids[:-1].copy())[None]
+        y = torch.from_numpy(ids[1:].copy())[None]
+        return x, y, [self.label(self.vocab[i]) for i in ids[:-1]]
+
+    @staticmethod
+    def loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # out (B, T, V) logits, y (B, T) character ids
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+    def state_dict(self) -> dict:
+        return {"kind": self.kind, "vocab": list(self.vocab), "notes": self.notes}
+
+
+def split_text(text: str, val_fraction: float) -> tuple[str, str]:
+    cut = round(len(text) * (1.0 - val_fraction))
+    return text[:cut], text[cut:]
+
+
+def build_text_task(
+    text: str, val_fraction: float, vocab: Sequence[str] | None = None, notes: Sequence[str] = ()
+) -> TokenTask:
+    if len(text) < 3:
+        raise PlaygroundError(f"the text has {len(text)} characters: give at least a sentence")
+    train, val = split_text(text, val_fraction)
+    if vocab is not None:
+        missing = sorted(set(text) - set(vocab))
+        if missing:
+            shown = ", ".join(repr(c) for c in missing[:8])
+            raise PlaygroundError(
+                f"the text has characters this model's vocabulary lacks ({shown}): "
+                "train a new model on it instead"
+            )
+    return TokenTask("text", train, val, vocab=vocab, notes=notes)

@@ -1,0 +1,168 @@
+"""Ask a trained model things: continue a text, autocomplete, answer a knock, forecast a series."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from playground.core.data.dialogs import END_OF_TURN, MARKERS, encode_turns
+from playground.core.errors import PlaygroundError
+from playground.core.nets import MAX_LEN, SequenceModel
+
+
+@contextlib.contextmanager
+def inference_mode(model: SequenceModel) -> Iterator[None]:
+    """Eval mode (no dropout) and no autograd, then back to what the model was doing."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _device(model: SequenceModel) -> torch.device:
+    return next(model.parameters()).device
+
+
+class _Stepper:
+    """Feeds a growing context one character at a time.
+
+    Recurrent models carry their hidden state (the whole past in a fixed-size
+    vector); the references re-read their window: the Transformer up to its
+    longest context, the feed-forward network only its last few inputs.
+    """
+
+    def __init__(self, model: SequenceModel, prefix: np.ndarray):
+        self.model = model
+        self.dev = _device(model)
+        self.context = [int(i) for i in prefix]
+        if model.recurrent:
+            x = torch.tensor([self.context], dtype=torch.long, device=self.dev)
+            out, self.state = model(x)
+            self._logits = out[0, -1]
+        else:
+            self._logits = self._reread()
+
+    def _reread(self) -> torch.Tensor:
+        limit = self.model.cfg.window if self.model.cfg.arch == "mlp" else MAX_LEN
+        x = torch.tensor([self.context[-limit:]], dtype=torch.long, device=self.dev)
+        return self.model(x)[0][0, -1]
+
+    @property
+    def logits(self) -> torch.Tensor:
+        return self._logits  # (V,)
+
+    def push(self, token: int) -> None:
+        self.context.append(token)
+        if self.model.recurrent:
+            x = torch.tensor([[token]], dtype=torch.long, device=self.dev)
+            out, self.state = self.model(x, self.state)
+            self._logits = out[0, -1]
+        else:
+            self._logits = self._reread()
+
+
+def _prefix(task, prompt: str) -> np.ndarray:
+    if not task.vocab:
+        raise PlaygroundError("this model predicts numbers, not text: use forecast")
+    if prompt:
+        return task.encode(prompt, what="prompt")
+    start = "\n" if "\n" in task.stoi else task.vocab[0]  # an empty prompt starts a fresh line
+    return task.encode(start)
+
+
+def _choose(logits: torch.Tensor, temperature: float, top_k: int, gen: torch.Generator | None) -> int:
+    if temperature <= 0:
+        return int(logits.argmax())
+    logits = logits.float() / temperature
+    if 0 < top_k < logits.numel():
+        kth = torch.topk(logits, top_k).values[-1]
+        logits = torch.where(logits < kth, torch.full_like(logits, -float("inf")), logits)
+    probs = torch.softmax(logits, dim=-1).cpu()
+    return int(torch.multinomial(probs, 1, generator=gen))
+
+
+def sample(
+    model: SequenceModel,
+    task,
+    prompt: str = "",
+    length: int = 200,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    greedy: bool = False,
+    seed: int | None = 0,
+    stop: Sequence[str] = (),
+) -> str:
+    """Continue ``prompt`` by ``length`` characters. Greedy (or temperature 0) takes the most likely one.
+
+    A seed makes sampling repeatable: the same model, prompt and seed give the same text.
+    """
+    if length < 0:
+        raise PlaygroundError(f"length must be zero or more, got {length}")
+    if temperature < 0:
+        raise PlaygroundError(f"temperature must be zero or more, got {temperature}")
+    if top_k < 0:
+        raise PlaygroundError(f"top-k must be zero (off) or more, got {top_k}")
+    temperature = 0.0 if greedy else temperature
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    out: list[str] = []
+    with inference_mode(model):
+        stepper = _Stepper(model, _prefix(task, prompt))
+        for _ in range(length):
+            token = _choose(stepper.logits, temperature, top_k, gen)
+            ch = task.vocab[token]
+            if ch in stop:
+                break
+            out.append(ch)
+            stepper.push(token)
+    return "".join(out)
+
+
+def top_next(model: SequenceModel, task, prompt: str, k: int = 5) -> list[tuple[str, float]]:
+    """Autocomplete: the k most likely next characters after ``prompt``, with their probabilities."""
+    if k < 1:
+        raise PlaygroundError(f"k must be at least 1, got {k}")
+    with inference_mode(model):
+        probs = torch.softmax(_Stepper(model, _prefix(task, prompt)).logits.float(), dim=-1)
+        values, ids = torch.topk(probs, min(k, probs.numel()))
+    return [(task.vocab[int(i)], float(v)) for v, i in zip(values, ids)]
+
+
+def reply(model: SequenceModel, task, turn: str, history: Sequence[str] = (), max_chars: int = 120) -> str:
+    """Answer the turn ``turn`` after the earlier turns ``history`` in a dialog model (greedy)."""
+    if task.kind != "knock-knock":
+        raise PlaygroundError("replies need a model trained on dialogs")
+    turn = turn.strip()
+    if not turn:
+        raise PlaygroundError("say something first, for example: Knock, knock!")
+    prompt = encode_turns([*history, turn], open_next=True)
+    text = sample(model, task, prompt, length=max_chars, greedy=True, stop=(END_OF_TURN, *MARKERS))
+    return text.strip()
+
+
+def model_fn(model: SequenceModel):
+    """A plain callable for series tasks: (B, W, 1) float32 windows -> (B, 1) predicted changes."""
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        with inference_mode(model):
+            return model(x.to(_device(model)))[0].cpu()
+
+    return fn
+
+
+def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | None = None) -> np.ndarray:
+    """Multi-step forecast after ``history`` (default: the whole series), feeding predictions back."""
+    if task.vocab is not None:
+        raise PlaygroundError("this model predicts characters, not numbers: use sample")
+    hist = task.values if history is None else np.asarray(history, dtype=np.float64)
+    return task.forecast(model_fn(model), hist, horizon)
+
+
+def evaluate(model: SequenceModel, task) -> dict:
+    """One-step-ahead MAE and RMSE on the held-out tail, beside the last-value baseline."""
+    return task.evaluate(model_fn(model))

@@ -1,0 +1,181 @@
+"""SequenceModel: input encoder -> sequence core -> output head.
+
+One class covers every architecture the app offers, built from a ModelConfig
+and the shape of the task (characters or values in; characters or a value out;
+an output at every step or one at the end). Training always runs torch's fused
+layers (nn.RNN/LSTM/GRU, cuDNN on a GPU); the step-by-step cells in
+``cells.py`` only re-run one probe sequence for inspection.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from playground.core.config import ModelConfig
+from playground.core.errors import PlaygroundError
+
+MAX_LEN = 1024  # longest sequence the Transformer's learned positions cover
+
+
+def check_compatible(cfg: ModelConfig, many_to_many: bool, kind: str) -> None:
+    """Refuse combinations that would cheat or cannot work."""
+    if cfg.bidirectional and many_to_many:
+        raise PlaygroundError(
+            f"a bidirectional model cannot predict the next character of {kind}: its backward half "
+            "would read the answer from the future; choose unidirectional"
+        )
+
+
+class SequenceModel(nn.Module):
+    def __init__(self, cfg: ModelConfig, n_inputs: int, n_outputs: int, tokens: bool, many_to_many: bool):
+        super().__init__()
+        cfg.validate()
+        self.cfg = cfg
+        self.tokens = tokens  # characters (ids) in, else one float per step
+        self.many_to_many = many_to_many  # an output at every step, else one at the end
+        h, d = cfg.hidden, cfg.directions
+
+        # Input encoder: a learned vector per character; values go in as they are.
+        self.embed = nn.Embedding(n_inputs, cfg.embed) if tokens else None
+        in_size = cfg.embed if tokens else n_inputs
+
+        if cfg.arch in ("rnn", "lstm", "gru"):
+            kwargs = dict(
+                input_size=in_size,
+                hidden_size=h,
+                num_layers=cfg.layers,
+                batch_first=True,
+                bidirectional=cfg.bidirectional,
+                dropout=cfg.dropout if cfg.layers > 1 else 0.0,
+            )
+            if cfg.arch == "rnn":
+                self.core = nn.RNN(nonlinearity=cfg.activation, **kwargs)
+            elif cfg.arch == "lstm":
+                self.core = nn.LSTM(**kwargs)
+            else:
+                self.core = nn.GRU(**kwargs)
+            feat = h * d
+        elif cfg.arch == "transformer":
+            self.in_proj = nn.Linear(in_size, h)
+            self.pos = nn.Parameter(torch.zeros(MAX_LEN, h))
+            nn.init.normal_(self.pos, std=0.02)
+            self.core = nn.ModuleList(
+                nn.TransformerEncoderLayer(
+                    d_model=h,
+                    nhead=cfg.heads,
+                    dim_feedforward=2 * h,
+                    dropout=cfg.dropout,
+                    batch_first=True,
+                    norm_first=True,
+                )
+                for _ in range(cfg.layers)
+            )
+            self.norm = nn.LayerNorm(h)
+            feat = h
+        else:  # mlp: a fixed window of past inputs, no recurrence, no notion of order beyond it
+            sizes = [cfg.window * in_size] + [h] * cfg.layers
+            self.core = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+            self.drop = nn.Dropout(cfg.dropout)
+            feat = h
+        self.head = nn.Linear(feat, n_outputs)
+        init_weights(self, cfg.init)
+
+    @property
+    def recurrent(self) -> bool:
+        return self.cfg.arch in ("rnn", "lstm", "gru")
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        # x (B, T) ids or (B, T, 1) values -> (B, T, E)
+        return self.embed(x) if self.embed is not None else x
+
+    def readout(self, feats: torch.Tensor) -> torch.Tensor:
+        """Features (B, T, F) -> outputs: (B, T, O) at every step, or (B, O) at the end."""
+        if self.many_to_many:
+            return self.head(feats)
+        if self.recurrent and self.cfg.bidirectional:
+            # The forward half has read everything at the last step, the backward half at the first.
+            h = self.cfg.hidden
+            last = torch.cat([feats[:, -1, :h], feats[:, 0, h:]], dim=-1)
+        else:
+            last = feats[:, -1]
+        return self.head(last)
+
+    def features(self, e: torch.Tensor, state=None):
+        """Core over encoded inputs (B, T, E): (features (B, T, F), new state, per-layer outputs or None)."""
+        if self.recurrent:
+            out, state = self.core(e, state)
+            return out, state, None
+        if self.cfg.arch == "transformer":
+            t = e.shape[1]
+            if t > MAX_LEN:
+                raise PlaygroundError(f"the Transformer reads at most {MAX_LEN} steps, got {t}")
+            z = self.in_proj(e) + self.pos[:t]
+            mask = (
+                None
+                if self.cfg.bidirectional
+                else nn.Transformer.generate_square_subsequent_mask(t, device=e.device, dtype=z.dtype)
+            )
+            layers = []
+            for layer in self.core:
+                z = layer(z, src_mask=mask, is_causal=mask is not None)
+                layers.append(z)
+            return self.norm(z), None, layers
+        # mlp: at each step, the last `window` inputs (zeros before the start), flattened.
+        w = self.cfg.window
+        padded = F.pad(e, (0, 0, w - 1, 0))  # (B, T + w - 1, E)
+        z = padded.unfold(1, w, 1)  # (B, T, E, w)
+        z = z.transpose(2, 3).reshape(e.shape[0], e.shape[1], -1)  # (B, T, w*E), oldest first
+        act = torch.relu if self.cfg.activation == "relu" else torch.tanh
+        layers = []
+        for lin in self.core:
+            z = self.drop(act(lin(z)))
+            layers.append(z)
+        return z, None, layers
+
+    def forward(self, x: torch.Tensor, state=None):
+        """x (B, T) ids or (B, T, 1) values -> (outputs, state). State carries RNN memory between calls."""
+        feats, state, _ = self.features(self.encode(x), state)
+        return self.readout(feats), state
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def init_weights(model: SequenceModel, scheme: str) -> None:
+    """Weight initialisation schemes: each is a lesson about gradients through time."""
+    if scheme == "default":
+        return
+    core = model.core
+    with torch.no_grad():
+        if model.recurrent:
+            hsz = model.cfg.hidden
+            for name, p in core.named_parameters():
+                if name.startswith("bias"):
+                    p.zero_()
+                    continue
+                blocks = p.view(-1, hsz, p.shape[1])  # one block per gate
+                for blk in blocks:
+                    if scheme == "identity":
+                        if name.startswith("weight_hh"):
+                            blk.copy_(torch.eye(hsz))
+                    elif scheme == "xavier":
+                        nn.init.xavier_uniform_(blk)
+                    elif scheme == "he":
+                        nn.init.kaiming_normal_(blk, nonlinearity="relu")
+                    elif scheme == "orthogonal":
+                        nn.init.orthogonal_(blk)
+            return
+        for mod in core.modules():
+            if isinstance(mod, nn.Linear):
+                if scheme == "xavier":
+                    nn.init.xavier_uniform_(mod.weight)
+                elif scheme == "he":
+                    nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
+                elif scheme == "orthogonal":
+                    nn.init.orthogonal_(mod.weight)
+                if mod.bias is not None:
+                    mod.bias.zero_()
