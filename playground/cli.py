@@ -280,7 +280,9 @@ def cmd_train(a: argparse.Namespace) -> int:
     if a.steps and a.seconds:
         raise PlaygroundError("give either --steps or --seconds, not both")
     if a.resume:
-        trainer = checkpoint.load(a.resume, device=None if a.device == "auto" else a.device)
+        # The device is this machine's choice, not the file's: a model trained with --device cuda
+        # resumes on a laptop with the default auto (the file's "cuda" would refuse there).
+        trainer = checkpoint.load(a.resume, device=a.device)
         out = a.out or a.resume
     else:
         session = _session_from_args(a)

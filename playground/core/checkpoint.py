@@ -50,7 +50,7 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
     hist = trainer.history
     out["history/train_loss"] = torch.from_numpy(hist.losses.copy())
     out["history/val_steps"] = torch.tensor(hist.val_steps, dtype=torch.int64)
-    out["history/val_loss"] = torch.tensor(hist.val_loss, dtype=torch.float32)
+    out["history/val_loss"] = torch.tensor(hist.val_loss, dtype=torch.float64)  # exact Python floats
     # Random-number states: a resumed CPU run draws the same batches as an uninterrupted one.
     out["rng/batches"] = trainer.batch_gen.get_state().clone()
     out["rng/torch"] = torch.get_rng_state().clone()
@@ -103,7 +103,11 @@ def _check_header(data: bytes, name: str) -> dict[str, Any]:
     """Validate the framing before handing bytes to safetensors; name what is wrong."""
     if len(data) == 0:
         raise PlaygroundError(f"{name} is empty: not a model file")
-    if data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or data[:4] == b"PK\x03\x04":
+    # A safetensors header length can begin with the same two bytes as a pickle (80 04 = 1152
+    # bytes), so only bytes that do not start a safetensors header are taken for a pickle.
+    looks_safetensors = data[8:9] == b"{" and struct.unpack("<Q", data[:8])[0] <= MAX_HEADER
+    pickle_start = data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+    if not looks_safetensors and (pickle_start or data[:4] == b"PK\x03\x04"):
         raise PlaygroundError(
             f"{name} is a Python pickle (or a torch .pt file), not an RNN Playground model: "
             "pickles can run code, so they are never opened"
@@ -183,10 +187,10 @@ def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
         task_state = json.loads(meta["task"])
         optim_meta = json.loads(meta["optimizer"])
         steps = int(meta["steps"])
+    except PlaygroundError as e:  # before ValueError, which it subclasses
+        raise PlaygroundError(f"{name}: {e}") from None
     except (KeyError, ValueError, TypeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
-    except PlaygroundError as e:
-        raise PlaygroundError(f"{name}: {e}") from None
 
     series = tensors.get("data/series")
     try:
@@ -234,22 +238,25 @@ def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
 def describe(path: str | Path) -> dict[str, Any]:
     """What `rnn-playground info` prints: the settings and progress, read without building a model."""
     meta, tensors = read(path)
-    session = json.loads(meta["session"])
-    losses = tensors["history/train_loss"]
-    val = tensors["history/val_loss"]
     n_params = sum(v.numel() for k, v in tensors.items() if k.startswith("model/"))
-    task = json.loads(meta["task"])
-    return {
-        "file": str(path),
-        "format_version": int(meta["format_version"]),
-        "app_version": meta.get("app_version", "?"),
-        "steps": int(meta["steps"]),
-        "trained_on": meta.get("trained_on", "?"),
-        "parameters": int(n_params),
-        "model": session["model"],
-        "data": {k: v for k, v in session["data"].items() if v not in ("", [], None)},
-        "train": session["train"],
-        "vocab_size": len(task["vocab"]) if task.get("vocab") else None,
-        "last_train_loss": float(losses[-1]) if len(losses) else None,
-        "last_val_loss": float(val[-1]) if len(val) else None,
-    }
+    try:  # a header that passed read() can still lack our settings: say so, do not crash
+        session = json.loads(meta["session"])
+        task = json.loads(meta["task"])
+        losses = tensors["history/train_loss"]
+        val = tensors["history/val_loss"]
+        return {
+            "file": str(path),
+            "format_version": int(meta["format_version"]),
+            "app_version": meta.get("app_version", "?"),
+            "steps": int(meta["steps"]),
+            "trained_on": meta.get("trained_on", "?"),
+            "parameters": int(n_params),
+            "model": session["model"],
+            "data": {k: v for k, v in session["data"].items() if v not in ("", [], None)},
+            "train": session["train"],
+            "vocab_size": len(task["vocab"]) if task.get("vocab") else None,
+            "last_train_loss": float(losses[-1]) if len(losses) else None,
+            "last_val_loss": float(val[-1]) if len(val) else None,
+        }
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        raise PlaygroundError(f"{Path(path).name} is corrupted: its settings cannot be read ({e})") from None
