@@ -180,6 +180,16 @@ def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
     If the data it was trained on is gone (a moved text file), the model still
     predicts; training needs the data back.
     """
+    try:
+        return _load(path, device)
+    except PlaygroundError:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, RuntimeError) as e:
+        # Anything a hand-made or damaged file can still trip over ends here, named.
+        raise PlaygroundError(f"{Path(path).name} is corrupted: {type(e).__name__}: {e}") from None
+
+
+def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     name = Path(path).name
     meta, tensors = read(path)
     try:
@@ -231,7 +241,6 @@ def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
         tensors["history/val_steps"].tolist(),
         tensors["history/val_loss"].tolist(),
     )
-    trainer.source_path = Path(path)
     return trainer
 
 

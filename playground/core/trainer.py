@@ -140,13 +140,27 @@ class Trainer:
     def set_lr(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
             raise PlaygroundError(f"learning rate must be more than zero, got {lr}")
-        for g in self.optimizer.param_groups:
-            g["lr"] = lr
-        self.session = replace(self.session, train=replace(self.session.train, lr=lr))
+        self.update_train(lr=lr)
 
     def set_clip(self, mode: str, value: float | None = None) -> None:
-        train = replace(self.session.train, clip=mode, clip_value=value or self.session.train.clip_value)
-        self.session = replace(self.session, train=train.validate())
+        self.update_train(clip=mode, clip_value=value or self.session.train.clip_value)
+
+    LIVE_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
+
+    def update_train(self, **changes: Any) -> None:
+        """Change training settings between steps; the optimizer and seed need a new Trainer."""
+        bad = sorted(set(changes) - set(self.LIVE_SETTINGS))
+        if bad:
+            raise PlaygroundError(f"{', '.join(bad)} cannot change during training: reset to apply")
+        train = replace(self.session.train, **changes).validate()
+        if train.seq_len != self.session.train.seq_len:
+            if self.task.many_to_many and getattr(self.task, "has_data", True):
+                self.task.check_seq_len(train.seq_len)
+            self._probe_input = None
+        self.session = replace(self.session, train=train)
+        if "lr" in changes:
+            for g in self.optimizer.param_groups:
+                g["lr"] = train.lr
 
     # -- one optimizer step --------------------------------------------------------
     def step(self, probe: bool = False) -> StepReport:

@@ -1,0 +1,386 @@
+"""Model files: an exact round trip, a resumable run, atomic saves, and bad files refused by name."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import pickle
+import stat
+import struct
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from playground.core import checkpoint, inference
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+from playground.core.errors import PlaygroundError
+from playground.core.trainer import Trainer
+
+TEXT = "the cat sat on the mat. the dog ate the log. a bird sang in the tree. " * 20
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models run fastest on one thread; two threads on a busy 2-core machine crawl."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def text_session(data: DataConfig | None = None, **train) -> SessionConfig:
+    return SessionConfig(
+        model=ModelConfig(arch="lstm", hidden=16, embed=8),
+        data=data or DataConfig(kind="text", source="inline", text=TEXT),
+        train=TrainConfig(**{"batch_size": 4, "seq_len": 16, "val_every": 10, "device": "cpu", **train}),
+    )
+
+
+def trained(session: SessionConfig, steps: int) -> Trainer:
+    t = Trainer(session)
+    for _ in range(steps):
+        assert not t.step().refused
+    return t
+
+
+def split_file(data: bytes) -> tuple[dict, bytes]:
+    """A safetensors file's JSON header and the tensor bytes after it."""
+    (n,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8 : 8 + n]), data[8 + n :]
+
+
+def join_file(header: dict, body: bytes, size: int | None = None) -> bytes:
+    """Bytes of a safetensors file: 8-byte little-endian header length, JSON header (space-padded), tensors."""
+    raw = json.dumps(header).encode()
+    size = size if size is not None else len(raw) + (-len(raw) % 8)
+    return struct.pack("<Q", size) + raw + b" " * (size - len(raw)) + body
+
+
+def with_meta(data: bytes, **changes: str) -> bytes:
+    header, body = split_file(data)
+    header["__metadata__"].update(changes)
+    return join_file(header, body)
+
+
+@pytest.fixture(scope="module")
+def good_file(tmp_path_factory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("good") / "good.safetensors"
+    checkpoint.save(trained(text_session(), 3), path)
+    return path
+
+
+# ---------------------------------------------------------------- round trip
+
+
+def test_save_load_is_exact(tmp_path):
+    # Validation at steps 10 and 20, averaged over 7 windows (not a power of two, so the mean
+    # is not a float32 number: the file must keep it as float64 to give it back exactly).
+    a = trained(text_session(seq_len=18), 25)
+    assert sum(len(x) for x, _ in a.task.val_batches(4, 18, 4, a.device)) == 7
+    before_text = inference.sample(a.model, a.task, "the ", 100, temperature=1.0, seed=5)
+    before_next = inference.top_next(a.model, a.task, "the ", 5)
+    path = checkpoint.save(a, tmp_path / "m")  # the suffix is added
+    assert path == tmp_path / "m.safetensors" and path.is_file()
+
+    b = checkpoint.load(path, device="cpu")
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+    oa, ob = a.optimizer.state_dict(), b.optimizer.state_dict()
+    assert oa["state"].keys() == ob["state"].keys() and len(oa["state"]) == len(sa)
+    for idx in oa["state"]:
+        assert oa["state"][idx].keys() == ob["state"][idx].keys()
+        for key, va in oa["state"][idx].items():
+            vb = ob["state"][idx][key]
+            assert torch.equal(va, vb) if isinstance(va, torch.Tensor) else va == vb, (idx, key)
+    assert ob["param_groups"][0]["lr"] == oa["param_groups"][0]["lr"] == 3e-3
+    assert list(ob["param_groups"][0]["betas"]) == list(oa["param_groups"][0]["betas"])
+
+    assert b.steps == a.steps == 25
+    assert np.array_equal(b.history.losses, a.history.losses) and len(b.history.losses) == 25
+    assert b.history.val_steps == a.history.val_steps == [10, 20]
+    assert b.history.val_loss == a.history.val_loss  # exactly: stored as float64
+    assert b.task.vocab == a.task.vocab
+    assert b.session == a.session
+
+    after_text = inference.sample(b.model, b.task, "the ", 100, temperature=1.0, seed=5)
+    assert len(after_text) == 100 and after_text == before_text
+    assert inference.top_next(b.model, b.task, "the ", 5) == before_next
+
+
+def test_resume_is_bit_for_bit(tmp_path):
+    # Two layers with dropout: the dropout masks come from torch's global RNG, the batches from
+    # the trainer's own generator; both must be restored for the resumed run to match.
+    session = text_session(seed=3)
+    session = SessionConfig(
+        model=ModelConfig(arch="lstm", hidden=16, embed=8, layers=2, dropout=0.3),
+        data=session.data,
+        train=session.train,
+    )
+    a = trained(session, 30)
+    saved = a.history.losses.copy()
+    path = checkpoint.save(a, tmp_path / "a.safetensors")
+    torch.rand(1000)  # disturb the global RNG between saving and loading
+
+    b = checkpoint.load(path, device="cpu")
+    assert b.steps == 30
+    for _ in range(30):
+        b.step()
+    assert b.steps == 60 and len(b.history.losses) == 60
+    assert np.array_equal(b.history.losses[:30], saved)
+
+    c = trained(session, 60)  # the same run, uninterrupted
+    assert np.array_equal(b.history.losses, c.history.losses)
+    assert b.history.val_steps == c.history.val_steps == [10, 20, 30, 40, 50, 60]
+    assert b.history.val_loss == c.history.val_loss
+    for k, v in c.model.state_dict().items():
+        assert torch.equal(v, b.model.state_dict()[k]), k
+
+
+def test_prices_forecast_survives_deleted_csv(tmp_path):
+    csv = tmp_path / "prices.csv"
+    values = 100 + 5 * np.sin(np.arange(40) / 3)
+    csv.write_text(
+        "date,name,close\n" + "".join(f"2024-01-{i + 1:02d},ACME,{v:.3f}\n" for i, v in enumerate(values))
+    )
+    session = SessionConfig(
+        model=ModelConfig(arch="gru", hidden=16, window=4),
+        data=DataConfig(kind="prices", source="file", path=str(csv), window=4, val_fraction=0.2),
+        train=TrainConfig(batch_size=8, val_every=0, device="cpu"),
+    )
+    a = trained(session, 20)
+    before = inference.forecast(a.model, a.task, 6)
+    before_eval = inference.evaluate(a.model, a.task)
+    path = checkpoint.save(a, tmp_path / "p.safetensors")
+    csv.unlink()
+
+    b = checkpoint.load(path, device="cpu")
+    np.testing.assert_array_equal(b.task.values, np.round(values, 3))
+    after = inference.forecast(b.model, b.task, 6)
+    assert after.shape == (6,)
+    np.testing.assert_array_equal(after, before)
+    after_eval = inference.evaluate(b.model, b.task)
+    for key in ("mae", "rmse", "baseline_mae", "baseline_rmse"):
+        assert after_eval[key] == before_eval[key], key
+    assert b.task.normalizer == a.task.normalizer
+    b.step()  # the stored series is enough to train on
+    assert b.steps == 21
+
+
+def test_text_model_without_its_file_samples_but_cannot_train(tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    a = trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 10)
+    before = inference.sample(a.model, a.task, "the", 50, seed=1)
+    path = checkpoint.save(a, tmp_path / "story.safetensors")
+    src.unlink()
+
+    b = checkpoint.load(path, device="cpu")
+    assert b.task.vocab == a.task.vocab and not b.task.has_data
+    assert inference.sample(b.model, b.task, "the", 50, seed=1) == before
+    assert checkpoint.describe(path)["steps"] == 10
+    with pytest.raises(PlaygroundError, match="not available"):
+        b.step()
+    assert b.steps == 10
+
+
+# ---------------------------------------------------------------- atomic save
+
+
+@pytest.mark.parametrize("fails", ["replace", "fsync"])
+def test_failed_save_keeps_previous_file(tmp_path, monkeypatch, fails):
+    t = trained(text_session(), 2)
+    path = checkpoint.save(t, tmp_path / "m.safetensors")
+    old = path.read_bytes()
+    t.step()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.os, fails, disk_full)
+    with pytest.raises(PlaygroundError) as e:
+        checkpoint.save(t, path)
+    monkeypatch.undo()
+    msg = str(e.value)
+    assert "m.safetensors" in msg and "No space left" in msg and "previous file is unchanged" in msg
+    assert path.read_bytes() == old
+    assert sorted(os.listdir(tmp_path)) == ["m.safetensors"]  # no temporary file left behind
+    assert checkpoint.load(path).steps == 2
+    checkpoint.save(t, path)  # once the disk has room, the save goes through
+    assert checkpoint.load(path).steps == 3
+
+
+def test_save_into_missing_folder(tmp_path):
+    t = trained(text_session(), 1)
+    with pytest.raises(PlaygroundError, match="does not exist") as e:
+        checkpoint.save(t, tmp_path / "nope" / "m.safetensors")
+    assert "m.safetensors" in str(e.value)
+    assert not (tmp_path / "nope").exists()
+
+
+def test_save_into_read_only_folder(tmp_path):
+    t = trained(text_session(), 2)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = checkpoint.save(t, folder / "m.safetensors")
+    old = path.read_bytes()
+    t.step()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as a user who can write to a read-only folder (root)")
+        with pytest.raises(PlaygroundError, match="previous file is unchanged") as e:
+            checkpoint.save(t, path)
+        assert "m.safetensors" in str(e.value)
+        assert path.read_bytes() == old
+        assert os.listdir(folder) == ["m.safetensors"]
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+# ---------------------------------------------------------------- bad files
+
+
+class _Payload:
+    """Unpickling this creates a marker file: proof that code ran."""
+
+    def __init__(self, marker: pathlib.Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def _truncated_header(data: bytes) -> bytes:
+    (n,) = struct.unpack("<Q", data[:8])
+    return data[: 8 + n // 2]
+
+
+def _corrupted_header(data: bytes) -> bytes:
+    return data[:9] + b"#" * 12 + data[21:]  # same length, still starts with '{', not JSON
+
+
+def _foreign(path: pathlib.Path, data: bytes) -> None:
+    save_file({"weight": torch.randn(4, 3)}, str(path), metadata={"format": "pt"})
+
+
+BAD_FILES = {
+    # name: (write the file given a real model's bytes, words the message must contain)
+    "empty": (lambda p, d: p.write_bytes(b""), ["empty"]),
+    "half": (lambda p, d: p.write_bytes(d[: len(d) // 2]), ["truncated"]),
+    "header-cut": (lambda p, d: p.write_bytes(_truncated_header(d)), ["truncated"]),
+    "five-bytes": (lambda p, d: p.write_bytes(d[:5]), ["truncated"]),
+    "bad-json": (lambda p, d: p.write_bytes(_corrupted_header(d)), ["corrupted"]),
+    "foreign": (_foreign, ["another program"]),
+    "newer": (lambda p, d: p.write_bytes(with_meta(d, format_version="99")), ["newer", "99"]),
+    "text": (
+        lambda p, d: p.write_text("just some notes, not a model\n" * 5),
+        ["not an RNN Playground model"],
+    ),
+    "folder": (lambda p, d: p.mkdir(), ["folder"]),
+}
+
+
+@pytest.mark.parametrize("opener", [checkpoint.load, checkpoint.describe], ids=["load", "describe"])
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_is_refused_by_name(tmp_path, good_file, opener, case):
+    write, words = BAD_FILES[case]
+    path = tmp_path / f"{case}.safetensors"
+    write(path, good_file.read_bytes())
+    with pytest.raises(PlaygroundError) as e:
+        opener(path)
+    msg = str(e.value)
+    assert path.name in msg
+    for word in words:
+        assert word in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize("opener", [checkpoint.load, checkpoint.describe], ids=["load", "describe"])
+def test_missing_file(tmp_path, opener):
+    with pytest.raises(PlaygroundError, match=r"no such model file: .*gone\.safetensors"):
+        opener(tmp_path / "gone.safetensors")
+
+
+@pytest.mark.parametrize("opener", [checkpoint.load, checkpoint.describe], ids=["load", "describe"])
+@pytest.mark.parametrize("kind", ["protocol-2", "protocol-4", "protocol-5", "torch-save"])
+def test_pickle_is_never_unpickled(tmp_path, opener, kind):
+    marker = tmp_path / "code-ran"
+    path = tmp_path / "model.safetensors"
+    if kind == "torch-save":
+        torch.save({"weights": _Payload(marker)}, path)
+        assert path.read_bytes()[:4] == b"PK\x03\x04"
+    else:
+        path.write_bytes(pickle.dumps(_Payload(marker), protocol=int(kind[-1])))
+    assert not marker.exists()
+    with pytest.raises(PlaygroundError) as e:
+        opener(path)
+    msg = str(e.value)
+    assert "model.safetensors" in msg and "pickle" in msg
+    assert not marker.exists()
+
+
+def test_pickle_payload_is_live(tmp_path):
+    """The payload above does run code when unpickled, so its test would catch an unpickling loader."""
+    marker = tmp_path / "code-ran"
+    pickle.loads(pickle.dumps(_Payload(marker), protocol=4))
+    assert marker.exists()
+
+
+def test_header_length_that_looks_like_a_pickle_still_loads(tmp_path, good_file):
+    # A header of 0x10480 bytes starts the file with 80 04, a pickle's first bytes.
+    header, body = split_file(good_file.read_bytes())
+    path = tmp_path / "padded.safetensors"
+    path.write_bytes(join_file(header, body, size=0x10480))
+    assert path.read_bytes()[:2] == b"\x80\x04"
+    assert checkpoint.load(path).steps == 3
+    assert checkpoint.describe(path)["steps"] == 3
+
+
+def test_missing_settings_are_corrupted_not_a_crash(tmp_path, good_file):
+    header, body = split_file(good_file.read_bytes())
+    del header["__metadata__"]["session"]
+    path = tmp_path / "nosession.safetensors"
+    path.write_bytes(join_file(header, body))
+    for opener in (checkpoint.load, checkpoint.describe):
+        with pytest.raises(PlaygroundError, match=r"nosession\.safetensors is corrupted"):
+            opener(path)
+
+
+def test_newer_settings_say_newer_not_corrupted(tmp_path, good_file):
+    data = good_file.read_bytes()
+    header, _ = split_file(data)
+    session = json.loads(header["__metadata__"]["session"])
+    session["version"] = 99
+    path = tmp_path / "future.safetensors"
+    path.write_bytes(with_meta(data, session=json.dumps(session)))
+    with pytest.raises(PlaygroundError) as e:
+        checkpoint.load(path)
+    msg = str(e.value)
+    assert "future.safetensors" in msg and "newer" in msg and "corrupted" not in msg
+
+
+# ---------------------------------------------------------------- devices
+
+
+def test_gpu_trained_file_loads_on_cpu(tmp_path, good_file):
+    header, _ = split_file(good_file.read_bytes())
+    session = json.loads(header["__metadata__"]["session"])
+    session["train"]["device"] = "cuda"
+    path = tmp_path / "gpu.safetensors"
+    path.write_bytes(with_meta(good_file.read_bytes(), session=json.dumps(session), trained_on="cuda:0"))
+
+    _, tensors = checkpoint.read(path)
+    assert tensors and all(t.device.type == "cpu" for t in tensors.values())
+    t = checkpoint.load(path, device="cpu")
+    assert t.device == torch.device("cpu")
+    assert all(p.device.type == "cpu" for p in t.model.parameters())
+    for st in t.optimizer.state_dict()["state"].values():
+        assert all(v.device.type == "cpu" for v in st.values() if isinstance(v, torch.Tensor))
+    assert checkpoint.describe(path)["trained_on"] == "cuda:0"
+    t.step()  # and trains on there
+    assert t.steps == 4
