@@ -36,14 +36,15 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data import build_task
+from playground.core.errors import PlaygroundError
 from playground.core.nets import SequenceModel
 from playground.core.trainer import Trainer, pick_device
 
@@ -87,14 +88,17 @@ def machine_info(device: torch.device) -> dict:
     }
 
 
-def _cpu_times() -> tuple[int, int] | None:
-    """(total, steal) jiffies from /proc/stat, to tell how much a VM host took from us."""
+def _cpu_times() -> tuple[float, float, float] | None:
+    """(busy, steal, ours) CPU-seconds so far: all CPUs from /proc/stat, this process from os.times."""
     try:
         with open("/proc/stat") as f:
             vals = [int(v) for v in f.readline().split()[1:]]
-        return sum(vals[:8]), vals[7] if len(vals) > 7 else 0
-    except (OSError, ValueError):
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
         return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (vals + [0] * 8)[:8]
+    t = os.times()
+    return (user + nice + system + irq + softirq) / tick, steal / tick, t.user + t.system
 
 
 def _sync(device: torch.device) -> None:
@@ -182,7 +186,7 @@ def trainer_variant(name: str, arch: str, task, device: torch.device, block: int
 
 
 def round_up(n: int, k: int) -> int:
-    return max(k, int(math.ceil(n / k)) * k)
+    return max(k, math.ceil(n / k) * k)
 
 
 def bench_arch(arch, task, device, steps, reps, warmup, variants, fixed_batch, log) -> dict:
@@ -245,19 +249,26 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="auto", choices=("cpu", "cuda", "mps", "auto"))
     ap.add_argument("--steps", type=int, default=20, help="timed steps per block (default 20)")
-    ap.add_argument("--reps", type=int, default=5, help="interleaved repetitions per variant (default 5)")
+    ap.add_argument("--reps", type=int, default=9, help="interleaved repetitions per variant (default 9)")
     ap.add_argument("--warmup", type=int, default=10, help="untimed steps per variant first (default 10)")
     ap.add_argument("--archs", default="rnn,lstm,gru")
     ap.add_argument("--variants", default=",".join(VARIANTS))
-    ap.add_argument("--bare-batch", choices=("random", "fixed"), default="random",
-                    help="bare loop: fresh random windows each step (default) or one fixed batch")
+    ap.add_argument(
+        "--bare-batch",
+        choices=("random", "fixed"),
+        default="random",
+        help="bare loop: fresh random windows each step (default) or one fixed batch",
+    )
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = ap.parse_args(argv)
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = pick_device(args.device)
+    try:
+        device = pick_device(args.device)
+    except PlaygroundError as e:
+        ap.error(str(e))
     archs = [a.strip() for a in args.archs.split(",") if a.strip()]
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     bad = [a for a in archs if a not in ("rnn", "lstm", "gru")] + [v for v in variants if v not in VARIANTS]
@@ -270,30 +281,44 @@ def main(argv=None) -> int:
     info = machine_info(device)
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if args.json else (lambda s: print(s, flush=True))
     print(f"machine: {info['platform']}, {info['cpu_count']} CPUs ({info['cpu'] or '?'})")
-    print(f"torch {info['torch']}, {info['torch_threads']} threads, device {info['device']} "
-          f"({info['device_name']}), python {info['python']}, {info['date']}")
-    bare_how = ("a fixed pre-sampled batch" if args.bare_batch == "fixed"
-                else "fresh random windows per step (same randint + gather as the task)")
-    print("task: bundled text, hidden 128 x 1 layer, embed 32; batch 32, seq_len 64, Adam 3e-3, clip norm 1.0")
+    print(
+        f"torch {info['torch']}, {info['torch_threads']} threads, device {info['device']} "
+        f"({info['device_name']}), python {info['python']}, {info['date']}"
+    )
+    bare_how = (
+        "a fixed pre-sampled batch"
+        if args.bare_batch == "fixed"
+        else "fresh random windows per step (same randint + gather as the task)"
+    )
+    print(
+        "task: bundled text, hidden 128 x 1 layer, embed 32; batch 32, seq_len 64, Adam 3e-3, clip norm 1.0"
+    )
     print(f"bare loop data: {bare_how}")
-    print(f"timing: {args.reps} interleaved reps, block {args.steps} steps "
-          f"(probe10 {round_up(args.steps, 10)}, probe1 {max(1, args.steps // 2)}, "
-          f"val50 {round_up(args.steps, 50)}), warm-up {args.warmup}; "
-          "ratio = median of per-rep ratios to bare", flush=True)
+    print(
+        f"timing: {args.reps} interleaved reps, block {args.steps} steps "
+        f"(probe10 {round_up(args.steps, 10)}, probe1 {max(1, args.steps // 2)}, "
+        f"val50 {round_up(args.steps, 50)}), warm-up {args.warmup}; "
+        "ratio = median of per-rep ratios to bare",
+        flush=True,
+    )
 
     task = build_task(DataConfig(kind="text", source="bundled"))
+    if hasattr(os, "getloadavg"):
+        print("load average before the run: " + " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
     cpu0 = _cpu_times()
     t_start = time.perf_counter()
     results = {}
     for arch in archs:
-        results[arch] = bench_arch(arch, task, device, args.steps, args.reps, args.warmup,
-                                   variants, args.bare_batch == "fixed", log)
+        results[arch] = bench_arch(
+            arch, task, device, args.steps, args.reps, args.warmup, variants, args.bare_batch == "fixed", log
+        )
     elapsed = time.perf_counter() - t_start
     cpu1 = _cpu_times()
-    steal = None
-    if cpu0 and cpu1 and cpu1[0] > cpu0[0]:
-        steal = 100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0])
-
+    others = steal = None
+    if cpu0 and cpu1 and elapsed > 0:
+        # CPUs kept busy by other processes while we ran (tests, builds): the main source of noise.
+        others = max(0.0, ((cpu1[0] - cpu0[0]) - (cpu1[2] - cpu0[2])) / elapsed)
+        steal = (cpu1[1] - cpu0[1]) / elapsed
     print()
     head = f"{'arch':<5} {'variant':<26} {'steps/s':>8} {'ratio':>6} {'(min-max)':>12} {'target':>7}  verdict"
     print(head)
@@ -305,26 +330,51 @@ def main(argv=None) -> int:
             tgt = f">={r['target']:.2f}" if "target" in r else ""
             verdict = ("ok" if r["pass"] else "BELOW") if "pass" in r else ""
             rs = f"{ratio:.3f}" if ratio is not None else "-"
-            print(f"{arch:<5} {LABELS[name]:<26} {r['steps_per_s']:>8.2f} {rs:>6} {rng:>12} {tgt:>7}  {verdict}")
+            print(
+                f"{arch:<5} {LABELS[name]:<26} {r['steps_per_s']:>8.2f} {rs:>6} {rng:>12} {tgt:>7}  {verdict}"
+            )
     print()
     tail = f"elapsed {elapsed:.0f}s"
-    if steal is not None:
-        tail += f", CPU steal {steal:.1f}% (time the VM host took; high values make timings noisy)"
+    if others is not None:
+        tail += (
+            f"; other processes kept {others:.2f} of {info['cpu_count']} CPUs busy meanwhile"
+            f", host steal {steal:.2f} CPUs"
+        )
     print(tail)
+    if others is not None and others > 0.1 * (info["cpu_count"] or 1):
+        print(
+            "warning: the machine was shared during the run; ratios within ~0.05 of 1 are noise "
+            "(see the min-max column); rerun on an idle machine for a clean figure"
+        )
     if args.json:
-        print(json.dumps({
-            "machine": info,
-            "config": {
-                "task": "text/bundled", "hidden": 128, "layers": 1, "embed": 32, "batch": 32,
-                "seq_len": 64, "optimizer": "adam", "lr": 3e-3, "clip": "norm", "clip_value": 1.0,
-                "steps": args.steps, "reps": args.reps, "warmup": args.warmup,
-                "bare_batch": args.bare_batch,
-            },
-            "targets": TARGETS,
-            "results": results,
-            "elapsed_s": round(elapsed, 1),
-            "cpu_steal_pct": None if steal is None else round(steal, 2),
-        }))
+        print(
+            json.dumps(
+                {
+                    "machine": info,
+                    "config": {
+                        "task": "text/bundled",
+                        "hidden": 128,
+                        "layers": 1,
+                        "embed": 32,
+                        "batch": 32,
+                        "seq_len": 64,
+                        "optimizer": "adam",
+                        "lr": 3e-3,
+                        "clip": "norm",
+                        "clip_value": 1.0,
+                        "steps": args.steps,
+                        "reps": args.reps,
+                        "warmup": args.warmup,
+                        "bare_batch": args.bare_batch,
+                    },
+                    "targets": TARGETS,
+                    "results": results,
+                    "elapsed_s": round(elapsed, 1),
+                    "other_cpus_busy": None if others is None else round(others, 3),
+                    "steal_cpus": None if steal is None else round(steal, 3),
+                }
+            )
+        )
     return 0
 
 
