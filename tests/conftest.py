@@ -30,3 +30,18 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _no_training_thread_left_running():
+    """Fail any test that leaves a training QThread running (and stop it, so others are not hurt)."""
+    yield
+    import sys
+
+    worker = sys.modules.get("playground.ui.worker")
+    if worker is None:
+        return
+    running = [t for t in list(worker.WorkerThread.instances) if t.thread.isRunning()]
+    for t in running:
+        t.shutdown(2000)
+    assert not running, f"{len(running)} training thread(s) left running"

@@ -1,0 +1,84 @@
+"""Start the application: the plain window, or a timed demo that writes a screenshot."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def _no_display() -> bool:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("RNN Playground")
+    app.setOrganizationName("RNN Playground")
+    return app
+
+
+def main(demo: float | None = None, screenshot: str | None = None) -> int:
+    """Open the window. With ``demo``, train the preset for that many seconds, save a PNG, exit 0."""
+    if _no_display():
+        if demo is None:
+            print(
+                "rnn-playground: error: no display to open the window on (DISPLAY is not set); "
+                "use `rnn-playground gui --demo SECONDS --screenshot out.png` or xvfb-run",
+                file=sys.stderr,
+            )
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
+    app = _app()
+    from playground.ui.main_window import MainWindow, default_session
+
+    if demo is None:
+        window = MainWindow()
+        window.show()
+        return app.exec()
+
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    # A demo never reads or writes the user's remembered settings.
+    settings = QSettings(
+        str(Path(tempfile.mkdtemp(prefix="rnn-playground-demo-")) / "demo.ini"), QSettings.Format.IniFormat
+    )
+    window = MainWindow(config=default_session(), settings=settings)
+    window.ask_before_discard = False
+    window.resize(1600, 1000)
+    window.show()
+    status = {"code": 0}
+
+    def finish() -> None:
+        window.pause()
+        window.ask_demo_question()
+        QTimer.singleShot(1200, shoot)
+
+    def shoot() -> None:
+        window._on_frame()
+        if screenshot:
+            path = Path(screenshot)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(path)):
+                print(f"rnn-playground: error: cannot write {path}", file=sys.stderr)
+                status["code"] = 2
+        window.shutdown()
+        app.quit()
+
+    def start() -> None:
+        window.play()
+        QTimer.singleShot(int(demo * 1000), finish)
+
+    if window.summary:
+        QTimer.singleShot(0, start)
+    else:
+        window.model_ready.connect(start, Qt.ConnectionType.SingleShotConnection)
+    app.exec()
+    return status["code"]

@@ -1,0 +1,612 @@
+"""The main window: panels on the sides, live plots in the middle, training in a QThread.
+
+The window only sends commands to the worker and draws what comes back. Plots
+redraw from one timer (~30 fps) from the newest data in :class:`Session`;
+a training step never paints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+from playground.core.errors import PlaygroundError
+from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
+from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
+from playground.ui.session import Session
+from playground.ui.training_controls import TrainingControls
+from playground.ui.worker import WorkerThread
+
+FRAME_MS = 33  # plots redraw at most ~30 times a second
+SETTINGS_VERSION = 1
+MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
+
+
+def default_session() -> SessionConfig:
+    """The first thing a newcomer sees: an LSTM learning knock-knock jokes (answers within a minute)."""
+    return SessionConfig(
+        model=ModelConfig(arch="lstm", hidden=128),
+        data=DataConfig(kind="knock-knock"),
+        train=TrainConfig(lr=3e-3, batch_size=32, seq_len=64),
+    )
+
+
+def share_the_cpu() -> None:
+    """Leave the window a core and the GIL often enough to stay responsive while training runs.
+
+    Training and drawing share one Python process: torch's own threads get all cores but one,
+    and Python hands the interpreter between threads every millisecond instead of every five.
+    """
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    sys.setswitchinterval(0.001)
+
+
+class Banner(QFrame):
+    """A message across the top of the plots: errors and refused steps, never a modal box."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("\u2715")
+        close.setFlat(True)
+        close.setFixedWidth(28)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        row.addWidget(self.label, 1)
+        row.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        colours = {
+            "error": ("#fde8e4", "#a12a00"),
+            "warning": ("#fff4d6", "#7a5200"),
+            "info": ("#e6f1fa", "#084d80"),
+        }
+        bg, fg = colours.get(kind, colours["info"])
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
+            f" QLabel {{ color: {fg}; }}"
+        )
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class MainWindow(QMainWindow):
+    # Commands to the worker (queued across threads).
+    _cmd_build = Signal(object)
+    _cmd_play = Signal()
+    _cmd_pause = Signal()
+    _cmd_step = Signal(int)
+    _cmd_train_settings = Signal(object)
+    _cmd_save = Signal(str)
+    _cmd_open = Signal(str)
+    _cmd_predict = Signal(object)
+    _cmd_probe = Signal()
+    model_ready = Signal()  # a model was built or opened (emitted in the window's thread)
+
+    def __init__(self, config: SessionConfig | None = None, settings: QSettings | None = None):
+        super().__init__()
+        share_the_cpu()
+        self.setWindowTitle("RNN Playground")
+        self.settings = settings if settings is not None else QSettings("RNN Playground", "RNN Playground")
+        self.ask_before_discard = True  # tests turn the questions off
+        remembered = self._remembered_config() if config is None else None
+        self.config: SessionConfig = config or remembered or default_session()
+        self.session = Session()
+        self.summary: dict = {}
+        self.state = "paused"
+        self.dirty = False  # trained since the last save
+        self.path: str | None = None
+        self.last_error = ""
+
+        self._build_widgets()
+        self._build_menus()
+        self._build_shortcuts()
+        self._start_worker()
+        self._restore_layout()
+
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setInterval(FRAME_MS)
+        self.frame_timer.timeout.connect(self._on_frame)
+        self.frame_timer.start()
+        self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
+
+        self._cmd_build.emit(self.config)
+
+    # -- construction ------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        cfg = self.config
+        self.banner = Banner()
+        self.loss_plot = LossPlot(self.session)
+        self.grad_norm_plot = GradNormPlot(self.session)
+        self.gradient_plot = GradientThroughTimePlot(self.session)
+        self.hidden_plot = HiddenStatePlot(self.session)
+        self.gates_plot = GatesPlot(self.session)
+        self.plots = [
+            self.loss_plot,
+            self.grad_norm_plot,
+            self.gradient_plot,
+            self.hidden_plot,
+            self.gates_plot,
+        ]
+
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        grid.addWidget(self.loss_plot, 0, 0)
+        grid.addWidget(self.gradient_plot, 0, 1)
+        grid.addWidget(self.grad_norm_plot, 0, 2)
+        grid.addWidget(self.hidden_plot, 1, 0, 1, 2)
+        grid.addWidget(self.gates_plot, 1, 2)
+        for c in range(3):
+            grid.setColumnStretch(c, 1)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(self.banner)
+        outer.addLayout(grid, 1)
+        self.setCentralWidget(central)
+
+        self.controls = TrainingControls(cfg.train)
+        self.model_panel = ModelPanel(cfg.model)
+        self.model_panel.set_data_kind(cfg.data.kind)
+        self.data_panel = DataPanel(cfg.data)
+        self.prediction_panel = PredictionPanel()
+        self.prediction_panel.set_kind(cfg.data.kind)
+        self.prediction_panel.set_enabled_for_model(False)
+
+        self.controls_dock = self._dock("Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.model_dock = self._dock(
+            "Model", self.model_panel, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True
+        )
+        self.data_dock = self._dock(
+            "Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True
+        )
+        self.tabifyDockWidget(self.model_dock, self.data_dock)
+        self.model_dock.raise_()
+        self.prediction_dock = self._dock(
+            "Predict", self.prediction_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+
+        self.controls.play_toggled.connect(self._on_play_toggled)
+        self.controls.step_requested.connect(self.step)
+        self.controls.reset_requested.connect(self.reset)
+        self.controls.live_changed.connect(self._on_live_changed)
+        self.model_panel.changed.connect(self._on_model_changed)
+        self.data_panel.changed.connect(self._on_data_changed)
+        self.prediction_panel.request.connect(self._on_predict_request)
+
+        status = self.statusBar()
+        self.device_label = QLabel("device: -")
+        self.steps_label = QLabel("step 0")
+        self.rate_label = QLabel("0 steps/s")
+        self.state_label = QLabel("paused")
+        for w in (self.state_label, self.steps_label, self.rate_label, self.device_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            status.addPermanentWidget(w)
+        self.device_label.setToolTip(
+            "Where training runs: a CUDA GPU when there is one, then Apple's MPS, else the CPU."
+        )
+
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        if scroll:
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            dock.setWidget(area_widget)
+        else:
+            dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = QAction("&New model", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.reset)
+        self.open_action = QAction(
+            "&Open...", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog
+        )
+        self.save_action = QAction("&Save", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save)
+        self.save_as_action = QAction(
+            "Save &As...", self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.save_as
+        )
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        for a in (self.new_action, self.open_action, self.save_action, self.save_as_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view = self.menuBar().addMenu("&View")
+        for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock):
+            view.addAction(dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(QAction("&About RNN Playground", self, triggered=self._about))
+
+    def _build_shortcuts(self) -> None:
+        def key(seq: str, slot) -> None:
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.activated.connect(slot)
+
+        key("Space", self.toggle_play)
+        key("S", lambda: self.step(1))
+        key("Right", lambda: self.step(1))
+        key("Ctrl+R", self.reset)
+
+    def _start_worker(self) -> None:
+        self.worker_thread = WorkerThread(self)
+        w = self.worker_thread.worker
+        self._cmd_build.connect(w.build)
+        self._cmd_play.connect(w.play)
+        self._cmd_pause.connect(w.pause)
+        self._cmd_step.connect(w.step)
+        self._cmd_train_settings.connect(w.update_train)
+        self._cmd_save.connect(w.save)
+        self._cmd_open.connect(w.open)
+        self._cmd_predict.connect(w.predict)
+        self._cmd_probe.connect(w.probe)
+        w.progress.connect(self._on_progress)
+        w.state_changed.connect(self._on_state)
+        w.built.connect(self._on_built)
+        w.opened.connect(self._on_opened)
+        w.failed.connect(self._on_failed)
+        w.saved.connect(self._on_saved)
+        w.predicted.connect(self.prediction_panel.show_answer)
+
+    # -- commands --------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        self._on_play_toggled(self.state != "playing")
+
+    def play(self) -> None:
+        self._on_play_toggled(True)
+
+    def pause(self) -> None:
+        self._on_play_toggled(False)
+
+    def _mark_dirty(self) -> None:
+        if not self.dirty:
+            self.dirty = True
+            self._update_title()
+
+    def _on_play_toggled(self, play: bool) -> None:
+        if play and self.summary:
+            self._mark_dirty()
+            self._cmd_play.emit()
+        elif not play:
+            self._cmd_pause.emit()
+
+    def step(self, n: int = 1) -> None:
+        if self.state == "playing" or not self.summary:
+            return
+        self._mark_dirty()
+        self._cmd_step.emit(int(n))
+
+    def reset(self) -> None:
+        """A fresh model with the current settings (asks first if trained work would be lost)."""
+        try:
+            config = self._panel_config()
+        except PlaygroundError as e:
+            self._on_failed(str(e))
+            return
+        if not self._may_discard("Start a new model?"):
+            return
+        self._rebuild(config)
+
+    def _panel_config(self) -> SessionConfig:
+        return SessionConfig(
+            model=self.model_panel.config(),
+            data=self.data_panel.config(),
+            train=self.controls.config(self.config.train),
+        )
+
+    def _rebuild(self, config: SessionConfig) -> None:
+        self._cmd_pause.emit()
+        self.config = config
+        self.session = Session()
+        for plot in self.plots:
+            plot.reset(self.session)
+        self.summary = {}
+        self.dirty = False
+        self.path = None
+        self.prediction_panel.set_enabled_for_model(False)
+        self.banner.hide()
+        self._cmd_build.emit(config)
+        self._update_title()
+
+    def _may_discard(self, question: str) -> bool:
+        """Pause, and if trained work would be lost, ask. False means: leave everything as it is."""
+        was_playing = self.state == "playing"
+        if was_playing:
+            self._cmd_pause.emit()
+        if not (self.dirty and self.session.steps > 0) or not self.ask_before_discard:
+            return True
+        saved = "" if self.path is None else f" (last saved to {Path(self.path).name})"
+        ok = self._confirm(
+            question,
+            f"The current model has trained {self.session.steps} steps that are not saved{saved}. "
+            "A new model starts from random weights.",
+        )
+        if not ok and was_playing:
+            self._cmd_play.emit()
+        return ok
+
+    def _confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        discard = box.addButton("Discard and continue", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is discard
+
+    def _on_model_changed(self, model: ModelConfig) -> None:
+        self._settings_changed(dataclasses.replace(self.config, model=model))
+
+    def _on_data_changed(self, data: DataConfig) -> None:
+        self.model_panel.set_data_kind(data.kind)
+        try:
+            model = self.model_panel.config()
+        except PlaygroundError:
+            model = self.config.model
+        self._settings_changed(dataclasses.replace(self.config, data=data, model=model))
+
+    def _settings_changed(self, config: SessionConfig) -> None:
+        if config == self.config:
+            return
+        if not self._may_discard("Change the model or data?"):
+            # Put the panels back to what is actually training.
+            self.model_panel.set_config(self.config.model)
+            self.data_panel.set_config(self.config.data)
+            return
+        self._rebuild(dataclasses.replace(config, train=self.controls.config(self.config.train)))
+
+    def _on_live_changed(self, changes: dict) -> None:
+        self.config = dataclasses.replace(
+            self.config, train=dataclasses.replace(self.config.train, **changes)
+        )
+        self._cmd_train_settings.emit(changes)
+
+    def _on_predict_request(self, request: dict) -> None:
+        if self.summary:
+            self._cmd_predict.emit(request)
+
+    # -- files ------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> None:
+        if not self._may_discard("Open another model?"):
+            return
+        self._cmd_open.emit(path)
+
+    def save(self) -> None:
+        if self.path is None:
+            self.save_as()
+        else:
+            self._cmd_save.emit(self.path)
+
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str) -> None:
+        self._cmd_save.emit(path)
+
+    def _last_dir(self) -> str:
+        return str(self.settings.value("last_dir", str(Path.home())))
+
+    # -- what comes back from the worker ----------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, progress) -> None:
+        self.session.add(progress)  # numbers only; drawing waits for the frame timer
+        if progress.refused:
+            self.banner.show_message(progress.refused[-1], "warning")
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        self.state = state
+        self.controls.set_playing(state == "playing")
+        self.state_label.setText({"playing": "training", "stepping": "stepping"}.get(state, "paused"))
+
+    @Slot(object)
+    def _on_built(self, summary: dict) -> None:
+        self.summary = summary
+        self._after_model(summary)
+        self._cmd_probe.emit()  # show the untrained model's insides at once
+        self.model_ready.emit()
+
+    @Slot(object)
+    def _on_opened(self, summary: dict) -> None:
+        self.summary = summary
+        self.config = summary["session"]
+        self.session = Session()
+        for plot in self.plots:
+            plot.reset(self.session)
+        losses, val_steps, val_loss = summary["history"]
+        self.session.load_history(losses, val_steps, val_loss)
+        self.model_panel.set_data_kind(self.config.data.kind)
+        self.model_panel.set_config(self.config.model)
+        self.data_panel.set_config(self.config.data)
+        self.controls.set_config(self.config.train)
+        self.path = summary["path"]
+        self.dirty = False
+        self.settings.setValue("last_dir", str(Path(self.path).parent))
+        self._after_model(summary)
+        self.banner.show_message(f"Opened {Path(self.path).name}: {summary['steps']} steps trained.", "info")
+        self.model_ready.emit()
+
+    def _after_model(self, summary: dict) -> None:
+        kind = summary["task"].kind
+        self.device_label.setText(f"device: {summary['device']}")
+        self.model_panel.set_param_count(summary["parameters"])
+        self.prediction_panel.set_kind(kind)
+        self.prediction_panel.set_enabled_for_model(True)
+        self.loss_plot.set_loss_label("loss (MSE)" if kind == "prices" else "loss (nats)")
+        self.controls.set_seq_len_enabled(kind != "prices")
+        self._update_title()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.last_error = message
+        self.banner.show_message(message, "error")
+
+    @Slot(str)
+    def _on_saved(self, path: str) -> None:
+        self.path = path
+        self.dirty = False
+        self.settings.setValue("last_dir", str(Path(path).parent))
+        self.statusBar().showMessage(f"saved {path}", 5000)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        name = Path(self.path).name if self.path else "untitled"
+        self.setWindowTitle(f"{name}{' *' if self.dirty else ''} - RNN Playground")
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _on_frame(self) -> None:
+        s = self.session
+        if getattr(self, "_drawn_version", -1) == s.version:
+            return
+        self._drawn_version = s.version
+        for plot in self.plots:
+            plot.refresh()
+        self.frames += 1
+        self.steps_label.setText(f"step {s.steps:,}")
+        self.rate_label.setText(f"{s.steps_per_s:,.0f} steps/s" if self.state == "playing" else "")
+
+    # -- settings and closing --------------------------------------------------------------------
+    def _remembered_config(self) -> SessionConfig | None:
+        raw = self.settings.value("last_config")
+        if not raw or int(self.settings.value("settings_version", 0) or 0) != SETTINGS_VERSION:
+            return None
+        try:
+            return SessionConfig.from_dict(json.loads(str(raw)))
+        except (PlaygroundError, ValueError, TypeError):
+            return None  # settings from another version: start from the defaults
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("window_state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 950)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("settings_version", SETTINGS_VERSION)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("last_config", json.dumps(self.config.to_dict()))
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        if self.ask_before_discard and self.dirty and self.session.steps > 0:
+            answer = QMessageBox.question(
+                self,
+                "Quit RNN Playground?",
+                f"The model has {self.session.steps} trained steps that are not saved. Quit anyway?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                path = (
+                    self.path
+                    or QFileDialog.getSaveFileName(self, "Save the model", self._last_dir(), MODEL_FILTER)[0]
+                )
+                if not path:
+                    event.ignore()
+                    return
+                self.shutdown()
+                if not self._save_now(path):
+                    event.ignore()  # the work is still here: start training's thread and timer again
+                    self.worker_thread.restart()
+                    self.frame_timer.start()
+                    return
+                event.accept()
+                return
+        self.shutdown()
+        event.accept()
+
+    def _save_now(self, path: str) -> bool:
+        """Save from this thread once training has stopped (on quit). False if it failed."""
+        from playground.core import checkpoint
+
+        trainer = self.worker_thread.worker.trainer if self.worker_thread else None
+        if trainer is None:
+            return True
+        try:
+            checkpoint.save(trainer, path)
+        except PlaygroundError as e:
+            QMessageBox.warning(self, "Not saved", str(e))
+            return False
+        return True
+
+    def shutdown(self) -> None:
+        """Stop the timer and the training thread (within a second) and remember the layout."""
+        self.frame_timer.stop()
+        self.save_settings()
+        self.worker_thread.shutdown(1000)
+
+    def ask_demo_question(self) -> None:
+        """Ask the model the natural question for its data, through the panel, as a user would."""
+        panel = self.prediction_panel
+        kind = self.config.data.kind
+        if kind == "knock-knock":
+            panel._on_new_joke()
+            panel.chat_edit.setText("Knock, knock!")
+            panel.send_button.click()
+        elif kind == "text":
+            panel.prompt_edit.setText("The ")
+            panel.complete_button.click()
+        else:
+            panel.forecast_button.click()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About RNN Playground",
+            "RNN Playground: train recurrent networks and watch why they learn, forget and explode.",
+        )

@@ -1,0 +1,729 @@
+"""The data panel: what the network learns from, with a preview of exactly that.
+
+The panel shows a :class:`DataConfig`. Every user edit is turned into a candidate
+config and the task is built from it (in the GUI thread: the bundled data takes a
+few milliseconds); only a candidate that builds becomes the panel's config and is
+emitted. A refused one (an empty file, a CSV without numbers...) is explained in
+red and the last good config stays.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QPalette
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.config import DataConfig
+from playground.core.data import build_task
+from playground.core.data import series as series_data
+from playground.core.errors import PlaygroundError
+from playground.ui.panels._common import (
+    BLUE,
+    VERMILLION,
+    choice_combo,
+    combo_value,
+    error_label,
+    note_label,
+    set_combo_value,
+    set_error,
+)
+
+DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
+PREVIEW_CHARS = 400
+_PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
+
+KIND_OPTIONS = (
+    (
+        "text",
+        "Text",
+        "Plain text, one character at a time: the network learns to guess the next character, and can "
+        "then autocomplete a prompt and write text in the same style.",
+    ),
+    (
+        "knock-knock",
+        "Knock-knock dialogs",
+        "Short dialogs with two speakers: the network learns whose turn it is and what the listener "
+        "answers, so you can tell it a joke and it replies.",
+    ),
+    (
+        "prices",
+        "Price series",
+        "A series of numbers (made by a generator or read from a CSV file): the network sees the last N "
+        "values and predicts the next one, then forecasts further ahead.",
+    ),
+)
+
+SOURCE_OPTIONS = {
+    "text": (
+        ("bundled", "Bundled corpus", "The text that comes with the playground: about 50,000 characters."),
+        ("file", "File", "A UTF-8 text file of your own (up to 50 MB)."),
+        ("inline", "Paste", "Text you paste or type below; press Apply to use it."),
+    ),
+    "knock-knock": (
+        ("bundled", "Bundled corpus", "The knock-knock jokes that come with the playground."),
+        (
+            "file",
+            "File",
+            "Your own dialogs: one turn per line, a blank line between dialogs, # starts a comment.",
+        ),
+        ("inline", "Paste", "Dialogs you paste below (one turn per line, a blank line between dialogs)."),
+    ),
+    "prices": (
+        ("generator", "Generator", "A made-up series whose shape you control: ideal for experiments."),
+        (
+            "file",
+            "CSV file",
+            "A column of numbers from a CSV file (dates and other text columns are ignored).",
+        ),
+        ("inline", "Paste numbers", "Numbers you paste below, such as 10, 11, 12, 13; press Apply."),
+    ),
+}
+
+GENERATOR_OPTIONS = (
+    ("linear", "Linear", "A straight line: the same step every time. The easiest series to learn."),
+    ("sine", "Sine wave", "A repeating wave: the model has to work out where in the cycle it is."),
+    (
+        "random-walk",
+        "Random walk",
+        "Random steps up and down: nothing can be predicted, so repeating the last value is the best "
+        "anyone can do. A good test of whether a model fools itself.",
+    ),
+    ("trend-seasonal", "Trend + seasonal", "A rising line plus a wave, like sales or temperatures."),
+)
+
+GAPS_OPTIONS = (
+    ("refuse", "Refuse", "Stop with a message naming the rows with missing values, so you can fix them."),
+    ("interpolate", "Interpolate", "Fill each gap on a straight line between its neighbours."),
+    ("ffill", "Fill forward", "Repeat the last value seen before each gap."),
+)
+
+# Which generator settings each generator uses.
+_GENERATOR_FIELDS = {
+    "linear": ("length", "start", "slope", "noise", "seed"),
+    "sine": ("length", "start", "amplitude", "period", "noise", "seed"),
+    "random-walk": ("length", "start", "noise", "seed"),
+    "trend-seasonal": ("length", "start", "slope", "amplitude", "period", "noise", "seed"),
+}
+
+TIPS = {
+    "kind": "What the network learns from. Each kind teaches something different about memory.",
+    "source": "Where the data comes from.",
+    "file": "Choose the file to learn from. Problems with it (empty, not text, no numbers) are explained here.",
+    "paste": "Type or paste data here, then press Apply.",
+    "apply": "Use the text in the box above as the data.",
+    "generator": "The shape of the made-up series.",
+    "length": "How many values the generator makes. More values give more training examples.",
+    "start": "The value the series starts at (or oscillates around).",
+    "slope": "How much the series rises at each step (negative: falls).",
+    "period": "How many steps one full cycle of the wave lasts. A window shorter than a cycle sees only part of it.",
+    "amplitude": "How far the wave swings above and below its middle.",
+    "noise": (
+        "Random jitter added to each value (its standard deviation). Noise cannot be predicted: it sets "
+        "a floor under the error that no model can beat."
+    ),
+    "step": "The typical size of each random step (standard deviation).",
+    "seed": "Fixes the random numbers: the same settings and seed always give the same series.",
+    "column": "Which column of the CSV file holds the series. Only columns with numbers are listed.",
+    "gaps": "What to do with empty or NA cells in the chosen column.",
+    "window": (
+        "How many past values the network sees to predict the next one. A longer window lets it see "
+        "longer patterns (a whole cycle), but leaves fewer training examples and takes longer to learn; "
+        "too short, and it cannot tell where it is in a cycle."
+    ),
+    "val": (
+        "The share of the data kept aside at the end and never trained on. The loss on this held-out "
+        "tail shows whether the network learned the pattern or only memorised its training data."
+    ),
+}
+
+
+def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
+    """(all column names, the numeric ones) of a CSV file, read the way ``read_csv_series`` reads it.
+
+    Raises the core's one-line error for a missing, empty, binary or non-UTF-8 file.
+    """
+    p = Path(path).expanduser()
+    name = p.name or str(p)
+    text = series_data._read_text(p, name)
+    delim = series_data._sniff_delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if any(c.strip() for c in r)]
+    if not rows:
+        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
+    width = max(len(r) for r in rows)
+    parsed = [[series_data._parse_cell(c) for c in r] + [None] * (width - len(r)) for r in rows]
+
+    def is_text(cell: Any) -> bool:
+        return cell is not None and not isinstance(cell, float) and cell is not series_data._MISSING_CELL
+
+    def numeric(col: int, start: int) -> bool:
+        cells = [row[col] for row in parsed[start:]]
+        return any(isinstance(c, float) for c in cells) and not any(is_text(c) for c in cells)
+
+    below = [numeric(j, 1) for j in range(width)]
+    if any(below):
+        has_header = any(below[j] and is_text(parsed[0][j]) for j in range(width))
+    else:
+        has_header = any(is_text(c) for c in parsed[0])
+    if has_header:
+        header = rows[0] + [""] * (width - len(rows[0]))
+        names = [h.strip() or str(j + 1) for j, h in enumerate(header)]
+        start = 1
+    else:
+        names = [str(j + 1) for j in range(width)]
+        start = 0
+    return names, [names[j] for j in range(width) if numeric(j, start)]
+
+
+def _likely_price_column(numeric: list[str]) -> str:
+    """The column the core would pick by itself: the last close/price/value one, else the first."""
+    liked = [
+        n
+        for n in numeric
+        if _PRICE_WORDS & set("".join(c if c.isalpha() else " " for c in n.lower()).split())
+    ]
+    return liked[-1] if liked else numeric[0]
+
+
+class DataPanel(QWidget):
+    """Controls for a :class:`DataConfig` and a preview of the task it builds."""
+
+    changed = Signal(object)  # DataConfig, validated and built
+
+    def __init__(self, config: DataConfig, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._config = config.validate()
+        self._task: Any = None
+        self._updating = False
+        # What the user chose per kind, so switching kinds and back keeps it.
+        self._sources = {"text": "bundled", "knock-knock": "bundled", "prices": "generator"}
+        self._paths = {"text": "", "knock-knock": "", "prices": ""}
+        self._pasted = {"text": "", "knock-knock": "", "prices": ""}
+        self._csv_path_read = ""  # the CSV whose columns fill the column box
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._on_debounced)
+
+        self._build_controls()
+        self._build_preview()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.preview_box, 1)
+
+        self._show(self._config)
+        self._rebuild(emit=False)
+        self._connect()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        self.kind_combo = choice_combo(KIND_OPTIONS, TIPS["kind"])
+        self.source_combo = choice_combo(SOURCE_OPTIONS["text"], TIPS["source"])
+
+        self.file_button = QPushButton("Choose file…")
+        self.file_button.setToolTip(TIPS["file"])
+        self.path_label = QLabel()
+        self.path_label.setToolTip(TIPS["file"])
+        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.file_row = QWidget()
+        row = QHBoxLayout(self.file_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.file_button)
+        row.addWidget(self.path_label, 1)
+
+        self.paste_edit = QPlainTextEdit()
+        self.paste_edit.setToolTip(TIPS["paste"])
+        self.paste_edit.setFixedHeight(90)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setToolTip(TIPS["apply"])
+        self.paste_row = QWidget()
+        paste = QVBoxLayout(self.paste_row)
+        paste.setContentsMargins(0, 0, 0, 0)
+        paste.addWidget(self.paste_edit)
+        paste.addWidget(self.apply_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.generator_combo = choice_combo(GENERATOR_OPTIONS, TIPS["generator"])
+        self.length_spin = self._int_spin(10, 100_000, TIPS["length"], step=50)
+        self.start_spin = self._float_spin(-1e6, 1e6, 2, TIPS["start"], step=10)
+        self.slope_spin = self._float_spin(-1e4, 1e4, 3, TIPS["slope"], step=0.1)
+        self.period_spin = self._float_spin(2, 1e5, 1, TIPS["period"], step=5)
+        self.amplitude_spin = self._float_spin(0, 1e6, 2, TIPS["amplitude"], step=1)
+        self.noise_spin = self._float_spin(0, 1e6, 2, TIPS["noise"], step=0.5)
+        self.seed_spin = self._int_spin(0, 2**31 - 1, TIPS["seed"])
+        self.column_combo = choice_combo((), TIPS["column"])
+        self.gaps_combo = choice_combo(GAPS_OPTIONS, TIPS["gaps"])
+        self.window_spin = self._int_spin(1, 1000, TIPS["window"])
+        self.window_spin.setSuffix(" values")
+        self.val_spin = self._int_spin(1, 80, TIPS["val"])
+        self.val_spin.setSuffix(" % at the end")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Data", self.kind_combo)
+        form.addRow("Source", self.source_combo)
+        form.addRow("File", self.file_row)
+        form.addRow(self.paste_row)
+        form.addRow("Generator", self.generator_combo)
+        form.addRow("Length", self.length_spin)
+        form.addRow("Start", self.start_spin)
+        form.addRow("Slope", self.slope_spin)
+        form.addRow("Period", self.period_spin)
+        form.addRow("Amplitude", self.amplitude_spin)
+        form.addRow("Noise", self.noise_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Column", self.column_combo)
+        form.addRow("Gaps", self.gaps_combo)
+        form.addRow("Window", self.window_spin)
+        form.addRow("Held out", self.val_spin)
+        for i in range(form.rowCount()):
+            label = form.itemAt(i, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(i, QFormLayout.ItemRole.FieldRole)
+            if label is not None and field is not None and field.widget() is not None:
+                label.widget().setToolTip(field.widget().toolTip())
+        self._form = form
+        self.error = error_label()
+
+    def _build_preview(self) -> None:
+        self.preview_box = QGroupBox("Preview")
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+
+        # text: the vocabulary and the start of the text
+        self.vocab_label = QLabel()
+        self.vocab_label.setWordWrap(True)
+        self.vocab_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.vocab_label.setToolTip(
+            "Every different character in the data: the network chooses among exactly these. "
+            "\u2423 is a space, \u21b5 a new line."
+        )
+        self.text_view = QPlainTextEdit()
+        self.text_view.setReadOnly(True)
+        self.text_view.setToolTip(f"The first {PREVIEW_CHARS} characters of the data.")
+        self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        text_page = QWidget()
+        tl = QVBoxLayout(text_page)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.vocab_label)
+        tl.addWidget(self.text_view, 1)
+
+        # dialogs: one line per dialog
+        self.dialog_list = QListWidget()
+        self.dialog_list.setToolTip("Every dialog in the data, its turns joined by ' / '.")
+        self.dialog_list.setWordWrap(True)
+        self.dialog_list.setAlternatingRowColors(True)
+        self.dialog_list.setSpacing(1)
+
+        # series: the values, the held-out tail shaded
+        self.series_plot = pg.PlotWidget()
+        self.series_plot.setBackground("w")
+        self.series_plot.setMinimumHeight(180)
+        self.series_plot.setToolTip(
+            "The series the network learns from. The shaded tail is held out: never trained on, "
+            "used to check the predictions."
+        )
+        item = self.series_plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("bottom", "step")
+        item.setMenuEnabled(False)
+        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.held_out_region = pg.LinearRegionItem(
+            values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 45), pen=pg.mkPen(None)
+        )
+        self.held_out_region.setZValue(-10)
+        item.addItem(self.held_out_region)
+        self.train_curve = item.plot(pen=pg.mkPen(BLUE, width=1.5), name="training", antialias=True)
+        self.held_out_curve = item.plot(pen=pg.mkPen(VERMILLION, width=1.5), name="held out", antialias=True)
+
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(text_page)
+        self.preview_stack.addWidget(self.dialog_list)
+        self.preview_stack.addWidget(self.series_plot)
+        self.notes_label = note_label()
+
+        box = QVBoxLayout(self.preview_box)
+        box.addWidget(self.summary_label)
+        box.addWidget(self.preview_stack, 1)
+        box.addWidget(self.notes_label)
+
+    @staticmethod
+    def _int_spin(lo: int, hi: int, tip: str, step: int = 1) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setSingleStep(step)
+        spin.setToolTip(tip)
+        return spin
+
+    @staticmethod
+    def _float_spin(lo: float, hi: float, decimals: int, tip: str, step: float) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(lo, hi)
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        spin.setToolTip(tip)
+        return spin
+
+    def _connect(self) -> None:
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
+        self.generator_combo.currentIndexChanged.connect(self._on_generator_changed)
+        self.file_button.clicked.connect(self._on_choose_file)
+        self.apply_button.clicked.connect(self._on_apply_paste)
+        for combo in (self.column_combo, self.gaps_combo):
+            combo.currentIndexChanged.connect(self._on_edited)
+        for spin in (
+            self.length_spin,
+            self.start_spin,
+            self.slope_spin,
+            self.period_spin,
+            self.amplitude_spin,
+            self.noise_spin,
+            self.seed_spin,
+            self.window_spin,
+            self.val_spin,
+        ):
+            spin.valueChanged.connect(self._on_edited)
+
+    def sizeHint(self) -> QSize:  # a dock's natural width; wrapped labels ask for far more
+        hint = super().sizeHint()
+        return QSize(max(self.minimumSizeHint().width(), 360), hint.height())
+
+    # -- public API -------------------------------------------------------------------------
+    def config(self) -> DataConfig:
+        """The last config that built successfully (or was set)."""
+        return self._config
+
+    def set_config(self, cfg: DataConfig) -> None:
+        """Show ``cfg`` (from a model file or the window) and preview it; does not emit ``changed``."""
+        self._timer.stop()
+        self._config = cfg.validate()
+        self._show(cfg)
+        self._rebuild(emit=False, candidate=cfg)
+
+    def task(self) -> Any:
+        """The task the last good config built (TokenTask or SeriesTask), or None."""
+        return self._task
+
+    def error_text(self) -> str:
+        """The error shown in red, "" when the data is fine."""
+        return self.error.text()
+
+    # -- dialogs (a method of its own so tests can replace it) ------------------------------------
+    def _ask_open_path(self, caption: str, filter: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, caption, "", filter)
+        return path
+
+    # -- controls <-> config ----------------------------------------------------------------------
+    def _kind(self) -> str:
+        return combo_value(self.kind_combo)
+
+    def _from_controls(self) -> DataConfig:
+        kind = self._kind()
+        source = combo_value(self.source_combo)
+        column = combo_value(self.column_combo) if self.column_combo.count() else ""
+        return dataclasses.replace(
+            self._config,
+            kind=kind,
+            source=source,
+            path=self._paths[kind] if source == "file" else "",
+            text=self._pasted[kind] if source == "inline" else "",
+            column=column if kind == "prices" and source == "file" else "",
+            gaps=combo_value(self.gaps_combo),
+            generator=combo_value(self.generator_combo),
+            values=(),
+            length=self.length_spin.value(),
+            start=self.start_spin.value(),
+            slope=self.slope_spin.value(),
+            period=self.period_spin.value(),
+            amplitude=self.amplitude_spin.value(),
+            noise=self.noise_spin.value(),
+            seed=self.seed_spin.value(),
+            window=self.window_spin.value(),
+            val_fraction=self.val_spin.value() / 100,
+        )
+
+    def _show(self, cfg: DataConfig) -> None:
+        self._updating = True
+        try:
+            kind = cfg.kind
+            source = cfg.source
+            if kind == "prices" and source == "bundled":
+                source = "generator"  # there is no bundled price file: "bundled" means the generator
+            self._sources[kind] = source
+            if source == "file":
+                self._paths[kind] = cfg.path
+            if source == "inline":
+                self._pasted[kind] = cfg.text
+            set_combo_value(self.kind_combo, kind)
+            self._fill_sources(kind)
+            set_combo_value(self.gaps_combo, cfg.gaps)
+            set_combo_value(self.generator_combo, cfg.generator)
+            self.length_spin.setValue(cfg.length)
+            self.start_spin.setValue(cfg.start)
+            self.slope_spin.setValue(cfg.slope)
+            self.period_spin.setValue(cfg.period)
+            self.amplitude_spin.setValue(cfg.amplitude)
+            self.noise_spin.setValue(cfg.noise)
+            self.seed_spin.setValue(cfg.seed)
+            self.window_spin.setValue(cfg.window)
+            self.val_spin.setValue(max(1, round(cfg.val_fraction * 100)))
+            if kind == "prices" and source == "file" and cfg.path:
+                try:
+                    self._read_columns(cfg.path, cfg.column)
+                except PlaygroundError:
+                    pass  # the preview's build reports it
+        finally:
+            self._updating = False
+        self._update_rows()
+
+    def _fill_sources(self, kind: str) -> None:
+        self.source_combo.clear()
+        for value, text, tip in SOURCE_OPTIONS[kind]:
+            self.source_combo.addItem(text, value)
+            self.source_combo.setItemData(self.source_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        set_combo_value(self.source_combo, self._sources[kind])
+
+    def _update_rows(self) -> None:
+        """Show only the settings that matter for this kind, source and generator."""
+        kind = self._kind()
+        source = combo_value(self.source_combo)
+        prices = kind == "prices"
+        generator = prices and source == "generator"
+        csv_file = prices and source == "file"
+        form = self._form
+        form.setRowVisible(self.file_row, source == "file")
+        form.setRowVisible(self.paste_row, source == "inline")
+        form.setRowVisible(self.generator_combo, generator)
+        used = _GENERATOR_FIELDS.get(combo_value(self.generator_combo), ())
+        for name in ("length", "start", "slope", "period", "amplitude", "noise", "seed"):
+            form.setRowVisible(getattr(self, f"{name}_spin"), generator and name in used)
+        noise_label = form.labelForField(self.noise_spin)
+        walk = combo_value(self.generator_combo) == "random-walk"
+        noise_label.setText("Step size" if walk else "Noise")
+        tip = TIPS["step"] if walk else TIPS["noise"]
+        self.noise_spin.setToolTip(tip)
+        noise_label.setToolTip(tip)
+        form.setRowVisible(self.column_combo, csv_file)
+        form.setRowVisible(self.gaps_combo, csv_file)
+        form.setRowVisible(self.window_spin, prices)
+        self.file_button.setText("CSV file…" if prices else "Choose file…")
+        path = self._paths[kind]
+        self.path_label.setText(Path(path).name if path else "no file chosen")
+        self.path_label.setToolTip(path or TIPS["file"])
+        placeholder = {
+            "text": "Paste or type some text to learn from…",
+            "knock-knock": "Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
+            "prices": "10, 11, 12, 13, 14, 15 …",
+        }[kind]
+        self.paste_edit.setPlaceholderText(placeholder)
+        if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
+            self.paste_edit.setPlainText(self._pasted[kind])
+
+    def _read_columns(self, path: str, wanted: str = "") -> None:
+        """Fill the column box from the CSV's header (numeric columns only); errors go to the red label."""
+        self.column_combo.blockSignals(True)
+        try:
+            self.column_combo.clear()
+            self._csv_path_read = path
+            names, numeric = csv_columns(path)
+            for name in numeric:
+                self.column_combo.addItem(name, name)
+                self.column_combo.setItemData(
+                    self.column_combo.count() - 1, f"column '{name}'", Qt.ItemDataRole.ToolTipRole
+                )
+            if numeric:
+                pick = wanted if wanted in numeric else _likely_price_column(numeric)
+                set_combo_value(self.column_combo, pick)
+            self.column_combo.setToolTip(TIPS["column"] + f"\n\nAll columns: {', '.join(names)}")
+        finally:
+            self.column_combo.blockSignals(False)
+
+    # -- slots ------------------------------------------------------------------------------------
+    def _on_kind_changed(self) -> None:
+        if self._updating:
+            return
+        kind = self._kind()
+        self._updating = True
+        self._fill_sources(kind)
+        if kind == "prices" and self._paths["prices"] and self._csv_path_read != self._paths["prices"]:
+            try:
+                self._read_columns(self._paths["prices"])
+            except PlaygroundError:
+                pass  # the rebuild below reports it
+        self._updating = False
+        self._update_rows()
+        self._rebuild()
+
+    def _on_source_changed(self) -> None:
+        if self._updating:
+            return
+        kind = self._kind()
+        source = combo_value(self.source_combo)
+        previous = self._sources[kind]
+        self._sources[kind] = source
+        self._update_rows()
+        if source == "file" and not self._paths[kind]:
+            if not self._on_choose_file():  # cancelled: back to where the user was
+                self._sources[kind] = previous
+                self._updating = True
+                set_combo_value(self.source_combo, previous)
+                self._updating = False
+                self._update_rows()
+            return
+        if source == "inline" and not self._pasted[kind]:
+            self._show_error("")
+            self.paste_edit.setFocus()
+            return  # nothing to use until Apply
+        self._rebuild()
+
+    def _on_generator_changed(self) -> None:
+        if self._updating:
+            return
+        self._update_rows()
+        self._on_edited()
+
+    def _on_edited(self) -> None:
+        if not self._updating:
+            self._timer.start()  # restarts: only the last of a burst of edits rebuilds
+
+    def _on_debounced(self) -> None:
+        self._rebuild()
+
+    def _on_choose_file(self) -> bool:
+        kind = self._kind()
+        if kind == "prices":
+            path = self._ask_open_path("Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        else:
+            path = self._ask_open_path("Open a text file", "Text files (*.txt *.md);;All files (*)")
+        if not path:
+            return False
+        self._paths[kind] = path
+        self._sources[kind] = "file"
+        self._updating = True
+        set_combo_value(self.source_combo, "file")
+        self._updating = False
+        if kind == "prices":
+            try:
+                self._read_columns(path)
+            except PlaygroundError as e:
+                self._update_rows()
+                self._show_error(str(e))
+                return True
+        self._update_rows()
+        self._rebuild()
+        return True
+
+    def _on_apply_paste(self) -> None:
+        kind = self._kind()
+        self._pasted[kind] = self.paste_edit.toPlainText()
+        if not self._pasted[kind].strip():
+            self._show_error("the box is empty: paste or type something first")
+            return
+        self._rebuild()
+
+    # -- building the task ----------------------------------------------------------------------------
+    def _rebuild(self, emit: bool = True, candidate: DataConfig | None = None) -> None:
+        """Build the task the controls describe; adopt and emit it only if it builds."""
+        self._timer.stop()
+        try:
+            cfg = (candidate or self._from_controls()).validate()
+            task = build_task(cfg)
+        except PlaygroundError as e:
+            self._show_error(str(e))
+            return
+        except Exception as e:  # a bug must not take the window down: say what happened
+            self._show_error(f"unexpected error: {type(e).__name__}: {e}")
+            return
+        self._show_error("")
+        self._config = cfg
+        self._task = task
+        self._update_preview(task)
+        if emit:
+            self.changed.emit(cfg)
+
+    def _show_error(self, text: str) -> None:
+        set_error(self.error, text)
+        if text and self._task is not None:
+            self.preview_box.setTitle("Preview: still the last data that loaded")
+        else:
+            self.preview_box.setTitle("Preview")
+
+    def _update_preview(self, task: Any) -> None:
+        notes = list(getattr(task, "notes", []))
+        if task.kind == "prices":
+            self._preview_series(task)
+        elif task.kind == "knock-knock":
+            self._preview_dialogs(task)
+            notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
+        else:
+            self._preview_text(task)
+        self.notes_label.setText("\n".join(notes))
+        self.notes_label.setVisible(bool(notes))
+
+    def _preview_text(self, task: Any) -> None:
+        n_train, n_val = len(task.train_ids), len(task.val_ids)
+        self.summary_label.setText(
+            f"{n_train + n_val:,} characters ({n_train:,} for training, {n_val:,} held out); "
+            f"{len(task.vocab)} different characters:"
+        )
+        self.vocab_label.setText(" ".join(task.label(ch) for ch in task.vocab))
+        self.text_view.setPlainText(task.decode(task.train_ids[:PREVIEW_CHARS]))
+        self.preview_stack.setCurrentIndex(0)
+
+    def _preview_dialogs(self, task: Any) -> None:
+        dialogs = task.dialogs
+        n_val = max(1, round(len(dialogs) * self._config.val_fraction))
+        self.summary_label.setText(
+            f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
+        )
+        self.dialog_list.clear()
+        held_out_colour = self.dialog_list.palette().color(QPalette.ColorRole.PlaceholderText)
+        for i, turns in enumerate(dialogs):
+            item = QListWidgetItem(" / ".join(turns))
+            if i >= len(dialogs) - n_val:
+                item.setForeground(held_out_colour)
+                item.setToolTip("Held out: never trained on, used to check the model.")
+            self.dialog_list.addItem(item)
+        self.preview_stack.setCurrentIndex(1)
+
+    def _preview_series(self, task: Any) -> None:
+        values = np.asarray(task.values, dtype=np.float64)
+        n, split = len(values), int(task.split)
+        self.summary_label.setText(
+            f"{n:,} values: {task.n_train_windows:,} training windows of {task.window}, "
+            f"{n - split:,} held-out values to check predictions on"
+        )
+        x = np.arange(n, dtype=np.float64)
+        self.train_curve.setData(x[:split], values[:split])
+        # the held-out curve starts at the last training point so the line has no gap
+        lo = max(split - 1, 0)
+        self.held_out_curve.setData(x[lo:], values[lo:])
+        self.held_out_region.setRegion((split - 0.5, n - 0.5))
+        self.series_plot.getPlotItem().enableAutoRange()
+        self.preview_stack.setCurrentIndex(2)

@@ -1,0 +1,513 @@
+"""What every plot card shares: the card frame, the light theme, the time axis, small helpers.
+
+A card is a titled frame with a "?" button that shows a short explanation for
+students. A :class:`SessionCard` also knows its :class:`Session` and redraws
+only when ``session.version`` changed since its last draw, so the window's
+~30 fps timer costs nothing while training is paused.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGraphicsSimpleTextItem,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui.session import Session
+
+# Okabe-Ito: distinguishable with the common kinds of colour blindness.
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+ORANGE = "#E69F00"
+PURPLE = "#CC79A7"
+SKY = "#56B4E9"
+YELLOW = "#F0E442"
+SERIES_COLOURS = (BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, YELLOW)  # yellow last: faint on white
+
+AXIS_COLOUR = "#404040"
+TEXT_COLOUR = "#303030"
+HINT_COLOUR = "#9a9a9a"
+TICK_PT = 9
+LABEL_PT = 10
+TITLE_PT = 11
+
+EMPTY_HINT = "press Play or Step to see this"
+MAX_TIME_TICKS = 40  # at most this many labelled time steps on an axis
+
+# Diverging map for signed values: blue (negative), white (zero), red (positive).
+# Red-blue stays readable for the common kinds of colour blindness.
+DIVERGING = pg.ColorMap(
+    pos=np.array([0.0, 0.25, 0.5, 0.75, 1.0]),
+    color=np.array(
+        [[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]], dtype=np.ubyte
+    ),
+    name="blue-white-red",
+)
+SEQUENTIAL = pg.colormap.get("viridis")  # 0..1 values such as gates: dark = closed, yellow = open
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``value`` (levels that do not flicker)."""
+    if not math.isfinite(value) or value <= 1.0:
+        return 1.0
+    value = min(value, 1e12)
+    exp = math.floor(math.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * 10**exp >= value:
+            return float(m * 10**exp)
+    return float(10 ** (exp + 1))
+
+
+def finite_abs_max(a: np.ndarray) -> float:
+    """max |a| over the finite values (0 when there are none)."""
+    a = np.asarray(a)
+    finite = np.isfinite(a)
+    if not finite.any():
+        return 0.0
+    return float(np.abs(a[finite]).max())
+
+
+def tooltip_html(text: str) -> str:
+    """Rich text so Qt wraps a long tooltip instead of drawing one very wide line."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+def font(points: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(points)
+    f.setBold(bold)
+    return f
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "..." when the card is too narrow (the full text is its tooltip)."""
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+
+class LegendStrip(QLabel):
+    """A legend in a line of text under a plot: it never hides the data it explains."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setFont(font(TICK_PT))
+        self.entries: list[str] = []
+
+    def set_entries(self, entries) -> None:
+        """``entries``: (name, colour, dashed) for each line, in order."""
+        self.entries = [name for name, _, _ in entries]
+        parts = []
+        for name, colour, dashed in entries:
+            swatch = "┅┅" if dashed else "━━"
+            label = html.escape(name).replace(" ", "&nbsp;")  # break between entries, never inside one
+            parts.append(
+                f"<b style='color:{colour}'>{swatch}</b>&nbsp;<span style='color:{TEXT_COLOUR}'>{label}</span>"
+            )
+        self.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+
+
+class PlotCard(QFrame):
+    """A titled card: a bold title, a "?" button that shows a plain-language explanation, and a body."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("PlotCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#PlotCard { background: white; border: 1px solid #d4d4d4; border-radius: 6px; }")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 8)
+        outer.setSpacing(4)
+
+        self.header_layout = QHBoxLayout()
+        self.header_layout.setSpacing(6)
+        self.title_label = ElidedLabel(title)
+        self.title_label.setFont(font(TITLE_PT, bold=True))
+        self.title_label.setStyleSheet(f"color: {TEXT_COLOUR};")
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header_layout.addWidget(self.title_label, 1)
+        self.help_button = QToolButton()
+        self.help_button.setText("?")
+        self.help_button.setCheckable(True)
+        self.help_button.setFont(font(LABEL_PT, bold=True))
+        self.help_button.setFixedSize(24, 24)
+        self.help_button.setToolTip("What am I looking at?")
+        self.header_layout.addWidget(self.help_button)
+        outer.addLayout(self.header_layout)
+
+        self.explanation_label = QLabel()
+        self.explanation_label.setWordWrap(True)
+        self.explanation_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation_label.setFont(font(LABEL_PT))
+        self.explanation_label.setStyleSheet(
+            f"background: #eef5fb; color: {TEXT_COLOUR}; border-left: 3px solid {BLUE}; padding: 6px;"
+        )
+        # In a scroll area: a long explanation in a short card scrolls instead of being cut off.
+        self.explanation_area = QScrollArea()
+        self.explanation_area.setWidget(self.explanation_label)
+        self.explanation_area.setWidgetResizable(True)
+        self.explanation_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.explanation_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.explanation_area.setVisible(False)
+        self.explanation_label.setVisible(False)
+        self.help_button.toggled.connect(self._on_help_toggled)
+        outer.addWidget(self.explanation_area)
+
+        self.body_layout = QVBoxLayout()
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout.setSpacing(4)
+        outer.addLayout(self.body_layout, 1)
+        self._tooltip_widgets: list[QWidget] = []
+
+    def _on_help_toggled(self, on: bool) -> None:
+        self.explanation_label.setVisible(on)
+        self.explanation_area.setVisible(on)
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        """As tall as the text needs, but at most about half the card: the plot stays in view."""
+        width = max(100, self.explanation_area.viewport().width() or self.width() - 20)
+        needed = self.explanation_label.heightForWidth(width) + 2
+        self.explanation_area.setFixedHeight(max(40, min(needed, int(self.height() * 0.5))))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.explanation_area.isVisible():
+            self._fit_explanation()
+
+    def set_title(self, text: str) -> None:
+        self.title_label.setText(text)
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put a small control (a layer chooser, a checkbox) in the title row, before the "?"."""
+        self.header_layout.insertWidget(self.header_layout.count() - 1, widget)
+
+    def show_tooltip_on(self, widget: QWidget) -> None:
+        """Show the explanation as a tooltip when the mouse rests on ``widget`` (a plot)."""
+        self._tooltip_widgets.append(widget)
+        widget.setToolTip(
+            tooltip_html(self.explanation_label.text()) if self.explanation_label.text() else ""
+        )
+
+    def set_explanation(self, text: str) -> None:
+        self.explanation_label.setText(text)
+        for w in self._tooltip_widgets:
+            w.setToolTip(tooltip_html(text))
+
+
+class ProbeCard:
+    """Mixin for cards that draw only the probe: they redraw when a new probe arrives, not every step."""
+
+    session: Session
+
+    def data_version(self) -> int:
+        return self.session.probe_version
+
+
+class SessionCard(PlotCard):
+    """A card that draws from a :class:`Session`; subclasses implement ``_draw`` and ``_clear``."""
+
+    def __init__(self, title: str, session: Session, parent: QWidget | None = None):
+        super().__init__(title, parent)
+        self.session = session
+        self._drawn_version: int | None = None
+
+    def data_version(self) -> int:
+        """Changes when what this card draws changed: any new data here, only a new probe for probe plots."""
+        return self.session.version
+
+    def refresh(self) -> None:
+        """Redraw from the session, unless nothing arrived since the last draw."""
+        version = self.data_version()
+        if version == self._drawn_version:
+            return
+        self._drawn_version = version
+        self._draw()
+
+    def redraw(self) -> None:
+        """Draw again even though the session did not change (a chooser or a checkbox changed)."""
+        self._drawn_version = None
+        self.refresh()
+
+    def reset(self, session: Session) -> None:
+        """Switch to a new session (after Reset or a new model) and clear the drawing."""
+        self.session = session
+        self._drawn_version = None
+        self._clear()
+
+    def _draw(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _clear(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# -- the plots themselves ------------------------------------------------------------------------
+
+
+def make_plot(
+    left: str, bottom: str, bottom_axis: pg.AxisItem | None = None, log_y: bool = False
+) -> pg.PlotWidget:
+    """A white plot with dark grey axes and readable labels (set per widget, never globally)."""
+    axes: dict[str, pg.AxisItem] = {"left": LogAxis("left")} if log_y else {}
+    if bottom_axis is not None:
+        axes["bottom"] = bottom_axis
+    pw = pg.PlotWidget(axisItems=axes or None)
+    pw.setBackground("w")
+    pw.setMinimumSize(200, 140)
+    style_plot_item(pw.getPlotItem(), left, bottom)
+    if log_y:
+        pw.getPlotItem().setLogMode(x=False, y=True)
+    return pw
+
+
+def style_plot_item(item: pg.PlotItem, left: str, bottom: str) -> None:
+    for name in ("left", "bottom"):
+        style_axis(item.getAxis(name))
+    set_axis_label(item, "left", left)
+    set_axis_label(item, "bottom", bottom)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setMenuEnabled(False)
+
+
+def style_axis(axis: pg.AxisItem) -> None:
+    axis.setPen(pg.mkPen(AXIS_COLOUR))
+    axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+    axis.setStyle(tickFont=font(TICK_PT))
+    axis.enableAutoSIPrefix(False)  # a step count or a norm is never "x0.001"
+
+
+def set_axis_label(item: pg.PlotItem, side: str, text: str) -> None:
+    item.setLabel(side, text, color=TEXT_COLOUR, **{"font-size": f"{LABEL_PT}pt"})
+
+
+def add_legend(item: pg.PlotItem, columns: int = 1, offset: tuple[int, int] = (-8, 8)) -> pg.LegendItem:
+    legend = item.addLegend(
+        offset=offset,
+        brush=pg.mkBrush(255, 255, 255, 220),
+        pen=pg.mkPen("#c8c8c8"),
+        labelTextColor=TEXT_COLOUR,
+        labelTextSize=f"{TICK_PT}pt",
+        verSpacing=-4,
+    )
+    legend.setColumnCount(columns)
+    return legend
+
+
+def make_colour_bar(
+    item: pg.PlotItem | None, image: pg.ImageItem, cmap: pg.ColorMap, levels, label: str
+) -> pg.ColorBarItem:
+    """A non-interactive colour bar (fixed levels: colours keep their meaning), right of ``item`` if given."""
+    bar = pg.ColorBarItem(
+        values=tuple(levels), colorMap=cmap, width=12, interactive=False, colorMapMenu=False, label=label
+    )
+    bar.setImageItem(image, insert_in=item)
+    for name in ("left", "right", "top", "bottom"):
+        axis = bar.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_COLOUR))
+        axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+        axis.setStyle(tickFont=font(TICK_PT))
+    bar.getAxis("left").setLabel(label, color=TEXT_COLOUR, **{"font-size": f"{TICK_PT}pt"})
+    return bar
+
+
+def set_colour_bar_label(bar: pg.ColorBarItem, label: str) -> None:
+    bar.getAxis("left").setLabel(label, color=TEXT_COLOUR, **{"font-size": f"{TICK_PT}pt"})
+
+
+class EmptyHint:
+    """A faint line of text in the middle of a plot, independent of the data range (no data yet)."""
+
+    def __init__(self, item: pg.PlotItem, text: str = EMPTY_HINT):
+        self._vb = item.getViewBox()
+        self.item = QGraphicsSimpleTextItem(text, self._vb)
+        self.item.setBrush(QColor(HINT_COLOUR))
+        f = font(LABEL_PT + 1)
+        f.setItalic(True)
+        self.item.setFont(f)
+        self.item.setZValue(1e6)
+        self._vb.sigResized.connect(self._place)
+        self._place()
+
+    def _place(self, *_args) -> None:
+        r = self._vb.boundingRect()
+        b = self.item.boundingRect()
+        self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
+
+    def setVisible(self, visible: bool) -> None:
+        self.item.setVisible(visible)
+
+    def isVisible(self) -> bool:
+        return self.item.isVisible()
+
+    def text(self) -> str:
+        return self.item.text()
+
+
+class TimeAxis(pg.AxisItem):
+    """A time-step axis that shows the probe's inputs: the character on top, its index under it.
+
+    Ticks are thinned to steps of 1, 2, 5, 10, ... so that at most ``MAX_TIME_TICKS`` labels show
+    and none overlap, whatever the width of the plot.
+    """
+
+    def __init__(self, orientation: str = "bottom", caption: bool = True, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self._caption = caption  # name the axis after what the labels are (characters or values)
+        self.setStyle(hideOverlappingLabels=False)  # the first and last labels may reach past the axis ends
+        self.labels: tuple[str, ...] = ()
+        self._tick_px = 12.0
+        self._major_step = 1
+
+    def set_labels(self, labels) -> None:
+        labels = tuple(labels)
+        if labels == self.labels:
+            return
+        self.labels = labels
+        fm = QFontMetrics(self.style.get("tickFont") or font(TICK_PT))
+        widest_label = max((fm.horizontalAdvance(s) for s in labels), default=0)
+        widest_index = fm.horizontalAdvance(str(max(len(labels) - 1, 0)))
+        self._tick_px = max(widest_label, widest_index) + 8.0
+        # room for the first and last labels to reach past the ends of the axis
+        self.setStyle(hideOverlappingLabels=int(max(15, self._tick_px / 2 + 2)))
+        if self._caption:
+            self.setLabel(time_caption(labels), color=TEXT_COLOUR, **{"font-size": f"{LABEL_PT}pt"})
+        if labels:  # two lines of text (character, index): pyqtgraph's own estimate is one line short
+            self.setStyle(autoExpandTextSpace=False, tickTextHeight=2 * fm.height() + 2)
+        else:
+            self.setStyle(autoExpandTextSpace=True)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        n = len(self.labels)
+        if n == 0:
+            return super().tickValues(minVal, maxVal, size)
+        lo = max(0, math.ceil(min(minVal, maxVal)))
+        hi = min(n - 1, math.floor(max(minVal, maxVal)))
+        if hi < lo:
+            return []
+        fit = max(1, min(MAX_TIME_TICKS, int(size / self._tick_px)))
+        step = 1
+        while (hi - lo) // step + 1 > fit:
+            step = _next_nice(step)
+        self._major_step = step
+        first = math.ceil(lo / step) * step
+        levels = [(float(step), [float(v) for v in range(first, hi + 1, step)])]
+        if step > 1 and size / (hi - lo + 1) >= 4:  # unlabelled small ticks at every step when room
+            levels.append((1.0, [float(v) for v in range(lo, hi + 1) if v % step]))
+        return levels
+
+    def tickStrings(self, values, scale, spacing):
+        n = len(self.labels)
+        if n == 0:
+            return super().tickStrings(values, scale, spacing)
+        if self._major_step > 1 and spacing == 1:
+            return [""] * len(values)
+        out = []
+        for v in values:
+            i = round(v)
+            out.append(f"{self.labels[i]}\n{i}" if 0 <= i < n else "")
+        return out
+
+
+class LogAxis(pg.AxisItem):
+    """A log axis labelled 0.01, 0.1, 1, 10, 100, 1000 and 10⁻⁶ beyond: one style for every decade."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        # the in-between level repeats the decades: drop them, or their labels are drawn twice (bold)
+        decades = {round(v, 6) for spacing, values in levels if spacing is not None for v in values}
+        return [
+            (spacing, values if spacing is not None else [v for v in values if round(v, 6) not in decades])
+            for spacing, values in levels
+        ]
+
+    def logTickStrings(self, values, scale, spacing):
+        out = []
+        for v in values:
+            k = math.floor(v + 1e-6)
+            mantissa = round(10 ** (v - k), 3)
+            if mantissa == 1:
+                out.append(f"{10.0**k:g}" if -2 <= k <= 3 else pow10(k))
+            elif mantissa in (2, 5) and -2 <= k <= 2:  # a few in-between labels; 3, 4, 6... would crowd
+                out.append(f"{mantissa * 10.0**k:g}")
+            else:
+                out.append("")
+        return out
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def pow10(k: int) -> str:
+    """10 to the power k, written the way a textbook would: 10⁻¹⁴."""
+    return "10" + str(int(k)).translate(_SUPERSCRIPT)
+
+
+def time_caption(labels) -> str:
+    """'input character / time step t' for text, 'input value / time step t' for a series."""
+    if labels and any(len(s) > 1 for s in labels):
+        return "input value / time step t"
+    return "input character / time step t"
+
+
+def _next_nice(step: int) -> int:
+    exp = 10 ** int(math.log10(step))
+    for m in (1, 2, 5, 10):
+        if m * exp > step:
+            return m * exp
+    return 10 * exp
+
+
+class LayerChooser(QComboBox):
+    """ "layer 1", "layer 2", ...: repopulated when the number of layers changes."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setToolTip("which layer to show")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.sync(1)
+
+    def sync(self, n_layers: int) -> int:
+        """Make sure there are ``n_layers`` entries; returns the chosen layer (0-based)."""
+        n_layers = max(1, n_layers)
+        if self.count() != n_layers:
+            keep = min(max(self.currentIndex(), 0), n_layers - 1)
+            self.blockSignals(True)
+            self.clear()
+            self.addItems([f"layer {i + 1}" for i in range(n_layers)])
+            self.setCurrentIndex(keep)
+            self.blockSignals(False)
+        self.setEnabled(n_layers > 1)
+        return max(self.currentIndex(), 0)
+
+
+def image_rect(n_time: int, n_rows: int) -> QRectF:
+    """Pixel t is centred on x = t, so an image lines up with curves and ticks drawn at integers."""
+    return QRectF(-0.5, -0.5, float(n_time), float(n_rows))

@@ -1,0 +1,256 @@
+"""Gradients: through time on the probe sequence, and their size over training."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QWidget
+
+from playground.ui.plots.base import (
+    LABEL_PT,
+    SERIES_COLOURS,
+    VERMILLION,
+    EmptyHint,
+    LayerChooser,
+    LegendStrip,
+    ProbeCard,
+    SessionCard,
+    TimeAxis,
+    font,
+    make_plot,
+    pow10,
+)
+from playground.ui.session import PROBE_TRAIL, Session
+
+GRAD_FLOOR = 1e-12  # zeros are drawn here on a log axis (lower when real values go lower)
+SMALLEST_FLOOR = 1e-40
+VANISHING_RATIO = 1e-3
+EXPLODING = 1e3
+
+GTT_EXPLANATION = (
+    "How strongly the error of the last prediction reaches back to the hidden state at each earlier "
+    "time step: the size of the gradient ||dL/dh_t||, on a log scale (each step up the axis is 10 times "
+    "more). x: time step, with the input character on the axis. The red line is the newest probe; "
+    "the faded lines are earlier ones, so you can see the trend while training.\n"
+    "Healthy: a fairly flat curve, so the start of the sequence still gets a real share of the gradient.\n"
+    "Vanishing: the curve falls steeply towards the left; early steps get a millionth or less, so the "
+    "network cannot learn links over long spans. Typical for a vanilla tanh RNN: try LSTM or GRU, "
+    "or identity initialisation.\n"
+    "Exploding: the curve rises towards the left or goes above 1000; training will jump around. "
+    "Lower the learning rate or turn on gradient clipping."
+)
+
+NORM_EXPLANATION = (
+    "The size (norm) of the gradient at every training step, on a log scale: one coloured line per part "
+    "of the network (input, each layer, output), and black lines for the whole network before "
+    "(dashed) and after (solid) clipping.\n"
+    "Healthy: lines that wobble but stay within a factor of ten or so, slowly shrinking as the loss falls.\n"
+    "Exploding: sudden spikes of 100 times or more. With clipping on, the solid black line stays capped "
+    "at the clip value while the dashed one spikes: clipping is doing its job.\n"
+    "Vanishing: one layer's line far below the others; that layer learns much more slowly.\n"
+    "Try: change the learning rate or the clipping and watch the spikes."
+)
+
+
+def log_floor(arrays) -> float:
+    """The floor for drawing on a log axis: GRAD_FLOOR, or a power of ten below the smallest real value."""
+    smallest = math.inf
+    for a in arrays:
+        a = np.asarray(a, np.float64)
+        pos = a[np.isfinite(a) & (a > 0)]
+        if pos.size:
+            smallest = min(smallest, float(pos.min()))
+    if smallest >= GRAD_FLOOR:
+        return GRAD_FLOOR
+    return max(SMALLEST_FLOOR, 10.0 ** math.floor(math.log10(smallest)))
+
+
+def for_log_axis(a: np.ndarray, floor: float) -> np.ndarray:
+    """Zeros raised to ``floor``; inf and NaN become gaps (NaN) instead of breaking the axis."""
+    a = np.asarray(a, np.float64)
+    return np.where(np.isfinite(a), np.maximum(a, floor), np.nan)
+
+
+def gradient_verdict(g: np.ndarray) -> tuple[str, str]:
+    """(kind, one line) for a gradient-through-time curve g[t]: 'vanishing', 'exploding', 'healthy' or 'none'."""
+    g = np.asarray(g, np.float64)
+    if g.size == 0:
+        return "none", ""
+    if not np.isfinite(g).all():
+        return "exploding", "exploding: the gradient overflowed to infinity or NaN"
+    first, last = float(g[0]), float(g[-1])
+    if last <= 0 and first <= 0:
+        return "none", "no gradient: the last prediction does not depend on these steps"
+    tiny = 1e-45
+    ratio = max(first, tiny) / max(last, tiny)
+    k = round(math.log10(ratio))
+    if ratio > EXPLODING:
+        return "exploding", f"exploding: the first step gets {pow10(k)} times the last step's gradient"
+    if float(g.max()) > EXPLODING:
+        return "exploding", f"exploding: gradients reach {pow10(math.floor(math.log10(g.max())))}"
+    if ratio < VANISHING_RATIO:
+        return "vanishing", f"vanishing: the first step gets {pow10(k)} of the last step's gradient"
+    return "healthy", f"healthy: gradient reaches the start of the sequence (ratio {pow10(k)})"
+
+
+VERDICT_COLOURS = {"vanishing": "#005a8c", "exploding": "#a33f00", "healthy": "#00734f", "none": "#505050"}
+
+
+class GradientThroughTimePlot(ProbeCard, SessionCard):
+    """||dL/dh_t|| against t (log y) for one layer: the newest probe bold over faded earlier ones."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__("gradient through time", session, parent)
+        self.layer_choice = LayerChooser()
+        self.layer_choice.currentIndexChanged.connect(self.redraw)
+        self.add_header_widget(self.layer_choice)
+
+        self.time_axis = TimeAxis("bottom")
+        self.plot = make_plot("‖dL/dh_t‖ (log)", "input character / time step t", self.time_axis, log_y=True)
+        self.plot_item = self.plot.getPlotItem()
+        self.plot_item.showGrid(x=False, y=True, alpha=0.15)  # an x grid would hide the first and last labels
+        self.trail_curves: list[pg.PlotDataItem] = []
+        for i in range(PROBE_TRAIL):
+            # oldest first: the older a probe, the fainter its line
+            alpha = int(35 + 120 * (i + 1) / PROBE_TRAIL)
+            pen = pg.mkPen(QColor(70, 110, 150, alpha), width=1)
+            curve = self.plot_item.plot(pen=pen, antialias=False, connect="finite")
+            curve.setZValue(i)
+            self.trail_curves.append(curve)
+        self.curve = self.plot_item.plot(pen=pg.mkPen(VERMILLION, width=2), antialias=False, connect="finite")
+        self.curve.setZValue(100)
+        self.hint = EmptyHint(self.plot_item)
+        self.floor = GRAD_FLOOR
+        self._n_t = 0
+        self.verdict_kind = "none"
+        self.verdict = QLabel("")
+        self.verdict.setFont(font(LABEL_PT, bold=True))
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.PlainText)
+        self.body_layout.addWidget(self.plot, 1)
+        self.body_layout.addWidget(self.verdict)
+        self._clear()
+        self.show_tooltip_on(self.plot)
+        self.set_explanation(GTT_EXPLANATION)
+
+    def _draw(self) -> None:
+        probe = self.session.probe
+        if probe is None:
+            self._clear()
+            return
+        layer = self.layer_choice.sync(probe.grad_norm.shape[0])
+        newest = probe.grad_norm[layer]
+        earlier = [
+            (step, g) for step, g in self.session.probe_trail if g is not probe.grad_norm and layer < len(g)
+        ][-len(self.trail_curves) :]
+        self.floor = log_floor([newest, *(g[layer] for _, g in earlier)])
+        free = len(self.trail_curves) - len(earlier)
+        for i, curve in enumerate(self.trail_curves):  # the newest earlier probe on the darkest line
+            if i < free:
+                curve.setData([], [])
+                continue
+            g = earlier[i - free][1][layer]
+            curve.setData(np.arange(len(g)), for_log_axis(g, self.floor))
+        self.curve.setData(np.arange(len(newest)), for_log_axis(newest, self.floor))
+        self.time_axis.set_labels(probe.labels[: len(newest)])
+        if self._n_t != len(newest):  # a new sequence length: show all of it (and leave a user's zoom alone)
+            self._n_t = len(newest)
+            self.plot_item.setXRange(-0.5, len(newest) - 0.5, padding=0.01)
+            self.plot_item.enableAutoRange(axis="y")
+        self.hint.setVisible(False)
+
+        kind, text = gradient_verdict(newest)
+        clipped = np.isfinite(newest) & (newest <= 0)
+        if clipped.any():
+            text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"
+        self.verdict_kind = kind
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[kind]};")
+        self.set_title(f"gradient through time, step {self.session.probe_step}")
+
+    def _clear(self) -> None:
+        for curve in (*self.trail_curves, self.curve):
+            curve.setData([], [])
+        self.time_axis.set_labels(())
+        self.hint.setVisible(True)
+        self._n_t = 0
+        self.plot_item.setRange(xRange=(0, 1), yRange=(-4, 0), padding=0)  # 0.0001 to 1 until data comes
+        self.verdict_kind = "none"
+        self.verdict.setText("")
+        self.set_title("gradient through time")
+
+
+def layer_colour(i: int) -> str:
+    return SERIES_COLOURS[i % len(SERIES_COLOURS)]
+
+
+class GradNormPlot(SessionCard):
+    """Gradient norm per training step: one line per layer group, and the total before and after clipping."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__("gradient norm during training", session, parent)
+        self.plot = make_plot("gradient norm (log)", "step", log_y=True)
+        self.plot_item = self.plot.getPlotItem()
+        self.legend = LegendStrip()
+        self.before_curve = self._new_curve(pg.mkPen("k", width=1, style=Qt.PenStyle.DashLine))
+        self.after_curve = self._new_curve(pg.mkPen("k", width=1))
+        self.layer_curves: list[pg.PlotDataItem] = []
+        self._names: tuple[str, ...] | None = None
+        self.hint = EmptyHint(self.plot_item)
+        self._clear()
+        self.body_layout.addWidget(self.plot, 1)
+        self.body_layout.addWidget(self.legend)
+        self.show_tooltip_on(self.plot)
+        self.set_explanation(NORM_EXPLANATION)
+        self._sync_names(())
+
+    def _new_curve(self, pen) -> pg.PlotDataItem:
+        curve = self.plot_item.plot(pen=pen, antialias=False, connect="finite")
+        curve.setClipToView(True)
+        curve.setDownsampling(auto=True, method="peak")
+        return curve
+
+    def _sync_names(self, names: tuple[str, ...]) -> None:
+        """Curves and legend entries for the layer groups; only when the groups change, never per frame."""
+        if names == self._names:
+            return
+        self._names = names
+        while len(self.layer_curves) < len(names):
+            curve = self._new_curve(pg.mkPen(layer_colour(len(self.layer_curves)), width=1))
+            curve.setZValue(-1)  # the black totals stay on top
+            self.layer_curves.append(curve)
+        entries = [(name, layer_colour(i), False) for i, name in enumerate(names)]
+        entries += [("total, before clipping", "#000000", True), ("total, after clipping", "#000000", False)]
+        self.legend.set_entries(entries)
+        for i, curve in enumerate(self.layer_curves):
+            curve.setVisible(i < len(names))
+            if i >= len(names):
+                curve.setData([], [])
+
+    def _draw(self) -> None:
+        s = self.session
+        self._sync_names(s.layer_names)
+        x, both = s.grad.view()
+        lx, per_layer = s.layers.view()
+        floor = GRAD_FLOOR
+        self.before_curve.setData(x, for_log_axis(both[:, 0], floor))
+        self.after_curve.setData(x, for_log_axis(both[:, 1], floor))
+        n_groups = min(len(s.layer_names), per_layer.shape[1])
+        for i, curve in enumerate(self.layer_curves[: len(s.layer_names)]):
+            if i < n_groups:
+                curve.setData(lx, for_log_axis(per_layer[:, i], floor))
+        if self._empty and len(x):  # the first data after an empty plot: fit it
+            self.plot_item.enableAutoRange()
+        self._empty = len(x) == 0
+        self.hint.setVisible(self._empty)
+
+    def _clear(self) -> None:
+        for curve in (self.before_curve, self.after_curve, *self.layer_curves):
+            curve.setData([], [])
+        self.hint.setVisible(True)
+        self._empty = True
+        self.plot_item.setRange(xRange=(0, 1), yRange=(-3, 1), padding=0)  # 0.001 to 10 until data comes

@@ -1,0 +1,86 @@
+"""Training and validation loss over the steps of a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QWidget
+
+from playground.ui.plots.base import (
+    BLUE,
+    ORANGE,
+    EmptyHint,
+    SessionCard,
+    add_legend,
+    make_plot,
+    set_axis_label,
+)
+from playground.ui.session import Session
+
+EXPLANATION = (
+    "The loss after every training step (blue line) and on held-out validation data every few steps "
+    "(orange dots). x: training step. y: loss, lower is better. For text it is measured in nats: "
+    "ln(number of different characters) is pure guessing, 0 would be always certain and right.\n"
+    "Healthy: both fall quickly at first, then flatten out, with the orange dots close to the blue line.\n"
+    "Trouble: a flat line means nothing is being learned (try a larger learning rate). Sudden spikes or "
+    "a jump up mean exploding gradients (lower the learning rate or turn on clipping). Orange rising "
+    "while blue keeps falling means the model memorises its training data (overfitting).\n"
+    "Tick 'log scale' to see the small improvements late in training."
+)
+
+
+class LossPlot(SessionCard):
+    """Training loss per step (thin blue) and validation loss (orange, with dots)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__("loss", session, parent)
+        self.log_checkbox = QCheckBox("log scale")
+        self.log_checkbox.setToolTip("show the loss on a logarithmic axis")
+        self.log_checkbox.toggled.connect(self._on_log_toggled)
+        self.add_header_widget(self.log_checkbox)
+
+        self.plot = make_plot("loss (nats)", "step")
+        self.plot_item = self.plot.getPlotItem()
+        self.legend = add_legend(self.plot_item)
+        self.train_curve = self.plot_item.plot(
+            name="training loss", pen=pg.mkPen(BLUE, width=1), antialias=False
+        )
+        self.train_curve.setClipToView(True)
+        self.train_curve.setDownsampling(auto=True, method="peak")
+        self.val_curve = self.plot_item.plot(
+            name="validation loss",
+            pen=pg.mkPen(ORANGE, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=ORANGE,
+            symbolPen=None,
+            antialias=False,
+        )
+        self.val_curve.setClipToView(True)
+        self.hint = EmptyHint(self.plot_item)
+        self.body_layout.addWidget(self.plot)
+        self.show_tooltip_on(self.plot)
+        self.set_explanation(EXPLANATION)
+
+    def set_loss_label(self, text: str) -> None:
+        """'loss (nats)' for text, 'loss (MSE)' for prices."""
+        set_axis_label(self.plot_item, "left", text)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot_item.setLogMode(x=False, y=on)
+        self.redraw()
+
+    def _draw(self) -> None:
+        x, y = self.session.loss.view()
+        vx, vy = self.session.val.view()
+        y, vy = y[:, 0], vy[:, 0]
+        if self.log_checkbox.isChecked():  # a loss of exactly 0 (MSE) must not break the log axis
+            y, vy = np.maximum(y, 1e-12), np.maximum(vy, 1e-12)
+        self.train_curve.setData(x, y)
+        self.val_curve.setData(vx, vy)
+        self.hint.setVisible(len(x) == 0 and len(vx) == 0)
+
+    def _clear(self) -> None:
+        self.train_curve.setData([], [])
+        self.val_curve.setData([], [])
+        self.hint.setVisible(True)

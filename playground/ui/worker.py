@@ -1,0 +1,334 @@
+"""The training worker: a QObject that lives in its own QThread and owns the Trainer.
+
+The window never touches the model. It sends commands (queued signals to the
+slots below) and receives small immutable snapshots (:class:`Progress`) at
+most ~30 times a second. The worker trains in short slices (~20 ms) and
+returns to its thread's event loop between slices, so a Pause, a new learning
+rate or a Stop is handled within one slice, and the window's thread never waits
+for a training step.
+
+Tests can drive the same worker synchronously on the main thread
+(``build()`` then ``run_steps(n)``), which makes them deterministic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+import weakref
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from playground.core import checkpoint
+from playground.core.config import SessionConfig
+from playground.core.errors import PlaygroundError
+from playground.core.trainer import StepReport, Trainer
+from playground.ui.session import LayerGroups, Progress
+
+SLICE_S = 0.02  # train this long, then let the thread's event loop breathe
+EMIT_S = 1 / 30  # at most this often a Progress goes to the window
+PROBE_S = 0.1  # at most this often a step also runs the probe
+
+
+class TrainingWorker(QObject):
+    progress = Signal(object)  # Progress
+    state_changed = Signal(str)  # "playing", "paused", "stepping"
+    built = Signal(object)  # the new Trainer's summary dict (plus "task" info)
+    failed = Signal(str)  # one-line message for the window
+    saved = Signal(str)  # path written
+    opened = Signal(object)  # dict: session, history, summary for a model file just opened
+    stopped = Signal()
+    predicted = Signal(object)  # dict: the request's "kind" plus its answer
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trainer: Trainer | None = None
+        self._groups: LayerGroups | None = None
+        self._budget = 0  # steps still to take; -1 = until paused
+        self._pending: list[StepReport] = []
+        self._last_emit = 0.0
+        self._last_probe = 0.0
+        self._rate_t0 = 0.0
+        self._rate_steps = 0
+        self._rate = 0.0
+        self._timer: QTimer | None = None
+        self._stopping = False
+
+    # -- helpers ---------------------------------------------------------------
+    def _ensure_timer(self) -> QTimer:
+        if self._timer is None:  # created lazily so it belongs to the worker's thread
+            self._timer = QTimer(self)
+            self._timer.setSingleShot(True)
+            self._timer.setInterval(0)
+            self._timer.timeout.connect(self._slice)
+        return self._timer
+
+    def _fail(self, exc: BaseException) -> None:
+        if isinstance(exc, PlaygroundError):
+            self.failed.emit(str(exc))
+        else:
+            traceback.print_exc()
+            self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+
+    def _set_budget(self, n: int) -> None:
+        self._budget = n
+        self._rate_t0, self._rate_steps = time.perf_counter(), 0
+        if n == 0:
+            self.state_changed.emit("paused")
+        else:
+            self.state_changed.emit("playing" if n < 0 else "stepping")
+            self._ensure_timer().start()
+
+    # -- commands (slots, run in the worker's thread) --------------------------------
+    @Slot(object)
+    def build(self, session: SessionConfig) -> None:
+        """A fresh model (Reset, or new settings). On failure the old trainer stays."""
+        self._set_budget(0)
+        try:
+            trainer = Trainer(session)
+        except Exception as e:  # noqa: BLE001 - every failure becomes a message, the app lives on
+            self._fail(e)
+            return
+        self._install(trainer)
+        self.built.emit(self._summary())
+
+    def _install(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self._groups = LayerGroups(trainer.param_names)
+        self._pending.clear()
+
+    def _summary(self) -> dict:
+        tr = self.trainer
+        assert tr is not None
+        s = tr.summary()
+        s["session"] = tr.session
+        s["task"] = tr.task
+        return s
+
+    @Slot()
+    def play(self) -> None:
+        if self.trainer is not None:
+            self._set_budget(-1)
+
+    @Slot()
+    def pause(self) -> None:
+        self._set_budget(0)
+        self._flush(force=True)
+
+    @Slot(int)
+    def step(self, n: int = 1) -> None:
+        """Exactly n optimizer steps, then pause (refused steps count: each press is one try)."""
+        if self.trainer is not None and n > 0:
+            self._set_budget(n)
+
+    @Slot(object)
+    def update_train(self, changes: dict) -> None:
+        """Live settings (learning rate, batch size, sequence length, clipping), applied between steps."""
+        if self.trainer is not None:
+            try:
+                self.trainer.update_train(**changes)
+            except PlaygroundError as e:
+                self._fail(e)
+
+    @Slot(str)
+    def set_probe_text(self, text: str) -> None:
+        if self.trainer is not None:
+            try:
+                self.trainer.set_probe_text(text or None)
+                self._probe_now()
+            except PlaygroundError as e:
+                self._fail(e)
+
+    @Slot(str)
+    def save(self, path: str) -> None:
+        if self.trainer is None:
+            self.failed.emit("nothing to save yet")
+            return
+        try:
+            written = checkpoint.save(self.trainer, path)
+        except Exception as e:  # noqa: BLE001
+            self._fail(e)
+            return
+        self.saved.emit(str(written))
+
+    @Slot(str)
+    def open(self, path: str) -> None:
+        """Open a model file; on any failure the current work stays as it was."""
+        self._set_budget(0)
+        try:
+            trainer = checkpoint.load(path)
+        except Exception as e:  # noqa: BLE001
+            self._fail(e)
+            return
+        self._install(trainer)
+        s = self._summary()
+        s["path"] = str(Path(path))
+        s["history"] = (
+            trainer.history.losses.copy(),
+            list(trainer.history.val_steps),
+            list(trainer.history.val_loss),
+        )
+        self.opened.emit(s)
+        self._probe_now()
+
+    @Slot(object)
+    def predict(self, request: dict) -> None:
+        """Answer a prediction request between training slices (the model is never shared).
+
+        request["kind"]: "sample" (prompt, length, temperature, top_k, seed), "next" (prompt, k),
+        "reply" (turn, history), "forecast" (horizon). The answer dict repeats the request.
+        """
+        tr = self.trainer
+        if tr is None:
+            return
+        from playground.core import inference
+
+        kind = request.get("kind")
+        answer = dict(request)
+        try:
+            if kind == "sample":
+                answer["text"] = inference.sample(
+                    tr.model,
+                    tr.task,
+                    request.get("prompt", ""),
+                    int(request.get("length", 120)),
+                    float(request.get("temperature", 1.0)),
+                    int(request.get("top_k", 0)),
+                    seed=request.get("seed", 0),
+                )
+                answer["next"] = inference.top_next(
+                    tr.model, tr.task, request.get("prompt", ""), int(request.get("k", 5))
+                )
+            elif kind == "next":
+                answer["next"] = inference.top_next(
+                    tr.model, tr.task, request.get("prompt", ""), int(request.get("k", 5))
+                )
+            elif kind == "reply":
+                answer["reply"] = inference.reply(
+                    tr.model, tr.task, request["turn"], request.get("history", [])
+                )
+            elif kind == "forecast":
+                ev = inference.evaluate(tr.model, tr.task)
+                answer.update(ev)
+                answer["forecast"] = inference.forecast(tr.model, tr.task, int(request.get("horizon", 20)))
+                answer["values"] = tr.task.values
+                answer["split"] = tr.task.split
+            else:
+                raise PlaygroundError(f"unknown prediction request {kind!r}")
+        except Exception as e:  # noqa: BLE001
+            answer["error"] = str(e) if isinstance(e, PlaygroundError) else f"{type(e).__name__}: {e}"
+        answer["step"] = tr.steps
+        self.predicted.emit(answer)
+
+    @Slot()
+    def probe(self) -> None:
+        self._probe_now()
+
+    @Slot()
+    def stop(self) -> None:
+        self._stopping = True
+        self._budget = 0
+        if self._timer is not None:
+            self._timer.stop()
+        self.stopped.emit()
+
+    # -- the training loop -------------------------------------------------------------
+    def _probe_now(self) -> None:
+        if self.trainer is None:
+            return
+        try:
+            probe = self.trainer.probe()
+        except Exception as e:  # noqa: BLE001
+            self._fail(e)
+            return
+        assert self._groups is not None
+        p = Progress.from_reports([], self._groups, self._rate)
+        self.progress.emit(
+            dataclasses.replace(p, probe=probe, probe_step=self.trainer.steps, lr=self.trainer.lr)
+        )
+
+    def _slice(self) -> None:
+        """Train for ~SLICE_S, then hand back to the event loop (and come back if there is more to do)."""
+        tr = self.trainer
+        if tr is None or self._budget == 0 or self._stopping:
+            return
+        t_end = time.perf_counter() + SLICE_S
+        try:
+            while self._budget != 0 and time.perf_counter() < t_end:
+                now = time.perf_counter()
+                last_of_budget = self._budget == 1
+                want_probe = last_of_budget or now - self._last_probe >= PROBE_S
+                report = tr.step(probe=want_probe)
+                if want_probe:
+                    self._last_probe = time.perf_counter()
+                self._pending.append(report)
+                self._rate_steps += 1
+                if self._budget > 0:
+                    self._budget -= 1
+        except Exception as e:  # noqa: BLE001
+            self._budget = 0
+            self._flush(force=True)
+            self._fail(e)
+            self.state_changed.emit("paused")
+            return
+        elapsed = time.perf_counter() - self._rate_t0
+        if elapsed > 0.25:
+            self._rate = self._rate_steps / elapsed
+        done = self._budget == 0
+        self._flush(force=done)
+        if done:
+            self.state_changed.emit("paused")
+        else:
+            self._ensure_timer().start()
+
+    def _flush(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not self._pending or (not force and now - self._last_emit < EMIT_S):
+            return
+        assert self._groups is not None
+        self.progress.emit(Progress.from_reports(self._pending, self._groups, self._rate))
+        self._pending = []
+        self._last_emit = now
+
+    # -- synchronous use (tests, the command line) --------------------------------------------
+    def run_steps(self, n: int) -> list[StepReport]:
+        """Take n steps right here, in the calling thread, emitting progress as usual."""
+        assert self.trainer is not None
+        reports = [self.trainer.step(probe=(i == n - 1)) for i in range(n)]
+        self._pending.extend(reports)
+        self._flush(force=True)
+        return reports
+
+
+class WorkerThread(QObject):
+    """Owns the QThread and the worker; stops both cleanly (within a second) on close."""
+
+    instances: weakref.WeakSet[WorkerThread] = weakref.WeakSet()  # tests check none is left running
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        WorkerThread.instances.add(self)
+        self.thread = QThread()
+        self.thread.setObjectName("training")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def restart(self) -> None:
+        """Run the same worker (and its model) again after a shutdown."""
+        self.worker._stopping = False
+        if not self.thread.isRunning():
+            self.thread.start()
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        if not self.thread.isRunning():
+            return True
+        self.worker._stopping = True  # seen by a slice in progress at its next check
+        self.worker._budget = 0
+        self.thread.quit()
+        ok = self.thread.wait(timeout_ms)
+        if not ok:  # a single step longer than a second (a huge model): wait for it, never kill
+            ok = self.thread.wait(10_000)
+        return ok

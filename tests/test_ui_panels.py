@@ -1,0 +1,522 @@
+"""The dock panels: model settings, data and its preview, trying the model (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSlider,
+    QWidget,
+)
+
+from playground.core.config import DataConfig, ModelConfig
+from playground.core.data import build_task
+from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
+from playground.ui.panels._common import ERROR_RED, option_enabled, set_combo_value
+from playground.ui.panels.prediction_panel import format_number
+
+
+def controls(panel: QWidget) -> list[QWidget]:
+    """Every widget a user can change or press (a spin box's inner line edit is part of the spin box)."""
+    kinds = (QComboBox, QAbstractSpinBox, QAbstractButton, QLineEdit, QSlider, QPlainTextEdit)
+    found = []
+    for w in panel.findChildren(QWidget):
+        if not isinstance(w, kinds) or isinstance(w.parent(), (QAbstractSpinBox, QComboBox)):
+            continue
+        if isinstance(w, QPlainTextEdit) and w.isReadOnly():
+            continue
+        found.append(w)
+    return found
+
+
+def choose(combo: QComboBox, value) -> None:
+    """What a user's pick does: change the current index (emits currentIndexChanged)."""
+    assert set_combo_value(combo, value), value
+
+
+# ----------------------------------------------------------------------------- ModelPanel
+
+
+@pytest.fixture
+def model_panel(qtbot) -> ModelPanel:
+    panel = ModelPanel(ModelConfig())
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_model_panel_architecture_change_emits_validated_config(qtbot, model_panel):
+    with qtbot.waitSignal(model_panel.changed, timeout=1000) as blocker:
+        choose(model_panel.arch_combo, "gru")
+    cfg = blocker.args[0]
+    assert isinstance(cfg, ModelConfig)
+    assert cfg.arch == "gru"
+    assert model_panel.config() == cfg
+
+
+def test_model_panel_set_config_is_silent(qtbot, model_panel):
+    with qtbot.assertNotEmitted(model_panel.changed):
+        model_panel.set_config(ModelConfig(arch="rnn", activation="relu", hidden=64))
+    assert model_panel.config().arch == "rnn"
+    assert model_panel.hidden_spin.value() == 64
+    assert model_panel.activation_combo.currentData() == "relu"
+
+
+def test_model_panel_activation_only_for_rnn_and_feed_forward(model_panel):
+    choose(model_panel.arch_combo, "lstm")
+    assert not model_panel.activation_combo.isEnabled()
+    choose(model_panel.arch_combo, "rnn")
+    assert model_panel.activation_combo.isEnabled()
+    choose(model_panel.arch_combo, "mlp")
+    assert model_panel.activation_combo.isEnabled()
+
+
+def test_model_panel_bidirectional_depends_on_data_kind(model_panel):
+    model_panel.set_data_kind("text")
+    assert not option_enabled(model_panel.direction_combo, True)
+    assert "next character" in model_panel.reasons_label.text()
+    model_panel.set_data_kind("knock-knock")
+    assert not model_panel.option_enabled("direction", True)
+    model_panel.set_data_kind("prices")
+    assert option_enabled(model_panel.direction_combo, True)
+    choose(model_panel.arch_combo, "mlp")  # the feed-forward network has no direction at all
+    assert not option_enabled(model_panel.direction_combo, True)
+
+
+def test_model_panel_text_data_switches_bidirectional_off(qtbot):
+    panel = ModelPanel(ModelConfig(bidirectional=True))
+    qtbot.addWidget(panel)
+    with qtbot.assertNotEmitted(panel.changed):
+        panel.set_data_kind("prices")
+    with qtbot.waitSignal(panel.changed, timeout=1000) as blocker:
+        panel.set_data_kind("text")
+    assert blocker.args[0].bidirectional is False
+    assert panel.config().bidirectional is False
+    assert panel.direction_combo.currentData() is False
+
+
+def test_model_panel_forbidden_combinations_fall_back(qtbot, model_panel):
+    model_panel.set_data_kind("prices")
+    choose(model_panel.arch_combo, "rnn")
+    choose(model_panel.direction_combo, True)
+    choose(model_panel.init_combo, "identity")
+    with qtbot.waitSignal(model_panel.changed, timeout=1000) as blocker:
+        choose(model_panel.arch_combo, "mlp")
+    cfg = blocker.args[0]
+    assert (cfg.arch, cfg.bidirectional, cfg.init) == ("mlp", False, "default")
+    assert not option_enabled(model_panel.init_combo, "identity")
+    choose(model_panel.arch_combo, "transformer")
+    assert not option_enabled(model_panel.init_combo, "identity")
+    assert "W_hh" in model_panel.reasons_label.text()
+
+
+def test_model_panel_dropout_needs_layers_for_recurrent_nets(model_panel):
+    choose(model_panel.arch_combo, "lstm")
+    model_panel.layers_spin.setValue(1)
+    assert not model_panel.dropout_spin.isEnabled()
+    model_panel.layers_spin.setValue(2)
+    assert model_panel.dropout_spin.isEnabled()
+    model_panel.dropout_spin.setValue(0.3)
+    assert model_panel.config().dropout == pytest.approx(0.3)
+
+
+def test_model_panel_heads_follow_hidden_size(model_panel):
+    choose(model_panel.arch_combo, "transformer")
+    assert not model_panel.heads_combo.isHidden()
+    assert model_panel.window_spin.isHidden()
+    choose(model_panel.heads_combo, 4)
+    model_panel.hidden_spin.setValue(130)  # 130 does not split into 4 heads: the panel picks 2
+    cfg = model_panel.config()
+    assert (cfg.hidden, cfg.heads) == (130, 2)
+    assert not option_enabled(model_panel.heads_combo, 4)
+    assert model_panel.error.text() == ""
+
+
+def test_model_panel_summary_and_param_count(model_panel):
+    model_panel.set_param_count(70_123)
+    assert "LSTM" in model_panel.summary_label.text()
+    assert "70,123" in model_panel.summary_label.text()
+    choose(model_panel.arch_combo, "gru")  # a different model: the old count no longer applies
+    assert "70,123" not in model_panel.summary_label.text()
+    assert "GRU" in model_panel.summary_label.text()
+
+
+def test_model_panel_every_control_explains_itself(model_panel):
+    found = controls(model_panel)
+    assert len(found) >= 9
+    for w in found:
+        assert w.toolTip().strip(), f"{type(w).__name__} has no tooltip"
+    assert "vanish" in model_panel.activation_combo.toolTip()
+    assert "future" in model_panel.direction_combo.toolTip()
+
+
+# ----------------------------------------------------------------------------- DataPanel
+
+
+@pytest.fixture
+def data_panel(qtbot) -> DataPanel:
+    panel = DataPanel(DataConfig())
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_data_panel_previews_the_bundled_text(data_panel):
+    task = data_panel.task()
+    assert task is not None and task.kind == "text"
+    assert data_panel.error_text() == ""
+    assert "different characters" in data_panel.summary_label.text()
+    assert "\u2423" in data_panel.vocab_label.text()  # the space gets a visible glyph
+    preview = data_panel.text_view.toPlainText()
+    assert 0 < len(preview) <= 400
+    assert preview == task.decode(task.train_ids[: len(preview)])
+
+
+def test_data_panel_switch_to_prices_builds_series_and_chart(qtbot, data_panel):
+    with qtbot.waitSignal(data_panel.changed, timeout=2000) as blocker:
+        choose(data_panel.kind_combo, "prices")
+    cfg = blocker.args[0]
+    assert (cfg.kind, cfg.source) == ("prices", "generator")
+    task = data_panel.task()
+    assert task.kind == "prices"
+    values, split = task.values, task.split
+    x_train, y_train = data_panel.train_curve.getData()
+    assert x_train[0] == 0 and len(x_train) == split
+    x_held, y_held = data_panel.held_out_curve.getData()
+    np.testing.assert_allclose(y_train, values[:split])
+    np.testing.assert_allclose(y_held, values[split - 1 :])
+    assert x_held[-1] == len(values) - 1
+    lo, hi = data_panel.held_out_region.getRegion()
+    assert lo == pytest.approx(split - 0.5) and hi == pytest.approx(len(values) - 0.5)
+    assert not data_panel.held_out_region.movable
+    assert not data_panel.window_spin.isHidden()
+    assert "seed 0" in data_panel.notes_label.text()
+
+
+def test_data_panel_generator_shows_only_its_settings(qtbot):
+    panel = DataPanel(DataConfig(kind="prices", source="generator", generator="linear"))
+    qtbot.addWidget(panel)
+    assert not panel.slope_spin.isHidden()
+    assert panel.period_spin.isHidden() and panel.amplitude_spin.isHidden()
+    with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
+        choose(panel.generator_combo, "sine")
+    assert blocker.args[0].generator == "sine"
+    assert panel.slope_spin.isHidden()
+    assert not panel.period_spin.isHidden()
+
+
+def test_data_panel_debounces_a_burst_of_edits(qtbot):
+    panel = DataPanel(DataConfig(kind="prices", source="generator"))
+    qtbot.addWidget(panel)
+    emitted: list[DataConfig] = []
+    panel.changed.connect(emitted.append)
+    for n in (3, 30, 300):  # typing "300" one keystroke at a time
+        panel.length_spin.setValue(n)
+    assert emitted == []  # nothing rebuilt yet
+    qtbot.waitUntil(lambda: len(emitted) == 1, timeout=2000)
+    qtbot.wait(250)
+    assert len(emitted) == 1 and emitted[0].length == 300
+    assert len(panel.task().values) == 300
+
+
+def test_data_panel_set_config_is_silent(qtbot, data_panel):
+    with qtbot.assertNotEmitted(data_panel.changed, wait=300):
+        data_panel.set_config(DataConfig(kind="knock-knock"))
+    assert data_panel.config().kind == "knock-knock"
+    assert data_panel.task().kind == "knock-knock"
+
+
+def test_data_panel_bundled_dialogs_are_listed(qtbot):
+    panel = DataPanel(DataConfig(kind="knock-knock"))
+    qtbot.addWidget(panel)
+    assert panel.dialog_list.count() >= 50
+    first = panel.dialog_list.item(0).text()
+    assert first.startswith("Knock, knock! / Who's there? / ")
+    assert "dialogs" in panel.summary_label.text()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content", "word"),
+    [
+        ("text", "empty.txt", b"", "empty"),
+        ("text", "picture.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary"),
+        ("knock-knock", "latin1.txt", "Knock, knock!\nWho's th\u00e9re?\n".encode("latin-1"), "UTF-8"),
+        ("prices", "names.csv", b"date,name\n2024-01-01,ann\n2024-01-02,bob\n", "numeric"),
+        ("prices", "empty.csv", b"", "empty"),
+        ("prices", "gaps.csv", b"day,close\n1,10\n2,\n3,12\n4,13\n", "missing"),
+    ],
+)
+def test_data_panel_bad_files_show_an_error_and_keep_the_config(
+    qtbot, monkeypatch, tmp_path, kind, name, content, word
+):
+    panel = DataPanel(DataConfig(kind=kind, source="generator" if kind == "prices" else "bundled"))
+    qtbot.addWidget(panel)
+    before, task_before = panel.config(), panel.task()
+    path = tmp_path / name
+    path.write_bytes(content)
+    monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
+    with qtbot.assertNotEmitted(panel.changed):
+        qtbot.mouseClick(panel.file_button, Qt.MouseButton.LeftButton)
+    assert word in panel.error_text()
+    assert panel.error.styleSheet().count(ERROR_RED) == 1
+    assert not panel.error.isHidden()
+    assert panel.config() == before
+    assert panel.task() is task_before
+
+
+def test_data_panel_gaps_policy_fixes_a_refused_csv(qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("day,close\n" + "".join(f"{i},{'' if i in (5, 9) else 100 + i}\n" for i in range(60)))
+    panel = DataPanel(DataConfig(kind="prices", source="generator"))
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
+    panel.file_button.click()
+    assert "missing" in panel.error_text()
+    with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
+        choose(panel.gaps_combo, "interpolate")
+    assert blocker.args[0].gaps == "interpolate"
+    assert panel.error_text() == ""
+    assert "filled 2 missing values" in panel.notes_label.text()
+    assert panel.task().values[5] == pytest.approx(105.0)
+
+
+def test_data_panel_csv_columns_fill_the_combo(qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "stock.csv"
+    rows = [f"2024-02-{d:02d},{100 + d * 0.5},{1000 + 7 * d}" for d in range(1, 29)] * 2
+    path.write_text("date,close,volume\n" + "\n".join(rows) + "\n")
+    panel = DataPanel(DataConfig(kind="prices", source="generator"))
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
+    with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
+        panel.file_button.click()
+    combo = panel.column_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["close", "volume"]
+    assert combo.currentData() == "close"
+    cfg = blocker.args[0]
+    assert (cfg.source, cfg.path, cfg.column) == ("file", str(path), "close")
+    assert panel.task().values[0] == pytest.approx(100.5)
+    with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
+        choose(combo, "volume")
+    assert blocker.args[0].column == "volume"
+    assert panel.task().values[0] == pytest.approx(1007)
+
+
+def test_data_panel_file_source_cancelled_goes_back(qtbot, monkeypatch, data_panel):
+    monkeypatch.setattr(data_panel, "_ask_open_path", lambda caption, filter: "")
+    with qtbot.assertNotEmitted(data_panel.changed):
+        choose(data_panel.source_combo, "file")
+    assert data_panel.source_combo.currentData() == "bundled"
+    assert data_panel.config().source == "bundled"
+
+
+def test_data_panel_pasted_text(qtbot, data_panel, tiny_text):
+    choose(data_panel.source_combo, "inline")
+    assert not data_panel.paste_row.isHidden()
+    data_panel.paste_edit.setPlainText(tiny_text)
+    with qtbot.waitSignal(data_panel.changed, timeout=2000) as blocker:
+        data_panel.apply_button.click()
+    assert (blocker.args[0].source, blocker.args[0].text) == ("inline", tiny_text)
+    assert data_panel.task().decode(data_panel.task().train_ids[:20]) == tiny_text[:20]
+
+
+def test_data_panel_every_control_explains_itself(qtbot, data_panel):
+    choose(data_panel.kind_combo, "prices")
+    found = controls(data_panel)
+    assert len(found) >= 15
+    for w in found:
+        assert w.toolTip().strip(), f"{type(w).__name__} has no tooltip"
+    assert "held-out" in data_panel.val_spin.toolTip()
+
+
+# ----------------------------------------------------------------------------- PredictionPanel
+
+
+@pytest.fixture
+def prediction_panel(qtbot) -> PredictionPanel:
+    panel = PredictionPanel("text")
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_prediction_complete_requests_a_sample(qtbot, prediction_panel):
+    prediction_panel.prompt_edit.setText("The cat")
+    prediction_panel.temperature_slider.setValue(12)
+    assert prediction_panel.temperature_label.text() == "1.2"
+    with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
+        qtbot.mouseClick(prediction_panel.complete_button, Qt.MouseButton.LeftButton)
+    req = blocker.args[0]
+    assert req["kind"] == "sample" and req["prompt"] == "The cat"
+    assert req["temperature"] == pytest.approx(1.2)
+    assert req["length"] == prediction_panel.length_spin.value() and req["k"] == 5
+    assert {"top_k", "seed"} <= set(req)
+
+
+def test_prediction_typing_requests_next_characters_once(qtbot, prediction_panel):
+    seen: list[dict] = []
+    prediction_panel.request.connect(seen.append)
+    qtbot.keyClicks(prediction_panel.prompt_edit, "Th")
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)
+    qtbot.wait(300)
+    assert seen == [{"kind": "next", "prompt": "Th", "k": 5}]
+
+
+def test_prediction_shows_completion_escaped(prediction_panel):
+    prompt = "a <b>bold</b> & move"
+    prediction_panel.prompt_edit.setText(prompt)
+    prediction_panel.show_answer(
+        {
+            "kind": "sample",
+            "prompt": prompt,
+            "text": " and then\nsome",
+            "next": [(" ", 0.62), ("\n", 0.2), ("x", 0.1)],
+            "step": 10,
+        }
+    )
+    plain = prediction_panel.output_view.toPlainText()
+    assert plain.startswith(prompt)  # the tags are shown as typed, not applied
+    assert "and then" in plain and "some" in plain
+    assert "&lt;b&gt;" in prediction_panel.output_view.toHtml()
+    assert [g.text() for g in prediction_panel.bar_glyphs[:3]] == ["\u2423", "\u21b5", "x"]
+    assert prediction_panel.bar_percents[0].text() == "62.0%"
+    assert prediction_panel.bar_values[0].value() == 620
+    assert prediction_panel.bar_glyphs[4].text() == ""
+
+
+def test_prediction_stale_next_answer_is_ignored(prediction_panel):
+    prediction_panel.prompt_edit.setText("Hello")
+    prediction_panel.show_answer({"kind": "next", "prompt": "Hel", "next": [("l", 0.9)]})
+    assert prediction_panel.bar_glyphs[0].text() == ""
+    prediction_panel.show_answer({"kind": "next", "prompt": "Hello", "next": [(" ", 0.7)]})
+    assert prediction_panel.bar_glyphs[0].text() == "\u2423"
+
+
+def test_prediction_chat_keeps_the_dialog(qtbot, prediction_panel):
+    prediction_panel.set_kind("knock-knock")
+    assert prediction_panel.pages.currentIndex() == 1
+    prediction_panel.chat_edit.setText("Knock, knock!")
+    with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
+        qtbot.mouseClick(prediction_panel.send_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == {"kind": "reply", "turn": "Knock, knock!", "history": []}
+    assert prediction_panel.chat_edit.text() == ""
+    prediction_panel.show_answer(
+        {"kind": "reply", "turn": "Knock, knock!", "history": [], "reply": "Who's there?", "step": 5}
+    )
+    transcript = prediction_panel.transcript.toPlainText()
+    assert "You: Knock, knock!" in transcript and "Model: Who's there?" in transcript
+    prediction_panel.chat_edit.setText("Lettuce.")
+    with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
+        qtbot.keyClick(prediction_panel.chat_edit, Qt.Key.Key_Return)
+    assert blocker.args[0] == {
+        "kind": "reply",
+        "turn": "Lettuce.",
+        "history": ["Knock, knock!", "Who's there?"],
+    }
+    qtbot.mouseClick(prediction_panel.new_joke_button, Qt.MouseButton.LeftButton)
+    assert prediction_panel.history() == []
+    assert prediction_panel.transcript.toPlainText() == ""
+
+
+def test_prediction_forecast_page_draws_and_compares(qtbot, prediction_panel):
+    task = build_task(DataConfig(kind="prices", generator="sine", length=200, noise=0.5))
+    _, y_val = task.val_tensors()
+
+    def half_oracle(x: torch.Tensor) -> torch.Tensor:
+        # halfway between "repeat the last value" and the truth: exactly half the baseline's error
+        if x.shape[0] == y_val.shape[0]:
+            return 0.5 * y_val
+        return torch.zeros(x.shape[0], 1)
+
+    ev = task.evaluate(half_oracle)
+    answer = {
+        "kind": "forecast",
+        "horizon": 12,
+        **ev,
+        "forecast": task.forecast(half_oracle, task.values, 12),
+        "values": task.values,
+        "split": task.split,
+        "step": 100,
+    }
+    prediction_panel.set_kind("prices")
+    with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
+        prediction_panel.forecast_button.click()
+    assert blocker.args[0] == {"kind": "forecast", "horizon": prediction_panel.horizon_spin.value()}
+    prediction_panel.show_answer(answer)
+    text = prediction_panel.metrics_label.text()
+    assert f"MAE {format_number(ev['mae'])}" in text
+    assert f"baseline {format_number(ev['baseline_mae'])}" in text
+    assert f"RMSE {format_number(ev['rmse'])}" in text
+    assert "50% better than repeating the last value" in text
+    _, truth = prediction_panel.series_curve.getData()
+    np.testing.assert_allclose(truth, task.values)
+    px, py = prediction_panel.prediction_curve.getData()
+    np.testing.assert_allclose(px, ev["target_index"])
+    np.testing.assert_allclose(py, ev["predictions"])
+    fx, fy = prediction_panel.forecast_curve.getData()
+    assert len(fx) == 13 and fx[0] == len(task.values) - 1 and fy[0] == task.values[-1]
+
+
+def test_prediction_worse_than_baseline_says_so(prediction_panel):
+    prediction_panel.show_answer(
+        {
+            "kind": "forecast",
+            "mae": 2.0,
+            "rmse": 3.0,
+            "baseline_mae": 1.0,
+            "baseline_rmse": 1.5,
+            "values": [1, 2],
+        }
+    )
+    assert "100% worse" in prediction_panel.metrics_label.text()
+
+
+def test_prediction_error_answer_is_red(prediction_panel):
+    prediction_panel.set_kind("prices")
+    prediction_panel.show_answer(
+        {"kind": "forecast", "horizon": 5, "error": "this model predicts characters"}
+    )
+    assert prediction_panel.error_text() == "this model predicts characters"
+    assert ERROR_RED in prediction_panel.error.styleSheet()
+    assert not prediction_panel.error.isHidden()
+    prediction_panel.show_answer({"kind": "forecast", "mae": 1.0, "baseline_mae": 2.0, "values": [1.0, 2.0]})
+    assert prediction_panel.error_text() == ""
+
+
+def test_prediction_failed_reply_leaves_history_clean(qtbot, prediction_panel):
+    prediction_panel.set_kind("knock-knock")
+    prediction_panel.chat_edit.setText("Knock, knock!")
+    prediction_panel.send_button.click()
+    prediction_panel.show_answer(
+        {"kind": "reply", "turn": "Knock, knock!", "history": [], "error": "no model"}
+    )
+    assert prediction_panel.history() == []
+    assert "no model" in prediction_panel.error_text()
+
+
+def test_prediction_without_model_greys_out_buttons(qtbot, prediction_panel):
+    prediction_panel.set_enabled_for_model(False)
+    for button in (
+        prediction_panel.complete_button,
+        prediction_panel.send_button,
+        prediction_panel.forecast_button,
+    ):
+        assert not button.isEnabled()
+    assert not prediction_panel.status_label.isHidden()
+    with qtbot.assertNotEmitted(prediction_panel.request, wait=300):
+        qtbot.keyClicks(prediction_panel.prompt_edit, "abc")
+        qtbot.keyClick(prediction_panel.prompt_edit, Qt.Key.Key_Return)
+    prediction_panel.set_enabled_for_model(True)
+    assert prediction_panel.complete_button.isEnabled()
+
+
+def test_prediction_every_control_explains_itself(prediction_panel):
+    found = controls(prediction_panel)
+    assert len(found) >= 8
+    for w in found:
+        assert w.toolTip().strip(), f"{type(w).__name__} has no tooltip"
+    tip = prediction_panel.temperature_slider.toolTip()
+    assert "repeats itself" in tip and "mistakes" in tip

@@ -1,0 +1,248 @@
+"""The real window, driven as a user would: Play, Pause, Step, Reset, predictions, files, closing."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+from playground.ui.main_window import MainWindow
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
+
+DATA = {
+    "text": DataConfig(kind="text", source="inline", text=TEXT),
+    "knock-knock": DataConfig(kind="knock-knock"),
+    "prices": DataConfig(
+        kind="prices", source="generator", generator="sine", length=200, noise=0.2, window=8
+    ),
+}
+
+
+def make_config(arch: str, kind: str, **train) -> SessionConfig:
+    model = ModelConfig(arch=arch, hidden=16, embed=8, window=8)
+    lr = 1e-2 if kind == "prices" else 1e-2
+    return SessionConfig(
+        model=model,
+        data=DATA[kind],
+        train=TrainConfig(**{"batch_size": 8, "seq_len": 24, "lr": lr, "val_every": 20, **train}),
+    )
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path):
+    windows = []
+
+    def make(config: SessionConfig) -> MainWindow:
+        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(config=config, settings=settings)
+        w.ask_before_discard = False
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.shutdown()
+
+
+def wait_steps(qtbot, w: MainWindow, n: int, timeout: int = 20_000) -> None:
+    qtbot.waitUntil(lambda: w.session.steps >= n, timeout=timeout)
+
+
+def ask_and_wait(qtbot, w: MainWindow, request: dict) -> dict:
+    with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+        w.prediction_panel.request.emit(request)
+    return blocker.args[0]
+
+
+REQUESTS = {
+    "text": {
+        "kind": "sample",
+        "prompt": "the ",
+        "length": 20,
+        "temperature": 0.8,
+        "top_k": 0,
+        "seed": 0,
+        "k": 5,
+    },
+    "knock-knock": {"kind": "reply", "turn": "Knock, knock!", "history": []},
+    "prices": {"kind": "forecast", "horizon": 5},
+}
+
+
+@pytest.mark.parametrize("kind", ["text", "knock-knock", "prices"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru", "transformer", "mlp"])
+def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
+    w = open_window(make_config(arch, kind))
+    # Play: loss points appear and fall.
+    w.play()
+    wait_steps(qtbot, w, 60)
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    qtbot.wait(50)
+    _, y = w.session.loss.view()
+    assert len(y) >= 60
+    assert np.mean(y[-10:]) < np.mean(y[:5]), (y[:5], y[-10:])
+    # The plots drew something from the newest data.
+    w._on_frame()
+    x_plot, y_plot = w.loss_plot.train_curve.getData()
+    assert len(x_plot) == w.session.loss.n
+
+    # Step: exactly one optimizer step per press.
+    before = w.worker_thread.worker.trainer.steps
+    w.step(1)
+    qtbot.waitUntil(
+        lambda: w.worker_thread.worker.trainer.steps == before + 1 and w.state == "paused", timeout=5_000
+    )
+    qtbot.wait(100)
+    assert w.worker_thread.worker.trainer.steps == before + 1
+    w.step(1)
+    qtbot.waitUntil(lambda: w.session.steps == before + 2, timeout=5_000)
+    assert w.worker_thread.worker.trainer.steps == before + 2
+
+    # The prediction panel answers for this data kind.
+    answer = ask_and_wait(qtbot, w, REQUESTS[kind])
+    assert "error" not in answer, answer
+    if kind == "text":
+        assert isinstance(answer["text"], str) and len(answer["text"]) == 20
+        assert abs(sum(p for _, p in answer["next"]) - 1) < 0.5
+    elif kind == "knock-knock":
+        assert isinstance(answer["reply"], str)
+    else:
+        assert len(answer["forecast"]) == 5 and np.isfinite(answer["mae"])
+
+    # Reset: a fresh model, an empty loss curve.
+    old = w.worker_thread.worker.trainer
+    w.reset()
+    qtbot.waitUntil(lambda: w.worker_thread.worker.trainer is not old and bool(w.summary), timeout=10_000)
+    assert w.worker_thread.worker.trainer.steps == 0
+    assert w.session.loss.n == 0
+
+
+def test_step_n_takes_exactly_n_steps(qtbot, open_window):
+    w = open_window(make_config("gru", "text"))
+    w.step(25)
+    qtbot.waitUntil(lambda: w.session.steps == 25 and w.state == "paused", timeout=10_000)
+    qtbot.wait(100)
+    assert w.worker_thread.worker.trainer.steps == 25
+    assert w.session.probe is not None and w.session.probe_step == 25  # the last step of a press is probed
+
+
+def test_event_loop_stays_responsive_while_training(qtbot, open_window):
+    """A QTimer ping every 10 ms while training flat out: the 95th percentile of lateness stays under 50 ms."""
+    w = open_window(
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=128), data=DATA["knock-knock"], train=TrainConfig()
+        )
+    )
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def ping() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(ping)
+    w.play()
+    qtbot.waitUntil(lambda: w.session.steps > 5, timeout=10_000)
+    last[0] = time.perf_counter()
+    timer.start()
+    qtbot.wait(3000)
+    timer.stop()
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    late_ms = (np.array(gaps) - 0.010) * 1000
+    p95 = float(np.percentile(late_ms, 95))
+    assert w.session.steps > 20
+    assert len(gaps) > 50
+    assert p95 < 50, f"95th percentile event-loop delay {p95:.1f} ms"
+
+
+def test_close_while_training_stops_thread_fast(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(config=make_config("lstm", "text"), settings=settings)
+    w.ask_before_discard = False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+    w.play()
+    qtbot.waitUntil(lambda: w.session.steps > 10, timeout=10_000)
+    t0 = time.perf_counter()
+    w.close()
+    elapsed = time.perf_counter() - t0
+    assert not w.worker_thread.thread.isRunning()
+    assert elapsed < 1.0, f"closing took {elapsed:.2f} s"
+
+
+def test_settings_and_layout_are_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "remember.ini")
+    cfg = make_config("gru", "prices")
+    w = MainWindow(config=cfg, settings=QSettings(path, QSettings.Format.IniFormat))
+    w.ask_before_discard = False
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+    w.close()
+    w2 = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    w2.ask_before_discard = False
+    qtbot.addWidget(w2)
+    qtbot.waitUntil(lambda: bool(w2.summary), timeout=10_000)
+    assert w2.config.model.arch == "gru" and w2.config.data.kind == "prices"
+    assert w2.model_panel.config().arch == "gru"
+    w2.shutdown()
+
+
+def test_bad_model_file_shows_message_and_keeps_work(qtbot, open_window, tmp_path):
+    w = open_window(make_config("lstm", "text"))
+    w.step(5)
+    qtbot.waitUntil(lambda: w.session.steps == 5, timeout=10_000)
+    trainer = w.worker_thread.worker.trainer
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x80\x04\x95 this is a pickle, not a model")
+    with qtbot.waitSignal(w.worker_thread.worker.failed, timeout=5_000):
+        w._cmd_open.emit(str(bad))
+    assert "pickle" in w.banner.text()
+    assert w.worker_thread.worker.trainer is trainer and trainer.steps == 5
+    assert w.session.steps == 5
+
+
+def test_save_and_open_restore_the_session(qtbot, open_window, tmp_path):
+    w = open_window(make_config("gru", "knock-knock"))
+    w.step(30)
+    qtbot.waitUntil(lambda: w.session.steps == 30, timeout=10_000)
+    path = tmp_path / "kk.safetensors"
+    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+        w.save_to(str(path))
+    assert path.exists() and not w.dirty
+    losses = w.session.loss.view()[1][:, 0].copy()
+
+    w2 = open_window(make_config("rnn", "text"))
+    with qtbot.waitSignal(w2.worker_thread.worker.opened, timeout=10_000):
+        w2.open_path(str(path))
+    assert w2.config.model.arch == "gru" and w2.config.data.kind == "knock-knock"
+    assert w2.model_panel.config().arch == "gru"
+    np.testing.assert_array_equal(w2.session.loss.view()[1][:, 0], losses)
+    # Training continues from step 30.
+    w2.step(1)
+    qtbot.waitUntil(lambda: w2.session.steps == 31, timeout=10_000)
+
+
+def test_refused_nan_step_shows_in_window(qtbot, open_window):
+    w = open_window(make_config("rnn", "text"))
+    trainer = w.worker_thread.worker.trainer
+    handle = trainer.model.head.register_forward_hook(lambda m, i, o: o * float("nan"))
+    w.step(1)
+    qtbot.waitUntil(lambda: "refused" in w.banner.text(), timeout=5_000)
+    handle.remove()
+    assert trainer.steps == 0
+    w.step(1)
+    qtbot.waitUntil(lambda: trainer.steps == 1, timeout=5_000)
