@@ -384,3 +384,36 @@ def test_gpu_trained_file_loads_on_cpu(tmp_path, good_file):
     assert checkpoint.describe(path)["trained_on"] == "cuda:0"
     t.step()  # and trains on there
     assert t.steps == 4
+
+
+def test_saved_file_has_ordinary_permissions(tmp_path):
+    trainer = Trainer(
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=8),
+            data=DataConfig(kind="prices", source="generator", length=60, window=4),
+            train=TrainConfig(val_every=0),
+        )
+    )
+    umask = os.umask(0o022)
+    try:
+        path = checkpoint.save(trainer, tmp_path / "m.safetensors")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o600)  # an overwrite keeps what the owner chose
+        checkpoint.save(trainer, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
+
+
+def test_shipped_example_models_open_and_answer():
+    from playground.core import paths
+
+    files = sorted(paths.models_dir().glob("*.safetensors"))
+    assert files, "models/ ships no example"
+    readme = (paths.models_dir() / "README.md").read_text()
+    for f in files:
+        assert f.name in readme  # each example says how it was made
+        assert f.stat().st_size < 5 * 2**20
+        trainer = checkpoint.load(f, device="cpu")
+        if trainer.task.kind == "knock-knock":
+            assert inference.reply(trainer.model, trainer.task, "Knock, knock!") == "Who's there?"

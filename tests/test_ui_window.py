@@ -24,11 +24,10 @@ DATA = {
 
 def make_config(arch: str, kind: str, **train) -> SessionConfig:
     model = ModelConfig(arch=arch, hidden=16, embed=8, window=8)
-    lr = 1e-2 if kind == "prices" else 1e-2
     return SessionConfig(
         model=model,
         data=DATA[kind],
-        train=TrainConfig(**{"batch_size": 8, "seq_len": 24, "lr": lr, "val_every": 20, **train}),
+        train=TrainConfig(**{"batch_size": 8, "seq_len": 24, "lr": 1e-2, "val_every": 20, **train}),
     )
 
 
@@ -92,7 +91,7 @@ def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
     assert np.mean(y[-10:]) < np.mean(y[:5]), (y[:5], y[-10:])
     # The plots drew something from the newest data.
     w._on_frame()
-    x_plot, y_plot = w.loss_plot.train_curve.getData()
+    x_plot, _ = w.loss_plot.train_curve.getData()
     assert len(x_plot) == w.session.loss.n
 
     # Step: exactly one optimizer step per press.

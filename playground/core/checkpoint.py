@@ -88,6 +88,7 @@ def save(trainer: Trainer, path: str | Path) -> Path:
             f.write(blob)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
         os.replace(tmp, path)
         tmp = None
     except OSError as e:
@@ -97,6 +98,16 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an overwritten file's permissions; a new file gets the usual ones (0666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _check_header(data: bytes, name: str) -> dict[str, Any]:

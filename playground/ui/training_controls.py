@@ -35,7 +35,7 @@ class LogSpinBox(QDoubleSpinBox):
 
     _STEPS = (1.0, 2.0, 5.0)
 
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+    def stepBy(self, steps: int) -> None:
         v = self.value()
         for _ in range(abs(steps)):
             exp = math.floor(math.log10(v) + 1e-9)

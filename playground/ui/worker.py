@@ -18,6 +18,7 @@ import time
 import traceback
 import weakref
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -88,7 +89,7 @@ class TrainingWorker(QObject):
         self._set_budget(0)
         try:
             trainer = Trainer(session)
-        except Exception as e:  # noqa: BLE001 - every failure becomes a message, the app lives on
+        except Exception as e:
             self._fail(e)
             return
         self._install(trainer)
@@ -148,7 +149,7 @@ class TrainingWorker(QObject):
             return
         try:
             written = checkpoint.save(self.trainer, path)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._fail(e)
             return
         self.saved.emit(str(written))
@@ -159,7 +160,7 @@ class TrainingWorker(QObject):
         self._set_budget(0)
         try:
             trainer = checkpoint.load(path)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._fail(e)
             return
         self._install(trainer)
@@ -217,7 +218,7 @@ class TrainingWorker(QObject):
                 answer["split"] = tr.task.split
             else:
                 raise PlaygroundError(f"unknown prediction request {kind!r}")
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             answer["error"] = str(e) if isinstance(e, PlaygroundError) else f"{type(e).__name__}: {e}"
         answer["step"] = tr.steps
         self.predicted.emit(answer)
@@ -240,7 +241,7 @@ class TrainingWorker(QObject):
             return
         try:
             probe = self.trainer.probe()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._fail(e)
             return
         assert self._groups is not None
@@ -267,7 +268,7 @@ class TrainingWorker(QObject):
                 self._rate_steps += 1
                 if self._budget > 0:
                     self._budget -= 1
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._budget = 0
             self._flush(force=True)
             self._fail(e)
@@ -305,7 +306,7 @@ class TrainingWorker(QObject):
 class WorkerThread(QObject):
     """Owns the QThread and the worker; stops both cleanly (within a second) on close."""
 
-    instances: weakref.WeakSet[WorkerThread] = weakref.WeakSet()  # tests check none is left running
+    instances: ClassVar[weakref.WeakSet[WorkerThread]] = weakref.WeakSet()  # tests check none is left running
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

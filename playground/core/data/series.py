@@ -205,16 +205,12 @@ def _read_text(path: Path, name: str) -> str:
         ) from None
 
 
-def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") -> tuple[np.ndarray, list[str]]:
-    """One numeric column of a CSV file as a float64 series, plus notes on what was done to it.
+def _read_table(path: str | Path) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int]]:
+    """A CSV's name, column names, data rows (file row number, cells), parsed cells and numeric columns.
 
-    The delimiter (comma, semicolon or tab) and a header row are detected; dates and other
-    text columns are allowed and ignored. ``column`` is a header name (any case) or a 1-based
-    number; "" picks the only numeric column, or the last close/price/value one among several.
-    Missing cells (empty, NA, NaN, null, -) are refused or filled according to ``gaps``.
+    The delimiter (comma, semicolon or tab) and a header row are detected the same way for
+    reading a series and for listing the columns a user can choose from.
     """
-    if gaps not in GAP_POLICIES:
-        raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
     path = Path(path)
     name = path.name or str(path)
     text = _read_text(path, name)
@@ -248,7 +244,26 @@ def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") ->
     else:
         names = [str(j + 1) for j in range(width)]
         data = rows
-    numeric_cols = [j for j in range(width) if numeric(j, 0)]
+    return name, names, data, parsed, [j for j in range(width) if numeric(j, 0)]
+
+
+def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
+    """(every column name, the numeric ones) of a CSV: what a user may pass as --column."""
+    _, names, _, _, numeric_cols = _read_table(path)
+    return names, [names[j] for j in numeric_cols]
+
+
+def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") -> tuple[np.ndarray, list[str]]:
+    """One numeric column of a CSV file as a float64 series, plus notes on what was done to it.
+
+    The delimiter (comma, semicolon or tab) and a header row are detected; dates and other
+    text columns are allowed and ignored. ``column`` is a header name (any case) or a 1-based
+    number; "" picks the only numeric column, or the last close/price/value one among several.
+    Missing cells (empty, NA, NaN, null, -) are refused or filled according to ``gaps``.
+    """
+    if gaps not in GAP_POLICIES:
+        raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
+    name, names, data, parsed, numeric_cols = _read_table(path)
     notes: list[str] = []
 
     col = _choose_column(column, names, numeric_cols, name, notes)

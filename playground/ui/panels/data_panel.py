@@ -9,9 +9,7 @@ red and the last good config stays.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from pathlib import Path
 from typing import Any
 
@@ -159,43 +157,6 @@ TIPS = {
         "tail shows whether the network learned the pattern or only memorised its training data."
     ),
 }
-
-
-def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
-    """(all column names, the numeric ones) of a CSV file, read the way ``read_csv_series`` reads it.
-
-    Raises the core's one-line error for a missing, empty, binary or non-UTF-8 file.
-    """
-    p = Path(path).expanduser()
-    name = p.name or str(p)
-    text = series_data._read_text(p, name)
-    delim = series_data._sniff_delimiter(text)
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if any(c.strip() for c in r)]
-    if not rows:
-        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
-    width = max(len(r) for r in rows)
-    parsed = [[series_data._parse_cell(c) for c in r] + [None] * (width - len(r)) for r in rows]
-
-    def is_text(cell: Any) -> bool:
-        return cell is not None and not isinstance(cell, float) and cell is not series_data._MISSING_CELL
-
-    def numeric(col: int, start: int) -> bool:
-        cells = [row[col] for row in parsed[start:]]
-        return any(isinstance(c, float) for c in cells) and not any(is_text(c) for c in cells)
-
-    below = [numeric(j, 1) for j in range(width)]
-    if any(below):
-        has_header = any(below[j] and is_text(parsed[0][j]) for j in range(width))
-    else:
-        has_header = any(is_text(c) for c in parsed[0])
-    if has_header:
-        header = rows[0] + [""] * (width - len(rows[0]))
-        names = [h.strip() or str(j + 1) for j, h in enumerate(header)]
-        start = 1
-    else:
-        names = [str(j + 1) for j in range(width)]
-        start = 0
-    return names, [names[j] for j in range(width) if numeric(j, start)]
 
 
 def _likely_price_column(numeric: list[str]) -> str:
@@ -551,7 +512,7 @@ class DataPanel(QWidget):
         try:
             self.column_combo.clear()
             self._csv_path_read = path
-            names, numeric = csv_columns(path)
+            names, numeric = series_data.csv_columns(path)
             for name in numeric:
                 self.column_combo.addItem(name, name)
                 self.column_combo.setItemData(
