@@ -63,12 +63,23 @@ def vanilla_rnn() -> Session:
     return session
 
 
-def _show(qtbot, widget):
-    qtbot.addWidget(widget)
-    widget.resize(600, 400)
-    widget.show()
-    widget.refresh()
-    return widget
+@pytest.fixture
+def show(qtbot):
+    """Show a card at 600x400 and draw it once; the cards stay referenced until the test is over."""
+    kept = []
+
+    def _show(widget):
+        qtbot.addWidget(widget)  # pytest-qt keeps only a weak reference
+        widget.resize(600, 400)
+        widget.show()
+        widget.refresh()
+        kept.append(widget)
+        return widget
+
+    yield _show
+    for widget in kept:
+        widget.close()  # hidden first: a card the garbage collector frees is never one being painted
+    kept.clear()
 
 
 def _with_probe(session: Session, probe: Probe, step: int = 1) -> None:
@@ -99,9 +110,9 @@ def _distinct_colours(image: QImage, step: int = 3) -> int:
 # -- loss -------------------------------------------------------------------------------------------
 
 
-def test_loss_plot_draws_the_session_losses(qtbot, lstm):
+def test_loss_plot_draws_the_session_losses(show, lstm):
     session, _ = lstm
-    plot = _show(qtbot, LossPlot(session))
+    plot = show(LossPlot(session))
     x, y = plot.train_curve.getData()
     sx, sy = session.loss.view()
     np.testing.assert_array_equal(x, sx)
@@ -117,16 +128,16 @@ def test_loss_plot_draws_the_session_losses(qtbot, lstm):
     assert [label.text for _, label in plot.legend.items] == ["training loss", "validation loss"]
 
 
-def test_loss_plot_log_toggle(qtbot, lstm):
+def test_loss_plot_log_toggle(show, lstm):
     session, _ = lstm
-    plot = _show(qtbot, LossPlot(session))
+    plot = show(LossPlot(session))
     assert not plot.log_checkbox.isChecked()  # linear by default
     plot.log_checkbox.setChecked(True)
     _, y = plot.train_curve.getData()
     np.testing.assert_allclose(y, np.log10(session.loss.view()[1][:, 0]), rtol=1e-5)
 
 
-def test_loss_plot_handles_20000_points(qtbot):
+def test_loss_plot_handles_20000_points(show):
     session = Session()
     n = 20_000
     steps = np.arange(1, n + 1)
@@ -141,7 +152,7 @@ def test_loss_plot_handles_20000_points(qtbot):
             layer_names=("layer 1",),
         )
     )
-    plot = _show(qtbot, LossPlot(session))
+    plot = show(LossPlot(session))
     t0 = time.perf_counter()
     plot.grab()  # paint once with all points
     assert time.perf_counter() - t0 < 2.0
@@ -153,10 +164,10 @@ def test_loss_plot_handles_20000_points(qtbot):
 # -- hidden state -------------------------------------------------------------------------------
 
 
-def test_hidden_state_heatmap_shows_units_by_time(qtbot, lstm):
+def test_hidden_state_heatmap_shows_units_by_time(show, lstm):
     session, _ = lstm
     probe = session.probe
-    plot = _show(qtbot, HiddenStatePlot(session))
+    plot = show(HiddenStatePlot(session))
     np.testing.assert_array_equal(plot.image.image, probe.hidden[0].T)  # rows: units, columns: time
     assert tuple(float(v) for v in plot.image.getLevels()) == (-1.0, 1.0)
     assert tuple(plot.colour_bar.levels()) == (-1.0, 1.0)
@@ -170,9 +181,9 @@ def test_hidden_state_heatmap_shows_units_by_time(qtbot, lstm):
     assert "layer 2" in plot.title_label.text()
 
 
-def test_hidden_levels_grow_for_unbounded_activations_and_never_shrink(qtbot):
+def test_hidden_levels_grow_for_unbounded_activations_and_never_shrink(show):
     session = Session()
-    plot = _show(qtbot, HiddenStatePlot(session))
+    plot = show(HiddenStatePlot(session))
     t, f = 30, 8
     big = np.full((1, t, f), 3.2, np.float32)
     _with_probe(session, Probe(labels=tuple("x" * t), hidden=big, grad_norm=np.ones((1, t), np.float32)))
@@ -185,9 +196,9 @@ def test_hidden_levels_grow_for_unbounded_activations_and_never_shrink(qtbot):
     assert tuple(float(v) for v in plot.image.getLevels()) == (-5.0, 5.0)  # no flicker back
 
 
-def test_probe_length_and_layer_count_may_change(qtbot, lstm):
+def test_probe_length_and_layer_count_may_change(show, lstm):
     session = copy.deepcopy(lstm[0])  # the shared LSTM session stays as it was
-    plots = [_show(qtbot, cls(session)) for cls in ALL_PLOTS]
+    plots = [show(cls(session)) for cls in ALL_PLOTS]
     gru_session, _ = _session_for("gru", 1, hidden=12, layers=1, seq_len=40)
     _with_probe(session, gru_session.probe, step=11)
     for plot in plots:
@@ -203,9 +214,9 @@ def test_probe_length_and_layer_count_may_change(qtbot, lstm):
 # -- gradients ------------------------------------------------------------------------------------
 
 
-def test_gradient_through_time_draws_newest_probe_over_earlier_ones(qtbot, lstm):
+def test_gradient_through_time_draws_newest_probe_over_earlier_ones(show, lstm):
     session, _ = lstm
-    plot = _show(qtbot, GradientThroughTimePlot(session))
+    plot = show(GradientThroughTimePlot(session))
     g = session.probe.grad_norm[0]
     _, y = plot.curve.getOriginalDataset()
     np.testing.assert_allclose(y, np.maximum(g, plot.floor), rtol=1e-6)
@@ -220,8 +231,8 @@ def test_gradient_through_time_draws_newest_probe_over_earlier_ones(qtbot, lstm)
     assert plot.verdict.text().split(":")[0] in ("vanishing", "healthy", "exploding")
 
 
-def test_vanilla_rnn_gradient_is_called_vanishing(qtbot, vanilla_rnn):
-    plot = _show(qtbot, GradientThroughTimePlot(vanilla_rnn))
+def test_vanilla_rnn_gradient_is_called_vanishing(show, vanilla_rnn):
+    plot = show(GradientThroughTimePlot(vanilla_rnn))
     g = vanilla_rnn.probe.grad_norm[0]
     assert g[0] / g[-1] < 1e-6  # the premise: an untrained tanh RNN over 60 steps
     _, y = plot.curve.getOriginalDataset()
@@ -230,9 +241,9 @@ def test_vanilla_rnn_gradient_is_called_vanishing(qtbot, vanilla_rnn):
     assert plot.verdict.text().startswith("vanishing: the first step gets 10⁻")
 
 
-def test_zero_gradients_are_floored_and_said_so(qtbot):
+def test_zero_gradients_are_floored_and_said_so(show):
     session = Session()
-    plot = _show(qtbot, GradientThroughTimePlot(session))
+    plot = show(GradientThroughTimePlot(session))
     g = np.array([[0.0, 0.0, 1e-3, 1e-2, 0.1]], np.float32)
     _with_probe(session, Probe(labels=tuple("abcde"), hidden=np.zeros((1, 5, 2), np.float32), grad_norm=g))
     plot.refresh()
@@ -252,9 +263,9 @@ def test_gradient_verdicts():
     assert gradient_verdict(np.zeros(4))[0] == "none"
 
 
-def test_grad_norm_plot_has_a_line_per_layer_group_and_the_totals(qtbot, lstm):
+def test_grad_norm_plot_has_a_line_per_layer_group_and_the_totals(show, lstm):
     session, _ = lstm
-    plot = _show(qtbot, GradNormPlot(session))
+    plot = show(GradNormPlot(session))
     assert session.layer_names == ("input", "layer 1", "layer 2", "output")
     _, both = session.grad.view()
     np.testing.assert_allclose(plot.before_curve.getOriginalDataset()[1], both[:, 0], rtol=1e-6)
@@ -272,9 +283,9 @@ def test_grad_norm_plot_has_a_line_per_layer_group_and_the_totals(qtbot, lstm):
 # -- gates ------------------------------------------------------------------------------------------
 
 
-def test_gates_plot_shows_five_lstm_lines_and_a_heatmap(qtbot, lstm):
+def test_gates_plot_shows_five_lstm_lines_and_a_heatmap(show, lstm):
     session, _ = lstm
-    plot = _show(qtbot, GatesPlot(session))
+    plot = show(GatesPlot(session))
     gates = session.probe.gates
     assert plot.visible_gates() == ["i", "f", "g", "o", "c"]
     for key in plot.visible_gates():
@@ -296,8 +307,8 @@ def test_gates_plot_shows_five_lstm_lines_and_a_heatmap(qtbot, lstm):
     assert tuple(plot.plot_item.viewRange()[1]) == pytest.approx((-1.04, 1.04), abs=0.01)
 
 
-def test_gates_plot_says_a_vanilla_rnn_has_none(qtbot, vanilla_rnn, lstm):
-    plot = _show(qtbot, GatesPlot(vanilla_rnn))
+def test_gates_plot_says_a_vanilla_rnn_has_none(show, vanilla_rnn, lstm):
+    plot = show(GatesPlot(vanilla_rnn))
     assert plot.no_gates_label.isVisible()
     assert plot.no_gates_label.text() == NO_GATES
     assert not plot.content.isVisible()
@@ -311,9 +322,9 @@ def test_gates_plot_says_a_vanilla_rnn_has_none(qtbot, vanilla_rnn, lstm):
 
 
 @pytest.mark.parametrize("cls", ALL_PLOTS)
-def test_refresh_is_free_when_nothing_changed(qtbot, lstm, monkeypatch, cls):
+def test_refresh_is_free_when_nothing_changed(show, lstm, monkeypatch, cls):
     session, _ = lstm
-    plot = _show(qtbot, cls(session))
+    plot = show(cls(session))
     calls = []
     curves, images = _drawables(plot)
     assert curves or images
@@ -336,9 +347,9 @@ def test_refresh_is_free_when_nothing_changed(qtbot, lstm, monkeypatch, cls):
 
 
 @pytest.mark.parametrize("cls", ALL_PLOTS)
-def test_reset_clears_and_an_empty_session_asks_for_play(qtbot, lstm, cls):
+def test_reset_clears_and_an_empty_session_asks_for_play(show, lstm, cls):
     session, _ = lstm
-    plot = _show(qtbot, cls(session))
+    plot = show(cls(session))
     fresh = Session()
     plot.reset(fresh)
     assert plot.session is fresh
@@ -353,8 +364,8 @@ def test_reset_clears_and_an_empty_session_asks_for_play(qtbot, lstm, cls):
     assert hint.isVisible()
 
 
-def test_card_explains_itself(qtbot, lstm):
-    plot = _show(qtbot, HiddenStatePlot(lstm[0]))
+def test_card_explains_itself(show, lstm):
+    plot = show(HiddenStatePlot(lstm[0]))
     assert isinstance(plot, PlotCard)
     assert not plot.explanation_label.isVisible()
     plot.help_button.click()
@@ -382,12 +393,29 @@ def test_time_axis_thins_labels_and_shows_the_index_under_each():
 
 
 @pytest.mark.parametrize("cls", ALL_PLOTS)
-def test_cards_render_to_a_picture_that_is_not_blank(qtbot, lstm, tmp_path, cls):
+def test_cards_render_to_a_picture_that_is_not_blank(show, qtbot, lstm, tmp_path, cls):
     session, _ = lstm
-    plot = _show(qtbot, cls(session))
+    plot = show(cls(session))
     qtbot.wait(10)
     path = tmp_path / f"{cls.__name__}.png"
     assert plot.grab().save(str(path))
     image = QImage(str(path))
     assert image.width() >= 600 and image.height() >= 400
     assert _distinct_colours(image) > 20  # lines, text and heatmaps, not an empty white card
+
+
+def test_live_view_follows_in_round_steps_until_the_user_zooms(show, lstm):
+    session = copy.deepcopy(lstm[0])
+    plot = show(LossPlot(session))
+    (x0, x1), (y0, y1) = plot.plot_item.viewRange()
+    x, y = session.loss.view()
+    assert x0 <= x[0] and x1 >= x[-1] and x1 <= 2 * max(x[-1], 10)  # all steps, a little room to grow
+    assert y0 <= y.min() and y1 >= y.max()
+    before = plot.plot_item.viewRange()
+    plot.view_range.vb.sigRangeChangedManually.emit([True, True])  # the user zooms or pans
+    session.loss.extend(np.array([500]), np.array([0.01], np.float32))
+    session.version += 1
+    plot.refresh()
+    assert plot.plot_item.viewRange() == before  # the user's view is left alone
+    plot.plot_item.autoBtn.clicked.emit(plot.plot_item.autoBtn)  # "A": follow the data again
+    assert plot.plot_item.viewRange()[0][1] >= 500

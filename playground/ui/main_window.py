@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -163,13 +164,16 @@ class MainWindow(QMainWindow):
 
         grid = QGridLayout()
         grid.setSpacing(6)
+        # Two columns: what training does (loss, gradient size) above, what happens inside below.
         grid.addWidget(self.loss_plot, 0, 0)
-        grid.addWidget(self.gradient_plot, 0, 1)
-        grid.addWidget(self.grad_norm_plot, 0, 2)
-        grid.addWidget(self.hidden_plot, 1, 0, 1, 2)
-        grid.addWidget(self.gates_plot, 1, 2)
-        for c in range(3):
+        grid.addWidget(self.grad_norm_plot, 0, 1)
+        grid.addWidget(self.gradient_plot, 1, 0)
+        grid.addWidget(self.gates_plot, 1, 1)
+        grid.addWidget(self.hidden_plot, 2, 0, 1, 2)
+        for c in range(2):
             grid.setColumnStretch(c, 1)
+        for r in range(3):
+            grid.setRowStretch(r, 1)
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -178,6 +182,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.controls = TrainingControls(cfg.train)
+        self.controls.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.model_panel = ModelPanel(cfg.model)
         self.model_panel.set_data_kind(cfg.data.kind)
         self.data_panel = DataPanel(cfg.data)

@@ -205,7 +205,9 @@ def _read_text(path: Path, name: str) -> str:
         ) from None
 
 
-def _read_table(path: str | Path) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int]]:
+def _read_table(
+    path: str | Path,
+) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int]]:
     """A CSV's name, column names, data rows (file row number, cells), parsed cells and numeric columns.
 
     The delimiter (comma, semicolon or tab) and a header row are detected the same way for

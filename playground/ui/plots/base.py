@@ -99,10 +99,15 @@ class ElidedLabel(QLabel):
     """A one-line label that ends in "..." when the card is too narrow (the full text is its tooltip)."""
 
     def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        painter = QPainter(self)
+        try:
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            painter.drawText(
+                self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
+            )
+        finally:
+            painter.end()  # never leave it to the garbage collector: a live painter blocks deleting the label
 
     def setText(self, text: str) -> None:
         super().setText(text)
@@ -291,7 +296,8 @@ def style_plot_item(item: pg.PlotItem, left: str, bottom: str) -> None:
         style_axis(item.getAxis(name))
     set_axis_label(item, "left", left)
     set_axis_label(item, "bottom", bottom)
-    item.showGrid(x=True, y=True, alpha=0.15)
+    # No grid: an axis with grid lines covers its whole plot, so every new point would repaint the
+    # axis too (its text is the costly part); without, a live curve redraws alone.
     item.setMenuEnabled(False)
 
 
@@ -338,6 +344,87 @@ def make_colour_bar(
 
 def set_colour_bar_label(bar: pg.ColorBarItem, label: str) -> None:
     bar.getAxis("left").setLabel(label, color=TEXT_COLOUR, **{"font-size": f"{TICK_PT}pt"})
+
+
+class StepRange:
+    """The view of a curve that grows every step, set in rounded jumps instead of refitted every frame.
+
+    Autorange would move the axes a little on every frame, and redrawing axes (their text) is the
+    costliest part of a live plot. Rounded ranges change only now and then, so most frames redraw the
+    curves alone. Zooming or panning with the mouse stops the following; the plot's "A" button resumes it.
+    """
+
+    def __init__(self, item: pg.PlotItem, on_resume=None):
+        self.item = item
+        self.vb = item.getViewBox()
+        self.follow = True
+        self._last: tuple | None = None
+        self._on_resume = on_resume
+        self.vb.disableAutoRange()
+        self.vb.sigRangeChangedManually.connect(self._stop)
+        if item.autoBtn is not None:
+            item.autoBtn.clicked.connect(self._resume)  # after PlotItem's own slot, which autoranges
+
+    def _stop(self, *_args) -> None:
+        self.follow = False
+
+    def _resume(self, *_args) -> None:
+        self.reset()
+        self.vb.disableAutoRange()
+        if self._on_resume is not None:
+            self._on_resume()
+
+    def reset(self) -> None:
+        self.follow = True
+        self._last = None
+
+    def update(
+        self, x: np.ndarray, ys: list[np.ndarray], log_y: bool = False, x_range: tuple | None = None
+    ) -> None:
+        """Show x from its first value to a round number past its last (or ``x_range``), and every y in ``ys``."""
+        if not self.follow or len(x) == 0:
+            return
+        finite = [y[np.isfinite(y) & ((y > 0) if log_y else True)] for y in ys]
+        finite = [y for y in finite if y.size]
+        if not finite:
+            return
+        lo = min(float(y.min()) for y in finite)
+        hi = max(float(y.max()) for y in finite)
+        if x_range is None:
+            x_range = (float(min(x[0], 0)), round_up_steps(float(x[-1])))
+        if log_y:
+            y_range = (math.floor(2 * math.log10(lo)) / 2, math.ceil(2 * math.log10(hi)) / 2)
+            if y_range[1] - y_range[0] < 1:
+                y_range = (y_range[0] - 0.5, y_range[1] + 0.5)
+        else:
+            step = nice_step((hi - lo) / 4 if hi > lo else abs(hi) / 4 or 1.0)
+            y_range = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
+            if y_range[1] <= y_range[0]:
+                y_range = (y_range[0] - step, y_range[1] + step)
+        if (x_range, y_range) != self._last:
+            self._last = (x_range, y_range)
+            self.vb.setRange(xRange=x_range, yRange=y_range, padding=0.02)
+
+
+def round_up_steps(value: float) -> float:
+    """The next of 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, ... at or above ``value``."""
+    value = max(value, 10.0)
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * exp >= value:
+            return m * exp
+    return 10 * exp
+
+
+def nice_step(value: float) -> float:
+    """1, 2 or 5 times a power of ten, at least ``value``: a tick step."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * exp >= value:
+            return m * exp
+    return 10 * exp
 
 
 class EmptyHint:

@@ -96,7 +96,6 @@ class GatesPlot(ProbeCard, SessionCard):
         self.heat_axis = TimeAxis("bottom")
         self.heat_item = self.graphics.addPlot(row=1, col=0, axisItems={"bottom": self.heat_axis})
         style_plot_item(self.heat_item, "hidden unit", "input character / time step t")
-        self.heat_item.showGrid(x=False, y=False)
         self.heat_item.setXLink(self.plot_item)
         for item in (self.plot_item, self.heat_item):
             item.getAxis("left").setWidth(52)
@@ -110,6 +109,7 @@ class GatesPlot(ProbeCard, SessionCard):
         self.cell_level = 1.0  # colour levels for the cell state: +-level, grow only
         self._heat_shape: tuple[int, int] | None = None
         self._heat_gate: str | None = None
+        self._bar_label = "0 closed, 1 open"
 
         self.legend = LegendStrip()
         chooser_row = QHBoxLayout()
@@ -214,7 +214,6 @@ class GatesPlot(ProbeCard, SessionCard):
         labels = probe.labels[:n_t]
         self.time_axis.set_labels(labels)
         self.heat_axis.set_labels(labels)
-        self.plot_item.setXRange(-0.5, n_t - 0.5, padding=0)
         self.hint.setVisible(False)
 
         key = self.gate_choice.currentData() or keys[0]
@@ -224,12 +223,17 @@ class GatesPlot(ProbeCard, SessionCard):
             self._heat_gate = key
             self.colour_bar.setColorMap(SEQUENTIAL if key in SIGMOID_GATES else DIVERGING)
         self.image.setImage(np.ascontiguousarray(data.T), autoLevels=False, levels=levels)
-        self.colour_bar.setLevels(levels)
-        set_colour_bar_label(self.colour_bar, _bar_label(key, levels))
+        if tuple(self.colour_bar.levels()) != levels:  # axes redraw only when something moved
+            self.colour_bar.setLevels(levels)
+        label = _bar_label(key, levels)
+        if label != self._bar_label:
+            self._bar_label = label
+            set_colour_bar_label(self.colour_bar, label)
         n_f = data.shape[1]
-        self.image.setRect(image_rect(n_t, n_f))
-        if self._heat_shape != (n_t, n_f):
+        if self._heat_shape != (n_t, n_f):  # a new sequence length or model: show all of it
             self._heat_shape = (n_t, n_f)
+            self.image.setRect(image_rect(n_t, n_f))
+            self.plot_item.setXRange(-0.5, n_t - 0.5, padding=0)
             self.heat_item.setYRange(-0.5, n_f - 0.5, padding=0)
         self.image.setVisible(True)
         self.heat_hint.setVisible(False)

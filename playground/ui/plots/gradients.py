@@ -19,6 +19,7 @@ from playground.ui.plots.base import (
     LegendStrip,
     ProbeCard,
     SessionCard,
+    StepRange,
     TimeAxis,
     font,
     make_plot,
@@ -112,7 +113,6 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.time_axis = TimeAxis("bottom")
         self.plot = make_plot("‖dL/dh_t‖ (log)", "input character / time step t", self.time_axis, log_y=True)
         self.plot_item = self.plot.getPlotItem()
-        self.plot_item.showGrid(x=False, y=True, alpha=0.15)  # an x grid would hide the first and last labels
         self.trail_curves: list[pg.PlotDataItem] = []
         for i in range(PROBE_TRAIL):
             # oldest first: the older a probe, the fainter its line
@@ -124,6 +124,7 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.curve = self.plot_item.plot(pen=pg.mkPen(VERMILLION, width=2), antialias=False, connect="finite")
         self.curve.setZValue(100)
         self.hint = EmptyHint(self.plot_item)
+        self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
         self.floor = GRAD_FLOOR
         self._n_t = 0
         self.verdict_kind = "none"
@@ -149,27 +150,31 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         ][-len(self.trail_curves) :]
         self.floor = log_floor([newest, *(g[layer] for _, g in earlier)])
         free = len(self.trail_curves) - len(earlier)
+        drawn = [for_log_axis(newest, self.floor)]
         for i, curve in enumerate(self.trail_curves):  # the newest earlier probe on the darkest line
             if i < free:
                 curve.setData([], [])
                 continue
             g = earlier[i - free][1][layer]
-            curve.setData(np.arange(len(g)), for_log_axis(g, self.floor))
-        self.curve.setData(np.arange(len(newest)), for_log_axis(newest, self.floor))
+            drawn.append(for_log_axis(g, self.floor))
+            curve.setData(np.arange(len(g)), drawn[-1])
+        self.curve.setData(np.arange(len(newest)), drawn[0])
         self.time_axis.set_labels(probe.labels[: len(newest)])
-        if self._n_t != len(newest):  # a new sequence length: show all of it (and leave a user's zoom alone)
+        if self._n_t != len(newest):  # a new sequence length: show all of it
             self._n_t = len(newest)
-            self.plot_item.setXRange(-0.5, len(newest) - 0.5, padding=0.01)
-            self.plot_item.enableAutoRange(axis="y")
+            self.view_range.reset()
+        # whole half-decades, so the axes move only now and then (and never after the user zooms)
+        self.view_range.update(np.arange(len(newest)), drawn, log_y=True, x_range=(-0.5, len(newest) - 0.5))
         self.hint.setVisible(False)
 
         kind, text = gradient_verdict(newest)
         clipped = np.isfinite(newest) & (newest <= 0)
         if clipped.any():
             text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"
+        if kind != self.verdict_kind:  # a new style sheet re-polishes the label: only on a change
+            self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[kind]};")
         self.verdict_kind = kind
         self.verdict.setText(text)
-        self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[kind]};")
         self.set_title(f"gradient through time, step {self.session.probe_step}")
 
     def _clear(self) -> None:
@@ -178,6 +183,7 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.time_axis.set_labels(())
         self.hint.setVisible(True)
         self._n_t = 0
+        self.view_range.reset()
         self.plot_item.setRange(xRange=(0, 1), yRange=(-4, 0), padding=0)  # 0.0001 to 1 until data comes
         self.verdict_kind = "none"
         self.verdict.setText("")
@@ -201,6 +207,7 @@ class GradNormPlot(SessionCard):
         self.layer_curves: list[pg.PlotDataItem] = []
         self._names: tuple[str, ...] | None = None
         self.hint = EmptyHint(self.plot_item)
+        self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
         self._clear()
         self.body_layout.addWidget(self.plot, 1)
         self.body_layout.addWidget(self.legend)
@@ -243,8 +250,7 @@ class GradNormPlot(SessionCard):
         for i, curve in enumerate(self.layer_curves[: len(s.layer_names)]):
             if i < n_groups:
                 curve.setData(lx, for_log_axis(per_layer[:, i], floor))
-        if self._empty and len(x):  # the first data after an empty plot: fit it
-            self.plot_item.enableAutoRange()
+        self.view_range.update(x, [both[:, 0], both[:, 1], per_layer[:, :n_groups].ravel()], log_y=True)
         self._empty = len(x) == 0
         self.hint.setVisible(self._empty)
 
@@ -253,4 +259,5 @@ class GradNormPlot(SessionCard):
             curve.setData([], [])
         self.hint.setVisible(True)
         self._empty = True
+        self.view_range.reset()
         self.plot_item.setRange(xRange=(0, 1), yRange=(-3, 1), padding=0)  # 0.001 to 10 until data comes

@@ -47,7 +47,6 @@ class HiddenStatePlot(ProbeCard, SessionCard):
         self.time_axis = TimeAxis("bottom")
         self.plot = make_plot("hidden unit", "input character / time step t", bottom_axis=self.time_axis)
         self.plot_item = self.plot.getPlotItem()
-        self.plot_item.showGrid(x=False, y=False)
         self.plot_item.setMouseEnabled(x=True, y=True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(DIVERGING)
@@ -76,11 +75,12 @@ class HiddenStatePlot(ProbeCard, SessionCard):
             set_colour_bar_label(self.colour_bar, f"h_t (±{self.level:g}, grows only)")
         data = np.ascontiguousarray(h.T)  # (F, T): rows are units, columns are time steps
         self.image.setImage(data, autoLevels=False, levels=self.levels())
-        self.colour_bar.setLevels(self.levels())
+        if tuple(self.colour_bar.levels()) != self.levels():  # axes redraw only when something moved
+            self.colour_bar.setLevels(self.levels())
         n_t, n_f = h.shape
-        self.image.setRect(image_rect(n_t, n_f))
         if self._shape != (n_t, n_f):  # a new sequence length or model: show all of it
             self._shape = (n_t, n_f)
+            self.image.setRect(image_rect(n_t, n_f))
             self.plot_item.setRange(xRange=(-0.5, n_t - 0.5), yRange=(-0.5, n_f - 0.5), padding=0)
         self.time_axis.set_labels(probe.labels[:n_t])
         self.image.setVisible(True)

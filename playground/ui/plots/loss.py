@@ -11,6 +11,7 @@ from playground.ui.plots.base import (
     ORANGE,
     EmptyHint,
     SessionCard,
+    StepRange,
     add_legend,
     make_plot,
     set_axis_label,
@@ -58,6 +59,7 @@ class LossPlot(SessionCard):
         )
         self.val_curve.setClipToView(True)
         self.hint = EmptyHint(self.plot_item)
+        self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
         self.body_layout.addWidget(self.plot)
         self.show_tooltip_on(self.plot)
         self.set_explanation(EXPLANATION)
@@ -68,6 +70,7 @@ class LossPlot(SessionCard):
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(x=False, y=on)
+        self.view_range.reset()
         self.redraw()
 
     def _draw(self) -> None:
@@ -78,9 +81,11 @@ class LossPlot(SessionCard):
             y, vy = np.maximum(y, 1e-12), np.maximum(vy, 1e-12)
         self.train_curve.setData(x, y)
         self.val_curve.setData(vx, vy)
+        self.view_range.update(x if len(x) else vx, [y, vy], log_y=self.log_checkbox.isChecked())
         self.hint.setVisible(len(x) == 0 and len(vx) == 0)
 
     def _clear(self) -> None:
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
         self.hint.setVisible(True)
+        self.view_range.reset()
