@@ -169,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", type=_positive_float, metavar="SECONDS", help="train a preset for SECONDS, then exit"
     )
     g.add_argument("--screenshot", metavar="PATH", help="with --demo: save a PNG of the window")
+    g.add_argument(
+        "--preset",
+        default="knock-knock",
+        choices=["knock-knock", "text", "prices", "vanishing"],
+        help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
+    )
     return p
 
 
@@ -454,7 +460,7 @@ def cmd_gui(a: argparse.Namespace) -> int:
             )
             return 1
         raise
-    return gui_main(demo=a.demo, screenshot=a.screenshot)
+    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset)
 
 
 COMMANDS = {

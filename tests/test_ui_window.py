@@ -245,3 +245,56 @@ def test_refused_nan_step_shows_in_window(qtbot, open_window):
     assert trainer.steps == 0
     w.step(1)
     qtbot.waitUntil(lambda: trainer.steps == 1, timeout=5_000)
+
+
+@pytest.mark.parametrize("preset", ["knock-knock", "prices"])
+def test_demo_writes_a_screenshot_of_a_trained_window(tmp_path, preset):
+    """`gui --demo S --screenshot P`: trains, answers, writes a PNG of the whole window, exits 0."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "shots" / f"{preset}.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "playground",
+            "gui",
+            "--demo",
+            "2",
+            "--preset",
+            preset,
+            "--screenshot",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1600, 1000)
+    # a drawn window, not a blank one: many colours (plots, heatmaps, text)
+    colours = {image.pixel(x, y) for x in range(0, 1600, 7) for y in range(0, 1000, 7)}
+    assert len(colours) > 200
+
+
+def test_screenshot_without_demo_is_refused():
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "playground", "gui", "--screenshot", "x.png"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "--demo" in run.stderr

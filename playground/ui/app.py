@@ -23,8 +23,8 @@ def _app() -> QApplication:
     return app
 
 
-def main(demo: float | None = None, screenshot: str | None = None) -> int:
-    """Open the window. With ``demo``, train the preset for that many seconds, save a PNG, exit 0."""
+def main(demo: float | None = None, screenshot: str | None = None, preset: str = "knock-knock") -> int:
+    """Open the window. With ``demo``, train ``preset`` for that many seconds, save a PNG, exit 0."""
     if _no_display():
         if demo is None:
             print(
@@ -35,7 +35,7 @@ def main(demo: float | None = None, screenshot: str | None = None) -> int:
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
     app = _app()
-    from playground.ui.main_window import MainWindow, default_session
+    from playground.ui.main_window import PRESETS, MainWindow
 
     if demo is None:
         window = MainWindow()
@@ -50,7 +50,7 @@ def main(demo: float | None = None, screenshot: str | None = None) -> int:
     settings = QSettings(
         str(Path(tempfile.mkdtemp(prefix="rnn-playground-demo-")) / "demo.ini"), QSettings.Format.IniFormat
     )
-    window = MainWindow(config=default_session(), settings=settings)
+    window = MainWindow(config=PRESETS[preset][1], settings=settings)
     window.ask_before_discard = False
     window.resize(1600, 1000)
     window.show()

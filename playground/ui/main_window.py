@@ -54,6 +54,35 @@ def default_session() -> SessionConfig:
     )
 
 
+PRESETS: dict[str, tuple[str, SessionConfig]] = {
+    "knock-knock": ("An LSTM learning knock-knock jokes", default_session()),
+    "text": (
+        "A GRU learning to write English, one character at a time",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=128),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=3e-3, batch_size=32, seq_len=64),
+        ),
+    ),
+    "prices": (
+        "A GRU forecasting a trend with seasons and noise",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=64),
+            data=DataConfig(kind="prices", source="generator", generator="trend-seasonal", window=24),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
+    "vanishing": (
+        "A vanilla tanh RNN on long sequences: the gradient through time vanishes",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=128, activation="tanh"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=1e-3, batch_size=32, seq_len=100),
+        ),
+    ),
+}
+
+
 def share_the_cpu() -> None:
     """Leave the window a core and the GIL often enough to stay responsive while training runs.
 
@@ -535,6 +564,10 @@ class MainWindow(QMainWindow):
             self.resize(1500, 950)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # first run: the plots get the width, the side panels what their controls need
+            self.resizeDocks(
+                [self.controls_dock, self.prediction_dock], [360, 300], Qt.Orientation.Horizontal
+            )
 
     def save_settings(self) -> None:
         self.settings.setValue("settings_version", SETTINGS_VERSION)

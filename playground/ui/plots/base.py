@@ -559,9 +559,17 @@ def pow10(k: int) -> str:
 
 def time_caption(labels) -> str:
     """'input character / time step t' for text, 'input value / time step t' for a series."""
-    if labels and any(len(s) > 1 for s in labels):
+    if labels and all(_is_number(s) for s in labels):
         return "input value / time step t"
     return "input character / time step t"
+
+
+def _is_number(label: str) -> bool:
+    try:
+        float(label)
+    except ValueError:
+        return False
+    return True
 
 
 def _next_nice(step: int) -> int:

@@ -27,6 +27,7 @@ from playground.ui.plots.base import (
 )
 from playground.ui.session import PROBE_TRAIL, Session
 
+BEFORE_CLIP = "#8c8c8c"  # the total before clipping: grey, dashed
 GRAD_FLOOR = 1e-12  # zeros are drawn here on a log axis (lower when real values go lower)
 SMALLEST_FLOOR = 1e-40
 VANISHING_RATIO = 1e-3
@@ -202,7 +203,8 @@ class GradNormPlot(SessionCard):
         self.plot = make_plot("gradient norm (log)", "step", log_y=True)
         self.plot_item = self.plot.getPlotItem()
         self.legend = LegendStrip()
-        self.before_curve = self._new_curve(pg.mkPen("k", width=1, style=Qt.PenStyle.DashLine))
+        # before clipping: grey and dashed, so where clipping cut it, the black line below it shows the cut
+        self.before_curve = self._new_curve(pg.mkPen(BEFORE_CLIP, width=1, style=Qt.PenStyle.DashLine))
         self.after_curve = self._new_curve(pg.mkPen("k", width=1))
         self.layer_curves: list[pg.PlotDataItem] = []
         self._names: tuple[str, ...] | None = None
@@ -231,7 +233,10 @@ class GradNormPlot(SessionCard):
             curve.setZValue(-1)  # the black totals stay on top
             self.layer_curves.append(curve)
         entries = [(name, layer_colour(i), False) for i, name in enumerate(names)]
-        entries += [("total, before clipping", "#000000", True), ("total, after clipping", "#000000", False)]
+        entries += [
+            ("total, before clipping", BEFORE_CLIP, True),
+            ("total, after clipping", "#000000", False),
+        ]
         self.legend.set_entries(entries)
         for i, curve in enumerate(self.layer_curves):
             curve.setVisible(i < len(names))
