@@ -209,7 +209,8 @@ def test_bad_model_file_shows_message_and_keeps_work(qtbot, open_window, tmp_pat
     bad.write_bytes(b"\x80\x04\x95 this is a pickle, not a model")
     with qtbot.waitSignal(w.worker_thread.worker.failed, timeout=5_000):
         w._cmd_open.emit(str(bad))
-    assert "pickle" in w.banner.text()
+    # the blocker may wake before the window's own (queued) slot has run: wait for the banner itself
+    qtbot.waitUntil(lambda: "pickle" in w.banner.text(), timeout=5_000)
     assert w.worker_thread.worker.trainer is trainer and trainer.steps == 5
     assert w.session.steps == 5
 
@@ -221,12 +222,14 @@ def test_save_and_open_restore_the_session(qtbot, open_window, tmp_path):
     path = tmp_path / "kk.safetensors"
     with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
         w.save_to(str(path))
-    assert path.exists() and not w.dirty
+    qtbot.waitUntil(lambda: not w.dirty, timeout=5_000)  # the window's own slot may run just after
+    assert path.exists()
     losses = w.session.loss.view()[1][:, 0].copy()
 
     w2 = open_window(make_config("rnn", "text"))
     with qtbot.waitSignal(w2.worker_thread.worker.opened, timeout=10_000):
         w2.open_path(str(path))
+    qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
     assert w2.config.model.arch == "gru" and w2.config.data.kind == "knock-knock"
     assert w2.model_panel.config().arch == "gru"
     np.testing.assert_array_equal(w2.session.loss.view()[1][:, 0], losses)

@@ -11,6 +11,7 @@ model cannot learn long-range dependencies; when it grows, it explodes.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,13 @@ class Probe:
     input_grad: np.ndarray | None = (
         None  # (T,) ||dL_T/dx_t||: how much each input step matters to the last prediction
     )
+    # Per time step, the TOP_K most likely next characters (as task.vocab spells them) with their
+    # probabilities, most likely first: what the time scrubber shows. None for prices.
+    top_k: list[list[tuple[str, float]]] | None = None
+
+
+TOP_K = 5  # next-character candidates the probe keeps per time step
+CONNECTIVITY_ROWS = 64  # copies of the sequence per backward pass in connectivity(): bounds memory
 
 
 def _norm_rows(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
@@ -93,12 +101,18 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                     np.zeros(n_t, np.float32) if g is None else g[0].norm(dim=-1).detach().cpu().numpy()
                 )
 
-        target_prob = predicted = None
+        target_prob = predicted = top_k = None
         with torch.no_grad():
             if model.many_to_many:
                 p = torch.softmax(out[0].float(), dim=-1)  # (T, V)
                 target_prob = p.gather(1, y[0][:, None])[:, 0].cpu().numpy()
                 predicted = p.argmax(dim=-1).cpu().numpy()
+                values, ids = torch.topk(p, min(TOP_K, p.shape[-1]), dim=-1)  # (T, K) each
+                vocab = task.vocab
+                top_k = [
+                    [(vocab[i], v) for i, v in zip(row_ids, row_values)]
+                    for row_ids, row_values in zip(ids.cpu().tolist(), values.cpu().tolist())
+                ]
             else:
                 predicted = out[0].detach().cpu().numpy()
         return Probe(
@@ -110,6 +124,51 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             target_prob=target_prob,
             predicted=predicted,
             input_grad=_norm_rows(None if g_in is None else g_in[0], e[0]).detach().cpu().numpy(),
+            top_k=top_k,
         )
+    finally:
+        model.train(was_training)
+
+
+def connectivity(model: SequenceModel, task, x: torch.Tensor) -> np.ndarray:
+    """How strongly each input moves each prediction ("Visualizing memorization in RNNs", Distill 2019).
+
+    Text and dialogs: C (T, T), C[t, s] = ||d logit of the predicted (most likely) character at t /
+    d input embedding at s||; zero for s > t, as no prediction may see the future. Prices: C (1, T),
+    C[0, s] = |d predicted change / d input value at s|. x is (1, T) ids or (1, T, 1) values.
+
+    Each row t only needs the backward pass from one output, so the sequence is copied once per
+    row into a batch (rows never interact: no batch statistics anywhere), and a single backward
+    pass gives every row at once; the copy for row t is cut after step t. Dropout is off.
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    x = x.to(device)
+    # cuDNN's fused RNN refuses a backward pass in eval mode; torch's own kernels do the same maths.
+    no_cudnn = (
+        torch.backends.cudnn.flags(enabled=False) if device.type == "cuda" else contextlib.nullcontext()
+    )
+    try:
+        with torch.enable_grad(), no_cudnn:
+            e = model.encode(x).detach()  # (1, T, E)
+            n_t = e.shape[1]
+            if not model.many_to_many:
+                e.requires_grad_(True)
+                out = model.readout(model.features(e)[0])  # (1, O)
+                (g,) = torch.autograd.grad(out.sum(), e)
+                return g[0].norm(dim=-1)[None].float().cpu().numpy()  # (1, T)
+            rows = torch.zeros(n_t, n_t, dtype=torch.float32, device=device)
+            for a in range(0, n_t, CONNECTIVITY_ROWS):
+                b = min(n_t, a + CONNECTIVITY_ROWS)
+                # Rows a..b-1; row t's prediction depends on inputs 0..t only, so b steps suffice.
+                batch = e[:, :b].expand(b - a, b, e.shape[-1]).clone().requires_grad_(True)  # (R, b, E)
+                out = model.readout(model.features(batch)[0])  # (R, b, V)
+                r = torch.arange(b - a, device=device)
+                at_t = out[r, r + a]  # (R, V): row i's output at its own step t = a + i
+                chosen = at_t.gather(1, at_t.detach().argmax(dim=-1, keepdim=True)).sum()
+                (g,) = torch.autograd.grad(chosen, batch)
+                rows[a:b, :b] = g.norm(dim=-1).float()
+            return rows.cpu().numpy()
     finally:
         model.train(was_training)

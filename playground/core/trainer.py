@@ -5,12 +5,18 @@ arrays only, so the window's worker can pass it across threads. The hot path
 is what a bare PyTorch loop does (zero_grad, forward, backward, clip, step)
 plus one small device-to-host copy that carries the loss and every gradient
 norm together.
+
+For the window's step debugger, ``step(detail=True)`` takes the very same step
+and lays it open (``StepDetail``); ``snapshot()``/``restore()`` and
+``UndoRing`` take a trainer back to an earlier step, bit for bit.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,9 +25,28 @@ import torch
 
 from playground.core.config import SessionConfig
 from playground.core.data import build_task
+from playground.core.equations import recurrence_terms, recurrence_terms_all
 from playground.core.errors import PlaygroundError
 from playground.core.nets import SequenceModel, check_compatible
-from playground.core.probes import Probe, run_probe
+from playground.core.probes import Probe, connectivity, run_probe
+from playground.core.stepdetail import (
+    StepDetail,
+    decode_batch,
+    feature_grad_norms,
+    grad_through_time,
+    loss_per_step,
+)
+
+__all__ = [
+    "History",
+    "StepDetail",
+    "StepReport",
+    "Trainer",
+    "TrainerSnapshot",
+    "UndoRing",
+    "make_optimizer",
+    "pick_device",
+]
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -62,6 +87,7 @@ class StepReport:
     message: str = ""
     val_loss: float | None = None
     probe: Probe | None = None
+    detail: StepDetail | None = None  # only when step(detail=True) was asked: this step laid open
 
 
 class History:
@@ -163,15 +189,20 @@ class Trainer:
                 g["lr"] = train.lr
 
     # -- one optimizer step --------------------------------------------------------
-    def step(self, probe: bool = False) -> StepReport:
+    def step(self, probe: bool = False, detail: bool = False) -> StepReport:
+        """One optimizer step. ``probe``: look inside the model afterwards; ``detail``: lay this
+        very step open for the step debugger (the same batch, loss and update, only slower)."""
         t0 = time.perf_counter()
         tcfg = self.session.train
         task, model, opt = self.task, self.model, self.optimizer
         if not getattr(task, "has_data", True):
             raise PlaygroundError("this model's training data is not available: open the data to train on")
         opt.zero_grad(set_to_none=True)
+        batch_rng = self.batch_gen.get_state() if detail else None
         x, y = task.sample_batch(tcfg.batch_size, tcfg.seq_len, self.batch_gen, self.device)
-        if tcfg.tbptt and model.recurrent and tcfg.tbptt < x.shape[1]:
+        if detail:
+            loss, out_seen, watched = self._detail_backward(x, y)
+        elif tcfg.tbptt and model.recurrent and tcfg.tbptt < x.shape[1]:
             loss = self._truncated_backward(x, y, tcfg.tbptt)
         else:
             out, _ = model(x)
@@ -201,6 +232,13 @@ class Trainer:
             per_param = full
 
         refused = not (math.isfinite(loss_v) and math.isfinite(total_v))
+        if detail:  # before the update: the weights this step's gradients belong to
+            before = [p.detach().clone() for p in self._params]
+            param_norms = torch.stack(torch._foreach_norm(before)).cpu().numpy().astype(np.float32)
+            if model.recurrent:
+                gtt = grad_through_time(model, task, x, y, tcfg.tbptt)
+            else:
+                gtt = feature_grad_norms(watched.grad, x.shape[1])
         message = ""
         if refused:
             opt.zero_grad(set_to_none=True)
@@ -213,6 +251,26 @@ class Trainer:
             opt.step()
             self.steps += 1
             self.history.add(loss_v)
+
+        step_detail = None
+        if detail:
+            if refused:
+                update_norms = np.zeros(len(self._params), np.float32)
+            else:
+                torch._foreach_sub_(before, [p.detach() for p in self._params])
+                update_norms = torch.stack(torch._foreach_norm(before)).cpu().numpy().astype(np.float32)
+            inputs, targets, predictions, target_prob = decode_batch(task, x, y, out_seen, batch_rng)
+            step_detail = StepDetail(
+                kind=task.kind,
+                inputs=inputs,
+                targets=targets,
+                predictions=predictions,
+                target_prob=target_prob,
+                loss_per_step=loss_per_step(task, out_seen, y),
+                grad_through_time=gtt,
+                update_norms=update_norms,
+                param_norms=param_norms,
+            )
 
         val_loss = None
         if not refused and tcfg.val_every and self.steps % tcfg.val_every == 0:
@@ -231,10 +289,40 @@ class Trainer:
             message=message,
             val_loss=val_loss,
             probe=probe_result,
+            detail=step_detail,
         )
 
-    def _truncated_backward(self, x: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
-        """Backprop through at most k steps: cut the sequence into chunks, carry the state, detach it."""
+    def _detail_backward(
+        self, x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The step's forward and backward with its outputs kept: (loss, outputs, watched features).
+
+        The same operations as the plain step, in the same order, so the gradients (and the
+        dropout masks drawn) are bit for bit the same. Outputs are (B, T, V) or (B, O), detached;
+        the watched tensor is the last layer's output of a non-recurrent model, its grad retained.
+        """
+        tcfg, task, model = self.session.train, self.task, self.model
+        if tcfg.tbptt and model.recurrent and tcfg.tbptt < x.shape[1]:
+            outs: list[torch.Tensor] = []
+            loss = self._truncated_backward(x, y, tcfg.tbptt, outs)
+            return loss, (torch.cat(outs, dim=1) if task.many_to_many else outs[-1]), None
+        feats, _, layers = model.features(model.encode(x))
+        watched = None
+        if layers:  # Transformer, feed-forward: no recurrence, the last layer's features stand in for h_t
+            watched = layers[-1]
+            watched.retain_grad()
+        out = model.readout(feats)
+        loss = task.loss(out, y)
+        loss.backward()
+        return loss, out.detach(), watched
+
+    def _truncated_backward(
+        self, x: torch.Tensor, y: torch.Tensor, k: int, outs: list[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Backprop through at most k steps: cut the sequence into chunks, carry the state, detach it.
+
+        ``outs``, when given, receives each chunk's outputs (detached) for the step debugger.
+        """
         task, model = self.task, self.model
         t = x.shape[1]
         state, total = None, None
@@ -243,6 +331,8 @@ class Trainer:
                 out, state = model(x[:, s : s + k], state)
                 part = task.loss(out, y[:, s : s + k]) * (out.shape[1] / t)
                 part.backward()
+                if outs is not None:
+                    outs.append(out.detach())
                 state = _state_detach(state)
                 total = part.detach() if total is None else total + part.detach()
             return total
@@ -252,8 +342,11 @@ class Trainer:
             _, state, _ = model.features(e)
         e = model.encode(x[:, t - k :])
         feats, _, _ = model.features(e, state)
-        loss = task.loss(model.readout(feats), y)
+        out = model.readout(feats)
+        loss = task.loss(out, y)
         loss.backward()
+        if outs is not None:
+            outs.append(out.detach())
         return loss.detach()
 
     # -- evaluation ------------------------------------------------------------------
@@ -281,11 +374,85 @@ class Trainer:
         """Choose what the probe looks at (None: the start of the validation data)."""
         self._probe_input = None if text is None else self.task.probe(self.session.train.seq_len, text)
 
-    def probe(self) -> Probe:
+    def _probe_sequence(self) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
         if self._probe_input is None:
             self._probe_input = self.task.probe(self.session.train.seq_len)
-        x, y, labels = self._probe_input
+        return self._probe_input
+
+    def probe(self) -> Probe:
+        x, y, labels = self._probe_sequence()
         return run_probe(self.model, self.task, x, y, labels)
+
+    def connectivity(self, text: str | None = None) -> tuple[tuple[str, ...], np.ndarray]:
+        """(input labels (T,), C) for the probe sequence, or for ``text`` typed by a user.
+
+        C[t, s] is how strongly input s moves the prediction at t (see ``probes.connectivity``):
+        (T, T) for text and dialogs, (1, T) for prices.
+        """
+        x, _, labels = (
+            self._probe_sequence() if text is None else self.task.probe(self.session.train.seq_len, text)
+        )
+        return tuple(labels), connectivity(self.model, self.task, x)
+
+    def recurrence_terms(self, layer: int, t: int) -> dict[str, Any]:
+        """The recurrence at layer ``layer`` and time step ``t`` of the probe sequence, term by term."""
+        x, _, _ = self._probe_sequence()
+        return recurrence_terms(self.model, x, layer, t)
+
+    def recurrence_terms_all(self, layer: int) -> list[dict[str, Any]]:
+        """``recurrence_terms(layer, t)`` for every t of the probe sequence at once (one run, not T)."""
+        x, _, _ = self._probe_sequence()
+        return recurrence_terms_all(self.model, x, layer)
+
+    # -- undo ------------------------------------------------------------------------
+    def snapshot(self) -> TrainerSnapshot:
+        """Everything a step changes, copied to the CPU: restore() and the same step give the same weights."""
+        cuda_rng = None
+        if self.device.type == "cuda":
+            cuda_rng = torch.cuda.get_rng_state(self.device)
+        elif self.device.type == "mps":
+            cuda_rng = torch.mps.get_rng_state()
+        hist = self.history
+        return TrainerSnapshot(
+            step=self.steps,
+            param_names=self.param_names,
+            weights={k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()},
+            optimizer=_clone_tensors(self.optimizer.state_dict(), torch.device("cpu")),
+            optimizer_kind=type(self.optimizer).__name__,
+            train_loss=hist.losses.copy(),
+            val_steps=tuple(hist.val_steps),
+            val_loss=tuple(hist.val_loss),
+            batch_rng=self.batch_gen.get_state(),
+            torch_rng=torch.get_rng_state(),
+            device_rng=cuda_rng,
+            session=self.session,
+        )
+
+    def restore(self, snap: TrainerSnapshot) -> None:
+        """Go back to a snapshot of this trainer: weights, optimizer, step count, losses, RNGs, settings."""
+        current = self.model.state_dict()
+        if (
+            snap.param_names != self.param_names
+            or snap.weights.keys() != current.keys()
+            or any(v.shape != current[k].shape for k, v in snap.weights.items())
+            or snap.optimizer_kind != type(self.optimizer).__name__
+        ):
+            raise PlaygroundError("this snapshot belongs to another model: it cannot be restored here")
+        self.model.load_state_dict(snap.weights, strict=True)
+        # Cloned again: the optimizer updates its state in place and the snapshot must stay as it was.
+        self.optimizer.load_state_dict(_clone_tensors(snap.optimizer, None))
+        self.steps = snap.step
+        self.history.set(snap.train_loss, list(snap.val_steps), list(snap.val_loss))
+        self.batch_gen.set_state(snap.batch_rng)
+        torch.set_rng_state(snap.torch_rng)
+        if snap.device_rng is not None:
+            if self.device.type == "cuda":
+                torch.cuda.set_rng_state(snap.device_rng, self.device)
+            elif self.device.type == "mps":
+                torch.mps.set_rng_state(snap.device_rng)
+        if snap.session.train.seq_len != self.session.train.seq_len:
+            self._probe_input = None
+        self.session = snap.session
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -295,6 +462,86 @@ class Trainer:
             "steps": self.steps,
             "data": self.task.kind,
         }
+
+
+def _clone_tensors(tree: Any, device: torch.device | None) -> Any:
+    """A deep copy of a (nested dict/list) optimizer state whose tensors are fresh clones."""
+    if isinstance(tree, torch.Tensor):
+        t = tree.detach()
+        return t.to(device, copy=True) if device is not None else t.clone()
+    if isinstance(tree, dict):
+        return {k: _clone_tensors(v, device) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_clone_tensors(v, device) for v in tree)
+    return copy.deepcopy(tree)
+
+
+@dataclass(frozen=True)
+class TrainerSnapshot:
+    """A trainer's state between two steps, on the CPU: what undo goes back to."""
+
+    step: int
+    param_names: tuple[str, ...]
+    weights: dict[str, torch.Tensor]  # the model's state_dict, cloned
+    optimizer: dict[str, Any]  # the optimizer's state_dict, every tensor cloned
+    optimizer_kind: str  # its class name: a snapshot only fits an optimizer of the same kind
+    train_loss: np.ndarray
+    val_steps: tuple[int, ...]
+    val_loss: tuple[float, ...]
+    batch_rng: torch.Tensor  # the batch generator: the same batches come again
+    torch_rng: torch.Tensor  # torch's global CPU generator: the same dropout masks
+    device_rng: torch.Tensor | None  # CUDA's (or MPS's) generator, when training there
+    session: SessionConfig  # the live settings (learning rate, clipping, ...) at that step
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the tensors of this snapshot."""
+        tensors = [*self.weights.values()]
+
+        def walk(v: Any) -> None:
+            if isinstance(v, torch.Tensor):
+                tensors.append(v)
+            elif isinstance(v, dict):
+                for w in v.values():
+                    walk(w)
+            elif isinstance(v, (list, tuple)):
+                for w in v:
+                    walk(w)
+
+        walk(self.optimizer)
+        return sum(t.numel() * t.element_size() for t in tensors) + self.train_loss.nbytes
+
+
+class UndoRing:
+    """The last ``depth`` snapshots of a trainer, newest last; older ones fall off the end."""
+
+    def __init__(self, depth: int = 20) -> None:
+        if depth < 1:
+            raise PlaygroundError(f"undo depth must be at least 1, got {depth}")
+        self.depth = depth
+        self._snaps: deque[TrainerSnapshot] = deque(maxlen=depth)
+
+    def push(self, trainer: Trainer) -> None:
+        """Remember the trainer as it is now (call before the step that may be undone)."""
+        self._snaps.append(trainer.snapshot())
+
+    def pop(self, trainer: Trainer) -> int | None:
+        """Restore the newest snapshot and forget it; the step it went back to, or None if empty."""
+        if not self._snaps:
+            return None
+        snap = self._snaps.pop()
+        trainer.restore(snap)
+        return snap.step
+
+    def steps(self) -> list[int]:
+        """The step numbers undo can go back to, newest last."""
+        return [s.step for s in self._snaps]
+
+    def clear(self) -> None:
+        self._snaps.clear()
+
+    def __len__(self) -> int:
+        return len(self._snaps)
 
 
 def make_optimizer(params: list[torch.nn.Parameter], tcfg) -> torch.optim.Optimizer:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,12 +37,16 @@ from playground.core.config import DataConfig, ModelConfig, SessionConfig, Train
 from playground.core.errors import PlaygroundError
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
 from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
+from playground.ui.plots.grad_history import GradHistoryPlot
+from playground.ui.scrubber import TimeScrubber
 from playground.ui.session import Session
+from playground.ui.step_view import StepDebugger
 from playground.ui.training_controls import TrainingControls
 from playground.ui.worker import WorkerThread
 
 FRAME_MS = 33  # plots redraw at most ~30 times a second
 SETTINGS_VERSION = 1
+MAX_RECENT = 8  # model files listed under File > Open Recent
 MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
 
 
@@ -143,6 +148,8 @@ class MainWindow(QMainWindow):
     _cmd_open = Signal(str)
     _cmd_predict = Signal(object)
     _cmd_probe = Signal()
+    _cmd_undo = Signal(int)
+    _cmd_inspect = Signal(object)
     model_ready = Signal()  # a model was built or opened (emitted in the window's thread)
 
     def __init__(self, config: SessionConfig | None = None, settings: QSettings | None = None):
@@ -170,6 +177,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.setInterval(FRAME_MS)
         self.frame_timer.timeout.connect(self._on_frame)
         self.frame_timer.start()
+        self._shown_undo: tuple[int, ...] = ()
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
 
         self._cmd_build.emit(self.config)
@@ -183,13 +191,17 @@ class MainWindow(QMainWindow):
         self.gradient_plot = GradientThroughTimePlot(self.session)
         self.hidden_plot = HiddenStatePlot(self.session)
         self.gates_plot = GatesPlot(self.session)
+        self.grad_history_plot = GradHistoryPlot(self.session)
         self.plots = [
             self.loss_plot,
             self.grad_norm_plot,
             self.gradient_plot,
             self.hidden_plot,
             self.gates_plot,
+            self.grad_history_plot,
         ]
+        self.step_view = StepDebugger(self.session)
+        self.scrubber = TimeScrubber()
 
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -203,11 +215,31 @@ class MainWindow(QMainWindow):
             grid.setColumnStretch(c, 1)
         for r in range(3):
             grid.setRowStretch(r, 1)
+        live = QWidget()
+        live.setLayout(grid)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.training_tab = self.tabs.addTab(live, "Training")
+        self.step_tab = self.tabs.addTab(self.step_view, "Step debugger")
+        self.scrubber_tab = self.tabs.addTab(self.scrubber, "Inside a sequence")
+        self.history_tab = self.tabs.addTab(self.grad_history_plot, "Gradients over training")
+        self.tabs.setTabToolTip(self.training_tab, "Live plots while training: loss, gradients, gates, h_t.")
+        self.tabs.setTabToolTip(
+            self.step_tab, "The last Step laid open: batch, predictions, loss per time step, update sizes."
+        )
+        self.tabs.setTabToolTip(
+            self.scrubber_tab,
+            "Walk through one sequence step by step: h_t, gates, the equation, and what the model remembers.",
+        )
+        self.tabs.setTabToolTip(
+            self.history_tab, "The gradient through time of every probe so far: watch vanishing develop."
+        )
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.addWidget(self.banner)
-        outer.addLayout(grid, 1)
+        outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
         self.controls = TrainingControls(cfg.train)
@@ -235,6 +267,8 @@ class MainWindow(QMainWindow):
         self.controls.play_toggled.connect(self._on_play_toggled)
         self.controls.step_requested.connect(self.step)
         self.controls.reset_requested.connect(self.reset)
+        self.controls.undo_requested.connect(self.undo)
+        self.scrubber.inspect_requested.connect(self._on_inspect_request)
         self.controls.live_changed.connect(self._on_live_changed)
         self.model_panel.changed.connect(self._on_model_changed)
         self.data_panel.changed.connect(self._on_data_changed)
@@ -283,10 +317,28 @@ class MainWindow(QMainWindow):
             "Save &As...", self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.save_as
         )
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for a in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            file_menu.addAction(a)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.examples_menu = file_menu.addMenu("Open &Example")
+        self.examples_menu.setToolTipsVisible(True)
+        self.examples_menu.aboutToShow.connect(self._fill_examples_menu)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("E&xport Plot")
+        self.export_menu.aboutToShow.connect(self._fill_export_menu)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = QAction(
+            "&Undo Step", self, shortcut=QKeySequence.StandardKey.Undo, triggered=lambda: self.undo(1)
+        )
+        self.undo_action.setToolTip("Go back one Step, or to where the last Play started")
+        self.undo_action.setEnabled(False)
+        edit.addAction(self.undo_action)
         view = self.menuBar().addMenu("&View")
         for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock):
             view.addAction(dock.toggleViewAction())
@@ -300,7 +352,8 @@ class MainWindow(QMainWindow):
 
         key("Space", self.toggle_play)
         key("S", lambda: self.step(1))
-        key("Right", lambda: self.step(1))
+        key("Right", lambda: self._arrow(+1))
+        key("Left", lambda: self._arrow(-1))
         key("Ctrl+R", self.reset)
 
     def _start_worker(self) -> None:
@@ -315,6 +368,10 @@ class MainWindow(QMainWindow):
         self._cmd_open.connect(w.open)
         self._cmd_predict.connect(w.predict)
         self._cmd_probe.connect(w.probe)
+        self._cmd_undo.connect(w.undo)
+        self._cmd_inspect.connect(w.inspect)
+        w.undone.connect(self._on_undone)
+        w.inspected.connect(self.scrubber.show_answer)
         w.progress.connect(self._on_progress)
         w.state_changed.connect(self._on_state)
         w.built.connect(self._on_built)
@@ -351,6 +408,34 @@ class MainWindow(QMainWindow):
         self._mark_dirty()
         self._cmd_step.emit(int(n))
 
+    def undo(self, n: int = 1) -> None:
+        """Go back n Steps (or to where the last Play started): weights and optimizer exactly as they were."""
+        if self.summary and self.session.undo_steps:
+            self._cmd_undo.emit(int(n))
+
+    def _show_undo_steps(self, steps: tuple[int, ...]) -> None:
+        self._shown_undo = steps
+        self.controls.set_undo_steps(steps)
+        self.undo_action.setEnabled(bool(steps))
+
+    def _arrow(self, delta: int) -> None:
+        """Right steps training; in the scrubber, Left and Right move along the sequence instead."""
+        if self.tabs.currentIndex() == self.scrubber_tab:
+            self.scrubber.move(delta)
+        elif delta > 0:
+            self.step(1)
+
+    def _on_inspect_request(self, request: dict) -> None:
+        if self.summary:
+            self._cmd_inspect.emit(request)
+        else:
+            self.scrubber.clear()
+
+    def _on_tab_changed(self, index: int) -> None:
+        self._drawn_version = -1  # draw the newly shown plots at the next frame
+        if index == self.scrubber_tab and self.scrubber.stale and self.summary and self.state != "playing":
+            self.scrubber.request()
+
     def reset(self) -> None:
         """A fresh model with the current settings (asks first if trained work would be lost)."""
         try:
@@ -375,6 +460,9 @@ class MainWindow(QMainWindow):
         self.session = Session()
         for plot in self.plots:
             plot.reset(self.session)
+        self.step_view.reset(self.session)
+        self.scrubber.clear()
+        self._show_undo_steps(())
         self.summary = {}
         self.dirty = False
         self.path = None
@@ -463,6 +551,87 @@ class MainWindow(QMainWindow):
     def save_to(self, path: str) -> None:
         self._cmd_save.emit(path)
 
+    # -- examples, recent files, exports ------------------------------------------------------
+    def _fill_examples_menu(self) -> None:
+        from playground.core.examples import list_examples
+
+        self.examples_menu.clear()
+        try:
+            examples = list_examples()
+        except PlaygroundError as e:
+            examples = []
+            self._on_failed(str(e))
+        for ex in examples:
+            action = self.examples_menu.addAction(f"{ex.title}: {ex.description}")
+            action.setToolTip(str(ex.path))
+            action.triggered.connect(lambda _checked=False, path=str(ex.path): self.open_path(path))
+        if not examples:
+            self.examples_menu.addAction("(no example models found)").setEnabled(False)
+
+    def recent_files(self) -> list[str]:
+        raw = self.settings.value("recent_files", [])
+        files = [raw] if isinstance(raw, str) else list(raw or [])
+        return [f for f in files if isinstance(f, str) and f][:MAX_RECENT]
+
+    def _remember_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        files = [path] + [f for f in self.recent_files() if f != path]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for f in files:
+            action = self.recent_menu.addAction(Path(f).name)
+            action.setToolTip(f)
+            action.setStatusTip(f)
+            action.triggered.connect(lambda _checked=False, path=f: self.open_path(path))
+        if not files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", lambda: self.settings.setValue("recent_files", []))
+
+    def _fill_export_menu(self) -> None:
+        self.export_menu.clear()
+        cards = [
+            ("Loss", self.loss_plot),
+            ("Gradient norm during training", self.grad_norm_plot),
+            ("Gradient through time", self.gradient_plot),
+            ("Gates", self.gates_plot),
+            ("Hidden state", self.hidden_plot),
+            ("Gradients over training", self.grad_history_plot),
+        ]
+        for title, card in cards:
+            self.export_menu.addAction(f"{title}...", lambda c=card, t=title: self.export_dialog(c, t))
+
+    def export_dialog(self, card, title: str) -> None:
+        from playground.ui.export import FORMATS
+
+        name = title.lower().replace(" ", "-")
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            f"Export {title.lower()}",
+            str(Path(self._last_dir()) / f"{name}.png"),
+            ";;".join(FORMATS.values()),
+        )
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += "." + next((k for k, v in FORMATS.items() if v == chosen), "png")
+        self.export_to(card, path)
+
+    def export_to(self, card, path: str) -> bool:
+        from playground.ui.export import export_card
+
+        try:
+            written = export_card(card, path)
+        except PlaygroundError as e:
+            self._on_failed(str(e))
+            return False
+        self.statusBar().showMessage(f"exported {written}", 5000)
+        return True
+
     def _last_dir(self) -> str:
         return str(self.settings.value("last_dir", str(Path.home())))
 
@@ -473,8 +642,20 @@ class MainWindow(QMainWindow):
         if progress.refused:
             self.banner.show_message(progress.refused[-1], "warning")
 
+    @Slot(object)
+    def _on_undone(self, info: dict) -> None:
+        self.session.truncate(int(info["step"]))
+        self.session.undo_steps = tuple(info["undo_steps"])
+        self._show_undo_steps(self.session.undo_steps)
+        self.scrubber.stale = True
+        self.statusBar().showMessage(f"went back to step {info['step']:,}", 4000)
+
     @Slot(str)
     def _on_state(self, state: str) -> None:
+        if state == "paused" and self.state != "paused":
+            self.scrubber.stale = True
+            if self.tabs.currentIndex() == self.scrubber_tab and self.summary:
+                self.scrubber.request()
         self.state = state
         self.controls.set_playing(state == "playing")
         self.state_label.setText({"playing": "training", "stepping": "stepping"}.get(state, "paused"))
@@ -493,6 +674,9 @@ class MainWindow(QMainWindow):
         self.session = Session()
         for plot in self.plots:
             plot.reset(self.session)
+        self.step_view.reset(self.session)
+        self.scrubber.clear()
+        self._show_undo_steps(())
         losses, val_steps, val_loss = summary["history"]
         self.session.load_history(losses, val_steps, val_loss)
         self.model_panel.set_data_kind(self.config.data.kind)
@@ -502,6 +686,7 @@ class MainWindow(QMainWindow):
         self.path = summary["path"]
         self.dirty = False
         self.settings.setValue("last_dir", str(Path(self.path).parent))
+        self._remember_recent(self.path)
         self._after_model(summary)
         self.banner.show_message(f"Opened {Path(self.path).name}: {summary['steps']} steps trained.", "info")
         self.model_ready.emit()
@@ -526,6 +711,7 @@ class MainWindow(QMainWindow):
         self.path = path
         self.dirty = False
         self.settings.setValue("last_dir", str(Path(path).parent))
+        self._remember_recent(path)
         self.statusBar().showMessage(f"saved {path}", 5000)
         self._update_title()
 
@@ -540,7 +726,12 @@ class MainWindow(QMainWindow):
             return
         self._drawn_version = s.version
         for plot in self.plots:
-            plot.refresh()
+            if plot.isVisible():  # hidden tabs draw when they are shown
+                plot.refresh()
+        if self.step_view.isVisible():
+            self.step_view.refresh()
+        if s.undo_steps != self._shown_undo:
+            self._show_undo_steps(s.undo_steps)
         self.frames += 1
         self.steps_label.setText(f"step {s.steps:,}")
         self.rate_label.setText(f"{s.steps_per_s:,.0f} steps/s" if self.state == "playing" else "")

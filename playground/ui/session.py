@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from playground.core.probes import Probe
-from playground.core.trainer import StepReport
+from playground.core.trainer import StepDetail, StepReport
 
 MAX_POINTS = 20_000  # per curve; beyond this older points are thinned by half
 PROBE_TRAIL = 12  # earlier gradient-through-time curves drawn faded behind the newest
@@ -42,11 +42,15 @@ class Progress:
     refused: tuple[str, ...] = ()  # messages of refused steps
     steps_per_s: float = 0.0
     lr: float = 0.0
+    detail: StepDetail | None = None  # the last step of a Step press, laid open
+    detail_report: StepReport | None = None  # that step's report (its probe and detail dropped)
+    undo_steps: tuple[int, ...] | None = None  # steps Undo can go back to (None: unchanged)
 
     @staticmethod
     def from_reports(reports: list[StepReport], groups: LayerGroups, steps_per_s: float) -> Progress:
         ok = [r for r in reports if not r.refused]
         probe_r = next((r for r in reversed(reports) if r.probe is not None), None)
+        detail_r = next((r for r in reversed(reports) if r.detail is not None), None)
         return Progress(
             steps=np.array([r.step for r in ok], np.int64),
             loss=np.array([r.loss for r in ok], np.float32),
@@ -65,6 +69,8 @@ class Progress:
             refused=tuple(r.message for r in reports if r.refused),
             steps_per_s=steps_per_s,
             lr=reports[-1].lr if reports else 0.0,
+            detail=detail_r.detail if detail_r else None,
+            detail_report=replace(detail_r, probe=None, detail=None) if detail_r else None,
         )
 
 
@@ -135,6 +141,10 @@ class Curve:
     def clear(self) -> None:
         self.n = 0
 
+    def truncate(self, last_x: int) -> None:
+        """Forget every point after ``last_x`` (x only grows, so that is a tail)."""
+        self.n = int(np.searchsorted(self.x[: self.n], last_x, side="right"))
+
 
 @dataclass
 class Session:
@@ -148,12 +158,17 @@ class Session:
     probe: Probe | None = None
     probe_step: int = 0
     probe_trail: deque = field(default_factory=lambda: deque(maxlen=PROBE_TRAIL))  # (step, grad_norm (L, T))
-    grad_history: deque = field(default_factory=lambda: deque(maxlen=GRAD_HISTORY))  # (step, top layer (T,))
+    # (step, top layer ||dL/dh_t|| (T,)) per probe; thinned by half when full, so the start stays
+    grad_history: list = field(default_factory=list)
     steps: int = 0
     steps_per_s: float = 0.0
     lr: float = 0.0
     refused: int = 0
     last_refusal: str = ""
+    detail: StepDetail | None = None
+    detail_report: StepReport | None = None
+    detail_version: int = 0  # changes when a new step detail arrives (the step debugger redraws then)
+    undo_steps: tuple[int, ...] = ()
     version: int = 0  # changes whenever anything arrives
     probe_version: int = 0  # changes only when a new probe arrives (the probe plots redraw then)
 
@@ -169,8 +184,17 @@ class Session:
         if p.probe is not None:
             self.probe, self.probe_step = p.probe, p.probe_step
             self.probe_trail.append((p.probe_step, p.probe.grad_norm))
+            if self.grad_history and self.grad_history[-1][0] == p.probe_step:
+                self.grad_history.pop()  # the same step probed again (a new probe text): keep the newest
+            if len(self.grad_history) >= GRAD_HISTORY:
+                self.grad_history = self.grad_history[::2]
             self.grad_history.append((p.probe_step, p.probe.grad_norm[-1]))
             self.probe_version += 1
+        if p.detail is not None:
+            self.detail, self.detail_report = p.detail, p.detail_report
+            self.detail_version += 1
+        if p.undo_steps is not None:
+            self.undo_steps = p.undo_steps
         if len(p.steps):
             self.steps = int(p.steps[-1])
         self.refused += len(p.refused)
@@ -178,6 +202,17 @@ class Session:
             self.last_refusal = p.refused[-1]
         self.steps_per_s = p.steps_per_s
         self.lr = p.lr
+        self.version += 1
+
+    def truncate(self, step: int) -> None:
+        """Go back to ``step`` (after Undo): every curve and kept probe ends there."""
+        for curve in (self.loss, self.val, self.grad, self.layers):
+            curve.truncate(step)
+        self.grad_history = [(s, g) for s, g in self.grad_history if s <= step]
+        kept = [(s, g) for s, g in self.probe_trail if s <= step]
+        self.probe_trail.clear()
+        self.probe_trail.extend(kept)
+        self.steps = step
         self.version += 1
 
     def load_history(self, train_loss: np.ndarray, val_steps: list[int], val_loss: list[float]) -> None:

@@ -49,10 +49,18 @@ class LogSpinBox(QDoubleSpinBox):
         self.setValue(v)
 
 
+def undo_text(steps: tuple[int, ...]) -> str:
+    """What Undo would do, in a few words."""
+    if not steps:
+        return "nothing to undo yet"
+    return f"back to step {steps[-1]:,} ({len(steps)} kept)"
+
+
 class TrainingControls(QWidget):
     play_toggled = Signal(bool)  # True = play
     step_requested = Signal(int)  # how many steps
     reset_requested = Signal()
+    undo_requested = Signal(int)  # go back this many entries of the undo ring
     live_changed = Signal(
         dict
     )  # settings that apply between steps: lr, batch_size, seq_len, clip, clip_value
@@ -94,6 +102,20 @@ class TrainingControls(QWidget):
         buttons.addWidget(self.step_n)
         buttons.addWidget(self.reset_button, 1)
         layout.addLayout(buttons)
+
+        undo_row = QHBoxLayout()
+        self.undo_button = QPushButton("\u21b6  Undo")
+        self.undo_button.setToolTip(
+            "Go back one Step (Ctrl+Z), or back to where the last Play started: the weights and the "
+            "optimizer's memory come back exactly as they were, and the next Step takes the same batch again."
+        )
+        self.undo_button.clicked.connect(lambda: self.undo_requested.emit(1))
+        self.undo_label = QLabel()
+        self.undo_label.setStyleSheet("color: #606060;")
+        undo_row.addWidget(self.undo_button)
+        undo_row.addWidget(self.undo_label, 1)
+        layout.addLayout(undo_row)
+        self.set_undo_steps(())
 
         live = QGroupBox("Training settings")
         form = QFormLayout(live)
@@ -226,3 +248,7 @@ class TrainingControls(QWidget):
             if enabled
             else "Price series use the data panel's window as their sequence length."
         )
+
+    def set_undo_steps(self, steps: tuple[int, ...]) -> None:
+        self.undo_button.setEnabled(bool(steps))
+        self.undo_label.setText(undo_text(steps))

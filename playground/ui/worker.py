@@ -25,12 +25,13 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from playground.core import checkpoint
 from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import StepReport, Trainer
+from playground.core.trainer import StepReport, Trainer, UndoRing
 from playground.ui.session import LayerGroups, Progress
 
 SLICE_S = 0.02  # train this long, then let the thread's event loop breathe
 EMIT_S = 1 / 30  # at most this often a Progress goes to the window
 PROBE_S = 0.1  # at most this often a step also runs the probe
+UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
 
 
 class TrainingWorker(QObject):
@@ -42,6 +43,8 @@ class TrainingWorker(QObject):
     opened = Signal(object)  # dict: session, history, summary for a model file just opened
     stopped = Signal()
     predicted = Signal(object)  # dict: the request's "kind" plus its answer
+    undone = Signal(object)  # dict: "step" gone back to, "undo_steps" left
+    inspected = Signal(object)  # dict: a typed text's probe, connectivity and recurrence terms
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,6 +59,7 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._timer: QTimer | None = None
         self._stopping = False
+        self.undo_ring = UndoRing(UNDO_DEPTH)
 
     # -- helpers ---------------------------------------------------------------
     def _ensure_timer(self) -> QTimer:
@@ -99,6 +103,7 @@ class TrainingWorker(QObject):
         self.trainer = trainer
         self._groups = LayerGroups(trainer.param_names)
         self._pending.clear()
+        self.undo_ring.clear()
 
     def _summary(self) -> dict:
         tr = self.trainer
@@ -110,7 +115,8 @@ class TrainingWorker(QObject):
 
     @Slot()
     def play(self) -> None:
-        if self.trainer is not None:
+        if self.trainer is not None and self._budget == 0:
+            self.undo_ring.push(self.trainer)  # Undo after Play goes back to where Play started
             self._set_budget(-1)
 
     @Slot()
@@ -123,6 +129,54 @@ class TrainingWorker(QObject):
         """Exactly n optimizer steps, then pause (refused steps count: each press is one try)."""
         if self.trainer is not None and n > 0:
             self._set_budget(n)
+
+    @Slot(int)
+    def undo(self, n: int = 1) -> None:
+        """Go back n entries of the undo ring (each a Step, or a whole Play), weights and optimizer exact."""
+        self._set_budget(0)
+        self._flush(force=True)
+        tr = self.trainer
+        if tr is None or n < 1:
+            return
+        live = {k: getattr(tr.session.train, k) for k in Trainer.LIVE_SETTINGS}
+        step = None
+        for _ in range(n):
+            back = self.undo_ring.pop(tr)
+            if back is None:
+                break
+            step = back
+        if step is None:
+            self.failed.emit("nothing to undo: Step or Play first")
+            return
+        tr.update_train(**live)  # the weights go back; the settings on screen stay what they are
+        self.undone.emit({"step": step, "undo_steps": tuple(self.undo_ring.steps())})
+        self._probe_now()
+
+    @Slot(object)
+    def inspect(self, request: dict) -> None:
+        """A typed text (or the probe text): its probe, connectivity, and each step's recurrence terms."""
+        tr = self.trainer
+        if tr is None:
+            return
+        text = request.get("text") or None
+        layer = int(request.get("layer", 0))
+        answer: dict = {"text": text or "", "layer": layer}
+        try:
+            tr.set_probe_text(text)
+            probe = tr.probe()
+            labels, conn = tr.connectivity()
+            answer.update(probe=probe, labels=labels, connectivity=conn, step=tr.steps)
+            if tr.model.recurrent:
+                layer = min(layer, probe.hidden.shape[0] - 1)
+                answer["layer"] = layer
+                answer["terms"] = tr.recurrence_terms_all(layer)
+        except PlaygroundError as e:
+            answer["error"] = str(e)
+        except Exception as e:
+            answer["error"] = f"{type(e).__name__}: {e}"
+        self.inspected.emit(answer)
+        if "probe" in answer:  # the live plots show the same text from now on
+            self._emit_probe(answer["probe"])
 
     @Slot(object)
     def update_train(self, changes: dict) -> None:
@@ -244,10 +298,19 @@ class TrainingWorker(QObject):
         except Exception as e:
             self._fail(e)
             return
-        assert self._groups is not None
+        self._emit_probe(probe)
+
+    def _emit_probe(self, probe) -> None:
+        assert self._groups is not None and self.trainer is not None
         p = Progress.from_reports([], self._groups, self._rate)
         self.progress.emit(
-            dataclasses.replace(p, probe=probe, probe_step=self.trainer.steps, lr=self.trainer.lr)
+            dataclasses.replace(
+                p,
+                probe=probe,
+                probe_step=self.trainer.steps,
+                lr=self.trainer.lr,
+                undo_steps=tuple(self.undo_ring.steps()),
+            )
         )
 
     def _slice(self) -> None:
@@ -261,7 +324,10 @@ class TrainingWorker(QObject):
                 now = time.perf_counter()
                 last_of_budget = self._budget == 1
                 want_probe = last_of_budget or now - self._last_probe >= PROBE_S
-                report = tr.step(probe=want_probe)
+                stepping = self._budget > 0
+                if stepping:  # each stepped step can be undone; playing keeps one state per Play
+                    self.undo_ring.push(tr)
+                report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
                 if want_probe:
                     self._last_probe = time.perf_counter()
                 self._pending.append(report)
@@ -289,7 +355,8 @@ class TrainingWorker(QObject):
         if not self._pending or (not force and now - self._last_emit < EMIT_S):
             return
         assert self._groups is not None
-        self.progress.emit(Progress.from_reports(self._pending, self._groups, self._rate))
+        p = Progress.from_reports(self._pending, self._groups, self._rate)
+        self.progress.emit(dataclasses.replace(p, undo_steps=tuple(self.undo_ring.steps())))
         self._pending = []
         self._last_emit = now
 

@@ -548,10 +548,22 @@ class SeriesTask:
         Indices are drawn on the CPU from ``gen`` (reproducible on any device), then one gather.
         """
         x, y = self.train_tensors(device)
-        idx = torch.randint(x.shape[0], (batch_size,), generator=gen)
+        idx = self.sample_indices(batch_size, gen)
         if idx.device != x.device:
             idx = idx.to(x.device)
         return x[idx], y[idx]
+
+    def sample_indices(self, batch_size: int, gen: torch.Generator | None) -> torch.Tensor:
+        """The training windows ``sample_batch`` draws from ``gen`` (CPU indices): a replayed generator state
+        names the windows of a past batch, so the step debugger can show them in raw units."""
+        return torch.randint(self._n_train, (batch_size,), generator=gen)
+
+    def window_values(self, idx: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Raw inputs (M, W) and raw targets (M,) of training windows ``idx``, in the series' own units."""
+        rows = np.asarray(idx, dtype=np.int64).reshape(-1)
+        targets = self.target_index[rows]  # (M,)
+        inputs = self.values[targets[:, None] - self.window + np.arange(self.window)[None, :]]
+        return inputs, self.values[targets]
 
     def val_batches(
         self,
@@ -566,12 +578,32 @@ class SeriesTask:
         return batches if max_batches is None else batches[: max(0, max_batches)]
 
     def probe(
-        self, seq_len: int = 0, device: torch.device | str = "cpu"
+        self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"
     ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        """The first validation window (x (1, W, 1), y (1, 1)) and its raw inputs as axis labels."""
-        x, y = self.val_tensors(device)
-        raw = self.values[self.split - self.window : self.split]
-        return x[:1], y[:1], [f"{v:.4g}" for v in raw]
+        """One window to look inside (x (1, W, 1), y (1, 1)) and its raw inputs as axis labels.
+
+        Without ``text``: the first validation window. With ``text`` (numbers typed by a user,
+        "10, 11, 12, ..."): its last ``window`` + 1 values, the last one being the target.
+        """
+        if text is None:
+            x, y = self.val_tensors(device)
+            raw = self.values[self.split - self.window : self.split]
+            return x[:1], y[:1], [f"{v:.4g}" for v in raw]
+        values = parse_values(text)
+        w = self.window
+        if len(values) < w + 1:
+            raise PlaygroundError(
+                f"give at least {w + 1} values: a window of {w} and the value that follows it "
+                f"(got {len(values)})"
+            )
+        raw, target = values[-w - 1 : -1], values[-1]
+        x = self.normalizer.encode_windows(raw[None, :]).astype(np.float32)[:, :, None]  # (1, W, 1)
+        y = np.array([[self.normalizer.encode_delta(raw[-1], target)]], np.float32)  # (1, 1)
+        return (
+            torch.from_numpy(x).to(device),
+            torch.from_numpy(y).to(device),
+            [f"{v:.4g}" for v in raw],
+        )
 
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Mean squared error between predicted and true scaled changes; ``out`` is (B, 1)."""

@@ -1,0 +1,314 @@
+"""The time scrubber: one time step of one sequence, whole.
+
+A slider (or the Left and Right arrow keys) walks along the probe sequence. At
+step t the view shows the input, the hidden vector h_t as bars, the gates, the
+model's top-5 guesses for the next character, and the recurrence of the chosen
+architecture with its actual numbers. Above the slider, the input text is
+shaded by *connectivity*: how much each earlier input moved the prediction at
+t (the gradient of the predicted logit with respect to each input step, as in
+"Visualizing memorization in RNNs"). The user types the text to inspect; the
+numbers come from the worker thread, computed on the model's own weights.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui.plots.base import (
+    BLUE,
+    VERMILLION,
+    EmptyHint,
+    LayerChooser,
+    LegendStrip,
+    make_plot,
+)
+from playground.ui.plots.gates import GATES
+
+EXPLANATION = (
+    "Walk through one sequence a time step at a time (the slider, or the Left and Right arrow keys). "
+    "The shaded text shows connectivity: how much each earlier character moved the model's prediction at "
+    "step t, the darker the more. A vanilla RNN's shading fades within a few characters (it forgets); an "
+    "LSTM or GRU can keep a character dark far back."
+)
+UNITS_SHOWN = 6  # hidden units whose numbers the equation table shows
+CONNECT_RGB = (0, 114, 178)  # the app's blue, with alpha by connectivity
+
+
+class TimeScrubber(QWidget):
+    inspect_requested = Signal(object)  # {"text": str, "layer": int}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.answer: dict | None = None
+        self.stale = True  # the model trained since the last answer: inspect again when shown
+
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText("type a text to inspect, or leave empty for the probe text")
+        self.text_edit.setToolTip(
+            "The sequence to look at. Type your own (characters the model knows) to see what it "
+            "remembers of it; empty means the probe text the live plots show."
+        )
+        self.text_edit.returnPressed.connect(self.request)
+        self.inspect_button = QPushButton("Inspect")
+        self.inspect_button.setToolTip("Run the model over the text and show it step by step.")
+        self.inspect_button.clicked.connect(self.request)
+        self.layer_choice = LayerChooser()
+        self.layer_choice.activated.connect(lambda _i: self.request())
+
+        self.connect_label = QLabel()
+        self.connect_label.setWordWrap(True)
+        self.connect_label.setTextFormat(Qt.TextFormat.RichText)
+        self.connect_label.setToolTip(EXPLANATION)
+        self.connect_label.setMinimumHeight(40)
+        self.connect_label.setStyleSheet(
+            "QLabel { background: white; border: 1px solid #d4d4d4; padding: 6px; }"
+        )
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setToolTip("The time step to look at (Left and Right arrow keys move it).")
+        self.slider.valueChanged.connect(self._show_step)
+        self.t_label = QLabel("t = -")
+        self.t_label.setMinimumWidth(220)
+
+        self.h_plot = make_plot("h_t", "hidden unit")
+        self.h_bars = pg.BarGraphItem(x=[], height=[], width=0.85, brush=BLUE, pen=None)
+        self.h_plot.addItem(self.h_bars)
+        self.h_plot.setToolTip("The hidden state h_t at the chosen step: one bar per unit.")
+        self.h_hint = EmptyHint(self.h_plot.getPlotItem(), "press Inspect")
+
+        self.gate_plot = make_plot("gate value", "hidden unit")
+        self.gate_plot.setToolTip(
+            "The gates at step t, one dot per unit. LSTM: input i, forget f, output o (0 closed, 1 open) "
+            "and candidate g; GRU: reset r, update z and candidate n."
+        )
+        self.gate_legend = LegendStrip()
+        self.gate_curves: dict[str, pg.PlotDataItem] = {}
+        self.gate_hint = EmptyHint(self.gate_plot.getPlotItem(), "no gates")
+
+        self.topk_label = QLabel()
+        self.topk_label.setTextFormat(Qt.TextFormat.RichText)
+        self.topk_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.equation_label = QLabel()
+        self.equation_label.setTextFormat(Qt.TextFormat.RichText)
+        self.equation_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.equation_label.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Text:"))
+        top.addWidget(self.text_edit, 1)
+        top.addWidget(self.layer_choice)
+        top.addWidget(self.inspect_button)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.t_label)
+        grid = QGridLayout()
+        grid.addWidget(self.h_plot, 0, 0)
+        gate_box = QVBoxLayout()
+        gate_box.addWidget(self.gate_plot, 1)
+        gate_box.addWidget(self.gate_legend)
+        grid.addLayout(gate_box, 0, 1)
+        grid.addWidget(self.topk_label, 0, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.connect_label)
+        layout.addLayout(slider_row)
+        layout.addLayout(grid, 3)
+        layout.addWidget(self.equation_label, 2)
+        self.clear()
+
+    # -- requests and answers ---------------------------------------------------------------
+    def request(self) -> None:
+        self.inspect_button.setEnabled(False)
+        self.inspect_button.setText("Inspecting...")
+        self.inspect_requested.emit(
+            {"text": self.text_edit.text(), "layer": self.layer_choice.currentIndex()}
+        )
+
+    def clear(self) -> None:
+        self.answer = None
+        self.stale = True
+        self.slider.setRange(0, 0)
+        self.connect_label.setText("<i>Press Inspect to walk through the probe text, or type your own.</i>")
+        self.t_label.setText("t = -")
+        self.h_bars.setOpts(x=[], height=[])
+        self.h_hint.setVisible(True)
+        for c in self.gate_curves.values():
+            c.setData([], [])
+        self.gate_hint.setVisible(True)
+        self.topk_label.setText("")
+        self.equation_label.setText("")
+        self.inspect_button.setEnabled(True)
+        self.inspect_button.setText("Inspect")
+
+    def show_answer(self, answer: dict) -> None:
+        self.inspect_button.setEnabled(True)
+        self.inspect_button.setText("Inspect")
+        if "error" in answer:
+            self.connect_label.setText(f"<span style='color:#a12a00'>{html.escape(answer['error'])}</span>")
+            return
+        self.answer = answer
+        self.stale = False
+        probe = answer["probe"]
+        self.layer_choice.sync(probe.hidden.shape[0])
+        self.layer_choice.setCurrentIndex(int(answer.get("layer", 0)))
+        n_t = len(probe.labels)
+        t = min(self.slider.value(), n_t - 1) if self.slider.maximum() == n_t - 1 else n_t - 1
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, n_t - 1)
+        self.slider.setValue(t)
+        self.slider.blockSignals(False)
+        self._show_step(t)
+
+    def move(self, delta: int) -> None:
+        """The arrow keys: one step left or right."""
+        self.slider.setValue(min(max(self.slider.value() + delta, 0), self.slider.maximum()))
+
+    # -- one time step ----------------------------------------------------------------------
+    def current_h(self) -> np.ndarray | None:
+        """h_t of the chosen layer at the slider's step (what the bars show)."""
+        if self.answer is None:
+            return None
+        probe = self.answer["probe"]
+        return probe.hidden[int(self.answer.get("layer", 0)), self.slider.value()]
+
+    def _show_step(self, t: int) -> None:
+        a = self.answer
+        if a is None:
+            return
+        probe = a["probe"]
+        layer = int(a.get("layer", 0))
+        labels = probe.labels
+        t = min(t, len(labels) - 1)
+        self.t_label.setText(f"t = {t} of {len(labels) - 1}, input {_show(labels[t])}")
+        self.connect_label.setText(_connectivity_html(labels, a["connectivity"], t))
+
+        h = probe.hidden[layer, t]
+        self.h_bars.setOpts(x=np.arange(len(h)), height=h, width=0.85)
+        self.h_hint.setVisible(False)
+        lim = max(1.0, float(np.nanmax(np.abs(probe.hidden[layer]))))
+        self.h_plot.getPlotItem().setRange(xRange=(-1, len(h)), yRange=(-lim, lim), padding=0.02)
+
+        gates = {k: v for k, v in probe.gates.items() if k != "c"}
+        for name, curve in self.gate_curves.items():
+            if name not in gates:
+                curve.setData([], [])
+        for name in gates:
+            curve = self.gate_curves.get(name)
+            if curve is None:
+                title, colour, _style = GATES.get(name, (name, BLUE, None))
+                curve = self.gate_plot.plot(
+                    pen=None, symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None, name=title
+                )
+                self.gate_curves[name] = curve
+        self.gate_legend.set_entries(
+            [
+                (GATES.get(k, (k, BLUE))[0].replace("(mean)", ""), GATES.get(k, (k, BLUE))[1], False)
+                for k in gates
+            ]
+        )
+        for name, values in gates.items():
+            curve = self.gate_curves[name]
+            curve.setData(np.arange(values.shape[2]), values[layer, t])
+        self.gate_hint.setVisible(not gates)
+        if gates:
+            self.gate_plot.getPlotItem().setRange(yRange=(-1.05, 1.05), padding=0)
+
+        self.topk_label.setText(_topk_html(probe, t))
+        terms = a.get("terms")
+        self.equation_label.setText(_equation_html(terms[t]) if terms else _no_recurrence_html())
+
+
+def _show(label: str) -> str:
+    return html.escape({"\n": "↵", " ": "␣", "\t": "⇥"}.get(label, label))
+
+
+def _connectivity_html(labels, conn: np.ndarray, t: int) -> str:
+    """The input as text, each character shaded by how much it moved the prediction at t."""
+    row = conn[min(t, conn.shape[0] - 1)] if conn.shape[0] > 1 else conn[0]
+    top = float(np.nanmax(row)) if row.size and np.isfinite(row).any() else 0.0
+    many = conn.shape[0] > 1
+    parts = []
+    for s, label in enumerate(labels):
+        w = float(row[s]) / top if top > 0 and s < len(row) else 0.0
+        alpha = round(255 * min(max(w, 0.0), 1.0) * 0.85)
+        colour = "white" if alpha > 140 else "#202020"
+        border = "border-bottom: 3px solid #D55E00;" if (s == t and many) else ""
+        sep = "" if len(label) == 1 else "&nbsp;"
+        parts.append(
+            f"<span style='background: rgba({CONNECT_RGB[0]},{CONNECT_RGB[1]},{CONNECT_RGB[2]},{alpha});"
+            f" color: {colour}; {border} font-family: monospace; font-size: 12pt;'>{_show(label)}</span>{sep}"
+        )
+    what = (
+        f"how much each input moved the prediction at t = {t} (darker = more; later inputs cannot)"
+        if many
+        else "how much each input value moved the forecast (darker = more)"
+    )
+    return (
+        f"<p style='color:#606060; font-size: 9pt; margin: 0 0 4px 0;'>{what}</p><p>"
+        + "".join(parts)
+        + "</p>"
+    )
+
+
+def _topk_html(probe, t: int) -> str:
+    top_k = getattr(probe, "top_k", None)
+    if not top_k:
+        if probe.predicted is not None and probe.target_prob is None:
+            return f"<b>forecast</b><br>{float(np.ravel(probe.predicted)[0]):.4g} (normalised)"
+        return ""
+    rows = "".join(
+        f"<tr><td style='font-family: monospace; padding-right: 8px;'>{_show(ch)}</td>"
+        f"<td style='color:{VERMILLION if i == 0 else '#303030'};'>{p * 100:.1f}%</td></tr>"
+        for i, (ch, p) in enumerate(top_k[t])
+    )
+    return f"<b>next character at t = {t}</b><table>{rows}</table>"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:+.3f}"
+
+
+def _equation_html(terms: dict) -> str:
+    """The equation of the cell, then each vector in it: its norm and its first few units."""
+    eq = "<br>".join(html.escape(line) for line in terms.get("equations", [terms.get("equation", "")]))
+    order = [k for k in terms.get("order", []) if isinstance(terms.get(k), np.ndarray)]
+    n = min(UNITS_SHOWN, min((len(terms[k]) for k in order), default=0))
+    head = "".join(f"<th style='padding: 0 6px;'>unit {i + 1}</th>" for i in range(n))
+    rows = "".join(
+        f"<tr><td style='font-family: monospace; padding-right: 10px;'>{html.escape(k)}</td>"
+        f"<td style='padding: 0 6px;'>{float(np.linalg.norm(terms[k])):.3f}</td>"
+        + "".join(f"<td style='padding: 0 6px;'>{_fmt(float(v))}</td>" for v in terms[k][:n])
+        + "</tr>"
+        for k in order
+    )
+    return (
+        f"<b>the recurrence at t = {terms.get('t', '')}, layer {int(terms.get('layer', 0)) + 1}</b>"
+        f"<div style='font-family: monospace; margin: 4px 0;'>{eq}</div>"
+        f"<table><tr><th></th><th style='padding: 0 6px;'>‖·‖</th>{head}</tr>{rows}</table>"
+    )
+
+
+def _no_recurrence_html() -> str:
+    return (
+        "<i>This architecture has no recurrence: a Transformer looks at every earlier step at once, "
+        "a feed-forward network at a fixed window. Choose RNN, LSTM or GRU to see h_t = f(h_{t-1}, x_t).</i>"
+    )
