@@ -45,3 +45,28 @@ def _no_training_thread_left_running():
     for t in running:
         t.shutdown(2000)
     assert not running, f"{len(running)} training thread(s) left running"
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path):
+    """Open real main windows with a given SessionConfig (own settings file each); shut down at the end."""
+    from PySide6.QtCore import QSettings
+
+    from playground.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(config):
+        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(config=config, settings=settings)
+        w.ask_before_discard = False
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.shutdown()

@@ -31,26 +31,6 @@ def make_config(arch: str, kind: str, **train) -> SessionConfig:
     )
 
 
-@pytest.fixture
-def open_window(qtbot, tmp_path):
-    windows = []
-
-    def make(config: SessionConfig) -> MainWindow:
-        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(config=config, settings=settings)
-        w.ask_before_discard = False
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.shutdown()
-
-
 def wait_steps(qtbot, w: MainWindow, n: int, timeout: int = 20_000) -> None:
     qtbot.waitUntil(lambda: w.session.steps >= n, timeout=timeout)
 

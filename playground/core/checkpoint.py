@@ -77,7 +77,7 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         "steps": str(trainer.steps),
         "trained_on": str(trainer.device),
     }
-    blob = st_save(tensors, metadata=meta)
+    blob = _canonical(st_save(tensors, metadata=meta))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
@@ -98,6 +98,19 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _canonical(blob: bytes) -> bytes:
+    """Sort the header's metadata: safetensors writes it in a random order, so equal models
+    would otherwise give different bytes. Tensor entries and data are kept as they are."""
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + n])
+    meta = header.pop("__metadata__", None)
+    if meta is not None:
+        header = {"__metadata__": dict(sorted(meta.items())), **header}
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # safetensors aligns the data that follows to 8 bytes
+    return struct.pack("<Q", len(text)) + text + blob[8 + n :]
 
 
 def _file_mode(path: Path) -> int:

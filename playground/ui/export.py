@@ -50,6 +50,25 @@ def csv_rows(card: QWidget) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def _qt_svg(scene, path: str) -> None:
+    """The scene drawn by Qt's own SVG generator (vector, like pyqtgraph's, without its post-processing)."""
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    rect = scene.sceneRect()
+    gen = QSvgGenerator()
+    gen.setFileName(path)
+    gen.setSize(QSize(int(rect.width()), int(rect.height())))
+    gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    gen.setTitle("RNN Playground plot")
+    painter = QPainter(gen)
+    try:
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
+
+
 def export_card(card: QWidget, path: str | Path) -> Path:
     """Write ``card`` to ``path``; the suffix (.png, .svg, .csv) picks the format."""
     path = Path(path)
@@ -72,12 +91,20 @@ def export_card(card: QWidget, path: str | Path) -> Path:
             if not views:
                 raise PlaygroundError("this card has no plot to export")
             scene = views[0].scene()
-            exporter = exporters.ImageExporter(scene) if fmt == "png" else exporters.SVGExporter(scene)
             if fmt == "png":
+                exporter = exporters.ImageExporter(scene)
                 exporter.parameters()["width"] = max(800, int(views[0].width() * 2))
-            exporter.export(tmp)
+                exporter.export(tmp)
+            else:
+                try:
+                    exporters.SVGExporter(scene).export(tmp)
+                except ValueError:  # pyqtgraph cannot re-read some paths Qt 6 writes: let Qt draw it
+                    _qt_svg(scene, tmp)
             if not Path(tmp).exists() or Path(tmp).stat().st_size == 0:
                 raise PlaygroundError(f"could not write {path.name}")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
         os.replace(tmp, path)
     except OSError as e:
         raise PlaygroundError(f"cannot export to {path}: {e.strerror or e}") from None

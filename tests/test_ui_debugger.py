@@ -1,0 +1,288 @@
+"""The step debugger, Undo, the time scrubber, gradients over training, exports and recent files,
+driven through the real window."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
+
+
+def config(arch: str = "lstm", kind: str = "text", **model) -> SessionConfig:
+    data = {
+        "text": DataConfig(kind="text", source="inline", text=TEXT),
+        "knock-knock": DataConfig(kind="knock-knock"),
+        "prices": DataConfig(
+            kind="prices", source="generator", generator="sine", length=200, noise=0.2, window=8
+        ),
+    }[kind]
+    return SessionConfig(
+        model=ModelConfig(arch=arch, hidden=16, embed=8, window=8, **model),
+        data=data,
+        train=TrainConfig(batch_size=8, seq_len=24, lr=1e-2, val_every=0),
+    )
+
+
+def press_step(qtbot, w, n: int = 1) -> None:
+    target = w.session.steps + n
+    w.step(n)
+    qtbot.waitUntil(lambda: w.session.steps == target and w.state == "paused", timeout=15_000)
+    qtbot.waitUntil(lambda: w.session.detail_report is not None and w.session.detail_report.step == target)
+
+
+def weights_and_optimizer(trainer) -> tuple[dict, dict]:
+    weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    opt = {
+        (i, k): v.detach().clone()
+        for i, state in trainer.optimizer.state_dict()["state"].items()
+        for k, v in state.items()
+        if isinstance(v, torch.Tensor)
+    }
+    return weights, opt
+
+
+# -- step debugger ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["text", "prices"])
+def test_step_debugger_shows_the_step_the_trainer_took(qtbot, open_window, kind):
+    w = open_window(config("gru", kind))
+    press_step(qtbot, w, 3)
+    trainer = w.worker_thread.worker.trainer
+    report, detail = w.session.detail_report, w.session.detail
+    assert report.step == 3 == trainer.steps
+    assert report.loss == pytest.approx(float(trainer.history.losses[-1]), abs=1e-7)
+    assert float(np.mean(detail.loss_per_step)) == pytest.approx(report.loss, rel=1e-5, abs=1e-6)
+
+    w.tabs.setCurrentIndex(w.step_tab)
+    qtbot.waitUntil(lambda: w.step_view._drawn == w.session.detail_version, timeout=3_000)
+    view = w.step_view
+    assert f"Step 3</b>: loss <b>{report.loss:.4f}" in view.header.text()
+    # the table shows the first sequence of the batch, decoded
+    row = [view.table.item(0, t).toolTip() for t in range(len(detail.inputs[0]))]
+    assert row == [repr(s) for s in detail.inputs[0]]
+    assert view.table.verticalHeaderItem(2).text() == "predicted"
+    # loss bars and update sizes are the detail's numbers
+    np.testing.assert_allclose(view.loss_bars.opts["height"], detail.loss_per_step)
+    assert len(view.update_axis.names) == len(report.param_names) == len(detail.update_norms)
+    assert (detail.update_norms > 0).all()
+
+
+def test_step_debugger_switches_between_sequences_of_the_batch(qtbot, open_window):
+    w = open_window(config("lstm", "text"))
+    press_step(qtbot, w)
+    w.tabs.setCurrentIndex(w.step_tab)
+    qtbot.waitUntil(lambda: w.step_view._drawn == w.session.detail_version, timeout=3_000)
+    d = w.session.detail
+    assert w.step_view.sequence.maximum() == len(d.inputs) == 8
+    w.step_view.sequence.setValue(4)
+    shown = [w.step_view.table.item(1, t).toolTip() for t in range(len(d.targets[3]))]
+    assert shown == [repr(s) for s in d.targets[3]]
+
+
+# -- undo ----------------------------------------------------------------------------------------
+
+
+def test_undo_restores_weights_and_optimizer_bit_for_bit(qtbot, open_window):
+    w = open_window(config("lstm", "text", layers=2, dropout=0.1))
+    assert not w.controls.undo_button.isEnabled()
+    press_step(qtbot, w, 4)
+    trainer = w.worker_thread.worker.trainer
+    before = weights_and_optimizer(trainer)
+    press_step(qtbot, w)
+    first_try = weights_and_optimizer(trainer)[0]
+    assert any(not torch.equal(first_try[k], before[0][k]) for k in first_try)
+    qtbot.waitUntil(lambda: w.controls.undo_label.text().startswith("back to step 4"), timeout=3_000)
+    assert w.controls.undo_button.isEnabled() and w.undo_action.isEnabled()
+
+    w.controls.undo_button.click()
+    qtbot.waitUntil(lambda: trainer.steps == 4 and w.session.steps == 4, timeout=5_000)
+    after = weights_and_optimizer(trainer)
+    for k, v in before[0].items():
+        assert torch.equal(after[0][k], v), k
+    assert before[1].keys() == after[1].keys()
+    for k, v in before[1].items():
+        assert torch.equal(after[1][k], v), k
+    # the loss curve ends at step 4 again, and the same step comes back the same
+    assert w.session.loss.view()[0][-1] == 4
+    press_step(qtbot, w)
+    again = weights_and_optimizer(trainer)[0]
+    for k, v in first_try.items():
+        assert torch.equal(again[k], v), k
+
+
+def test_undo_after_play_goes_back_to_where_play_started(qtbot, open_window):
+    w = open_window(config("rnn", "text"))
+    press_step(qtbot, w, 2)
+    w.play()
+    qtbot.waitUntil(lambda: w.session.steps > 10, timeout=15_000)
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    w.undo(1)
+    qtbot.waitUntil(lambda: w.session.steps == 2, timeout=5_000)
+    assert w.worker_thread.worker.trainer.steps == 2
+    assert int(w.session.loss.view()[0][-1]) == 2
+    assert w.session.undo_steps == (0, 1)
+
+
+# -- time scrubber --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_scrubber_shows_the_probes_hidden_state_and_equation(qtbot, open_window, arch):
+    w = open_window(config(arch, "text"))
+    press_step(qtbot, w, 3)
+    w.tabs.setCurrentIndex(w.scrubber_tab)  # showing the tab inspects the probe text
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: w.session.probe is w.scrubber.answer["probe"], timeout=5_000)
+    n_t = len(w.session.probe.labels)
+    assert w.scrubber.slider.maximum() == n_t - 1
+    for t in (0, 5, n_t - 1):
+        w.scrubber.slider.setValue(t)
+        np.testing.assert_allclose(w.scrubber.current_h(), w.session.probe.hidden[0, t], atol=1e-6)
+        np.testing.assert_allclose(w.scrubber.h_bars.opts["height"], w.session.probe.hidden[0, t], atol=1e-6)
+        assert f"t = {t} of {n_t - 1}" in w.scrubber.t_label.text()
+        terms = w.scrubber.answer["terms"][t]
+        np.testing.assert_allclose(terms["h_t"], w.session.probe.hidden[0, t, : len(terms["h_t"])], atol=1e-5)
+    text = w.scrubber.equation_label.text()
+    equation = {
+        "rnn": "h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)",
+        "lstm": "c_t = f ⊙ c_{t-1} + i ⊙ g",
+        "gru": "h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}",
+    }[arch]
+    assert equation in text.replace("&#x27;", "'")
+    # the top-5 next characters are listed with probabilities
+    assert "%" in w.scrubber.topk_label.text()
+
+
+def test_scrubber_inspects_typed_text_and_arrow_keys_move_it(qtbot, open_window):
+    w = open_window(config("lstm", "text"))
+    press_step(qtbot, w)
+    w.tabs.setCurrentIndex(w.scrubber_tab)
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    w.scrubber.text_edit.setText("the dog sat")
+    w.scrubber.inspect_button.click()
+    qtbot.waitUntil(
+        lambda: w.scrubber.answer is not None and w.scrubber.answer["text"] == "the dog sat", timeout=10_000
+    )
+    a = w.scrubber.answer
+    assert "".join(a["labels"]).replace("␣", " ").startswith("the dog sa")
+    conn = a["connectivity"]
+    assert conn.shape == (len(a["labels"]), len(a["labels"]))
+    assert np.allclose(np.triu(conn, 1), 0)  # a unidirectional model cannot look ahead
+    # Right moves along the sequence here instead of training
+    steps = w.session.steps
+    w.scrubber.slider.setValue(2)
+    w._arrow(+1)
+    assert w.scrubber.slider.value() == 3
+    w._arrow(-1)
+    w._arrow(-1)
+    assert w.scrubber.slider.value() == 1
+    qtbot.wait(100)
+    assert w.session.steps == steps
+    # the connectivity text shades the inputs up to t and marks t
+    assert "border-bottom" in w.scrubber.connect_label.text()
+
+
+def test_scrubber_says_a_transformer_has_no_recurrence(qtbot, open_window):
+    w = open_window(config("transformer", "text"))
+    press_step(qtbot, w)
+    w.tabs.setCurrentIndex(w.scrubber_tab)
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    assert "no recurrence" in w.scrubber.equation_label.text()
+
+
+# -- gradients over training --------------------------------------------------------------------
+
+
+def test_gradient_history_heatmap_has_a_row_per_probe(qtbot, open_window):
+    w = open_window(config("rnn", "text"))
+    for _ in range(3):
+        press_step(qtbot, w, 2)
+    w.tabs.setCurrentIndex(w.history_tab)
+    qtbot.waitUntil(lambda: w.grad_history_plot.image.image is not None, timeout=3_000)
+    steps = [s for s, _ in w.session.grad_history]
+    assert steps == sorted(set(steps)) and steps[-3:] == [2, 4, 6]
+    image = w.grad_history_plot.image.image
+    assert image.shape == (len(steps), 24)
+    np.testing.assert_allclose(image[-1], np.log10(w.session.grad_history[-1][1]), rtol=1e-5)
+    assert w.grad_history_plot.step_axis.steps == steps
+
+
+# -- files: exports, recent files, save and open ------------------------------------------------
+
+
+def test_export_loss_plot_as_png_svg_and_csv(qtbot, open_window, tmp_path):
+    w = open_window(config("gru", "text"))
+    press_step(qtbot, w, 5)
+    qtbot.wait(100)
+    for suffix in ("png", "svg", "csv"):
+        path = tmp_path / f"loss.{suffix}"
+        assert w.export_to(w.loss_plot, str(path)), w.last_error
+        assert path.stat().st_size > 50
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "loss.svg").read_bytes()[:2000]
+    rows = list(csv.reader((tmp_path / "loss.csv").open()))
+    assert rows[0][:2] == ["training loss x", "training loss y"]
+    steps, losses = w.session.loss.view()
+    np.testing.assert_allclose([float(r[1]) for r in rows[1:6]], losses[:5, 0], rtol=1e-6)
+    # a heatmap exports its matrix
+    path = tmp_path / "hidden.csv"
+    assert w.export_to(w.hidden_plot, str(path))
+    rows = list(csv.reader(path.open()))
+    assert len(rows) == 1 + 16  # a header, then one row per hidden unit
+
+
+def test_export_to_a_missing_folder_says_so_and_keeps_the_old_file(qtbot, open_window, tmp_path):
+    w = open_window(config("gru", "text"))
+    press_step(qtbot, w, 2)
+    assert not w.export_to(w.loss_plot, str(tmp_path / "nope" / "loss.png"))
+    assert "folder does not exist" in w.banner.text()
+    old = tmp_path / "loss.bmp"
+    assert not w.export_to(w.loss_plot, str(old))
+    assert "use .png, .svg or .csv" in w.last_error
+
+
+def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtbot, open_window, tmp_path):
+    w = open_window(config("lstm", "text"))
+    press_step(qtbot, w, 20)
+    request = {
+        "kind": "sample",
+        "prompt": "the ",
+        "length": 30,
+        "temperature": 1.0,
+        "top_k": 0,
+        "seed": 3,
+        "k": 5,
+    }
+
+    def ask(win):
+        with qtbot.waitSignal(win.worker_thread.worker.predicted, timeout=10_000) as blocker:
+            win.prediction_panel.request.emit(request)
+        return blocker.args[0]
+
+    before = ask(w)
+    path = tmp_path / "m.safetensors"
+    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+        w.save_to(str(path))
+    qtbot.waitUntil(lambda: w.path == str(path), timeout=5_000)
+    assert w.recent_files()[0] == str(path.resolve())
+
+    w2 = open_window(config("rnn", "prices"))
+    w2.settings = w.settings  # the same user: the same recent files
+    w2._fill_recent_menu()
+    assert w2.recent_menu.actions()[0].text() == "m.safetensors"
+    with qtbot.waitSignal(w2.worker_thread.worker.opened, timeout=10_000):
+        w2.recent_menu.actions()[0].trigger()
+    qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
+    after = ask(w2)
+    assert after["text"] == before["text"]
+    assert after["next"] == before["next"]
+    np.testing.assert_array_equal(w2.session.loss.view()[1], w.session.loss.view()[1])
+    assert w2.session.steps == 20
