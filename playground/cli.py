@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["knock-knock", "text", "prices", "vanishing"],
         help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
     )
+    g.add_argument(
+        "--view",
+        default="training",
+        choices=["training", "step", "scrubber", "history"],
+        help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over training)",
+    )
     return p
 
 
@@ -460,7 +466,7 @@ def cmd_gui(a: argparse.Namespace) -> int:
             )
             return 1
         raise
-    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset)
+    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view)
 
 
 COMMANDS = {

@@ -231,6 +231,7 @@ def test_export_loss_plot_as_png_svg_and_csv(qtbot, open_window, tmp_path):
     rows = list(csv.reader((tmp_path / "loss.csv").open()))
     assert rows[0][:2] == ["training loss x", "training loss y"]
     steps, losses = w.session.loss.view()
+    np.testing.assert_array_equal([int(float(r[0])) for r in rows[1:6]], steps[:5])
     np.testing.assert_allclose([float(r[1]) for r in rows[1:6]], losses[:5, 0], rtol=1e-6)
     # a heatmap exports its matrix
     path = tmp_path / "hidden.csv"

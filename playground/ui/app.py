@@ -23,8 +23,16 @@ def _app() -> QApplication:
     return app
 
 
-def main(demo: float | None = None, screenshot: str | None = None, preset: str = "knock-knock") -> int:
-    """Open the window. With ``demo``, train ``preset`` for that many seconds, save a PNG, exit 0."""
+VIEWS = ("training", "step", "scrubber", "history")
+
+
+def main(
+    demo: float | None = None,
+    screenshot: str | None = None,
+    preset: str = "knock-knock",
+    view: str = "training",
+) -> int:
+    """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG."""
     if _no_display():
         if demo is None:
             print(
@@ -59,7 +67,19 @@ def main(demo: float | None = None, screenshot: str | None = None, preset: str =
     def finish() -> None:
         window.pause()
         window.ask_demo_question()
-        QTimer.singleShot(1200, shoot)
+        if view == "step":  # one more step, laid open in the step debugger
+            window.state = "paused"
+            window.step(1)
+            window.tabs.setCurrentIndex(window.step_tab)
+        elif view == "scrubber":  # showing the tab inspects the probe text; then scrub to its middle
+            window.tabs.setCurrentIndex(window.scrubber_tab)
+            window.scrubber.request()
+            QTimer.singleShot(
+                1500, lambda: window.scrubber.slider.setValue(window.scrubber.slider.maximum() * 2 // 3)
+            )
+        elif view == "history":
+            window.tabs.setCurrentIndex(window.history_tab)
+        QTimer.singleShot(2500 if view == "scrubber" else 1200, shoot)
 
     def shoot() -> None:
         window._on_frame()
