@@ -148,6 +148,7 @@ class Trainer:
             n_outputs=self.task.n_outputs,
             tokens=self.task.vocab is not None,
             many_to_many=self.task.many_to_many,
+            bag_of_words=getattr(self.task, "mlp_bag_of_words", False),
         ).to(self.device)
         self.model.train()
         self.param_names = tuple(n for n, _ in self.model.named_parameters())
@@ -403,6 +404,11 @@ class Trainer:
         """``recurrence_terms(layer, t)`` for every t of the probe sequence at once (one run, not T)."""
         x, _, _ = self._probe_sequence()
         return recurrence_terms_all(self.model, x, layer)
+
+    def weights_finite(self) -> bool:
+        """False once any weight is NaN or infinite (a huge step can do that with a finite gradient)."""
+        norms = torch.stack(torch._foreach_norm([p.detach() for p in self._params]))
+        return bool(torch.isfinite(norms).all())
 
     # -- undo ------------------------------------------------------------------------
     def snapshot(self) -> TrainerSnapshot:

@@ -100,13 +100,18 @@ def share_the_cpu() -> None:
 
 
 class Banner(QFrame):
-    """A message across the top of the plots: errors and refused steps, never a modal box."""
+    """A message across the top of the plots: errors, diagnoses and their fixes, never a modal box."""
+
+    fix_clicked = Signal(str)  # a fix id from playground.core.diagnosis.FIX_TEXT
+    dismissed = Signal(str)  # the kind of the message the user closed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("banner")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 6, 6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 6, 6, 6)
+        outer.setSpacing(4)
+        row = QHBoxLayout()
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -114,10 +119,39 @@ class Banner(QFrame):
         close.setFlat(True)
         close.setFixedWidth(28)
         close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self._dismiss)
         row.addWidget(self.label, 1)
         row.addWidget(close)
+        outer.addLayout(row)
+        self.fix_row = QHBoxLayout()
+        self.fix_row.setSpacing(6)
+        outer.addLayout(self.fix_row)
+        self.fix_buttons: dict[str, QPushButton] = {}
+        self.kind = ""
         self.hide()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit(self.kind)
+
+    def set_fixes(self, fixes: tuple[str, ...]) -> None:
+        from playground.core.diagnosis import FIX_TEXT, FIX_TIPS
+
+        while self.fix_row.count():
+            item = self.fix_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.fix_buttons = {}
+        if not fixes:
+            return
+        self.fix_row.addWidget(QLabel("Try:"))
+        for fix in fixes:
+            button = QPushButton(FIX_TEXT[fix])
+            button.setToolTip(FIX_TIPS[fix])
+            button.clicked.connect(lambda _checked=False, f=fix: self.fix_clicked.emit(f))
+            self.fix_row.addWidget(button)
+            self.fix_buttons[fix] = button
+        self.fix_row.addStretch(1)
 
     def show_message(self, text: str, kind: str = "error") -> None:
         colours = {
@@ -125,6 +159,8 @@ class Banner(QFrame):
             "warning": ("#fff4d6", "#7a5200"),
             "info": ("#e6f1fa", "#084d80"),
         }
+        self.kind = kind
+        self.set_fixes(())
         bg, fg = colours.get(kind, colours["info"])
         self.setStyleSheet(
             f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
@@ -132,6 +168,12 @@ class Banner(QFrame):
         )
         self.label.setText(text)
         self.show()
+
+    def show_diagnosis(self, diagnosis) -> None:
+        """A diagnosis (playground.core.diagnosis): its words, and a button for each fix."""
+        self.show_message(diagnosis.message, "info" if diagnosis.kind == "vanishing" else "warning")
+        self.kind = diagnosis.kind
+        self.set_fixes(diagnosis.fixes)
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
@@ -166,6 +208,9 @@ class MainWindow(QMainWindow):
         self.dirty = False  # trained since the last save
         self.path: str | None = None
         self.last_error = ""
+        self.diagnosis = None  # the trouble the banner shows now (playground.core.diagnosis.Diagnosis)
+        self._dismissed_kinds: set[str] = set()  # diagnoses the user closed, not shown again for this model
+        self._diagnosed_at = 0.0
 
         self._build_widgets()
         self._build_menus()
@@ -268,6 +313,8 @@ class MainWindow(QMainWindow):
         self.controls.step_requested.connect(self.step)
         self.controls.reset_requested.connect(self.reset)
         self.controls.undo_requested.connect(self.undo)
+        self.banner.fix_clicked.connect(self.apply_fix)
+        self.banner.dismissed.connect(self._dismissed_kinds.add)
         self.scrubber.inspect_requested.connect(self._on_inspect_request)
         self.controls.live_changed.connect(self._on_live_changed)
         self.model_panel.changed.connect(self._on_model_changed)
@@ -413,6 +460,65 @@ class MainWindow(QMainWindow):
         if self.summary and self.session.undo_steps:
             self._cmd_undo.emit(int(n))
 
+    # -- gradient diagnosis ---------------------------------------------------------------------
+    def _diagnose(self, force: bool = False) -> None:
+        """Look for exploding or vanishing gradients (twice a second at most) and say so in the banner."""
+        import time
+
+        from playground.core.diagnosis import diagnose
+
+        now = time.perf_counter()
+        if not force and now - self._diagnosed_at < 0.5:
+            return
+        self._diagnosed_at = now
+        s = self.session
+        _, loss = s.loss.view()
+        _, grad = s.grad.view()
+        found = diagnose(
+            self.config.model,
+            self.config.train,
+            loss[:, 0],
+            grad[:, 0],
+            refused=s.refused,
+            last_refusal=s.last_refusal,
+            probe_grad=None if s.probe is None else s.probe.grad_norm[-1],
+        )
+        if found is None or found.kind in self._dismissed_kinds:
+            return
+        if (
+            self.diagnosis is not None
+            and found.kind == self.diagnosis.kind
+            and found.message == self.diagnosis.message
+        ):
+            return
+        self.diagnosis = found
+        self.banner.show_diagnosis(found)
+
+    def apply_fix(self, fix: str) -> None:
+        """One click from the diagnosis banner: change the setting that addresses the trouble."""
+        from playground.core.diagnosis import FIX_TEXT
+
+        if fix == "clip":
+            self.controls.clip_value.setValue(1.0)
+            self.controls.clip.setCurrentIndex(self.controls.clip.findData("norm"))
+        elif fix == "lower_lr":
+            self.controls.lr.setValue(max(self.controls.lr.minimum(), self.config.train.lr / 10))
+        elif fix in ("relu_identity", "lstm", "gru"):
+            model = self.config.model
+            if fix == "relu_identity":
+                model = dataclasses.replace(model, activation="relu", init="identity")
+            else:
+                model = dataclasses.replace(model, arch=fix, activation="tanh")
+            self.model_panel.set_config(model)
+            self._on_model_changed(self.model_panel.config())
+        else:
+            return
+        if fix in ("relu_identity", "lstm", "gru") and self.config.model != self.model_panel.config():
+            return  # the user kept the current model
+        self.session.refused = 0  # judged afresh from here
+        self.diagnosis = None
+        self.banner.show_message(f"Applied: {FIX_TEXT[fix]}. Press Play to see whether it helps.", "info")
+
     def _show_undo_steps(self, steps: tuple[int, ...]) -> None:
         self._shown_undo = steps
         self.controls.set_undo_steps(steps)
@@ -463,6 +569,8 @@ class MainWindow(QMainWindow):
         self.step_view.reset(self.session)
         self.scrubber.clear()
         self._show_undo_steps(())
+        self._dismissed_kinds.clear()
+        self.diagnosis = None
         self.summary = {}
         self.dirty = False
         self.path = None
@@ -640,7 +748,7 @@ class MainWindow(QMainWindow):
     def _on_progress(self, progress) -> None:
         self.session.add(progress)  # numbers only; drawing waits for the frame timer
         if progress.refused:
-            self.banner.show_message(progress.refused[-1], "warning")
+            self._diagnose(force=True)
 
     @Slot(object)
     def _on_undone(self, info: dict) -> None:
@@ -649,6 +757,14 @@ class MainWindow(QMainWindow):
         self._show_undo_steps(self.session.undo_steps)
         self.scrubber.stale = True
         self.statusBar().showMessage(f"went back to step {info['step']:,}", 4000)
+        if info.get("rescued"):  # the weights went NaN: the worker restored the last healthy copy
+            self.diagnosis = None
+            self._diagnose(force=True)
+            self.banner.label.setText(
+                self.banner.label.text()
+                + f" The weights themselves had become NaN, so training went back to step {info['step']:,}, "
+                "the last healthy state, and paused."
+            )
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
@@ -730,6 +846,7 @@ class MainWindow(QMainWindow):
                 plot.refresh()
         if self.step_view.isVisible():
             self.step_view.refresh()
+        self._diagnose()
         if s.undo_steps != self._shown_undo:
             self._show_undo_steps(s.undo_steps)
         self.frames += 1

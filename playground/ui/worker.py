@@ -32,6 +32,8 @@ SLICE_S = 0.02  # train this long, then let the thread's event loop breathe
 EMIT_S = 1 / 30  # at most this often a Progress goes to the window
 PROBE_S = 0.1  # at most this often a step also runs the probe
 UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
+RESCUE_S = 2.0  # while playing, a copy of the last healthy state at most this old (NaN rescue)
+REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
 
 
 class TrainingWorker(QObject):
@@ -60,6 +62,9 @@ class TrainingWorker(QObject):
         self._timer: QTimer | None = None
         self._stopping = False
         self.undo_ring = UndoRing(UNDO_DEPTH)
+        self._rescue = None  # TrainerSnapshot: the newest state known to have finite weights
+        self._rescue_t = 0.0
+        self._refused_run = 0  # refused steps in a row
 
     # -- helpers ---------------------------------------------------------------
     def _ensure_timer(self) -> QTimer:
@@ -104,6 +109,7 @@ class TrainingWorker(QObject):
         self._groups = LayerGroups(trainer.param_names)
         self._pending.clear()
         self.undo_ring.clear()
+        self._rescue, self._refused_run = None, 0
 
     def _summary(self) -> dict:
         tr = self.trainer
@@ -233,12 +239,13 @@ class TrainingWorker(QObject):
         """Answer a prediction request between training slices (the model is never shared).
 
         request["kind"]: "sample" (prompt, length, temperature, top_k, seed), "next" (prompt, k),
-        "reply" (turn, history), "forecast" (horizon). The answer dict repeats the request.
+        "reply" (turn, history), "forecast" (horizon, threshold: also scores anomalies). The answer dict
+        repeats the request.
         """
         tr = self.trainer
         if tr is None:
             return
-        from playground.core import inference
+        from playground.core import anomalies, inference
 
         kind = request.get("kind")
         answer = dict(request)
@@ -270,6 +277,8 @@ class TrainingWorker(QObject):
                 answer["forecast"] = inference.forecast(tr.model, tr.task, int(request.get("horizon", 20)))
                 answer["values"] = tr.task.values
                 answer["split"] = tr.task.split
+                threshold = request.get("threshold", anomalies.DEFAULT_THRESHOLD)
+                answer["anomalies"] = anomalies.anomalies(tr.model, tr.task, threshold)
             else:
                 raise PlaygroundError(f"unknown prediction request {kind!r}")
         except Exception as e:
@@ -327,7 +336,17 @@ class TrainingWorker(QObject):
                 stepping = self._budget > 0
                 if stepping:  # each stepped step can be undone; playing keeps one state per Play
                     self.undo_ring.push(tr)
+                if now - self._rescue_t > RESCUE_S and self._refused_run == 0:
+                    self._rescue, self._rescue_t = tr.snapshot(), now
                 report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
+                if report.refused:
+                    self._refused_run += 1
+                    if not tr.weights_finite():
+                        self._roll_back(report)
+                    if self._refused_run >= REFUSED_PAUSE and self._budget < 0:
+                        self._budget = 0  # paused below; the diagnosis banner says why and offers fixes
+                else:
+                    self._refused_run = 0
                 if want_probe:
                     self._last_probe = time.perf_counter()
                 self._pending.append(report)
@@ -349,6 +368,24 @@ class TrainingWorker(QObject):
             self.state_changed.emit("paused")
         else:
             self._ensure_timer().start()
+
+    def _roll_back(self, report: StepReport) -> None:
+        """The weights themselves went NaN or infinite: go back to the last healthy copy."""
+        tr = self.trainer
+        assert tr is not None
+        if self._rescue is None:
+            self.failed.emit(
+                "the weights became NaN and there is no earlier healthy state to go back to: Reset"
+            )
+            self._budget = 0
+            return
+        live = {k: getattr(tr.session.train, k) for k in Trainer.LIVE_SETTINGS}
+        tr.restore(self._rescue)
+        tr.update_train(**live)
+        self._budget = 0
+        self._pending.append(report)
+        self._flush(force=True)
+        self.undone.emit({"step": tr.steps, "undo_steps": tuple(self.undo_ring.steps()), "rescued": True})
 
     def _flush(self, force: bool = False) -> None:
         now = time.perf_counter()

@@ -1,0 +1,123 @@
+"""Gradient diagnosis: the rules (no Qt), and the banner with one-click fixes in the real window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+from playground.core.diagnosis import diagnose
+
+RNN = ModelConfig(arch="rnn", hidden=16)
+NO_CLIP = TrainConfig(clip="off")
+
+
+def test_healthy_run_has_no_diagnosis():
+    rng = np.random.default_rng(0)
+    losses = np.linspace(3, 1, 300) + rng.normal(0, 0.05, 300)
+    grads = 1 + rng.random(300)
+    assert diagnose(RNN, NO_CLIP, losses, grads, probe_grad=np.geomspace(0.01, 1, 50)) is None
+
+
+def test_refused_steps_are_reported_as_rolled_back_with_fixes():
+    d = diagnose(
+        RNN, NO_CLIP, np.ones(5), np.ones(5), refused=3, last_refusal="step refused: the loss is NaN; x"
+    )
+    assert d.kind == "nan"
+    assert "3 steps produced NaN (the loss is NaN) and were rolled back" in d.message
+    assert d.fixes == ("clip", "lower_lr", "lstm", "gru")
+    clipped = diagnose(RNN, TrainConfig(clip="norm"), np.ones(5), np.ones(5), refused=1)
+    assert "clip" not in clipped.fixes and "1 step produced" in clipped.message
+
+
+def test_gradient_spike_is_exploding():
+    grads = np.ones(100)
+    grads[-3] = 500.0
+    d = diagnose(ModelConfig(arch="lstm"), NO_CLIP, np.ones(100), grads)
+    assert d.kind == "exploding" and "500" in d.message and "clipping is off" in d.message
+    assert d.fixes == ("clip", "lower_lr")  # an LSTM is not told to become an LSTM
+
+
+def test_loss_blowing_up_is_exploding():
+    losses = np.concatenate([np.linspace(3, 1, 100), np.full(20, 6.0)])
+    d = diagnose(RNN, TrainConfig(), losses, np.ones(120))
+    assert d.kind == "exploding" and "blowing up" in d.message
+
+
+def test_vanishing_probe_offers_relu_identity_and_gates():
+    g = np.geomspace(1e-12, 1.0, 60)
+    d = diagnose(RNN, TrainConfig(), np.ones(10), np.ones(10), probe_grad=g)
+    assert d.kind == "vanishing" and "10⁻¹²" in d.message
+    assert d.fixes == ("relu_identity", "lstm", "gru")
+    already = ModelConfig(arch="rnn", activation="relu", init="identity")
+    assert diagnose(already, TrainConfig(), np.ones(10), np.ones(10), probe_grad=g).fixes == ("lstm", "gru")
+    assert (
+        diagnose(ModelConfig(arch="gru"), TrainConfig(), np.ones(10), np.ones(10), probe_grad=g) is not None
+    )
+    assert (
+        diagnose(ModelConfig(arch="transformer"), TrainConfig(), np.ones(10), np.ones(10), probe_grad=g)
+        is None
+    )
+
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
+
+
+@pytest.fixture
+def exploding_window(open_window):
+    """A planted exploding run: ReLU, identity init, a huge learning rate, no clipping."""
+    return open_window(
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=32, embed=8, activation="relu", init="identity"),
+            data=DataConfig(kind="text", source="inline", text=TEXT),
+            train=TrainConfig(lr=100.0, optimizer="sgd", clip="off", batch_size=8, seq_len=32, val_every=0),
+        )
+    )
+
+
+def test_exploding_run_shows_the_banner_and_its_fixes_change_the_settings(qtbot, exploding_window):
+    w = exploding_window
+    w.play()
+    qtbot.waitUntil(
+        lambda: w.diagnosis is not None and w.diagnosis.kind in ("nan", "exploding"), timeout=20_000
+    )
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    assert w.banner.isVisible()
+    assert set(w.banner.fix_buttons) >= {"clip", "lower_lr", "lstm", "gru"}
+    trainer = w.worker_thread.worker.trainer
+    assert trainer.weights_finite()  # NaN never reached the weights (refused, or rolled back)
+
+    w.banner.fix_buttons["clip"].click()
+    assert w.config.train.clip == "norm" and w.config.train.clip_value == 1.0
+    qtbot.waitUntil(lambda: trainer.session.train.clip == "norm", timeout=5_000)
+    assert "Applied: Clip gradients at norm 1" in w.banner.text()
+
+    w._diagnose(force=True)  # still in trouble? the banner comes back with what is left to try
+    if w.diagnosis is not None:
+        assert "clip" not in w.banner.fix_buttons
+    w.apply_fix("lower_lr")
+    assert w.config.train.lr == pytest.approx(10.0)
+    qtbot.waitUntil(lambda: trainer.lr == pytest.approx(10.0), timeout=5_000)
+
+    w.apply_fix("gru")  # a new model: a GRU with the same data
+    qtbot.waitUntil(lambda: bool(w.summary) and w.summary["model"].startswith("GRU"), timeout=10_000)
+    assert w.config.model.arch == "gru" and w.model_panel.config().arch == "gru"
+    steps = w.session.steps
+    w.step(1)  # the app is still usable
+    qtbot.waitUntil(lambda: w.session.steps == steps + 1, timeout=10_000)
+
+
+def test_dismissed_diagnosis_stays_dismissed_for_this_model(qtbot, exploding_window):
+    w = exploding_window
+    w.play()
+    qtbot.waitUntil(lambda: w.diagnosis is not None, timeout=20_000)
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    kind = w.diagnosis.kind
+    w.banner.findChildren(type(w.banner.fix_buttons["clip"]))[0].click()  # the close button comes first
+    assert not w.banner.isVisible()
+    assert kind in w._dismissed_kinds
+    w.diagnosis = None
+    w._diagnose(force=True)
+    assert w.diagnosis is None or w.diagnosis.kind != kind
