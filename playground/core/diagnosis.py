@@ -83,10 +83,11 @@ def diagnose(
     """
     if refused:
         what = last_refusal.split(";")[0].replace("step refused: ", "") if last_refusal else "NaN"
-        plural = "s" if refused > 1 else ""
+        steps = f"{refused} steps" if refused > 1 else "1 step"
+        were = "were" if refused > 1 else "was"
         return Diagnosis(
             "nan",
-            f"Exploding: {refused} step{plural} produced NaN ({what}) and were rolled back: the weights are "
+            f"Exploding: {steps} produced NaN ({what}) and {were} rolled back: the weights are "
             "as they were before. The updates are too large for this model.",
             _fixes("nan", model, train),
         )
