@@ -287,3 +287,50 @@ def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtb
     assert after["next"] == before["next"]
     np.testing.assert_array_equal(w2.session.loss.view()[1], w.session.loss.view()[1])
     assert w2.session.steps == 20
+
+
+# -- compare mode ------------------------------------------------------------------------------
+
+
+def test_compare_mode_trains_four_architectures_and_fills_the_table(qtbot, open_window):
+    w = open_window(config("lstm", "text"))
+    press_step(qtbot, w, 2)
+    main_trainer = w.worker_thread.worker.trainer
+    view = w.compare_view
+    w.tabs.setCurrentIndex(w.compare_tab)
+    assert view.chosen() == ["rnn", "lstm", "gru", "transformer"]
+    view.steps.setValue(30)
+    view.run_button.click()
+    qtbot.waitUntil(lambda: view.answer is not None and not view.answer["running"], timeout=60_000)
+    rows = view.answer["rows"]
+    assert [r.arch for r in rows] == ["rnn", "lstm", "gru", "transformer"]
+    assert view.table.rowCount() == 4
+    for i, r in enumerate(rows):
+        assert r.steps == 30 and r.parameters > 0 and r.steps_per_s > 0 and np.isfinite(r.train_loss)
+        assert view.table.item(i, 1).text() == f"{r.parameters:,}"
+        assert view.table.item(i, 2).text() == "30"
+    # overlaid curves, one per architecture, 30 points each
+    assert len(view.loss_curves) == 4
+    assert all(len(c.getData()[0]) == 30 for c in view.loss_curves.values())
+    assert all(c.getData()[0] is not None and len(c.getData()[0]) == 24 for c in view.gtt_curves.values())
+    # the same batches: the first step's loss differs only by the models, and the main model waited
+    assert main_trainer.steps == 2 and w.session.steps == 2
+    # continue with the GRU in the main view
+    view.table.selectRow(2)
+    assert view.adopt_button.isEnabled()
+    view.adopt_button.click()
+    qtbot.waitUntil(lambda: w.config.model.arch == "gru" and w.session.steps == 30, timeout=10_000)
+    assert w.tabs.currentIndex() == w.training_tab
+    assert w.model_panel.config().arch == "gru"
+    assert w.worker_thread.worker.trainer.steps == 30
+    w.step(1)
+    qtbot.waitUntil(lambda: w.session.steps == 31, timeout=10_000)
+
+
+def test_compare_needs_two_to_four(qtbot, open_window):
+    w = open_window(config("lstm", "text"))
+    view = w.compare_view
+    for arch, box in view.checks.items():
+        box.setChecked(arch == "lstm")
+    assert not view.run_button.isEnabled()
+    assert "two to four" in view.status.text()

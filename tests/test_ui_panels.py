@@ -444,7 +444,11 @@ def test_prediction_forecast_page_draws_and_compares(qtbot, prediction_panel):
     prediction_panel.set_kind("prices")
     with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
         prediction_panel.forecast_button.click()
-    assert blocker.args[0] == {"kind": "forecast", "horizon": prediction_panel.horizon_spin.value()}
+    assert blocker.args[0] == {
+        "kind": "forecast",
+        "horizon": prediction_panel.horizon_spin.value(),
+        "threshold": prediction_panel.threshold_spin.value(),
+    }
     prediction_panel.show_answer(answer)
     text = prediction_panel.metrics_label.text()
     assert f"MAE {format_number(ev['mae'])}" in text

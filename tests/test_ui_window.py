@@ -224,7 +224,10 @@ def test_refused_nan_step_shows_in_window(qtbot, open_window):
     handle = trainer.model.head.register_forward_hook(lambda m, i, o: o * float("nan"))
     w.step(1)
     qtbot.waitUntil(lambda: "1 step produced NaN" in w.banner.text(), timeout=5_000)
-    assert "was rolled back" in w.banner.text() and "Learning rate ÷10" in w.banner.fix_buttons["lower_lr"].text()
+    assert (
+        "was rolled back" in w.banner.text()
+        and "Learning rate ÷10" in w.banner.fix_buttons["lower_lr"].text()
+    )
     handle.remove()
     assert trainer.steps == 0
     w.step(1)

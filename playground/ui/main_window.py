@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.errors import PlaygroundError
+from playground.ui.compare_view import CompareView
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
 from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
 from playground.ui.plots.grad_history import GradHistoryPlot
@@ -192,6 +193,9 @@ class MainWindow(QMainWindow):
     _cmd_probe = Signal()
     _cmd_undo = Signal(int)
     _cmd_inspect = Signal(object)
+    _cmd_compare = Signal(object)
+    _cmd_stop_compare = Signal()
+    _cmd_adopt = Signal(str)
     model_ready = Signal()  # a model was built or opened (emitted in the window's thread)
 
     def __init__(self, config: SessionConfig | None = None, settings: QSettings | None = None):
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         ]
         self.step_view = StepDebugger(self.session)
         self.scrubber = TimeScrubber()
+        self.compare_view = CompareView()
 
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -268,6 +273,10 @@ class MainWindow(QMainWindow):
         self.step_tab = self.tabs.addTab(self.step_view, "Step debugger")
         self.scrubber_tab = self.tabs.addTab(self.scrubber, "Inside a sequence")
         self.history_tab = self.tabs.addTab(self.grad_history_plot, "Gradients over training")
+        self.compare_tab = self.tabs.addTab(self.compare_view, "Compare")
+        self.tabs.setTabToolTip(
+            self.compare_tab, "Train two to four architectures on the same data and batches, side by side."
+        )
         self.tabs.setTabToolTip(self.training_tab, "Live plots while training: loss, gradients, gates, h_t.")
         self.tabs.setTabToolTip(
             self.step_tab, "The last Step laid open: batch, predictions, loss per time step, update sizes."
@@ -316,6 +325,9 @@ class MainWindow(QMainWindow):
         self.banner.fix_clicked.connect(self.apply_fix)
         self.banner.dismissed.connect(self._dismissed_kinds.add)
         self.scrubber.inspect_requested.connect(self._on_inspect_request)
+        self.compare_view.run_requested.connect(self._on_compare_request)
+        self.compare_view.stop_requested.connect(self._cmd_stop_compare.emit)
+        self.compare_view.adopt_requested.connect(self._on_adopt_request)
         self.controls.live_changed.connect(self._on_live_changed)
         self.model_panel.changed.connect(self._on_model_changed)
         self.data_panel.changed.connect(self._on_data_changed)
@@ -417,6 +429,11 @@ class MainWindow(QMainWindow):
         self._cmd_probe.connect(w.probe)
         self._cmd_undo.connect(w.undo)
         self._cmd_inspect.connect(w.inspect)
+        self._cmd_compare.connect(w.compare)
+        self._cmd_stop_compare.connect(w.stop_compare)
+        self._cmd_adopt.connect(w.adopt)
+        w.compared.connect(self.compare_view.show_answer)
+        w.adopted.connect(self._on_adopted)
         w.undone.connect(self._on_undone)
         w.inspected.connect(self.scrubber.show_answer)
         w.progress.connect(self._on_progress)
@@ -536,6 +553,35 @@ class MainWindow(QMainWindow):
             self._cmd_inspect.emit(request)
         else:
             self.scrubber.clear()
+
+    def _on_compare_request(self, request: dict) -> None:
+        """Run a comparison with the panels' data and training settings (the main model waits)."""
+        try:
+            config = self._panel_config()
+        except PlaygroundError as e:
+            self._on_failed(str(e))
+            return
+        self.pause()
+        self.compare_view.running = True
+        self.compare_view._sync_buttons()
+        self._cmd_compare.emit({**request, "session": config})
+
+    def _on_adopt_request(self, arch: str) -> None:
+        if self._may_discard("Continue with the compared model?"):
+            self._cmd_adopt.emit(arch)
+
+    @Slot(object)
+    def _on_adopted(self, summary: dict) -> None:
+        """A compared model becomes the main model: its settings, curves and plots."""
+        self._show_model(summary)
+        self.path = None
+        self.dirty = True
+        self._update_title()
+        self.banner.show_message(
+            f"Continuing with the compared {summary['model']}: {summary['steps']} steps trained.", "info"
+        )
+        self.tabs.setCurrentIndex(self.training_tab)
+        self.model_ready.emit()
 
     def _on_tab_changed(self, index: int) -> None:
         self._drawn_version = -1  # draw the newly shown plots at the next frame
@@ -783,8 +829,8 @@ class MainWindow(QMainWindow):
         self._cmd_probe.emit()  # show the untrained model's insides at once
         self.model_ready.emit()
 
-    @Slot(object)
-    def _on_opened(self, summary: dict) -> None:
+    def _show_model(self, summary: dict) -> None:
+        """Show a model that arrived whole (opened or adopted): settings, history, plots."""
         self.summary = summary
         self.config = summary["session"]
         self.session = Session()
@@ -799,11 +845,16 @@ class MainWindow(QMainWindow):
         self.model_panel.set_config(self.config.model)
         self.data_panel.set_config(self.config.data)
         self.controls.set_config(self.config.train)
+        self._after_model(summary)
+
+    @Slot(object)
+    def _on_opened(self, summary: dict) -> None:
+        self._show_model(summary)
         self.path = summary["path"]
         self.dirty = False
         self.settings.setValue("last_dir", str(Path(self.path).parent))
         self._remember_recent(self.path)
-        self._after_model(summary)
+        self._update_title()
         self.banner.show_message(f"Opened {Path(self.path).name}: {summary['steps']} steps trained.", "info")
         self.model_ready.emit()
 

@@ -47,6 +47,8 @@ class TrainingWorker(QObject):
     predicted = Signal(object)  # dict: the request's "kind" plus its answer
     undone = Signal(object)  # dict: "step" gone back to, "undo_steps" left
     inspected = Signal(object)  # dict: a typed text's probe, connectivity and recurrence terms
+    compared = Signal(object)  # dict: a comparison's curves and table (see _compare_state)
+    adopted = Signal(object)  # like opened: a compared model now trains in the main view
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,6 +67,11 @@ class TrainingWorker(QObject):
         self._rescue = None  # TrainerSnapshot: the newest state known to have finite weights
         self._rescue_t = 0.0
         self._refused_run = 0  # refused steps in a row
+        self.comparison = None  # playground.core.compare.Comparison while one runs or is shown
+        self._compare_running = False
+        self._compare_timer: QTimer | None = None
+        self._compare_emit = 0.0
+        self._compare_probe = 0.0
 
     # -- helpers ---------------------------------------------------------------
     def _ensure_timer(self) -> QTimer:
@@ -294,9 +301,113 @@ class TrainingWorker(QObject):
     def stop(self) -> None:
         self._stopping = True
         self._budget = 0
+        self._compare_running = False
         if self._timer is not None:
             self._timer.stop()
         self.stopped.emit()
+
+    # -- compare mode ------------------------------------------------------------------------
+    @Slot(object)
+    def compare(self, request: dict) -> None:
+        """Train request["archs"] on request["session"]'s data, same seed and batches, request["steps"] each."""
+        from playground.core.compare import Comparison
+
+        self._set_budget(0)  # the main model waits; it is not changed
+        try:
+            self.comparison = Comparison(request["session"], list(request["archs"]), int(request["steps"]))
+        except Exception as e:
+            self._fail(e)
+            self.compared.emit({"error": str(e), "running": False})
+            return
+        self._compare_running = True
+        self._compare_emit = self._compare_probe = 0.0
+        if self._compare_timer is None:
+            self._compare_timer = QTimer(self)
+            self._compare_timer.setSingleShot(True)
+            self._compare_timer.setInterval(0)
+            self._compare_timer.timeout.connect(self._compare_slice)
+        for arch in self.comparison.trainers:
+            self.comparison.probe(arch)  # the untrained models' gradients through time, at step 0
+        self._emit_compare()
+        self._compare_timer.start()
+
+    @Slot()
+    def stop_compare(self) -> None:
+        if self._compare_running:
+            self._compare_running = False
+            self._emit_compare()
+
+    @Slot(str)
+    def adopt(self, arch: str) -> None:
+        """Carry on with one compared model in the main view (the current main model is replaced)."""
+        cmp = self.comparison
+        if cmp is None or arch not in cmp.trainers:
+            self.failed.emit("nothing to continue with: run a comparison first")
+            return
+        self._compare_running = False
+        self._install(cmp.trainers[arch])
+        s = self._summary()
+        s["path"] = None
+        s["history"] = (
+            self.trainer.history.losses.copy(),
+            list(self.trainer.history.val_steps),
+            list(self.trainer.history.val_loss),
+        )
+        self.adopted.emit(s)
+        self._probe_now()
+
+    def _compare_slice(self) -> None:
+        cmp = self.comparison
+        if cmp is None or not self._compare_running or self._stopping:
+            return
+        t_end = time.perf_counter() + SLICE_S
+        try:
+            while not cmp.done and time.perf_counter() < t_end:
+                now = time.perf_counter()
+                want_probe = now - self._compare_probe > 0.3
+                cmp.step_round(probe=want_probe)
+                if want_probe:
+                    self._compare_probe = time.perf_counter()
+        except Exception as e:
+            self._compare_running = False
+            self._fail(e)
+            self._emit_compare()
+            return
+        if cmp.done:
+            for arch in cmp.trainers:
+                cmp.trainers[arch].validate()
+                cmp.probe(arch)
+            self._compare_running = False
+            self._emit_compare()
+            return
+        if time.perf_counter() - self._compare_emit > 0.25:
+            self._emit_compare()
+        self._compare_timer.start()
+
+    def _emit_compare(self) -> None:
+        cmp = self.comparison
+        if cmp is None:
+            return
+        self._compare_emit = time.perf_counter()
+        curves = {
+            arch: {
+                "loss": tr.history.losses.copy(),
+                "val_steps": list(tr.history.val_steps),
+                "val_loss": list(tr.history.val_loss),
+                "probe": None if arch not in cmp.probes else cmp.probes[arch].copy(),
+            }
+            for arch, tr in cmp.trainers.items()
+        }
+        self.compared.emit(
+            {
+                "curves": curves,
+                "rows": cmp.rows(),
+                "running": self._compare_running,
+                "steps_taken": cmp.steps_taken,
+                "steps": cmp.steps,
+                "kind": cmp.task.kind,
+            }
+        )
 
     # -- the training loop -------------------------------------------------------------
     def _probe_now(self) -> None:
@@ -432,6 +543,7 @@ class WorkerThread(QObject):
             return True
         self.worker._stopping = True  # seen by a slice in progress at its next check
         self.worker._budget = 0
+        self.worker._compare_running = False
         self.thread.quit()
         ok = self.thread.wait(timeout_ms)
         if not ok:  # a single step longer than a second (a huge model): wait for it, never kill

@@ -17,6 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
+from playground.core.errors import PlaygroundError
 from playground.ui.panels._common import (
     BLUE,
     GREY,
@@ -78,7 +82,19 @@ TIPS = {
     "chart": (
         "Grey: the real series. Blue: one-step predictions for the held-out tail (each made from the "
         "true values before it). Vermillion dashes: the forecast past the end, fed with its own "
-        "predictions."
+        "predictions. Vermillion circles: anomalies, points the one-step forecast missed by far more "
+        "than usual."
+    ),
+    "threshold": (
+        "A point is flagged as an anomaly when its one-step forecast error (the model predicting it "
+        "from the real values before it) is more than this many times the usual error. The usual "
+        "error is robust (1.4826 × the median absolute deviation of the errors), so the anomalies "
+        "themselves do not inflate it. Lower: more points flagged; higher: only the wildest."
+    ),
+    "mark_anomalies": (
+        "Circle the points the model's one-step forecast missed by far more than usual. A spike also "
+        "spoils the prediction right after it (it is in that prediction's input); such echoes count "
+        "as the same anomaly, marked at its first point."
     ),
     "metrics": (
         "MAE: the average size of a one-step error on the held-out tail. RMSE: the same but punishing "
@@ -109,6 +125,17 @@ def comparison_text(value: float, baseline: float) -> str:
         return "the model is about as good as repeating the last value"
     word = "better" if change > 0 else "worse"
     return f"the model is {abs(change):.0f}% {word} than repeating the last value"
+
+
+def anomaly_text(count: int, threshold: float, scale: float, positions: Any = (), shown: int = 8) -> str:
+    """ "3 anomalies above 4× the usual error (0.21): at steps 52, 120, 300." """
+    what = "No anomalies" if count == 0 else f"{count} anomal{'y' if count == 1 else 'ies'}"
+    text = f"{what} above {threshold:g}× the usual error ({format_number(scale)})"
+    steps = [int(p) for p in positions][:shown]
+    if not steps:
+        return text + "."
+    more = f" and {count - shown} more" if count > shown else ""
+    return f"{text}: at step{'s' if count > 1 else ''} {', '.join(map(str, steps))}{more}."
 
 
 class PredictionPanel(QWidget):
@@ -149,6 +176,8 @@ class PredictionPanel(QWidget):
         self.send_button.clicked.connect(self._on_send)
         self.new_joke_button.clicked.connect(self._on_new_joke)
         self.forecast_button.clicked.connect(self._on_forecast)
+        self.threshold_spin.valueChanged.connect(self._show_anomalies)
+        self.mark_anomalies_check.toggled.connect(self._show_anomalies)
 
         self.set_kind(kind)
 
@@ -307,6 +336,34 @@ class PredictionPanel(QWidget):
         self.forecast_curve = item.plot(
             pen=pg.mkPen(VERMILLION, width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
         )
+        self.anomaly_scatter = pg.ScatterPlotItem(
+            symbol="o",
+            size=11,
+            pen=pg.mkPen(VERMILLION, width=2),
+            brush=pg.mkBrush(213, 94, 0, 70),
+            name="anomaly",
+            antialias=True,
+        )
+        self.anomaly_scatter.setZValue(10)  # above the curves
+        item.addItem(self.anomaly_scatter)
+
+        self.mark_anomalies_check = QCheckBox("Mark anomalies")
+        self.mark_anomalies_check.setChecked(True)
+        self.mark_anomalies_check.setToolTip(TIPS["mark_anomalies"])
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setRange(0.5, 50.0)
+        self.threshold_spin.setSingleStep(0.5)
+        self.threshold_spin.setDecimals(1)
+        self.threshold_spin.setValue(DEFAULT_THRESHOLD)
+        self.threshold_spin.setSuffix(" × usual error")
+        self.threshold_spin.setToolTip(TIPS["threshold"])
+        self.anomaly_label = QLabel("")
+        self.anomaly_label.setWordWrap(True)
+        self.anomaly_label.setToolTip(TIPS["mark_anomalies"])
+        self.anomaly_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.anomaly_label.setVisible(False)
+        self._anomalies: dict[str, Any] | None = None  # the last answer's scores, filtered here
+        self._values = np.zeros(0)
         self.metrics_label = QLabel("Press Forecast to see how well the model predicts the held-out tail.")
         self.metrics_label.setWordWrap(True)
         self.metrics_label.setToolTip(TIPS["metrics"])
@@ -320,6 +377,15 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.forecast_plot, 1)
+        anomaly_row = QHBoxLayout()
+        anomaly_row.addWidget(self.mark_anomalies_check)
+        anomaly_row.addStretch(1)
+        threshold_label = QLabel("Threshold")
+        threshold_label.setToolTip(TIPS["threshold"])
+        anomaly_row.addWidget(threshold_label)
+        anomaly_row.addWidget(self.threshold_spin)
+        layout.addLayout(anomaly_row)
+        layout.addWidget(self.anomaly_label)
         layout.addWidget(self.metrics_label)
         return page
 
@@ -461,7 +527,13 @@ class PredictionPanel(QWidget):
     # -- prices ---------------------------------------------------------------------------------------
     def _on_forecast(self) -> None:
         if self._has_model:
-            self.request.emit({"kind": "forecast", "horizon": self.horizon_spin.value()})
+            self.request.emit(
+                {
+                    "kind": "forecast",
+                    "horizon": self.horizon_spin.value(),
+                    "threshold": self.threshold_spin.value(),
+                }
+            )
 
     def _show_forecast(self, answer: dict[str, Any]) -> None:
         values = np.asarray(answer.get("values", []), dtype=np.float64)
@@ -487,8 +559,29 @@ class PredictionPanel(QWidget):
             self.forecast_curve.setData(fx, np.concatenate([[values[-1]], forecast]))
         else:
             self.forecast_curve.setData([], [])
+        self._values = values
+        self._anomalies = answer.get("anomalies")
+        self._show_anomalies()
         self.forecast_plot.getPlotItem().enableAutoRange()
         self.metrics_label.setText(self._metrics_text(answer))
+
+    def _show_anomalies(self) -> None:
+        """Circle the points over the threshold: filtered here from the answer's scores, so instant."""
+        found = self._anomalies
+        if not found or not self.mark_anomalies_check.isChecked():
+            self.anomaly_scatter.setData([], [])
+            self.anomaly_label.setVisible(False)
+            return
+        threshold = self.threshold_spin.value()
+        try:
+            flagged, _ = flag(found["index"], found["score"], check_threshold(threshold))
+        except (KeyError, PlaygroundError) as e:
+            set_error(self.error, f"cannot mark anomalies: {e}")
+            return
+        flagged = flagged[(flagged >= 0) & (flagged < len(self._values))]
+        self.anomaly_scatter.setData(flagged.astype(np.float64), self._values[flagged])
+        self.anomaly_label.setText(anomaly_text(len(flagged), threshold, float(found["scale"]), flagged))
+        self.anomaly_label.setVisible(True)
 
     @staticmethod
     def _metrics_text(answer: dict[str, Any]) -> str:
