@@ -334,3 +334,32 @@ def test_compare_needs_two_to_four(qtbot, open_window):
         box.setChecked(arch == "lstm")
     assert not view.run_button.isEnabled()
     assert "two to four" in view.status.text()
+
+
+# -- the encoder-decoder beside the language model -------------------------------------------------
+
+
+def test_encoder_decoder_trains_in_the_worker_and_answers_beside_the_language_model(qtbot, open_window):
+    w = open_window(config("lstm", "knock-knock"))
+    press_step(qtbot, w, 5)
+    panel = w.prediction_panel
+    compare = panel.dialog_compare
+    assert compare.in_use() == "lm" and not compare.is_ready()
+    compare.train_requested.emit(20)
+    qtbot.waitUntil(lambda: compare.is_ready(), timeout=60_000)
+    assert w.worker_thread.worker.seq2seq is not None and w.worker_thread.worker.seq2seq.steps == 20
+    assert w.worker_thread.worker.trainer.steps == 5  # the main model waited
+    compare.set_in_use("seq2seq")
+    panel.chat_edit.setText("Knock, knock!")
+    with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+        panel.send_button.click()
+    answer = blocker.args[0]
+    assert answer["model"] == "seq2seq"
+    assert answer["reply"] == answer["s2s_reply"] and isinstance(answer["lm_reply"], str)
+    qtbot.waitUntil(lambda: len(compare.rows()) == 1, timeout=5_000)
+    turn, lm, s2s = compare.rows()[0]
+    assert turn == "Knock, knock!" and lm == answer["lm_reply"] and s2s == answer["s2s_reply"]
+    # a new model: the encoder-decoder must be trained again for its dialogs
+    w.reset()
+    qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+    assert not compare.is_ready() and compare.in_use() == "lm"

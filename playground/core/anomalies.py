@@ -20,13 +20,14 @@ point over the threshold, echoes included.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from playground.core.errors import PlaygroundError
-from playground.core.inference import model_fn
+
+if TYPE_CHECKING:  # the window shows thresholds before torch has loaded
+    import torch
 
 DEFAULT_THRESHOLD = 4.0
 MAD_TO_SIGMA = 1.4826  # 1 / Phi^-1(3/4): MAD * this = the standard deviation of normal errors
@@ -90,6 +91,10 @@ def anomalies(model: torch.nn.Module, task: Any, threshold: float = DEFAULT_THRE
     w, n = int(task.window), len(values)
     windows = np.lib.stride_tricks.sliding_window_view(values, w)[: n - w]  # row r -> the value at r + w
     last = windows[:, -1]
+    import torch
+
+    from playground.core.inference import model_fn
+
     fn = model_fn(model)
     deltas = np.empty(n - w, dtype=np.float64)
     for lo in range(0, n - w, CHUNK):

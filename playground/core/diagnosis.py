@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.core.config import RECURRENT_ARCHS, ModelConfig, TrainConfig
+from playground.core.config import ModelConfig, TrainConfig
 
 EXPLODE_FACTOR = 100.0  # gradient norm this many times its recent median: exploding
 LOSS_FACTOR = 3.0  # loss this many times its best so far (after warm-up): blowing up
@@ -116,7 +116,9 @@ def diagnose(
                 "is probably too high.",
                 _fixes("exploding", model, train),
             )
-    if probe_grad is not None and model.arch in RECURRENT_ARCHS and len(probe_grad) > 1:
+    # Vanishing is diagnosed for the vanilla RNN, where it stops learning and the fixes apply; gated
+    # cells show a small ||dL/dh_t|| far back too, yet learn through their cell state and gates.
+    if probe_grad is not None and model.arch == "rnn" and len(probe_grad) > 1:
         p = np.asarray(probe_grad, np.float64)
         first, last = float(p[0]), float(p[-1])
         if math.isfinite(first) and last > 0 and first / last < VANISH_RATIO:

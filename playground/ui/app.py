@@ -23,6 +23,36 @@ def _app() -> QApplication:
     return app
 
 
+def _report_first_paint(app, window, t0: float) -> None:
+    """For benchmarks/bench_startup.py: print the seconds from launch (t0, epoch) to the first
+    fully painted window, then the seconds until the first model is built, and quit."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    class FirstPaint(QObject):
+        done = False
+
+        def eventFilter(self, obj, event):
+            if not self.done and event.type() == QEvent.Type.Paint and obj.window() is window:
+                self.done = True
+                # the rest of this frame is painted before the queued call runs
+                QTimer.singleShot(0, lambda: print(f"first-paint {time.time() - t0:.3f}", flush=True))
+            return False
+
+    spy = FirstPaint(app)
+    app.installEventFilter(spy)
+
+    def built() -> None:
+        print(f"model-ready {time.time() - t0:.3f}", flush=True)
+        QTimer.singleShot(0, app.quit)
+
+    if window.summary:
+        built()
+    else:
+        window.model_ready.connect(built)
+
+
 VIEWS = ("training", "step", "scrubber", "history")
 
 
@@ -48,6 +78,8 @@ def main(
     if demo is None:
         window = MainWindow()
         window.show()
+        if os.environ.get("RNN_PLAYGROUND_STARTUP_T0"):
+            _report_first_paint(app, window, float(os.environ["RNN_PLAYGROUND_STARTUP_T0"]))
         return app.exec()
 
     import tempfile

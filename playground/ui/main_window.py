@@ -13,7 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -95,6 +94,8 @@ def share_the_cpu() -> None:
     Training and drawing share one Python process: torch's own threads get all cores but one,
     and Python hands the interpreter between threads every millisecond instead of every five.
     """
+    import torch
+
     cores = os.cpu_count() or 1
     torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
     sys.setswitchinterval(0.001)
@@ -196,11 +197,12 @@ class MainWindow(QMainWindow):
     _cmd_compare = Signal(object)
     _cmd_stop_compare = Signal()
     _cmd_adopt = Signal(str)
+    _cmd_train_seq2seq = Signal(int)
     model_ready = Signal()  # a model was built or opened (emitted in the window's thread)
 
     def __init__(self, config: SessionConfig | None = None, settings: QSettings | None = None):
         super().__init__()
-        share_the_cpu()
+        sys.setswitchinterval(0.001)  # the rest of share_the_cpu() runs with the first model (torch)
         self.setWindowTitle("RNN Playground")
         self.settings = settings if settings is not None else QSettings("RNN Playground", "RNN Playground")
         self.ask_before_discard = True  # tests turn the questions off
@@ -300,7 +302,7 @@ class MainWindow(QMainWindow):
         self.controls.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.model_panel = ModelPanel(cfg.model)
         self.model_panel.set_data_kind(cfg.data.kind)
-        self.data_panel = DataPanel(cfg.data)
+        self.data_panel = DataPanel(cfg.data, deferred=True)
         self.prediction_panel = PredictionPanel()
         self.prediction_panel.set_kind(cfg.data.kind)
         self.prediction_panel.set_enabled_for_model(False)
@@ -332,6 +334,7 @@ class MainWindow(QMainWindow):
         self.model_panel.changed.connect(self._on_model_changed)
         self.data_panel.changed.connect(self._on_data_changed)
         self.prediction_panel.request.connect(self._on_predict_request)
+        self.prediction_panel.dialog_compare.train_requested.connect(self._on_train_seq2seq)
 
         status = self.statusBar()
         self.device_label = QLabel("device: -")
@@ -432,6 +435,8 @@ class MainWindow(QMainWindow):
         self._cmd_compare.connect(w.compare)
         self._cmd_stop_compare.connect(w.stop_compare)
         self._cmd_adopt.connect(w.adopt)
+        self._cmd_train_seq2seq.connect(w.train_seq2seq)
+        w.seq2seq_progress.connect(self._on_seq2seq_progress)
         w.compared.connect(self.compare_view.show_answer)
         w.adopted.connect(self._on_adopted)
         w.undone.connect(self._on_undone)
@@ -554,6 +559,23 @@ class MainWindow(QMainWindow):
         else:
             self.scrubber.clear()
 
+    def _on_train_seq2seq(self, steps: int) -> None:
+        if not self.summary:
+            self.prediction_panel.dialog_compare.show_error("no model yet: wait until it is built")
+            return
+        self.pause()
+        self._cmd_train_seq2seq.emit(int(steps))
+
+    @Slot(object)
+    def _on_seq2seq_progress(self, info: dict) -> None:
+        compare = self.prediction_panel.dialog_compare
+        if "error" in info:
+            compare.show_error(str(info["error"]))
+            return
+        compare.set_progress(int(info["steps"]), int(info["total"]), float(info["loss"]))
+        if info.get("done"):
+            compare.set_ready(True)
+
     def _on_compare_request(self, request: dict) -> None:
         """Run a comparison with the panels' data and training settings (the main model waits)."""
         try:
@@ -617,6 +639,7 @@ class MainWindow(QMainWindow):
         self._show_undo_steps(())
         self._dismissed_kinds.clear()
         self.diagnosis = None
+        self.prediction_panel.dialog_compare.set_ready(False)  # a new model gets new dialogs: train again
         self.summary = {}
         self.dirty = False
         self.path = None
@@ -859,6 +882,7 @@ class MainWindow(QMainWindow):
         self.model_ready.emit()
 
     def _after_model(self, summary: dict) -> None:
+        self.data_panel.build_now()  # torch is loaded now: the data preview costs little
         kind = summary["task"].kind
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])

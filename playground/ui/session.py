@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.core.probes import Probe
-from playground.core.trainer import StepDetail, StepReport
+if TYPE_CHECKING:  # plain data here: no torch needed to show a window
+    from playground.core.probes import Probe
+    from playground.core.trainer import StepDetail, StepReport
 
 MAX_POINTS = 20_000  # per curve; beyond this older points are thinned by half
 PROBE_TRAIL = 12  # earlier gradient-through-time curves drawn faded behind the newest

@@ -18,15 +18,18 @@ import time
 import traceback
 import weakref
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from playground.core import checkpoint
 from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import StepReport, Trainer, UndoRing
 from playground.ui.session import LayerGroups, Progress
+
+if TYPE_CHECKING:  # torch loads in the training thread, after the window is on screen
+    from playground.core.trainer import StepReport, Trainer, UndoRing
+
+LIVE_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
 
 SLICE_S = 0.02  # train this long, then let the thread's event loop breathe
 EMIT_S = 1 / 30  # at most this often a Progress goes to the window
@@ -49,6 +52,7 @@ class TrainingWorker(QObject):
     inspected = Signal(object)  # dict: a typed text's probe, connectivity and recurrence terms
     compared = Signal(object)  # dict: a comparison's curves and table (see _compare_state)
     adopted = Signal(object)  # like opened: a compared model now trains in the main view
+    seq2seq_progress = Signal(object)  # dict: steps, total, loss, done, error (encoder-decoder training)
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,7 +67,7 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._timer: QTimer | None = None
         self._stopping = False
-        self.undo_ring = UndoRing(UNDO_DEPTH)
+        self.undo_ring: UndoRing | None = None  # made with the first model (it needs torch)
         self._rescue = None  # TrainerSnapshot: the newest state known to have finite weights
         self._rescue_t = 0.0
         self._refused_run = 0  # refused steps in a row
@@ -72,6 +76,11 @@ class TrainingWorker(QObject):
         self._compare_timer: QTimer | None = None
         self._compare_emit = 0.0
         self._compare_probe = 0.0
+        self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
+        self._s2s_left = 0
+        self._s2s_total = 0
+        self._s2s_timer: QTimer | None = None
+        self._s2s_task = None  # the dialog task it was trained on
 
     # -- helpers ---------------------------------------------------------------
     def _ensure_timer(self) -> QTimer:
@@ -104,6 +113,10 @@ class TrainingWorker(QObject):
         """A fresh model (Reset, or new settings). On failure the old trainer stays."""
         self._set_budget(0)
         try:
+            from playground.core.trainer import Trainer
+            from playground.ui.main_window import share_the_cpu
+
+            share_the_cpu()
             trainer = Trainer(session)
         except Exception as e:
             self._fail(e)
@@ -112,9 +125,15 @@ class TrainingWorker(QObject):
         self.built.emit(self._summary())
 
     def _install(self, trainer: Trainer) -> None:
+        from playground.core.trainer import UndoRing
+
         self.trainer = trainer
         self._groups = LayerGroups(trainer.param_names)
         self._pending.clear()
+        if self.undo_ring is None:
+            self.undo_ring = UndoRing(UNDO_DEPTH)
+        if self.seq2seq is not None and self._s2s_task is not trainer.task:
+            self.seq2seq, self._s2s_left = None, 0  # it belongs to the old dialogs
         self.undo_ring.clear()
         self._rescue, self._refused_run = None, 0
 
@@ -151,7 +170,7 @@ class TrainingWorker(QObject):
         tr = self.trainer
         if tr is None or n < 1:
             return
-        live = {k: getattr(tr.session.train, k) for k in Trainer.LIVE_SETTINGS}
+        live = {k: getattr(tr.session.train, k) for k in LIVE_SETTINGS}
         step = None
         for _ in range(n):
             back = self.undo_ring.pop(tr)
@@ -162,7 +181,7 @@ class TrainingWorker(QObject):
             self.failed.emit("nothing to undo: Step or Play first")
             return
         tr.update_train(**live)  # the weights go back; the settings on screen stay what they are
-        self.undone.emit({"step": step, "undo_steps": tuple(self.undo_ring.steps())})
+        self.undone.emit({"step": step, "undo_steps": self._undo_steps()})
         self._probe_now()
 
     @Slot(object)
@@ -215,6 +234,8 @@ class TrainingWorker(QObject):
             self.failed.emit("nothing to save yet")
             return
         try:
+            from playground.core import checkpoint
+
             written = checkpoint.save(self.trainer, path)
         except Exception as e:
             self._fail(e)
@@ -226,6 +247,8 @@ class TrainingWorker(QObject):
         """Open a model file; on any failure the current work stays as it was."""
         self._set_budget(0)
         try:
+            from playground.core import checkpoint
+
             trainer = checkpoint.load(path)
         except Exception as e:
             self._fail(e)
@@ -275,9 +298,13 @@ class TrainingWorker(QObject):
                     tr.model, tr.task, request.get("prompt", ""), int(request.get("k", 5))
                 )
             elif kind == "reply":
-                answer["reply"] = inference.reply(
-                    tr.model, tr.task, request["turn"], request.get("history", [])
-                )
+                lm = inference.reply(tr.model, tr.task, request["turn"], request.get("history", []))
+                s2s = None
+                if self.seq2seq is not None:
+                    s2s = self.seq2seq.reply(request["turn"], list(request.get("history", [])))
+                answer["lm_reply"], answer["s2s_reply"] = lm, s2s
+                use_s2s = request.get("model") == "seq2seq" and s2s is not None
+                answer["reply"] = s2s if use_s2s else lm
             elif kind == "forecast":
                 ev = inference.evaluate(tr.model, tr.task)
                 answer.update(ev)
@@ -305,6 +332,60 @@ class TrainingWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self.stopped.emit()
+
+    def _undo_steps(self) -> tuple[int, ...]:
+        return () if self.undo_ring is None else tuple(self.undo_ring.steps())
+
+    # -- the encoder-decoder for dialogs ------------------------------------------------------------
+    @Slot(int)
+    def train_seq2seq(self, steps: int) -> None:
+        """Train (or train on) an encoder-decoder on the current dialog data, in slices like Play."""
+        from playground.core.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
+
+        tr = self.trainer
+        if tr is None or tr.task.kind != "knock-knock":
+            self.seq2seq_progress.emit(
+                {"error": "the encoder-decoder answers knock-knock dialogs: choose them first"}
+            )
+            return
+        self._set_budget(0)  # the main model waits
+        try:
+            if self.seq2seq is None or self._s2s_task is not tr.task:
+                self.seq2seq = Seq2SeqTrainer(Seq2SeqConfig(seed=tr.session.train.seed), task=tr.task)
+                self._s2s_task = tr.task
+        except Exception as e:
+            self.seq2seq_progress.emit({"error": str(e)})
+            return
+        self._s2s_left, self._s2s_total = int(steps), int(steps)
+        if self._s2s_timer is None:
+            self._s2s_timer = QTimer(self)
+            self._s2s_timer.setSingleShot(True)
+            self._s2s_timer.setInterval(0)
+            self._s2s_timer.timeout.connect(self._s2s_slice)
+        self._s2s_timer.start()
+
+    def _s2s_slice(self) -> None:
+        s2s = self.seq2seq
+        if s2s is None or self._s2s_left <= 0 or self._stopping:
+            return
+        t_end = time.perf_counter() + SLICE_S
+        loss = float("nan")
+        try:
+            while self._s2s_left > 0 and time.perf_counter() < t_end:
+                loss = s2s.step()
+                self._s2s_left -= 1
+        except Exception as e:
+            self._s2s_left = 0
+            self.seq2seq_progress.emit(
+                {"error": str(e) if isinstance(e, PlaygroundError) else f"{type(e).__name__}: {e}"}
+            )
+            return
+        done = self._s2s_left == 0
+        self.seq2seq_progress.emit(
+            {"steps": self._s2s_total - self._s2s_left, "total": self._s2s_total, "loss": loss, "done": done}
+        )
+        if not done:
+            self._s2s_timer.start()
 
     # -- compare mode ------------------------------------------------------------------------
     @Slot(object)
@@ -429,7 +510,7 @@ class TrainingWorker(QObject):
                 probe=probe,
                 probe_step=self.trainer.steps,
                 lr=self.trainer.lr,
-                undo_steps=tuple(self.undo_ring.steps()),
+                undo_steps=self._undo_steps(),
             )
         )
 
@@ -490,13 +571,13 @@ class TrainingWorker(QObject):
             )
             self._budget = 0
             return
-        live = {k: getattr(tr.session.train, k) for k in Trainer.LIVE_SETTINGS}
+        live = {k: getattr(tr.session.train, k) for k in LIVE_SETTINGS}
         tr.restore(self._rescue)
         tr.update_train(**live)
         self._budget = 0
         self._pending.append(report)
         self._flush(force=True)
-        self.undone.emit({"step": tr.steps, "undo_steps": tuple(self.undo_ring.steps()), "rescued": True})
+        self.undone.emit({"step": tr.steps, "undo_steps": self._undo_steps(), "rescued": True})
 
     def _flush(self, force: bool = False) -> None:
         now = time.perf_counter()
@@ -504,7 +585,7 @@ class TrainingWorker(QObject):
             return
         assert self._groups is not None
         p = Progress.from_reports(self._pending, self._groups, self._rate)
-        self.progress.emit(dataclasses.replace(p, undo_steps=tuple(self.undo_ring.steps())))
+        self.progress.emit(dataclasses.replace(p, undo_steps=self._undo_steps()))
         self._pending = []
         self._last_emit = now
 

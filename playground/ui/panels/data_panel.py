@@ -36,8 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.config import DataConfig
-from playground.core.data import build_task
-from playground.core.data import series as series_data
 from playground.core.errors import PlaygroundError
 from playground.ui.panels._common import (
     BLUE,
@@ -174,7 +172,8 @@ class DataPanel(QWidget):
 
     changed = Signal(object)  # DataConfig, validated and built
 
-    def __init__(self, config: DataConfig, parent: QWidget | None = None) -> None:
+    def __init__(self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False) -> None:
+        """``deferred``: no preview until ``build_now()``, so the window paints before torch loads."""
         super().__init__(parent)
         self._config = config.validate()
         self._task: Any = None
@@ -199,8 +198,14 @@ class DataPanel(QWidget):
         layout.addWidget(self.preview_box, 1)
 
         self._show(self._config)
-        self._rebuild(emit=False)
+        if not deferred:
+            self._rebuild(emit=False)
         self._connect()
+
+    def build_now(self) -> None:
+        """Build the preview of a deferred panel (the window calls it once torch has loaded)."""
+        if self._task is None:
+            self._rebuild(emit=False)
 
     # -- construction ----------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -512,6 +517,8 @@ class DataPanel(QWidget):
         try:
             self.column_combo.clear()
             self._csv_path_read = path
+            from playground.core.data import series as series_data
+
             names, numeric = series_data.csv_columns(path)
             for name in numeric:
                 self.column_combo.addItem(name, name)
@@ -614,6 +621,8 @@ class DataPanel(QWidget):
         self._timer.stop()
         try:
             cfg = (candidate or self._from_controls()).validate()
+            from playground.core.data import build_task  # torch: loaded on first use, not at start-up
+
             task = build_task(cfg)
         except PlaygroundError as e:
             self._show_error(str(e))

@@ -298,6 +298,11 @@ class PredictionPanel(QWidget):
         bottom.addWidget(self.chat_hint, 1)
         bottom.addWidget(self.new_joke_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(bottom)
+        # the encoder-decoder beside the turn-marker language model: which one answers, both replies
+        from playground.ui.panels.seq2seq_chat import DialogCompare
+
+        self.dialog_compare = DialogCompare()
+        layout.addWidget(self.dialog_compare, 1)
         return page
 
     def _build_prices_page(self) -> QWidget:
@@ -442,6 +447,9 @@ class PredictionPanel(QWidget):
             reply = str(answer.get("reply", ""))
             self._turns.append(reply)
             self._append_chat("Model", reply if reply else "(says nothing)", BLUE)
+            self.dialog_compare.show_replies(
+                str(answer.get("turn", "")), answer.get("lm_reply"), answer.get("s2s_reply")
+            )
         elif kind == "forecast":
             self._show_forecast(answer)
 
@@ -502,12 +510,20 @@ class PredictionPanel(QWidget):
         turn = self.chat_edit.text().strip()
         if not self._has_model or not turn:
             return
-        self.request.emit({"kind": "reply", "turn": turn, "history": list(self._turns)})
+        self.request.emit(
+            {
+                "kind": "reply",
+                "turn": turn,
+                "history": list(self._turns),
+                "model": self.dialog_compare.in_use(),
+            }
+        )
         self._turns.append(turn)
         self._append_chat("You", turn, None)
         self.chat_edit.clear()
 
     def _on_new_joke(self) -> None:
+        self.dialog_compare.clear()
         self._turns.clear()
         self._chat_html.clear()
         self.transcript.clear()

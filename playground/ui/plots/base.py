@@ -599,7 +599,7 @@ class LayerChooser(QComboBox):
             self.addItems([f"layer {i + 1}" for i in range(n_layers)])
             self.setCurrentIndex(keep)
             self.blockSignals(False)
-        self.setEnabled(n_layers > 1)
+        self.setVisible(n_layers > 1)  # one layer: nothing to choose, and the title gets the room
         return max(self.currentIndex(), 0)
 
 
