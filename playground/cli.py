@@ -105,12 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--val-fraction", type=float, default=0.1, help="share held out for validation (default: 0.1)"
     )
+    d.add_argument(
+        "--gap",
+        type=int,
+        help="memory: distractor steps between the key and the question (default: 10)",
+    )
+    d.add_argument("--keys", type=int, help="memory: how many keys to remember, 2 to 26 (default: 8)")
 
     m = t.add_argument_group("model")
     m.add_argument("--arch", default="lstm", help="rnn, lstm, gru, transformer or mlp (default: lstm)")
-    m.add_argument("--bidirectional", action="store_true", help="read forwards and backwards (prices only)")
+    m.add_argument(
+        "--bidirectional",
+        action="store_true",
+        help="read forwards and backwards (prices, memory, order: not for next-character prediction)",
+    )
     m.add_argument("--layers", type=_positive_int, default=1, help="stacked layers (default: 1)")
-    m.add_argument("--hidden", type=_positive_int, help="units per layer (default: 128; prices 32)")
+    m.add_argument(
+        "--hidden", type=_positive_int, help="units per layer (default: 128; prices, memory, order 32)"
+    )
     m.add_argument("--activation", choices=C.ACTIVATIONS, default="tanh", help="vanilla RNN activation")
     m.add_argument("--dropout", type=float, default=0.0, help="dropout between layers (default: 0)")
     m.add_argument(
@@ -140,9 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--json", action="store_true", help="end with one JSON line of results")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    s = sub.add_parser("sample", help="continue a text, autocomplete, or answer a knock")
+    s = sub.add_parser(
+        "sample", help="continue a text, autocomplete, answer a knock, or answer a memory/order sequence"
+    )
     s.add_argument("model", help="a saved model file")
-    s.add_argument("--prompt", default="", help="text to continue")
+    s.add_argument("--prompt", default="", help="text to continue; memory and order: the sequence to answer")
     s.add_argument("--length", type=int, default=200, help="characters to write (default: 200)")
     s.add_argument(
         "--temperature", type=float, default=1.0, help="below 1 safer, above 1 wilder (default: 1)"
@@ -150,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, default=0, help="only the k likeliest characters; 0 = all")
     s.add_argument("--greedy", action="store_true", help="always the likeliest character")
     s.add_argument("--seed", type=int, default=0, help="same seed, same text (default: 0)")
-    s.add_argument("--next", type=int, metavar="K", help="print the K likeliest next characters instead")
+    s.add_argument(
+        "--next", type=int, metavar="K", help="print the K likeliest next characters (or answers) instead"
+    )
     s.add_argument("--reply", metavar="TURN", help="dialog models: answer this turn")
     s.add_argument("--history", nargs="*", default=[], help="earlier turns of the dialog, in order")
     s.add_argument("--json", action="store_true")
@@ -191,6 +207,16 @@ def _session_from_args(a: argparse.Namespace):
     if a.arch not in C.ARCHS:
         raise PlaygroundError(f"unknown architecture {a.arch!r}: choose one of {', '.join(C.ARCHS)}")
     prices = a.data == "prices"
+    generated = a.data in C.GENERATED_KINDS
+    if a.data != "memory":
+        given = [flag for flag, v in (("--gap", a.gap), ("--keys", a.keys)) if v is not None]
+        if given:
+            raise PlaygroundError(f"{' and '.join(given)} belong to --data memory, not --data {a.data}")
+    if generated:
+        given = [flag for flag, v in (("--file", a.file), ("--text", a.text), ("--values", a.values)) if v]
+        if given or a.text is not None:
+            flags = ", ".join(given) or "--text"
+            raise PlaygroundError(f"--data {a.data} is generated from --data-seed: it takes no {flags}")
     if a.values:
         source = "inline"
     elif a.file:
@@ -198,7 +224,7 @@ def _session_from_args(a: argparse.Namespace):
     elif a.text is not None:
         source = "inline"
     else:
-        source = "generator" if prices else "bundled"
+        source = "generator" if prices or generated else "bundled"
     if a.file and a.text is not None:
         raise PlaygroundError("give either --file or --text, not both")
     if prices and a.text is not None and not a.values:
@@ -221,10 +247,12 @@ def _session_from_args(a: argparse.Namespace):
         seed=a.data_seed,
         window=a.window,
         val_fraction=a.val_fraction,
+        gap=10 if a.gap is None else a.gap,
+        keys=8 if a.keys is None else a.keys,
     )
     model = C.ModelConfig(
         arch=a.arch,
-        hidden=a.hidden or (32 if prices else 128),
+        hidden=a.hidden or (32 if prices or generated else 128),
         layers=a.layers,
         bidirectional=a.bidirectional,
         activation=a.activation,
@@ -344,13 +372,19 @@ def cmd_train(a: argparse.Namespace) -> int:
         "model": trainer.session.model.describe(),
     }
     task = trainer.task
-    if task.vocab is not None and getattr(task, "has_data", False):
+    classes = getattr(task, "classes", None)
+    if task.vocab is not None and task.many_to_many and getattr(task, "has_data", False):
         result["unigram_entropy"] = task.unigram_entropy()
-    if task.vocab is None:
+    if task.vocab is None or classes is not None:
         from playground.core import inference
 
         ev = inference.evaluate(trainer.model, task)
-        result.update({k: ev[k] for k in ("mae", "rmse", "baseline_mae", "baseline_rmse")})
+        keys = (
+            ("accuracy", "chance")
+            if classes is not None
+            else ("mae", "rmse", "baseline_mae", "baseline_rmse")
+        )
+        result.update({k: ev[k] for k in keys})
     if out:
         result["out"] = str(checkpoint.save(trainer, out))
     if a.json:
@@ -361,6 +395,8 @@ def cmd_train(a: argparse.Namespace) -> int:
             f"on {result['device']}: loss {train_loss:.4f}"
             + (f", validation {val:.4f}" if val is not None else "")
         )
+        if "accuracy" in result:
+            print(f"held-out accuracy {result['accuracy']:.3f} (chance {result['chance']:.3f})")
         if "mae" in result:
             print(
                 f"held-out MAE {result['mae']:.4g} (last-value baseline {result['baseline_mae']:.4g}), "
@@ -385,6 +421,8 @@ def cmd_sample(a: argparse.Namespace) -> int:
     model, task = trainer.model, trainer.task
     if task.vocab is None:
         raise PlaygroundError(f"{Path(a.model).name} forecasts prices: use `rnn-playground forecast`")
+    if getattr(task, "classes", None) is not None:
+        return _answer(a, model, task)
     if a.reply is not None:
         text = inference.reply(model, task, a.reply, a.history)
         print(json.dumps({"reply": text}) if a.json else text)
@@ -402,13 +440,47 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
+def _answer(a: argparse.Namespace, model, task) -> int:
+    """Memory and order models: the answer to the sequence given as --prompt (or the K likeliest)."""
+    from playground.core import inference
+
+    name = Path(a.model).name
+    if a.reply is not None:
+        raise PlaygroundError(f"{name} answers {task.kind} sequences, not dialogs: use --prompt")
+    if not a.prompt.strip():
+        raise PlaygroundError(
+            f"{name} answers {task.kind} sequences: pass one with --prompt, e.g. "
+            f"--prompt {task.decode(task.val_x[0])!r}"
+        )
+    if a.next is not None and a.next < 1:
+        raise PlaygroundError(f"--next must be at least 1, got {a.next}")
+    ranked = inference.classify(model, task, a.prompt)
+    shown = ranked[: a.next] if a.next is not None else ranked[:1]
+    if a.json:
+        print(
+            json.dumps(
+                {
+                    "prompt": a.prompt,
+                    "answer": ranked[0][0],
+                    "p": ranked[0][1],
+                    "answers": [{"answer": c, "p": p} for c, p in shown],
+                }
+            )
+        )
+    else:
+        for c, p in shown:
+            print(f"{c}  (p = {p:.3f})")
+    return 0
+
+
 def cmd_forecast(a: argparse.Namespace) -> int:
     from playground.core import checkpoint, inference
 
     trainer = checkpoint.load(a.model, device="cpu")
     task = trainer.task
     if task.vocab is not None:
-        raise PlaygroundError(f"{Path(a.model).name} predicts characters: use `rnn-playground sample`")
+        what = "answers sequences" if getattr(task, "classes", None) is not None else "predicts characters"
+        raise PlaygroundError(f"{Path(a.model).name} {what}: use `rnn-playground sample`")
     values = inference.forecast(trainer.model, task, a.horizon)
     ev = inference.evaluate(trainer.model, task)
     result = {
@@ -443,7 +515,15 @@ def cmd_info(a: argparse.Namespace) -> int:
         + (" bidirectional" if m["bidirectional"] else "")
         + f", {info['parameters']:,} parameters"
     )
-    print(f"  data: {info['data'].get('kind')} ({info['data'].get('source')})")
+    data = info["data"]
+    if data.get("kind") == "memory":
+        print(
+            f"  data: memory (gap {data.get('gap', 10)}, {data.get('keys', 8)} keys, seed {data.get('seed', 0)})"
+        )
+    elif data.get("kind") == "order":
+        print(f"  data: order (seed {data.get('seed', 0)})")
+    else:
+        print(f"  data: {data.get('kind')} ({data.get('source')})")
     print(f"  trained: {info['steps']} steps on {info['trained_on']}")
     if info["last_train_loss"] is not None:
         print(

@@ -51,9 +51,7 @@ def test_vanishing_probe_offers_relu_identity_and_gates():
     assert d.fixes == ("relu_identity", "lstm", "gru")
     already = ModelConfig(arch="rnn", activation="relu", init="identity")
     assert diagnose(already, TrainConfig(), np.ones(10), np.ones(10), probe_grad=g).fixes == ("lstm", "gru")
-    assert (
-        diagnose(ModelConfig(arch="gru"), TrainConfig(), np.ones(10), np.ones(10), probe_grad=g) is None
-    )
+    assert diagnose(ModelConfig(arch="gru"), TrainConfig(), np.ones(10), np.ones(10), probe_grad=g) is None
     assert (
         diagnose(ModelConfig(arch="transformer"), TrainConfig(), np.ones(10), np.ones(10), probe_grad=g)
         is None

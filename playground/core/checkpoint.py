@@ -230,7 +230,7 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     try:
         task = build_task(session.data, saved=task_state, series=None if series is None else series.numpy())
     except PlaygroundError:
-        if task_state.get("vocab") is None:
+        if task_state.get("vocab") is None or session.data.kind not in ("text", "knock-knock"):
             raise
         task = vocab_only_task(task_state.get("kind", session.data.kind), task_state["vocab"])
 

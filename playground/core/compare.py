@@ -32,6 +32,7 @@ class CompareRow:
     val_loss: float | None  # the newest validation loss
     steps_per_s: float
     gradient_reach: float | None  # ||dL/dh_0|| / ||dL/dh_T|| of the newest probe (top layer)
+    accuracy: float | None = None  # memory and order: held-out accuracy (when finished)
 
 
 class Comparison:
@@ -65,6 +66,7 @@ class Comparison:
         self.seconds = dict.fromkeys(self.trainers, 0.0)
         self.probes: dict[str, np.ndarray] = {}  # arch -> newest top-layer ||dL/dh_t||
         self.refused = dict.fromkeys(self.trainers, 0)
+        self._accuracy: dict[tuple[str, int], float] = {}
 
     @property
     def done(self) -> bool:
@@ -92,7 +94,19 @@ class Comparison:
     def probe(self, arch: str) -> None:
         self.probes[arch] = self.trainers[arch].probe().grad_norm[-1]
 
-    def rows(self) -> list[CompareRow]:
+    def accuracy(self, arch: str) -> float | None:
+        """Held-out accuracy of one model, for the classification lessons (memory, order); else None."""
+        if getattr(self.task, "classes", None) is None:
+            return None
+        from playground.core.inference import model_fn
+
+        tr = self.trainers[arch]
+        key = (arch, tr.steps)
+        if key not in self._accuracy:
+            self._accuracy[key] = float(self.task.evaluate(model_fn(tr.model), tr.device)["accuracy"])
+        return self._accuracy[key]
+
+    def rows(self, with_accuracy: bool = False) -> list[CompareRow]:
         rows = []
         for arch, tr in self.trainers.items():
             losses = tr.history.losses
@@ -110,6 +124,52 @@ class Comparison:
                     val_loss=tr.history.val_loss[-1] if tr.history.val_loss else None,
                     steps_per_s=tr.steps / self.seconds[arch] if self.seconds[arch] > 0 else 0.0,
                     gradient_reach=reach,
+                    accuracy=self.accuracy(arch) if with_accuracy else None,
                 )
             )
         return rows
+
+
+class GapSweep:
+    """The memory lesson: the same comparison at several gaps d, one after another.
+
+    For each d in ``gaps`` a :class:`Comparison` trains every architecture ``steps`` steps on memory
+    sequences with that gap; its held-out accuracies make one point per architecture of the
+    accuracy-against-d plot.
+    """
+
+    def __init__(self, session: SessionConfig, archs: list[str], gaps: list[int], steps: int):
+        if session.data.kind != "memory":
+            raise PlaygroundError("the gap sweep is the memory lesson: choose the memory data first")
+        gaps = sorted({int(g) for g in gaps})
+        if not gaps or gaps[0] < 1:
+            raise PlaygroundError("give one or more gaps of at least 1")
+        self.session, self.archs, self.gaps, self.steps = session, list(archs), gaps, steps
+        self.index = 0
+        self.results: dict[str, list[tuple[int, float]]] = {a: [] for a in dict.fromkeys(archs)}
+        self.current = self._comparison(gaps[0])
+
+    def _comparison(self, gap: int) -> Comparison:
+        data = dataclasses.replace(self.session.data, gap=gap)
+        return Comparison(dataclasses.replace(self.session, data=data), self.archs, self.steps)
+
+    @property
+    def gap(self) -> int:
+        return self.gaps[self.index]
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.gaps)
+
+    def step_round(self, probe: bool = False) -> None:
+        """One round of the current gap's comparison; when it finishes, record and move to the next gap."""
+        if self.done:
+            return
+        self.current.step_round(probe)
+        if self.current.done:
+            for arch in self.current.trainers:
+                acc = self.current.accuracy(arch)
+                self.results[arch].append((self.gap, float("nan") if acc is None else acc))
+            self.index += 1
+            if not self.done:
+                self.current = self._comparison(self.gap)

@@ -28,7 +28,10 @@ ARCH_NAMES = {
 }
 ACTIVATIONS = ("tanh", "relu")
 INITS = ("default", "xavier", "he", "orthogonal", "identity")
-DATA_KINDS = ("text", "knock-knock", "prices")
+DATA_KINDS = ("text", "knock-knock", "prices", "memory", "order")
+GENERATED_KINDS = ("memory", "order")  # made by a seeded generator: no file, no pasted text
+MAX_GAP = 1000  # memory: the sequence is gap + 2 steps; the Transformer covers 1024
+MAX_KEYS = 26  # memory: keys are the letters A to Z
 SOURCES = ("bundled", "file", "inline", "generator")
 GENERATORS = ("linear", "sine", "random-walk", "trend-seasonal")
 GAP_POLICIES = ("refuse", "interpolate", "ffill")
@@ -59,7 +62,9 @@ class ModelConfig:
     bidirectional: bool = False  # only where the whole input is known before predicting
     activation: str = "tanh"  # vanilla RNN and feed-forward only; LSTM/GRU gates fix their own
     dropout: float = 0.0  # between stacked layers (torch applies none after the last)
-    init: str = "default"  # "identity" sets W_hh = I, b = 0 (Le et al.'s IRNN trick)
+    # "default": torch's, but an LSTM's forget-gate bias starts at 1 (nets.init_weights);
+    # "identity" sets W_hh = I, b = 0 (Le et al.'s IRNN trick)
+    init: str = "default"
     embed: int = 32  # width of the learned character vector x_t fed to the core
     heads: int = 2  # Transformer attention heads; must divide hidden
     window: int = 16  # feed-forward only: how many past inputs it sees at once
@@ -115,6 +120,7 @@ class DataConfig:
 
     kind: str = "text"
     source: str = "bundled"  # bundled corpus, a file, pasted (inline) text, or a generator (prices)
+    # memory and order are always generated (from ``seed``): source is "generator" or "bundled", never a file
     path: str = ""  # text, dialog or CSV file
     text: str = ""  # pasted text or dialogs (source="inline")
     column: str = ""  # CSV column: a header name or a 1-based number; "" = the only numeric one
@@ -127,23 +133,40 @@ class DataConfig:
     period: float = 40.0  # steps per cycle, for sine and trend-seasonal
     amplitude: float = 10.0
     noise: float = 1.0  # standard deviation of the added noise
-    seed: int = 0  # generators are seeded: the same settings give the same series
+    seed: int = 0  # generators (prices, memory, order) are seeded: the same settings give the same data
     window: int = 16  # prices: N past values predict the next one
-    val_fraction: float = 0.1  # the tail held out for validation
+    val_fraction: float = 0.1  # the tail held out for validation (order: the share of word sets held out)
+    gap: int = 10  # memory: distractor steps between the key and the question mark
+    keys: int = 8  # memory: how many keys (A, B, ...) and answers (a, b, ...) there are
 
     def validate(self) -> DataConfig:
         _choice("data kind", self.kind, DATA_KINDS)
         _choice("data source", self.source, SOURCES)
         _choice("series generator", self.generator, GENERATORS)
         _choice("gap policy", self.gaps, GAP_POLICIES)
-        if self.source == "generator" and self.kind != "prices":
-            raise PlaygroundError("generators make price series only")
+        if self.kind in GENERATED_KINDS:
+            if self.source not in ("generator", "bundled"):
+                raise PlaygroundError(
+                    f"{self.kind} sequences are generated from the seed: they take no file or pasted text"
+                )
+        elif self.source == "generator" and self.kind != "prices":
+            raise PlaygroundError("generators make price series, memory and order sequences only")
         if self.source == "file" and not self.path:
             raise PlaygroundError("no file given: pass a path")
         _positive("window", self.window)
         _positive("length", self.length)
         _positive("period", self.period)
         _positive("noise", self.noise, allow_zero=True)
+        for name in ("gap", "keys"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
+        if not 1 <= self.gap <= MAX_GAP:
+            raise PlaygroundError(
+                f"gap must be 1 to {MAX_GAP} steps between key and question, got {self.gap}"
+            )
+        if not 2 <= self.keys <= MAX_KEYS:
+            raise PlaygroundError(f"keys must be 2 to {MAX_KEYS} (the letters A to Z), got {self.keys}")
         if not 0.0 < self.val_fraction < 0.9:
             raise PlaygroundError(f"validation fraction must be in (0, 0.9), got {self.val_fraction}")
         return self

@@ -1,4 +1,5 @@
-"""Ask a trained model things: continue a text, autocomplete, answer a knock, forecast a series."""
+"""Ask a trained model things: continue a text, autocomplete, answer a knock, forecast a series,
+answer a memory sequence or tell the sentiment of a sentence."""
 
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ class _Stepper:
 def _prefix(task, prompt: str) -> np.ndarray:
     if not task.vocab:
         raise PlaygroundError("this model predicts numbers, not text: use forecast")
+    if not task.many_to_many:
+        raise PlaygroundError(f"this {task.kind} model answers a whole sequence: use classify")
     if prompt:
         return task.encode(prompt, what="prompt")
     start = "\n" if "\n" in task.stoi else task.vocab[0]  # an empty prompt starts a fresh line
@@ -145,8 +148,32 @@ def reply(model: SequenceModel, task, turn: str, history: Sequence[str] = (), ma
     return text.strip()
 
 
+def classify(model: SequenceModel, task, text: str) -> list[tuple[str, float]]:
+    """Memory and order: every answer (class) for the sequence ``text`` with its probability, likeliest first.
+
+    ``text`` is written as the task shows its sequences: "A 3 9 1 4 ?" for memory, "the food was
+    good , not bad" for order (shorter sentences are padded as in training).
+    """
+    if getattr(task, "classes", None) is None:
+        raise PlaygroundError(
+            f"a {task.kind} model continues sequences, it does not classify them: use sample"
+        )
+    ids = task.encode(text)
+    with inference_mode(model):
+        x = torch.from_numpy(ids)[None].to(_device(model))
+        probs = torch.softmax(model(x)[0][0].float(), dim=-1).cpu()
+    ranked = torch.argsort(probs, descending=True).tolist()
+    return [(task.classes[i], float(probs[i])) for i in ranked]
+
+
+def answer(model: SequenceModel, task, text: str) -> str:
+    """Memory and order: the likeliest answer for ``text`` ("a", "positive", ...)."""
+    return classify(model, task, text)[0][0]
+
+
 def model_fn(model: SequenceModel):
-    """A plain callable for series tasks: (B, W, 1) float32 windows -> (B, 1) predicted changes."""
+    """A plain callable: series windows (B, W, 1) -> (B, 1) predicted changes; token ids (B, T) of
+    memory or order sequences -> (B, C) class logits."""
 
     def fn(x: torch.Tensor) -> torch.Tensor:
         with inference_mode(model):
@@ -164,5 +191,6 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
 
 
 def evaluate(model: SequenceModel, task) -> dict:
-    """One-step-ahead MAE and RMSE on the held-out tail, beside the last-value baseline."""
+    """Prices: one-step-ahead MAE and RMSE on the held-out tail, beside the last-value baseline.
+    Memory and order: accuracy on the held-out set, beside chance."""
     return task.evaluate(model_fn(model))

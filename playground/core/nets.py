@@ -31,12 +31,23 @@ def check_compatible(cfg: ModelConfig, many_to_many: bool, kind: str) -> None:
 
 
 class SequenceModel(nn.Module):
-    def __init__(self, cfg: ModelConfig, n_inputs: int, n_outputs: int, tokens: bool, many_to_many: bool):
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        n_inputs: int,
+        n_outputs: int,
+        tokens: bool,
+        many_to_many: bool,
+        bag_of_words: bool = False,
+    ):
         super().__init__()
         cfg.validate()
         self.cfg = cfg
         self.tokens = tokens  # characters (ids) in, else one float per step
         self.many_to_many = many_to_many  # an output at every step, else one at the end
+        # Feed-forward only: read the mean of the inputs so far instead of a window, so the
+        # network knows which tokens occurred but not in what order (the bag-of-words reference).
+        self.bag_of_words = bag_of_words and cfg.arch == "mlp"
         h, d = cfg.hidden, cfg.directions
 
         # Input encoder: a learned vector per character; values go in as they are.
@@ -76,8 +87,8 @@ class SequenceModel(nn.Module):
             )
             self.norm = nn.LayerNorm(h)
             feat = h
-        else:  # mlp: a fixed window of past inputs, no recurrence, no notion of order beyond it
-            sizes = [cfg.window * in_size] + [h] * cfg.layers
+        else:  # mlp: a fixed window of past inputs (or their mean), no recurrence
+            sizes = [in_size if self.bag_of_words else cfg.window * in_size] + [h] * cfg.layers
             self.core = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
             self.drop = nn.Dropout(cfg.dropout)
             feat = h
@@ -124,11 +135,14 @@ class SequenceModel(nn.Module):
                 z = layer(z, src_mask=mask, is_causal=mask is not None)
                 layers.append(z)
             return self.norm(z), None, layers
-        # mlp: at each step, the last `window` inputs (zeros before the start), flattened.
-        w = self.cfg.window
-        padded = F.pad(e, (0, 0, w - 1, 0))  # (B, T + w - 1, E)
-        z = padded.unfold(1, w, 1)  # (B, T, E, w)
-        z = z.transpose(2, 3).reshape(e.shape[0], e.shape[1], -1)  # (B, T, w*E), oldest first
+        if self.bag_of_words:  # mlp over the mean of the inputs 0..t: the same for any order
+            steps = torch.arange(1, e.shape[1] + 1, device=e.device, dtype=e.dtype)
+            z = e.cumsum(dim=1) / steps[None, :, None]  # (B, T, E)
+        else:  # mlp: at each step, the last `window` inputs (zeros before the start), flattened.
+            w = self.cfg.window
+            padded = F.pad(e, (0, 0, w - 1, 0))  # (B, T + w - 1, E)
+            z = padded.unfold(1, w, 1)  # (B, T, E, w)
+            z = z.transpose(2, 3).reshape(e.shape[0], e.shape[1], -1)  # (B, T, w*E), oldest first
         act = torch.relu if self.cfg.activation == "relu" else torch.tanh
         layers = []
         for lin in self.core:
@@ -145,9 +159,25 @@ class SequenceModel(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
+FORGET_BIAS = 1.0  # an LSTM's forget-gate bias at the start (default init)
+
+
 def init_weights(model: SequenceModel, scheme: str) -> None:
-    """Weight initialisation schemes: each is a lesson about gradients through time."""
+    """Weight initialisation schemes: each is a lesson about gradients through time.
+
+    "default" is torch's initialisation, except that an LSTM's forget-gate bias starts at
+    ``FORGET_BIAS`` (Gers et al. 2000; Jozefowicz et al. 2015; Keras does the same). With
+    torch's bias near 0 the forget gate starts half shut, the cell keeps about 0.5**t of what
+    it saw t steps ago, and an LSTM learns long gaps no sooner than a vanilla RNN (the
+    ``memory`` lesson at gap 20 shows it). The other schemes set every bias to 0, as they say.
+    """
     if scheme == "default":
+        if model.cfg.arch == "lstm":
+            hsz = model.cfg.hidden
+            with torch.no_grad():
+                for name, p in model.core.named_parameters():
+                    if name.startswith("bias_ih"):  # gates stacked i, f, g, o
+                        p[hsz : 2 * hsz] += FORGET_BIAS
         return
     core = model.core
     with torch.no_grad():

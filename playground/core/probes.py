@@ -38,6 +38,9 @@ class Probe:
     # Per time step, the TOP_K most likely next characters (as task.vocab spells them) with their
     # probabilities, most likely first: what the time scrubber shows. None for prices.
     top_k: list[list[tuple[str, float]]] | None = None
+    # Memory and order (one answer per sequence): every class with its probability, likeliest first.
+    # There, target_prob (1,) is the probability of the true class and predicted (1,) the chosen class id.
+    answers: list[tuple[str, float]] | None = None
 
 
 TOP_K = 5  # next-character candidates the probe keeps per time step
@@ -101,7 +104,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                     np.zeros(n_t, np.float32) if g is None else g[0].norm(dim=-1).detach().cpu().numpy()
                 )
 
-        target_prob = predicted = top_k = None
+        target_prob = predicted = top_k = answers = None
         with torch.no_grad():
             if model.many_to_many:
                 p = torch.softmax(out[0].float(), dim=-1)  # (T, V)
@@ -113,6 +116,12 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                     [(vocab[i], v) for i, v in zip(row_ids, row_values)]
                     for row_ids, row_values in zip(ids.cpu().tolist(), values.cpu().tolist())
                 ]
+            elif getattr(task, "classes", None) is not None:
+                p = torch.softmax(out[0].float(), dim=-1)  # (C,)
+                target_prob = p[y.reshape(-1)[:1]].cpu().numpy()
+                predicted = p.argmax(dim=-1, keepdim=True).cpu().numpy()
+                ranked = torch.argsort(p, descending=True).cpu().tolist()
+                answers = [(task.classes[i], float(p[i])) for i in ranked]
             else:
                 predicted = out[0].detach().cpu().numpy()
         return Probe(
@@ -125,6 +134,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             predicted=predicted,
             input_grad=_norm_rows(None if g_in is None else g_in[0], e[0]).detach().cpu().numpy(),
             top_k=top_k,
+            answers=answers,
         )
     finally:
         model.train(was_training)
@@ -135,7 +145,8 @@ def connectivity(model: SequenceModel, task, x: torch.Tensor) -> np.ndarray:
 
     Text and dialogs: C (T, T), C[t, s] = ||d logit of the predicted (most likely) character at t /
     d input embedding at s||; zero for s > t, as no prediction may see the future. Prices: C (1, T),
-    C[0, s] = |d predicted change / d input value at s|. x is (1, T) ids or (1, T, 1) values.
+    C[0, s] = |d predicted change / d input value at s|. Memory and order: C (1, T), C[0, s] =
+    ||d logit of the chosen answer / d input embedding at s||. x is (1, T) ids or (1, T, 1) values.
 
     Each row t only needs the backward pass from one output, so the sequence is copied once per
     row into a batch (rows never interact: no batch statistics anywhere), and a single backward
@@ -156,6 +167,8 @@ def connectivity(model: SequenceModel, task, x: torch.Tensor) -> np.ndarray:
             if not model.many_to_many:
                 e.requires_grad_(True)
                 out = model.readout(model.features(e)[0])  # (1, O)
+                if out.shape[-1] > 1:  # classes (memory, order): the logit of the chosen answer
+                    out = out.gather(1, out.detach().argmax(dim=-1, keepdim=True))
                 (g,) = torch.autograd.grad(out.sum(), e)
                 return g[0].norm(dim=-1)[None].float().cpu().numpy()  # (1, T)
             rows = torch.zeros(n_t, n_t, dtype=torch.float32, device=device)

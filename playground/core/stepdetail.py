@@ -28,12 +28,17 @@ SHOWN_ROWS = 8  # sequences of the batch the debugger shows; the numbers cover t
 class StepDetail:
     """One optimizer step, laid open. S = shown sequences (at most 8), T = time steps, P = parameter tensors."""
 
-    kind: str  # the task kind: "text", "knock-knock" or "prices"
+    kind: str  # the task kind: "text", "knock-knock", "prices", "memory" or "order"
     inputs: list[list[str]]  # (S, T) each input step as shown on a time axis; prices in raw units
-    targets: list[list[str]]  # (S, T) the true next character; prices: (S, 1) the true next value
-    predictions: list[list[str]]  # same shape as targets: the most likely character, or the predicted value
-    target_prob: np.ndarray | None  # (S, T) probability given to the true next character; None for prices
-    loss_per_step: np.ndarray  # (T,) loss at each time step, batch mean; (1,) for prices. Mean == report.loss
+    # (S, T) the true next character; prices: (S, 1) the true next value; memory, order: (S, 1) the class
+    targets: list[list[str]]
+    predictions: list[list[str]]  # same shape as targets: the most likely character or class, or the value
+    # (S, T) probability given to the true next character; memory, order: (S, 1) to the true class;
+    # None for prices
+    target_prob: np.ndarray | None
+    loss_per_step: (
+        np.ndarray
+    )  # (T,) loss at each time step, batch mean; (1,) for one output. Mean == report.loss
     grad_through_time: np.ndarray  # (T,) ||dL/dh_t|| over the batch, top layer (see grad_through_time())
     update_norms: np.ndarray  # (P,) ||theta_after - theta_before|| per parameter tensor; zeros when refused
     param_norms: np.ndarray  # (P,) ||theta|| before the step; names in StepReport.param_names
@@ -129,12 +134,22 @@ def decode_batch(
 ) -> tuple[list[list[str]], list[list[str]], list[list[str]], np.ndarray | None]:
     """(inputs, targets, predictions, target_prob) for the first ``rows`` sequences of a batch.
 
-    Characters are shown as on the probe's time axis. A price batch is normalized (each window
+    Characters and tokens are shown as on the probe's time axis; memory and order sequences have
+    one target each, their class (answer or sentiment). A price batch is normalized (each window
     relative to its own last value), so its raw values are looked up: ``batch_rng`` is the batch
     generator's state before the batch was drawn, and replaying it names the windows.
     """
     n = min(rows, x.shape[0])
     with torch.no_grad():
+        if task.vocab is not None and not task.many_to_many:  # memory, order: one class per sequence
+            shown = [task.label(tok) for tok in task.vocab]
+            probs = torch.softmax(out[:n].float(), dim=-1)  # (S, C)
+            pred = probs.argmax(dim=-1).cpu().tolist()
+            target_prob = probs.gather(-1, y[:n, None]).cpu().numpy().astype(np.float32)  # (S, 1)
+            inputs = [[shown[i] for i in row] for row in x[:n].cpu().tolist()]
+            targets = [[task.classes[i]] for i in y[:n].cpu().tolist()]
+            predictions = [[task.classes[i]] for i in pred]
+            return inputs, targets, predictions, target_prob
         if task.vocab is not None:
             vocab = task.vocab
             shown = [task.label(ch) for ch in vocab]

@@ -201,14 +201,24 @@ class Trainer:
         opt.zero_grad(set_to_none=True)
         batch_rng = self.batch_gen.get_state() if detail else None
         x, y = task.sample_batch(tcfg.batch_size, tcfg.seq_len, self.batch_gen, self.device)
-        if detail:
-            loss, out_seen, watched = self._detail_backward(x, y)
-        elif tcfg.tbptt and model.recurrent and tcfg.tbptt < x.shape[1]:
-            loss = self._truncated_backward(x, y, tcfg.tbptt)
-        else:
-            out, _ = model(x)
-            loss = task.loss(out, y)
-            loss.backward()
+        try:
+            if detail:
+                loss, out_seen, watched = self._detail_backward(x, y)
+            elif tcfg.tbptt and model.recurrent and tcfg.tbptt < x.shape[1]:
+                loss = self._truncated_backward(x, y, tcfg.tbptt)
+            else:
+                out, _ = model(x)
+                loss = task.loss(out, y)
+                loss.backward()
+        except torch.cuda.OutOfMemoryError:
+            # Nothing was updated yet: drop the half-made gradients and say what to change.
+            opt.zero_grad(set_to_none=True)
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            raise PlaygroundError(
+                f"out of GPU memory at batch size {tcfg.batch_size} x sequence length {tcfg.seq_len}: "
+                "lower either and train on (the model and its training so far are kept)"
+            ) from None
 
         grads = [p.grad for p in self._params if p.grad is not None]
         norms = torch._foreach_norm(grads)

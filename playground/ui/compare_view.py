@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -37,10 +38,21 @@ from playground.ui.plots.base import (
     EmptyHint,
     LegendStrip,
     make_plot,
+    pow10,
 )
 
 ARCH_COLOURS = {"rnn": VERMILLION, "lstm": BLUE, "gru": GREEN, "transformer": ORANGE, "mlp": PURPLE}
-COLUMNS = ("architecture", "parameters", "steps", "train loss", "val loss", "steps/s", "gradient reach")
+COLUMNS = (
+    "architecture",
+    "parameters",
+    "steps",
+    "train loss",
+    "val loss",
+    "accuracy",
+    "steps/s",
+    "gradient reach",
+)
+DEFAULT_GAPS = "2, 5, 10, 20, 40"
 EXPLANATION = (
     "Train several architectures on the same data, from the same seed, on the very same batches, and "
     "compare. Left: their loss curves. Right: each one's newest gradient through time, ||dL/dh_t|| "
@@ -84,6 +96,32 @@ class CompareView(QWidget):
         row.addWidget(self.steps)
         row.addWidget(self.run_button)
 
+        # the memory lesson: the same comparison at several gaps d, accuracy against d
+        self.sweep_check = QCheckBox("Sweep the gap d:")
+        self.sweep_check.setToolTip(
+            "The memory lesson: train every ticked architecture at each gap d in turn and plot held-out "
+            "accuracy against d. A vanilla RNN falls to chance as d grows; an LSTM or GRU keeps answering."
+        )
+        self.gaps_edit = QLineEdit(DEFAULT_GAPS)
+        self.gaps_edit.setToolTip("The gaps d to try, separated by commas.")
+        self.sweep_row = QWidget()
+        sweep = QHBoxLayout(self.sweep_row)
+        sweep.setContentsMargins(0, 0, 0, 0)
+        sweep.addWidget(self.sweep_check)
+        sweep.addWidget(self.gaps_edit, 1)
+        self.sweep_row.setVisible(False)
+        self.accuracy_plot = make_plot("held-out accuracy", "gap d (steps to remember across)")
+        self.accuracy_plot.setToolTip(
+            "Each point: one architecture trained at one gap d, its accuracy on held-out sequences. "
+            "The dashed line is chance."
+        )
+        self.accuracy_plot.getPlotItem().setYRange(0, 1.02, padding=0)
+        self.chance_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#808080", style=Qt.PenStyle.DashLine))
+        self.accuracy_plot.addItem(self.chance_line)
+        self.accuracy_curves: dict[str, pg.PlotDataItem] = {}
+        self.accuracy_plot.setVisible(False)
+        self._kind = ""
+
         self.loss_plot = make_plot("training loss", "step")
         self.loss_plot.setToolTip(EXPLANATION)
         self.gtt_plot = make_plot("‖dL/dh_t‖ (log)", "time step t", log_y=True)
@@ -119,6 +157,7 @@ class CompareView(QWidget):
         plots.addWidget(QLabel("<b>newest gradient through time</b>"), 0, 1)
         plots.addWidget(self.loss_plot, 1, 0)
         plots.addWidget(self.gtt_plot, 1, 1)
+        plots.addWidget(self.accuracy_plot, 1, 2)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.adopt_button)
@@ -128,6 +167,7 @@ class CompareView(QWidget):
         intro.setStyleSheet("color: #505050;")
         layout.addWidget(intro)
         layout.addLayout(row)
+        layout.addWidget(self.sweep_row)
         layout.addWidget(self.progress)
         layout.addLayout(plots, 1)
         layout.addWidget(self.legend)
@@ -140,11 +180,35 @@ class CompareView(QWidget):
     def chosen(self) -> list[str]:
         return [a for a, box in self.checks.items() if box.isChecked()]
 
+    def set_data_kind(self, kind: str) -> None:
+        """The memory lesson offers the gap sweep."""
+        self._kind = kind
+        self.sweep_row.setVisible(kind == "memory")
+        if kind != "memory":
+            self.sweep_check.setChecked(False)
+
+    def gaps(self) -> list[int] | None:
+        """The gaps typed in, or None when they are not whole numbers of at least 1."""
+        try:
+            gaps = [int(g) for g in self.gaps_edit.text().replace(";", ",").split(",") if g.strip()]
+        except ValueError:
+            return None
+        return gaps if gaps and min(gaps) >= 1 else None
+
     def _on_run(self) -> None:
         if self.running:
             self.stop_requested.emit()
             return
-        self.run_requested.emit({"archs": self.chosen(), "steps": self.steps.value()})
+        request = {"archs": self.chosen(), "steps": self.steps.value()}
+        if self.sweep_check.isChecked() and self._kind == "memory":
+            gaps = self.gaps()
+            if gaps is None:
+                self.status.setText(
+                    "<span style='color:#a12a00'>gaps: whole numbers of 1 or more, like 2, 5, 10</span>"
+                )
+                return
+            request["gaps"] = gaps
+        self.run_requested.emit(request)
 
     def selected_arch(self) -> str | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -195,6 +259,7 @@ class CompareView(QWidget):
             if g is not None:
                 self.gtt_curves[arch].setData(np.arange(len(g)), np.maximum(np.asarray(g, np.float64), 1e-30))
         self.legend.set_entries([(ARCH_NAMES[a], ARCH_COLOURS[a], False) for a in curves])
+        self._show_sweep(answer)
         self._fill_table(answer["rows"])
         kind = "done" if not self.running else "training"
         self.status.setText(
@@ -202,6 +267,38 @@ class CompareView(QWidget):
             + ("Select a row to continue with that model." if not self.running else "")
         )
         self._sync_buttons()
+
+    def _show_sweep(self, answer: dict) -> None:
+        sweep = answer.get("sweep")
+        self.accuracy_plot.setVisible(sweep is not None)
+        if sweep is None:
+            return
+        for arch, points in sweep.items():
+            if arch not in self.accuracy_curves:
+                colour = ARCH_COLOURS[arch]
+                self.accuracy_curves[arch] = self.accuracy_plot.plot(
+                    pen=pg.mkPen(colour, width=2),
+                    symbol="o",
+                    symbolSize=7,
+                    symbolBrush=colour,
+                    symbolPen=None,
+                )
+            xs = [g for g, _ in points]
+            ys = [a for _, a in points]
+            self.accuracy_curves[arch].setData(xs, ys)
+        for arch in list(self.accuracy_curves):
+            if arch not in sweep:
+                self.accuracy_curves.pop(arch).setData([], [])
+        gaps = answer.get("gaps") or []
+        if gaps:
+            self.accuracy_plot.getPlotItem().setXRange(0, max(gaps) * 1.05, padding=0)
+        chance = answer.get("chance")
+        if chance is not None:
+            self.chance_line.setPos(chance)
+        if answer.get("gap") is not None:
+            self.progress.setFormat(
+                f"gap d = {answer['gap']}: {answer['steps_taken']} of {answer['steps']} steps each"
+            )
 
     def _fill_table(self, rows) -> None:
         selected = self.selected_arch()
@@ -213,6 +310,7 @@ class CompareView(QWidget):
                 f"{r.steps:,}",
                 _num(r.train_loss),
                 _num(r.val_loss),
+                "-" if r.accuracy is None else f"{r.accuracy:.1%}",
                 f"{r.steps_per_s:,.0f}",
                 "-" if r.gradient_reach is None else _reach(r.gradient_reach),
             )
@@ -231,7 +329,7 @@ class CompareView(QWidget):
         self.answer = None
         self.running = False
         self.table.setRowCount(0)
-        for c in (*self.loss_curves.values(), *self.gtt_curves.values()):
+        for c in (*self.loss_curves.values(), *self.gtt_curves.values(), *self.accuracy_curves.values()):
             c.setData([], [])
         for h in self.hints:
             h.setVisible(True)
@@ -247,4 +345,4 @@ def _reach(r: float) -> str:
     if r <= 0:
         return "0"
     k = math.floor(math.log10(r))
-    return f"10^{k}" if abs(k) >= 2 else f"{r:.2g}"
+    return pow10(k) if abs(k) >= 2 else f"{r:.2g}"

@@ -887,9 +887,10 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])
         self.prediction_panel.set_kind(kind)
+        self.compare_view.set_data_kind(kind)
         self.prediction_panel.set_enabled_for_model(True)
         self.loss_plot.set_loss_label("loss (MSE)" if kind == "prices" else "loss (nats)")
-        self.controls.set_seq_len_enabled(kind != "prices")
+        self.controls.set_seq_len_enabled(kind in ("text", "knock-knock"))  # the others set their own length
         self._update_title()
 
     @Slot(str)
@@ -1022,6 +1023,9 @@ class MainWindow(QMainWindow):
         elif kind == "text":
             panel.prompt_edit.setText("The ")
             panel.complete_button.click()
+        elif kind in ("memory", "order"):
+            panel.classify_edit.setText(panel.classify_edit.placeholderText())
+            panel.classify_button.click()
         else:
             panel.forecast_button.click()
 

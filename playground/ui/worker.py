@@ -72,6 +72,7 @@ class TrainingWorker(QObject):
         self._rescue_t = 0.0
         self._refused_run = 0  # refused steps in a row
         self.comparison = None  # playground.core.compare.Comparison while one runs or is shown
+        self.sweep = None  # playground.core.compare.GapSweep: the memory lesson's comparisons over d
         self._compare_running = False
         self._compare_timer: QTimer | None = None
         self._compare_emit = 0.0
@@ -305,6 +306,12 @@ class TrainingWorker(QObject):
                 answer["lm_reply"], answer["s2s_reply"] = lm, s2s
                 use_s2s = request.get("model") == "seq2seq" and s2s is not None
                 answer["reply"] = s2s if use_s2s else lm
+            elif kind == "classify":
+                answer["classes"] = inference.classify(tr.model, tr.task, request["text"])
+                try:  # what the data's own rule says, so the user sees right or wrong
+                    answer["rule"] = tr.task.answer_for(tr.task.tokenize(request["text"]))
+                except PlaygroundError:
+                    answer["rule"] = None
             elif kind == "forecast":
                 ev = inference.evaluate(tr.model, tr.task)
                 answer.update(ev)
@@ -391,11 +398,20 @@ class TrainingWorker(QObject):
     @Slot(object)
     def compare(self, request: dict) -> None:
         """Train request["archs"] on request["session"]'s data, same seed and batches, request["steps"] each."""
-        from playground.core.compare import Comparison
+        from playground.core.compare import Comparison, GapSweep
 
         self._set_budget(0)  # the main model waits; it is not changed
         try:
-            self.comparison = Comparison(request["session"], list(request["archs"]), int(request["steps"]))
+            self.sweep = None
+            if request.get("gaps"):
+                self.sweep = GapSweep(
+                    request["session"], list(request["archs"]), list(request["gaps"]), int(request["steps"])
+                )
+                self.comparison = self.sweep.current
+            else:
+                self.comparison = Comparison(
+                    request["session"], list(request["archs"]), int(request["steps"])
+                )
         except Exception as e:
             self._fail(e)
             self.compared.emit({"error": str(e), "running": False})
@@ -442,19 +458,22 @@ class TrainingWorker(QObject):
         if cmp is None or not self._compare_running or self._stopping:
             return
         t_end = time.perf_counter() + SLICE_S
+        runner = self.sweep if self.sweep is not None else cmp
         try:
-            while not cmp.done and time.perf_counter() < t_end:
+            while not runner.done and time.perf_counter() < t_end:
                 now = time.perf_counter()
                 want_probe = now - self._compare_probe > 0.3
-                cmp.step_round(probe=want_probe)
+                runner.step_round(probe=want_probe)
                 if want_probe:
                     self._compare_probe = time.perf_counter()
+                if self.sweep is not None and self.sweep.current is not cmp:  # the next gap began
+                    self.comparison = cmp = self.sweep.current
         except Exception as e:
             self._compare_running = False
             self._fail(e)
             self._emit_compare()
             return
-        if cmp.done:
+        if runner.done:
             for arch in cmp.trainers:
                 cmp.trainers[arch].validate()
                 cmp.probe(arch)
@@ -479,14 +498,19 @@ class TrainingWorker(QObject):
             }
             for arch, tr in cmp.trainers.items()
         }
+        sweep = self.sweep
         self.compared.emit(
             {
                 "curves": curves,
-                "rows": cmp.rows(),
+                "rows": cmp.rows(with_accuracy=cmp.done),
+                "sweep": None if sweep is None else {a: list(v) for a, v in sweep.results.items()},
+                "gap": None if sweep is None or sweep.done else sweep.gap,
+                "gaps": None if sweep is None else list(sweep.gaps),
                 "running": self._compare_running,
                 "steps_taken": cmp.steps_taken,
                 "steps": cmp.steps,
                 "kind": cmp.task.kind,
+                "chance": getattr(cmp.task, "chance", None),
             }
         )
 

@@ -1,7 +1,9 @@
 """One module per data kind; each builds a task the trainer consumes.
 
 A task knows how to cut its data into batches, how to encode and decode it
-(a vocabulary or a normalizer, stored with the model), and its loss.
+(a vocabulary or a normalizer, stored with the model), and its loss. The
+generated lessons ``memory`` and ``order`` are sequence classification tasks
+(``classify.ClassifyTask``): tokens in, one class out, scored by accuracy.
 """
 
 from __future__ import annotations
@@ -54,11 +56,26 @@ def build_task(cfg: DataConfig, saved: dict[str, Any] | None = None, series: Any
             values, notes = load_series(cfg)
         norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
         return SeriesTask(values, cfg.window, cfg.val_fraction, notes=notes, normalizer=norm)
+    if cfg.kind in ("memory", "order"):
+        task = _build_lesson(cfg)
+        task.check_saved(saved)
+        return task
     raise PlaygroundError(f"unknown data kind {cfg.kind!r}")
 
 
+def _build_lesson(cfg: DataConfig) -> Any:
+    """The generated lessons: ``memory`` (gap, keys, seed) and ``order`` (seed, val_fraction)."""
+    if cfg.kind == "memory":
+        from playground.core.data.memory import MemoryTask
+
+        return MemoryTask(cfg.gap, cfg.keys, cfg.seed)
+    from playground.core.data.order import OrderTask
+
+    return OrderTask(cfg.seed, cfg.val_fraction)
+
+
 def vocab_only_task(kind: str, vocab: list[str]) -> Any:
-    """A task that can encode and decode but has no data: for sampling a model whose data is gone."""
+    """A task that can encode and decode but has no data: for sampling a text or dialog model whose data is gone."""
     from playground.core.data import dialogs
     from playground.core.data.text import TokenTask
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QSlider,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -71,6 +72,19 @@ KIND_OPTIONS = (
         "A series of numbers (made by a generator or read from a CSV file): the network sees the last N "
         "values and predicts the next one, then forecasts further ahead.",
     ),
+    (
+        "memory",
+        "Memory lesson",
+        "'Japan is where I grew up ... I speak fluent ___': a key letter, then d random digits, then a "
+        "question. The answer is the key's partner, seen d steps earlier. A vanilla RNN forgets as d grows; "
+        "an LSTM or GRU remembers.",
+    ),
+    (
+        "order",
+        "Word-order lesson",
+        "'The food was good, not bad at all' against 'The food was bad, not good at all': the same words, "
+        "the opposite meaning. A bag of words cannot tell them apart; a recurrent network reads the order.",
+    ),
 )
 
 SOURCE_OPTIONS = {
@@ -97,7 +111,10 @@ SOURCE_OPTIONS = {
         ),
         ("inline", "Paste numbers", "Numbers you paste below, such as 10, 11, 12, 13; press Apply."),
     ),
+    "memory": (("generator", "Generator", "Sequences made from the seed: as many as training needs."),),
+    "order": (("generator", "Generator", "Sentences made from the seed, every word set in both orders."),),
 }
+GENERATED_KINDS = ("memory", "order")
 
 GENERATOR_OPTIONS = (
     ("linear", "Linear", "A straight line: the same step every time. The easiest series to learn."),
@@ -126,6 +143,9 @@ _GENERATOR_FIELDS = {
 }
 
 TIPS = {
+    "gap": "d: how many random digits stand between the key and the question. The network must carry the "
+    "key across d steps; watch a vanilla RNN fail as d grows while an LSTM or GRU still answers.",
+    "keys": "How many keys (A, B, ...) and answers (a, b, ...) there are: chance is one in this many.",
     "kind": "What the network learns from. Each kind teaches something different about memory.",
     "source": "Where the data comes from.",
     "file": "Choose the file to learn from. Problems with it (empty, not text, no numbers) are explained here.",
@@ -179,9 +199,15 @@ class DataPanel(QWidget):
         self._task: Any = None
         self._updating = False
         # What the user chose per kind, so switching kinds and back keeps it.
-        self._sources = {"text": "bundled", "knock-knock": "bundled", "prices": "generator"}
-        self._paths = {"text": "", "knock-knock": "", "prices": ""}
-        self._pasted = {"text": "", "knock-knock": "", "prices": ""}
+        self._sources = {
+            "text": "bundled",
+            "knock-knock": "bundled",
+            "prices": "generator",
+            "memory": "generator",
+            "order": "generator",
+        }
+        self._paths = dict.fromkeys(self._sources, "")
+        self._pasted = dict.fromkeys(self._sources, "")
         self._csv_path_read = ""  # the CSV whose columns fill the column box
 
         self._timer = QTimer(self)
@@ -248,6 +274,20 @@ class DataPanel(QWidget):
         self.window_spin.setSuffix(" values")
         self.val_spin = self._int_spin(1, 80, TIPS["val"])
         self.val_spin.setSuffix(" % at the end")
+        # memory: d, the distance to remember, on a slider (with its number beside it)
+        self.gap_slider = QSlider(Qt.Orientation.Horizontal)
+        self.gap_slider.setRange(1, 100)
+        self.gap_slider.setToolTip(TIPS["gap"])
+        self.gap_value = QLabel()
+        self.gap_value.setMinimumWidth(64)
+        self.gap_slider.valueChanged.connect(lambda v: self.gap_value.setText(f"d = {v}"))
+        self.gap_row = QWidget()
+        gap_layout = QHBoxLayout(self.gap_row)
+        gap_layout.setContentsMargins(0, 0, 0, 0)
+        gap_layout.addWidget(self.gap_slider, 1)
+        gap_layout.addWidget(self.gap_value)
+        self.gap_row.setToolTip(TIPS["gap"])
+        self.keys_spin = self._int_spin(2, 26, TIPS["keys"])
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -265,6 +305,8 @@ class DataPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Column", self.column_combo)
         form.addRow("Gaps", self.gaps_combo)
+        form.addRow("Gap d", self.gap_row)
+        form.addRow("Keys", self.keys_spin)
         form.addRow("Window", self.window_spin)
         form.addRow("Held out", self.val_spin)
         for i in range(form.rowCount()):
@@ -373,6 +415,8 @@ class DataPanel(QWidget):
             self.seed_spin,
             self.window_spin,
             self.val_spin,
+            self.keys_spin,
+            self.gap_slider,
         ):
             spin.valueChanged.connect(self._on_edited)
 
@@ -432,6 +476,8 @@ class DataPanel(QWidget):
             seed=self.seed_spin.value(),
             window=self.window_spin.value(),
             val_fraction=self.val_spin.value() / 100,
+            gap=self.gap_slider.value(),
+            keys=self.keys_spin.value(),
         )
 
     def _show(self, cfg: DataConfig) -> None:
@@ -439,8 +485,8 @@ class DataPanel(QWidget):
         try:
             kind = cfg.kind
             source = cfg.source
-            if kind == "prices" and source == "bundled":
-                source = "generator"  # there is no bundled price file: "bundled" means the generator
+            if kind in ("prices", *GENERATED_KINDS) and source == "bundled":
+                source = "generator"  # no bundled file for these: "bundled" means the generator
             self._sources[kind] = source
             if source == "file":
                 self._paths[kind] = cfg.path
@@ -459,6 +505,10 @@ class DataPanel(QWidget):
             self.seed_spin.setValue(cfg.seed)
             self.window_spin.setValue(cfg.window)
             self.val_spin.setValue(max(1, round(cfg.val_fraction * 100)))
+            self.gap_slider.setMaximum(max(100, cfg.gap))
+            self.gap_slider.setValue(cfg.gap)
+            self.gap_value.setText(f"d = {cfg.gap}")
+            self.keys_spin.setValue(cfg.keys)
             if kind == "prices" and source == "file" and cfg.path:
                 try:
                     self._read_columns(cfg.path, cfg.column)
@@ -498,6 +548,12 @@ class DataPanel(QWidget):
         form.setRowVisible(self.column_combo, csv_file)
         form.setRowVisible(self.gaps_combo, csv_file)
         form.setRowVisible(self.window_spin, prices)
+        generated = kind in GENERATED_KINDS
+        form.setRowVisible(self.gap_row, kind == "memory")
+        form.setRowVisible(self.keys_spin, kind == "memory")
+        if generated:
+            form.setRowVisible(self.seed_spin, True)
+        form.setRowVisible(self.val_spin, kind != "memory")  # memory holds out a fixed 512 sequences
         self.file_button.setText("CSV file…" if prices else "Choose file…")
         path = self._paths[kind]
         self.path_label.setText(Path(path).name if path else "no file chosen")
@@ -506,7 +562,7 @@ class DataPanel(QWidget):
             "text": "Paste or type some text to learn from…",
             "knock-knock": "Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
             "prices": "10, 11, 12, 13, 14, 15 …",
-        }[kind]
+        }.get(kind, "")
         self.paste_edit.setPlaceholderText(placeholder)
         if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
             self.paste_edit.setPlainText(self._pasted[kind])
@@ -651,6 +707,8 @@ class DataPanel(QWidget):
         elif task.kind == "knock-knock":
             self._preview_dialogs(task)
             notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
+        elif task.kind in GENERATED_KINDS:
+            self._preview_examples(task)
         else:
             self._preview_text(task)
         self.notes_label.setText("\n".join(notes))
@@ -680,6 +738,17 @@ class DataPanel(QWidget):
                 item.setForeground(held_out_colour)
                 item.setToolTip("Held out: never trained on, used to check the model.")
             self.dialog_list.addItem(item)
+        self.preview_stack.setCurrentIndex(1)
+
+    def _preview_examples(self, task: Any) -> None:
+        """Memory and order: a few held-out sequences with their answers."""
+        examples = task.examples(12)
+        self.summary_label.setText(
+            f"{len(task.classes)} possible answers; chance is {task.chance:.0%}. Held-out examples:"
+        )
+        self.dialog_list.clear()
+        for sequence, answer in examples:
+            self.dialog_list.addItem(QListWidgetItem(f"{sequence}   →   {answer}"))
         self.preview_stack.setCurrentIndex(1)
 
     def _preview_series(self, task: Any) -> None:

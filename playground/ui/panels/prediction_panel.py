@@ -47,8 +47,15 @@ from playground.ui.panels._common import (
 
 NEXT_DEBOUNCE_MS = 200  # ask for the next-character bars this long after the last keystroke
 TOP_K = 5
-_PAGES = {"text": 0, "knock-knock": 1, "prices": 2}
-_ANSWER_PAGES = {"sample": 0, "next": 0, "reply": 1, "forecast": 2}
+_PAGES = {"text": 0, "knock-knock": 1, "prices": 2, "memory": 3, "order": 3}
+_ANSWER_PAGES = {"sample": 0, "next": 0, "reply": 1, "forecast": 2, "classify": 3}
+CLASSIFY_HINTS = {
+    "memory": ("A 3 9 1 4 ?", "A key letter, some digits, then '?': which partner does the model answer?"),
+    "order": (
+        "the food was good , not bad at all",
+        "A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
+    ),
+}
 
 TIPS = {
     "prompt": (
@@ -156,6 +163,7 @@ class PredictionPanel(QWidget):
         self.pages.addWidget(self._build_text_page())
         self.pages.addWidget(self._build_chat_page())
         self.pages.addWidget(self._build_prices_page())
+        self.pages.addWidget(self._build_classify_page())
         self.error = error_label()
 
         layout = QVBoxLayout(self)
@@ -305,6 +313,64 @@ class PredictionPanel(QWidget):
         layout.addWidget(self.dialog_compare, 1)
         return page
 
+    def _build_classify_page(self) -> QWidget:
+        """Memory and word order: type a sequence, see the model's answer beside the rule's."""
+        page = QWidget()
+        self.classify_edit = QLineEdit()
+        self.classify_edit.setToolTip(
+            "A sequence in the data's own words (tokens separated by spaces). The model reads it whole and "
+            "answers once, at the end."
+        )
+        self.classify_button = QPushButton("Answer")
+        self.classify_button.setToolTip("Ask the model for its answer and how sure it is.")
+        self.classify_button.clicked.connect(self._on_classify)
+        self.classify_edit.returnPressed.connect(self._on_classify)
+        self.classify_hint = note_label("")
+        self.classify_result = QLabel()
+        self.classify_result.setWordWrap(True)
+        self.classify_result.setTextFormat(Qt.TextFormat.RichText)
+        self.class_list = QTextBrowser()
+        self.class_list.setToolTip("Every answer the model can give, with the probability it gives it.")
+        row = QHBoxLayout()
+        row.addWidget(self.classify_edit, 1)
+        row.addWidget(self.classify_button)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.classify_hint)
+        layout.addWidget(self.classify_result)
+        layout.addWidget(self.class_list, 1)
+        return page
+
+    def _on_classify(self) -> None:
+        text = self.classify_edit.text().strip()
+        if not self._has_model or not text:
+            return
+        self.request.emit({"kind": "classify", "text": text})
+
+    def _show_classes(self, answer: dict) -> None:
+        ranked = answer.get("classes", [])
+        if not ranked:
+            return
+        best, p = ranked[0]
+        rule = answer.get("rule")
+        verdict = ""
+        if rule:
+            right = rule == best
+            colour = "#00734f" if right else "#a12a00"
+            verdict = (
+                f" <span style='color:{colour}'>({'right' if right else 'wrong'}: the rule says "
+                f"<b>{html.escape(str(rule))}</b>)</span>"
+            )
+        self.classify_result.setText(f"Model: <b>{html.escape(str(best))}</b> with {p * 100:.1f}%{verdict}")
+        rows = "".join(
+            f"<tr><td style='padding-right: 10px;'>{html.escape(str(c))}</td>"
+            f"<td><span style='background:{BLUE}; color:{BLUE};'>{'&#9608;' * max(1, round(q * 30))}</span></td>"
+            f"<td style='padding-left: 8px;'>{q * 100:.1f}%</td></tr>"
+            for c, q in ranked[:12]
+        )
+        self.class_list.setHtml(f"<table>{rows}</table>")
+
     def _build_prices_page(self) -> QWidget:
         page = QWidget()
         self.horizon_spin = QSpinBox()
@@ -404,6 +470,10 @@ class PredictionPanel(QWidget):
         self._kind = kind
         self.pages.setCurrentIndex(_PAGES.get(kind, 0))
         set_error(self.error, "")
+        if kind in CLASSIFY_HINTS:
+            example, hint = CLASSIFY_HINTS[kind]
+            self.classify_edit.setPlaceholderText(example)
+            self.classify_hint.setText(hint)
 
     def kind(self) -> str:
         return self._kind
@@ -411,7 +481,7 @@ class PredictionPanel(QWidget):
     def set_enabled_for_model(self, has_model: bool) -> None:
         """Grey out the buttons that need a model (and stop asking for live suggestions)."""
         self._has_model = bool(has_model)
-        for button in (self.complete_button, self.send_button, self.forecast_button):
+        for button in (self.complete_button, self.send_button, self.forecast_button, self.classify_button):
             button.setEnabled(self._has_model)
         self.status_label.setVisible(not self._has_model)
         if not self._has_model:
@@ -452,6 +522,8 @@ class PredictionPanel(QWidget):
             )
         elif kind == "forecast":
             self._show_forecast(answer)
+        elif kind == "classify":
+            self._show_classes(answer)
 
     # -- text -----------------------------------------------------------------------------------------
     def _temperature(self) -> float:
