@@ -188,14 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--preset",
         default="knock-knock",
-        choices=["knock-knock", "text", "prices", "vanishing"],
+        choices=["knock-knock", "text", "prices", "vanishing", "exploding", "memory", "order"],
         help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
     )
     g.add_argument(
         "--view",
         default="training",
-        choices=["training", "step", "scrubber", "history"],
-        help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over training)",
+        choices=["training", "step", "scrubber", "history", "compare"],
+        help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
+        "training, or compare: runs the preset's comparison, for memory the gap sweep)",
     )
     return p
 

@@ -119,3 +119,44 @@ def test_dismissed_diagnosis_stays_dismissed_for_this_model(qtbot, exploding_win
     w.diagnosis = None
     w._diagnose(force=True)
     assert w.diagnosis is None or w.diagnosis.kind != kind
+
+
+def test_undo_fix_takes_the_blown_up_weights_back(qtbot, exploding_window):
+    import torch
+
+    w = exploding_window
+    trainer = w.worker_thread.worker.trainer
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    w.play()
+    qtbot.waitUntil(lambda: w.diagnosis is not None and "undo" in w.banner.fix_buttons, timeout=20_000)
+    w.pause()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    assert w.session.steps > 0
+    w.banner.fix_buttons["undo"].click()
+    qtbot.waitUntil(lambda: trainer.steps == 0 and w.session.steps == 0, timeout=5_000)
+    for k, v in trainer.model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_a_blown_up_model_says_so_when_asked_for_text():
+    import torch
+
+    from playground.core import inference
+    from playground.core.errors import PlaygroundError
+    from playground.core.trainer import Trainer
+
+    tr = Trainer(
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=8, embed=4),
+            data=DataConfig(kind="text", source="inline", text=TEXT),
+            train=TrainConfig(seq_len=16, batch_size=4),
+        )
+    )
+    with torch.no_grad():
+        tr.model.head.weight.fill_(float("inf"))
+    for ask in (
+        lambda: inference.sample(tr.model, tr.task, "the ", 10, 0.8, 0, seed=0),
+        lambda: inference.top_next(tr.model, tr.task, "the ", 5),
+    ):
+        with pytest.raises(PlaygroundError, match="NaN or infinite: its weights have blown up"):
+            ask()

@@ -363,3 +363,49 @@ def test_encoder_decoder_trains_in_the_worker_and_answers_beside_the_language_mo
     w.reset()
     qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
     assert not compare.is_ready() and compare.in_use() == "lm"
+
+
+# -- example models ---------------------------------------------------------------------------------
+
+
+def test_every_example_opens_from_the_menu_and_predicts(qtbot, open_window):
+    from playground.core.examples import list_examples
+
+    w = open_window(config("rnn", "text"))
+    w._fill_examples_menu()
+    actions = [a for a in w.examples_menu.actions() if a.isEnabled()]
+    examples = list_examples()
+    assert len(actions) == len(examples) >= 6
+    kinds = set()
+    for action, example in zip(actions, examples, strict=True):
+        assert action.text() == f"{example.title}: {example.description}"
+        with qtbot.waitSignal(w.worker_thread.worker.opened, timeout=20_000):
+            action.trigger()
+        qtbot.waitUntil(lambda e=example: w.path == str(e.path), timeout=5_000)
+        kind = w.config.data.kind
+        kinds.add(kind)
+        request = {
+            "text": {
+                "kind": "sample",
+                "prompt": "The ",
+                "length": 40,
+                "temperature": 0.7,
+                "top_k": 0,
+                "k": 5,
+            },
+            "knock-knock": {"kind": "reply", "turn": "Knock, knock!", "history": []},
+            "prices": {"kind": "forecast", "horizon": 5},
+        }[kind]
+        with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+            w.prediction_panel.request.emit(request)
+        answer = blocker.args[0]
+        assert "error" not in answer, answer.get("error")
+        if kind == "text":
+            assert len(answer["text"]) >= 40 and len(answer["next"]) == 5
+        elif kind == "knock-knock":
+            assert answer["reply"] == "Who's there?"
+        else:
+            assert len(answer["forecast"]) == 5 and np.isfinite(answer["forecast"]).all()
+            assert answer["mae"] < answer["baseline_mae"]
+        assert w.session.steps == w.summary["steps"] > 0  # the loss history came with it
+    assert kinds == {"text", "knock-knock", "prices"}

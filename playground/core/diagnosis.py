@@ -33,6 +33,7 @@ FIX_TEXT = {
     "relu_identity": "ReLU + identity init",
     "lstm": "Switch to LSTM",
     "gru": "Switch to GRU",
+    "undo": "Undo: go back before it",
 }
 FIX_TIPS = {
     "clip": "Scale every gradient down to norm 1 when it is larger: one bad batch can no longer throw "
@@ -43,6 +44,8 @@ FIX_TIPS = {
     "lstm": "An LSTM's cell state carries information (and gradient) forward through its forget gate, "
     "so it can learn long-range dependencies. Starts a new model.",
     "gru": "A GRU's update gate lets it keep its state unchanged across many steps. Starts a new model.",
+    "undo": "Go back to the weights and optimizer state from before the last Step or Play: the blown-up "
+    "update is undone, bit for bit.",
 }
 
 

@@ -79,7 +79,15 @@ def _prefix(task, prompt: str) -> np.ndarray:
     return task.encode(start)
 
 
+NOT_FINITE = (
+    "the model's predictions are NaN or infinite: its weights have blown up (exploding gradients). "
+    "Undo back to before it happened, or Reset with a lower learning rate and clipping on"
+)
+
+
 def _choose(logits: torch.Tensor, temperature: float, top_k: int, gen: torch.Generator | None) -> int:
+    if not bool(torch.isfinite(logits).all()):
+        raise PlaygroundError(NOT_FINITE)
     if temperature <= 0:
         return int(logits.argmax())
     logits = logits.float() / temperature
@@ -131,7 +139,10 @@ def top_next(model: SequenceModel, task, prompt: str, k: int = 5) -> list[tuple[
     if k < 1:
         raise PlaygroundError(f"k must be at least 1, got {k}")
     with inference_mode(model):
-        probs = torch.softmax(_Stepper(model, _prefix(task, prompt)).logits.float(), dim=-1)
+        logits = _Stepper(model, _prefix(task, prompt)).logits.float()
+        if not bool(torch.isfinite(logits).all()):
+            raise PlaygroundError(NOT_FINITE)
+        probs = torch.softmax(logits, dim=-1)
         values, ids = torch.topk(probs, min(k, probs.numel()))
     return [(task.vocab[int(i)], float(v)) for v, i in zip(values, ids)]
 

@@ -53,7 +53,12 @@ def _report_first_paint(app, window, t0: float) -> None:
         window.model_ready.connect(built)
 
 
-VIEWS = ("training", "step", "scrubber", "history")
+VIEWS = ("training", "step", "scrubber", "history", "compare")
+# what the compare view runs for a preset: architectures, steps each, and gaps d (memory lesson)
+DEMO_COMPARISONS = {
+    "memory": (("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
+    "order": (("rnn", "lstm", "gru", "mlp"), 300, ()),
+}
 
 
 def main(
@@ -83,6 +88,7 @@ def main(
         return app.exec()
 
     import tempfile
+    import time
 
     from PySide6.QtCore import QSettings
 
@@ -125,8 +131,36 @@ def main(
         app.quit()
 
     def start() -> None:
+        if view == "compare":
+            start_comparison()
+            return
         window.play()
         QTimer.singleShot(int(demo * 1000), finish)
+
+    def start_comparison() -> None:
+        """Run the preset's comparison (or the memory lesson's gap sweep) and shoot when it is done."""
+        archs, steps, gaps = DEMO_COMPARISONS.get(preset, (("rnn", "lstm", "gru", "transformer"), 300, ()))
+        view_ = window.compare_view
+        window.tabs.setCurrentIndex(window.compare_tab)
+        for arch, box in view_.checks.items():
+            box.setChecked(arch in archs)
+        view_.steps.setValue(steps)
+        if gaps:
+            view_.sweep_check.setChecked(True)
+            view_.gaps_edit.setText(", ".join(str(g) for g in gaps))
+        view_.run_button.click()
+        deadline = time.perf_counter() + demo
+
+        def check() -> None:
+            answer = view_.answer
+            if (answer is not None and not answer["running"]) or time.perf_counter() > deadline:
+                if answer is not None and answer.get("rows"):
+                    view_.table.selectRow(0)
+                QTimer.singleShot(300, shoot)
+            else:
+                QTimer.singleShot(200, check)
+
+        QTimer.singleShot(500, check)
 
     if window.summary:
         QTimer.singleShot(0, start)

@@ -153,8 +153,13 @@ class CompareView(QWidget):
         self.status.setWordWrap(True)
 
         plots = QGridLayout()
-        plots.addWidget(QLabel("<b>loss, same batches</b>"), 0, 0)
-        plots.addWidget(QLabel("<b>newest gradient through time</b>"), 0, 1)
+        self.loss_title = QLabel("<b>loss, same batches</b>")
+        self.gtt_title = QLabel("<b>newest gradient through time</b>")
+        self.accuracy_title = QLabel("<b>accuracy against the gap d</b>")
+        self.accuracy_title.setVisible(False)
+        plots.addWidget(self.loss_title, 0, 0)
+        plots.addWidget(self.gtt_title, 0, 1)
+        plots.addWidget(self.accuracy_title, 0, 2)
         plots.addWidget(self.loss_plot, 1, 0)
         plots.addWidget(self.gtt_plot, 1, 1)
         plots.addWidget(self.accuracy_plot, 1, 2)
@@ -252,12 +257,16 @@ class CompareView(QWidget):
             if arch not in self.loss_curves:
                 pen = pg.mkPen(ARCH_COLOURS[arch], width=1.5)
                 self.loss_curves[arch] = self.loss_plot.plot(pen=pen)
-                self.gtt_curves[arch] = self.gtt_plot.plot(pen=pg.mkPen(ARCH_COLOURS[arch], width=2))
+                self.gtt_curves[arch] = self.gtt_plot.plot(
+                    pen=pg.mkPen(ARCH_COLOURS[arch], width=2), connect="finite"
+                )
             loss = c["loss"]
             self.loss_curves[arch].setData(np.arange(1, len(loss) + 1), loss)
             g = c["probe"]
             if g is not None:
-                self.gtt_curves[arch].setData(np.arange(len(g)), np.maximum(np.asarray(g, np.float64), 1e-30))
+                g = np.asarray(g, np.float64)
+                # a zero (a step the loss does not reach, as in a bag of words) is a gap, not 10^-30
+                self.gtt_curves[arch].setData(np.arange(len(g)), np.where(g > 0, g, np.nan))
         self.legend.set_entries([(ARCH_NAMES[a], ARCH_COLOURS[a], False) for a in curves])
         self._show_sweep(answer)
         self._fill_table(answer["rows"])
@@ -271,6 +280,11 @@ class CompareView(QWidget):
     def _show_sweep(self, answer: dict) -> None:
         sweep = answer.get("sweep")
         self.accuracy_plot.setVisible(sweep is not None)
+        self.accuracy_title.setVisible(sweep is not None)
+        gap = answer.get("gap") or (answer.get("gaps") or [None])[-1]
+        at = f" (gap d = {gap})" if sweep is not None and gap is not None else ""
+        self.loss_title.setText(f"<b>loss, same batches{at}</b>")
+        self.gtt_title.setText(f"<b>newest gradient through time{at}</b>")
         if sweep is None:
             return
         for arch, points in sweep.items():

@@ -85,6 +85,30 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
             train=TrainConfig(lr=1e-3, batch_size=32, seq_len=100),
         ),
     ),
+    "exploding": (
+        "A vanilla ReLU RNN with identity init, plain SGD and no clipping: the gradient explodes",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=128, activation="relu", init="identity"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=0.01, optimizer="sgd", clip="off", batch_size=32, seq_len=64),
+        ),
+    ),
+    "memory": (
+        "The memory lesson: answer with a key seen d steps earlier",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=32),
+            data=DataConfig(kind="memory", source="generator", gap=20),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
+    "order": (
+        "The word-order lesson: the same words in another order flip the meaning",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=32),
+            data=DataConfig(kind="order", source="generator"),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
 }
 
 
@@ -513,6 +537,8 @@ class MainWindow(QMainWindow):
             and found.message == self.diagnosis.message
         ):
             return
+        if found.kind in ("nan", "exploding") and s.undo_steps:  # the blown-up weights can be undone
+            found = dataclasses.replace(found, fixes=(*found.fixes, "undo"))
         self.diagnosis = found
         self.banner.show_diagnosis(found)
 
@@ -525,6 +551,8 @@ class MainWindow(QMainWindow):
             self.controls.clip.setCurrentIndex(self.controls.clip.findData("norm"))
         elif fix == "lower_lr":
             self.controls.lr.setValue(max(self.controls.lr.minimum(), self.config.train.lr / 10))
+        elif fix == "undo":
+            self.undo(1)
         elif fix in ("relu_identity", "lstm", "gru"):
             model = self.config.model
             if fix == "relu_identity":

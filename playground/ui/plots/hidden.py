@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
@@ -18,6 +20,7 @@ from playground.ui.plots.base import (
     make_colour_bar,
     make_plot,
     nice_ceiling,
+    pow10,
     set_colour_bar_label,
 )
 from playground.ui.session import Session
@@ -72,7 +75,10 @@ class HiddenStatePlot(ProbeCard, SessionCard):
         grown = nice_ceiling(finite_abs_max(h))
         if grown > self.level:
             self.level = grown
-            set_colour_bar_label(self.colour_bar, f"h_t (±{self.level:g}, grows only)")
+            if self.level >= 1e4:  # blown up: a short label, the bar is small
+                set_colour_bar_label(self.colour_bar, f"h_t (±{pow10(round(math.log10(self.level)))})")
+            else:
+                set_colour_bar_label(self.colour_bar, f"h_t (±{self.level:g}, grows only)")
         data = np.ascontiguousarray(h.T)  # (F, T): rows are units, columns are time steps
         self.image.setImage(data, autoLevels=False, levels=self.levels())
         if tuple(self.colour_bar.levels()) != self.levels():  # axes redraw only when something moved
