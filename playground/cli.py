@@ -188,13 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--preset",
         default="knock-knock",
-        choices=["knock-knock", "text", "prices", "vanishing", "exploding", "memory", "order"],
+        choices=["knock-knock", "text", "prices", "anomalies", "vanishing", "exploding", "memory", "order"],
         help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
     )
     g.add_argument(
         "--view",
         default="training",
-        choices=["training", "step", "scrubber", "history", "compare"],
+        choices=["training", "step", "scrubber", "history", "compare", "chat"],
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
         "training, or compare: runs the preset's comparison, for memory the gap sweep)",
     )

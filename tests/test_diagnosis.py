@@ -160,3 +160,10 @@ def test_a_blown_up_model_says_so_when_asked_for_text():
     ):
         with pytest.raises(PlaygroundError, match="NaN or infinite: its weights have blown up"):
             ask()
+
+
+def test_a_noisy_loss_with_lucky_batches_is_not_blowing_up():
+    rng = np.random.default_rng(0)
+    losses = 0.4 + 0.3 * rng.random(3000)  # a series: batch losses between 0.4 and 0.7 ...
+    losses[::97] = 0.05  # ... and now and then a lucky batch far below
+    assert diagnose(ModelConfig(arch="gru"), TrainConfig(), losses, np.ones(3000)) is None

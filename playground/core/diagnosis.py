@@ -25,6 +25,7 @@ EXPLODE_FACTOR = 100.0  # gradient norm this many times its recent median: explo
 LOSS_FACTOR = 3.0  # loss this many times its best so far (after warm-up): blowing up
 VANISH_RATIO = 1e-6  # ||dL/dh_0|| / ||dL/dh_T|| below this: vanished (the plot calls 1e-3 "vanishing")
 WARMUP = 20  # steps before exploding is judged against the run's own history
+SMOOTH = 10  # the loss is judged by medians of this many steps
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 FIX_TEXT = {
@@ -109,9 +110,12 @@ def diagnose(
             )
     loss = np.asarray(losses, np.float64)
     loss = loss[np.isfinite(loss)]
-    if len(loss) > 2 * WARMUP:
-        best = float(np.min(loss[:-10]))
-        recent = float(np.median(loss[-10:]))
+    if len(loss) > 2 * WARMUP + SMOOTH:
+        # medians of SMOOTH steps: one lucky batch is not "the best", one unlucky one not a blow-up
+        n = len(loss) // SMOOTH * SMOOTH
+        blocks = np.median(loss[len(loss) - n :].reshape(-1, SMOOTH), axis=1)
+        best = float(np.min(blocks[:-1]))
+        recent = float(blocks[-1])
         if best > 0 and recent > LOSS_FACTOR * best and recent > best + 0.5:
             return Diagnosis(
                 "exploding",

@@ -53,7 +53,7 @@ def _report_first_paint(app, window, t0: float) -> None:
         window.model_ready.connect(built)
 
 
-VIEWS = ("training", "step", "scrubber", "history", "compare")
+VIEWS = ("training", "step", "scrubber", "history", "compare", "chat")
 # what the compare view runs for a preset: architectures, steps each, and gaps d (memory lesson)
 DEMO_COMPARISONS = {
     "memory": (("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
@@ -117,7 +117,37 @@ def main(
             )
         elif view == "history":
             window.tabs.setCurrentIndex(window.history_tab)
+        elif view == "chat":  # train the encoder-decoder beside the language model, then tell jokes
+            chat_with_both()
+            return
         QTimer.singleShot(2500 if view == "scrubber" else 1200, shoot)
+
+    def chat_with_both() -> None:
+        panel = window.prediction_panel
+        compare = panel.dialog_compare
+        compare.train_requested.emit(400)
+        turns = iter(["Knock, knock!", "Luke.", "Knock, knock!", "Lettuce."])
+
+        def wait_ready() -> None:
+            if compare.is_ready():
+                compare.set_in_use("seq2seq")
+                panel._on_new_joke()
+                QTimer.singleShot(100, say_next)
+            else:
+                QTimer.singleShot(200, wait_ready)
+
+        def say_next() -> None:
+            turn = next(turns, None)
+            if turn is None:
+                QTimer.singleShot(500, shoot)
+                return
+            if turn == "Knock, knock!":
+                panel._on_new_joke()
+            panel.chat_edit.setText(turn)
+            panel.send_button.click()
+            QTimer.singleShot(700, say_next)
+
+        wait_ready()
 
     def shoot() -> None:
         window._on_frame()

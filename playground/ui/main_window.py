@@ -59,6 +59,18 @@ def default_session() -> SessionConfig:
     )
 
 
+def _spiked_series() -> tuple[float, ...]:
+    """A seasonal series with five planted one-point spikes (the anomalies preset), made without numpy."""
+    import math
+    import random
+
+    rng = random.Random(1)
+    values = [100 + 0.05 * i + 8 * math.sin(2 * math.pi * i / 40) + rng.gauss(0, 0.5) for i in range(500)]
+    for i, jump in ((90, 6), (170, -6), (260, 6), (340, -6), (470, 6)):
+        values[i] += jump
+    return tuple(round(v, 3) for v in values)
+
+
 PRESETS: dict[str, tuple[str, SessionConfig]] = {
     "knock-knock": ("An LSTM learning knock-knock jokes", default_session()),
     "text": (
@@ -91,6 +103,14 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
             model=ModelConfig(arch="rnn", hidden=128, activation="relu", init="identity"),
             data=DataConfig(kind="text"),
             train=TrainConfig(lr=0.01, optimizer="sgd", clip="off", batch_size=32, seq_len=64),
+        ),
+    ),
+    "anomalies": (
+        "A GRU on a seasonal series with five planted spikes: the forecast errors find them",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=32),
+            data=DataConfig(kind="prices", source="inline", values=_spiked_series(), window=24),
+            train=TrainConfig(lr=3e-3, batch_size=32),
         ),
     ),
     "memory": (

@@ -594,8 +594,7 @@ class PredictionPanel(QWidget):
         self._append_chat("You", turn, None)
         self.chat_edit.clear()
 
-    def _on_new_joke(self) -> None:
-        self.dialog_compare.clear()
+    def _on_new_joke(self) -> None:  # the side-by-side replies stay: they compare across jokes
         self._turns.clear()
         self._chat_html.clear()
         self.transcript.clear()

@@ -79,7 +79,7 @@ class GatesPlot(ProbeCard, SessionCard):
         self.graphics.setMinimumSize(200, 240)
         self.time_axis = TimeAxis("bottom", caption=False)
         self.plot_item = self.graphics.addPlot(row=0, col=0, axisItems={"bottom": self.time_axis})
-        style_plot_item(self.plot_item, "mean over units", "")
+        style_plot_item(self.plot_item, "mean", "")
         self.time_axis.setStyle(showValues=False)  # the heatmap below labels the same time steps
         self.plot_item.setMouseEnabled(x=True, y=False)
         self.plot_item.addLine(y=0, pen=pg.mkPen("#b0b0b0", width=1, style=Qt.PenStyle.DotLine))
@@ -95,7 +95,7 @@ class GatesPlot(ProbeCard, SessionCard):
 
         self.heat_axis = TimeAxis("bottom")
         self.heat_item = self.graphics.addPlot(row=1, col=0, axisItems={"bottom": self.heat_axis})
-        style_plot_item(self.heat_item, "hidden unit", "input character / time step t")
+        style_plot_item(self.heat_item, "unit", "input character / time step t")
         self.heat_item.setXLink(self.plot_item)
         for item in (self.plot_item, self.heat_item):
             item.getAxis("left").setWidth(52)
