@@ -167,3 +167,40 @@ def test_a_noisy_loss_with_lucky_batches_is_not_blowing_up():
     losses = 0.4 + 0.3 * rng.random(3000)  # a series: batch losses between 0.4 and 0.7 ...
     losses[::97] = 0.05  # ... and now and then a lucky batch far below
     assert diagnose(ModelConfig(arch="gru"), TrainConfig(), losses, np.ones(3000)) is None
+
+
+def test_overfitting_is_said_when_validation_rises_while_training_falls():
+    train = np.linspace(3.0, 0.3, 1000)
+    val_steps = np.arange(50, 1001, 50)
+    val = np.concatenate([np.linspace(2.5, 1.4, 5), np.linspace(1.45, 2.4, 15)])
+    d = diagnose(
+        ModelConfig(arch="lstm"), TrainConfig(), train, np.ones(1000), val_steps=val_steps, val_losses=val
+    )
+    assert d.kind == "overfitting" and "best at step 250" in d.message and d.fixes == ("dropout",)
+    # still improving on held-out data: nothing to say
+    falling = np.linspace(2.5, 1.2, 20)
+    assert (
+        diagnose(
+            ModelConfig(arch="lstm"),
+            TrainConfig(),
+            train,
+            np.ones(1000),
+            val_steps=val_steps,
+            val_losses=falling,
+        )
+        is None
+    )
+    # one noisy validation point above the best is not overfitting
+    wobble = falling.copy()
+    wobble[-1] = 2.0
+    assert (
+        diagnose(
+            ModelConfig(arch="lstm"),
+            TrainConfig(),
+            train,
+            np.ones(1000),
+            val_steps=val_steps,
+            val_losses=wobble,
+        )
+        is None
+    )

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.ui.main_window import MainWindow
@@ -285,3 +285,32 @@ def test_screenshot_without_demo_is_refused():
     )
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "--demo" in run.stderr
+
+
+def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_path):
+    """A newcomer: no settings yet, the knock-knock LSTM preset, one bold Play, and "Who's there?" soon."""
+    from playground.ui.main_window import default_session
+
+    settings = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    w.ask_before_discard = False
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        assert w.config == default_session()
+        assert w.config.model.arch == "lstm" and w.config.data.kind == "knock-knock"
+        assert "bold" in w.controls.play_button.styleSheet() and "Play" in w.controls.play_button.text()
+        qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
+        t0 = time.perf_counter()
+        qtbot.keyClick(w, Qt.Key.Key_Space)  # Space is Play
+        qtbot.waitUntil(lambda: w.session.steps >= 100, timeout=60_000)
+        qtbot.keyClick(w, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+        panel = w.prediction_panel
+        panel.chat_edit.setText("Knock, knock!")
+        with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+            panel.send_button.click()
+        assert blocker.args[0]["reply"] == "Who's there?"
+        assert time.perf_counter() - t0 < 60
+    finally:
+        w.shutdown()

@@ -35,6 +35,7 @@ FIX_TEXT = {
     "lstm": "Switch to LSTM",
     "gru": "Switch to GRU",
     "undo": "Undo: go back before it",
+    "dropout": "2 layers + dropout 0.3",
 }
 FIX_TIPS = {
     "clip": "Scale every gradient down to norm 1 when it is larger: one bad batch can no longer throw "
@@ -47,12 +48,15 @@ FIX_TIPS = {
     "gru": "A GRU's update gate lets it keep its state unchanged across many steps. Starts a new model.",
     "undo": "Go back to the weights and optimizer state from before the last Step or Play: the blown-up "
     "update is undone, bit for bit.",
+    "dropout": "Dropout switches off a random 30% of the signals between layers at every step, so the model "
+    "cannot lean on any one of them to recite the training data. Starts a new model with 2 layers.",
 }
+OVERFIT_RISE = 0.15  # validation loss this far (relative) above its best while training loss falls
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str  # "nan", "exploding" or "vanishing"
+    kind: str  # "nan", "exploding", "vanishing" or "overfitting"
     message: str  # one or two plain sentences
     fixes: tuple[str, ...]  # ids from FIX_TEXT, the most direct first
 
@@ -78,6 +82,8 @@ def diagnose(
     refused: int = 0,
     last_refusal: str = "",
     probe_grad: np.ndarray | None = None,
+    val_steps: np.ndarray | None = None,
+    val_losses: np.ndarray | None = None,
 ) -> Diagnosis | None:
     """The most urgent trouble in a run, or None when it looks healthy.
 
@@ -137,4 +143,34 @@ def diagnose(
                 "late outputs.",
                 _fixes("vanishing", model, train),
             )
+    overfit = _overfitting(model, losses, val_steps, val_losses)
+    if overfit is not None:
+        return overfit
     return None
+
+
+def _overfitting(model: ModelConfig, losses, val_steps, val_losses) -> Diagnosis | None:
+    """Validation loss well above its best, several checks in a row, while training loss still falls."""
+    if val_steps is None or val_losses is None or len(val_losses) < 6:
+        return None
+    v = np.asarray(val_losses, np.float64)
+    steps = np.asarray(val_steps, np.int64)
+    best = int(np.argmin(v))
+    if best > len(v) - 4 or not np.all(v[-3:] > v[best] * (1 + OVERFIT_RISE)):
+        return None
+    train = np.asarray(losses, np.float64)
+    at_best = int(steps[best])
+    if at_best < 10 or len(train) < at_best + 20:
+        return None
+    before = float(np.median(train[max(0, at_best - 10) : at_best]))
+    now = float(np.median(train[-10:]))
+    if not now < before:
+        return None
+    fixes = ("dropout",) if model.dropout == 0 else ()
+    return Diagnosis(
+        "overfitting",
+        f"Overfitting: the validation loss was best at step {at_best:,} ({v[best]:.3g}) and is {v[-1]:.3g} now, "
+        f"while the training loss kept falling ({before:.3g} to {now:.3g}). The model is learning its "
+        "training data by heart rather than what generalises: more steps only make it worse.",
+        fixes,
+    )

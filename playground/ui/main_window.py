@@ -217,7 +217,9 @@ class Banner(QFrame):
 
     def show_diagnosis(self, diagnosis) -> None:
         """A diagnosis (playground.core.diagnosis): its words, and a button for each fix."""
-        self.show_message(diagnosis.message, "info" if diagnosis.kind == "vanishing" else "warning")
+        self.show_message(
+            diagnosis.message, "info" if diagnosis.kind in ("vanishing", "overfitting") else "warning"
+        )
         self.kind = diagnosis.kind
         self.set_fixes(diagnosis.fixes)
 
@@ -540,6 +542,7 @@ class MainWindow(QMainWindow):
         s = self.session
         _, loss = s.loss.view()
         _, grad = s.grad.view()
+        val_x, val_y = s.val.view()
         found = diagnose(
             self.config.model,
             self.config.train,
@@ -548,6 +551,8 @@ class MainWindow(QMainWindow):
             refused=s.refused,
             last_refusal=s.last_refusal,
             probe_grad=None if s.probe is None else s.probe.grad_norm[-1],
+            val_steps=val_x,
+            val_losses=val_y[:, 0],
         )
         if found is None or found.kind in self._dismissed_kinds:
             return
@@ -573,9 +578,11 @@ class MainWindow(QMainWindow):
             self.controls.lr.setValue(max(self.controls.lr.minimum(), self.config.train.lr / 10))
         elif fix == "undo":
             self.undo(1)
-        elif fix in ("relu_identity", "lstm", "gru"):
+        elif fix in ("relu_identity", "lstm", "gru", "dropout"):
             model = self.config.model
-            if fix == "relu_identity":
+            if fix == "dropout":
+                model = dataclasses.replace(model, layers=max(2, model.layers), dropout=0.3)
+            elif fix == "relu_identity":
                 model = dataclasses.replace(model, activation="relu", init="identity")
             else:
                 model = dataclasses.replace(model, arch=fix, activation="tanh")
@@ -583,7 +590,10 @@ class MainWindow(QMainWindow):
             self._on_model_changed(self.model_panel.config())
         else:
             return
-        if fix in ("relu_identity", "lstm", "gru") and self.config.model != self.model_panel.config():
+        if (
+            fix in ("relu_identity", "lstm", "gru", "dropout")
+            and self.config.model != self.model_panel.config()
+        ):
             return  # the user kept the current model
         self.session.refused = 0  # judged afresh from here
         self.diagnosis = None

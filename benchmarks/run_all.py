@@ -1,0 +1,154 @@
+"""Every benchmark in one command: each figure beside its reference and its target.
+
+Runs, one after another in fresh processes (so none disturbs another):
+
+* bench_trainer.py: Trainer steps/s against a bare PyTorch loop (RNN, LSTM, GRU; probes off and on)
+  on the CPU, and on CUDA too when torch sees a GPU;
+* bench_window.py: event-loop latency (p50, p95, p99) and plot frame rate while training flat out,
+  and the share of training speed the window costs against a plain loop;
+* bench_startup.py: seconds from launch to the first painted window, beside a bare Qt window;
+* bench_memory.py: resident memory after 20,000 steps against after 2,000.
+
+    python benchmarks/run_all.py                   # about 8 minutes on a 2-core CPU
+    python benchmarks/run_all.py --quick           # fewer repetitions and steps, about 3 minutes
+    python benchmarks/run_all.py --markdown docs/benchmarks.md   # also write the table there
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_json(script: str, *args: str) -> dict:
+    """Run one benchmark script with --json; its last stdout line is the result."""
+    cmd = [sys.executable, str(HERE / script), *args, "--json"]
+    print(f"$ {' '.join(Path(c).name if c.endswith('.py') else c for c in cmd[1:])}", file=sys.stderr)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if out.returncode != 0:
+        raise SystemExit(f"{script} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cuda_available() -> bool:
+    probe = "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer repetitions: a rough figure in minutes")
+    p.add_argument("--markdown", metavar="PATH", help="also write the results as a Markdown file")
+    a = p.parse_args()
+
+    rows: list[tuple[str, str, str, str, str]] = []  # figure, ours, reference, target, verdict
+
+    def verdict(ok: bool | None) -> str:
+        return "-" if ok is None else ("ok" if ok else "MISSED")
+
+    reps = ["--reps", "5"] if a.quick else []
+    devices = ["cpu"] + (["cuda"] if cuda_available() else [])
+    for device in devices:
+        tr = run_json("bench_trainer.py", "--device", device, *reps)
+        for arch, res in tr["results"].items():
+            bare = res["bare"]["steps_per_s"]
+            for variant, label in (("off", "probes off"), ("probe10", "probe every 10th step")):
+                r = res[variant]
+                rows.append(
+                    (
+                        f"{device}: {arch.upper()} Trainer, {label}",
+                        f"{r['steps_per_s']:.1f} steps/s ({r['ratio']:.2f}×)",
+                        f"bare torch {bare:.1f} steps/s",
+                        f"≥ {r['target']:.2f}× bare",
+                        verdict(r["pass"]),
+                    )
+                )
+
+    win = run_json("bench_window.py", "--seconds", "3" if a.quick else "6")
+    rows.append(
+        (
+            "window: event-loop lateness p50 / p95 / p99",
+            f"{win['p50_ms']:.1f} / {win['p95_ms']:.1f} / {win['p99_ms']:.1f} ms",
+            "a 10 ms QTimer ping while training an LSTM 128 flat out",
+            "p95 < 50 ms",
+            verdict(win["p95_ms"] < 50),
+        )
+    )
+    rows.append(
+        (
+            "window: plot frames per second",
+            f"{win['frames_per_s']:.1f}",
+            "the frame timer asks for 30",
+            "up to 30",
+            "-",
+        )
+    )
+    rows.append(
+        (
+            "window: training speed against a plain loop",
+            f"{win['window_steps_per_s']:.1f} steps/s ({win['window_share']:.2f}×)",
+            f"plain Trainer loop {win['plain_steps_per_s']:.1f} steps/s",
+            "measured (no target)",
+            "-",
+        )
+    )
+    st = run_json("bench_startup.py", "--runs", "3" if a.quick else "5")
+    rows.append(
+        (
+            "start-up: launch to first painted window",
+            f"{st['first_paint_s']:.2f} s",
+            f"bare PySide6 window {st['bare_window_s']:.2f} s",
+            "< 1.5 s",
+            verdict(st["first_paint_s"] < 1.5),
+        )
+    )
+    rows.append(
+        ("start-up: launch to first model ready", f"{st['model_ready_s']:.2f} s", "torch loaded", "-", "-")
+    )
+    mem = run_json("bench_memory.py", "--steps", "6000" if a.quick else "20000")
+    rows.append(
+        (
+            f"memory: RSS growth, step {mem['early_step']:,} to {mem['steps']:,}",
+            f"{mem['growth_mb']:+.1f} MB ({mem['rss_late_mb']:.0f} MB in all)",
+            f"loss curve {mem['loss_points']:,} points, heatmap {mem['gradient_heatmap_rows']} rows",
+            "bounded (< 50 MB)",
+            verdict(mem["growth_mb"] < 50),
+        )
+    )
+
+    machine = tr.get("machine", {})
+    when = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    head = (
+        f"{platform.platform()}, {os.cpu_count()} CPUs ({machine.get('cpu', '?')}), Python "
+        f"{platform.python_version()}, torch {machine.get('torch', '?')}, devices: {', '.join(devices)}; {when}"
+    )
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    print(head)
+    for r in rows:
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    if a.markdown:
+        lines = [
+            "| figure | ours | reference (same run) | target | |",
+            "|---|---|---|---|---|",
+            *(f"| {' | '.join(r)} |" for r in rows),
+        ]
+        cmd = "python benchmarks/run_all.py" + (" --quick" if a.quick else "")
+        Path(a.markdown).write_text(
+            "# Benchmarks\n\n"
+            f"Made by `{cmd} --markdown {a.markdown}`.\n\n"
+            f"Machine: {head}.\n\n" + "\n".join(lines) + "\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
