@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
         self.summary: dict = {}
         self.state = "paused"
         self.dirty = False  # trained since the last save
+        self._changed_since_save = False  # a Play, Step or Undo was sent after the newest save or open
         self.path: str | None = None
         self.last_error = ""
         self.diagnosis = None  # the trouble the banner shows now (playground.core.diagnosis.Diagnosis)
@@ -277,7 +278,8 @@ class MainWindow(QMainWindow):
         self._shown_undo: tuple[int, ...] = ()
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
 
-        self._cmd_build.emit(self.config)
+        self._builds_sent = 0  # build commands sent; the worker counts those it handled (see _superseded)
+        self._send_build(self.config)
 
     # -- construction ------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -506,6 +508,7 @@ class MainWindow(QMainWindow):
         self._on_play_toggled(False)
 
     def _mark_dirty(self) -> None:
+        self._changed_since_save = True
         if not self.dirty:
             self.dirty = True
             self._update_title()
@@ -526,6 +529,7 @@ class MainWindow(QMainWindow):
     def undo(self, n: int = 1) -> None:
         """Go back n Steps (or to where the last Play started): weights and optimizer exactly as they were."""
         if self.summary and self.session.undo_steps:
+            self._mark_dirty()  # the weights are no longer those of the last save
             self._cmd_undo.emit(int(n))
 
     # -- gradient diagnosis ---------------------------------------------------------------------
@@ -653,6 +657,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_adopted(self, summary: dict) -> None:
         """A compared model becomes the main model: its settings, curves and plots."""
+        if self._superseded(summary):
+            return
         self._show_model(summary)
         self.path = None
         self.dirty = True
@@ -703,8 +709,17 @@ class MainWindow(QMainWindow):
         self.path = None
         self.prediction_panel.set_enabled_for_model(False)
         self.banner.hide()
-        self._cmd_build.emit(config)
+        self._send_build(config)
         self._update_title()
+
+    def _send_build(self, config: SessionConfig) -> None:
+        self._builds_sent += 1
+        self._cmd_build.emit(config)
+
+    def _superseded(self, summary: dict) -> bool:
+        """True for a model opened or adopted before a later Reset or settings change reached the
+        worker: the fresh model replaces it there, so the window must not show it (nor its file)."""
+        return int(summary.get("builds", self._builds_sent)) < self._builds_sent
 
     def _may_discard(self, question: str) -> bool:
         """Pause, and if trained work would be lost, ask. False means: leave everything as it is."""
@@ -770,13 +785,14 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str) -> None:
         if not self._may_discard("Open another model?"):
             return
+        self._changed_since_save = False  # set again by a Play, Step or Undo sent after this open
         self._cmd_open.emit(path)
 
     def save(self) -> None:
         if self.path is None:
             self.save_as()
         else:
-            self._cmd_save.emit(self.path)
+            self._send_save(self.path)
 
     def save_as(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the model", self._last_dir(), MODEL_FILTER)
@@ -784,6 +800,10 @@ class MainWindow(QMainWindow):
             self.save_to(path)
 
     def save_to(self, path: str) -> None:
+        self._send_save(path)
+
+    def _send_save(self, path: str) -> None:
+        self._changed_since_save = False  # set again by a Play, Step or Undo sent after this save
         self._cmd_save.emit(path)
 
     # -- examples, recent files, exports ------------------------------------------------------
@@ -873,12 +893,16 @@ class MainWindow(QMainWindow):
     # -- what comes back from the worker ----------------------------------------------------
     @Slot(object)
     def _on_progress(self, progress) -> None:
+        if not self.summary:  # sent by the model being replaced (Reset, new settings) before it went
+            return
         self.session.add(progress)  # numbers only; drawing waits for the frame timer
         if progress.refused:
             self._diagnose(force=True)
 
     @Slot(object)
     def _on_undone(self, info: dict) -> None:
+        if not self.summary:  # the model it undid is being replaced
+            return
         self.session.truncate(int(info["step"]))
         self.session.undo_steps = tuple(info["undo_steps"])
         self._show_undo_steps(self.session.undo_steps)
@@ -930,9 +954,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_opened(self, summary: dict) -> None:
+        if self._superseded(summary):
+            return
         self._show_model(summary)
         self.path = summary["path"]
-        self.dirty = False
+        self.dirty = self._changed_since_save  # a Step sent before the file arrived trains it on
         self.settings.setValue("last_dir", str(Path(self.path).parent))
         self._remember_recent(self.path)
         self._update_title()
@@ -958,11 +984,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_saved(self, path: str) -> None:
-        self.path = path
-        self.dirty = False
         self.settings.setValue("last_dir", str(Path(path).parent))
         self._remember_recent(path)
         self.statusBar().showMessage(f"saved {path}", 5000)
+        if not self.summary:  # written for the model that a Reset or new settings is replacing
+            return
+        self.path = path
+        # Training that went on after the save (Play running, a Step or Undo sent since) is not in it.
+        self.dirty = self.state != "paused" or self._changed_since_save
         self._update_title()
 
     def _update_title(self) -> None:

@@ -57,6 +57,7 @@ class TrainingWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.trainer: Trainer | None = None
+        self.builds = 0  # build commands handled, failed ones too (the window tells stale answers by it)
         self._groups: LayerGroups | None = None
         self._budget = 0  # steps still to take; -1 = until paused
         self._pending: list[StepReport] = []
@@ -112,6 +113,7 @@ class TrainingWorker(QObject):
     @Slot(object)
     def build(self, session: SessionConfig) -> None:
         """A fresh model (Reset, or new settings). On failure the old trainer stays."""
+        self.builds += 1
         self._set_budget(0)
         try:
             from playground.core.trainer import Trainer
@@ -144,6 +146,7 @@ class TrainingWorker(QObject):
         s = tr.summary()
         s["session"] = tr.session
         s["task"] = tr.task
+        s["builds"] = self.builds
         return s
 
     @Slot()
@@ -313,9 +316,10 @@ class TrainingWorker(QObject):
                 except PlaygroundError:
                     answer["rule"] = None
             elif kind == "forecast":
-                ev = inference.evaluate(tr.model, tr.task)
-                answer.update(ev)
+                # First the forecast: it refuses, in words, a model that is not a series model (one
+                # opened while the request was on its way).
                 answer["forecast"] = inference.forecast(tr.model, tr.task, int(request.get("horizon", 20)))
+                answer.update(inference.evaluate(tr.model, tr.task))
                 answer["values"] = tr.task.values
                 answer["split"] = tr.task.split
                 threshold = request.get("threshold", anomalies.DEFAULT_THRESHOLD)
@@ -544,6 +548,7 @@ class TrainingWorker(QObject):
         if tr is None or self._budget == 0 or self._stopping:
             return
         t_end = time.perf_counter() + SLICE_S
+        pushed = False  # a snapshot is in the undo ring for a step that has not finished
         try:
             while self._budget != 0 and time.perf_counter() < t_end:
                 now = time.perf_counter()
@@ -552,9 +557,11 @@ class TrainingWorker(QObject):
                 stepping = self._budget > 0
                 if stepping:  # each stepped step can be undone; playing keeps one state per Play
                     self.undo_ring.push(tr)
+                    pushed = True
                 if now - self._rescue_t > RESCUE_S and self._refused_run == 0:
                     self._rescue, self._rescue_t = tr.snapshot(), now
                 report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
+                pushed = False
                 if report.refused:
                     self._refused_run += 1
                     if not tr.weights_finite():
@@ -570,6 +577,10 @@ class TrainingWorker(QObject):
                 if self._budget > 0:
                     self._budget -= 1
         except Exception as e:
+            # A step that failed (out of GPU memory) leaves no trace, not even an Undo entry that
+            # would go back to where training already is: a Step's own, or a Play's that took no step.
+            if pushed or (self._budget < 0 and self._rate_steps == 0):
+                self.undo_ring.pop(tr)
             self._budget = 0
             self._flush(force=True)
             self._fail(e)

@@ -177,6 +177,20 @@ TIPS = {
 }
 
 
+# The core's messages name the command line's options; in the panel they name its controls.
+_CLI_ADVICE = (
+    ("use --gaps interpolate or --gaps ffill", "set Gaps to Interpolate or Fill forward"),
+    ("with --column", "in the Column box"),
+)
+
+
+def panel_words(text: str) -> str:
+    """A core message with command-line advice ("--gaps ffill") said in the panel's terms."""
+    for cli, panel in _CLI_ADVICE:
+        text = text.replace(cli, panel)
+    return text
+
+
 def _likely_price_column(numeric: list[str]) -> str:
     """The column the core would pick by itself: the last close/price/value one, else the first."""
     liked = [
@@ -694,7 +708,7 @@ class DataPanel(QWidget):
             self.changed.emit(cfg)
 
     def _show_error(self, text: str) -> None:
-        set_error(self.error, text)
+        set_error(self.error, panel_words(text))
         if text and self._task is not None:
             self.preview_box.setTitle("Preview: still the last data that loaded")
         else:
@@ -711,7 +725,7 @@ class DataPanel(QWidget):
             self._preview_examples(task)
         else:
             self._preview_text(task)
-        self.notes_label.setText("\n".join(notes))
+        self.notes_label.setText(panel_words("\n".join(notes)))
         self.notes_label.setVisible(bool(notes))
 
     def _preview_text(self, task: Any) -> None:
