@@ -314,3 +314,27 @@ def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_pat
         assert time.perf_counter() - t0 < 60
     finally:
         w.shutdown()
+
+
+def test_a_model_opened_before_the_first_build_is_the_one_that_stays(qtbot, tmp_path, open_window):
+    """The first model is built after the window paints; an Open sent before that must still win."""
+    w = open_window(make_config("gru", "knock-knock"))
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state == "paused", timeout=10_000)
+    path = tmp_path / "early.safetensors"
+    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+        w.save_to(str(path))
+    w2 = MainWindow(
+        config=make_config("rnn", "text"),
+        settings=QSettings(str(tmp_path / "e.ini"), QSettings.Format.IniFormat),
+    )
+    w2.ask_before_discard = False
+    qtbot.addWidget(w2)
+    w2.open_path(str(path))  # before the event loop ran: no model has been asked for yet
+    try:
+        qtbot.waitUntil(lambda: w2.path == str(path), timeout=15_000)
+        qtbot.wait(300)
+        assert w2.config.model.arch == "gru" and w2.session.steps == 3
+        assert w2.worker_thread.worker.trainer.steps == 3
+    finally:
+        w2.shutdown()

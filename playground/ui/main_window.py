@@ -279,7 +279,9 @@ class MainWindow(QMainWindow):
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
 
         self._builds_sent = 0  # build commands sent; the worker counts those it handled (see _superseded)
-        self._send_build(self.config)
+        # The first model is built once the event loop runs: the window paints first, and the
+        # training thread's import of torch does not compete with that first paint.
+        QTimer.singleShot(0, lambda: self._builds_sent == 0 and self._send_build(self.config))
 
     # -- construction ------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -786,6 +788,8 @@ class MainWindow(QMainWindow):
         if not self._may_discard("Open another model?"):
             return
         self._changed_since_save = False  # set again by a Play, Step or Undo sent after this open
+        if self._builds_sent == 0:  # opened before the first model was asked for: build it first,
+            self._send_build(self.config)  # so the opened one is the newer and stays
         self._cmd_open.emit(path)
 
     def save(self) -> None:
