@@ -553,6 +553,7 @@ def test_out_of_gpu_memory_in_a_step_keeps_the_model(qtbot, open_window):
         # The failed step left no Undo entry: one Undo goes back one real step.
         w.undo(1)
         qtbot.waitUntil(lambda: trainer.steps == 1 and w.session.steps == 1, timeout=10_000)
+        settle(qtbot, w)  # the probe the worker takes after an Undo must not meet the next failure
 
         # The same during Play: it pauses with the message instead of going on.
         raised.clear()
@@ -569,3 +570,20 @@ def test_out_of_gpu_memory_in_a_step_keeps_the_model(qtbot, open_window):
     assert same_weights(weights(trainer), at_step_2)
     press_step(qtbot, w, 1)
     assert trainer.steps == 3 and torch.isfinite(torch.tensor(trainer.history.losses[-1]))
+
+
+def test_out_of_gpu_memory_in_a_probe_is_a_clear_message():
+    """The probe (hidden states, gradients through time) can run out of memory on its own."""
+    from playground.core.errors import PlaygroundError
+    from playground.core.trainer import Trainer
+
+    tr = Trainer(config("lstm", "text"))
+    hook = tr.model.head.register_forward_pre_hook(
+        lambda m, a: (_ for _ in ()).throw(torch.cuda.OutOfMemoryError("CUDA out of memory"))
+    )
+    try:
+        with pytest.raises(PlaygroundError, match="out of GPU memory while looking inside the model"):
+            tr.probe()
+    finally:
+        hook.remove()
+    assert tr.probe().hidden.shape[0] == 1  # and with memory again it works

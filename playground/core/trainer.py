@@ -392,7 +392,15 @@ class Trainer:
 
     def probe(self) -> Probe:
         x, y, labels = self._probe_sequence()
-        return run_probe(self.model, self.task, x, y, labels)
+        try:
+            return run_probe(self.model, self.task, x, y, labels)
+        except torch.cuda.OutOfMemoryError:
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            raise PlaygroundError(
+                "out of GPU memory while looking inside the model (the probe): shorten the sequence "
+                "length; the model and its training are kept"
+            ) from None
 
     def connectivity(self, text: str | None = None) -> tuple[tuple[str, ...], np.ndarray]:
         """(input labels (T,), C) for the probe sequence, or for ``text`` typed by a user.
