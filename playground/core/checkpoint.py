@@ -35,11 +35,16 @@ SUFFIX = ".safetensors"
 MAX_HEADER = 64 * 2**20  # a header larger than this is not one of ours
 
 
-def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def training_tensors(model, optimizer, history, batch_gen) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """What any trainer's file holds, as tensors: weights, optimizer state, loss history, batch RNG.
+
+    Returns (tensors, optimizer metadata for the JSON header). Shared by model files and the
+    encoder-decoder's files, so both resume the same way.
+    """
     out: dict[str, torch.Tensor] = {}
-    for name, t in trainer.model.state_dict().items():
+    for name, t in model.state_dict().items():
         out[f"model/{name}"] = t.detach().cpu().contiguous().clone()
-    opt_state = trainer.optimizer.state_dict()
+    opt_state = optimizer.state_dict()
     scalars: dict[str, dict[str, Any]] = {}
     for idx, st in opt_state["state"].items():
         for key, value in st.items():
@@ -47,37 +52,51 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
                 out[f"optim/{idx}/{key}"] = value.detach().cpu().contiguous().clone()
             else:
                 scalars.setdefault(str(idx), {})[key] = value
-    hist = trainer.history
-    out["history/train_loss"] = torch.from_numpy(hist.losses.copy())
-    out["history/val_steps"] = torch.tensor(hist.val_steps, dtype=torch.int64)
-    out["history/val_loss"] = torch.tensor(hist.val_loss, dtype=torch.float64)  # exact Python floats
-    # Random-number states: a resumed CPU run draws the same batches as an uninterrupted one.
-    out["rng/batches"] = trainer.batch_gen.get_state().clone()
-    out["rng/torch"] = torch.get_rng_state().clone()
-    values = getattr(trainer.task, "values", None)
-    if values is not None:  # a series is small: keep it so forecasts work without the CSV
-        out["data/series"] = torch.from_numpy(np.asarray(values, dtype=np.float64).copy())
-    optim_meta = {"param_groups": opt_state["param_groups"], "scalars": scalars}
-    return out, optim_meta
+    out["history/train_loss"] = torch.from_numpy(history.losses.copy())
+    out["history/val_steps"] = torch.tensor(history.val_steps, dtype=torch.int64)
+    out["history/val_loss"] = torch.tensor(history.val_loss, dtype=torch.float64)  # exact Python floats
+    # The batch sampler's random state: a resumed CPU run draws the same batches as an uninterrupted one.
+    out["rng/batches"] = batch_gen.get_state().clone()
+    return out, {"param_groups": opt_state["param_groups"], "scalars": scalars}
 
 
-def save(trainer: Trainer, path: str | Path) -> Path:
-    """Write the model file atomically: a failed save leaves any previous file intact."""
-    path = Path(path)
-    if path.suffix != SUFFIX:
-        path = path.with_name(path.name + SUFFIX)
-    tensors, optim_meta = _tensors(trainer)
-    meta = {
-        "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
-        "app_version": playground.__version__,
-        "session": json.dumps(trainer.session.to_dict()),
-        "task": json.dumps(trainer.task.state_dict()),
-        "optimizer": json.dumps(optim_meta),
-        "steps": str(trainer.steps),
-        "trained_on": str(trainer.device),
-    }
-    blob = _canonical(st_save(tensors, metadata=meta))
+def restore_training(
+    name: str, model, optimizer, history, batch_gen, tensors: dict[str, torch.Tensor], optim_meta: dict
+) -> None:
+    """Put what ``training_tensors`` wrote back into a freshly built trainer; one-line errors."""
+    state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise PlaygroundError(
+            f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
+        ) from None
+    try:
+        opt_state: dict[str, Any] = {"state": {}, "param_groups": optim_meta["param_groups"]}
+        for key, value in tensors.items():
+            if key.startswith("optim/"):
+                _, idx, field = key.split("/", 2)
+                opt_state["state"].setdefault(int(idx), {})[field] = value
+        for idx, scalars in optim_meta.get("scalars", {}).items():
+            opt_state["state"].setdefault(int(idx), {}).update(scalars)
+        optimizer.load_state_dict(opt_state)
+    except (ValueError, KeyError, TypeError, RuntimeError) as e:
+        raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
+    if "rng/batches" in tensors:
+        batch_gen.set_state(tensors["rng/batches"])
+    try:
+        history.set(
+            tensors["history/train_loss"].numpy(),
+            tensors["history/val_steps"].tolist(),
+            tensors["history/val_loss"].tolist(),
+        )
+    except KeyError as e:
+        raise PlaygroundError(f"{name} is corrupted: its loss history is missing ({e})") from None
+
+
+def write_atomic(path: Path, blob: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename it over ``path``: a failed save
+    (a full disk, a read-only folder) leaves any previous file as it was."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
@@ -97,6 +116,34 @@ def save(trainer: Trainer, path: str | Path) -> Path:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    out, optim_meta = training_tensors(trainer.model, trainer.optimizer, trainer.history, trainer.batch_gen)
+    out["rng/torch"] = torch.get_rng_state().clone()  # dropout masks continue as they would have
+    values = getattr(trainer.task, "values", None)
+    if values is not None:  # a series is small: keep it so forecasts work without the CSV
+        out["data/series"] = torch.from_numpy(np.asarray(values, dtype=np.float64).copy())
+    return out, optim_meta
+
+
+def save(trainer: Trainer, path: str | Path) -> Path:
+    """Write the model file atomically: a failed save leaves any previous file intact."""
+    path = Path(path)
+    if path.suffix != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    tensors, optim_meta = _tensors(trainer)
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "app_version": playground.__version__,
+        "session": json.dumps(trainer.session.to_dict()),
+        "task": json.dumps(trainer.task.state_dict()),
+        "optimizer": json.dumps(optim_meta),
+        "steps": str(trainer.steps),
+        "trained_on": str(trainer.device),
+    }
+    write_atomic(path, _canonical(st_save(tensors, metadata=meta)))
     return path
 
 
@@ -235,36 +282,12 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
         task = vocab_only_task(task_state.get("kind", session.data.kind), task_state["vocab"])
 
     trainer = Trainer(session, task=task, device=device)
-    state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
-    try:
-        trainer.model.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise PlaygroundError(
-            f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
-        ) from None
-
-    opt_state: dict[str, Any] = {"state": {}, "param_groups": optim_meta["param_groups"]}
-    for key, value in tensors.items():
-        if key.startswith("optim/"):
-            _, idx, field = key.split("/", 2)
-            opt_state["state"].setdefault(int(idx), {})[field] = value
-    for idx, scalars in optim_meta.get("scalars", {}).items():
-        opt_state["state"].setdefault(int(idx), {}).update(scalars)
-    try:
-        trainer.optimizer.load_state_dict(opt_state)
-    except (ValueError, KeyError, RuntimeError) as e:
-        raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
-
+    restore_training(
+        name, trainer.model, trainer.optimizer, trainer.history, trainer.batch_gen, tensors, optim_meta
+    )
     trainer.steps = steps
-    if "rng/batches" in tensors:
-        trainer.batch_gen.set_state(tensors["rng/batches"])
     if "rng/torch" in tensors:
         torch.set_rng_state(tensors["rng/torch"])
-    trainer.history.set(
-        tensors["history/train_loss"].numpy(),
-        tensors["history/val_steps"].tolist(),
-        tensors["history/val_loss"].tolist(),
-    )
     return trainer
 
 

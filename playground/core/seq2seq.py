@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -38,7 +36,15 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 import playground
 from playground.core import paths
-from playground.core.checkpoint import FORMAT, SUFFIX, _canonical, _file_mode, read
+from playground.core.checkpoint import (
+    FORMAT,
+    SUFFIX,
+    _canonical,
+    read,
+    restore_training,
+    training_tensors,
+    write_atomic,
+)
 from playground.core.data.dialogs import build_dialog_task, read_dialog_file
 from playground.core.errors import PlaygroundError
 from playground.core.trainer import History, make_optimizer, pick_device
@@ -472,22 +478,7 @@ class Seq2SeqTrainer:
         path = Path(path)
         if path.suffix != SUFFIX:
             path = path.with_name(path.name + SUFFIX)
-        tensors: dict[str, torch.Tensor] = {
-            f"model/{k}": v.detach().cpu().contiguous().clone() for k, v in self.model.state_dict().items()
-        }
-        opt = self.optimizer.state_dict()
-        scalars: dict[str, dict[str, Any]] = {}
-        for idx, st in opt["state"].items():
-            for key, value in st.items():
-                if isinstance(value, torch.Tensor):
-                    tensors[f"optim/{idx}/{key}"] = value.detach().cpu().contiguous().clone()
-                else:
-                    scalars.setdefault(str(idx), {})[key] = value
-        h = self.history
-        tensors["history/train_loss"] = torch.from_numpy(h.losses.copy())  # float32, as checkpoint.py
-        tensors["history/val_steps"] = torch.tensor(h.val_steps, dtype=torch.int64)
-        tensors["history/val_loss"] = torch.tensor(h.val_loss, dtype=torch.float64)
-        tensors["rng/batches"] = self.batch_gen.get_state().clone()
+        tensors, optim_meta = training_tensors(self.model, self.optimizer, self.history, self.batch_gen)
         meta = {
             "format": FORMAT,
             "format_version": "1",
@@ -497,13 +488,13 @@ class Seq2SeqTrainer:
             "config": json.dumps(self.config.to_dict()),
             "vocab": json.dumps(list(self.vocab)),
             "dialogs": json.dumps(self.dialogs),
-            "optimizer": json.dumps({"param_groups": opt["param_groups"], "scalars": scalars}),
+            "optimizer": json.dumps(optim_meta),
             "steps": str(self.steps),
             "trained_on": str(self.device),
         }
         from safetensors.torch import save as st_save
 
-        _write_atomic(path, _canonical(st_save(tensors, metadata=meta)))
+        write_atomic(path, _canonical(st_save(tensors, metadata=meta)))
         return path
 
     @classmethod
@@ -541,53 +532,8 @@ class Seq2SeqTrainer:
         trainer = cls(config, dialogs=dialogs, device=device, vocab=vocab[len(SPECIALS) :])
         if list(trainer.vocab) != vocab:
             raise PlaygroundError(f"{name} is corrupted: its vocabulary repeats characters")
-        state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
-        try:
-            trainer.model.load_state_dict(state, strict=True)
-        except RuntimeError as e:
-            raise PlaygroundError(
-                f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
-            ) from None
-        opt_state: dict[str, Any] = {"state": {}, "param_groups": optim_meta["param_groups"]}
-        for key, value in tensors.items():
-            if key.startswith("optim/"):
-                _, idx, field = key.split("/", 2)
-                opt_state["state"].setdefault(int(idx), {})[field] = value
-        for idx, sc in optim_meta.get("scalars", {}).items():
-            opt_state["state"].setdefault(int(idx), {}).update(sc)
-        try:
-            trainer.optimizer.load_state_dict(opt_state)
-        except (ValueError, KeyError, RuntimeError) as e:
-            raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
-        trainer.steps = steps
-        trainer.batch_gen.set_state(tensors["rng/batches"])
-        trainer.history.set(
-            tensors["history/train_loss"].numpy(),
-            tensors["history/val_steps"].tolist(),
-            tensors["history/val_loss"].tolist(),
+        restore_training(
+            name, trainer.model, trainer.optimizer, trainer.history, trainer.batch_gen, tensors, optim_meta
         )
+        trainer.steps = steps
         return trainer
-
-
-def _write_atomic(path: Path, blob: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path`` (as checkpoint.save)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise PlaygroundError(
-            f"cannot save {path.name}: {e.strerror or e}; the previous file is unchanged"
-        ) from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
