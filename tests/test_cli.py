@@ -12,8 +12,8 @@ import sys
 
 import pytest
 import torch
+from cli_helpers import assert_error, cli
 
-from playground.cli import main
 from playground.core import checkpoint
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.trainer import Trainer
@@ -30,30 +30,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_error(capsys, *args, words: tuple[str, ...], prefix: str = "rnn-playground: error:") -> str:
-    """Exit status 2, nothing on stdout, one line on stderr with the prefix and every word."""
-    try:
-        code, out, err = cli(capsys, *args)
-    except SystemExit as e:  # argparse stops with SystemExit
-        code = e.code
-        out, err = capsys.readouterr()
-    assert code == 2, (code, err)
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(prefix), lines[0]
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    return lines[0]
 
 
 def subprocess_env() -> dict[str, str]:

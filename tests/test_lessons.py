@@ -5,14 +5,13 @@ Core and command line only, no Qt; fixed seeds, on the CPU, one torch thread (co
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
 import torch
+from cli_helpers import assert_error, cli, cli_json
 
-from playground.cli import main
 from playground.core import checkpoint, inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data import build_task
@@ -20,35 +19,6 @@ from playground.core.data.memory import MemoryTask
 from playground.core.data.order import CLASSES, OrderTask, rule_label, sentences_for, word_choices
 from playground.core.errors import PlaygroundError
 from playground.core.trainer import Trainer
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def cli_json(capsys, *args) -> dict:
-    """Run a command with --json; its last line of output as a dict."""
-    code, out, err = cli(capsys, *args, "--json")
-    assert code == 0, err
-    return json.loads(out.splitlines()[-1])
-
-
-def assert_error(capsys, *args, words: tuple[str, ...], prefix: str = "rnn-playground: error:") -> None:
-    """Exit status 2, nothing on stdout, one line on stderr with the prefix and every word."""
-    try:
-        code, out, err = cli(capsys, *args)
-    except SystemExit as e:  # argparse stops with SystemExit
-        code = e.code
-        out, err = capsys.readouterr()
-    assert code == 2, (code, err)
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(prefix), lines[0]
-    for word in words:
-        assert word in lines[0], (word, lines[0])
 
 
 def session(kind: str, arch: str = "lstm", bidirectional: bool = False, **data) -> SessionConfig:

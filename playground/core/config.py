@@ -28,6 +28,8 @@ ARCH_NAMES = {
 }
 ACTIVATIONS = ("tanh", "relu")
 INITS = ("default", "xavier", "he", "orthogonal", "identity")
+# Training settings that may change between steps (the optimizer and seed need a new model).
+LIVE_TRAIN_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
 DATA_KINDS = ("text", "knock-knock", "prices", "memory", "order")
 GENERATED_KINDS = ("memory", "order")  # made by a seeded generator: no file, no pasted text
 MAX_GAP = 1000  # memory: the sequence is gap + 2 steps; the Transformer covers 1024

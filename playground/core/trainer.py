@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.core.config import SessionConfig
+from playground.core.config import LIVE_TRAIN_SETTINGS, SessionConfig
 from playground.core.data import build_task
 from playground.core.equations import recurrence_terms, recurrence_terms_all
 from playground.core.errors import PlaygroundError
@@ -172,7 +172,7 @@ class Trainer:
     def set_clip(self, mode: str, value: float | None = None) -> None:
         self.update_train(clip=mode, clip_value=value or self.session.train.clip_value)
 
-    LIVE_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
+    LIVE_SETTINGS = LIVE_TRAIN_SETTINGS
 
     def update_train(self, **changes: Any) -> None:
         """Change training settings between steps; the optimizer and seed need a new Trainer."""
@@ -452,8 +452,13 @@ class Trainer:
             session=self.session,
         )
 
-    def restore(self, snap: TrainerSnapshot) -> None:
-        """Go back to a snapshot of this trainer: weights, optimizer, step count, losses, RNGs, settings."""
+    def restore(self, snap: TrainerSnapshot, keep_live_settings: bool = False) -> None:
+        """Go back to a snapshot of this trainer: weights, optimizer, step count, losses, RNGs, settings.
+
+        ``keep_live_settings``: the learning rate, clipping and the other live settings stay as they
+        are now (the window's Undo: the weights go back, the settings on screen stay true).
+        """
+        live = {k: getattr(self.session.train, k) for k in self.LIVE_SETTINGS}
         current = self.model.state_dict()
         if (
             snap.param_names != self.param_names
@@ -477,6 +482,8 @@ class Trainer:
         if snap.session.train.seq_len != self.session.train.seq_len:
             self._probe_input = None
         self.session = snap.session
+        if keep_live_settings:
+            self.update_train(**live)  # the optimizer's state_dict brought the old learning rate too
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -549,12 +556,12 @@ class UndoRing:
         """Remember the trainer as it is now (call before the step that may be undone)."""
         self._snaps.append(trainer.snapshot())
 
-    def pop(self, trainer: Trainer) -> int | None:
+    def pop(self, trainer: Trainer, keep_live_settings: bool = False) -> int | None:
         """Restore the newest snapshot and forget it; the step it went back to, or None if empty."""
         if not self._snaps:
             return None
         snap = self._snaps.pop()
-        trainer.restore(snap)
+        trainer.restore(snap, keep_live_settings)
         return snap.step
 
     def steps(self) -> list[int]:

@@ -29,7 +29,6 @@ from playground.ui.session import LayerGroups, Progress
 if TYPE_CHECKING:  # torch loads in the training thread, after the window is on screen
     from playground.core.trainer import StepReport, Trainer, UndoRing
 
-LIVE_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
 
 SLICE_S = 0.02  # train this long, then let the thread's event loop breathe
 EMIT_S = 1 / 30  # at most this often a Progress goes to the window
@@ -174,17 +173,15 @@ class TrainingWorker(QObject):
         tr = self.trainer
         if tr is None or n < 1:
             return
-        live = {k: getattr(tr.session.train, k) for k in LIVE_SETTINGS}
         step = None
-        for _ in range(n):
-            back = self.undo_ring.pop(tr)
+        for _ in range(n):  # the weights go back; the settings on screen stay what they are
+            back = self.undo_ring.pop(tr, keep_live_settings=True)
             if back is None:
                 break
             step = back
         if step is None:
             self.failed.emit("nothing to undo: Step or Play first")
             return
-        tr.update_train(**live)  # the weights go back; the settings on screen stay what they are
         self.undone.emit({"step": step, "undo_steps": self._undo_steps()})
         self._probe_now()
 
@@ -606,9 +603,7 @@ class TrainingWorker(QObject):
             )
             self._budget = 0
             return
-        live = {k: getattr(tr.session.train, k) for k in LIVE_SETTINGS}
-        tr.restore(self._rescue)
-        tr.update_train(**live)
+        tr.restore(self._rescue, keep_live_settings=True)
         self._budget = 0
         self._pending.append(report)
         self._flush(force=True)

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.core.config import GAP_POLICIES, GENERATORS, DataConfig
+from playground.core.data._batching import in_batches
 from playground.core.errors import PlaygroundError
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
@@ -574,8 +575,7 @@ class SeriesTask:
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """The validation windows in order, cut into batches of ``batch_size``; at most ``max_batches``."""
         x, y = self.val_tensors(device)
-        batches = list(zip(torch.split(x, batch_size), torch.split(y, batch_size)))
-        return batches if max_batches is None else batches[: max(0, max_batches)]
+        return in_batches(x, y, batch_size, max_batches)
 
     def probe(
         self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"
