@@ -81,7 +81,7 @@ def main() -> int:
     t0 = time.perf_counter()
     run_until(lambda: w.session.steps >= a.steps, 3600)
     w.pause()
-    run_until(lambda: w.state == "paused", 10)
+    run_until(lambda: w.state.play == "paused", 10)
     late = rss_mb()
     s = w.session
     buffers = {

@@ -85,7 +85,7 @@ def run_window(app: QApplication, config: SessionConfig, seconds: float) -> dict
     steps = w.session.steps - steps0
     frames = w.frames - frames0
     w.pause()
-    wait(app, 5, until=lambda: w.state == "paused")
+    wait(app, 5, until=lambda: w.state.play == "paused")
     w.shutdown()
     w.close()
     late = (np.array(gaps) - PING_MS / 1000) * 1000
@@ -101,7 +101,7 @@ def run_window(app: QApplication, config: SessionConfig, seconds: float) -> dict
 
 def run_plain(config: SessionConfig, seconds: float) -> float:
     """Steps/s of the same preset from a plain loop (what `rnn-playground train` does)."""
-    from playground.ui.main_window import share_the_cpu
+    from playground.core.trainer import share_the_cpu
 
     share_the_cpu()  # the same torch thread count the window uses, so only the window differs
     tr = Trainer(config)

@@ -60,6 +60,7 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     from playground import __version__
     from playground.core import config as C
+    from playground.core.presets import DEFAULT_PRESET, PRESETS
 
     p = _Parser(
         prog="rnn-playground",
@@ -71,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model and save it", description="Train a model and save it.")
     d = t.add_argument_group("data")
-    d.add_argument("--data", choices=C.DATA_KINDS, default="text", help="what to learn (default: text)")
+    default_kind = C.DataConfig().kind
+    d.add_argument(
+        "--data", choices=C.DATA_KINDS, default=default_kind, help=f"what to learn (default: {default_kind})"
+    )
     d.add_argument(
         "--file", help="a UTF-8 text file, a dialog file, or a CSV of prices (default: bundled data)"
     )
@@ -187,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--screenshot", metavar="PATH", help="with --demo: save a PNG of the window")
     g.add_argument(
         "--preset",
-        default="knock-knock",
-        choices=["knock-knock", "text", "prices", "anomalies", "vanishing", "exploding", "memory", "order"],
+        default=DEFAULT_PRESET,
+        choices=list(PRESETS),
         help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
     )
     g.add_argument(
@@ -198,21 +202,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
         "training, or compare: runs the preset's comparison, for memory the gap sweep)",
     )
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="with --demo: at exit, print one JSON line: steps, steps_per_s, frames_per_s, latency_p95_ms",
+    )
     return p
 
 
 # -- train ------------------------------------------------------------------------------
 def _session_from_args(a: argparse.Namespace):
     from playground.core import config as C
+    from playground.core.kinds import KINDS, kind_spec
 
     if a.arch not in C.ARCHS:
         raise PlaygroundError(f"unknown architecture {a.arch!r}: choose one of {', '.join(C.ARCHS)}")
-    prices = a.data == "prices"
-    generated = a.data in C.GENERATED_KINDS
-    if a.data != "memory":
-        given = [flag for flag, v in (("--gap", a.gap), ("--keys", a.keys)) if v is not None]
-        if given:
-            raise PlaygroundError(f"{' and '.join(given)} belong to --data memory, not --data {a.data}")
+    spec = kind_spec(a.data)
+    numbers = not spec.tokens  # a number series: --text holds its values
+    generated = spec.generated
+    given = [f for f, v in (("--gap", a.gap), ("--keys", a.keys)) if v is not None and f[2:] not in spec.settings]
+    if given:
+        wanted = {flag[2:] for flag in given}
+        owners = " or ".join(f"--data {n}" for n, s in KINDS.items() if wanted <= set(s.settings))
+        raise PlaygroundError(f"{' and '.join(given)} belong to {owners}, not --data {a.data}")
     if generated:
         given = [flag for flag, v in (("--file", a.file), ("--text", a.text), ("--values", a.values)) if v]
         if given or a.text is not None:
@@ -225,16 +237,16 @@ def _session_from_args(a: argparse.Namespace):
     elif a.text is not None:
         source = "inline"
     else:
-        source = "generator" if prices or generated else "bundled"
+        source = spec.default_source
     if a.file and a.text is not None:
         raise PlaygroundError("give either --file or --text, not both")
-    if prices and a.text is not None and not a.values:
+    if numbers and a.text is not None and not a.values:
         a.values = _floats(a.text)
     data = C.DataConfig(
         kind=a.data,
         source=source,
         path=str(Path(a.file).expanduser()) if a.file else "",
-        text=a.text if (a.text is not None and not prices) else "",
+        text=a.text if (a.text is not None and not numbers) else "",
         column=a.column,
         gaps=a.gaps,
         generator=a.generator,
@@ -253,7 +265,7 @@ def _session_from_args(a: argparse.Namespace):
     )
     model = C.ModelConfig(
         arch=a.arch,
-        hidden=a.hidden or (32 if prices or generated else 128),
+        hidden=a.hidden or spec.default_hidden,
         layers=a.layers,
         bidirectional=a.bidirectional,
         activation=a.activation,
@@ -261,7 +273,7 @@ def _session_from_args(a: argparse.Namespace):
         init=a.init,
         embed=a.embed,
         heads=a.heads,
-        window=a.mlp_window or (a.window if prices else 16),
+        window=a.mlp_window or (a.window if numbers else 16),
     )
     train = C.TrainConfig(
         optimizer=a.optimizer,
@@ -373,19 +385,15 @@ def cmd_train(a: argparse.Namespace) -> int:
         "model": trainer.session.model.describe(),
     }
     task = trainer.task
-    classes = getattr(task, "classes", None)
-    if task.vocab is not None and task.many_to_many and getattr(task, "has_data", False):
+    metrics = task.spec.metrics
+    if "unigram_entropy" in metrics and task.has_data:
         result["unigram_entropy"] = task.unigram_entropy()
-    if task.vocab is None or classes is not None:
+    evaluated = [k for k in metrics if k != "unigram_entropy"]
+    if evaluated:
         from playground.core import inference
 
         ev = inference.evaluate(trainer.model, task)
-        keys = (
-            ("accuracy", "chance")
-            if classes is not None
-            else ("mae", "rmse", "baseline_mae", "baseline_rmse")
-        )
-        result.update({k: ev[k] for k in keys})
+        result.update({k: ev[k] for k in evaluated})
     if out:
         result["out"] = str(checkpoint.save(trainer, out))
     if a.json:
@@ -420,9 +428,10 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
     trainer = checkpoint.load(a.model, device="cpu")
     model, task = trainer.model, trainer.task
-    if task.vocab is None:
+    page = task.spec.prediction_page
+    if page == "forecast":
         raise PlaygroundError(f"{Path(a.model).name} forecasts prices: use `rnn-playground forecast`")
-    if getattr(task, "classes", None) is not None:
+    if page == "classify":
         return _answer(a, model, task)
     if a.reply is not None:
         text = inference.reply(model, task, a.reply, a.history)
@@ -479,8 +488,9 @@ def cmd_forecast(a: argparse.Namespace) -> int:
 
     trainer = checkpoint.load(a.model, device="cpu")
     task = trainer.task
-    if task.vocab is not None:
-        what = "answers sequences" if getattr(task, "classes", None) is not None else "predicts characters"
+    page = task.spec.prediction_page
+    if page != "forecast":
+        what = "answers sequences" if page == "classify" else "predicts characters"
         raise PlaygroundError(f"{Path(a.model).name} {what}: use `rnn-playground sample`")
     values = inference.forecast(trainer.model, task, a.horizon)
     ev = inference.evaluate(trainer.model, task)
@@ -504,6 +514,7 @@ def cmd_forecast(a: argparse.Namespace) -> int:
 
 def cmd_info(a: argparse.Namespace) -> int:
     from playground.core import checkpoint
+    from playground.core.kinds import KINDS
 
     info = checkpoint.describe(a.model)
     if a.json:
@@ -517,14 +528,9 @@ def cmd_info(a: argparse.Namespace) -> int:
         + f", {info['parameters']:,} parameters"
     )
     data = info["data"]
-    if data.get("kind") == "memory":
-        print(
-            f"  data: memory (gap {data.get('gap', 10)}, {data.get('keys', 8)} keys, seed {data.get('seed', 0)})"
-        )
-    elif data.get("kind") == "order":
-        print(f"  data: order (seed {data.get('seed', 0)})")
-    else:
-        print(f"  data: {data.get('kind')} ({data.get('source')})")
+    spec = KINDS.get(data.get("kind"))
+    details = spec.describe(data) if spec is not None else data.get("source")
+    print(f"  data: {data.get('kind')} ({details})")
     print(f"  trained: {info['steps']} steps on {info['trained_on']}")
     if info["last_train_loss"] is not None:
         print(
@@ -535,8 +541,8 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def cmd_gui(a: argparse.Namespace) -> int:
-    if a.screenshot and a.demo is None:
-        raise PlaygroundError("--screenshot needs --demo SECONDS")
+    if (a.screenshot or a.json) and a.demo is None:
+        raise PlaygroundError(f"{'--screenshot' if a.screenshot else '--json'} needs --demo SECONDS")
     try:
         from playground.ui.app import main as gui_main  # the window arrives with the UI package
     except ModuleNotFoundError as e:
@@ -547,7 +553,7 @@ def cmd_gui(a: argparse.Namespace) -> int:
             )
             return 1
         raise
-    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view)
+    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view, report_json=a.json)
 
 
 COMMANDS = {

@@ -77,7 +77,7 @@ def settle(qtbot, w, timeout: int = 15_000) -> None:
     w.pause()
     QTimer.singleShot(0, w.worker_thread.worker, lambda: QTimer.singleShot(0, w, lambda: back.append(True)))
     qtbot.waitUntil(lambda: bool(back), timeout=timeout)
-    qtbot.waitUntil(lambda: bool(w.summary) and w.state == "paused", timeout=timeout)
+    qtbot.waitUntil(lambda: bool(w.summary) and w.state.play == "paused", timeout=timeout)
 
 
 def press_step(qtbot, w, n: int = 1) -> None:
@@ -86,7 +86,7 @@ def press_step(qtbot, w, n: int = 1) -> None:
     target = trainer.steps + n
     w.step(n)
     qtbot.waitUntil(
-        lambda: trainer.steps == target and w.session.steps == target and w.state == "paused",
+        lambda: trainer.steps == target and w.session.steps == target and w.state.play == "paused",
         timeout=15_000,
     )
 
@@ -142,8 +142,15 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
     corrupt.write_bytes(b"\x80\x04\x95 a pickle, not a model")
     messages: list[str] = []
     answers: list[dict] = []
-    worker.failed.connect(messages.append)
-    worker.predicted.connect(answers.append)
+    from playground.app.messages import Failed, Predicted
+
+    def collect(a) -> None:  # every answer the worker sent, stale ones too
+        if isinstance(a, Failed):
+            messages.append(a.message)
+        elif isinstance(a, Predicted):
+            answers.append(a.as_dict())
+
+    worker.answer.connect(collect)
 
     actions = {
         "play": w.play,
@@ -547,7 +554,7 @@ def test_out_of_gpu_memory_in_a_step_keeps_the_model(qtbot, open_window):
         assert same_weights(weights(trainer), at_step_2)
         assert (trainer.history.losses == losses_before).all()
         assert all(p.grad is None for p in trainer.model.parameters())  # no half-made gradients
-        assert w.state == "paused" and not w.controls.playing
+        assert w.state.play == "paused" and not w.controls.playing
         assert w.session.undo_steps == (0, 1)
 
         # The failed step left no Undo entry: one Undo goes back one real step.
@@ -558,7 +565,7 @@ def test_out_of_gpu_memory_in_a_step_keeps_the_model(qtbot, open_window):
         # The same during Play: it pauses with the message instead of going on.
         raised.clear()
         w.play()
-        qtbot.waitUntil(lambda: bool(raised) and w.state == "paused", timeout=10_000)
+        qtbot.waitUntil(lambda: bool(raised) and w.state.play == "paused", timeout=10_000)
         settle(qtbot, w)
         assert "out of GPU memory" in w.banner.text() and not w.controls.playing
         assert trainer.steps == w.session.steps == 1

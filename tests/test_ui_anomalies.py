@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from window_helpers import answer_is
 
 from playground.core.config import DataConfig
 from playground.core.data.series import generate
@@ -119,7 +120,7 @@ def spiked_prices() -> tuple[tuple[float, ...], tuple[int, ...]]:
 
 
 def test_window_forecast_marks_planted_spikes(qtbot, open_window):
-    from playground.ui.main_window import PRESETS
+    from playground.core.presets import PRESETS
 
     values, spikes = spiked_prices()
     preset = PRESETS["prices"][1]
@@ -131,12 +132,12 @@ def test_window_forecast_marks_planted_spikes(qtbot, open_window):
     )
     w = open_window(session)
     w.step(150)
-    qtbot.waitUntil(lambda: w.session.steps >= 150 and w.state == "paused", timeout=15_000)
+    qtbot.waitUntil(lambda: w.session.steps >= 150 and w.state.play == "paused", timeout=15_000)
     panel = w.prediction_panel
     assert panel.kind() == "prices"
-    with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
         panel.forecast_button.click()
-    answer = blocker.args[0]
+    answer = blocker.args[0].as_dict()
     assert "error" not in answer, answer
     found = answer["anomalies"]
     assert set(spikes) <= set(found["flagged"].tolist()), (

@@ -8,6 +8,7 @@ import csv
 import numpy as np
 import pytest
 import torch
+from window_helpers import answer_is
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 
@@ -32,7 +33,7 @@ def config(arch: str = "lstm", kind: str = "text", **model) -> SessionConfig:
 def press_step(qtbot, w, n: int = 1) -> None:
     target = w.session.steps + n
     w.step(n)
-    qtbot.waitUntil(lambda: w.session.steps == target and w.state == "paused", timeout=15_000)
+    qtbot.waitUntil(lambda: w.session.steps == target and w.state.play == "paused", timeout=15_000)
     qtbot.waitUntil(lambda: w.session.detail_report is not None and w.session.detail_report.step == target)
 
 
@@ -123,7 +124,7 @@ def test_undo_after_play_goes_back_to_where_play_started(qtbot, open_window):
     w.play()
     qtbot.waitUntil(lambda: w.session.steps > 10, timeout=15_000)
     w.pause()
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    qtbot.waitUntil(lambda: w.state.play == "paused", timeout=5_000)
     w.undo(1)
     qtbot.waitUntil(lambda: w.session.steps == 2, timeout=5_000)
     assert w.worker_thread.worker.trainer.steps == 2
@@ -179,10 +180,10 @@ def test_scrubber_inspects_typed_text_and_arrow_keys_move_it(qtbot, open_window)
     # Right moves along the sequence here instead of training
     steps = w.session.steps
     w.scrubber.slider.setValue(2)
-    w._arrow(+1)
+    w.arrow(+1)
     assert w.scrubber.slider.value() == 3
-    w._arrow(-1)
-    w._arrow(-1)
+    w.arrow(-1)
+    w.arrow(-1)
     assert w.scrubber.slider.value() == 1
     qtbot.wait(100)
     assert w.session.steps == steps
@@ -264,22 +265,22 @@ def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtb
     }
 
     def ask(win):
-        with qtbot.waitSignal(win.worker_thread.worker.predicted, timeout=10_000) as blocker:
+        with qtbot.waitSignal(win.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
             win.prediction_panel.request.emit(request)
-        return blocker.args[0]
+        return blocker.args[0].as_dict()
 
     before = ask(w)
     path = tmp_path / "m.safetensors"
-    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
         w.save_to(str(path))
     qtbot.waitUntil(lambda: w.path == str(path), timeout=5_000)
     assert w.recent_files()[0] == str(path.resolve())
 
     w2 = open_window(config("rnn", "prices"))
     w2.settings = w.settings  # the same user: the same recent files
-    w2._fill_recent_menu()
+    w2.files.fill_recent(w2.recent_menu)
     assert w2.recent_menu.actions()[0].text() == "m.safetensors"
-    with qtbot.waitSignal(w2.worker_thread.worker.opened, timeout=10_000):
+    with qtbot.waitSignal(w2.answered, check_params_cb=answer_is("opened"), timeout=10_000):
         w2.recent_menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
     after = ask(w2)
@@ -347,13 +348,13 @@ def test_encoder_decoder_trains_in_the_worker_and_answers_beside_the_language_mo
     assert compare.in_use() == "lm" and not compare.is_ready()
     compare.train_requested.emit(20)
     qtbot.waitUntil(lambda: compare.is_ready(), timeout=60_000)
-    assert w.worker_thread.worker.seq2seq is not None and w.worker_thread.worker.seq2seq.steps == 20
+    assert w.worker_thread.worker.engine.seq2seq is not None and w.worker_thread.worker.engine.seq2seq.steps == 20
     assert w.worker_thread.worker.trainer.steps == 5  # the main model waited
     compare.set_in_use("seq2seq")
     panel.chat_edit.setText("Knock, knock!")
-    with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
         panel.send_button.click()
-    answer = blocker.args[0]
+    answer = blocker.args[0].as_dict()
     assert answer["model"] == "seq2seq"
     assert answer["reply"] == answer["s2s_reply"] and isinstance(answer["lm_reply"], str)
     qtbot.waitUntil(lambda: len(compare.rows()) == 1, timeout=5_000)
@@ -372,14 +373,14 @@ def test_every_example_opens_from_the_menu_and_predicts(qtbot, open_window):
     from playground.core.examples import list_examples
 
     w = open_window(config("rnn", "text"))
-    w._fill_examples_menu()
+    w.files.fill_examples(w.examples_menu)
     actions = [a for a in w.examples_menu.actions() if a.isEnabled()]
     examples = list_examples()
     assert len(actions) == len(examples) >= 6
     kinds = set()
     for action, example in zip(actions, examples, strict=True):
         assert action.text() == f"{example.title}: {example.description}"
-        with qtbot.waitSignal(w.worker_thread.worker.opened, timeout=20_000):
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("opened"), timeout=20_000):
             action.trigger()
         qtbot.waitUntil(lambda e=example: w.path == str(e.path), timeout=5_000)
         kind = w.config.data.kind
@@ -396,9 +397,9 @@ def test_every_example_opens_from_the_menu_and_predicts(qtbot, open_window):
             "knock-knock": {"kind": "reply", "turn": "Knock, knock!", "history": []},
             "prices": {"kind": "forecast", "horizon": 5},
         }[kind]
-        with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
             w.prediction_panel.request.emit(request)
-        answer = blocker.args[0]
+        answer = blocker.args[0].as_dict()
         assert "error" not in answer, answer.get("error")
         if kind == "text":
             assert len(answer["text"]) >= 40 and len(answer["next"]) == 5

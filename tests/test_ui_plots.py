@@ -10,6 +10,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QImage
 
+from playground.app.progress import LayerGroups, Progress
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.probes import Probe
 from playground.core.trainer import Trainer
@@ -24,7 +25,7 @@ from playground.ui.plots import (
 )
 from playground.ui.plots.gates import NO_GATES
 from playground.ui.plots.gradients import gradient_verdict
-from playground.ui.session import LayerGroups, Progress, Session
+from playground.ui.session import Session
 
 TEXT = "the cat sat on the mat. " * 50
 ALL_PLOTS = (LossPlot, HiddenStatePlot, GradientThroughTimePlot, GradNormPlot, GatesPlot)
@@ -228,17 +229,31 @@ def test_gradient_through_time_draws_newest_probe_over_earlier_ones(show, lstm):
     assert len(drawn) == len(session.probe_trail) - 1  # every earlier probe, faded
     assert plot.plot_item.getAxis("left").logMode
     assert plot.time_axis.labels == session.probe.labels
-    assert plot.verdict.text().split(":")[0] in ("vanishing", "healthy", "exploding")
+    assert plot.verdict_kind == "reach" and plot.verdict.text().startswith("reaches ")
 
 
-def test_vanilla_rnn_gradient_is_called_vanishing(show, vanilla_rnn):
+def test_vanilla_rnn_gradient_is_measured_not_judged(show, vanilla_rnn):
+    """The plot says how far back the gradient reaches; whether that is vanishing is the banner's verdict."""
     plot = show(GradientThroughTimePlot(vanilla_rnn))
     g = vanilla_rnn.probe.grad_norm[0]
     assert g[0] / g[-1] < 1e-6  # the premise: an untrained tanh RNN over 60 steps
     _, y = plot.curve.getOriginalDataset()
     np.testing.assert_allclose(y, np.maximum(g, plot.floor), rtol=1e-6)
-    assert plot.verdict_kind == "vanishing"
-    assert plot.verdict.text().startswith("vanishing: the first step gets 10⁻")
+    assert plot.verdict_kind == "reach"
+    text = plot.verdict.text()
+    assert "vanishing" not in text
+    assert (
+        text.startswith("reaches ") and " steps back at 10⁻³ of the last step; the first step gets " in text
+    )
+    back = int(text.split()[1])
+    assert 0 < back < 59 and g[len(g) - 1 - back] / g[-1] >= 1e-3 > g[: len(g) - 1 - back].max() / g[-1]
+
+    plot.set_reach_context(unit="characters", init_grad=g, needed=(0,))  # the window's context
+    text = plot.verdict.text()
+    assert text.startswith(
+        f"Reaches {back} characters back at 10⁻³ of the last step (at initialisation: {back})."
+    )
+    assert "At 't', 59 characters back: " in text
 
 
 def test_zero_gradients_are_floored_and_said_so(show):
@@ -253,14 +268,21 @@ def test_zero_gradients_are_floored_and_said_so(show):
     assert "2 zero values drawn at 1e-12" in plot.verdict.text()
 
 
-def test_gradient_verdicts():
-    assert gradient_verdict(np.array([1e-9, 1e-4, 1.0]))[0] == "vanishing"
+def test_gradient_verdicts_measure_the_reach_and_never_say_vanishing():
+    kind, text = gradient_verdict(np.array([1e-9, 1e-4, 1.0]))
+    assert (
+        kind == "reach" and text == "reaches 0 steps back at 10⁻³ of the last step; the first step gets 10⁻⁹"
+    )
+    kind, text = gradient_verdict(np.array([1e-9, 2e-3, 0.5, 1.0]), unit="characters")
+    assert text == "reaches 2 characters back at 10⁻³ of the last step; the first step gets 10⁻⁹"
+    assert gradient_verdict(np.array([1e-9, 1e-3, 1.0]), unit="words")[1].startswith("reaches 1 word back")
     kind, text = gradient_verdict(np.array([0.5, 0.8, 1.0]))
-    assert kind == "healthy" and text.startswith("healthy: gradient reaches the start")
-    assert gradient_verdict(np.array([1e5, 10.0, 1.0]))[0] == "exploding"
-    assert gradient_verdict(np.array([2e3, 2e3, 2e3]))[0] == "exploding"
-    assert gradient_verdict(np.array([1.0, np.inf, 1.0]))[0] == "exploding"
+    assert kind == "reach" and text == "reaches the start, 2 steps back, at 10⁻³ of the last step"
+    assert gradient_verdict(np.array([1e5, 10.0, 1.0]))[0] == "growing"
+    assert gradient_verdict(np.array([2e3, 2e3, 2e3]))[0] == "growing"
+    assert gradient_verdict(np.array([1.0, np.inf, 1.0]))[0] == "overflow"
     assert gradient_verdict(np.zeros(4))[0] == "none"
+    assert gradient_verdict(np.array([0.5, 0.0]))[0] == "none"
 
 
 def test_grad_norm_plot_has_a_line_per_layer_group_and_the_totals(show, lstm):

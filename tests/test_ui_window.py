@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
+from window_helpers import answer_is
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.ui.main_window import MainWindow
@@ -36,9 +37,9 @@ def wait_steps(qtbot, w: MainWindow, n: int, timeout: int = 20_000) -> None:
 
 
 def ask_and_wait(qtbot, w: MainWindow, request: dict) -> dict:
-    with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
         w.prediction_panel.request.emit(request)
-    return blocker.args[0]
+    return blocker.args[0].as_dict()
 
 
 REQUESTS = {
@@ -64,7 +65,7 @@ def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
     w.play()
     wait_steps(qtbot, w, 60)
     w.pause()
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    qtbot.waitUntil(lambda: w.state.play == "paused", timeout=5_000)
     qtbot.wait(50)
     _, y = w.session.loss.view()
     assert len(y) >= 60
@@ -78,7 +79,7 @@ def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
     before = w.worker_thread.worker.trainer.steps
     w.step(1)
     qtbot.waitUntil(
-        lambda: w.worker_thread.worker.trainer.steps == before + 1 and w.state == "paused", timeout=5_000
+        lambda: w.worker_thread.worker.trainer.steps == before + 1 and w.state.play == "paused", timeout=5_000
     )
     qtbot.wait(100)
     assert w.worker_thread.worker.trainer.steps == before + 1
@@ -108,7 +109,7 @@ def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
 def test_step_n_takes_exactly_n_steps(qtbot, open_window):
     w = open_window(make_config("gru", "text"))
     w.step(25)
-    qtbot.waitUntil(lambda: w.session.steps == 25 and w.state == "paused", timeout=10_000)
+    qtbot.waitUntil(lambda: w.session.steps == 25 and w.state.play == "paused", timeout=10_000)
     qtbot.wait(100)
     assert w.worker_thread.worker.trainer.steps == 25
     assert w.session.probe is not None and w.session.probe_step == 25  # the last step of a press is probed
@@ -139,7 +140,7 @@ def test_event_loop_stays_responsive_while_training(qtbot, open_window):
     qtbot.wait(3000)
     timer.stop()
     w.pause()
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+    qtbot.waitUntil(lambda: w.state.play == "paused", timeout=5_000)
     late_ms = (np.array(gaps) - 0.010) * 1000
     p95 = float(np.percentile(late_ms, 95))
     assert w.session.steps > 20
@@ -187,8 +188,8 @@ def test_bad_model_file_shows_message_and_keeps_work(qtbot, open_window, tmp_pat
     trainer = w.worker_thread.worker.trainer
     bad = tmp_path / "broken.safetensors"
     bad.write_bytes(b"\x80\x04\x95 this is a pickle, not a model")
-    with qtbot.waitSignal(w.worker_thread.worker.failed, timeout=5_000):
-        w._cmd_open.emit(str(bad))
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=5_000):
+        w.controller.open_path(str(bad))
     # the blocker may wake before the window's own (queued) slot has run: wait for the banner itself
     qtbot.waitUntil(lambda: "pickle" in w.banner.text(), timeout=5_000)
     assert w.worker_thread.worker.trainer is trainer and trainer.steps == 5
@@ -200,14 +201,14 @@ def test_save_and_open_restore_the_session(qtbot, open_window, tmp_path):
     w.step(30)
     qtbot.waitUntil(lambda: w.session.steps == 30, timeout=10_000)
     path = tmp_path / "kk.safetensors"
-    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
         w.save_to(str(path))
     qtbot.waitUntil(lambda: not w.dirty, timeout=5_000)  # the window's own slot may run just after
     assert path.exists()
     losses = w.session.loss.view()[1][:, 0].copy()
 
     w2 = open_window(make_config("rnn", "text"))
-    with qtbot.waitSignal(w2.worker_thread.worker.opened, timeout=10_000):
+    with qtbot.waitSignal(w2.answered, check_params_cb=answer_is("opened"), timeout=10_000):
         w2.open_path(str(path))
     qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
     assert w2.config.model.arch == "gru" and w2.config.data.kind == "knock-knock"
@@ -289,7 +290,7 @@ def test_screenshot_without_demo_is_refused():
 
 def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_path):
     """A newcomer: no settings yet, the knock-knock LSTM preset, one bold Play, and "Who's there?" soon."""
-    from playground.ui.main_window import default_session
+    from playground.core.presets import default_session
 
     settings = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)
@@ -305,12 +306,12 @@ def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_pat
         qtbot.keyClick(w, Qt.Key.Key_Space)  # Space is Play
         qtbot.waitUntil(lambda: w.session.steps >= 100, timeout=60_000)
         qtbot.keyClick(w, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: w.state == "paused", timeout=5_000)
+        qtbot.waitUntil(lambda: w.state.play == "paused", timeout=5_000)
         panel = w.prediction_panel
         panel.chat_edit.setText("Knock, knock!")
-        with qtbot.waitSignal(w.worker_thread.worker.predicted, timeout=10_000) as blocker:
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
             panel.send_button.click()
-        assert blocker.args[0]["reply"] == "Who's there?"
+        assert blocker.args[0].as_dict()["reply"] == "Who's there?"
         assert time.perf_counter() - t0 < 60
     finally:
         w.shutdown()
@@ -320,9 +321,9 @@ def test_a_model_opened_before_the_first_build_is_the_one_that_stays(qtbot, tmp_
     """The first model is built after the window paints; an Open sent before that must still win."""
     w = open_window(make_config("gru", "knock-knock"))
     w.step(3)
-    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state == "paused", timeout=10_000)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=10_000)
     path = tmp_path / "early.safetensors"
-    with qtbot.waitSignal(w.worker_thread.worker.saved, timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
         w.save_to(str(path))
     w2 = MainWindow(
         config=make_config("rnn", "text"),

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import kind_spec
 
 if TYPE_CHECKING:  # the window shows thresholds before torch has loaded
     import torch
@@ -84,9 +85,8 @@ def anomalies(model: torch.nn.Module, task: Any, threshold: float = DEFAULT_THRE
     median signed error) and ``threshold``.
     """
     t = check_threshold(threshold)
-    kind = getattr(task, "kind", None)
-    if kind != "prices" or getattr(task, "normalizer", None) is None:
-        raise PlaygroundError(f"anomalies are looked for in number series (prices), not in {kind} data")
+    if kind_spec(task.kind).prediction_page != "forecast":
+        raise PlaygroundError(f"anomalies are looked for in number series (prices), not in {task.kind} data")
     values = np.asarray(task.values, dtype=np.float64)
     w, n = int(task.window), len(values)
     windows = np.lib.stride_tricks.sliding_window_view(values, w)[: n - w]  # row r -> the value at r + w

@@ -27,6 +27,7 @@ import playground
 from playground.core.config import SessionConfig
 from playground.core.data import build_task, vocab_only_task
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import kind_spec
 from playground.core.trainer import Trainer
 
 FORMAT = "rnn-playground-model"
@@ -277,9 +278,10 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     try:
         task = build_task(session.data, saved=task_state, series=None if series is None else series.numpy())
     except PlaygroundError:
-        if task_state.get("vocab") is None or session.data.kind not in ("text", "knock-knock"):
+        kind = task_state.get("kind", session.data.kind)
+        if task_state.get("vocab") is None or kind_spec(session.data.kind).vocab_only is None:
             raise
-        task = vocab_only_task(task_state.get("kind", session.data.kind), task_state["vocab"])
+        task = vocab_only_task(kind, task_state["vocab"])
 
     trainer = Trainer(session, task=task, device=device)
     restore_training(

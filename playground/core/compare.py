@@ -17,6 +17,7 @@ import numpy as np
 from playground.core.config import ARCHS, SessionConfig
 from playground.core.data import build_task
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import kind_spec
 from playground.core.trainer import Trainer
 
 
@@ -96,7 +97,7 @@ class Comparison:
 
     def accuracy(self, arch: str) -> float | None:
         """Held-out accuracy of one model, for the classification lessons (memory, order); else None."""
-        if getattr(self.task, "classes", None) is None:
+        if not self.task.spec.has_accuracy:
             return None
         from playground.core.inference import model_fn
 
@@ -139,7 +140,7 @@ class GapSweep:
     """
 
     def __init__(self, session: SessionConfig, archs: list[str], gaps: list[int], steps: int):
-        if session.data.kind != "memory":
+        if not kind_spec(session.data.kind).gap_sweep:
             raise PlaygroundError("the gap sweep is the memory lesson: choose the memory data first")
         gaps = sorted({int(g) for g in gaps})
         if not gaps or gaps[0] < 1:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import DEFAULT_KIND, KINDS, kind_names, kind_spec
 
 CONFIG_VERSION = 1
 
@@ -30,8 +31,8 @@ ACTIVATIONS = ("tanh", "relu")
 INITS = ("default", "xavier", "he", "orthogonal", "identity")
 # Training settings that may change between steps (the optimizer and seed need a new model).
 LIVE_TRAIN_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
-DATA_KINDS = ("text", "knock-knock", "prices", "memory", "order")
-GENERATED_KINDS = ("memory", "order")  # made by a seeded generator: no file, no pasted text
+DATA_KINDS = kind_names()  # the registry's (core/kinds.py)
+GENERATED_KINDS = tuple(n for n, s in KINDS.items() if s.generated)  # seeded: no file, no pasted text
 MAX_GAP = 1000  # memory: the sequence is gap + 2 steps; the Transformer covers 1024
 MAX_KEYS = 26  # memory: keys are the letters A to Z
 SOURCES = ("bundled", "file", "inline", "generator")
@@ -120,7 +121,7 @@ class ModelConfig:
 class DataConfig:
     """Where the data comes from and how it is cut into examples."""
 
-    kind: str = "text"
+    kind: str = DEFAULT_KIND  # a name in the registry (core/kinds.py)
     source: str = "bundled"  # bundled corpus, a file, pasted (inline) text, or a generator (prices)
     # memory and order are always generated (from ``seed``): source is "generator" or "bundled", never a file
     path: str = ""  # text, dialog or CSV file
@@ -146,12 +147,13 @@ class DataConfig:
         _choice("data source", self.source, SOURCES)
         _choice("series generator", self.generator, GENERATORS)
         _choice("gap policy", self.gaps, GAP_POLICIES)
-        if self.kind in GENERATED_KINDS:
+        spec = kind_spec(self.kind)
+        if spec.generated:
             if self.source not in ("generator", "bundled"):
                 raise PlaygroundError(
                     f"{self.kind} sequences are generated from the seed: they take no file or pasted text"
                 )
-        elif self.source == "generator" and self.kind != "prices":
+        elif self.source == "generator" and "generator" not in spec.sources:
             raise PlaygroundError("generators make price series, memory and order sequences only")
         if self.source == "file" and not self.path:
             raise PlaygroundError("no file given: pass a path")

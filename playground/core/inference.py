@@ -149,7 +149,7 @@ def top_next(model: SequenceModel, task, prompt: str, k: int = 5) -> list[tuple[
 
 def reply(model: SequenceModel, task, turn: str, history: Sequence[str] = (), max_chars: int = 120) -> str:
     """Answer the turn ``turn`` after the earlier turns ``history`` in a dialog model (greedy)."""
-    if task.kind != "knock-knock":
+    if task.spec.prediction_page != "chat":
         raise PlaygroundError("replies need a model trained on dialogs")
     turn = turn.strip()
     if not turn:
@@ -165,7 +165,7 @@ def classify(model: SequenceModel, task, text: str) -> list[tuple[str, float]]:
     ``text`` is written as the task shows its sequences: "A 3 9 1 4 ?" for memory, "the food was
     good , not bad" for order (shorter sentences are padded as in training).
     """
-    if getattr(task, "classes", None) is None:
+    if task.classes is None:
         raise PlaygroundError(
             f"a {task.kind} model continues sequences, it does not classify them: use sample"
         )

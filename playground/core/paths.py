@@ -27,7 +27,7 @@ def models_dir() -> Path:
 
 
 def bundled_text() -> Path:
-    return resources_dir() / "text" / "corpus.txt"
+    return resources_dir() / "text/corpus.txt"
 
 
 def bundled_dialogs() -> Path:

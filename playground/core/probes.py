@@ -116,7 +116,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                     [(vocab[i], v) for i, v in zip(row_ids, row_values)]
                     for row_ids, row_values in zip(ids.cpu().tolist(), values.cpu().tolist())
                 ]
-            elif getattr(task, "classes", None) is not None:
+            elif task.classes is not None:
                 p = torch.softmax(out[0].float(), dim=-1)  # (C,)
                 target_prob = p[y.reshape(-1)[:1]].cpu().numpy()
                 predicted = p.argmax(dim=-1, keepdim=True).cpu().numpy()

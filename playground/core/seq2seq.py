@@ -47,6 +47,7 @@ from playground.core.checkpoint import (
 )
 from playground.core.data.dialogs import build_dialog_task, read_dialog_file
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import kind_spec
 from playground.core.trainer import History, make_optimizer, pick_device
 
 __all__ = [
@@ -277,7 +278,7 @@ class Seq2SeqTrainer:
         self.config = (config or Seq2SeqConfig()).validate()
         cfg = self.config
         if dialogs is None and task is not None:
-            if getattr(task, "kind", None) != "knock-knock" or not getattr(task, "dialogs", None):
+            if not kind_spec(task.kind).supports_seq2seq or not task.dialogs:
                 raise PlaygroundError("an encoder-decoder needs dialogs: choose the knock-knock data")
             dialogs = task.dialogs
             vocab = vocab or task.vocab

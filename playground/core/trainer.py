@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -46,7 +48,19 @@ __all__ = [
     "UndoRing",
     "make_optimizer",
     "pick_device",
+    "share_the_cpu",
 ]
+
+
+def share_the_cpu() -> None:
+    """Leave a window's thread a core and the GIL often enough to stay responsive while training runs.
+
+    Training and drawing share one Python process: torch's own threads get all cores but one,
+    and Python hands the interpreter between threads every millisecond instead of every five.
+    """
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    sys.setswitchinterval(0.001)
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -137,7 +151,7 @@ class Trainer:
         self.task = task if task is not None else build_task(session.data)
         tcfg = session.train
         check_compatible(session.model, self.task.many_to_many, self.task.kind)
-        if self.task.many_to_many and getattr(self.task, "has_data", True):
+        if self.task.many_to_many and self.task.has_data:
             self.task.check_seq_len(tcfg.seq_len)
         self.device = device if isinstance(device, torch.device) else pick_device(device or tcfg.device)
 
@@ -146,9 +160,9 @@ class Trainer:
             session.model,
             n_inputs=self.task.n_inputs,
             n_outputs=self.task.n_outputs,
-            tokens=self.task.vocab is not None,
+            tokens=self.task.tokens,
             many_to_many=self.task.many_to_many,
-            bag_of_words=getattr(self.task, "mlp_bag_of_words", False),
+            bag_of_words=self.task.mlp_bag_of_words,
         ).to(self.device)
         self.model.train()
         self.param_names = tuple(n for n, _ in self.model.named_parameters())
@@ -181,7 +195,7 @@ class Trainer:
             raise PlaygroundError(f"{', '.join(bad)} cannot change during training: reset to apply")
         train = replace(self.session.train, **changes).validate()
         if train.seq_len != self.session.train.seq_len:
-            if self.task.many_to_many and getattr(self.task, "has_data", True):
+            if self.task.many_to_many and self.task.has_data:
                 self.task.check_seq_len(train.seq_len)
             self._probe_input = None
         self.session = replace(self.session, train=train)
@@ -196,7 +210,7 @@ class Trainer:
         t0 = time.perf_counter()
         tcfg = self.session.train
         task, model, opt = self.task, self.model, self.optimizer
-        if not getattr(task, "has_data", True):
+        if not task.has_data:
             raise PlaygroundError("this model's training data is not available: open the data to train on")
         opt.zero_grad(set_to_none=True)
         batch_rng = self.batch_gen.get_state() if detail else None

@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from playground.core.presets import DEFAULT_PRESET
+
 
 def _no_display() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
@@ -54,18 +56,67 @@ def _report_first_paint(app, window, t0: float) -> None:
 
 
 VIEWS = ("training", "step", "scrubber", "history", "compare", "chat")
-# what the compare view runs for a preset: architectures, steps each, and gaps d (memory lesson)
-DEMO_COMPARISONS = {
-    "memory": (("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
-    "order": (("rnn", "lstm", "gru", "mlp"), 300, ()),
-}
+# what the compare view runs when the preset's data kind names no comparison of its own
+DEFAULT_COMPARISON = (("rnn", "lstm", "gru", "transformer"), 300, ())
+
+
+class DemoMeter:
+    """What a demo measures: steps trained, frames drawn, and how late a 10 ms timer's ticks come
+    (the time a click would have waited), from Play to the end of the demo."""
+
+    PING_MS = 10
+
+    def __init__(self, window) -> None:
+        import time
+
+        self.window = window
+        self.gaps: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(self.PING_MS)
+        self._timer.timeout.connect(self._ping)
+        self._clock = time.perf_counter
+        self._t0 = self._last = 0.0
+        self._steps0 = self._frames0 = 0
+        self.result: dict = {}
+
+    def start(self) -> None:
+        self._t0 = self._last = self._clock()
+        self._steps0, self._frames0 = self.window.session.steps, self.window.frames
+        self._timer.start()
+
+    def _ping(self) -> None:
+        now = self._clock()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def stop(self) -> dict:
+        import numpy as np
+
+        if self.result or not self._t0:
+            return self.result
+        self._timer.stop()
+        elapsed = max(self._clock() - self._t0, 1e-9)
+        steps = self.window.session.steps - self._steps0
+        late = np.maximum(np.asarray(self.gaps or [0.0]) * 1000 - self.PING_MS, 0.0)
+        self.result = {
+            "steps": int(steps),
+            "seconds": round(elapsed, 2),
+            "steps_per_s": round(steps / elapsed, 2),
+            "frames_per_s": round((self.window.frames - self._frames0) / elapsed, 2),
+            "latency_p50_ms": round(float(np.percentile(late, 50)), 2),
+            "latency_p95_ms": round(float(np.percentile(late, 95)), 2),
+            "latency_max_ms": round(float(late.max()), 2),
+            "platform": QApplication.platformName(),
+        }
+        return self.result
 
 
 def main(
     demo: float | None = None,
     screenshot: str | None = None,
-    preset: str = "knock-knock",
+    preset: str = DEFAULT_PRESET,
     view: str = "training",
+    report_json: bool = False,
 ) -> int:
     """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG."""
     if _no_display():
@@ -78,7 +129,8 @@ def main(
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
     app = _app()
-    from playground.ui.main_window import PRESETS, MainWindow
+    from playground.core.presets import PRESETS
+    from playground.ui.main_window import MainWindow
 
     if demo is None:
         window = MainWindow()
@@ -101,12 +153,13 @@ def main(
     window.resize(1600, 1000)
     window.show()
     status = {"code": 0}
+    meter = DemoMeter(window)
 
     def finish() -> None:
+        meter.stop()
         window.pause()
         window.ask_demo_question()
         if view == "step":  # one more step, laid open in the step debugger
-            window.state = "paused"
             window.step(1)
             window.tabs.setCurrentIndex(window.step_tab)
         elif view == "scrubber":  # showing the tab inspects the probe text; then scrub to its middle
@@ -131,7 +184,7 @@ def main(
         def wait_ready() -> None:
             if compare.is_ready():
                 compare.set_in_use("seq2seq")
-                panel._on_new_joke()
+                panel.new_joke()
                 QTimer.singleShot(100, say_next)
             else:
                 QTimer.singleShot(200, wait_ready)
@@ -142,7 +195,7 @@ def main(
                 QTimer.singleShot(500, shoot)
                 return
             if turn == "Knock, knock!":
-                panel._on_new_joke()
+                panel.new_joke()
             panel.chat_edit.setText(turn)
             panel.send_button.click()
             QTimer.singleShot(700, say_next)
@@ -150,7 +203,7 @@ def main(
         wait_ready()
 
     def shoot() -> None:
-        window._on_frame()
+        window.redraw_now()
         if screenshot:
             path = Path(screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +211,10 @@ def main(
                 print(f"rnn-playground: error: cannot write {path}", file=sys.stderr)
                 status["code"] = 2
         window.shutdown()
+        if report_json:
+            import json
+
+            print(json.dumps({"preset": preset, "view": view, **meter.stop()}), flush=True)
         app.quit()
 
     def start() -> None:
@@ -165,11 +222,14 @@ def main(
             start_comparison()
             return
         window.play()
+        meter.start()
         QTimer.singleShot(int(demo * 1000), finish)
 
     def start_comparison() -> None:
         """Run the preset's comparison (or the memory lesson's gap sweep) and shoot when it is done."""
-        archs, steps, gaps = DEMO_COMPARISONS.get(preset, (("rnn", "lstm", "gru", "transformer"), 300, ()))
+        from playground.core.kinds import kind_spec
+
+        archs, steps, gaps = kind_spec(window.config.data.kind).demo_comparison or DEFAULT_COMPARISON
         view_ = window.compare_view
         window.tabs.setCurrentIndex(window.compare_tab)
         for arch, box in view_.checks.items():

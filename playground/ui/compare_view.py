@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.config import ARCH_NAMES, ARCHS
+from playground.core.kinds import KINDS
 from playground.ui.plots.base import (
     BLUE,
     GREEN,
@@ -186,11 +187,16 @@ class CompareView(QWidget):
         return [a for a, box in self.checks.items() if box.isChecked()]
 
     def set_data_kind(self, kind: str) -> None:
-        """The memory lesson offers the gap sweep."""
+        """The memory lesson offers the gap sweep (the registry's ``gap_sweep``)."""
         self._kind = kind
-        self.sweep_row.setVisible(kind == "memory")
-        if kind != "memory":
+        sweep = self._gap_sweep()
+        self.sweep_row.setVisible(sweep)
+        if not sweep:
             self.sweep_check.setChecked(False)
+
+    def _gap_sweep(self) -> bool:
+        spec = KINDS.get(self._kind)
+        return spec is not None and spec.gap_sweep
 
     def gaps(self) -> list[int] | None:
         """The gaps typed in, or None when they are not whole numbers of at least 1."""
@@ -205,7 +211,7 @@ class CompareView(QWidget):
             self.stop_requested.emit()
             return
         request = {"archs": self.chosen(), "steps": self.steps.value()}
-        if self.sweep_check.isChecked() and self._kind == "memory":
+        if self.sweep_check.isChecked() and self._gap_sweep():
             gaps = self.gaps()
             if gaps is None:
                 self.status.setText(

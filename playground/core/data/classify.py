@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from playground.core.data._batching import in_batches
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import KindSpec, kind_spec
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -60,6 +61,10 @@ class ClassifyTask(ABC):
         self.val_y = np.ascontiguousarray(val_y, dtype=np.int64)
         self.notes = list(notes)
         self._val_cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    @property
+    def spec(self) -> KindSpec:
+        return kind_spec(self.kind)
 
     # -- sizes and names -------------------------------------------------------------
     @property

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from playground.core.data import text as text_data
 from playground.core.data.text import TokenTask, decode_text_bytes, read_text_file
 from playground.core.errors import PlaygroundError
 
+KIND = "knock-knock"  # this module's data kind (core/kinds.py)
 DIALOG_START = "\x02"
 SPEAKERS = ("\x11", "\x12")  # the teller (who knocks), the listener
 END_OF_TURN = "\n"
@@ -106,6 +108,11 @@ def build_dialog_task(
             shown = ", ".join(repr(c) for c in missing[:8])
             raise PlaygroundError(f"the dialogs have characters this model's vocabulary lacks ({shown})")
     notes = [f"{len(dialogs)} dialogs ({len(dialogs) - n_val} for training, {n_val} held out)", *notes]
-    task = TokenTask("knock-knock", train, val, vocab=vocab, notes=notes, labeler=label)
+    task = TokenTask(KIND, train, val, vocab=vocab, notes=notes, labeler=label)
     task.dialogs = dialogs
     return task
+
+
+def build_vocab_only_task(vocab: Sequence[str]) -> TokenTask:
+    """A dialog task without dialogs: a model whose data is gone still replies."""
+    return text_data.build_vocab_only_task(vocab, KIND, labeler=label)

@@ -88,6 +88,13 @@ class MemoryTask(ClassifyTask):
         last = _LETTERS[self.n_keys - 1]
         raise PlaygroundError(f"the sequence has no key (A to {last}): start it with one, e.g. 'A 3 9 1 ?'")
 
+    def dependency_positions(self, tokens: Sequence[str]) -> tuple[int, ...]:
+        """The positions the answer depends on: the first key (the answer is its partner)."""
+        for t, tok in enumerate(tokens):
+            if tok in self.stoi and self.stoi[tok] < self.n_keys:
+                return (t,)
+        return ()
+
     def example_hint(self) -> str:
         last = _LETTERS[self.n_keys - 1]
         return f"use keys A to {last}, digits 0-9 and '?', for example 'A 3 9 1 4 ?'"

@@ -151,6 +151,10 @@ class OrderTask(ClassifyTask):
             )
         return label
 
+    def dependency_positions(self, tokens: Sequence[str]) -> tuple[int, ...]:
+        """The positions the answer depends on: the two adjectives and the "not" that flips one."""
+        return tuple(t for t, w in enumerate(tokens) if w in _POLARITY or w == "not")
+
     def example_hint(self) -> str:
         return f"use the words {' '.join(VOCAB[1:])}, for example 'the food was good , not bad'"
 

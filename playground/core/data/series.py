@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from playground.core.config import GAP_POLICIES, GENERATORS, DataConfig
 from playground.core.data._batching import in_batches
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import KindSpec, kind_spec
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -459,9 +460,17 @@ class SeriesTask:
 
     kind = "prices"
     many_to_many = False  # a window predicts one next value
-    n_inputs = 1  # one float per time step
+    tokens = False  # one float per time step
+    n_inputs = 1
     n_outputs = 1
     vocab = None
+    classes = None
+    has_data = True  # the raw series travels with the model
+    mlp_bag_of_words = False
+
+    @property
+    def spec(self) -> KindSpec:
+        return kind_spec(self.kind)
 
     def __init__(
         self,

@@ -15,7 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import KindSpec, kind_spec
 
+KIND = "text"  # this module's data kind (core/kinds.py)
 MAX_TEXT_BYTES = 50 * 2**20  # larger files are refused with a message, not read into memory
 MAX_VOCAB = 1000  # characters; beyond this a character model is the wrong tool
 
@@ -67,12 +69,14 @@ def decode_text_bytes(data: bytes, name: str) -> str:
 class TokenTask:
     """Characters in, the next character out, at every time step (many-to-many).
 
-    ``kind`` is "text" or "knock-knock"; dialogs reuse this class with turn
-    markers in the character stream (see ``dialogs.py``).
+    ``kind`` is this module's ``KIND`` or the dialogs' (``dialogs.KIND``): dialogs reuse this
+    class with turn markers in the character stream (see ``dialogs.py``).
     """
 
     many_to_many = True
     tokens = True
+    classes = None  # a next-character task: no classes
+    mlp_bag_of_words = False
 
     def __init__(
         self,
@@ -102,6 +106,10 @@ class TokenTask:
         self._train_dev: dict[str, torch.Tensor] = {}
         self._offsets_cache: dict[int, torch.Tensor] = {}
         self._val_cache: dict[tuple, list] = {}
+
+    @property
+    def spec(self) -> KindSpec:
+        return kind_spec(self.kind)
 
     # -- the vocabulary -----------------------------------------------------------
     @property
@@ -232,4 +240,11 @@ def build_text_task(
                 f"the text has characters this model's vocabulary lacks ({shown}): "
                 "train a new model on it instead"
             )
-    return TokenTask("text", train, val, vocab=vocab, notes=notes)
+    return TokenTask(KIND, train, val, vocab=vocab, notes=notes)
+
+
+def build_vocab_only_task(
+    vocab: Sequence[str], kind: str = KIND, labeler: Callable[[str], str] | None = None
+) -> TokenTask:
+    """A task that encodes and decodes but has no data: a model whose data is gone still samples."""
+    return TokenTask(kind, "", "", vocab=vocab, notes=["the training data is not available"], labeler=labeler)

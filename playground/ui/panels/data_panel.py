@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.config import DataConfig
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
     BLUE,
     VERMILLION,
@@ -53,68 +54,10 @@ DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on e
 PREVIEW_CHARS = 400
 _PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
 
-KIND_OPTIONS = (
-    (
-        "text",
-        "Text",
-        "Plain text, one character at a time: the network learns to guess the next character, and can "
-        "then autocomplete a prompt and write text in the same style.",
-    ),
-    (
-        "knock-knock",
-        "Knock-knock dialogs",
-        "Short dialogs with two speakers: the network learns whose turn it is and what the listener "
-        "answers, so you can tell it a joke and it replies.",
-    ),
-    (
-        "prices",
-        "Price series",
-        "A series of numbers (made by a generator or read from a CSV file): the network sees the last N "
-        "values and predicts the next one, then forecasts further ahead.",
-    ),
-    (
-        "memory",
-        "Memory lesson",
-        "'Japan is where I grew up ... I speak fluent ___': a key letter, then d random digits, then a "
-        "question. The answer is the key's partner, seen d steps earlier. A vanilla RNN forgets as d grows; "
-        "an LSTM or GRU remembers.",
-    ),
-    (
-        "order",
-        "Word-order lesson",
-        "'The food was good, not bad at all' against 'The food was bad, not good at all': the same words, "
-        "the opposite meaning. A bag of words cannot tell them apart; a recurrent network reads the order.",
-    ),
-)
-
-SOURCE_OPTIONS = {
-    "text": (
-        ("bundled", "Bundled corpus", "The text that comes with the playground: about 50,000 characters."),
-        ("file", "File", "A UTF-8 text file of your own (up to 50 MB)."),
-        ("inline", "Paste", "Text you paste or type below; press Apply to use it."),
-    ),
-    "knock-knock": (
-        ("bundled", "Bundled corpus", "The knock-knock jokes that come with the playground."),
-        (
-            "file",
-            "File",
-            "Your own dialogs: one turn per line, a blank line between dialogs, # starts a comment.",
-        ),
-        ("inline", "Paste", "Dialogs you paste below (one turn per line, a blank line between dialogs)."),
-    ),
-    "prices": (
-        ("generator", "Generator", "A made-up series whose shape you control: ideal for experiments."),
-        (
-            "file",
-            "CSV file",
-            "A column of numbers from a CSV file (dates and other text columns are ignored).",
-        ),
-        ("inline", "Paste numbers", "Numbers you paste below, such as 10, 11, 12, 13; press Apply."),
-    ),
-    "memory": (("generator", "Generator", "Sequences made from the seed: as many as training needs."),),
-    "order": (("generator", "Generator", "Sentences made from the seed, every word set in both orders."),),
-}
-GENERATED_KINDS = ("memory", "order")
+# The kinds, their sources and what the panel shows for them come from the registry (core/kinds.py).
+KIND_OPTIONS = tuple((spec.name, spec.label, spec.description) for spec in KINDS.values())
+SOURCE_OPTIONS = {name: spec.source_options for name, spec in KINDS.items()}
+GENERATED_KINDS = tuple(name for name, spec in KINDS.items() if spec.generated)
 
 GENERATOR_OPTIONS = (
     ("linear", "Linear", "A straight line: the same step every time. The easiest series to learn."),
@@ -213,13 +156,7 @@ class DataPanel(QWidget):
         self._task: Any = None
         self._updating = False
         # What the user chose per kind, so switching kinds and back keeps it.
-        self._sources = {
-            "text": "bundled",
-            "knock-knock": "bundled",
-            "prices": "generator",
-            "memory": "generator",
-            "order": "generator",
-        }
+        self._sources = {name: spec.default_source for name, spec in KINDS.items()}
         self._paths = dict.fromkeys(self._sources, "")
         self._pasted = dict.fromkeys(self._sources, "")
         self._csv_path_read = ""  # the CSV whose columns fill the column box
@@ -250,7 +187,7 @@ class DataPanel(QWidget):
     # -- construction ----------------------------------------------------------------------
     def _build_controls(self) -> None:
         self.kind_combo = choice_combo(KIND_OPTIONS, TIPS["kind"])
-        self.source_combo = choice_combo(SOURCE_OPTIONS["text"], TIPS["source"])
+        self.source_combo = choice_combo(SOURCE_OPTIONS[DEFAULT_KIND], TIPS["source"])
 
         self.file_button = QPushButton("Choose file…")
         self.file_button.setToolTip(TIPS["file"])
@@ -477,7 +414,7 @@ class DataPanel(QWidget):
             source=source,
             path=self._paths[kind] if source == "file" else "",
             text=self._pasted[kind] if source == "inline" else "",
-            column=column if kind == "prices" and source == "file" else "",
+            column=column if "column" in kind_spec(kind).settings and source == "file" else "",
             gaps=combo_value(self.gaps_combo),
             generator=combo_value(self.generator_combo),
             values=(),
@@ -498,8 +435,9 @@ class DataPanel(QWidget):
         self._updating = True
         try:
             kind = cfg.kind
+            spec = kind_spec(kind)
             source = cfg.source
-            if kind in ("prices", *GENERATED_KINDS) and source == "bundled":
+            if source == "bundled" and source not in spec.sources:
                 source = "generator"  # no bundled file for these: "bundled" means the generator
             self._sources[kind] = source
             if source == "file":
@@ -523,7 +461,7 @@ class DataPanel(QWidget):
             self.gap_slider.setValue(cfg.gap)
             self.gap_value.setText(f"d = {cfg.gap}")
             self.keys_spin.setValue(cfg.keys)
-            if kind == "prices" and source == "file" and cfg.path:
+            if "column" in spec.settings and source == "file" and cfg.path:
                 try:
                     self._read_columns(cfg.path, cfg.column)
                 except PlaygroundError:
@@ -542,10 +480,10 @@ class DataPanel(QWidget):
     def _update_rows(self) -> None:
         """Show only the settings that matter for this kind, source and generator."""
         kind = self._kind()
+        spec = kind_spec(kind)
         source = combo_value(self.source_combo)
-        prices = kind == "prices"
-        generator = prices and source == "generator"
-        csv_file = prices and source == "file"
+        generator = "generator" in spec.settings and source == "generator"
+        csv_file = "column" in spec.settings and source == "file"
         form = self._form
         form.setRowVisible(self.file_row, source == "file")
         form.setRowVisible(self.paste_row, source == "inline")
@@ -561,23 +499,18 @@ class DataPanel(QWidget):
         noise_label.setToolTip(tip)
         form.setRowVisible(self.column_combo, csv_file)
         form.setRowVisible(self.gaps_combo, csv_file)
-        form.setRowVisible(self.window_spin, prices)
-        generated = kind in GENERATED_KINDS
-        form.setRowVisible(self.gap_row, kind == "memory")
-        form.setRowVisible(self.keys_spin, kind == "memory")
-        if generated:
+        form.setRowVisible(self.window_spin, "window" in spec.settings)
+        form.setRowVisible(self.gap_row, "gap" in spec.settings)
+        form.setRowVisible(self.keys_spin, "keys" in spec.settings)
+        if spec.generated:
             form.setRowVisible(self.seed_spin, True)
-        form.setRowVisible(self.val_spin, kind != "memory")  # memory holds out a fixed 512 sequences
-        self.file_button.setText("CSV file…" if prices else "Choose file…")
+        # memory holds out a fixed 512 sequences: no validation share to set
+        form.setRowVisible(self.val_spin, "val_fraction" in spec.settings)
+        self.file_button.setText(spec.file_dialog[0])
         path = self._paths[kind]
         self.path_label.setText(Path(path).name if path else "no file chosen")
         self.path_label.setToolTip(path or TIPS["file"])
-        placeholder = {
-            "text": "Paste or type some text to learn from…",
-            "knock-knock": "Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
-            "prices": "10, 11, 12, 13, 14, 15 …",
-        }.get(kind, "")
-        self.paste_edit.setPlaceholderText(placeholder)
+        self.paste_edit.setPlaceholderText(spec.paste_placeholder)
         if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
             self.paste_edit.setPlainText(self._pasted[kind])
 
@@ -609,9 +542,10 @@ class DataPanel(QWidget):
         kind = self._kind()
         self._updating = True
         self._fill_sources(kind)
-        if kind == "prices" and self._paths["prices"] and self._csv_path_read != self._paths["prices"]:
+        path = self._paths[kind]
+        if "column" in kind_spec(kind).settings and path and self._csv_path_read != path:
             try:
-                self._read_columns(self._paths["prices"])
+                self._read_columns(path)
             except PlaygroundError:
                 pass  # the rebuild below reports it
         self._updating = False
@@ -655,10 +589,9 @@ class DataPanel(QWidget):
 
     def _on_choose_file(self) -> bool:
         kind = self._kind()
-        if kind == "prices":
-            path = self._ask_open_path("Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)")
-        else:
-            path = self._ask_open_path("Open a text file", "Text files (*.txt *.md);;All files (*)")
+        spec = kind_spec(kind)
+        _, caption, file_filter = spec.file_dialog
+        path = self._ask_open_path(caption, file_filter)
         if not path:
             return False
         self._paths[kind] = path
@@ -666,7 +599,7 @@ class DataPanel(QWidget):
         self._updating = True
         set_combo_value(self.source_combo, "file")
         self._updating = False
-        if kind == "prices":
+        if "column" in spec.settings:
             try:
                 self._read_columns(path)
             except PlaygroundError as e:
@@ -715,13 +648,14 @@ class DataPanel(QWidget):
             self.preview_box.setTitle("Preview")
 
     def _update_preview(self, task: Any) -> None:
-        notes = list(getattr(task, "notes", []))
-        if task.kind == "prices":
+        notes = list(task.notes)
+        preview = task.spec.preview
+        if preview == "series":
             self._preview_series(task)
-        elif task.kind == "knock-knock":
+        elif preview == "dialogs":
             self._preview_dialogs(task)
             notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
-        elif task.kind in GENERATED_KINDS:
+        elif preview == "examples":
             self._preview_examples(task)
         else:
             self._preview_text(task)

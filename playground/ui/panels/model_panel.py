@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.config import RECURRENT_ARCHS, ModelConfig
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import DEFAULT_KIND, KINDS
 from playground.ui.panels._common import (
     choice_combo,
     combo_value,
@@ -33,8 +34,7 @@ from playground.ui.panels._common import (
 )
 
 # Data kinds where the model predicts the next character at every step: a backward pass would cheat.
-NEXT_CHARACTER_KINDS = ("text", "knock-knock")
-_KIND_WORDS = {"text": "text", "knock-knock": "knock-knock dialogs", "prices": "price series"}
+NEXT_CHARACTER_KINDS = tuple(name for name, spec in KINDS.items() if spec.many_to_many)
 MAX_HEADS = 8
 
 ARCH_OPTIONS = (
@@ -180,7 +180,7 @@ class ModelPanel(QWidget):
     def __init__(self, config: ModelConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._config = config.validate()
-        self._data_kind = "text"
+        self._data_kind = DEFAULT_KIND
         self._param_count: tuple[ModelConfig, int] | None = None
         self._updating = False
 
@@ -358,9 +358,10 @@ class ModelPanel(QWidget):
     def _bidirectional_reason(self, arch: str) -> str:
         if arch == "mlp":
             return "the feed-forward network sees its whole window at once, so it has no reading direction."
-        if self._data_kind in NEXT_CHARACTER_KINDS:
+        spec = KINDS.get(self._data_kind)
+        if spec is not None and spec.many_to_many:
             return (
-                f"bidirectional is off for {_KIND_WORDS.get(self._data_kind, self._data_kind)}: the model "
+                f"bidirectional is off for {spec.noun}: the model "
                 "predicts the next character, and a backward pass would read that character before "
                 "predicting it."
             )

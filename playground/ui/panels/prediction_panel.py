@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.core.errors import PlaygroundError
+from playground.core.kinds import DEFAULT_KIND, KINDS
 from playground.ui.panels._common import (
     BLUE,
     GREY,
@@ -47,14 +48,13 @@ from playground.ui.panels._common import (
 
 NEXT_DEBOUNCE_MS = 200  # ask for the next-character bars this long after the last keystroke
 TOP_K = 5
-_PAGES = {"text": 0, "knock-knock": 1, "prices": 2, "memory": 3, "order": 3}
+# The pages, in the stack's order; which kind shows which is the registry's ``prediction_page``.
+PAGES = ("complete", "chat", "forecast", "classify")
 _ANSWER_PAGES = {"sample": 0, "next": 0, "reply": 1, "forecast": 2, "classify": 3}
 CLASSIFY_HINTS = {
-    "memory": ("A 3 9 1 4 ?", "A key letter, some digits, then '?': which partner does the model answer?"),
-    "order": (
-        "the food was good , not bad at all",
-        "A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
-    ),
+    name: (spec.demo_question, spec.demo_hint)
+    for name, spec in KINDS.items()
+    if spec.prediction_page == "classify"
 }
 
 TIPS = {
@@ -150,7 +150,7 @@ class PredictionPanel(QWidget):
 
     request = Signal(dict)  # a request for the worker's predict slot
 
-    def __init__(self, kind: str = "text", parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str = DEFAULT_KIND, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._has_model = True
         self._seed = 0
@@ -182,7 +182,7 @@ class PredictionPanel(QWidget):
         self.complete_button.clicked.connect(self._on_complete)
         self.chat_edit.returnPressed.connect(self._on_send)
         self.send_button.clicked.connect(self._on_send)
-        self.new_joke_button.clicked.connect(self._on_new_joke)
+        self.new_joke_button.clicked.connect(self.new_joke)
         self.forecast_button.clicked.connect(self._on_forecast)
         self.threshold_spin.valueChanged.connect(self._show_anomalies)
         self.mark_anomalies_check.toggled.connect(self._show_anomalies)
@@ -466,9 +466,10 @@ class PredictionPanel(QWidget):
 
     # -- public API -----------------------------------------------------------------------------
     def set_kind(self, kind: str) -> None:
-        """Show the page for this data kind ("text", "knock-knock" or "prices")."""
+        """Show the page for this data kind (the registry's ``prediction_page``)."""
         self._kind = kind
-        self.pages.setCurrentIndex(_PAGES.get(kind, 0))
+        spec = KINDS.get(kind)
+        self.pages.setCurrentIndex(PAGES.index(spec.prediction_page) if spec is not None else 0)
         set_error(self.error, "")
         if kind in CLASSIFY_HINTS:
             example, hint = CLASSIFY_HINTS[kind]
@@ -477,6 +478,40 @@ class PredictionPanel(QWidget):
 
     def kind(self) -> str:
         return self._kind
+
+    def clear_answers(self) -> None:
+        """Forget every answer shown: they came from a model that has been replaced."""
+        self.output_view.clear()
+        self._show_next([])
+        self.new_joke()
+        self.classify_result.setText("")
+        self.class_list.clear()
+        for curve in (self.series_curve, self.prediction_curve, self.forecast_curve):
+            curve.setData([], [])
+        self.held_out_region.setVisible(False)
+        self._anomalies = None
+        self.anomaly_scatter.setData([], [])
+        self.anomaly_label.setVisible(False)
+        self.metrics_label.setText("Press Forecast to see how well the model predicts the held-out tail.")
+        set_error(self.error, "")
+
+    def ask_natural_question(self) -> None:
+        """Ask the question a newcomer would ask this kind of model, through the page, as a user would
+        (the registry's ``demo_question``): a joke's first line, a prompt, a sequence, a forecast."""
+        spec = KINDS.get(self._kind)
+        page = spec.prediction_page if spec is not None else "complete"
+        if page == "chat":
+            self.new_joke()
+            self.chat_edit.setText(spec.demo_question)
+            self.send_button.click()
+        elif page == "complete":
+            self.prompt_edit.setText(spec.demo_question if spec is not None else "")
+            self.complete_button.click()
+        elif page == "classify":
+            self.classify_edit.setText(spec.demo_question or self.classify_edit.placeholderText())
+            self.classify_button.click()
+        else:
+            self.forecast_button.click()
 
     def set_enabled_for_model(self, has_model: bool) -> None:
         """Grey out the buttons that need a model (and stop asking for live suggestions)."""
@@ -594,7 +629,7 @@ class PredictionPanel(QWidget):
         self._append_chat("You", turn, None)
         self.chat_edit.clear()
 
-    def _on_new_joke(self) -> None:  # the side-by-side replies stay: they compare across jokes
+    def new_joke(self) -> None:  # the side-by-side replies stay: they compare across jokes
         self._turns.clear()
         self._chat_html.clear()
         self.transcript.clear()

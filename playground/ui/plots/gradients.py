@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
+from playground.core.reach import REACH_FRACTION, gradient_reach, reach_sentence, reach_summary, share_text
 from playground.ui.plots.base import (
     LABEL_PT,
     SERIES_COLOURS,
@@ -30,7 +31,6 @@ from playground.ui.session import PROBE_TRAIL, Session
 BEFORE_CLIP = "#8c8c8c"  # the total before clipping: grey, dashed
 GRAD_FLOOR = 1e-12  # zeros are drawn here on a log axis (lower when real values go lower)
 SMALLEST_FLOOR = 1e-40
-VANISHING_RATIO = 1e-3
 EXPLODING = 1e3
 
 GTT_EXPLANATION = (
@@ -38,12 +38,15 @@ GTT_EXPLANATION = (
     "time step: the size of the gradient ||dL/dh_t||, on a log scale (each step up the axis is 10 times "
     "more). x: time step, with the input character on the axis. The red line is the newest probe; "
     "the faded lines are earlier ones, so you can see the trend while training.\n"
-    "Healthy: a fairly flat curve, so the start of the sequence still gets a real share of the gradient.\n"
-    "Vanishing: the curve falls steeply towards the left; early steps get a millionth or less, so the "
-    "network cannot learn links over long spans. Typical for a vanilla tanh RNN: try LSTM or GRU, "
-    "or identity initialisation.\n"
-    "Exploding: the curve rises towards the left or goes above 1000; training will jump around. "
-    "Lower the learning rate or turn on gradient clipping."
+    "The line under the plot says how far back it reaches: how many steps back from the last one the "
+    "gradient is still at least a thousandth (10⁻³) of the last step's.\n"
+    "A curve that falls towards the left is not a fault by itself: a trained model whose prediction does not "
+    "depend on far inputs has small gradients to them by design. It is vanishing when the model needs a far "
+    "input and cannot learn it: the loss stays stuck while the gradient at that input is tiny (typical for a "
+    "vanilla tanh RNN on long gaps; LSTM, GRU or identity initialisation help). The banner above the plots "
+    "says so when the evidence shows it.\n"
+    "A curve that rises towards the left or goes above 1000 means gradients grow through time: training will "
+    "jump around. Lower the learning rate or turn on gradient clipping."
 )
 
 NORM_EXPLANATION = (
@@ -77,29 +80,41 @@ def for_log_axis(a: np.ndarray, floor: float) -> np.ndarray:
     return np.where(np.isfinite(a), np.maximum(a, floor), np.nan)
 
 
-def gradient_verdict(g: np.ndarray) -> tuple[str, str]:
-    """(kind, one line) for a gradient-through-time curve g[t]: 'vanishing', 'exploding', 'healthy' or 'none'."""
+def gradient_verdict(g: np.ndarray, unit: str = "steps") -> tuple[str, str]:
+    """(kind, one line) for a gradient-through-time curve g[t]: what it measures, not a diagnosis.
+
+    kind is 'reach' (the plain measure: how far back the gradient reaches at 10⁻³ of the last
+    step's), 'growing' (it grows going back, or passes 1000), 'overflow' (infinite or NaN) or 'none'.
+    A short reach is not called vanishing here: a trained model whose prediction does not depend
+    on far inputs has small gradients to them by design. The diagnosis banner names pathologies,
+    from the loss as well (``playground.core.diagnosis``).
+    """
     g = np.asarray(g, np.float64)
     if g.size == 0:
         return "none", ""
     if not np.isfinite(g).all():
-        return "exploding", "exploding: the gradient overflowed to infinity or NaN"
+        return "overflow", "overflowed: the gradient reached infinity or NaN"
     first, last = float(g[0]), float(g[-1])
-    if last <= 0 and first <= 0:
-        return "none", "no gradient: the last prediction does not depend on these steps"
-    tiny = 1e-45
-    ratio = max(first, tiny) / max(last, tiny)
-    k = round(math.log10(ratio))
+    if last <= 0:
+        if float(g.max()) <= 0:
+            return "none", "no gradient: the last prediction does not depend on these steps"
+        return "none", "no gradient at the last step: the shares cannot be measured"
+    ratio = first / last
     if ratio > EXPLODING:
-        return "exploding", f"exploding: the first step gets {pow10(k)} times the last step's gradient"
+        return (
+            "growing",
+            f"grows going back: the first step gets {share_text(ratio)} times the last step's gradient",
+        )
     if float(g.max()) > EXPLODING:
-        return "exploding", f"exploding: gradients reach {pow10(math.floor(math.log10(g.max())))}"
-    if ratio < VANISHING_RATIO:
-        return "vanishing", f"vanishing: the first step gets {pow10(k)} of the last step's gradient"
-    return "healthy", f"healthy: gradient reaches the start of the sequence (ratio {pow10(k)})"
+        return "growing", f"large: gradients reach {pow10(math.floor(math.log10(g.max())))}"
+    reach = gradient_reach(g, REACH_FRACTION)
+    text = reach_sentence(reach, unit)
+    if not reach.whole:
+        text += f"; the first step gets {share_text(ratio)}"
+    return "reach", text
 
 
-VERDICT_COLOURS = {"vanishing": "#005a8c", "exploding": "#a33f00", "healthy": "#00734f", "none": "#505050"}
+VERDICT_COLOURS = {"reach": "#303030", "growing": "#a33f00", "overflow": "#a33f00", "none": "#505050"}
 
 
 class GradientThroughTimePlot(ProbeCard, SessionCard):
@@ -129,6 +144,9 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.floor = GRAD_FLOOR
         self._n_t = 0
         self.verdict_kind = "none"
+        self.unit = "steps"  # what one time step is: "characters", "words" or "steps" (set_reach_context)
+        self.init_grad: np.ndarray | None = None  # the top layer's curve at initialisation, if known
+        self.needed: tuple[int, ...] = ()  # time steps the task's answer depends on (memory: the key)
         self.verdict = QLabel("")
         self.verdict.setFont(font(LABEL_PT, bold=True))
         self.verdict.setWordWrap(True)
@@ -138,6 +156,14 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self._clear()
         self.show_tooltip_on(self.plot)
         self.set_explanation(GTT_EXPLANATION)
+
+    def set_reach_context(
+        self, unit: str = "steps", init_grad: np.ndarray | None = None, needed: tuple[int, ...] = ()
+    ) -> None:
+        """What the line under the plot quotes beside the reach: the unit of a time step ("characters"),
+        the top layer's curve at initialisation, and the positions the answer needs."""
+        self.unit, self.init_grad, self.needed = unit, init_grad, tuple(needed)
+        self.redraw()
 
     def _draw(self) -> None:
         probe = self.session.probe
@@ -168,7 +194,10 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.view_range.update(np.arange(len(newest)), drawn, log_y=True, x_range=(-0.5, len(newest) - 0.5))
         self.hint.setVisible(False)
 
-        kind, text = gradient_verdict(newest)
+        kind, text = gradient_verdict(newest, self.unit)
+        top = layer == probe.grad_norm.shape[0] - 1
+        if kind == "reach" and top and (self.init_grad is not None or self.needed):
+            text = reach_summary(newest, self.init_grad, self.needed, probe.labels, self.unit)
         clipped = np.isfinite(newest) & (newest <= 0)
         if clipped.any():
             text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"

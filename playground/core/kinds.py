@@ -1,0 +1,421 @@
+"""The data kinds: one registry entry per kind, and the protocol every task implements.
+
+A data kind ("what the network learns from") is described once, here: what a user reads
+about it, the sources it takes, its loss unit, whether the sequence-length setting applies,
+which page of the prediction panel tries it, its held-out metrics and how its task is
+built. The window, the CLI, model files and inference ask this registry
+(``kind_spec(task.kind)`` or ``task.spec``) instead of comparing kind names.
+
+Adding a kind: write its task (``playground/core/data/<kind>.py``, implementing
+:class:`Task`), add one :class:`KindSpec` to ``_SPECS`` below with a builder, and a preset
+if it deserves one (``core/presets.py``). Nothing here imports torch or Qt: the builders
+import their data module when they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from playground.core.errors import PlaygroundError
+
+if TYPE_CHECKING:
+    import torch
+
+    from playground.core.config import DataConfig
+
+__all__ = [
+    "DEFAULT_KIND",
+    "KINDS",
+    "LOSS_UNITS",
+    "PREDICTION_PAGES",
+    "SHAPES",
+    "KindSpec",
+    "Task",
+    "kind_names",
+    "kind_spec",
+    "presets_for",
+]
+
+PREDICTION_PAGES = ("complete", "chat", "forecast", "classify")  # the prediction panel's pages
+SHAPES = ("many-to-many", "many-to-one")
+LOSS_UNITS = ("nats", "MSE")
+
+Builder = Callable[["DataConfig", Mapping[str, Any], Any], "Task"]
+
+
+@runtime_checkable
+class Task(Protocol):
+    """What every task implements: the trainer, the probes, inference and the window rely on it.
+
+    Inputs are token ids (``tokens``: characters or words, with a ``vocab``) or one float per
+    step (``vocab`` is None). ``many_to_many``: a target at every step (next character), else
+    one after the last step (a class, the next value). Classification tasks name their
+    ``classes``; the others have ``classes = None``.
+    """
+
+    kind: str
+    vocab: tuple[str, ...] | None
+    classes: tuple[str, ...] | None
+    many_to_many: bool
+    tokens: bool
+    has_data: bool  # False: a model reopened without its data (it samples, it cannot train)
+    mlp_bag_of_words: bool  # the feed-forward reference averages its inputs (order-blind)
+    notes: list[str]
+
+    @property
+    def spec(self) -> KindSpec: ...
+
+    @property
+    def n_inputs(self) -> int: ...
+
+    @property
+    def n_outputs(self) -> int: ...
+
+    def sample_batch(
+        self, batch_size: int, seq_len: int, gen: torch.Generator, device: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def val_batches(
+        self, batch_size: int, seq_len: int, max_batches: int, device: Any
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]: ...
+
+    def probe(self, seq_len: int, text: str | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        """One sequence to look inside: x, y and the time-axis labels of its inputs."""
+        ...
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor: ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a model file stores to encode and decode as before (vocabulary, normalizer...)."""
+        ...
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One data kind: everything the window, the CLI, model files and inference ask about it."""
+
+    name: str  # the DataConfig.kind value, stored in model files
+    label: str  # what a user reads in the data panel's kind box
+    description: str  # the kind box's tooltip
+    noun: str  # the data in a sentence: "bidirectional is off for <noun>"
+    # (value, label, tooltip) per source, the default first; ``sources`` lists the values
+    source_options: tuple[tuple[str, str, str], ...]
+    loss_unit: str  # "nats" (cross-entropy) or "MSE"
+    seq_len_applies: bool  # the training sequence-length setting cuts the examples
+    prediction_page: str  # the prediction panel page that tries the model: one of PREDICTION_PAGES
+    shape: str  # "many-to-many" (a target at every step) or "many-to-one" (one after the last)
+    generated: bool  # made by a seeded generator: no file, no pasted text
+    tokens: bool  # token ids in (characters, words); else one number per step
+    supports_seq2seq: bool  # the encoder-decoder can be trained on this data (dialogs)
+    # held-out figures: "unigram_entropy" from the task, the others from inference.evaluate
+    metrics: tuple[str, ...]
+    settings: tuple[str, ...]  # DataConfig fields this kind reads, besides kind, source, path and text
+    preview: str  # how the data panel previews it: "text", "dialogs", "series" or "examples"
+    build: Builder  # (DataConfig, saved task state, saved raw series) -> the task
+    default_hidden: int = 32  # hidden units the CLI picks when none is given
+    paste_placeholder: str = ""  # the paste box's grey hint
+    file_dialog: tuple[str, str, str] = (  # the file button, the dialog's caption and filter
+        "Choose file…",
+        "Open a text file",
+        "Text files (*.txt *.md);;All files (*)",
+    )
+    step_unit: str = "steps"  # what one time step is, plural: "characters", "words", "steps"
+    demo_question: str = ""  # what a demo (or a new user) asks the model first
+    demo_hint: str = ""  # one line under the classify box saying what to type
+    info_format: str = "{source}"  # `rnn-playground info`: the data line's details (DataConfig fields)
+    # the compare demo: architectures, steps each and the gaps d of a sweep (() for no sweep)
+    demo_comparison: tuple[tuple[str, ...], int, tuple[int, ...]] | None = None
+    # a model whose data is gone still samples: builds a data-less task from the stored vocabulary
+    vocab_only: Callable[[Sequence[str]], Task] | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(value for value, _, _ in self.source_options)
+
+    @property
+    def default_source(self) -> str:
+        return self.source_options[0][0]
+
+    @property
+    def loss_label(self) -> str:
+        return f"loss ({self.loss_unit})"
+
+    @property
+    def many_to_many(self) -> bool:
+        return self.shape == "many-to-many"
+
+    @property
+    def has_accuracy(self) -> bool:
+        """Accuracy (against chance) is the lesson's figure: the classification kinds."""
+        return "accuracy" in self.metrics
+
+    @property
+    def gap_sweep(self) -> bool:
+        """The compare view can sweep the gap d (the memory lesson)."""
+        return "gap" in self.settings
+
+    def describe(self, data: Mapping[str, Any]) -> str:
+        """The details of a stored DataConfig dict for `rnn-playground info`."""
+        from dataclasses import asdict
+
+        from playground.core.config import DataConfig
+
+        return self.info_format.format(**{**asdict(DataConfig()), **data})
+
+
+# -- the builders: each imports its data module (torch) only when it runs --------------------------
+def _build_text(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core import paths
+    from playground.core.data.text import build_text_task, decode_text_bytes, read_text_file
+
+    if cfg.source == "file":
+        text = read_text_file(cfg.path)
+    elif cfg.source == "inline":
+        text = decode_text_bytes(cfg.text.encode("utf-8"), "the pasted text")
+    else:
+        text = read_text_file(paths.bundled_text())
+    return build_text_task(text, cfg.val_fraction, vocab=saved.get("vocab"))
+
+
+def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core import paths
+    from playground.core.data.dialogs import build_dialog_task, parse_dialog_text, read_dialog_file
+
+    if cfg.source == "file":
+        dialogs = read_dialog_file(cfg.path)
+    elif cfg.source == "inline":
+        dialogs = parse_dialog_text(cfg.text)
+    else:
+        dialogs = read_dialog_file(str(paths.bundled_dialogs()))
+    return build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"))
+
+
+def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    import numpy as np
+
+    from playground.core.data.series import Normalizer, SeriesTask, load_series
+
+    if series is not None:
+        values, notes = np.asarray(series, dtype=np.float64), list(saved.get("notes", []))
+    else:
+        values, notes = load_series(cfg)
+    norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
+    return SeriesTask(values, cfg.window, cfg.val_fraction, notes=notes, normalizer=norm)
+
+
+def _build_memory(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.memory import MemoryTask
+
+    task = MemoryTask(cfg.gap, cfg.keys, cfg.seed)
+    task.check_saved(saved)
+    return task
+
+
+def _build_order(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.order import OrderTask
+
+    task = OrderTask(cfg.seed, cfg.val_fraction)
+    task.check_saved(saved)
+    return task
+
+
+def _text_vocab_only(vocab: Sequence[str]) -> Task:
+    from playground.core.data.text import build_vocab_only_task
+
+    return build_vocab_only_task(vocab)
+
+
+def _dialog_vocab_only(vocab: Sequence[str]) -> Task:
+    from playground.core.data.dialogs import build_vocab_only_task
+
+    return build_vocab_only_task(vocab)
+
+
+_NEXT_CHARACTER_METRICS = ("unigram_entropy",)
+_SERIES_SETTINGS = (
+    "generator",
+    "values",
+    "length",
+    "start",
+    "slope",
+    "period",
+    "amplitude",
+    "noise",
+    "seed",
+    "column",
+    "gaps",
+    "window",
+    "val_fraction",
+)
+
+_SPECS = (
+    KindSpec(
+        name="text",
+        label="Text",
+        description="Plain text, one character at a time: the network learns to guess the next character, "
+        "and can then autocomplete a prompt and write text in the same style.",
+        noun="text",
+        source_options=(
+            ("bundled", "Bundled corpus", "The text that comes with the playground: about 50,000 characters."),
+            ("file", "File", "A UTF-8 text file of your own (up to 50 MB)."),
+            ("inline", "Paste", "Text you paste or type below; press Apply to use it."),
+        ),
+        loss_unit="nats",
+        seq_len_applies=True,
+        prediction_page="complete",
+        shape="many-to-many",
+        generated=False,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=_NEXT_CHARACTER_METRICS,
+        settings=("val_fraction",),
+        preview="text",
+        build=_build_text,
+        default_hidden=128,
+        paste_placeholder="Paste or type some text to learn from…",
+        step_unit="characters",
+        demo_question="The ",
+        vocab_only=_text_vocab_only,
+    ),
+    KindSpec(
+        name="knock-knock",
+        label="Knock-knock dialogs",
+        description="Short dialogs with two speakers: the network learns whose turn it is and what the "
+        "listener answers, so you can tell it a joke and it replies.",
+        noun="knock-knock dialogs",
+        source_options=(
+            ("bundled", "Bundled corpus", "The knock-knock jokes that come with the playground."),
+            (
+                "file",
+                "File",
+                "Your own dialogs: one turn per line, a blank line between dialogs, # starts a comment.",
+            ),
+            ("inline", "Paste", "Dialogs you paste below (one turn per line, a blank line between dialogs)."),
+        ),
+        loss_unit="nats",
+        seq_len_applies=True,
+        prediction_page="chat",
+        shape="many-to-many",
+        generated=False,
+        tokens=True,
+        supports_seq2seq=True,
+        metrics=_NEXT_CHARACTER_METRICS,
+        settings=("val_fraction",),
+        preview="dialogs",
+        build=_build_dialogs,
+        default_hidden=128,
+        paste_placeholder="Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
+        step_unit="characters",
+        demo_question="Knock, knock!",
+        vocab_only=_dialog_vocab_only,
+    ),
+    KindSpec(
+        name="prices",
+        label="Price series",
+        description="A series of numbers (made by a generator or read from a CSV file): the network sees "
+        "the last N values and predicts the next one, then forecasts further ahead.",
+        noun="price series",
+        source_options=(
+            ("generator", "Generator", "A made-up series whose shape you control: ideal for experiments."),
+            (
+                "file",
+                "CSV file",
+                "A column of numbers from a CSV file (dates and other text columns are ignored).",
+            ),
+            ("inline", "Paste numbers", "Numbers you paste below, such as 10, 11, 12, 13; press Apply."),
+        ),
+        loss_unit="MSE",
+        seq_len_applies=False,
+        prediction_page="forecast",
+        shape="many-to-one",  # a window of N values in, the next value out
+        generated=False,
+        tokens=False,
+        supports_seq2seq=False,
+        metrics=("mae", "rmse", "baseline_mae", "baseline_rmse"),
+        settings=_SERIES_SETTINGS,
+        preview="series",
+        build=_build_series,
+        paste_placeholder="10, 11, 12, 13, 14, 15 …",
+        file_dialog=("CSV file…", "Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)"),
+    ),
+    KindSpec(
+        name="memory",
+        label="Memory lesson",
+        description="'Japan is where I grew up ... I speak fluent ___': a key letter, then d random digits, "
+        "then a question. The answer is the key's partner, seen d steps earlier. A vanilla RNN forgets as "
+        "d grows; an LSTM or GRU remembers.",
+        noun="memory sequences",
+        source_options=(("generator", "Generator", "Sequences made from the seed: as many as training needs."),),
+        loss_unit="nats",
+        seq_len_applies=False,
+        prediction_page="classify",
+        shape="many-to-one",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=("accuracy", "chance"),
+        settings=("seed", "gap", "keys"),  # no val_fraction: a fixed 512 sequences are held out
+        preview="examples",
+        build=_build_memory,
+        demo_question="A 3 9 1 4 ?",
+        demo_hint="A key letter, some digits, then '?': which partner does the model answer?",
+        info_format="gap {gap}, {keys} keys, seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
+    ),
+    KindSpec(
+        name="order",
+        label="Word-order lesson",
+        description="'The food was good, not bad at all' against 'The food was bad, not good at all': the "
+        "same words, the opposite meaning. A bag of words cannot tell them apart; a recurrent network "
+        "reads the order.",
+        noun="word-order sentences",
+        source_options=(
+            ("generator", "Generator", "Sentences made from the seed, every word set in both orders."),
+        ),
+        loss_unit="nats",
+        seq_len_applies=False,
+        prediction_page="classify",
+        shape="many-to-one",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=("accuracy", "chance"),
+        settings=("seed", "val_fraction"),
+        preview="examples",
+        build=_build_order,
+        step_unit="words",
+        demo_question="the food was good , not bad at all",
+        demo_hint="A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
+        info_format="seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
+    ),
+)
+
+KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
+DEFAULT_KIND = _SPECS[0].name  # a new DataConfig's kind
+
+
+def kind_names() -> tuple[str, ...]:
+    """Every kind's name, in the order the data panel and `--data` list them."""
+    return tuple(KINDS)
+
+
+def kind_spec(name: str) -> KindSpec:
+    """The registry entry of a kind, or a one-line error naming the kinds there are."""
+    try:
+        return KINDS[name]
+    except (KeyError, TypeError):
+        raise PlaygroundError(
+            f"unknown data kind {name!r}: choose one of {', '.join(KINDS)}"
+        ) from None
+
+
+def presets_for(name: str) -> list[str]:
+    """The names of the presets (``core/presets.py``) that train on this kind of data."""
+    kind_spec(name)
+    from playground.core.presets import PRESETS
+
+    return [preset for preset, (_, session) in PRESETS.items() if session.data.kind == name]

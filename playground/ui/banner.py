@@ -1,0 +1,92 @@
+"""The banner across the top of the plots: errors, diagnoses and their one-click fixes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class Banner(QFrame):
+    """A message across the top of the plots: errors, diagnoses and their fixes, never a modal box."""
+
+    fix_clicked = Signal(str)  # a fix id from playground.core.diagnosis.FIX_TEXT
+    dismissed = Signal(str)  # the kind of the message the user closed
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 6, 6, 6)
+        outer.setSpacing(4)
+        row = QHBoxLayout()
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("\u2715")
+        close.setFlat(True)
+        close.setFixedWidth(28)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self._dismiss)
+        row.addWidget(self.label, 1)
+        row.addWidget(close)
+        outer.addLayout(row)
+        self.fix_row = QHBoxLayout()
+        self.fix_row.setSpacing(6)
+        outer.addLayout(self.fix_row)
+        self.fix_buttons: dict[str, QPushButton] = {}
+        self.kind = ""
+        self.hide()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit(self.kind)
+
+    def set_fixes(self, fixes: tuple[str, ...]) -> None:
+        from playground.core.diagnosis import FIX_TEXT, FIX_TIPS
+
+        while self.fix_row.count():
+            item = self.fix_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.fix_buttons = {}
+        if not fixes:
+            return
+        self.fix_row.addWidget(QLabel("Try:"))
+        for fix in fixes:
+            button = QPushButton(FIX_TEXT[fix])
+            button.setToolTip(FIX_TIPS[fix])
+            button.clicked.connect(lambda _checked=False, f=fix: self.fix_clicked.emit(f))
+            self.fix_row.addWidget(button)
+            self.fix_buttons[fix] = button
+        self.fix_row.addStretch(1)
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        colours = {
+            "error": ("#fde8e4", "#a12a00"),
+            "warning": ("#fff4d6", "#7a5200"),
+            "info": ("#e6f1fa", "#084d80"),
+        }
+        self.kind = kind
+        self.set_fixes(())
+        bg, fg = colours.get(kind, colours["info"])
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
+            f" QLabel {{ color: {fg}; }}"
+        )
+        self.label.setText(text)
+        self.show()
+
+    def show_diagnosis(self, diagnosis) -> None:
+        """A diagnosis (playground.core.diagnosis): its words, and a button for each fix."""
+        self.show_message(
+            diagnosis.message, "info" if diagnosis.kind in ("vanishing", "overfitting") else "warning"
+        )
+        self.kind = diagnosis.kind
+        self.set_fixes(diagnosis.fixes)
+
+    def shows_diagnosis(self) -> bool:
+        """Whether the banner shows a diagnosis now (not an error or a note)."""
+        return self.isVisible() and self.kind in ("nan", "exploding", "vanishing", "overfitting")
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

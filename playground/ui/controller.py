@@ -1,0 +1,377 @@
+"""Between the widgets, the state and the training thread: intents in, typed commands out,
+typed answers back into the state and the widgets.
+
+Every answer from the worker passes :meth:`Controller.on_answer`, which drops, in this one place,
+answers from a model older than the one the window shows (a Reset, an Open or an Adopt replaced
+it). The widgets never talk to the worker and never call each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from playground.app import messages as m
+from playground.app.state import AppState
+from playground.core.config import DataConfig, ModelConfig, SessionConfig
+from playground.core.errors import PlaygroundError
+from playground.ui.session import Session
+from playground.ui.worker import WorkerThread
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
+
+DIAGNOSE_S = 0.5  # the diagnosis looks at the curves at most this often
+
+
+class Controller(QObject):
+    command = Signal(object)  # to the worker (queued across threads)
+    answered = Signal(object)  # every answer the window accepted (tests and the demo wait on it)
+    model_ready = Signal()  # a model was built, opened or adopted
+
+    def __init__(self, window: MainWindow, state: AppState) -> None:
+        super().__init__(window)
+        self.w = window
+        self.state = state
+        self.session = Session()
+        self.last_error = ""
+        self.dropped = 0  # stale answers dropped (tests read it)
+        self._diagnosed_at = 0.0
+        self.reach_init = None  # the probe's top-layer gradient curve at initialisation
+        self.chance_loss: float | None = None  # the loss of a model that learned nothing
+        self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
+        self.worker_thread = WorkerThread(self)
+        self.command.connect(self.worker_thread.worker.command)
+        self.worker_thread.worker.answer.connect(self.on_answer)
+
+    def send(self, cmd: Any) -> None:
+        self.command.emit(cmd)
+
+    # -- answers --------------------------------------------------------------------------------
+    @Slot(object)
+    def on_answer(self, a: m.Answer) -> None:
+        st, w = self.state, self.w
+        if isinstance(a, m.ModelArrived):
+            if st.model_arrived(a.generation, dict(a.summary)):
+                self._show_arrived(a)
+                self.answered.emit(a)
+            else:
+                self.dropped += 1
+            return
+        if isinstance(a, m.Saved):  # the file was written whichever model it held
+            self._on_saved(a)
+            self.answered.emit(a)
+            return
+        if not st.accepts(a.generation):
+            self.dropped += 1
+            return
+        match a:
+            case m.ProgressBatch():
+                if st.has_model:
+                    self.session.add(a.progress)  # numbers only; drawing waits for the frame timer
+                    if a.progress.probe is not None:
+                        self._update_reach_context()
+                    if a.progress.undo_steps is not None:
+                        st.set_undo(a.progress.undo_steps)
+                    if a.progress.refused:
+                        self.diagnose(force=True)
+            case m.ReachContext():
+                self.reach_init, self.chance_loss = a.init_grad, a.chance_loss
+                self._update_reach_context()
+            case m.PlayState():
+                self._on_play_state(a.state)
+            case m.Loading():
+                st.set_loading(a.what)
+            case m.Failed() | m.JobRefused():
+                st.set_loading("")
+                self.report(a.message)
+            case m.Undone():
+                self._on_undone(a)
+            case m.Predicted():
+                w.prediction_panel.show_answer(a.as_dict())
+            case m.Inspected():
+                w.scrubber.show_answer(a.as_dict())
+            case m.Compared():
+                w.compare_view.show_answer(a.as_dict())
+            case m.Seq2SeqProgress():
+                self._on_seq2seq(a)
+        self.answered.emit(a)
+
+    def report(self, message: str) -> None:
+        self.last_error = message
+        self.w.banner.show_message(message, "error")
+
+    def _on_play_state(self, play: str) -> None:
+        w = self.w
+        if play == "paused" and self.state.play != "paused":
+            w.scrubber.stale = True
+            if w.tabs.currentIndex() == w.scrubber_tab and self.state.has_model:
+                w.scrubber.request()
+        self.state.play = play
+
+    def _show_arrived(self, a: m.ModelArrived) -> None:
+        st, w = self.state, self.w
+        st.set_loading("")
+        summary = dict(a.summary)
+        if a.how != "built":  # opened or adopted: settings, history and plots come with it
+            st.config = summary["session"]
+            self._fresh_session()
+            losses, val_steps, val_loss = a.history
+            self.session.load_history(losses, val_steps, val_loss)
+            w.show_config(st.config)
+        w.model_shown(summary)
+        if a.how == "opened":
+            st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on
+            w.files.remember(a.path)
+            w.banner.show_message(f"Opened {Path(a.path).name}: {summary['steps']} steps trained.", "info")
+        elif a.how == "adopted":
+            st.set_file(None, True)
+            w.banner.show_message(
+                f"Continuing with the compared {summary['model']}: {summary['steps']} steps trained.", "info"
+            )
+            w.tabs.setCurrentIndex(w.training_tab)
+        self.model_ready.emit()
+
+    def _fresh_session(self) -> None:
+        self.session = Session()
+        self.w.session_replaced(self.session)
+
+    def _on_saved(self, a: m.Saved) -> None:
+        st, w = self.state, self.w
+        w.files.remember(a.path)
+        w.statusBar().showMessage(f"saved {a.path}", 5000)
+        if not st.accepts(a.generation) or not st.has_model:  # written for a model being replaced
+            return
+        # Training that went on after the save (Play running, a Step or Undo sent since) is not in it.
+        st.set_file(a.path, st.play != "paused" or st.changed_since_save)
+
+    def _on_undone(self, a: m.Undone) -> None:
+        if not self.state.has_model:
+            return
+        self.session.truncate(int(a.step))
+        self.session.undo_steps = tuple(a.undo_steps)
+        self.state.set_undo(self.session.undo_steps)
+        self.w.scrubber.stale = True
+        self.w.statusBar().showMessage(f"went back to step {a.step:,}", 4000)
+        if a.rescued:  # the weights went NaN: the worker restored the last healthy copy
+            self.state.set_diagnosis(None)
+            self.diagnose(force=True)
+            self.w.banner.label.setText(
+                self.w.banner.label.text()
+                + f" The weights themselves had become NaN, so training went back to step {a.step:,}, "
+                "the last healthy state, and paused."
+            )
+
+    def _on_seq2seq(self, a: m.Seq2SeqProgress) -> None:
+        compare = self.w.prediction_panel.dialog_compare
+        if a.error:
+            compare.show_error(a.error)
+            return
+        compare.set_progress(a.steps, a.total, a.loss)
+        if a.done:
+            compare.set_ready(True)
+
+    # -- training commands ----------------------------------------------------------------------
+    def play(self, on: bool = True) -> None:
+        if on and self.state.has_model:
+            self.state.mark_trained()
+            self.send(m.Play())
+        elif not on:
+            self.send(m.Pause())
+            if self.state.play == "playing":
+                self.state.play = "paused"  # at once: a Step may follow before the worker answers
+
+    def step(self, n: int = 1) -> None:
+        if self.state.playing or not self.state.has_model:
+            return
+        self.state.mark_trained()
+        self.send(m.Step(int(n)))
+
+    def undo(self, n: int = 1) -> None:
+        if self.state.has_model and self.session.undo_steps:
+            self.state.mark_trained()  # the weights are no longer those of the last save
+            self.send(m.Undo(int(n)))
+
+    def live_changed(self, changes: dict) -> None:
+        st = self.state
+        st.config = dataclasses.replace(st.config, train=dataclasses.replace(st.config.train, **changes))
+        self.send(m.UpdateTrain(dict(changes)))
+
+    def build(self, config: SessionConfig) -> None:
+        """Forget the current model at once and ask for a fresh one with ``config``."""
+        self.send(m.Pause())
+        st = self.state
+        st.config = config
+        st.play = "paused"
+        generation = st.next_generation(replaces_now=True)
+        self._fresh_session()
+        st.set_file(None, False)
+        self.send(m.Build(config, generation))
+
+    def open_path(self, path: str) -> None:
+        st = self.state
+        st.changed_since_save = False  # set again by a Play, Step or Undo sent after this open
+        if st.generation == 0:  # opened before the first model was asked for: build it first,
+            self.build(st.config)  # so the opened one is the newer and stays
+        self.send(m.Open(path, st.next_generation(replaces_now=False)))
+
+    def save_to(self, path: str) -> None:
+        self.state.changed_since_save = False  # set again by a Play, Step or Undo sent after this save
+        self.send(m.Save(path))
+
+    def adopt(self, arch: str) -> None:
+        self.send(m.Adopt(arch, self.state.next_generation(replaces_now=False)))
+
+    def compare(self, request: dict, config: SessionConfig) -> None:
+        self.play(False)
+        gaps = tuple(request.get("gaps") or ())
+        self.send(m.Compare(config, tuple(request["archs"]), int(request["steps"]), gaps))
+
+    def predict(self, request: dict) -> None:
+        if self.state.has_model:
+            self.send(m.Predict(m.predict_request(str(request.get("kind")), request)))
+
+    def inspect(self, request: dict) -> None:
+        if self.state.has_model:
+            self.send(m.Inspect(str(request.get("text") or ""), int(request.get("layer", 0))))
+        else:
+            self.w.scrubber.clear()
+
+    def train_seq2seq(self, steps: int) -> None:
+        if not self.state.has_model:
+            self.w.prediction_panel.dialog_compare.show_error("no model yet: wait until it is built")
+            return
+        self.play(False)
+        self.send(m.TrainSeq2Seq(int(steps)))
+
+    # -- diagnosis ---------------------------------------------------------------------------------
+    def _update_reach_context(self) -> None:
+        """What the gradient plot quotes beside its reach: the unit, the curve at init, needed positions."""
+        from playground.core import reach
+        from playground.core.kinds import kind_spec
+
+        task = self.state.summary.get("task")
+        probe = self.session.probe
+        if task is None:
+            return
+        needed = reach.needed_positions(task, probe.labels) if probe is not None else ()
+        init = self.reach_init
+        if init is not None and probe is not None and len(init) != probe.grad_norm.shape[-1]:
+            init = None  # made for another probe text; a newer one is on its way
+        self.needed = needed
+        self.w.gradient_plot.set_reach_context(kind_spec(task.kind).step_unit, init, needed)
+
+    def diagnose(self, force: bool = False) -> None:
+        """Look for exploding or vanishing gradients (twice a second at most) and say so in the banner."""
+        from playground.core.diagnosis import diagnose
+
+        now = time.perf_counter()
+        if not force and now - self._diagnosed_at < DIAGNOSE_S:
+            return
+        self._diagnosed_at = now
+        s, st = self.session, self.state
+        _, loss = s.loss.view()
+        _, grad = s.grad.view()
+        val_x, val_y = s.val.view()
+        task = st.summary.get("task")
+        init = self.reach_init
+        if init is not None and (s.probe is None or len(init) != s.probe.grad_norm.shape[-1]):
+            init = None
+        found = diagnose(
+            st.config.model,
+            st.config.train,
+            loss[:, 0],
+            grad[:, 0],
+            refused=s.refused,
+            last_refusal=s.last_refusal,
+            probe_grad=None if s.probe is None else s.probe.grad_norm[-1],
+            val_steps=val_x,
+            val_losses=val_y[:, 0],
+            probe_grad_init=init,
+            needed_positions=self.needed,
+            labels=None if s.probe is None else s.probe.labels,
+            unit=task.spec.step_unit if task is not None else "steps",
+            chance_loss=self.chance_loss,
+            steps_since_refusal=s.steps_since_refusal,
+        )
+        if found is None:
+            if st.diagnosis is not None:  # the cause is gone: so is the banner
+                st.set_diagnosis(None)
+                if self.w.banner.shows_diagnosis():
+                    self.w.banner.hide()
+            return
+        if found.kind in st.dismissed:
+            return
+        old = st.diagnosis
+        if old is not None and found.kind == old.kind and found.message == old.message:
+            return
+        if found.kind in ("nan", "exploding") and s.undo_steps:  # the blown-up weights can be undone
+            found = dataclasses.replace(found, fixes=(*found.fixes, "undo"))
+        st.set_diagnosis(found)
+        self.w.banner.show_diagnosis(found)
+
+    def apply_fix(self, fix: str) -> None:
+        """One click from the diagnosis banner: change the setting that addresses the trouble."""
+        from playground.core.diagnosis import FIX_TEXT
+
+        w, st = self.w, self.state
+        if fix in ("clip", "lower_lr") and st.diagnosis is not None and st.diagnosis.kind in ("nan", "exploding"):
+            self.send(m.RollBack())  # the fix applies to weights from before the blow-up
+        if fix == "clip":
+            w.controls.clip_value.setValue(1.0)
+            w.controls.clip.setCurrentIndex(w.controls.clip.findData("norm"))
+        elif fix == "lower_lr":
+            w.controls.lr.setValue(max(w.controls.lr.minimum(), st.config.train.lr / 10))
+        elif fix == "undo":
+            self.undo(1)
+        elif fix in ("relu_identity", "lstm", "gru", "dropout"):
+            model = st.config.model
+            if fix == "dropout":
+                model = dataclasses.replace(model, layers=max(2, model.layers), dropout=0.3)
+            elif fix == "relu_identity":
+                model = dataclasses.replace(model, activation="relu", init="identity")
+            else:
+                model = dataclasses.replace(model, arch=fix, activation="tanh")
+            w.model_panel.set_config(model)
+            self.model_changed(w.model_panel.config())
+            if st.config.model != w.model_panel.config():
+                return  # the user kept the current model
+        else:
+            return
+        self.session.refused = 0  # judged afresh from here
+        st.set_diagnosis(None)
+        w.banner.show_message(f"Applied: {FIX_TEXT[fix]}. Press Play to see whether it helps.", "info")
+
+    # -- settings from the panels ----------------------------------------------------------------
+    def panel_config(self) -> SessionConfig:
+        w = self.w
+        return SessionConfig(
+            model=w.model_panel.config(),
+            data=w.data_panel.config(),
+            train=w.controls.config(self.state.config.train),
+        )
+
+    def model_changed(self, model: ModelConfig) -> None:
+        self._settings_changed(dataclasses.replace(self.state.config, model=model))
+
+    def data_changed(self, data: DataConfig) -> None:
+        w = self.w
+        w.model_panel.set_data_kind(data.kind)
+        try:
+            model = w.model_panel.config()
+        except PlaygroundError:
+            model = self.state.config.model
+        self._settings_changed(dataclasses.replace(self.state.config, data=data, model=model))
+
+    def _settings_changed(self, config: SessionConfig) -> None:
+        st, w = self.state, self.w
+        if config == st.config:
+            return
+        if not w.may_discard("Change the model or data?"):
+            w.show_config(st.config)  # the panels go back to what is actually training
+            return
+        w.rebuild(dataclasses.replace(config, train=w.controls.config(st.config.train)))

@@ -1,0 +1,186 @@
+"""The training engine driven synchronously, without a window or a thread: typed commands in,
+typed answers out, one job at a time, each job with its own random stream."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from playground.app import messages as m
+from playground.app.engine import CompareJob, Engine, Seq2SeqJob, TrainJob
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 20
+
+
+def session(arch: str = "lstm", dropout: float = 0.3, kind: str = "text") -> SessionConfig:
+    data = DataConfig(kind=kind, source="inline", text=TEXT) if kind == "text" else DataConfig(kind=kind)
+    return SessionConfig(
+        model=ModelConfig(arch=arch, hidden=16, embed=8, layers=2, dropout=dropout),
+        data=data,
+        train=TrainConfig(batch_size=4, seq_len=16, lr=1e-2, val_every=0),
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.answers: list[m.Answer] = []
+
+    def __call__(self, answer: m.Answer) -> None:
+        self.answers.append(answer)
+
+    def of(self, cls):
+        return [a for a in self.answers if isinstance(a, cls)]
+
+
+def new_engine(config: SessionConfig | None = None, generation: int = 1) -> tuple[Engine, Recorder]:
+    rec = Recorder()
+    engine = Engine(rec)
+    engine.handle(m.Build(config or session(), generation))
+    assert engine.trainer is not None, rec.of(m.Failed)
+    return engine, rec
+
+
+def weights(engine: Engine) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in engine.trainer.model.state_dict().items()}
+
+
+def same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def step(engine: Engine, n: int) -> None:
+    engine.handle(m.Step(n))
+    engine.run_until_idle()
+
+
+def test_steps_are_deterministic_and_answers_carry_the_generation():
+    a, rec_a = new_engine(generation=7)
+    b, _ = new_engine(generation=7)
+    step(a, 6)
+    step(b, 6)
+    assert a.trainer.steps == b.trainer.steps == 6
+    assert same(weights(a), weights(b))  # dropout masks and batches come from the model's own stream
+    assert rec_a.answers and all(x.generation == 7 for x in rec_a.answers)
+    arrived = rec_a.of(m.ModelArrived)
+    assert len(arrived) == 1 and arrived[0].how == "built"
+    assert [p.state for p in rec_a.of(m.PlayState)] == ["stepping", "paused"]
+
+
+def test_a_comparison_in_between_does_not_change_the_main_models_steps():
+    """Step 3, compare, step 3 gives the same weights as step 6: the comparison draws from its own stream."""
+    plain, _ = new_engine()
+    step(plain, 6)
+
+    e, rec = new_engine()
+    step(e, 3)
+    e.handle(m.Compare(session(), ("rnn", "gru"), 4))
+    assert isinstance(e.job, CompareJob)
+    e.run_until_idle()
+    done = rec.of(m.Compared)[-1]
+    assert not done.running and done.steps_taken == 4
+    torch.manual_seed(12345)  # anything else touching torch's global generator changes nothing either
+    torch.rand(10)
+    step(e, 3)
+    assert same(weights(e), weights(plain))
+
+
+def test_undo_is_bit_exact_after_a_comparison():
+    e, rec = new_engine()
+    step(e, 2)
+    before = weights(e)
+    step(e, 1)
+    after_one = weights(e)
+    e.handle(m.Compare(session(), ("rnn", "lstm"), 3))
+    e.run_until_idle()
+    e.handle(m.Undo(1))
+    assert e.trainer.steps == 2 and same(weights(e), before)
+    assert rec.of(m.Undone)[-1].step == 2
+    step(e, 1)  # the same step again: the same batch, the same dropout masks
+    assert same(weights(e), after_one)
+
+
+def test_play_during_a_comparison_is_refused_with_a_reason_and_never_interleaved():
+    e, rec = new_engine()
+    e.handle(m.Compare(session(), ("rnn", "gru"), 30))
+    e.tick(0.0)  # one round at most
+    e.handle(m.Play())
+    e.handle(m.Step(3))
+    refused = rec.of(m.JobRefused)
+    assert len(refused) == 2 and "comparison is running" in refused[0].message
+    assert "Play waits" in refused[0].message and "Step waits" in refused[1].message
+    assert isinstance(e.job, CompareJob) and e.trainer.steps == 0
+    e.run_until_idle()
+    assert e.trainer.steps == 0  # the main model never took a step while the comparison ran
+    assert e.job is None
+    e.handle(m.Play())  # now it may
+    assert isinstance(e.job, TrainJob) and e.play_state == "playing"
+    e.tick(0.05)
+    e.handle(m.Pause())
+    assert e.job is None and e.trainer.steps > 0
+
+
+def test_a_comparison_pauses_play_first():
+    e, rec = new_engine()
+    e.handle(m.Play())
+    e.tick(0.02)
+    e.handle(m.Compare(session(), ("rnn", "gru"), 2))
+    assert isinstance(e.job, CompareJob)
+    assert rec.of(m.PlayState)[-1].state == "paused"
+
+
+def test_encoder_decoder_is_a_job_and_refused_for_other_data():
+    e, rec = new_engine(session(kind="text", dropout=0.0))
+    e.handle(m.TrainSeq2Seq(5))
+    assert "knock-knock" in rec.of(m.Seq2SeqProgress)[-1].error and e.job is None
+    kk = dataclasses.replace(session(dropout=0.0), data=DataConfig(kind="knock-knock"))
+    e.handle(m.Build(kk, 2))
+    e.handle(m.TrainSeq2Seq(5))
+    assert isinstance(e.job, Seq2SeqJob)
+    e.run_until_idle()
+    last = rec.of(m.Seq2SeqProgress)[-1]
+    assert last.done and last.steps == 5 and last.generation == 2
+
+
+def test_interruption_ends_the_running_job():
+    stop = {"now": False}
+    rec = Recorder()
+    e = Engine(rec, interrupted=lambda: stop["now"])
+    e.handle(m.Build(session(), 1))
+    e.handle(m.Play())
+    e.tick(0.02)
+    stop["now"] = True
+    assert e.tick() is False and e.job is None
+    assert rec.of(m.PlayState)[-1].state == "paused"
+
+
+def test_predictions_are_typed_and_unknown_commands_are_errors():
+    e, rec = new_engine()
+    e.handle(m.Predict(m.NextChars("the ", 3)))
+    answer = rec.of(m.Predicted)[-1]
+    assert answer.error == "" and len(answer.result["next"]) == 3
+    assert answer.as_dict()["kind"] == "next" and answer.as_dict()["prompt"] == "the "
+    e.handle(m.Predict(m.Forecast(5)))  # a text model cannot forecast: said in words
+    assert "forecast" in rec.of(m.Predicted)[-1].error.lower() or rec.of(m.Predicted)[-1].error
+    with pytest.raises(TypeError):
+        e.handle({"kind": "sample"})
+    with pytest.raises(ValueError):
+        m.predict_request("samples", {})
+
+
+def test_roll_back_goes_to_the_last_sane_state():
+    e, rec = new_engine(session(dropout=0.0))
+    step(e, 5)
+    e.keep_rescue(0.0)  # a healthy state, loss about where it is now
+    sane_step = e.trainer.steps
+    good = weights(e)
+    step(e, 3)
+    # the loss blows up: the newest kept copy is far worse than the best
+    for _ in range(10):
+        e.trainer.history.add(1e6)
+    e.keep_rescue(1.0)
+    e.handle(m.RollBack())
+    assert e.trainer.steps == sane_step and same(weights(e), good)
+    assert rec.of(m.Undone)[-1].step == sane_step

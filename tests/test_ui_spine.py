@@ -1,0 +1,144 @@
+"""The window's spine: answers from a replaced model never show, one job at a time, and the shape
+of the window's layer (sizes, who imports whom)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from window_helpers import answer_is
+
+from playground.app import messages as m
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+
+TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
+UI = Path(__file__).resolve().parents[1] / "playground" / "ui"
+
+
+def config(kind: str = "text", arch: str = "gru") -> SessionConfig:
+    data = DataConfig(kind=kind, source="inline", text=TEXT) if kind == "text" else DataConfig(kind=kind)
+    return SessionConfig(
+        model=ModelConfig(arch=arch, hidden=16, embed=8),
+        data=data,
+        train=TrainConfig(batch_size=8, seq_len=24, lr=1e-2, val_every=0),
+    )
+
+
+def reset_while_in_flight(qtbot, w, ask) -> None:
+    """``ask()`` sends a question; Reset follows before the window's thread can take the answer in."""
+    dropped = w.controller.dropped
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=20_000):
+        ask()
+        w.reset()
+    # everything the old model sent is in the window's queue by now: let it all arrive
+    qtbot.waitUntil(lambda: w.controller.dropped > dropped, timeout=10_000)
+    qtbot.wait(300)
+
+
+def test_a_prediction_from_the_replaced_model_is_dropped(qtbot, open_window):
+    w = open_window(config())
+    panel = w.prediction_panel
+    shown = []
+    w.answered.connect(lambda a: isinstance(a, m.Predicted) and shown.append(a))
+    panel.prompt_edit.setText("the ")
+    reset_while_in_flight(qtbot, w, panel.complete_button.click)
+    assert shown == [] and panel.output_view.toPlainText() == ""
+    # the new model answers as usual, stamped with its own generation
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as got:
+        panel.complete_button.click()
+    assert got.args[0].generation == w.state.generation
+    assert panel.output_view.toPlainText().startswith("the ")
+
+
+def test_an_inspection_from_the_replaced_model_is_dropped(qtbot, open_window):
+    w = open_window(config())
+    w.tabs.setCurrentIndex(w.scrubber_tab)
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    reset_while_in_flight(qtbot, w, lambda: w.scrubber.inspect_requested.emit({"text": "the dog", "layer": 0}))
+    assert w.scrubber.answer is None  # cleared by the Reset, and the old model's answer never came in
+
+
+def test_a_comparison_from_the_replaced_model_is_dropped_and_stops(qtbot, open_window):
+    w = open_window(config())
+    view = w.compare_view
+    for arch, box in view.checks.items():
+        box.setChecked(arch in ("rnn", "gru"))
+    view.steps.setValue(400)
+    shown = []
+    w.answered.connect(lambda a: isinstance(a, m.Compared) and shown.append(a))
+    reset_while_in_flight(qtbot, w, view.run_button.click)
+    qtbot.wait(500)
+    assert shown == [] and view.answer is None and not view.running
+    engine = w.worker_thread.worker.engine
+    qtbot.waitUntil(lambda: engine.job is None, timeout=5_000)  # the old comparison stopped
+
+
+def test_encoder_decoder_progress_from_the_replaced_model_is_dropped(qtbot, open_window):
+    w = open_window(config("knock-knock", "lstm"))
+    compare = w.prediction_panel.dialog_compare
+    shown = []
+    w.answered.connect(lambda a: isinstance(a, m.Seq2SeqProgress) and shown.append(a))
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Seq2SeqProgress), timeout=20_000):
+        compare.train_requested.emit(3000)  # still training when the Reset comes
+    reset_while_in_flight(qtbot, w, lambda: None)
+    shown.clear()
+    qtbot.wait(500)
+    assert shown == [] and not compare.is_ready()
+    assert w.worker_thread.worker.engine.seq2seq is None  # it belonged to the old dialogs
+
+
+def test_play_during_a_comparison_says_why_and_the_main_model_waits(qtbot, open_window):
+    w = open_window(config())
+    trainer = w.worker_thread.worker.trainer
+    view = w.compare_view
+    for arch, box in view.checks.items():
+        box.setChecked(arch in ("rnn", "gru"))
+    view.steps.setValue(150)
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("compared"), timeout=10_000):
+        view.run_button.click()
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=10_000):
+        w.play()
+    assert "comparison is running" in w.banner.text()
+    qtbot.waitUntil(lambda: view.answer is not None and not view.answer["running"], timeout=60_000)
+    assert trainer.steps == 0 and w.session.steps == 0
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=10_000)
+
+
+def test_undo_after_a_comparison_is_bit_exact(qtbot, open_window):
+    w = open_window(config())
+    engine = w.worker_thread.worker.engine
+    w.step(2)
+    qtbot.waitUntil(lambda: w.session.steps == 2 and w.state.play == "paused", timeout=10_000)
+    w.step(1)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=10_000)
+    after = {k: v.clone() for k, v in engine.trainer.model.state_dict().items()}
+    view = w.compare_view
+    for arch, box in view.checks.items():
+        box.setChecked(arch in ("rnn", "lstm"))
+    view.steps.setValue(20)
+    view.run_button.click()
+    qtbot.waitUntil(lambda: view.answer is not None and not view.answer["running"], timeout=60_000)
+    w.undo(1)
+    qtbot.waitUntil(lambda: w.session.steps == 2, timeout=10_000)
+    w.step(1)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=10_000)
+    now = engine.trainer.model.state_dict()
+    assert all(torch.equal(now[k], after[k]) for k in after)
+
+
+def test_window_modules_stay_small_and_the_worker_does_not_load_the_window():
+    sizes = {p.name: len(p.read_text().splitlines()) for p in UI.rglob("*.py")}
+    assert sizes["main_window.py"] < 600 and sizes["worker.py"] < 600
+    assert max(sizes.values()) <= 600, {k: v for k, v in sizes.items() if v > 600}
+    code = (
+        "import sys, playground.ui.worker, playground.app.engine\n"
+        "print('playground.ui.main_window' in sys.modules, 'PySide6' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    app_only = "import sys, playground.app.engine, playground.app.state\nprint('PySide6' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", app_only], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # the application layer is Qt-free
