@@ -89,7 +89,7 @@ def main() -> int:
         "gradient_points": int(s.grad.n),
         "gradient_heatmap_rows": len(s.grad_history),
         "faded_probes": len(s.probe_trail),
-        "undo_states": len(w.worker_thread.worker.undo_ring or ()),
+        "undo_states": len(w.worker_thread.worker.engine.undo_ring or ()),
     }
     steps = s.steps
     w.shutdown()

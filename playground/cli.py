@@ -184,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--json", action="store_true")
 
+    les = sub.add_parser(
+        "lessons",
+        help="list the lessons (set one up in the window: gui --demo S --lesson ID)",
+        description="The fourteen lessons: their ids and titles, what each sets up and what its check measures.",
+    )
+    les.add_argument("--json", action="store_true", help='one JSON object: {"lessons": [{"id", "title", ...}]}')
+
     g = sub.add_parser("gui", help="open the window")
     g.add_argument(
         "--demo", type=_positive_float, metavar="SECONDS", help="train a preset for SECONDS, then exit"
@@ -201,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["training", "step", "scrubber", "history", "compare", "chat"],
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
         "training, or compare: runs the preset's comparison, for memory the gap sweep)",
+    )
+    g.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="with --demo: set up this lesson (see `lessons`), train it, run its check and show its card",
     )
     g.add_argument(
         "--json",
@@ -540,9 +552,39 @@ def cmd_info(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lessons(a: argparse.Namespace) -> int:
+    from playground.core.lessons import LESSONS
+
+    rows = [
+        {
+            "id": x.id,
+            "number": x.number,
+            "title": x.title,
+            "preset": x.preset,
+            "view": x.tab,
+            "try": x.try_label,
+            "seeds": list(x.seeds),
+        }
+        for x in LESSONS
+    ]
+    if a.json:
+        print(json.dumps({"lessons": rows}))
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        print(f"{r['number']:2d}  {r['id']:<{width}}  {r['title']}")
+    print("\nSet one up in the window: Help > Lessons, or rnn-playground gui --demo 30 --lesson ID")
+    return 0
+
+
 def cmd_gui(a: argparse.Namespace) -> int:
-    if (a.screenshot or a.json) and a.demo is None:
-        raise PlaygroundError(f"{'--screenshot' if a.screenshot else '--json'} needs --demo SECONDS")
+    if a.lesson is not None:
+        from playground.core.lessons import lesson
+
+        lesson(a.lesson)  # an unknown id is a one-line error, before any window opens
+    if (a.screenshot or a.json or a.lesson) and a.demo is None:
+        flag = "--screenshot" if a.screenshot else "--json" if a.json else "--lesson"
+        raise PlaygroundError(f"{flag} needs --demo SECONDS")
     try:
         from playground.ui.app import main as gui_main  # the window arrives with the UI package
     except ModuleNotFoundError as e:
@@ -553,7 +595,9 @@ def cmd_gui(a: argparse.Namespace) -> int:
             )
             return 1
         raise
-    return gui_main(demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view, report_json=a.json)
+    return gui_main(
+        demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view, report_json=a.json, lesson=a.lesson
+    )
 
 
 COMMANDS = {
@@ -561,6 +605,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "forecast": cmd_forecast,
     "info": cmd_info,
+    "lessons": cmd_lessons,
     "gui": cmd_gui,
 }
 

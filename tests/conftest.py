@@ -9,6 +9,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``lessons`` (each lesson's claim over 5 seeds, minutes) run only when asked:
+    with ``-m lessons`` (any -m expression naming them) or RNN_PLAYGROUND_LESSONS=1."""
+    if os.environ.get("RNN_PLAYGROUND_LESSONS") == "1" or "lessons" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="a lesson's claim over 5 seeds: run with -m lessons")
+    for item in items:
+        if "lessons" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def tiny_text() -> str:
     """A small text with enough repetition for a model to learn something in a few steps."""

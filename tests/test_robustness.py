@@ -74,6 +74,7 @@ def settle(qtbot, w, timeout: int = 15_000) -> None:
     would count answers to earlier commands, and run its clean-up in the training thread.)
     """
     back: list[bool] = []
+    qtbot.waitUntil(lambda: not w.data_panel.busy, timeout=timeout)  # its result may change the model
     w.pause()
     QTimer.singleShot(0, w.worker_thread.worker, lambda: QTimer.singleShot(0, w, lambda: back.append(True)))
     qtbot.waitUntil(lambda: bool(back), timeout=timeout)
@@ -415,14 +416,16 @@ def test_bad_data_files_in_the_window_keep_the_model_and_data(
     w = open_window(config("gru", kind))
     press_step(qtbot, w, 2)
     trainer = w.worker_thread.worker.trainer
-    config_before, task_before = w.config, w.data_panel.task()
     panel = w.data_panel
+    assert panel.wait_idle()  # the preview, built in the background
+    config_before, task_before = w.config, w.data_panel.task()
     for name, content, words in DATA_FILES[kind]:
         path = tmp_path / name
         path.write_bytes(content)
         monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter, p=path: str(p))
         panel.file_button.click()
-        qtbot.wait(20)  # anything the click queued runs now
+        assert panel.wait_idle()  # the file is read in the background
+        qtbot.wait(20)  # anything the result queued runs now
         error = panel.error_text()
         assert all(word in error for word in words), (name, error)
         assert "--" not in error, (name, error)  # the panel's words, not the command line's options

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -164,8 +166,14 @@ def test_model_panel_every_control_explains_itself(model_panel):
 
 @pytest.fixture
 def data_panel(qtbot) -> DataPanel:
-    panel = DataPanel(DataConfig())
+    return new_data_panel(qtbot, DataConfig())
+
+
+def new_data_panel(qtbot, cfg: DataConfig) -> DataPanel:
+    """A data panel whose first task (built in the background) is shown."""
+    panel = DataPanel(cfg)
     qtbot.addWidget(panel)
+    assert panel.wait_idle()
     return panel
 
 
@@ -202,8 +210,7 @@ def test_data_panel_switch_to_prices_builds_series_and_chart(qtbot, data_panel):
 
 
 def test_data_panel_generator_shows_only_its_settings(qtbot):
-    panel = DataPanel(DataConfig(kind="prices", source="generator", generator="linear"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator", generator="linear"))
     assert not panel.slope_spin.isHidden()
     assert panel.period_spin.isHidden() and panel.amplitude_spin.isHidden()
     with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
@@ -214,8 +221,7 @@ def test_data_panel_generator_shows_only_its_settings(qtbot):
 
 
 def test_data_panel_debounces_a_burst_of_edits(qtbot):
-    panel = DataPanel(DataConfig(kind="prices", source="generator"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator"))
     emitted: list[DataConfig] = []
     panel.changed.connect(emitted.append)
     for n in (3, 30, 300):  # typing "300" one keystroke at a time
@@ -230,13 +236,15 @@ def test_data_panel_debounces_a_burst_of_edits(qtbot):
 def test_data_panel_set_config_is_silent(qtbot, data_panel):
     with qtbot.assertNotEmitted(data_panel.changed, wait=300):
         data_panel.set_config(DataConfig(kind="knock-knock"))
+        assert data_panel.config().kind == "knock-knock"  # the controls at once, the preview once built
+        assert data_panel.kind_combo.currentData() == "knock-knock"
+        assert data_panel.wait_idle()
     assert data_panel.config().kind == "knock-knock"
     assert data_panel.task().kind == "knock-knock"
 
 
 def test_data_panel_bundled_dialogs_are_listed(qtbot):
-    panel = DataPanel(DataConfig(kind="knock-knock"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(qtbot, DataConfig(kind="knock-knock"))
     assert panel.dialog_list.count() >= 50
     first = panel.dialog_list.item(0).text()
     assert first.startswith("Knock, knock! / Who's there? / ")
@@ -257,14 +265,16 @@ def test_data_panel_bundled_dialogs_are_listed(qtbot):
 def test_data_panel_bad_files_show_an_error_and_keep_the_config(
     qtbot, monkeypatch, tmp_path, kind, name, content, word
 ):
-    panel = DataPanel(DataConfig(kind=kind, source="generator" if kind == "prices" else "bundled"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(
+        qtbot, DataConfig(kind=kind, source="generator" if kind == "prices" else "bundled")
+    )
     before, task_before = panel.config(), panel.task()
     path = tmp_path / name
     path.write_bytes(content)
     monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
     with qtbot.assertNotEmitted(panel.changed):
         qtbot.mouseClick(panel.file_button, Qt.MouseButton.LeftButton)
+        assert panel.wait_idle()
     assert word in panel.error_text()
     assert panel.error.styleSheet().count(ERROR_RED) == 1
     assert not panel.error.isHidden()
@@ -275,10 +285,10 @@ def test_data_panel_bad_files_show_an_error_and_keep_the_config(
 def test_data_panel_gaps_policy_fixes_a_refused_csv(qtbot, monkeypatch, tmp_path):
     path = tmp_path / "gaps.csv"
     path.write_text("day,close\n" + "".join(f"{i},{'' if i in (5, 9) else 100 + i}\n" for i in range(60)))
-    panel = DataPanel(DataConfig(kind="prices", source="generator"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator"))
     monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
     panel.file_button.click()
+    assert panel.wait_idle()
     assert "missing" in panel.error_text()
     with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
         choose(panel.gaps_combo, "interpolate")
@@ -292,8 +302,7 @@ def test_data_panel_csv_columns_fill_the_combo(qtbot, monkeypatch, tmp_path):
     path = tmp_path / "stock.csv"
     rows = [f"2024-02-{d:02d},{100 + d * 0.5},{1000 + 7 * d}" for d in range(1, 29)] * 2
     path.write_text("date,close,volume\n" + "\n".join(rows) + "\n")
-    panel = DataPanel(DataConfig(kind="prices", source="generator"))
-    qtbot.addWidget(panel)
+    panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator"))
     monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
     with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
         panel.file_button.click()
@@ -325,6 +334,63 @@ def test_data_panel_pasted_text(qtbot, data_panel, tiny_text):
         data_panel.apply_button.click()
     assert (blocker.args[0].source, blocker.args[0].text) == ("inline", tiny_text)
     assert data_panel.task().decode(data_panel.task().train_ids[:20]) == tiny_text[:20]
+
+
+def test_data_panel_builds_in_the_background_and_shows_only_the_newest(qtbot, data_panel):
+    """A slow build: the preview says it is loading, the controls stay usable, and a build that a
+    newer edit overtook is dropped when it finishes late."""
+    from playground.ui.panels import data_loader
+
+    gate = threading.Event()
+
+    def slow(cfg: DataConfig) -> data_loader.Loaded:
+        if cfg.kind == "prices":
+            assert gate.wait(10)
+        return data_loader.load(cfg)
+
+    data_panel._loader._build = slow
+    emitted: list[DataConfig] = []
+    loading: list[bool] = []
+    data_panel.changed.connect(emitted.append)
+    data_panel.loading.connect(loading.append)
+    choose(data_panel.kind_combo, "prices")  # returns at once: the build waits in its thread
+    assert data_panel.busy and loading == [True]
+    qtbot.waitUntil(lambda: data_panel.preview_box.title() == "Preview: loading…", timeout=2000)
+    assert data_panel.loading_label.isVisibleTo(data_panel)
+    assert data_panel.loading_label.text() == "Building the data…"
+    assert data_panel.kind_combo.isEnabled() and not data_panel.window_spin.isHidden()
+    choose(data_panel.kind_combo, "knock-knock")  # overtakes the prices build
+    gate.set()
+    assert data_panel.wait_idle()
+    qtbot.wait(100)  # the dropped result had time to arrive too
+    assert [cfg.kind for cfg in emitted] == ["knock-knock"] and loading == [True, False]
+    assert data_panel.config().kind == "knock-knock" and data_panel.task().kind == "knock-knock"
+    assert data_panel.preview_box.title() == "Preview" and not data_panel.loading_label.isVisibleTo(
+        data_panel
+    )
+    assert "dialogs" in data_panel.summary_label.text()
+
+
+def test_data_panel_deleted_while_building_drops_the_result(qtbot):
+    """A panel gone before its build ends: the thread finishes, nothing arrives, nothing breaks."""
+    import shiboken6
+
+    from playground.ui.panels import data_loader
+
+    gate = threading.Event()
+    panel = DataPanel(DataConfig(), deferred=True)
+    panel._loader._build = lambda cfg: data_loader.load(cfg) if gate.wait(10) else None
+    emitted: list[DataConfig] = []
+    panel.changed.connect(emitted.append)
+    choose(panel.kind_combo, "prices")
+    thread = panel._loader._queue.thread
+    assert thread is not None and thread.is_alive()
+    with qtbot.capture_exceptions() as exceptions:
+        shiboken6.delete(panel)
+        gate.set()
+        thread.join(10)
+        qtbot.wait(100)
+    assert not thread.is_alive() and emitted == [] and not exceptions
 
 
 def test_data_panel_every_control_explains_itself(qtbot, data_panel):

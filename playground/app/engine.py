@@ -17,18 +17,27 @@ thread's ``isInterruptionRequested``).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from playground.app import messages as m
+from playground.app.jobs import (
+    PROBE_S,
+    PROBE_SHARE,
+    CompareJob,
+    Job,
+    RandomState,
+    SeedsJob,
+    Seq2SeqJob,
+    TrainJob,
+)
 from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError
 
@@ -36,12 +45,10 @@ if TYPE_CHECKING:  # torch loads with the first model, after the window is on sc
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
-EMIT_S = 1 / 30  # at most this often a progress batch goes to the window
-PROBE_S = 0.1  # while playing, at most this often a step also runs the probe
+EMIT_S = 0.02  # at most this often a progress batch goes to the window (the frame timer finds new data)
 UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
-RESCUE_S = 2.0  # while playing, a copy of a healthy state at most this old (NaN rescue, roll back)
 RESCUE_KEEP = 6  # healthy copies kept for "roll back to the last sane loss"
-REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
+RECENT_STEPS = 2000  # gradient norms kept for the lessons' checks
 SANE_FACTOR = 1.5  # a kept state is sane when its loss is at most this times the best loss seen
 
 
@@ -50,242 +57,6 @@ def _message(exc: BaseException) -> str:
         return str(exc)
     traceback.print_exc()
     return f"unexpected error: {type(exc).__name__}: {exc}"
-
-
-class RandomState:
-    """A job's own copy of torch's global random state (CPU, and CUDA when the job trains there)."""
-
-    def __init__(self) -> None:
-        self.cpu = None
-        self.cuda = None
-        self._depth = 0
-
-    @contextlib.contextmanager
-    def active(self, cuda: bool = False) -> Iterator[None]:
-        """Inside: torch's global generator is this job's; outside, it is left as it was. Re-entrant."""
-        if self._depth:
-            yield
-            return
-        import torch
-
-        self._depth += 1
-        outer_cpu = torch.get_rng_state()
-        outer_cuda = torch.cuda.get_rng_state() if cuda else None
-        if self.cpu is not None:
-            torch.set_rng_state(self.cpu)
-        if cuda and self.cuda is not None:
-            torch.cuda.set_rng_state(self.cuda)
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            self.cpu = torch.get_rng_state()
-            torch.set_rng_state(outer_cpu)
-            if cuda:
-                self.cuda = torch.cuda.get_rng_state()
-                torch.cuda.set_rng_state(outer_cuda)
-
-
-class Job:
-    """Long work in slices. ``run(deadline)`` works until then and says whether it has finished."""
-
-    name = "work"
-
-    def __init__(self) -> None:
-        self.random = RandomState()
-
-    def run(self, deadline: float) -> bool:  # pragma: no cover - every job overrides it
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        """End at the next check (the user's Pause or Stop); the job says so in its own answer."""
-
-
-class TrainJob(Job):
-    """Play (budget -1) or Step (budget n) on the main model."""
-
-    name = "training"
-
-    def __init__(self, engine: Engine, budget: int) -> None:
-        super().__init__()
-        self.engine = engine
-        self.budget = budget
-        self.random = engine.main_random  # the main model's stream, whichever job ran before
-        self.rate_t0, self.rate_steps = time.perf_counter(), 0
-
-    def stop(self) -> None:
-        self.budget = 0
-
-    def run(self, deadline: float) -> bool:
-        e = self.engine
-        tr = e.trainer
-        if tr is None or self.budget == 0:
-            return True
-        pushed = False  # a snapshot is in the undo ring for a step that has not finished
-        try:
-            while self.budget != 0 and time.perf_counter() < deadline and not e.interrupted():
-                now = time.perf_counter()
-                last_of_budget = self.budget == 1
-                want_probe = last_of_budget or now - e.last_probe >= e.probe_every
-                stepping = self.budget > 0
-                if stepping:  # each stepped step can be undone; playing keeps one state per Play
-                    e.undo_ring.push(tr)
-                    pushed = True
-                if now - e.rescue_t > RESCUE_S and e.refused_run == 0:
-                    e.keep_rescue(now)
-                report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
-                pushed = False
-                if report.refused:
-                    e.refused_run += 1
-                    if not tr.weights_finite():
-                        e.pending.append(report)
-                        e.roll_back_nan()
-                        self.budget = 0
-                        return True
-                    if e.refused_run >= REFUSED_PAUSE and self.budget < 0:
-                        self.budget = 0  # the diagnosis banner says why and offers fixes
-                else:
-                    e.refused_run = 0
-                if want_probe:
-                    e.last_probe = time.perf_counter()
-                e.pending.append(report)
-                self.rate_steps += 1
-                if self.budget > 0:
-                    self.budget -= 1
-        except Exception as exc:
-            # A failed step (out of GPU memory) leaves no trace, not even an Undo entry that would go
-            # back to where training already is: a Step's own, or a Play's that took no step.
-            if pushed or (self.budget < 0 and self.rate_steps == 0):
-                e.undo_ring.pop(tr)
-            self.budget = 0
-            e.flush(force=True)
-            e.fail(exc)
-            return True
-        if e.interrupted():
-            self.budget = 0
-        elapsed = time.perf_counter() - self.rate_t0
-        if elapsed > 0.25:
-            e.rate = self.rate_steps / elapsed
-        done = self.budget == 0
-        e.flush(force=done)
-        return done
-
-
-class CompareJob(Job):
-    """A comparison (or the memory lesson's sweep over gaps): every model one step per round."""
-
-    name = "comparison"
-
-    def __init__(self, engine: Engine, cmd: m.Compare) -> None:
-        super().__init__()
-        from playground.core.compare import Comparison, GapSweep
-
-        self.engine = engine
-        self.generation = engine.generation  # its answers belong to the window's view of that model
-        self.stopped = False
-        self.last_emit = self.last_probe = 0.0
-        with self.random.active():  # building the models seeds torch: in this job's stream only
-            if cmd.gaps:
-                self.sweep: Any = GapSweep(cmd.session, list(cmd.archs), list(cmd.gaps), int(cmd.steps))
-                self.comparison = self.sweep.current
-            else:
-                self.sweep = None
-                self.comparison = Comparison(cmd.session, list(cmd.archs), int(cmd.steps))
-            for arch in self.comparison.trainers:
-                self.comparison.probe(arch)  # the untrained models' gradients through time, at step 0
-
-    def stop(self) -> None:
-        self.stopped = True
-
-    def run(self, deadline: float) -> bool:
-        e = self.engine
-        if self.stopped or e.interrupted():
-            self.emit(running=False)
-            return True
-        cmp = self.comparison
-        runner = self.sweep if self.sweep is not None else cmp
-        try:
-            while not runner.done and time.perf_counter() < deadline and not e.interrupted():
-                want_probe = time.perf_counter() - self.last_probe > 0.3
-                runner.step_round(probe=want_probe)
-                if want_probe:
-                    self.last_probe = time.perf_counter()
-                if self.sweep is not None and self.sweep.current is not cmp:  # the next gap began
-                    self.comparison = cmp = self.sweep.current
-        except Exception as exc:
-            e.fail(exc)
-            self.emit(running=False)
-            return True
-        if runner.done:
-            for arch in cmp.trainers:
-                cmp.trainers[arch].validate()
-                cmp.probe(arch)
-            self.emit(running=False)
-            return True
-        if time.perf_counter() - self.last_emit > 0.25:
-            self.emit(running=True)
-        return False
-
-    def emit(self, running: bool) -> None:
-        cmp, sweep = self.comparison, self.sweep
-        self.last_emit = time.perf_counter()
-        curves = {
-            arch: {
-                "loss": tr.history.losses.copy(),
-                "val_steps": list(tr.history.val_steps),
-                "val_loss": list(tr.history.val_loss),
-                "probe": None if arch not in cmp.probes else cmp.probes[arch].copy(),
-            }
-            for arch, tr in cmp.trainers.items()
-        }
-        self.engine.answer(
-            m.Compared(
-                self.generation,
-                running=running,
-                curves=curves,
-                rows=tuple(cmp.rows(with_accuracy=cmp.done)),
-                sweep=None if sweep is None else {a: list(v) for a, v in sweep.results.items()},
-                gap=None if sweep is None or sweep.done else sweep.gap,
-                gaps=None if sweep is None else tuple(sweep.gaps),
-                steps_taken=cmp.steps_taken,
-                steps=cmp.steps,
-                kind=cmp.task.kind,
-                chance=cmp.task.chance if cmp.task.spec.has_accuracy else None,
-            )
-        )
-
-
-class Seq2SeqJob(Job):
-    """Train the encoder-decoder beside the dialog language model."""
-
-    name = "encoder-decoder training"
-
-    def __init__(self, engine: Engine, steps: int) -> None:
-        super().__init__()
-        self.engine = engine
-        self.left = self.total = int(steps)
-        self.random = engine.s2s_random
-
-    def stop(self) -> None:
-        self.left = 0
-
-    def run(self, deadline: float) -> bool:
-        e = self.engine
-        s2s = e.seq2seq
-        if s2s is None or self.left <= 0:
-            return True
-        loss = float("nan")
-        try:
-            while self.left > 0 and time.perf_counter() < deadline and not e.interrupted():
-                loss = s2s.step()
-                self.left -= 1
-        except Exception as exc:
-            self.left = 0
-            e.answer(m.Seq2SeqProgress(e.generation, error=_message(exc)))
-            return True
-        done = self.left == 0
-        e.answer(m.Seq2SeqProgress(e.generation, self.total - self.left, self.total, loss, done))
-        return done or e.interrupted()
 
 
 class Engine:
@@ -302,16 +73,32 @@ class Engine:
         self.pending: list[StepReport] = []
         self.last_emit = self.last_probe = 0.0
         self.probe_every = PROBE_S
+        self.step_s = self.probe_s = 0.0  # running averages: a step, and what a probe adds to one
         self.rate = 0.0
         self.rescues: deque[tuple[TrainerSnapshot, float]] = deque(maxlen=RESCUE_KEEP)  # (state, its loss)
         self.rescue_t = 0.0
         self.refused_run = 0  # refused steps in a row
         self.main_random = RandomState()
         self.s2s_random = RandomState()
+        self.recent_grads: deque[tuple[float, float]] = deque(maxlen=RECENT_STEPS)  # before, after clipping
+        self.refused_total = 0  # refused steps of this model (the lessons' checks read them)
         self.comparison = None  # the newest comparison (kept after it ends: "continue with" one)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
         self._s2s_task = None
+
+    def time_step(self, seconds: float, probed: bool) -> None:
+        """Learn what a step and a probe cost; probe no more often than PROBE_SHARE of the time allows.
+
+        A probe re-runs the probe sequence step by step with autograd: for a small model it costs
+        several training steps, so while playing flat out the live plots refresh a little less often
+        instead of halving the training speed."""
+        if probed:
+            extra = max(0.0, seconds - self.step_s)
+            self.probe_s = extra if not self.probe_s else 0.7 * self.probe_s + 0.3 * extra
+        else:
+            self.step_s = seconds if not self.step_s else 0.9 * self.step_s + 0.1 * seconds
+        self.probe_every = max(PROBE_S, self.probe_s / PROBE_SHARE)
 
     # -- the job loop ---------------------------------------------------------------------------
     @property
@@ -419,6 +206,12 @@ class Engine:
             case m.StopCompare():
                 if isinstance(self.job, CompareJob):
                     self.job.stop()
+            case m.Unroll():
+                self._unroll()
+            case m.RunSeeds():
+                self._run_seeds(cmd)
+            case m.CheckLesson():
+                self._check_lesson(cmd.lesson)
             case m.TrainSeq2Seq():
                 self._train_seq2seq(int(cmd.steps))
             case _:
@@ -506,6 +299,8 @@ class Engine:
                 self.job = None
         self.rescues.clear()
         self.rescue_t, self.refused_run = 0.0, 0
+        self.recent_grads.clear()
+        self.refused_total = 0
         self.main_random = random  # as the model's build left it: seeded with the model
 
     def summary(self) -> dict[str, Any]:
@@ -726,6 +521,47 @@ class Engine:
         )
         self._emit_probe(probe)  # the live plots show the same text from now on
         self.send_reach_context()
+
+    def _unroll(self) -> None:
+        from playground.core.unroll import unroll
+
+        tr = self.trainer
+        if tr is None:
+            return
+        try:
+            found = unroll(tr)
+        except Exception as exc:
+            self.answer(m.UnrolledAnswer(self.generation, tr.steps, error=_message(exc)))
+            return
+        self.answer(m.UnrolledAnswer(self.generation, tr.steps, found))
+
+    def _run_seeds(self, cmd: m.RunSeeds) -> None:
+        if self.job is not None and not isinstance(self.job, TrainJob):
+            self._refuse_if_busy("Running the lesson over seeds")
+            return
+        self._pause_training()
+        try:
+            job = SeedsJob(self, cmd.lesson, tuple(cmd.seeds))
+        except Exception as exc:
+            self.fail(exc)
+            return
+        self.answer(m.SeedSpread(self.generation, cmd.lesson, 0, len(cmd.seeds), "starting"))
+        self._start(job)
+
+    def _check_lesson(self, lesson_id: str) -> None:
+        from playground.core import lessons
+
+        tr = self.trainer
+        if tr is None:
+            return
+        grads = np.array(self.recent_grads, dtype=np.float64).reshape(-1, 2)
+        ctx = lessons.LessonContext(tr, grads[:, 0], grads[:, 1], self.refused_total)
+        try:
+            with self.main_random.active():  # a check only measures; it must not move the model's stream
+                found = lessons.check(lesson_id, ctx)
+        except Exception as exc:
+            found = lessons.LessonCheck(lesson_id, False, _message(exc), {})
+        self.answer(m.LessonChecked(self.generation, found))
 
     # -- comparisons and the encoder-decoder -------------------------------------------------------
     def _compare(self, cmd: m.Compare) -> None:

@@ -121,6 +121,26 @@ class StopCompare:
 
 
 @dataclass(frozen=True)
+class Unroll:
+    """The probe sequence unrolled (playground.core.unroll): the Unrolled view's picture."""
+
+
+@dataclass(frozen=True)
+class RunSeeds:
+    """Run a lesson's claim over its seeds in the background and report the spread."""
+
+    lesson: str
+    seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CheckLesson:
+    """Run a lesson's check on the model in training (playground.core.lessons)."""
+
+    lesson: str
+
+
+@dataclass(frozen=True)
 class TrainSeq2Seq:
     """Train (or train on) the encoder-decoder beside the dialog language model."""
 
@@ -342,3 +362,26 @@ class JobRefused(Answer):
     """A job was asked for while another runs: which one, and why it was not started."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class LessonChecked(Answer):
+    """A lesson's check: whether the learner has seen it, in numbers (``check`` is a LessonCheck)."""
+
+    check: Any
+
+
+@dataclass(frozen=True)
+class UnrolledAnswer(Answer):
+    step: int
+    unrolled: Any = None  # playground.core.unroll.Unrolled
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SeedSpread(Answer):
+    lesson: str
+    done: int
+    total: int
+    text: str
+    error: str = ""

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LayerTrace", "Trace", "trace_recurrent"]
+__all__ = ["LayerTrace", "Trace", "run_direction", "trace_recurrent"]
 
 # Gate names, in the order in which their rows are stacked in weight_ih / weight_hh.
 _LSTM_GATES = ("i", "f", "g", "o")
@@ -159,12 +159,18 @@ def _run_direction(
     h: torch.Tensor,
     c: torch.Tensor | None,
     reverse: bool,
+    gh_taps: list[torch.Tensor] | None = None,
 ) -> tuple[list[torch.Tensor], list[torch.Tensor] | None, dict[str, list[torch.Tensor]]]:
     """Run one direction of one layer, one time step at a time.
 
     ``gi`` is the precomputed input projection ``W_ih x + b_ih`` for every step
     (it does not depend on h). Returns per-step hidden states, cell states (LSTM)
     and gate activations, all indexed in input order.
+
+    ``gh_taps``, when given, holds one zero tensor (B, G*H) per step (input order),
+    added to that step's ``W_hh h + b_hh``: the values do not change, and autograd's
+    gradient to tap t is dL/d(W_hh h_{t-1} + b_hh) at step t, whose outer product
+    with h_{t-1} is step t's term of dL/dW_hh (``unroll.py``).
     """
     steps = gi.shape[1]
     hs: list[torch.Tensor | None] = [None] * steps
@@ -179,6 +185,8 @@ def _run_direction(
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for t in order:
         gh = F.linear(h, w_hh, b_hh)  # (B, G*H)
+        if gh_taps is not None:
+            gh = gh + gh_taps[t]
         x_part = gi[:, t]  # (B, G*H)
         if kind == "rnn_tanh":
             h = torch.tanh(x_part + gh)  # (B, H)
@@ -273,3 +281,24 @@ def trace_recurrent(module: nn.RNNBase, x: torch.Tensor, h0: object = None) -> T
     h_n = torch.stack(h_finals, dim=0)  # (L*D, B, H)
     c_n = torch.stack(c_finals, dim=0) if kind == "lstm" else None  # (L*D, B, H)
     return Trace(layers=layers, output=layers[-1].output, h_n=h_n, c_n=c_n)
+
+
+def run_direction(
+    module: nn.RNNBase,
+    layer_in: torch.Tensor,
+    layer: int,
+    direction: int = 0,
+    gh_taps: list[torch.Tensor] | None = None,
+) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+    """One direction of one layer over its input ``layer_in`` (B, T, I_layer), from a zero state.
+
+    Returns (h per step, c per step or None), indexed in input order, in the autograd graph.
+    ``gh_taps``: see ``_run_direction``; the recurrent term of each step, laid open.
+    """
+    kind = _cell_kind(module)
+    w_ih, w_hh, b_ih, b_hh = _params(module, layer, direction)
+    gi = F.linear(layer_in, w_ih, b_ih)  # (B, T, G*H)
+    h0 = layer_in.new_zeros(layer_in.shape[0], module.hidden_size)  # (B, H)
+    c0 = h0.clone() if kind == "lstm" else None
+    hs, cs, _ = _run_direction(kind, gi, w_hh, b_hh, h0, c0, reverse=direction == 1, gh_taps=gh_taps)
+    return hs, cs

@@ -19,6 +19,9 @@ def default_session() -> SessionConfig:
     )
 
 
+PLANTED_SPIKES = (90, 170, 260, 340, 470)  # where the anomalies preset's series jumps (lesson 14 checks them)
+
+
 def _spiked_series() -> tuple[float, ...]:
     """A seasonal series with five planted one-point spikes (the anomalies preset), made without numpy."""
     import math
@@ -26,7 +29,7 @@ def _spiked_series() -> tuple[float, ...]:
 
     rng = random.Random(1)
     values = [100 + 0.05 * i + 8 * math.sin(2 * math.pi * i / 40) + rng.gauss(0, 0.5) for i in range(500)]
-    for i, jump in ((90, 6), (170, -6), (260, 6), (340, -6), (470, 6)):
+    for i, jump in zip(PLANTED_SPIKES, (6, -6, 6, -6, 6)):
         values[i] += jump
     return tuple(round(v, 3) for v in values)
 
@@ -90,3 +93,91 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
         ),
     ),
 }
+
+# The lessons' own settings: under these each lesson's claim was measured over seeds 0-4
+# (core/lesson_claims.py; tests/test_lesson_claims.py). Steps are in lesson_claims.
+LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
+    "lesson-memory": (
+        "Lesson 2: the key 20 steps back; the LSTM carries it, the vanilla RNN forgets",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=32, embed=16),
+            data=DataConfig(kind="memory", source="generator", gap=20, keys=8),
+            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
+        ),
+    ),
+    "lesson-bidirectional": (
+        "Lesson 12: a bidirectional vanilla RNN reads the key last, 40 steps back",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=32, embed=16, bidirectional=True),
+            data=DataConfig(kind="memory", source="generator", gap=40, keys=8),
+            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
+        ),
+    ),
+    "lesson-order": (
+        "Lesson 1: the same words in another order; a recurrent net reads it, a bag of words cannot",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=32),
+            data=DataConfig(kind="order", source="generator"),
+            train=TrainConfig(lr=3e-3, batch_size=32, val_every=0),
+        ),
+    ),
+    "lesson-prices": (
+        "Lessons 3 and 14: after 10, 11, 12, 13, 14 the GRU says 15; the window's average says 12",
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=32),
+            data=DataConfig(
+                kind="prices",
+                source="generator",
+                generator="linear",
+                start=10.0,
+                slope=1.0,
+                noise=0.2,
+                window=5,
+            ),
+            train=TrainConfig(lr=3e-3, batch_size=32, val_every=0),
+        ),
+    ),
+    "lesson-vanishing": (
+        "Lesson 6: a vanilla tanh RNN on the key 20 steps back: no gradient reaches the key",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=32, embed=16, activation="tanh"),
+            data=DataConfig(kind="memory", source="generator", gap=20, keys=8),
+            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
+        ),
+    ),
+    "lesson-exploding": (
+        "Lesson 7: ReLU, identity init, plain SGD, no clipping: the gradient explodes",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=64, activation="relu", init="identity"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=0.01, optimizer="sgd", clip="off", batch_size=32, seq_len=64, val_every=0),
+        ),
+    ),
+    "lesson-clipping": (
+        "Lesson 10: the exploding run with the gradient norm clipped at 1: it trains",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=64, activation="relu", init="identity"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(
+                lr=0.01, optimizer="sgd", clip="norm", clip_value=1.0, batch_size=32, seq_len=64, val_every=0
+            ),
+        ),
+    ),
+    "lesson-identity": (
+        "Lessons 8 and 9: ReLU with W_hh = I passes the gradient far back at the start; tanh does not",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=64, activation="relu", init="identity"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=1e-3, batch_size=32, seq_len=64, clip="norm", val_every=0),
+        ),
+    ),
+    "lesson-unrolled": (
+        "Lessons 4 and 5: a small vanilla RNN on short text, unrolled over 24 characters",
+        SessionConfig(
+            model=ModelConfig(arch="rnn", hidden=32, embed=16, activation="tanh"),
+            data=DataConfig(kind="text"),
+            train=TrainConfig(lr=3e-3, batch_size=32, seq_len=24, val_every=0),
+        ),
+    ),
+}
+PRESETS.update(LESSON_PRESETS)

@@ -41,6 +41,9 @@ class Probe:
     # Memory and order (one answer per sequence): every class with its probability, likeliest first.
     # There, target_prob (1,) is the probability of the true class and predicted (1,) the chosen class id.
     answers: list[tuple[str, float]] | None = None
+    # Recurrent models: ||dL_T/dh_t|| per direction, (L, D, T) (D = 2 for a bidirectional model, whose
+    # grad_norm above takes both directions together); None for the Transformer and feed-forward network.
+    grad_norm_dirs: np.ndarray | None = None
 
 
 TOP_K = 5  # next-character candidates the probe keeps per time step
@@ -83,7 +86,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             flat = [h for layer in watched for h in layer]
             *grads, g_in = torch.autograd.grad(last_loss, [*flat, e], allow_unused=True)
 
-        hidden, gnorm = [], []
+        hidden, gnorm, gnorm_dirs = [], [], []
         k = 0
         for layer in watched:
             layer_grads = grads[k : k + len(layer)]
@@ -92,11 +95,12 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                 dirs = len(layer) // n_t
                 # h[d][t] lists in direction-major order: stack to (D, T, H)
                 hs = torch.stack([torch.stack(layer[d * n_t : (d + 1) * n_t]) for d in range(dirs)])
-                sq = torch.zeros(n_t, device=device)
+                sq = torch.zeros(dirs, n_t, device=device)  # (D, T)
                 for i, g in enumerate(layer_grads):
-                    sq[i % n_t] += _norm_rows(g, layer[i])[0] ** 2
+                    sq[i // n_t, i % n_t] += _norm_rows(g, layer[i])[0] ** 2
                 hidden.append(torch.cat(list(hs[:, :, 0]), dim=-1).detach().cpu().numpy())  # (T, D*H)
-                gnorm.append(sq.sqrt().cpu().numpy())
+                gnorm.append(sq.sum(dim=0).sqrt().cpu().numpy())
+                gnorm_dirs.append(sq.sqrt().cpu().numpy())
             else:
                 z, g = layer[0], layer_grads[0]
                 hidden.append(z[0].detach().cpu().numpy())
@@ -135,6 +139,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             input_grad=_norm_rows(None if g_in is None else g_in[0], e[0]).detach().cpu().numpy(),
             top_k=top_k,
             answers=answers,
+            grad_norm_dirs=np.stack(gnorm_dirs).astype(np.float32) if gnorm_dirs else None,
         )
     finally:
         model.train(was_training)

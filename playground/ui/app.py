@@ -105,6 +105,7 @@ class DemoMeter:
             "frames_per_s": round((self.window.frames - self._frames0) / elapsed, 2),
             "latency_p50_ms": round(float(np.percentile(late, 50)), 2),
             "latency_p95_ms": round(float(np.percentile(late, 95)), 2),
+            "latency_p99_ms": round(float(np.percentile(late, 99)), 2),
             "latency_max_ms": round(float(late.max()), 2),
             "platform": QApplication.platformName(),
         }
@@ -117,6 +118,7 @@ def main(
     preset: str = DEFAULT_PRESET,
     view: str = "training",
     report_json: bool = False,
+    lesson: str | None = None,
 ) -> int:
     """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG."""
     if _no_display():
@@ -217,7 +219,49 @@ def main(
             print(json.dumps({"preset": preset, "view": view, **meter.stop()}), flush=True)
         app.quit()
 
+    def start_lesson() -> None:
+        """Set the lesson up as its card's button does, train it (if it trains), check it, shoot."""
+        from playground.app.messages import LessonChecked
+        from playground.core.lessons import lesson as card_of
+
+        card = card_of(lesson)
+        if not window.setup_lesson(lesson):
+            status["code"] = 2
+            QTimer.singleShot(0, shoot)
+            return
+
+        def built(answer) -> None:
+            from playground.app.messages import ModelArrived
+
+            if isinstance(answer, ModelArrived):
+                window.answered.disconnect(built)
+                train()
+
+        def train() -> None:
+            if card.steps:
+                window.play()
+                meter.start()
+            QTimer.singleShot(int(demo * 1000) if card.steps else 300, check)
+
+        def check() -> None:
+            meter.stop()
+            window.pause()
+            window.answered.connect(checked)
+            QTimer.singleShot(300, window.lessons_view.check_button.click)
+
+        def checked(answer) -> None:
+            if isinstance(answer, LessonChecked):
+                window.answered.disconnect(checked)
+                print(f"lesson {card.id}: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}")
+                window.lesson_actions.open_view(card)  # the view it shows, outlined, under the card
+                QTimer.singleShot(1200, shoot)
+
+        window.answered.connect(built)
+
     def start() -> None:
+        if lesson is not None:
+            start_lesson()
+            return
         if view == "compare":
             start_comparison()
             return

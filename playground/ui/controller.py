@@ -99,6 +99,19 @@ class Controller(QObject):
                 w.compare_view.show_answer(a.as_dict())
             case m.Seq2SeqProgress():
                 self._on_seq2seq(a)
+            case m.LessonChecked():
+                w.lessons_view.show_check(a.check)
+            case m.SeedSpread():
+                done = f" ({a.done} of {a.total} seeds)" if a.done < a.total else ""
+                text = f"Could not run the seeds: {a.error}" if a.error else a.text + done
+                w.lessons_view.show_seed_spread(a.lesson, text)
+            case m.UnrolledAnswer():
+                w.unrolled_stale = False
+                if a.error:
+                    w.unrolled_view.clear()
+                    self.report(a.error)
+                else:
+                    w.unrolled_view.show(a.unrolled)
         self.answered.emit(a)
 
     def report(self, message: str) -> None:
@@ -108,9 +121,11 @@ class Controller(QObject):
     def _on_play_state(self, play: str) -> None:
         w = self.w
         if play == "paused" and self.state.play != "paused":
-            w.scrubber.stale = True
+            w.scrubber.stale = w.unrolled_stale = True
             if w.tabs.currentIndex() == w.scrubber_tab and self.state.has_model:
                 w.scrubber.request()
+            if w.tabs.currentIndex() == w.unrolled_tab and self.state.has_model:
+                self.send(m.Unroll())
         self.state.play = play
 
     def _show_arrived(self, a: m.ModelArrived) -> None:

@@ -8,12 +8,10 @@ from the newest data in :class:`Session`; a training step never paints.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -29,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.app.messages import StopCompare
+from playground.app.messages import StopCompare, Unroll
 from playground.app.state import AppState
 from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
@@ -39,16 +37,21 @@ from playground.ui.banner import Banner
 from playground.ui.compare_view import CompareView
 from playground.ui.controller import Controller
 from playground.ui.file_menu import MODEL_FILTER, FileLists
+from playground.ui.lesson_actions import LessonActions
+from playground.ui.lessons_view import LessonsView
+from playground.ui.menus import build_menus, build_shortcuts
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
 from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
 from playground.ui.plots.grad_history import GradHistoryPlot
 from playground.ui.scrubber import TimeScrubber
 from playground.ui.session import Session
+from playground.ui.shapes_view import ShapesView
 from playground.ui.step_view import StepDebugger
 from playground.ui.training_controls import TrainingControls
+from playground.ui.unrolled_view import UnrolledView
+from playground.ui.window_settings import remembered_config, restore_layout, save_settings
 
 FRAME_MS = 33  # plots redraw at most ~30 times a second
-SETTINGS_VERSION = 1
 
 
 class MainWindow(QMainWindow):
@@ -58,7 +61,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("RNN Playground")
         self.settings = settings if settings is not None else QSettings("RNN Playground", "RNN Playground")
         self.ask_before_discard = True  # tests turn the questions off
-        remembered = self._remembered_config() if config is None else None
+        remembered = remembered_config(self.settings) if config is None else None
         self.state = AppState(config or remembered or default_session())
         self.files = FileLists(self, self.open_path, self.report, self._status, self._cards)
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
@@ -69,10 +72,12 @@ class MainWindow(QMainWindow):
         self.worker_thread = self.controller.worker_thread
         self.model_ready = self.controller.model_ready
         self.answered = self.controller.answered
-        self._build_menus()
-        self._build_shortcuts()
+        build_menus(self)
+        build_shortcuts(self)
         self._connect()
-        self._restore_layout()
+        self.lesson_actions = LessonActions(self)
+        restore_layout(self)
+        self._point_to_lessons()
 
         self.frame_timer = QTimer(self)
         self.frame_timer.setInterval(FRAME_MS)
@@ -132,6 +137,9 @@ class MainWindow(QMainWindow):
         self.step_view = StepDebugger(session)
         self.scrubber = TimeScrubber()
         self.compare_view = CompareView()
+        self.unrolled_view = UnrolledView()
+        self.shapes_view = ShapesView()
+        self.shapes_view.set_kind(cfg.data.kind)
 
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -171,10 +179,20 @@ class MainWindow(QMainWindow):
                 "Compare",
                 "Train two to four architectures on the same data and batches, side by side.",
             ),
+            (
+                self.unrolled_view,
+                "Unrolled",
+                "The network drawn unrolled over the probe sequence: the same W_hh at every step, and the "
+                "gradient flowing back through time.",
+            ),
+            (self.shapes_view, "Shapes", "The four shapes of sequence tasks; the current data's highlighted."),
         ]
         for widget, title, tip in tabs:
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
-        self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab, self.compare_tab = range(5)
+        self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)
+        self.compare_tab, self.unrolled_tab, self.shapes_tab = range(4, 7)
+        self.extra_tabs = {"unrolled": self.unrolled_tab, "shapes": self.shapes_tab}
+        self.unrolled_stale = True
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -198,6 +216,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.model_dock, self.data_dock)
         self.model_dock.raise_()
         self.prediction_dock = self._dock("Predict", self.prediction_panel, right)
+        self.lessons_view = LessonsView(self.settings)
+        self.lessons_dock = self._dock("Lessons", self.lessons_view, right, scroll=True)
+        self.tabifyDockWidget(self.prediction_dock, self.lessons_dock)
+        self.prediction_dock.raise_()
 
         status = self.statusBar()
         self.device_label = QLabel("device: -")
@@ -246,59 +268,14 @@ class MainWindow(QMainWindow):
         self.prediction_panel.request.connect(c.predict)
         self.prediction_panel.dialog_compare.train_requested.connect(c.train_seq2seq)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.unrolled_view.step_clicked.connect(self._on_unrolled_step)
+        self.data_panel.loading.connect(
+            lambda on: self.statusBar().showMessage("loading the data…") if on else self.statusBar().clearMessage()
+        )
         st.events.play.connect(self._on_play_state)
         st.events.undo.connect(self._on_undo_steps)
         st.events.file.connect(lambda _path: self._update_title())
         st.events.loading.connect(self._on_loading)
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = QAction("&New model", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.reset)
-        self.open_action = QAction(
-            "&Open...", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog
-        )
-        self.save_action = QAction("&Save", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save)
-        self.save_as_action = QAction(
-            "Save &As...", self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.save_as
-        )
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        file_menu.addAction(self.new_action)
-        file_menu.addAction(self.open_action)
-        self.examples_menu = file_menu.addMenu("Open &Example")
-        self.examples_menu.setToolTipsVisible(True)
-        self.examples_menu.aboutToShow.connect(lambda: self.files.fill_examples(self.examples_menu))
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent(self.recent_menu))
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        file_menu.addSeparator()
-        self.export_menu = file_menu.addMenu("E&xport Plot")
-        self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = QAction(
-            "&Undo Step", self, shortcut=QKeySequence.StandardKey.Undo, triggered=lambda: self.undo(1)
-        )
-        self.undo_action.setToolTip("Go back one Step, or to where the last Play started")
-        self.undo_action.setEnabled(False)
-        edit.addAction(self.undo_action)
-        view = self.menuBar().addMenu("&View")
-        for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock):
-            view.addAction(dock.toggleViewAction())
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(QAction("&About RNN Playground", self, triggered=self._about))
-
-    def _build_shortcuts(self) -> None:
-        def key(seq: str, slot) -> None:
-            QShortcut(QKeySequence(seq), self).activated.connect(slot)
-
-        key("Space", self.toggle_play)
-        key("S", lambda: self.step(1))
-        key("Right", lambda: self.arrow(+1))
-        key("Left", lambda: self.arrow(-1))
-        key("Ctrl+R", self.reset)
 
     # -- commands (menus, shortcuts, the demo and tests call these) -------------------------------
     def toggle_play(self) -> None:
@@ -316,6 +293,29 @@ class MainWindow(QMainWindow):
     def undo(self, n: int = 1) -> None:
         """Go back n Steps (or to where the last Play started): weights and optimizer exactly as they were."""
         self.controller.undo(n)
+
+    def show_lessons(self, lesson_id: str | None = None) -> None:
+        """Help > Lessons: bring the Lessons dock forward (at one lesson's card)."""
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+        if lesson_id:
+            self.lessons_view.select(lesson_id)
+
+    def setup_lesson(self, lesson_id: str) -> bool:
+        """Set up a lesson as its card's button does (the demo and tests call this)."""
+        self.show_lessons(lesson_id)
+        return self.lesson_actions.setup(lesson_id)
+
+    def _point_to_lessons(self) -> None:
+        """On the very first start, say where the lessons are."""
+        if self.settings.value("lessons_pointed"):
+            return
+        self.settings.setValue("lessons_pointed", True)
+        self.banner.show_message(
+            "New to recurrent networks? Help > Lessons (F1) walks through fourteen lessons, each set up "
+            "in one click and checked on your own model.",
+            "info",
+        )
 
     def apply_fix(self, fix: str) -> None:
         self.controller.apply_fix(fix)
@@ -388,6 +388,11 @@ class MainWindow(QMainWindow):
         self.model_panel.set_param_count(summary["parameters"])
         self.prediction_panel.set_kind(kind)
         self.compare_view.set_data_kind(kind)
+        self.shapes_view.set_kind(kind)
+        self.unrolled_view.clear()
+        self.unrolled_stale = True
+        if self.tabs.currentIndex() == self.unrolled_tab:
+            self.controller.send(Unroll())
         self.prediction_panel.set_enabled_for_model(True)
         spec = kind_spec(kind)
         self.loss_plot.set_loss_label(spec.loss_label)
@@ -412,8 +417,16 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         self._drawn_version = -1  # draw the newly shown plots at the next frame
-        if index == self.scrubber_tab and self.scrubber.stale and self.summary and not self.state.playing:
+        idle = bool(self.summary) and not self.state.playing
+        if index == self.scrubber_tab and self.scrubber.stale and idle:
             self.scrubber.request()
+        if index == self.unrolled_tab and self.unrolled_stale and idle:
+            self.controller.send(Unroll())
+
+    def _on_unrolled_step(self, t: int) -> None:
+        """A box of the Unrolled view was clicked: that step in the scrubber."""
+        self.tabs.setCurrentIndex(self.scrubber_tab)
+        self.scrubber.slider.setValue(t)
 
     def _update_title(self) -> None:
         name = Path(self.path).name if self.path else "untitled"
@@ -506,33 +519,8 @@ class MainWindow(QMainWindow):
         self._on_frame()
 
     # -- settings and closing --------------------------------------------------------------------
-    def _remembered_config(self) -> SessionConfig | None:
-        raw = self.settings.value("last_config")
-        if not raw or int(self.settings.value("settings_version", 0) or 0) != SETTINGS_VERSION:
-            return None
-        try:
-            return SessionConfig.from_dict(json.loads(str(raw)))
-        except (PlaygroundError, ValueError, TypeError):
-            return None  # settings from another version: start from the defaults
-
-    def _restore_layout(self) -> None:
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("window_state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 950)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        else:  # first run: the plots get the width, the side panels what their controls need
-            self.resizeDocks([self.controls_dock, self.prediction_dock], [360, 300], Qt.Orientation.Horizontal)
-
     def save_settings(self) -> None:
-        self.settings.setValue("settings_version", SETTINGS_VERSION)
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState())
-        self.settings.setValue("last_config", json.dumps(self.config.to_dict()))
-        self.settings.sync()
+        save_settings(self)
 
     def closeEvent(self, event) -> None:
         if self.ask_before_discard and self.dirty and self.session.steps > 0:
@@ -589,11 +577,3 @@ class MainWindow(QMainWindow):
     def ask_demo_question(self) -> None:
         """Ask the model the natural question for its data, through the panel, as a user would."""
         self.prediction_panel.ask_natural_question()
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About RNN Playground",
-            "RNN Playground: train recurrent networks and watch why they learn, forget and explode.",
-        )
-

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from playground.ui.plots.base import (
     BLUE,
+    ORANGE,
     VERMILLION,
     EmptyHint,
     LayerChooser,
@@ -46,6 +47,7 @@ EXPLANATION = (
 )
 UNITS_SHOWN = 6  # hidden units whose numbers the equation table shows
 CONNECT_RGB = (0, 114, 178)  # the app's blue, with alpha by connectivity
+BACKWARD_COLOUR = ORANGE  # a bidirectional layer's backward half; its forward half stays blue
 
 
 class TimeScrubber(QWidget):
@@ -90,6 +92,12 @@ class TimeScrubber(QWidget):
         self.h_plot.addItem(self.h_bars)
         self.h_plot.setToolTip("The hidden state h_t at the chosen step: one bar per unit.")
         self.h_hint = EmptyHint(self.h_plot.getPlotItem(), "press Inspect")
+        self.h_legend = LegendStrip()  # a bidirectional model: which bars are which direction
+        self.h_legend.setVisible(False)
+        self.h_caption = QLabel()
+        self.h_caption.setWordWrap(True)
+        self.h_caption.setStyleSheet("color: #505050;")
+        self.h_caption.setVisible(False)
 
         self.gate_plot = make_plot("gate value", "hidden unit")
         self.gate_plot.setToolTip(
@@ -118,7 +126,11 @@ class TimeScrubber(QWidget):
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.t_label)
         grid = QGridLayout()
-        grid.addWidget(self.h_plot, 0, 0)
+        h_box = QVBoxLayout()
+        h_box.addWidget(self.h_plot, 1)
+        h_box.addWidget(self.h_legend)
+        h_box.addWidget(self.h_caption)
+        grid.addLayout(h_box, 0, 0)
         gate_box = QVBoxLayout()
         gate_box.addWidget(self.gate_plot, 1)
         gate_box.addWidget(self.gate_legend)
@@ -149,8 +161,10 @@ class TimeScrubber(QWidget):
         self.slider.setRange(0, 0)
         self.connect_label.setText("<i>Press Inspect to walk through the probe text, or type your own.</i>")
         self.t_label.setText("t = -")
-        self.h_bars.setOpts(x=[], height=[])
+        self.h_bars.setOpts(x=[], height=[], brushes=None, brush=BLUE)
         self.h_hint.setVisible(True)
+        self.h_legend.setVisible(False)
+        self.h_caption.setVisible(False)
         for c in self.gate_curves.values():
             c.setData([], [])
         self.gate_hint.setVisible(True)
@@ -202,10 +216,12 @@ class TimeScrubber(QWidget):
         self.connect_label.setText(_connectivity_html(labels, a["connectivity"], t))
 
         h = probe.hidden[layer, t]
-        self.h_bars.setOpts(x=np.arange(len(h)), height=h, width=0.85)
+        x, brushes = bar_layout(len(h), directions(probe))
+        self.h_bars.setOpts(x=x, height=h, width=0.85, brushes=brushes, brush=BLUE)
         self.h_hint.setVisible(False)
         lim = max(1.0, float(np.nanmax(np.abs(probe.hidden[layer]))))
-        self.h_plot.getPlotItem().setRange(xRange=(-1, len(h)), yRange=(-lim, lim), padding=0.02)
+        self.h_plot.getPlotItem().setRange(xRange=(-1, float(x[-1]) + 1), yRange=(-lim, lim), padding=0.02)
+        self._show_directions(directions(probe), len(h), t, len(labels))
 
         gates = {k: v for k, v in probe.gates.items() if k != "c"}
         for name, curve in self.gate_curves.items():
@@ -234,7 +250,47 @@ class TimeScrubber(QWidget):
 
         self.topk_label.setText(_topk_html(probe, t))
         terms = a.get("terms")
-        self.equation_label.setText(_equation_html(terms[t]) if terms else _no_recurrence_html())
+        text = _equation_html(terms[t]) if terms else _no_recurrence_html()
+        if terms and directions(probe) == 2:
+            text += "<p><i>The equation and its numbers are the forward direction's (blue bars).</i></p>"
+        self.equation_label.setText(text)
+
+    def _show_directions(self, dirs: int, n_units: int, t: int, n_t: int) -> None:
+        """A bidirectional layer: say which bars are which direction, and what each has read by t."""
+        both = dirs == 2
+        self.h_legend.setVisible(both)
+        self.h_caption.setVisible(both)
+        if not both:
+            return
+        half = n_units // 2
+        self.h_legend.set_entries(
+            [
+                (f"forward → (units 1–{half})", BLUE, False),
+                (f"← backward (units {half + 1}–{n_units})", BACKWARD_COLOUR, False),
+            ]
+        )
+        self.h_caption.setText(
+            f"Bidirectional: the forward half has read steps 0 to {t}, the backward half steps {n_t - 1} "
+            f"down to {t}. The answer reads the forward half at the last step and the backward half at the "
+            "first: there, the backward direction has just read the start of the sequence (the memory "
+            "lesson's key), so it needs no long memory."
+        )
+
+
+def directions(probe) -> int:
+    """2 for a probe of a bidirectional recurrent model, else 1."""
+    dirs = getattr(probe, "grad_norm_dirs", None)
+    return 1 if dirs is None else int(dirs.shape[1])
+
+
+def bar_layout(n_units: int, dirs: int) -> tuple[np.ndarray, list | None]:
+    """x positions and per-bar brushes of h_t's bars: a bidirectional layer's halves apart, in two colours."""
+    if dirs != 2:
+        return np.arange(n_units), None
+    half = n_units // 2
+    x = np.concatenate([np.arange(half), half + 1 + np.arange(n_units - half)])  # a gap between halves
+    brushes = [pg.mkBrush(BLUE)] * half + [pg.mkBrush(BACKWARD_COLOUR)] * (n_units - half)
+    return x, brushes
 
 
 def _show(label: str) -> str:

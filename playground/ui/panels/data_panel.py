@@ -1,10 +1,12 @@
 """The data panel: what the network learns from, with a preview of exactly that.
 
 The panel shows a :class:`DataConfig`. Every user edit is turned into a candidate
-config and the task is built from it (in the GUI thread: the bundled data takes a
-few milliseconds); only a candidate that builds becomes the panel's config and is
-emitted. A refused one (an empty file, a CSV without numbers...) is explained in
-red and the last good config stays.
+config and the task is built from it in a background thread (``data_loader.py``: a
+45 MB file takes a second or two, and the window keeps answering meanwhile, the
+preview saying that it is loading); only a candidate that builds becomes the
+panel's config and is emitted. A refused one (an empty file, a CSV without
+numbers...) is explained in red and the last good config stays. When edits come
+faster than builds, only the newest one's result is shown.
 """
 
 from __future__ import annotations
@@ -13,25 +15,18 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSlider,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,19 +35,17 @@ from playground.core.config import DataConfig
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
-    BLUE,
-    VERMILLION,
     choice_combo,
     combo_value,
     error_label,
-    note_label,
     set_combo_value,
     set_error,
 )
+from playground.ui.panels.data_loader import Loaded, TaskLoader, _likely_price_column, reads_csv_columns
+from playground.ui.panels.data_preview import DataPreview, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
-PREVIEW_CHARS = 400
-_PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
+LOADING_DELAY_MS = 100  # say "loading" only for builds that take longer than this (no flicker)
 
 # The kinds, their sources and what the panel shows for them come from the registry (core/kinds.py).
 KIND_OPTIONS = tuple((spec.name, spec.label, spec.description) for spec in KINDS.values())
@@ -120,34 +113,11 @@ TIPS = {
 }
 
 
-# The core's messages name the command line's options; in the panel they name its controls.
-_CLI_ADVICE = (
-    ("use --gaps interpolate or --gaps ffill", "set Gaps to Interpolate or Fill forward"),
-    ("with --column", "in the Column box"),
-)
-
-
-def panel_words(text: str) -> str:
-    """A core message with command-line advice ("--gaps ffill") said in the panel's terms."""
-    for cli, panel in _CLI_ADVICE:
-        text = text.replace(cli, panel)
-    return text
-
-
-def _likely_price_column(numeric: list[str]) -> str:
-    """The column the core would pick by itself: the last close/price/value one, else the first."""
-    liked = [
-        n
-        for n in numeric
-        if _PRICE_WORDS & set("".join(c if c.isalpha() else " " for c in n.lower()).split())
-    ]
-    return liked[-1] if liked else numeric[0]
-
-
 class DataPanel(QWidget):
     """Controls for a :class:`DataConfig` and a preview of the task it builds."""
 
     changed = Signal(object)  # DataConfig, validated and built
+    loading = Signal(bool)  # True while a task builds in the background, False once the newest is done
 
     def __init__(self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False) -> None:
         """``deferred``: no preview until ``build_now()``, so the window paints before torch loads."""
@@ -160,6 +130,16 @@ class DataPanel(QWidget):
         self._paths = dict.fromkeys(self._sources, "")
         self._pasted = dict.fromkeys(self._sources, "")
         self._csv_path_read = ""  # the CSV whose columns fill the column box
+        self._loading_text = ""  # what the preview says while the newest request builds
+
+        self._loader = TaskLoader(self)
+        self._loader.loaded.connect(self._on_loaded)
+        self._loader.loading.connect(self._on_loading)
+        self._loader.loading.connect(self.loading)
+        self._loading_timer = QTimer(self)
+        self._loading_timer.setSingleShot(True)
+        self._loading_timer.setInterval(LOADING_DELAY_MS)
+        self._loading_timer.timeout.connect(self._show_state)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -167,7 +147,9 @@ class DataPanel(QWidget):
         self._timer.timeout.connect(self._on_debounced)
 
         self._build_controls()
-        self._build_preview()
+        self.preview_box = DataPreview()
+        for name in DataPreview.PARTS:  # the preview's parts, reached as the panel's own
+            setattr(self, name, getattr(self.preview_box, name))
 
         layout = QVBoxLayout(self)
         layout.addLayout(self._form)
@@ -181,7 +163,7 @@ class DataPanel(QWidget):
 
     def build_now(self) -> None:
         """Build the preview of a deferred panel (the window calls it once torch has loaded)."""
-        if self._task is None:
+        if self._task is None and not self.busy:
             self._rebuild(emit=False)
 
     # -- construction ----------------------------------------------------------------------
@@ -268,69 +250,6 @@ class DataPanel(QWidget):
         self._form = form
         self.error = error_label()
 
-    def _build_preview(self) -> None:
-        self.preview_box = QGroupBox("Preview")
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-
-        # text: the vocabulary and the start of the text
-        self.vocab_label = QLabel()
-        self.vocab_label.setWordWrap(True)
-        self.vocab_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.vocab_label.setToolTip(
-            "Every different character in the data: the network chooses among exactly these. "
-            "\u2423 is a space, \u21b5 a new line."
-        )
-        self.text_view = QPlainTextEdit()
-        self.text_view.setReadOnly(True)
-        self.text_view.setToolTip(f"The first {PREVIEW_CHARS} characters of the data.")
-        self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        text_page = QWidget()
-        tl = QVBoxLayout(text_page)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(self.vocab_label)
-        tl.addWidget(self.text_view, 1)
-
-        # dialogs: one line per dialog
-        self.dialog_list = QListWidget()
-        self.dialog_list.setToolTip("Every dialog in the data, its turns joined by ' / '.")
-        self.dialog_list.setWordWrap(True)
-        self.dialog_list.setAlternatingRowColors(True)
-        self.dialog_list.setSpacing(1)
-
-        # series: the values, the held-out tail shaded
-        self.series_plot = pg.PlotWidget()
-        self.series_plot.setBackground("w")
-        self.series_plot.setMinimumHeight(180)
-        self.series_plot.setToolTip(
-            "The series the network learns from. The shaded tail is held out: never trained on, "
-            "used to check the predictions."
-        )
-        item = self.series_plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "step")
-        item.setMenuEnabled(False)
-        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        self.held_out_region = pg.LinearRegionItem(
-            values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 45), pen=pg.mkPen(None)
-        )
-        self.held_out_region.setZValue(-10)
-        item.addItem(self.held_out_region)
-        self.train_curve = item.plot(pen=pg.mkPen(BLUE, width=1.5), name="training", antialias=True)
-        self.held_out_curve = item.plot(pen=pg.mkPen(VERMILLION, width=1.5), name="held out", antialias=True)
-
-        self.preview_stack = QStackedWidget()
-        self.preview_stack.addWidget(text_page)
-        self.preview_stack.addWidget(self.dialog_list)
-        self.preview_stack.addWidget(self.series_plot)
-        self.notes_label = note_label()
-
-        box = QVBoxLayout(self.preview_box)
-        box.addWidget(self.summary_label)
-        box.addWidget(self.preview_stack, 1)
-        box.addWidget(self.notes_label)
-
     @staticmethod
     def _int_spin(lo: int, hi: int, tip: str, step: int = 1) -> QSpinBox:
         spin = QSpinBox()
@@ -381,7 +300,8 @@ class DataPanel(QWidget):
         return self._config
 
     def set_config(self, cfg: DataConfig) -> None:
-        """Show ``cfg`` (from a model file or the window) and preview it; does not emit ``changed``."""
+        """Show ``cfg`` (from a model file or the window) at once, and preview it when its task is
+        built (in the background); does not emit ``changed``."""
         self._timer.stop()
         self._config = cfg.validate()
         self._show(cfg)
@@ -395,6 +315,15 @@ class DataPanel(QWidget):
         """The error shown in red, "" when the data is fine."""
         return self.error.text()
 
+    @property
+    def busy(self) -> bool:
+        """True while the task of the newest request is being built (in the background)."""
+        return self._loader.busy
+
+    def wait_idle(self, timeout_s: float = 10) -> bool:
+        """Run the event loop until the newest build is done and shown; False if it took longer."""
+        return self._loader.wait_idle(timeout_s)
+
     # -- dialogs (a method of its own so tests can replace it) ------------------------------------
     def _ask_open_path(self, caption: str, filter: str) -> str:
         path, _ = QFileDialog.getOpenFileName(self, caption, "", filter)
@@ -407,12 +336,15 @@ class DataPanel(QWidget):
     def _from_controls(self) -> DataConfig:
         kind = self._kind()
         source = combo_value(self.source_combo)
-        column = combo_value(self.column_combo) if self.column_combo.count() else ""
+        path = self._paths[kind] if source == "file" else ""
+        # a column of the CSV the box lists; for another file the loader picks the likely one
+        listed = self.column_combo.count() and self._csv_path_read == path
+        column = combo_value(self.column_combo) if listed else ""
         return dataclasses.replace(
             self._config,
             kind=kind,
             source=source,
-            path=self._paths[kind] if source == "file" else "",
+            path=path,
             text=self._pasted[kind] if source == "inline" else "",
             column=column if "column" in kind_spec(kind).settings and source == "file" else "",
             gaps=combo_value(self.gaps_combo),
@@ -461,11 +393,6 @@ class DataPanel(QWidget):
             self.gap_slider.setValue(cfg.gap)
             self.gap_value.setText(f"d = {cfg.gap}")
             self.keys_spin.setValue(cfg.keys)
-            if "column" in spec.settings and source == "file" and cfg.path:
-                try:
-                    self._read_columns(cfg.path, cfg.column)
-                except PlaygroundError:
-                    pass  # the preview's build reports it
         finally:
             self._updating = False
         self._update_rows()
@@ -514,15 +441,15 @@ class DataPanel(QWidget):
         if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
             self.paste_edit.setPlainText(self._pasted[kind])
 
-    def _read_columns(self, path: str, wanted: str = "") -> None:
-        """Fill the column box from the CSV's header (numeric columns only); errors go to the red label."""
+    def _fill_columns(self, path: str, columns: tuple[list[str], list[str]] | None, wanted: str) -> None:
+        """Fill the column box from a CSV's header (numeric columns only; ``None``: unreadable)."""
         self.column_combo.blockSignals(True)
         try:
             self.column_combo.clear()
             self._csv_path_read = path
-            from playground.core.data import series as series_data
-
-            names, numeric = series_data.csv_columns(path)
+            if columns is None:
+                return
+            names, numeric = columns
             for name in numeric:
                 self.column_combo.addItem(name, name)
                 self.column_combo.setItemData(
@@ -542,12 +469,6 @@ class DataPanel(QWidget):
         kind = self._kind()
         self._updating = True
         self._fill_sources(kind)
-        path = self._paths[kind]
-        if "column" in kind_spec(kind).settings and path and self._csv_path_read != path:
-            try:
-                self._read_columns(path)
-            except PlaygroundError:
-                pass  # the rebuild below reports it
         self._updating = False
         self._update_rows()
         self._rebuild()
@@ -569,7 +490,7 @@ class DataPanel(QWidget):
                 self._update_rows()
             return
         if source == "inline" and not self._pasted[kind]:
-            self._show_error("")
+            self._refuse("")  # nothing to build: a build still running is forgotten
             self.paste_edit.setFocus()
             return  # nothing to use until Apply
         self._rebuild()
@@ -599,118 +520,67 @@ class DataPanel(QWidget):
         self._updating = True
         set_combo_value(self.source_combo, "file")
         self._updating = False
-        if "column" in spec.settings:
-            try:
-                self._read_columns(path)
-            except PlaygroundError as e:
-                self._update_rows()
-                self._show_error(str(e))
-                return True
         self._update_rows()
-        self._rebuild()
+        self._rebuild()  # a CSV's columns are read there too, in the background
         return True
 
     def _on_apply_paste(self) -> None:
         kind = self._kind()
         self._pasted[kind] = self.paste_edit.toPlainText()
         if not self._pasted[kind].strip():
-            self._show_error("the box is empty: paste or type something first")
+            self._refuse("the box is empty: paste or type something first")
             return
         self._rebuild()
 
     # -- building the task ----------------------------------------------------------------------------
     def _rebuild(self, emit: bool = True, candidate: DataConfig | None = None) -> None:
-        """Build the task the controls describe; adopt and emit it only if it builds."""
+        """Build the task the controls describe, in the background; ``_on_loaded`` adopts it."""
         self._timer.stop()
         try:
             cfg = (candidate or self._from_controls()).validate()
-            from playground.core.data import build_task  # torch: loaded on first use, not at start-up
-
-            task = build_task(cfg)
         except PlaygroundError as e:
-            self._show_error(str(e))
+            self._refuse(str(e))
             return
         except Exception as e:  # a bug must not take the window down: say what happened
-            self._show_error(f"unexpected error: {type(e).__name__}: {e}")
+            self._refuse(f"unexpected error: {type(e).__name__}: {e}")
+            return
+        name = Path(cfg.path).name if cfg.source == "file" and cfg.path else ""
+        self._loading_text = f"Loading {name}…" if name else "Building the data…"
+        self._loader.request(cfg, emit)
+        self._show_state()
+
+    def _on_loaded(self, result: Loaded, emit: bool) -> None:
+        """The newest request's task (or its error): adopt and emit it only if it built."""
+        cfg = result.config
+        if reads_csv_columns(cfg):
+            self._fill_columns(cfg.path, result.columns, cfg.column)
+        if result.error:
+            self._show_error(result.error)
             return
         self._show_error("")
         self._config = cfg
-        self._task = task
-        self._update_preview(task)
+        self._task = result.task
+        self.preview_box.show_task(result.task, cfg)
         if emit:
             self.changed.emit(cfg)
 
+    def _on_loading(self, loading: bool) -> None:
+        if loading:
+            self._loading_timer.start()
+        else:
+            self._loading_timer.stop()
+            self._show_state()
+
+    def _refuse(self, text: str) -> None:
+        """Say why nothing is built; a build still running for an earlier edit is forgotten."""
+        self._loader.cancel()
+        self._show_error(text)
+
     def _show_error(self, text: str) -> None:
         set_error(self.error, panel_words(text))
-        if text and self._task is not None:
-            self.preview_box.setTitle("Preview: still the last data that loaded")
-        else:
-            self.preview_box.setTitle("Preview")
+        self._show_state()
 
-    def _update_preview(self, task: Any) -> None:
-        notes = list(task.notes)
-        preview = task.spec.preview
-        if preview == "series":
-            self._preview_series(task)
-        elif preview == "dialogs":
-            self._preview_dialogs(task)
-            notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
-        elif preview == "examples":
-            self._preview_examples(task)
-        else:
-            self._preview_text(task)
-        self.notes_label.setText(panel_words("\n".join(notes)))
-        self.notes_label.setVisible(bool(notes))
-
-    def _preview_text(self, task: Any) -> None:
-        n_train, n_val = len(task.train_ids), len(task.val_ids)
-        self.summary_label.setText(
-            f"{n_train + n_val:,} characters ({n_train:,} for training, {n_val:,} held out); "
-            f"{len(task.vocab)} different characters:"
-        )
-        self.vocab_label.setText(" ".join(task.label(ch) for ch in task.vocab))
-        self.text_view.setPlainText(task.decode(task.train_ids[:PREVIEW_CHARS]))
-        self.preview_stack.setCurrentIndex(0)
-
-    def _preview_dialogs(self, task: Any) -> None:
-        dialogs = task.dialogs
-        n_val = max(1, round(len(dialogs) * self._config.val_fraction))
-        self.summary_label.setText(
-            f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
-        )
-        self.dialog_list.clear()
-        held_out_colour = self.dialog_list.palette().color(QPalette.ColorRole.PlaceholderText)
-        for i, turns in enumerate(dialogs):
-            item = QListWidgetItem(" / ".join(turns))
-            if i >= len(dialogs) - n_val:
-                item.setForeground(held_out_colour)
-                item.setToolTip("Held out: never trained on, used to check the model.")
-            self.dialog_list.addItem(item)
-        self.preview_stack.setCurrentIndex(1)
-
-    def _preview_examples(self, task: Any) -> None:
-        """Memory and order: a few held-out sequences with their answers."""
-        examples = task.examples(12)
-        self.summary_label.setText(
-            f"{len(task.classes)} possible answers; chance is {task.chance:.0%}. Held-out examples:"
-        )
-        self.dialog_list.clear()
-        for sequence, answer in examples:
-            self.dialog_list.addItem(QListWidgetItem(f"{sequence}   →   {answer}"))
-        self.preview_stack.setCurrentIndex(1)
-
-    def _preview_series(self, task: Any) -> None:
-        values = np.asarray(task.values, dtype=np.float64)
-        n, split = len(values), int(task.split)
-        self.summary_label.setText(
-            f"{n:,} values: {task.n_train_windows:,} training windows of {task.window}, "
-            f"{n - split:,} held-out values to check predictions on"
-        )
-        x = np.arange(n, dtype=np.float64)
-        self.train_curve.setData(x[:split], values[:split])
-        # the held-out curve starts at the last training point so the line has no gap
-        lo = max(split - 1, 0)
-        self.held_out_curve.setData(x[lo:], values[lo:])
-        self.held_out_region.setRegion((split - 0.5, n - 0.5))
-        self.series_plot.getPlotItem().enableAutoRange()
-        self.preview_stack.setCurrentIndex(2)
+    def _show_state(self) -> None:
+        """The preview's title: loading (once a build takes a while), or still showing older data."""
+        loading = self._loading_text if self.busy and not self._loading_timer.isActive() else ""
+        self.preview_box.set_state(loading, stale=bool(self.error.text()) and self._task is not None)

@@ -1,5 +1,8 @@
 """What every plot card shares: the card frame, the light theme, the time axis, small helpers.
 
+The theme (colours, text sizes, colour maps) lives in :mod:`.theme` and the axes in
+:mod:`.axes`; both are re-exported here, so plots import everything from this module.
+
 A card is a titled frame with a "?" button that shows a short explanation for
 students. A :class:`SessionCard` also knows its :class:`Session` and redraws
 only when ``session.version`` changed since its last draw, so the window's
@@ -14,7 +17,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -28,38 +31,76 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.plots.axes import MAX_TIME_TICKS, LogAxis, TimeAxis, pow10, time_caption
+from playground.ui.plots.theme import (
+    AXIS_COLOUR,
+    BLUE,
+    DIVERGING,
+    GREEN,
+    HINT_COLOUR,
+    LABEL_PT,
+    ORANGE,
+    PURPLE,
+    SEQUENTIAL,
+    SERIES_COLOURS,
+    SKY,
+    TEXT_COLOUR,
+    TICK_PT,
+    TITLE_PT,
+    VERMILLION,
+    YELLOW,
+    font,
+)
 from playground.ui.session import Session
 
-# Okabe-Ito: distinguishable with the common kinds of colour blindness.
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-GREEN = "#009E73"
-ORANGE = "#E69F00"
-PURPLE = "#CC79A7"
-SKY = "#56B4E9"
-YELLOW = "#F0E442"
-SERIES_COLOURS = (BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, YELLOW)  # yellow last: faint on white
-
-AXIS_COLOUR = "#404040"
-TEXT_COLOUR = "#303030"
-HINT_COLOUR = "#9a9a9a"
-TICK_PT = 9
-LABEL_PT = 10
-TITLE_PT = 11
+__all__ = [
+    "AXIS_COLOUR",
+    "BLUE",
+    "DIVERGING",
+    "EMPTY_HINT",
+    "GREEN",
+    "HINT_COLOUR",
+    "LABEL_PT",
+    "MAX_TIME_TICKS",
+    "ORANGE",
+    "PURPLE",
+    "SEQUENTIAL",
+    "SERIES_COLOURS",
+    "SKY",
+    "TEXT_COLOUR",
+    "TICK_PT",
+    "TITLE_PT",
+    "VERMILLION",
+    "YELLOW",
+    "ElidedLabel",
+    "EmptyHint",
+    "LayerChooser",
+    "LegendStrip",
+    "LogAxis",
+    "PlotCard",
+    "ProbeCard",
+    "SessionCard",
+    "StepRange",
+    "TimeAxis",
+    "add_legend",
+    "finite_abs_max",
+    "font",
+    "image_rect",
+    "make_colour_bar",
+    "make_plot",
+    "nice_ceiling",
+    "nice_step",
+    "pow10",
+    "round_up_steps",
+    "set_axis_label",
+    "set_colour_bar_label",
+    "style_axis",
+    "style_plot_item",
+    "time_caption",
+    "tooltip_html",
+]
 
 EMPTY_HINT = "press Play or Step to see this"
-MAX_TIME_TICKS = 40  # at most this many labelled time steps on an axis
-
-# Diverging map for signed values: blue (negative), white (zero), red (positive).
-# Red-blue stays readable for the common kinds of colour blindness.
-DIVERGING = pg.ColorMap(
-    pos=np.array([0.0, 0.25, 0.5, 0.75, 1.0]),
-    color=np.array(
-        [[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]], dtype=np.ubyte
-    ),
-    name="blue-white-red",
-)
-SEQUENTIAL = pg.colormap.get("viridis")  # 0..1 values such as gates: dark = closed, yellow = open
 
 
 def nice_ceiling(value: float) -> float:
@@ -86,13 +127,6 @@ def finite_abs_max(a: np.ndarray) -> float:
 def tooltip_html(text: str) -> str:
     """Rich text so Qt wraps a long tooltip instead of drawing one very wide line."""
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
-
-
-def font(points: int, bold: bool = False) -> QFont:
-    f = QFont()
-    f.setPointSize(points)
-    f.setBold(bold)
-    return f
 
 
 class ElidedLabel(QLabel):
@@ -454,130 +488,6 @@ class EmptyHint:
 
     def text(self) -> str:
         return self.item.text()
-
-
-class TimeAxis(pg.AxisItem):
-    """A time-step axis that shows the probe's inputs: the character on top, its index under it.
-
-    Ticks are thinned to steps of 1, 2, 5, 10, ... so that at most ``MAX_TIME_TICKS`` labels show
-    and none overlap, whatever the width of the plot.
-    """
-
-    def __init__(self, orientation: str = "bottom", caption: bool = True, **kwargs):
-        super().__init__(orientation, **kwargs)
-        self._caption = caption  # name the axis after what the labels are (characters or values)
-        self.setStyle(hideOverlappingLabels=False)  # the first and last labels may reach past the axis ends
-        self.labels: tuple[str, ...] = ()
-        self._tick_px = 12.0
-        self._major_step = 1
-
-    def set_labels(self, labels) -> None:
-        labels = tuple(labels)
-        if labels == self.labels:
-            return
-        self.labels = labels
-        fm = QFontMetrics(self.style.get("tickFont") or font(TICK_PT))
-        widest_label = max((fm.horizontalAdvance(s) for s in labels), default=0)
-        widest_index = fm.horizontalAdvance(str(max(len(labels) - 1, 0)))
-        self._tick_px = max(widest_label, widest_index) + 8.0
-        # room for the first and last labels to reach past the ends of the axis
-        self.setStyle(hideOverlappingLabels=int(max(15, self._tick_px / 2 + 2)))
-        if self._caption:
-            self.setLabel(time_caption(labels), color=TEXT_COLOUR, **{"font-size": f"{LABEL_PT}pt"})
-        if labels:  # two lines of text (character, index): pyqtgraph's own estimate is one line short
-            self.setStyle(autoExpandTextSpace=False, tickTextHeight=2 * fm.height() + 2)
-        else:
-            self.setStyle(autoExpandTextSpace=True)
-        self.picture = None
-        self.update()
-
-    def tickValues(self, minVal, maxVal, size):
-        n = len(self.labels)
-        if n == 0:
-            return super().tickValues(minVal, maxVal, size)
-        lo = max(0, math.ceil(min(minVal, maxVal)))
-        hi = min(n - 1, math.floor(max(minVal, maxVal)))
-        if hi < lo:
-            return []
-        fit = max(1, min(MAX_TIME_TICKS, int(size / self._tick_px)))
-        step = 1
-        while (hi - lo) // step + 1 > fit:
-            step = _next_nice(step)
-        self._major_step = step
-        first = math.ceil(lo / step) * step
-        levels = [(float(step), [float(v) for v in range(first, hi + 1, step)])]
-        if step > 1 and size / (hi - lo + 1) >= 4:  # unlabelled small ticks at every step when room
-            levels.append((1.0, [float(v) for v in range(lo, hi + 1) if v % step]))
-        return levels
-
-    def tickStrings(self, values, scale, spacing):
-        n = len(self.labels)
-        if n == 0:
-            return super().tickStrings(values, scale, spacing)
-        if self._major_step > 1 and spacing == 1:
-            return [""] * len(values)
-        out = []
-        for v in values:
-            i = round(v)
-            out.append(f"{self.labels[i]}\n{i}" if 0 <= i < n else "")
-        return out
-
-
-class LogAxis(pg.AxisItem):
-    """A log axis labelled 0.01, 0.1, 1, 10, 100, 1000 and 10⁻⁶ beyond: one style for every decade."""
-
-    def logTickValues(self, minVal, maxVal, size, stdTicks):
-        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
-        # the in-between level repeats the decades: drop them, or their labels are drawn twice (bold)
-        decades = {round(v, 6) for spacing, values in levels if spacing is not None for v in values}
-        return [
-            (spacing, values if spacing is not None else [v for v in values if round(v, 6) not in decades])
-            for spacing, values in levels
-        ]
-
-    def logTickStrings(self, values, scale, spacing):
-        out = []
-        for v in values:
-            k = math.floor(v + 1e-6)
-            mantissa = round(10 ** (v - k), 3)
-            if mantissa == 1:
-                out.append(f"{10.0**k:g}" if -2 <= k <= 3 else pow10(k))
-            elif mantissa in (2, 5) and -2 <= k <= 2:  # a few in-between labels; 3, 4, 6... would crowd
-                out.append(f"{mantissa * 10.0**k:g}")
-            else:
-                out.append("")
-        return out
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def pow10(k: int) -> str:
-    """10 to the power k, written the way a textbook would: 10⁻¹⁴."""
-    return "10" + str(int(k)).translate(_SUPERSCRIPT)
-
-
-def time_caption(labels) -> str:
-    """'input character / time step t' for text, 'input value / time step t' for a series."""
-    if labels and all(_is_number(s) for s in labels):
-        return "input value / time step t"
-    return "input character / time step t"
-
-
-def _is_number(label: str) -> bool:
-    try:
-        float(label)
-    except ValueError:
-        return False
-    return True
-
-
-def _next_nice(step: int) -> int:
-    exp = 10 ** int(math.log10(step))
-    for m in (1, 2, 5, 10):
-        if m * exp > step:
-            return m * exp
-    return 10 * exp
 
 
 class LayerChooser(QComboBox):

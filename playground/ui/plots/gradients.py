@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from playground.core.reach import REACH_FRACTION, gradient_reach, reach_sentence, reach_summary, share_text
 from playground.ui.plots.base import (
+    BLUE,
     LABEL_PT,
+    ORANGE,
     SERIES_COLOURS,
     VERMILLION,
     EmptyHint,
@@ -139,6 +141,24 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
             self.trail_curves.append(curve)
         self.curve = self.plot_item.plot(pen=pg.mkPen(VERMILLION, width=2), antialias=False, connect="finite")
         self.curve.setZValue(100)
+        # A bidirectional model: each direction's own curve beside the red one (both together).
+        self.direction_curves = [
+            self.plot_item.plot(
+                pen=pg.mkPen(colour, width=1.5, style=style), antialias=False, connect="finite"
+            )
+            for colour, style in ((BLUE, Qt.PenStyle.SolidLine), (ORANGE, Qt.PenStyle.DashLine))
+        ]
+        for curve in self.direction_curves:
+            curve.setZValue(90)
+        self.direction_legend = LegendStrip()
+        self.direction_legend.set_entries(
+            [
+                ("both directions", VERMILLION, False),
+                ("forward →", BLUE, False),
+                ("← backward", ORANGE, True),
+            ]
+        )
+        self.direction_legend.setVisible(False)
         self.hint = EmptyHint(self.plot_item)
         self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
         self.floor = GRAD_FLOOR
@@ -152,6 +172,7 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.PlainText)
         self.body_layout.addWidget(self.plot, 1)
+        self.body_layout.addWidget(self.direction_legend)
         self.body_layout.addWidget(self.verdict)
         self._clear()
         self.show_tooltip_on(self.plot)
@@ -175,7 +196,10 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         earlier = [
             (step, g) for step, g in self.session.probe_trail if g is not probe.grad_norm and layer < len(g)
         ][-len(self.trail_curves) :]
-        self.floor = log_floor([newest, *(g[layer] for _, g in earlier)])
+        per_dir = getattr(probe, "grad_norm_dirs", None)
+        bidirectional = per_dir is not None and per_dir.shape[1] == 2 and layer < per_dir.shape[0]
+        own = list(per_dir[layer]) if bidirectional else []
+        self.floor = log_floor([newest, *own, *(g[layer] for _, g in earlier)])
         free = len(self.trail_curves) - len(earlier)
         drawn = [for_log_axis(newest, self.floor)]
         for i, curve in enumerate(self.trail_curves):  # the newest earlier probe on the darkest line
@@ -186,6 +210,13 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
             drawn.append(for_log_axis(g, self.floor))
             curve.setData(np.arange(len(g)), drawn[-1])
         self.curve.setData(np.arange(len(newest)), drawn[0])
+        for d, curve in enumerate(self.direction_curves):
+            if bidirectional:
+                drawn.append(for_log_axis(per_dir[layer, d], self.floor))
+                curve.setData(np.arange(len(newest)), drawn[-1])
+            else:
+                curve.setData([], [])
+        self.direction_legend.setVisible(bidirectional)
         self.time_axis.set_labels(probe.labels[: len(newest)])
         if self._n_t != len(newest):  # a new sequence length: show all of it
             self._n_t = len(newest)
@@ -198,6 +229,12 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         top = layer == probe.grad_norm.shape[0] - 1
         if kind == "reach" and top and (self.init_grad is not None or self.needed):
             text = reach_summary(newest, self.init_grad, self.needed, probe.labels, self.unit)
+        if bidirectional:
+            text += (
+                " (bidirectional: the red line adds both directions; blue, the forward direction, whose "
+                "gradient flows left from the last step; orange, the backward direction, whose gradient flows "
+                "right from the first step, which it read last)"
+            )
         clipped = np.isfinite(newest) & (newest <= 0)
         if clipped.any():
             text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"
@@ -208,8 +245,9 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.set_title(f"gradient through time, step {self.session.probe_step}")
 
     def _clear(self) -> None:
-        for curve in (*self.trail_curves, self.curve):
+        for curve in (*self.trail_curves, self.curve, *self.direction_curves):
             curve.setData([], [])
+        self.direction_legend.setVisible(False)
         self.time_axis.set_labels(())
         self.hint.setVisible(True)
         self._n_t = 0

@@ -1,0 +1,304 @@
+"""The engine's jobs: long work done in slices, one at a time (see playground.app.engine).
+
+Each job has its own copy of torch's global random state (:class:`RandomState`), swapped in for its
+slices, so what one job draws never changes another's. No Qt here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from playground.app import messages as m
+
+if TYPE_CHECKING:
+    from playground.app.engine import Engine
+
+PROBE_S = 0.1  # while playing, at most this often a step also runs the probe
+PROBE_SHARE = 0.1  # ... and the probes take at most about this share of training time
+REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
+RESCUE_S = 2.0  # while playing, a copy of a healthy state at most this old (NaN rescue, roll back)
+
+
+def _message(exc: BaseException) -> str:
+    from playground.app.engine import _message as message
+
+    return message(exc)
+
+
+class RandomState:
+    """A job's own copy of torch's global random state (CPU, and CUDA when the job trains there)."""
+
+    def __init__(self) -> None:
+        self.cpu = None
+        self.cuda = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def active(self, cuda: bool = False) -> Iterator[None]:
+        """Inside: torch's global generator is this job's; outside, it is left as it was. Re-entrant."""
+        if self._depth:
+            yield
+            return
+        import torch
+
+        self._depth += 1
+        outer_cpu = torch.get_rng_state()
+        outer_cuda = torch.cuda.get_rng_state() if cuda else None
+        if self.cpu is not None:
+            torch.set_rng_state(self.cpu)
+        if cuda and self.cuda is not None:
+            torch.cuda.set_rng_state(self.cuda)
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.cpu = torch.get_rng_state()
+            torch.set_rng_state(outer_cpu)
+            if cuda:
+                self.cuda = torch.cuda.get_rng_state()
+                torch.cuda.set_rng_state(outer_cuda)
+
+
+class Job:
+    """Long work in slices. ``run(deadline)`` works until then and says whether it has finished."""
+
+    name = "work"
+
+    def __init__(self) -> None:
+        self.random = RandomState()
+
+    def run(self, deadline: float) -> bool:  # pragma: no cover - every job overrides it
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """End at the next check (the user's Pause or Stop); the job says so in its own answer."""
+
+
+class TrainJob(Job):
+    """Play (budget -1) or Step (budget n) on the main model."""
+
+    name = "training"
+
+    def __init__(self, engine: Engine, budget: int) -> None:
+        super().__init__()
+        self.engine = engine
+        self.budget = budget
+        self.random = engine.main_random  # the main model's stream, whichever job ran before
+        self.rate_t0, self.rate_steps = time.perf_counter(), 0
+
+    def stop(self) -> None:
+        self.budget = 0
+
+    def run(self, deadline: float) -> bool:
+        e = self.engine
+        tr = e.trainer
+        if tr is None or self.budget == 0:
+            return True
+        pushed = False  # a snapshot is in the undo ring for a step that has not finished
+        try:
+            while self.budget != 0 and time.perf_counter() < deadline and not e.interrupted():
+                now = time.perf_counter()
+                last_of_budget = self.budget == 1
+                want_probe = last_of_budget or now - e.last_probe >= e.probe_every
+                stepping = self.budget > 0
+                if stepping:  # each stepped step can be undone; playing keeps one state per Play
+                    e.undo_ring.push(tr)
+                    pushed = True
+                if now - e.rescue_t > RESCUE_S and e.refused_run == 0:
+                    e.keep_rescue(now)
+                t_step = time.perf_counter()
+                report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
+                e.time_step(time.perf_counter() - t_step, want_probe)
+                pushed = False
+                if report.refused:
+                    e.refused_total += 1
+                    e.refused_run += 1
+                    if not tr.weights_finite():
+                        e.pending.append(report)
+                        e.roll_back_nan()
+                        self.budget = 0
+                        return True
+                    if e.refused_run >= REFUSED_PAUSE and self.budget < 0:
+                        self.budget = 0  # the diagnosis banner says why and offers fixes
+                else:
+                    e.refused_run = 0
+                    e.recent_grads.append((report.grad_norm, report.grad_norm_clipped))
+                if want_probe:
+                    e.last_probe = time.perf_counter()
+                e.pending.append(report)
+                self.rate_steps += 1
+                if self.budget > 0:
+                    self.budget -= 1
+        except Exception as exc:
+            # A failed step (out of GPU memory) leaves no trace, not even an Undo entry that would go
+            # back to where training already is: a Step's own, or a Play's that took no step.
+            if pushed or (self.budget < 0 and self.rate_steps == 0):
+                e.undo_ring.pop(tr)
+            self.budget = 0
+            e.flush(force=True)
+            e.fail(exc)
+            return True
+        if e.interrupted():
+            self.budget = 0
+        elapsed = time.perf_counter() - self.rate_t0
+        if elapsed > 0.25:
+            e.rate = self.rate_steps / elapsed
+        done = self.budget == 0
+        e.flush(force=done)
+        return done
+
+
+class CompareJob(Job):
+    """A comparison (or the memory lesson's sweep over gaps): every model one step per round."""
+
+    name = "comparison"
+
+    def __init__(self, engine: Engine, cmd: m.Compare) -> None:
+        super().__init__()
+        from playground.core.compare import Comparison, GapSweep
+
+        self.engine = engine
+        self.generation = engine.generation  # its answers belong to the window's view of that model
+        self.stopped = False
+        self.last_emit = self.last_probe = 0.0
+        with self.random.active():  # building the models seeds torch: in this job's stream only
+            if cmd.gaps:
+                self.sweep: Any = GapSweep(cmd.session, list(cmd.archs), list(cmd.gaps), int(cmd.steps))
+                self.comparison = self.sweep.current
+            else:
+                self.sweep = None
+                self.comparison = Comparison(cmd.session, list(cmd.archs), int(cmd.steps))
+            for arch in self.comparison.trainers:
+                self.comparison.probe(arch)  # the untrained models' gradients through time, at step 0
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def run(self, deadline: float) -> bool:
+        e = self.engine
+        if self.stopped or e.interrupted():
+            self.emit(running=False)
+            return True
+        cmp = self.comparison
+        runner = self.sweep if self.sweep is not None else cmp
+        try:
+            while not runner.done and time.perf_counter() < deadline and not e.interrupted():
+                want_probe = time.perf_counter() - self.last_probe > 0.3
+                runner.step_round(probe=want_probe)
+                if want_probe:
+                    self.last_probe = time.perf_counter()
+                if self.sweep is not None and self.sweep.current is not cmp:  # the next gap began
+                    self.comparison = cmp = self.sweep.current
+        except Exception as exc:
+            e.fail(exc)
+            self.emit(running=False)
+            return True
+        if runner.done:
+            for arch in cmp.trainers:
+                cmp.trainers[arch].validate()
+                cmp.probe(arch)
+            self.emit(running=False)
+            return True
+        if time.perf_counter() - self.last_emit > 0.25:
+            self.emit(running=True)
+        return False
+
+    def emit(self, running: bool) -> None:
+        cmp, sweep = self.comparison, self.sweep
+        self.last_emit = time.perf_counter()
+        curves = {
+            arch: {
+                "loss": tr.history.losses.copy(),
+                "val_steps": list(tr.history.val_steps),
+                "val_loss": list(tr.history.val_loss),
+                "probe": None if arch not in cmp.probes else cmp.probes[arch].copy(),
+            }
+            for arch, tr in cmp.trainers.items()
+        }
+        self.engine.answer(
+            m.Compared(
+                self.generation,
+                running=running,
+                curves=curves,
+                rows=tuple(cmp.rows(with_accuracy=cmp.done)),
+                sweep=None if sweep is None else {a: list(v) for a, v in sweep.results.items()},
+                gap=None if sweep is None or sweep.done else sweep.gap,
+                gaps=None if sweep is None else tuple(sweep.gaps),
+                steps_taken=cmp.steps_taken,
+                steps=cmp.steps,
+                kind=cmp.task.kind,
+                chance=cmp.task.chance if cmp.task.spec.has_accuracy else None,
+            )
+        )
+
+
+class Seq2SeqJob(Job):
+    """Train the encoder-decoder beside the dialog language model."""
+
+    name = "encoder-decoder training"
+
+    def __init__(self, engine: Engine, steps: int) -> None:
+        super().__init__()
+        self.engine = engine
+        self.left = self.total = int(steps)
+        self.random = engine.s2s_random
+
+    def stop(self) -> None:
+        self.left = 0
+
+    def run(self, deadline: float) -> bool:
+        e = self.engine
+        s2s = e.seq2seq
+        if s2s is None or self.left <= 0:
+            return True
+        loss = float("nan")
+        try:
+            while self.left > 0 and time.perf_counter() < deadline and not e.interrupted():
+                loss = s2s.step()
+                self.left -= 1
+        except Exception as exc:
+            self.left = 0
+            e.answer(m.Seq2SeqProgress(e.generation, error=_message(exc)))
+            return True
+        done = self.left == 0
+        e.answer(m.Seq2SeqProgress(e.generation, self.total - self.left, self.total, loss, done))
+        return done or e.interrupted()
+
+
+class SeedsJob(Job):
+    """A lesson's claim over several seeds, one seed per slice (each seed trains from scratch)."""
+
+    name = "run over seeds"
+
+    def __init__(self, engine: Engine, lesson: str, seeds: tuple[int, ...]) -> None:
+        super().__init__()
+        from playground.core.lessons import seed_claim
+
+        found = seed_claim(lesson)
+        if found is None:
+            raise ValueError(f"lesson {lesson!r} does not depend on the seed")
+        self.engine, self.lesson, self.seeds = engine, lesson, list(seeds)
+        self.claim, self.describe = found
+        self.results: list[Any] = []
+        self.generation = engine.generation
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def run(self, deadline: float) -> bool:
+        e = self.engine
+        if self.stopped or e.interrupted() or len(self.results) == len(self.seeds):
+            return True
+        seed = self.seeds[len(self.results)]
+        try:
+            self.results.append(self.claim(seed))
+        except Exception as exc:
+            e.answer(m.SeedSpread(self.generation, self.lesson, len(self.results), len(self.seeds), "", _message(exc)))
+            return True
+        text = self.describe(self.results)
+        e.answer(m.SeedSpread(self.generation, self.lesson, len(self.results), len(self.seeds), text))
+        return len(self.results) == len(self.seeds)

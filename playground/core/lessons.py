@@ -1,0 +1,440 @@
+"""The lessons: fourteen cards, each a short explanation, a set-up, what to watch, one thing to try,
+and a check that reads the live model and says in numbers whether the learner has seen it.
+
+Lessons are data (:data:`LESSONS`); the window shows them as cards, the command line lists them
+(``rnn-playground lessons``). A check is a plain function of the model in training
+(:class:`LessonContext`): it never trains, it only measures, so it runs between two steps. Where a
+claim depends on luck (which seed), the card says so and its set-up runs several seeds (the
+lesson's ``seeds``; see playground.core.lesson_claims). No Qt here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from playground.core.errors import PlaygroundError
+from playground.core.lesson_cards import CARDS, OUTLINES, TABS, Lesson
+
+__all__ = ["CHECKS", "LESSONS", "OUTLINES", "TABS", "Lesson", "LessonCheck", "LessonContext", "check", "lesson"]
+
+
+@dataclass(frozen=True)
+class LessonCheck:
+    """What a check found: whether the learner has seen the lesson, in one or two sentences of numbers."""
+
+    lesson: str
+    passed: bool
+    text: str
+    numbers: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LessonContext:
+    """The model in training and what the engine saw of its recent steps."""
+
+    trainer: Any  # playground.core.trainer.Trainer
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # before clipping, recent steps
+    grad_norms_clipped: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    refused: int = 0  # refused (NaN) steps of this model
+
+
+def _accuracy(ctx: LessonContext) -> tuple[float, float]:
+    """Held-out accuracy and chance of a classification model (memory, order)."""
+    from playground.core.inference import model_fn
+
+    tr = ctx.trainer
+    if tr.task.classes is None:
+        raise PlaygroundError("this check needs the memory or word-order data: press Set it up")
+    result = tr.task.evaluate(model_fn(tr.model), tr.device)
+    return float(result["accuracy"]), float(result["chance"])
+
+
+def _model_name(tr: Any) -> str:
+    return tr.session.model.describe().split(",")[0]
+
+
+def _probe_reach(ctx: LessonContext, fraction: float = 1e-3) -> tuple[int, int, float]:
+    """(steps back the newest probe's gradient reaches at ``fraction`` of the last, sequence length,
+    share at the first step) for the top layer."""
+    from playground.core.reach import gradient_reach
+
+    g = ctx.trainer.probe().grad_norm[-1]
+    r = gradient_reach(g, fraction)
+    first = float(g[0] / g[-1]) if g[-1] > 0 else float("nan")
+    return (0 if r is None else r.steps), len(g), first
+
+
+# -- the checks ------------------------------------------------------------------------------------------
+
+
+def check_order(ctx: LessonContext) -> LessonCheck:
+    acc, chance = _accuracy(ctx)
+    tr = ctx.trainer
+    name = _model_name(tr)
+    if tr.session.model.arch == "mlp":
+        text = (
+            f"The feed-forward reference answers {acc:.0%} of held-out sentences right (chance {chance:.0%}): "
+            "it averages the words, and both orders have the same words."
+        )
+        return LessonCheck("order", acc < 0.65, text, {"accuracy": acc, "chance": chance})
+    passed = acc >= 0.9
+    text = (
+        f"The {name} answers {acc:.0%} of held-out sentences right (chance {chance:.0%}): "
+        + ("it reads the order, not just the words." if passed else "not yet: train on, then check again.")
+    )
+    return LessonCheck("order", passed, text, {"accuracy": acc, "chance": chance})
+
+
+def check_memory(ctx: LessonContext) -> LessonCheck:
+    acc, chance = _accuracy(ctx)
+    tr = ctx.trainer
+    gap = int(tr.session.data.gap)
+    name = _model_name(tr)
+    if acc >= 0.9:
+        text = f"The {name} answers {acc:.0%} right at d = {gap} (chance {chance:.1%}): it carried the key across {gap} digits."
+        passed = True
+    elif acc <= chance + 0.1:
+        text = f"The {name} answers {acc:.0%} at d = {gap}, and chance is {chance:.1%}: it has forgotten the key."
+        passed = tr.session.model.arch == "rnn" and not tr.session.model.bidirectional and gap >= 20
+    else:
+        text = f"The {name} answers {acc:.0%} at d = {gap} (chance {chance:.1%}): partly there; train on and check again."
+        passed = False
+    return LessonCheck("long-context", passed, text, {"accuracy": acc, "chance": chance, "gap": gap})
+
+
+def check_price(ctx: LessonContext) -> LessonCheck:
+    """Feed a rising series ending 10, 11, 12, 13, 14 and compare the model's next value with the
+    order-blind average (12) and the last value (14)."""
+    from playground.core import inference
+
+    tr = ctx.trainer
+    if tr.task.vocab is not None:
+        raise PlaygroundError("this check needs a price series: press Set it up")
+    window = int(tr.session.data.window)
+    history = np.arange(15 - max(window, 5), 15, dtype=np.float64)  # ..., 10, 11, 12, 13, 14
+    pred = float(inference.forecast(tr.model, tr.task, 1, history)[0])
+    average = float(np.mean(history[-5:]))
+    passed = abs(pred - 15.0) < 0.5
+    text = (
+        f"After 10, 11, 12, 13, 14 the {_model_name(tr)} says {pred:.2f}. The average of those five prices, "
+        f"which ignores their order, says {average:.0f}; the last price alone says 14."
+    )
+    return LessonCheck("recurrent-vs-feedforward", passed, text, {"prediction": pred, "average": average})
+
+
+def check_unrolled(ctx: LessonContext) -> LessonCheck:
+    """The same W_hh at every step: rebuild each h_t from the shared weights and compare."""
+    tr = ctx.trainer
+    if not tr.model.recurrent:
+        raise PlaygroundError("the unrolled picture is for recurrent models: choose an RNN, LSTM or GRU")
+    probe = tr.probe()
+    terms = tr.recurrence_terms_all(0)
+    hidden = probe.hidden[0]
+    width = hidden.shape[1] // (2 if tr.session.model.bidirectional else 1)
+    worst = 0.0
+    for t, term in enumerate(terms):
+        h = np.asarray(term.get("h", term.get("h_t", hidden[t, :width])), dtype=np.float64)
+        worst = max(worst, float(np.max(np.abs(h - hidden[t, :width]))))
+    core = tr.session.model
+    n = len(terms)
+    text = (
+        f"{n} steps, one set of weights: rebuilt from the shared {core.hidden}×{core.hidden} W_hh at every step, "
+        f"each h_t matches the model's own to {worst:.0e}."
+    )
+    return LessonCheck("unrolled", worst < 1e-4, text, {"steps": n, "max_difference": worst})
+
+
+def check_bptt(ctx: LessonContext) -> LessonCheck:
+    reach, length, first = _probe_reach(ctx)
+    unit = ctx.trainer.task.spec.step_unit
+    text = (
+        f"The last prediction's error flows back {reach} of {length - 1} {unit} at 10⁻³ of its strength; "
+        f"the first {unit[:-1]} gets {first:.1e} of it."
+    )
+    return LessonCheck("bptt", reach > 0, text, {"reach": reach, "length": length, "first": first})
+
+
+def check_vanishing(ctx: LessonContext) -> LessonCheck:
+    from playground.core.reach import needed_positions
+
+    tr = ctx.trainer
+    probe = tr.probe()
+    g = probe.grad_norm[-1]
+    needed = needed_positions(tr.task, probe.labels) or (0,)
+    share = float(min(g[i] for i in needed) / g[-1]) if g[-1] > 0 else float("nan")
+    numbers = {"share_at_needed": share}
+    text = f"The gradient reaching the step the answer needs is {share:.1e} of the last step's."
+    passed = share < 1e-3
+    if tr.task.classes is not None:
+        acc, chance = _accuracy(ctx)
+        numbers.update(accuracy=acc, chance=chance)
+        text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
+        passed = passed and acc <= chance + 0.1
+    return LessonCheck("vanishing", passed, text, numbers)
+
+
+def check_exploding(ctx: LessonContext) -> LessonCheck:
+    g = ctx.grad_norms[np.isfinite(ctx.grad_norms)]
+    if len(g) < 10 and not ctx.refused:
+        return LessonCheck("exploding", False, "Press Play and let it train a little first.", {})
+    typical = float(np.median(g)) if len(g) else float("nan")
+    peak = float(np.max(g)) if len(g) else float("nan")
+    ratio = peak / typical if typical > 0 else float("inf")
+    text = (
+        f"The gradient norm peaked at {peak:.3g}, {ratio:.0f}× its median {typical:.2g}"
+        + (f", and {ctx.refused} steps went NaN and were refused." if ctx.refused else ".")
+    )
+    return LessonCheck("exploding", ctx.refused > 0 or ratio > 100, text, {"peak": peak, "median": typical})
+
+
+def check_activation(ctx: LessonContext) -> LessonCheck:
+    """At initialisation: how far back the gradient reaches with tanh and with ReLU + identity."""
+    tr = ctx.trainer
+    reach = {}
+    for name, activation, init in (("tanh", "tanh", "default"), ("relu", "relu", "identity")):
+        reach[name] = _reach_at_init(tr, arch="rnn", activation=activation, init=init)
+    length = reach["length"] = len(tr.probe().labels)
+    text = (
+        f"A fresh tanh RNN's gradient reaches {reach['tanh']} of {length - 1} steps back at 10⁻³; "
+        f"with ReLU and identity init it reaches {reach['relu']}."
+    )
+    return LessonCheck("activations", reach["relu"] > reach["tanh"], text, {k: float(v) for k, v in reach.items()})
+
+
+def check_identity(ctx: LessonContext) -> LessonCheck:
+    tr = ctx.trainer
+    m = tr.session.model
+    with_identity = _reach_at_init(tr, arch="rnn", activation=m.activation, init="identity")
+    default = _reach_at_init(tr, arch="rnn", activation=m.activation, init="default")
+    length = len(tr.probe().labels)
+    text = (
+        f"With W_hh = I at the start the gradient reaches {with_identity} of {length - 1} steps back "
+        f"({m.activation}); with the default init, {default}."
+    )
+    return LessonCheck(
+        "identity-init", with_identity > default, text, {"identity": with_identity, "default": default}
+    )
+
+
+def _reach_at_init(tr: Any, **model_changes: Any) -> int:
+    """Steps back the gradient reaches (10⁻³) for a fresh model like ``tr``'s with ``model_changes``."""
+    import dataclasses
+
+    import torch
+
+    from playground.core.probes import run_probe
+    from playground.core.reach import gradient_reach
+    from playground.core.trainer import Trainer
+
+    session = dataclasses.replace(tr.session, model=dataclasses.replace(tr.session.model, **model_changes))
+    x, y, labels = tr._probe_sequence()
+    with torch.random.fork_rng(devices=[]):
+        fresh = Trainer(session, task=tr.task, device=tr.device)
+        g = run_probe(fresh.model, tr.task, x, y, labels).grad_norm[-1]
+    r = gradient_reach(g)
+    return 0 if r is None else r.steps
+
+
+def check_clipping(ctx: LessonContext) -> LessonCheck:
+    train = ctx.trainer.session.train
+    before = ctx.grad_norms[np.isfinite(ctx.grad_norms)]
+    after = ctx.grad_norms_clipped[np.isfinite(ctx.grad_norms_clipped)]
+    if train.clip == "off":
+        return LessonCheck("clipping", False, "Clipping is off: press Try this to clip at norm 1, then Play.", {})
+    if len(before) < 10:
+        return LessonCheck("clipping", False, "Press Play and let it train a little first.", {})
+    losses = ctx.trainer.history.losses[-len(before) :]
+    finite = bool(np.all(np.isfinite(losses)))
+    clipped_share = float(np.mean(before > train.clip_value + 1e-6)) if train.clip == "norm" else float("nan")
+    text = (
+        f"Gradient norms reached {before.max():.3g} before clipping and at most {after.max():.3g} after; "
+        f"{clipped_share:.0%} of the recent steps were clipped, and the loss stayed "
+        + ("finite." if finite else "NOT finite.")
+    )
+    return LessonCheck(
+        "clipping", finite and ctx.refused == 0, text, {"max_before": float(before.max()), "max_after": float(after.max())}
+    )
+
+
+def check_gates(ctx: LessonContext) -> LessonCheck:
+    tr = ctx.trainer
+    arch = tr.session.model.arch
+    if arch not in ("lstm", "gru"):
+        raise PlaygroundError("gates are an LSTM's or a GRU's: switch to one (Try this)")
+    probe = tr.probe()
+    name = "f" if arch == "lstm" else "z"
+    gate = probe.gates.get(name)
+    if gate is None:
+        raise PlaygroundError("no gate values in this probe")
+    inner = gate[-1, 1:-1] if gate.shape[1] > 2 else gate[-1]
+    mean = float(np.mean(inner))
+    word = "forget gate f" if arch == "lstm" else "update gate z"
+    text = (
+        f"Between the first and the last step the {word} averages {mean:.2f} "
+        "(1 keeps the cell as it was, 0 overwrites it)."
+    )
+    numbers = {"gate_mean": mean}
+    passed = mean > 0.5
+    if tr.task.classes is not None:
+        acc, chance = _accuracy(ctx)
+        numbers["accuracy"] = acc
+        text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
+        passed = passed and acc >= 0.9
+    return LessonCheck("gates", passed, text, numbers)
+
+
+def check_bidirectional(ctx: LessonContext) -> LessonCheck:
+    tr = ctx.trainer
+    m = tr.session.model
+    acc, chance = _accuracy(ctx)
+    gap = int(tr.session.data.gap) if tr.task.kind == "memory" else 0
+    way = "bidirectional" if m.bidirectional else "one-directional"
+    text = f"The {way} {_model_name(tr)} answers {acc:.0%} at d = {gap} (chance {chance:.1%})."
+    if m.bidirectional:
+        text += " Its backward pass reads the key one step before the answer."
+    return LessonCheck("bidirectional", m.bidirectional and acc >= 0.9, text, {"accuracy": acc, "gap": gap})
+
+
+def check_shapes(ctx: LessonContext) -> LessonCheck:
+    spec = ctx.trainer.task.spec
+    text = f"{spec.label}: {spec.shape}. " + SHAPE_WORDS.get(spec.shape, "")
+    return LessonCheck("shapes", True, text, {})
+
+
+def check_uses(ctx: LessonContext) -> LessonCheck:
+    """The anomaly preset: the forecast errors find the planted spikes."""
+    from playground.core import anomalies
+    from playground.core.presets import PLANTED_SPIKES
+
+    tr = ctx.trainer
+    if tr.task.vocab is not None:
+        raise PlaygroundError("this check needs the anomalies preset: press Set it up")
+    found = anomalies.anomalies(tr.model, tr.task)
+    flagged = set(int(i) for i in np.asarray(found["flagged"]))
+    hits = sum(1 for i in PLANTED_SPIKES if i in flagged)
+    extra = len(flagged) - hits
+    text = (
+        f"The forecast errors flag {len(flagged)} points; {hits} of the {len(PLANTED_SPIKES)} planted spikes "
+        f"are among them ({extra} other points)."
+    )
+    return LessonCheck("uses", hits >= len(PLANTED_SPIKES) - 1 and extra <= 3, text, {"hits": hits, "extra": extra})
+
+
+SHAPE_WORDS = {
+    "many-to-many": "A prediction after every input: each character predicts the next one.",
+    "many-to-one": "A whole sequence in, one answer out: the answer comes after the last input.",
+    "one-to-many": "One input, a whole sequence out: the model feeds its own outputs back in.",
+    "encoder-decoder": "One network reads the whole input, another writes an output of its own length.",
+}
+
+CHECKS: dict[str, Callable[[LessonContext], LessonCheck]] = {
+    "order": check_order,
+    "long-context": check_memory,
+    "recurrent-vs-feedforward": check_price,
+    "unrolled": check_unrolled,
+    "bptt": check_bptt,
+    "vanishing": check_vanishing,
+    "exploding": check_exploding,
+    "activations": check_activation,
+    "identity-init": check_identity,
+    "clipping": check_clipping,
+    "gates": check_gates,
+    "bidirectional": check_bidirectional,
+    "shapes": check_shapes,
+    "uses": check_uses,
+}
+
+
+def check(lesson_id: str, ctx: LessonContext) -> LessonCheck:
+    """Run a lesson's check on the live model; a check that cannot read this model says why."""
+    fn = CHECKS.get(lesson_id)
+    if fn is None:
+        raise PlaygroundError(f"unknown lesson {lesson_id!r}: choose one of {', '.join(CHECKS)}")
+    try:
+        return fn(ctx)
+    except PlaygroundError as e:
+        return LessonCheck(lesson_id, False, str(e), {})
+
+
+def lesson(lesson_id: str) -> Lesson:
+    for item in LESSONS:
+        if item.id == lesson_id:
+            return item
+    raise PlaygroundError(f"unknown lesson {lesson_id!r}: choose one of {', '.join(x.id for x in LESSONS)}")
+
+
+def _pct(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.0%}"
+
+
+def spread_text(values: Sequence[float], what: str = "accuracy") -> str:
+    """The spread over seeds in a few words: 'accuracy over 5 seeds: 12%, 13%, 12%, 14%, 11%'."""
+    return f"{what} over {len(values)} seeds: " + ", ".join(_pct(v) for v in values)
+
+
+LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lesson_cards.py
+
+
+# -- the spread over seeds ------------------------------------------------------------------------------------
+
+
+def _seed_claims() -> dict[str, tuple[Callable[[int], Any], Callable[[list[Any]], str]]]:
+    """Lesson id -> (the claim for one seed, the words for the spread over the seeds run so far)."""
+    from playground.core import lesson_claims as c
+
+    def acc(results: list[Any], arch: str) -> str:
+        return " / ".join(f"{r.accuracy[arch]:.0%}" for r in results)
+
+    def memory(results: list[Any]) -> str:
+        n, rnn_at_chance = len(results), sum(r.at_chance("rnn") for r in results)
+        lstm = sum(r.solved("lstm") for r in results)
+        return (
+            f"Seeds {_seeds(results)}, d = {results[0].gap}, {c.MEMORY_STEPS} steps each: LSTM {acc(results, 'lstm')} "
+            f"(above 90% in {lstm} of {n}); vanilla RNN {acc(results, 'rnn')} (at chance in {rnn_at_chance} of {n})."
+        )
+
+    def vanishing(results: list[Any]) -> str:
+        shares = " / ".join(f"{r.rnn_key_share:.0e}" for r in results)
+        called = sum(r.rnn_verdict == "vanishing" for r in results)
+        return f"Seeds {_seeds(results)}: the RNN's gradient at the key {shares} of the last step's; called vanishing in {called} of {len(results)}."
+
+    def bidirectional(results: list[Any]) -> str:
+        both = " / ".join(f"{r.bidirectional:.0%}" for r in results)
+        one = " / ".join(f"{r.unidirectional:.0%}" for r in results)
+        return f"Seeds {_seeds(results)}, d = {results[0].gap}: bidirectional {both}; one direction {one}."
+
+    def order(results: list[Any]) -> str:
+        return f"Seeds {_seeds(results)}: GRU {acc(results, 'gru')}, RNN {acc(results, 'rnn')}, word counter (mlp) {acc(results, 'mlp')}."
+
+    def exploding(results: list[Any]) -> str:
+        blew = sum(r.exploded for r in results)
+        calm = sum(r.clipped_finite and r.clipped_falls for r in results)
+        at = " / ".join(str(r.exploded_at) for r in results)
+        return (
+            f"Seeds {_seeds(results)}: without clipping it blew up in {blew} of {len(results)} (at step {at}); "
+            f"clipped at norm 1 it trained calmly in {calm}."
+        )
+
+    return {
+        "order": (lambda s: c.order_claim(s, archs=("rnn", "gru", "mlp")), order),
+        "long-context": (lambda s: c.memory_claim(s), memory),
+        "gates": (lambda s: c.memory_claim(s), memory),
+        "vanishing": (lambda s: c.vanishing_claim(s), vanishing),
+        "bidirectional": (lambda s: c.bidirectional_claim(s), bidirectional),
+        "exploding": (lambda s: c.exploding_claim(s), exploding),
+        "clipping": (lambda s: c.exploding_claim(s), exploding),
+    }
+
+
+def _seeds(results: list[Any]) -> str:
+    return ", ".join(str(r.seed) for r in results)
+
+
+def seed_claim(lesson_id: str) -> tuple[Callable[[int], Any], Callable[[list[Any]], str]] | None:
+    """For a lesson whose claim depends on luck: (run one seed, words for the spread so far); else None."""
+    return _seed_claims().get(lesson_id)

@@ -1,0 +1,167 @@
+"""What the Lessons dock's buttons do in the window: set a lesson up, try its one thing, check it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from playground.app.messages import CheckLesson, RunSeeds
+from playground.core import lessons
+from playground.core.errors import PlaygroundError
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
+
+OUTLINE_COLOUR = QColor(230, 120, 0)
+
+
+class Outline(QWidget):
+    """An orange frame drawn over a widget (the part of the window a lesson points at)."""
+
+    def __init__(self, target: QWidget) -> None:
+        super().__init__(target)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.target = target
+        target.installEventFilter(self)
+        self.setGeometry(target.rect())
+        self.raise_()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.target and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.target.rect())
+        return False
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setPen(QPen(OUTLINE_COLOUR, 4))
+        p.drawRect(self.rect().adjusted(2, 2, -2, -2))
+
+
+class LessonActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.outline: Outline | None = None
+        self.current: str | None = None
+        view = window.lessons_view
+        view.setup_requested.connect(self.setup)
+        view.try_requested.connect(self.try_action)
+        view.check_requested.connect(self.check)
+        view.seeds_requested.connect(self.run_seeds)
+
+    # -- the card's three buttons ------------------------------------------------------------------
+    def setup(self, lesson_id: str) -> bool:
+        """Load the lesson's own session (asking first about unsaved work), open its view, outline it."""
+        from playground.core.presets import PRESETS
+
+        w = self.w
+        card = lessons.lesson(lesson_id)
+        if card.preset not in PRESETS:
+            w.report(f"lesson {card.number}: its preset {card.preset!r} is missing")
+            return False
+        if not w.may_discard(f"Set up lesson {card.number}?"):
+            return False
+        config = PRESETS[card.preset][1]
+        w.show_config(config)
+        w.rebuild(config)
+        self.current = lesson_id
+        self.open_view(card)
+        w.banner.show_message(f"Lesson {card.number}, {card.title}: {card.watch}", "info")
+        return True
+
+    def open_view(self, card: lessons.Lesson) -> None:
+        w = self.w
+        tab = {
+            "training": w.training_tab,
+            "step": w.step_tab,
+            "scrubber": w.scrubber_tab,
+            "history": w.history_tab,
+            "compare": w.compare_tab,
+        }
+        tab.update(getattr(w, "extra_tabs", {}))
+        w.tabs.setCurrentIndex(tab.get(card.tab, w.training_tab))
+        self.set_outline(self.target(card.outline))
+
+    def target(self, outline: str) -> QWidget | None:
+        w = self.w
+        return {
+            "loss": w.loss_plot,
+            "grad_norm": w.grad_norm_plot,
+            "gradient": w.gradient_plot,
+            "gates": w.gates_plot,
+            "hidden": w.hidden_plot,
+            "predict": w.prediction_panel,
+            "compare": w.compare_view,
+            "scrubber": w.scrubber,
+            "unrolled": getattr(w, "unrolled_view", None),
+            "shapes": getattr(w, "shapes_view", None),
+        }.get(outline)
+
+    def set_outline(self, target: QWidget | None) -> None:
+        if self.outline is not None:
+            self.outline.deleteLater()
+            self.outline = None
+        if target is not None:
+            self.outline = Outline(target)
+            self.outline.show()
+
+    def try_action(self, lesson_id: str, action: str) -> None:
+        """The card's one action (``Lesson.try_action``)."""
+        w = self.w
+        verb, _, arg = action.partition(":")
+        model = w.config.model
+        if verb == "compare":
+            view = w.compare_view
+            archs = arg.split(",")
+            for arch, box in view.checks.items():
+                box.setChecked(arch in archs)
+            w.tabs.setCurrentIndex(w.compare_tab)
+            view.run_button.click()
+        elif verb == "arch":
+            self._new_model(dataclasses.replace(model, arch=arg, activation="tanh", init="default"))
+        elif verb == "init":
+            self._new_model(dataclasses.replace(model, init=arg))
+        elif verb == "bidirectional":
+            self._new_model(dataclasses.replace(model, bidirectional=arg == "on"))
+        elif verb == "fix":
+            w.apply_fix(arg)
+        elif verb == "clip":
+            w.controls.clip.setCurrentIndex(w.controls.clip.findData(arg))
+        elif verb == "data":
+            combo = w.data_panel.kind_combo
+            combo.setCurrentIndex(combo.findData(arg))
+        elif verb == "forecast":
+            w.prediction_panel.ask_natural_question()
+        elif verb == "step":
+            w.step(1)
+        else:
+            w.report(f"unknown lesson action {action!r}")
+
+    def _new_model(self, model) -> None:
+        w = self.w
+        try:
+            model.validate()
+        except PlaygroundError as e:
+            w.report(str(e))
+            return
+        w.model_panel.set_config(model)
+        w.controller.model_changed(w.model_panel.config())
+
+    def check(self, lesson_id: str) -> None:
+        if not self.w.state.has_model:
+            self.w.report("no model yet: wait until it is built")
+            return
+        self.w.controller.send(CheckLesson(lesson_id))
+
+    def run_seeds(self, lesson_id: str) -> None:
+        card = lessons.lesson(lesson_id)
+        if not card.seeds:
+            return
+        self.w.pause()
+        self.w.lessons_view.show_seed_spread(lesson_id, f"Running {len(card.seeds)} seeds in the background…")
+        self.w.controller.send(RunSeeds(lesson_id, tuple(card.seeds)))

@@ -1,0 +1,80 @@
+"""The window's menus and keyboard shortcuts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
+
+
+def build_menus(self: MainWindow) -> None:
+    """File, Edit, View and Help."""
+    file_menu = self.menuBar().addMenu("&File")
+    self.new_action = QAction("&New model", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.reset)
+    self.open_action = QAction(
+        "&Open...", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog
+    )
+    self.save_action = QAction("&Save", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save)
+    self.save_as_action = QAction(
+        "Save &As...", self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.save_as
+    )
+    quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+    file_menu.addAction(self.new_action)
+    file_menu.addAction(self.open_action)
+    self.examples_menu = file_menu.addMenu("Open &Example")
+    self.examples_menu.setToolTipsVisible(True)
+    self.examples_menu.aboutToShow.connect(lambda: self.files.fill_examples(self.examples_menu))
+    self.recent_menu = file_menu.addMenu("Open &Recent")
+    self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent(self.recent_menu))
+    file_menu.addSeparator()
+    file_menu.addAction(self.save_action)
+    file_menu.addAction(self.save_as_action)
+    file_menu.addSeparator()
+    self.export_menu = file_menu.addMenu("E&xport Plot")
+    self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))
+    file_menu.addSeparator()
+    file_menu.addAction(quit_action)
+    edit = self.menuBar().addMenu("&Edit")
+    self.undo_action = QAction(
+        "&Undo Step", self, shortcut=QKeySequence.StandardKey.Undo, triggered=lambda: self.undo(1)
+    )
+    self.undo_action.setToolTip("Go back one Step, or to where the last Play started")
+    self.undo_action.setEnabled(False)
+    edit.addAction(self.undo_action)
+    view = self.menuBar().addMenu("&View")
+    for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock, self.lessons_dock):
+        view.addAction(dock.toggleViewAction())
+    help_menu = self.menuBar().addMenu("&Help")
+    self.lessons_action = QAction(
+        "&Lessons", self, shortcut=QKeySequence.StandardKey.HelpContents, triggered=self.show_lessons
+    )
+    self.lessons_action.setToolTip("Fourteen lessons, each set up in one click and checked on your model")
+    help_menu.addAction(self.lessons_action)
+    help_menu.addSeparator()
+    help_menu.addAction(QAction("&About RNN Playground", self, triggered=lambda: about(self)))
+
+
+def build_shortcuts(self: MainWindow) -> None:
+    """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets."""
+
+    def key(seq: str, slot) -> None:
+        QShortcut(QKeySequence(seq), self).activated.connect(slot)
+
+    key("Space", self.toggle_play)
+    key("S", lambda: self.step(1))
+    key("Right", lambda: self.arrow(+1))
+    key("Left", lambda: self.arrow(-1))
+    key("Ctrl+R", self.reset)
+
+
+def about(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.about(
+        window,
+        "About RNN Playground",
+        "RNN Playground: train recurrent networks and watch why they learn, forget and explode.",
+    )

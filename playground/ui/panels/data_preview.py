@@ -1,0 +1,203 @@
+"""The data panel's preview: exactly what the network learns from (text, dialogs, examples, a series)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase, QPalette
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.config import DataConfig
+from playground.ui.panels._common import BLUE, VERMILLION, note_label
+
+PREVIEW_CHARS = 400
+
+# The core's messages name the command line's options; in the panel they name its controls.
+_CLI_ADVICE = (
+    ("use --gaps interpolate or --gaps ffill", "set Gaps to Interpolate or Fill forward"),
+    ("with --column", "in the Column box"),
+)
+
+
+def panel_words(text: str) -> str:
+    """A core message with command-line advice ("--gaps ffill") said in the panel's terms."""
+    for cli, panel in _CLI_ADVICE:
+        text = text.replace(cli, panel)
+    return text
+
+
+class DataPreview(QGroupBox):
+    """A box that shows a built task; its title says when it is loading or shows older data."""
+
+    # The parts the data panel (and its tests) reach by name.
+    PARTS = (
+        "summary_label",
+        "vocab_label",
+        "text_view",
+        "dialog_list",
+        "series_plot",
+        "held_out_region",
+        "train_curve",
+        "held_out_curve",
+        "preview_stack",
+        "notes_label",
+        "loading_label",
+    )
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Preview", parent)
+        self.loading_label = note_label()
+        self.loading_label.setVisible(False)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+
+        # text: the vocabulary and the start of the text
+        self.vocab_label = QLabel()
+        self.vocab_label.setWordWrap(True)
+        self.vocab_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.vocab_label.setToolTip(
+            "Every different character in the data: the network chooses among exactly these. "
+            "\u2423 is a space, \u21b5 a new line."
+        )
+        self.text_view = QPlainTextEdit()
+        self.text_view.setReadOnly(True)
+        self.text_view.setToolTip(f"The first {PREVIEW_CHARS} characters of the data.")
+        self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        text_page = QWidget()
+        tl = QVBoxLayout(text_page)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.vocab_label)
+        tl.addWidget(self.text_view, 1)
+
+        # dialogs: one line per dialog
+        self.dialog_list = QListWidget()
+        self.dialog_list.setToolTip("Every dialog in the data, its turns joined by ' / '.")
+        self.dialog_list.setWordWrap(True)
+        self.dialog_list.setAlternatingRowColors(True)
+        self.dialog_list.setSpacing(1)
+
+        # series: the values, the held-out tail shaded
+        self.series_plot = pg.PlotWidget()
+        self.series_plot.setBackground("w")
+        self.series_plot.setMinimumHeight(180)
+        self.series_plot.setToolTip(
+            "The series the network learns from. The shaded tail is held out: never trained on, "
+            "used to check the predictions."
+        )
+        item = self.series_plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("bottom", "step")
+        item.setMenuEnabled(False)
+        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.held_out_region = pg.LinearRegionItem(
+            values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 45), pen=pg.mkPen(None)
+        )
+        self.held_out_region.setZValue(-10)
+        item.addItem(self.held_out_region)
+        self.train_curve = item.plot(pen=pg.mkPen(BLUE, width=1.5), name="training", antialias=True)
+        self.held_out_curve = item.plot(pen=pg.mkPen(VERMILLION, width=1.5), name="held out", antialias=True)
+
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(text_page)
+        self.preview_stack.addWidget(self.dialog_list)
+        self.preview_stack.addWidget(self.series_plot)
+        self.notes_label = note_label()
+
+        box = QVBoxLayout(self)
+        box.addWidget(self.loading_label)
+        box.addWidget(self.summary_label)
+        box.addWidget(self.preview_stack, 1)
+        box.addWidget(self.notes_label)
+
+    def set_state(self, loading: str = "", stale: bool = False) -> None:
+        """``loading``: what is being loaded ("" when nothing is); ``stale``: the data shown is not the
+        data asked for (it was refused)."""
+        self.loading_label.setText(loading)
+        self.loading_label.setVisible(bool(loading))
+        if loading:
+            self.setTitle("Preview: loading…")
+        elif stale:
+            self.setTitle("Preview: still the last data that loaded")
+        else:
+            self.setTitle("Preview")
+
+    def show_task(self, task: Any, cfg: DataConfig) -> None:
+        notes = list(task.notes)
+        preview = task.spec.preview
+        if preview == "series":
+            self._preview_series(task)
+        elif preview == "dialogs":
+            self._preview_dialogs(task, cfg.val_fraction)
+            notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
+        elif preview == "examples":
+            self._preview_examples(task)
+        else:
+            self._preview_text(task)
+        self.notes_label.setText(panel_words("\n".join(notes)))
+        self.notes_label.setVisible(bool(notes))
+
+    def _preview_text(self, task: Any) -> None:
+        n_train, n_val = len(task.train_ids), len(task.val_ids)
+        self.summary_label.setText(
+            f"{n_train + n_val:,} characters ({n_train:,} for training, {n_val:,} held out); "
+            f"{len(task.vocab)} different characters:"
+        )
+        self.vocab_label.setText(" ".join(task.label(ch) for ch in task.vocab))
+        self.text_view.setPlainText(task.decode(task.train_ids[:PREVIEW_CHARS]))
+        self.preview_stack.setCurrentIndex(0)
+
+    def _preview_dialogs(self, task: Any, val_fraction: float) -> None:
+        dialogs = task.dialogs
+        n_val = max(1, round(len(dialogs) * val_fraction))
+        self.summary_label.setText(
+            f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
+        )
+        self.dialog_list.clear()
+        held_out_colour = self.dialog_list.palette().color(QPalette.ColorRole.PlaceholderText)
+        for i, turns in enumerate(dialogs):
+            item = QListWidgetItem(" / ".join(turns))
+            if i >= len(dialogs) - n_val:
+                item.setForeground(held_out_colour)
+                item.setToolTip("Held out: never trained on, used to check the model.")
+            self.dialog_list.addItem(item)
+        self.preview_stack.setCurrentIndex(1)
+
+    def _preview_examples(self, task: Any) -> None:
+        """Memory and order: a few held-out sequences with their answers."""
+        examples = task.examples(12)
+        self.summary_label.setText(
+            f"{len(task.classes)} possible answers; chance is {task.chance:.0%}. Held-out examples:"
+        )
+        self.dialog_list.clear()
+        for sequence, answer in examples:
+            self.dialog_list.addItem(QListWidgetItem(f"{sequence}   →   {answer}"))
+        self.preview_stack.setCurrentIndex(1)
+
+    def _preview_series(self, task: Any) -> None:
+        values = np.asarray(task.values, dtype=np.float64)
+        n, split = len(values), int(task.split)
+        self.summary_label.setText(
+            f"{n:,} values: {task.n_train_windows:,} training windows of {task.window}, "
+            f"{n - split:,} held-out values to check predictions on"
+        )
+        x = np.arange(n, dtype=np.float64)
+        self.train_curve.setData(x[:split], values[:split])
+        # the held-out curve starts at the last training point so the line has no gap
+        lo = max(split - 1, 0)
+        self.held_out_curve.setData(x[lo:], values[lo:])
+        self.held_out_region.setRegion((split - 0.5, n - 0.5))
+        self.series_plot.getPlotItem().enableAutoRange()
+        self.preview_stack.setCurrentIndex(2)

@@ -1,0 +1,115 @@
+"""The prediction panel's dialog page: tell the model a knock-knock joke, one turn at a time."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from playground.ui.panels._common import BLUE, note_label
+
+TIPS = {
+    "transcript": "The conversation so far. The model plays the other speaker.",
+    "chat_input": "Your next line. Press Enter or Send.",
+    "send": "Send your line; the model answers with the next turn.",
+    "new_joke": "Forget this conversation and start a new one.",
+}
+
+
+class ChatPage(QWidget):
+    """A transcript, a line to send, and the encoder-decoder's reply beside the language model's."""
+
+    request = Signal(dict)  # a request for the worker's predict slot
+    error_changed = Signal(str)  # the panel's error line should show this ("" clears it)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.has_model = True
+        self._turns: list[str] = []  # the dialog so far, alternating speakers, the user first
+        self._chat_html: list[str] = []  # the transcript's paragraphs, redrawn whole on each turn
+
+        self.transcript = QTextBrowser()
+        self.transcript.setToolTip(TIPS["transcript"])
+        self.chat_edit = QLineEdit()
+        self.chat_edit.setPlaceholderText("Knock, knock!")
+        self.chat_edit.setToolTip(TIPS["chat_input"])
+        self.send_button = QPushButton("Send")
+        self.send_button.setToolTip(TIPS["send"])
+        self.new_joke_button = QPushButton("New joke")
+        self.new_joke_button.setToolTip(TIPS["new_joke"])
+        self.chat_hint = note_label(
+            "Try: Knock, knock! Then give a name when the model asks who is there, and answer its "
+            "'… who?' with a punchline, or let it finish your joke."
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.chat_edit, 1)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.transcript, 1)
+        layout.addLayout(row)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.chat_hint, 1)
+        bottom.addWidget(self.new_joke_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(bottom)
+        # the encoder-decoder beside the turn-marker language model: which one answers, both replies
+        from playground.ui.panels.seq2seq_chat import DialogCompare
+
+        self.dialog_compare = DialogCompare()
+        layout.addWidget(self.dialog_compare, 1)
+
+        self.chat_edit.returnPressed.connect(self._on_send)
+        self.send_button.clicked.connect(self._on_send)
+        self.new_joke_button.clicked.connect(self.new_joke)
+
+    def history(self) -> list[str]:
+        """The dialog so far (the user's turns and the model's, alternating)."""
+        return list(self._turns)
+
+    def new_joke(self) -> None:  # the side-by-side replies stay: they compare across jokes
+        self._turns.clear()
+        self._chat_html.clear()
+        self.transcript.clear()
+        self.error_changed.emit("")
+        self.chat_edit.setFocus()
+
+    def _on_send(self) -> None:
+        turn = self.chat_edit.text().strip()
+        if not self.has_model or not turn:
+            return
+        self.request.emit(
+            {
+                "kind": "reply",
+                "turn": turn,
+                "history": list(self._turns),
+                "model": self.dialog_compare.in_use(),
+            }
+        )
+        self._turns.append(turn)
+        self._append_chat("You", turn, None)
+        self.chat_edit.clear()
+
+    def show_failed(self, turn: object) -> None:
+        """A turn that got no answer (the worker failed) is no part of the dialog."""
+        if self._turns and self._turns[-1] == turn:
+            self._turns.pop()
+            self._append_chat("Model", "(no answer)", BLUE)
+
+    def show_reply(self, answer: dict) -> None:
+        reply = str(answer.get("reply", ""))
+        self._turns.append(reply)
+        self._append_chat("Model", reply if reply else "(says nothing)", BLUE)
+        self.dialog_compare.show_replies(
+            str(answer.get("turn", "")), answer.get("lm_reply"), answer.get("s2s_reply")
+        )
+
+    def _append_chat(self, who: str, text: str, colour: str | None) -> None:
+        # The whole transcript is set again: QTextBrowser.append() carries one block's alignment
+        # into the next, which put the model's turns on the user's side.
+        style = f' style="color: {colour};"' if colour else ""
+        align = "right" if who == "You" else "left"
+        self._chat_html.append(f'<p align="{align}"><b{style}>{who}:</b> {html.escape(text)}</p>')
+        self.transcript.setHtml("".join(self._chat_html))
+        bar = self.transcript.verticalScrollBar()
+        bar.setValue(bar.maximum())

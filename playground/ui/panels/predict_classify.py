@@ -1,0 +1,92 @@
+"""The prediction panel's classify page (memory, word order): type a sequence, see the model's answer
+beside the rule's."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from playground.core.kinds import KINDS
+from playground.ui.panels._common import BLUE, note_label
+
+CLASSIFY_HINTS = {
+    name: (spec.demo_question, spec.demo_hint)
+    for name, spec in KINDS.items()
+    if spec.prediction_page == "classify"
+}
+
+
+class ClassifyPage(QWidget):
+    """A sequence in, the model's answer and every class's probability out."""
+
+    request = Signal(dict)  # a request for the worker's predict slot
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.has_model = True
+        self.classify_edit = QLineEdit()
+        self.classify_edit.setToolTip(
+            "A sequence in the data's own words (tokens separated by spaces). The model reads it whole and "
+            "answers once, at the end."
+        )
+        self.classify_button = QPushButton("Answer")
+        self.classify_button.setToolTip("Ask the model for its answer and how sure it is.")
+        self.classify_button.clicked.connect(self._on_classify)
+        self.classify_edit.returnPressed.connect(self._on_classify)
+        self.classify_hint = note_label("")
+        self.classify_result = QLabel()
+        self.classify_result.setWordWrap(True)
+        self.classify_result.setTextFormat(Qt.TextFormat.RichText)
+        self.class_list = QTextBrowser()
+        self.class_list.setToolTip("Every answer the model can give, with the probability it gives it.")
+        row = QHBoxLayout()
+        row.addWidget(self.classify_edit, 1)
+        row.addWidget(self.classify_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.classify_hint)
+        layout.addWidget(self.classify_result)
+        layout.addWidget(self.class_list, 1)
+
+    def set_kind(self, kind: str) -> None:
+        """Show this kind's example sequence and hint (other kinds leave them as they were)."""
+        if kind in CLASSIFY_HINTS:
+            example, hint = CLASSIFY_HINTS[kind]
+            self.classify_edit.setPlaceholderText(example)
+            self.classify_hint.setText(hint)
+
+    def clear(self) -> None:
+        self.classify_result.setText("")
+        self.class_list.clear()
+
+    def _on_classify(self) -> None:
+        text = self.classify_edit.text().strip()
+        if not self.has_model or not text:
+            return
+        self.request.emit({"kind": "classify", "text": text})
+
+    def show_classes(self, answer: dict) -> None:
+        ranked = answer.get("classes", [])
+        if not ranked:
+            return
+        best, p = ranked[0]
+        rule = answer.get("rule")
+        verdict = ""
+        if rule:
+            right = rule == best
+            colour = "#00734f" if right else "#a12a00"
+            verdict = (
+                f" <span style='color:{colour}'>({'right' if right else 'wrong'}: the rule says "
+                f"<b>{html.escape(str(rule))}</b>)</span>"
+            )
+        self.classify_result.setText(f"Model: <b>{html.escape(str(best))}</b> with {p * 100:.1f}%{verdict}")
+        rows = "".join(
+            f"<tr><td style='padding-right: 10px;'>{html.escape(str(c))}</td>"
+            f"<td><span style='background:{BLUE}; color:{BLUE};'>{'&#9608;' * max(1, round(q * 30))}</span></td>"
+            f"<td style='padding-left: 8px;'>{q * 100:.1f}%</td></tr>"
+            for c, q in ranked[:12]
+        )
+        self.class_list.setHtml(f"<table>{rows}</table>")

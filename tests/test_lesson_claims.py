@@ -1,0 +1,176 @@
+"""Each lesson's claim, over seeds 0-4, with the lesson's own preset (core/lesson_claims.py).
+
+The ``lessons`` tests train for minutes and run only with ``-m lessons`` (or
+RNN_PLAYGROUND_LESSONS=1; see conftest.py). Each claim also has one fast check (one seed, the
+cheapest setting) in the default suite.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.core import lesson_claims as L
+from playground.core.presets import PRESETS
+
+SEEDS = L.SEEDS
+
+
+def _table(results, *fields) -> str:
+    return "; ".join(f"seed {r.seed}: " + ", ".join(f"{f}={getattr(r, f)}" for f in fields) for r in results)
+
+
+# ---------------------------------------------------------------- over five seeds (marker: lessons)
+
+
+@pytest.mark.lessons
+def test_memory_claim_over_five_seeds():
+    """At gap 20 (8 keys, chance 0.125), after 2000 steps with the same seed and batches, the vanilla
+    tanh RNN is at chance (accuracy <= chance + 0.1) in at least 4 of 5 seeds, the LSTM answers
+    above 0.9 in at least 4 of 5 and the GRU above 0.9 in at least 4 of 5."""
+    results = L.over_seeds(L.memory_claim)
+    rnn = L.spread(results, lambda r: r.accuracy["rnn"], lambda r: r.at_chance("rnn"))
+    lstm = L.spread(results, lambda r: r.accuracy["lstm"], lambda r: r.solved("lstm"))
+    gru = L.spread(results, lambda r: r.accuracy["gru"], lambda r: r.solved("gru"))
+    table = _table(results, "accuracy")
+    assert rnn.passed >= 4, table
+    assert lstm.passed >= 4, table
+    assert gru.passed >= 4, table
+
+
+@pytest.mark.lessons
+def test_vanishing_claim_over_five_seeds():
+    """In every seed where the memory run's vanilla RNN stayed at chance, its gradient at the key is
+    below 10^-3 of the last step's and diagnose() says "vanishing"; no LSTM that answers above 0.9
+    is called vanishing."""
+    results = L.over_seeds(L.vanishing_claim)
+    table = _table(results, "rnn_accuracy", "rnn_key_share", "rnn_verdict", "lstm_accuracy", "lstm_verdict")
+    stuck = [r for r in results if r.rnn_accuracy <= 1 / 8 + L.CHANCE_MARGIN]
+    assert len(stuck) >= 4, table
+    for r in stuck:
+        assert r.rnn_key_share < L.VANISHED and r.rnn_verdict == "vanishing", table
+    for r in results:
+        if r.lstm_accuracy > L.SOLVED:
+            assert r.lstm_verdict != "vanishing", table
+
+
+@pytest.mark.lessons
+def test_bidirectional_claim_over_five_seeds():
+    """At gap 40, in every seed, the bidirectional vanilla RNN answers above 0.9 while the one-way
+    vanilla RNN, trained on the same batches, is at chance (<= chance + 0.1)."""
+    results = L.over_seeds(L.bidirectional_claim)
+    assert all(r.holds for r in results), _table(results, "bidirectional", "unidirectional")
+
+
+@pytest.mark.lessons
+def test_order_claim_over_five_seeds():
+    """In every seed, the RNN, LSTM and GRU classify held-out word sets at >= 0.95 accuracy while the
+    bag-of-words feed-forward reference stays at <= 0.6 (a coin toss is 0.5)."""
+    results = L.over_seeds(L.order_claim)
+    assert all(r.holds for r in results), _table(results, "accuracy")
+
+
+@pytest.mark.lessons
+def test_price_claim_over_five_seeds():
+    """In every seed, the GRU trained on a rising line forecasts 15 +- 0.5 after 10, 11, 12, 13, 14,
+    where the order-blind window average says 12 and the last value 14; the feed-forward reference,
+    which sees its window in order, also says 15 +- 0.5."""
+    results = L.over_seeds(L.price_claim)
+    table = _table(results, "recurrent", "feed_forward")
+    assert all(r.holds for r in results), table
+    assert all(abs(r.feed_forward - 15) < L.PRICE_TOLERANCE for r in results), table
+    assert all(r.average == 12 and r.last_value == 14 for r in results)
+
+
+@pytest.mark.lessons
+def test_exploding_and_clipping_claims_over_five_seeds():
+    """In every seed, the ReLU + identity vanilla RNN with plain SGD (lr 0.01) and no clipping blows up
+    within 10 steps (a refused NaN step or a gradient norm 100 times the first step's) and diagnose()
+    says so ("nan" or "exploding"); the same run with the norm clipped at 1 stays finite for 300
+    steps and its loss falls by at least 0.5 nats."""
+    results = L.over_seeds(L.exploding_claim)
+    table = _table(
+        results, "exploded_at", "peak_ratio", "refused", "verdict", "clipped_first", "clipped_last"
+    )
+    for r in results:
+        assert 0 < r.exploded_at <= 10, table
+        assert r.verdict in ("nan", "exploding"), table
+        assert r.clipped_finite and r.clipped_last < r.clipped_first - 0.5, table
+
+
+@pytest.mark.lessons
+def test_identity_claim_over_five_seeds():
+    """At initialisation, in every seed, ||dL/dh_t|| of a ReLU + identity vanilla RNN reaches the start of
+    a 64-character probe at 10^-3 of the last step (its first step gets more than 0.1 of it), while
+    tanh with the default init reaches at most 15 characters back (its first step gets below 10^-10)."""
+    results = L.over_seeds(L.identity_claim)
+    table = _table(results, "identity_reach", "tanh_reach", "identity_first", "tanh_first")
+    for r in results:
+        assert r.identity_reach == r.length - 1 and r.identity_first > 0.1, table
+        assert r.tanh_reach <= 15 and r.tanh_first < 1e-10, table
+        assert r.holds, table
+
+
+# ---------------------------------------------------------------- fast checks (default suite)
+
+
+def test_lesson_presets_are_valid_sessions():
+    for name in (
+        "lesson-memory",
+        "lesson-bidirectional",
+        "lesson-order",
+        "lesson-prices",
+        "lesson-vanishing",
+        "lesson-exploding",
+        "lesson-clipping",
+        "lesson-identity",
+    ):
+        description, session = PRESETS[name]
+        assert (
+            description and session.model.validate() and session.data.validate() and session.train.validate()
+        )
+
+
+def test_spread_counts_seeds():
+    results = [
+        L.IdentityResult(
+            seed=s, length=64, identity_reach=63, tanh_reach=t, identity_first=0.5, tanh_first=1e-18
+        )
+        for s, t in enumerate((9, 10, 30))
+    ]
+    s = L.spread(results, lambda r: r.tanh_reach)
+    assert (s.min, s.median, s.max, s.passed, s.n) == (9, 10, 30, 2, 3)
+    assert "2 of 3 seeds" in s.text()
+
+
+def test_identity_claim_fast():
+    r = L.identity_claim(0)
+    assert r.identity_reach == r.length - 1 and r.tanh_reach <= 15 and r.holds
+
+
+def test_exploding_claim_fast():
+    r = L.exploding_claim(0, clip_steps=150)
+    assert 0 < r.exploded_at <= 10 and r.verdict in ("nan", "exploding")
+    assert r.clipped_finite and r.clipped_last < r.clipped_first - 0.5
+
+
+def test_price_claim_fast():
+    r = L.price_claim(0)
+    assert abs(r.recurrent - 15) < L.PRICE_TOLERANCE and r.average == 12 and r.last_value == 14
+
+
+def test_order_claim_fast():
+    r = L.order_claim(0, archs=("rnn", "mlp"))
+    assert r.accuracy["rnn"] >= L.ORDER_SOLVED and r.accuracy["mlp"] <= L.ORDER_BLIND
+
+
+def test_bidirectional_claim_fast():
+    r = L.bidirectional_claim(0)
+    assert r.holds, r
+
+
+def test_memory_and_vanishing_claims_fast():
+    """Seed 1 (a seed where both hold), RNN and LSTM only."""
+    r = L.memory_claim(1, archs=("rnn", "lstm"))
+    assert r.holds, r
+    assert r.key_share["rnn"] < L.VANISHED and r.verdict["rnn"] == "vanishing", r
+    assert r.verdict["lstm"] != "vanishing", r

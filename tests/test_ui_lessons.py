@@ -1,0 +1,113 @@
+"""The lessons in the real window (offscreen): each card sets its lesson up, opens and outlines its
+view, and its check reads the live model and answers in numbers.
+
+The fast tests train a few steps; whether each lesson's *claim* holds after real training, over 5
+seeds, is tested in tests/test_lesson_claims.py and, through this window, by the `lessons`-marked
+tests here (pytest -m lessons)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from window_helpers import answer_is
+
+from playground.app import messages as m
+from playground.core.lessons import LESSONS, lesson
+from playground.core.presets import PRESETS
+
+IDS = [x.id for x in LESSONS]
+
+
+def test_every_card_names_a_preset_a_view_and_an_action():
+    assert [x.number for x in LESSONS] == list(range(1, 15))
+    for card in LESSONS:
+        assert card.preset in PRESETS, card.id
+        assert 80 <= len(card.text) <= 600, card.id  # two to four sentences
+        assert card.watch and card.try_label and card.try_action, card.id
+
+
+def test_lessons_command_lists_them_as_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "playground", "lessons", "--json"], capture_output=True, text=True, check=True
+    )
+    import json
+
+    rows = json.loads(out.stdout)["lessons"]
+    assert [(r["id"], r["title"]) for r in rows] == [(x.id, x.title) for x in LESSONS]
+
+
+def check_in_window(qtbot, w, lesson_id: str) -> m.LessonChecked:
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.LessonChecked), timeout=60_000) as got:
+        w.lessons_view.check_button.click()
+    return got.args[0]
+
+
+@pytest.mark.parametrize("lesson_id", IDS)
+def test_set_up_each_lesson_and_check_it(qtbot, open_window, lesson_id):
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    card = lesson(lesson_id)
+    w.show_lessons(lesson_id)
+    assert w.lessons_view.current().id == lesson_id
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+        assert w.setup_lesson(lesson_id)
+    assert w.config == PRESETS[card.preset][1]  # the lesson's own data, model and settings
+    assert w.model_panel.config() == w.config.model and w.data_panel.config() == w.config.data
+    outline = w.lesson_actions.outline
+    assert outline is not None and outline.isVisible()  # the part of the view it shows, outlined
+    assert outline.target is w.lesson_actions.target(card.outline)
+    assert f"Lesson {card.number}" in w.banner.text()
+    if card.steps:
+        n = min(card.steps, 12)
+        w.step(n)
+        # refused (NaN) steps count as tries but not as steps: the exploding lessons may refuse some
+        qtbot.waitUntil(
+            lambda: (w.session.steps + w.session.refused) >= n and w.state.play == "paused", timeout=30_000
+        )
+    answer = check_in_window(qtbot, w, lesson_id)
+    found = answer.check
+    assert found.lesson == lesson_id and found.text
+    assert answer.generation == w.state.generation
+    shown = w.lessons_view.result_text()
+    assert ("Seen." if found.passed else "Not yet.") in shown
+    if lesson_id not in ("shapes",):
+        assert any(ch.isdigit() for ch in found.text), found.text  # it says what it measured, in numbers
+
+
+def test_setting_up_a_lesson_over_unsaved_training_asks_first(qtbot, open_window, monkeypatch):
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=20_000)
+    w.ask_before_discard = True
+    asked = []
+    monkeypatch.setattr(
+        type(w), "may_discard", lambda self, question: asked.append(question) or False, raising=True
+    )
+    assert not w.setup_lesson("order")
+    w.ask_before_discard = False  # closing at the end asks nothing
+    assert asked and "lesson 1" in asked[0].lower()
+    assert w.config == default_session() and w.session.steps == 3  # nothing changed
+
+
+def test_a_passed_check_is_remembered(qtbot, open_window):
+    w = open_window(PRESETS["text"][1])
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+        w.setup_lesson("shapes")
+    answer = check_in_window(qtbot, w, "shapes")
+    assert answer.check.passed and "many-to-many" in answer.check.text
+    assert "shapes" in w.lessons_view.done()
+    assert w.lessons_view.list.item(12).text().startswith("✓")
+
+
+def test_help_lessons_brings_the_dock_forward(qtbot, open_window):
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    w.prediction_dock.raise_()
+    w.lessons_action.trigger()
+    qtbot.waitUntil(lambda: not w.lessons_dock.visibleRegion().isEmpty(), timeout=5_000)
