@@ -111,3 +111,25 @@ def test_help_lessons_brings_the_dock_forward(qtbot, open_window):
     w.prediction_dock.raise_()
     w.lessons_action.trigger()
     qtbot.waitUntil(lambda: not w.lessons_dock.visibleRegion().isEmpty(), timeout=5_000)
+
+
+@pytest.mark.lessons
+@pytest.mark.parametrize("lesson_id", IDS)
+def test_each_lesson_shows_what_it_claims_in_the_window(qtbot, open_window, lesson_id):
+    """Set up as a learner would, train the card's steps with Step x N, press Check: it has seen it.
+
+    The set-up's own seed; the spread over 5 seeds is tests/test_lesson_claims.py's."""
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    card = lesson(lesson_id)
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+        assert w.setup_lesson(lesson_id)
+    if card.steps:
+        w.step(card.steps)
+        qtbot.waitUntil(
+            lambda: (w.session.steps + w.session.refused) >= card.steps and w.state.play == "paused",
+            timeout=300_000,
+        )
+    found = check_in_window(qtbot, w, lesson_id).check
+    assert found.passed, found.text

@@ -183,7 +183,7 @@ class Engine:
             case m.Undo():
                 self._undo(int(cmd.n))
             case m.RollBack():
-                self._roll_back_sane()
+                self._roll_back_sane(cmd.say_if_none)
             case m.UpdateTrain():
                 self._update_train(dict(cmd.changes))
             case m.SetProbeText():
@@ -361,7 +361,8 @@ class Engine:
     def keep_rescue(self, now: float) -> None:
         tr = self.trainer
         losses = tr.history.losses
-        loss = float(np.median(losses[-10:])) if len(losses) else float("inf")
+        # the loss the weights had just reached; None: not trained yet (the model as built is sane)
+        loss = float(np.median(losses[-10:])) if len(losses) else None
         with self.main_random.active():
             snap = tr.snapshot()
         self.rescues.append((snap, loss))
@@ -384,16 +385,14 @@ class Engine:
         """The newest kept state whose loss was finite and near the best loss seen (before a blow-up)."""
         if not self.rescues:
             return None
-        finite = [loss for _, loss in self.rescues if np.isfinite(loss)]
-        if not finite:
-            return None
-        best = min(finite)
+        finite = [loss for _, loss in self.rescues if loss is not None and np.isfinite(loss)]
+        best = min(finite) if finite else float("inf")
         for snap, loss in reversed(self.rescues):
-            if np.isfinite(loss) and loss <= SANE_FACTOR * best + 1e-9:
+            if loss is None or (np.isfinite(loss) and loss <= SANE_FACTOR * best + 1e-9):
                 return snap
         return None
 
-    def _roll_back_sane(self) -> None:
+    def _roll_back_sane(self, say_if_none: bool = False) -> None:
         """Before a fix (clipping, a lower learning rate) is tried: back to the last sane state, so the
         fix is not applied to weights that have already blown up."""
         self._pause_training()
@@ -402,6 +401,8 @@ class Engine:
             return
         snap = self.sane_rescue()
         if snap is None or snap.step >= tr.steps:
+            if say_if_none:
+                self.fail("no earlier state with a sane loss was kept: Reset for a fresh model")
             return
         with self.main_random.active():
             tr.restore(snap, keep_live_settings=True)

@@ -16,8 +16,8 @@ from playground.app import messages as m
 if TYPE_CHECKING:
     from playground.app.engine import Engine
 
-PROBE_S = 0.1  # while playing, at most this often a step also runs the probe
-PROBE_SHARE = 0.1  # ... and the probes take at most about this share of training time
+PROBE_S = 0.2  # while playing, at most this often a step also runs the probe (5 a second)
+PROBE_SHARE = 0.05  # ... and the probes take at most about this share of training time
 REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
 RESCUE_S = 2.0  # while playing, a copy of a healthy state at most this old (NaN rescue, roll back)
 

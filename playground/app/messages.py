@@ -78,6 +78,8 @@ class Undo:
 class RollBack:
     """Go back to the newest kept state whose loss was finite and sane (after a blow-up)."""
 
+    say_if_none: bool = False  # answer Failed when no such state was kept
+
 
 @dataclass(frozen=True)
 class UpdateTrain:

@@ -46,7 +46,7 @@ FIX_TEXT = {
     "relu_identity": "ReLU + identity init",
     "lstm": "Switch to LSTM",
     "gru": "Switch to GRU",
-    "undo": "Undo: go back before it",
+    "undo": "Go back before the blow-up",
     "dropout": "2 layers + dropout 0.3",
 }
 FIX_TIPS = {
@@ -58,8 +58,8 @@ FIX_TIPS = {
     "lstm": "An LSTM's cell state carries information (and gradient) forward through its forget gate, "
     "so it can learn long-range dependencies. Starts a new model.",
     "gru": "A GRU's update gate lets it keep its state unchanged across many steps. Starts a new model.",
-    "undo": "Go back to the weights and optimizer state from before the last Step or Play: the blown-up "
-    "update is undone, bit for bit.",
+    "undo": "Go back to the newest kept weights and optimizer state whose loss was still near its best: "
+    "the blown-up updates are undone, and the settings on screen stay as they are.",
     "dropout": "Dropout switches off a random 30% of the signals between layers at every step, so the model "
     "cannot lean on any one of them to recite the training data. Starts a new model with 2 layers.",
 }

@@ -59,12 +59,12 @@ CARDS: tuple[Lesson, ...] = (
         "time; the vanilla RNN stayed at chance in four and found it in one: run the seeds to see.",
         preset="lesson-memory",
         tab="training",
-        outline="predict",
+        outline="loss",
         watch="The loss: it stays flat near chance while the model has not found the key, then drops. "
         "Ask it a sequence in the Predict panel.",
         try_label="Try a vanilla RNN instead",
         try_action="arch:rnn",
-        steps=600,
+        steps=2000,
         seeds=SEEDS,
     ),
     Lesson(
@@ -128,7 +128,7 @@ CARDS: tuple[Lesson, ...] = (
         "while the loss stays flat.",
         try_label="Switch to an LSTM",
         try_action="arch:lstm",
-        steps=600,
+        steps=2000,
         seeds=SEEDS,
     ),
     Lesson(
@@ -207,7 +207,7 @@ CARDS: tuple[Lesson, ...] = (
         watch="The gates plot: the forget gate f stays open (near 1) between the key and the question.",
         try_label="Switch to a GRU",
         try_action="arch:gru",
-        steps=600,
+        steps=2000,
         seeds=SEEDS,
     ),
     Lesson(

@@ -139,10 +139,12 @@ LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
     ),
     "lesson-vanishing": (
         "Lesson 6: a vanilla tanh RNN on the key 20 steps back: no gradient reaches the key",
+        # Seed 1: in seed 0 this RNN happens to find the key after all (1 seed of 5, which the card's
+        # seed spread shows); the set-up opens one of the four typical runs.
         SessionConfig(
             model=ModelConfig(arch="rnn", hidden=32, embed=16, activation="tanh"),
-            data=DataConfig(kind="memory", source="generator", gap=20, keys=8),
-            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
+            data=DataConfig(kind="memory", source="generator", gap=20, keys=8, seed=1),
+            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0, seed=1),
         ),
     ),
     "lesson-exploding": (

@@ -59,7 +59,8 @@ def share_the_cpu() -> None:
     and Python hands the interpreter between threads every millisecond instead of every five.
     """
     cores = os.cpu_count() or 1
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    keep = int(os.environ.get("RNN_PLAYGROUND_TORCH_THREADS", "0") or 0)  # for measuring the policy
+    torch.set_num_threads(keep if keep > 0 else max(1, min(torch.get_num_threads(), cores - 1)))
     sys.setswitchinterval(0.001)
 
 

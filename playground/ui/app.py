@@ -233,15 +233,29 @@ def main(
         def built(answer) -> None:
             from playground.app.messages import ModelArrived
 
-            if isinstance(answer, ModelArrived):
-                window.answered.disconnect(built)
+            if isinstance(answer, ModelArrived) and answer.generation == window.state.generation:
+                window.answered.disconnect(built)  # the lesson's own model (not the preset's, still on its way)
                 train()
 
         def train() -> None:
-            if card.steps:
-                window.play()
-                meter.start()
-            QTimer.singleShot(int(demo * 1000) if card.steps else 300, check)
+            """The card's own number of steps (Step x N), as the lesson's check expects; ``demo`` seconds
+            at most."""
+            if not card.steps:
+                QTimer.singleShot(300, check)
+                return
+            window.step(card.steps)
+            meter.start()
+            deadline = time.perf_counter() + demo
+
+            def wait() -> None:
+                s = window.session
+                trained = s.steps + s.refused >= card.steps and window.state.play == "paused"
+                if trained or time.perf_counter() > deadline:
+                    check()
+                else:
+                    QTimer.singleShot(200, wait)
+
+            QTimer.singleShot(200, wait)
 
         def check() -> None:
             meter.stop()
@@ -252,9 +266,13 @@ def main(
         def checked(answer) -> None:
             if isinstance(answer, LessonChecked):
                 window.answered.disconnect(checked)
-                print(f"lesson {card.id}: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}")
+                print(f"lesson {card.id} after {window.session.steps} steps: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}")
                 window.lesson_actions.open_view(card)  # the view it shows, outlined, under the card
-                QTimer.singleShot(1200, shoot)
+                window.ask_demo_question()  # the Predict panel answers, as after any demo
+                if card.try_action == "forecast":
+                    window.lesson_actions.try_action(card.id, card.try_action)
+                window.show_lessons(card.id)
+                QTimer.singleShot(1500, shoot)
 
         window.answered.connect(built)
 

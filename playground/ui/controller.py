@@ -133,6 +133,7 @@ class Controller(QObject):
         st.set_loading("")
         summary = dict(a.summary)
         if a.how != "built":  # opened or adopted: settings, history and plots come with it
+            w.prediction_panel.clear_answers()  # they came from the model this one replaces
             st.config = summary["session"]
             self._fresh_session()
             losses, val_steps, val_loss = a.history
@@ -324,7 +325,7 @@ class Controller(QObject):
         old = st.diagnosis
         if old is not None and found.kind == old.kind and found.message == old.message:
             return
-        if found.kind in ("nan", "exploding") and s.undo_steps:  # the blown-up weights can be undone
+        if found.kind in ("nan", "exploding"):  # back to the last state with a sane loss
             found = dataclasses.replace(found, fixes=(*found.fixes, "undo"))
         st.set_diagnosis(found)
         self.w.banner.show_diagnosis(found)
@@ -342,7 +343,11 @@ class Controller(QObject):
         elif fix == "lower_lr":
             w.controls.lr.setValue(max(w.controls.lr.minimum(), st.config.train.lr / 10))
         elif fix == "undo":
-            self.undo(1)
+            if st.diagnosis is not None and st.diagnosis.kind in ("nan", "exploding"):
+                st.mark_trained()
+                self.send(m.RollBack(say_if_none=True))  # back before the blow-up, not one Play back
+            else:
+                self.undo(1)
         elif fix in ("relu_identity", "lstm", "gru", "dropout"):
             model = st.config.model
             if fix == "dropout":

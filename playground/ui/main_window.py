@@ -217,9 +217,10 @@ class MainWindow(QMainWindow):
         self.model_dock.raise_()
         self.prediction_dock = self._dock("Predict", self.prediction_panel, right)
         self.lessons_view = LessonsView(self.settings)
-        self.lessons_dock = self._dock("Lessons", self.lessons_view, right, scroll=True)
-        self.tabifyDockWidget(self.prediction_dock, self.lessons_dock)
-        self.prediction_dock.raise_()
+        # beside Model and Data (left), not behind Predict: a lesson often points at a prediction
+        self.lessons_dock = self._dock("Lessons", self.lessons_view, left, scroll=True)
+        self.tabifyDockWidget(self.data_dock, self.lessons_dock)
+        self.model_dock.raise_()
 
         status = self.statusBar()
         self.device_label = QLabel("device: -")

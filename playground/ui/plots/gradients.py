@@ -183,7 +183,10 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
     ) -> None:
         """What the line under the plot quotes beside the reach: the unit of a time step ("characters"),
         the top layer's curve at initialisation, and the positions the answer needs."""
-        self.unit, self.init_grad, self.needed = unit, init_grad, tuple(needed)
+        needed = tuple(needed)
+        if unit == self.unit and init_grad is self.init_grad and needed == self.needed:
+            return  # unchanged (it is asked with every probe): no redraw
+        self.unit, self.init_grad, self.needed = unit, init_grad, needed
         self.redraw()
 
     def _draw(self) -> None:

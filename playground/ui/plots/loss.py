@@ -58,6 +58,7 @@ class LossPlot(SessionCard):
             antialias=False,
         )
         self.val_curve.setClipToView(True)
+        self._val_shown: tuple = ()  # (count, last step, log scale) of the validation points drawn
         self.hint = EmptyHint(self.plot_item)
         self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
         self.body_layout.addWidget(self.plot)
@@ -80,12 +81,16 @@ class LossPlot(SessionCard):
         if self.log_checkbox.isChecked():  # a loss of exactly 0 (MSE) must not break the log axis
             y, vy = np.maximum(y, 1e-12), np.maximum(vy, 1e-12)
         self.train_curve.setData(x, y)
-        self.val_curve.setData(vx, vy)
+        shown = (len(vx), int(vx[-1]) if len(vx) else -1, bool(self.log_checkbox.isChecked()))
+        if shown != self._val_shown:  # validation points come every few dozen steps, not every frame
+            self.val_curve.setData(vx, vy)
+            self._val_shown = shown
         self.view_range.update(x if len(x) else vx, [y, vy], log_y=self.log_checkbox.isChecked())
         self.hint.setVisible(len(x) == 0 and len(vx) == 0)
 
     def _clear(self) -> None:
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
+        self._val_shown = ()
         self.hint.setVisible(True)
         self.view_range.reset()
