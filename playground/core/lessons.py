@@ -293,8 +293,8 @@ def check_bidirectional(ctx: LessonContext) -> LessonCheck:
     m = tr.session.model
     acc, chance = _accuracy(ctx)
     gap = int(tr.session.data.gap) if tr.task.kind == "memory" else 0
-    way = "bidirectional" if m.bidirectional else "one-directional"
-    text = f"The {way} {_model_name(tr)} answers {acc:.0%} at d = {gap} (chance {chance:.1%})."
+    name = _model_name(tr) if m.bidirectional else f"one-directional {_model_name(tr)}"
+    text = f"The {name} answers {acc:.0%} at d = {gap} (chance {chance:.1%})."
     if m.bidirectional:
         text += " Its backward pass reads the key one step before the answer."
     return LessonCheck("bidirectional", m.bidirectional and acc >= 0.9, text, {"accuracy": acc, "gap": gap})

@@ -269,10 +269,22 @@ def main(
                 print(f"lesson {card.id} after {window.session.steps} steps: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}")
                 window.lesson_actions.open_view(card)  # the view it shows, outlined, under the card
                 window.ask_demo_question()  # the Predict panel answers, as after any demo
+                window.show_lessons(card.id)
                 if card.try_action == "forecast":
                     window.lesson_actions.try_action(card.id, card.try_action)
-                window.show_lessons(card.id)
+                elif card.try_action.startswith("compare:"):  # the comparison the card offers, run to the end
+                    window.lesson_actions.try_action(card.id, card.try_action)
+                    wait_for_comparison(time.perf_counter() + demo)
+                    return
                 QTimer.singleShot(1500, shoot)
+
+        def wait_for_comparison(deadline: float) -> None:
+            answer = window.compare_view.answer
+            if (answer is not None and not answer["running"]) or time.perf_counter() > deadline:
+                window.show_lessons(card.id)
+                QTimer.singleShot(500, shoot)
+            else:
+                QTimer.singleShot(300, lambda: wait_for_comparison(deadline))
 
         window.answered.connect(built)
 
