@@ -139,6 +139,10 @@ def test_window_modules_stay_small_and_the_worker_does_not_load_the_window():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+    # the window paints before torch loads (start-up): importing it must not import torch
+    window_only = "import sys, playground.ui.main_window\nprint('torch' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", window_only], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
     app_only = "import sys, playground.app.engine, playground.app.state\nprint('PySide6' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", app_only], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # the application layer is Qt-free

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import html
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QLabel, QScrollBar, QVBoxLayout, QWidget
 
-from playground.core.unroll import Unrolled
 from playground.ui.plots.base import (
     BLUE,
     DIVERGING,
@@ -60,6 +60,9 @@ _ROWS = (
     ("legend", 44),
 )
 
+
+if TYPE_CHECKING:  # torch loads in the training thread, after the window is on screen
+    from playground.core.unroll import Unrolled
 
 def _row_tops() -> dict[str, tuple[int, int]]:
     tops, y = {}, 0
