@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
             (self.shapes_view, "Shapes", "The four shapes of sequence tasks; the current data's highlighted."),
         ]
         for widget, title, tip in tabs:
+            if widget in (live, self.step_view, self.compare_view):  # big pages scroll: the window fits a laptop
+                widget = _scrolled(widget)
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
         self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)
         self.compare_tab, self.unrolled_tab, self.shapes_tab = range(4, 7)
@@ -578,3 +580,11 @@ class MainWindow(QMainWindow):
     def ask_demo_question(self) -> None:
         """Ask the model the natural question for its data, through the panel, as a user would."""
         self.prediction_panel.ask_natural_question()
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
