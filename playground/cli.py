@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
 
 EXIT_USAGE = 2
@@ -551,53 +552,6 @@ def cmd_info(a: argparse.Namespace) -> int:
         )
     return 0
 
-
-def cmd_lessons(a: argparse.Namespace) -> int:
-    from playground.core.lessons import LESSONS
-
-    rows = [
-        {
-            "id": x.id,
-            "number": x.number,
-            "title": x.title,
-            "preset": x.preset,
-            "view": x.tab,
-            "try": x.try_label,
-            "seeds": list(x.seeds),
-        }
-        for x in LESSONS
-    ]
-    if a.json:
-        print(json.dumps({"lessons": rows}))
-        return 0
-    width = max(len(r["id"]) for r in rows)
-    for r in rows:
-        print(f"{r['number']:2d}  {r['id']:<{width}}  {r['title']}")
-    print("\nSet one up in the window: Help > Lessons, or rnn-playground gui --demo 30 --lesson ID")
-    return 0
-
-
-def cmd_gui(a: argparse.Namespace) -> int:
-    if a.lesson is not None:
-        from playground.core.lessons import lesson
-
-        lesson(a.lesson)  # an unknown id is a one-line error, before any window opens
-    if (a.screenshot or a.json or a.lesson) and a.demo is None:
-        flag = "--screenshot" if a.screenshot else "--json" if a.json else "--lesson"
-        raise PlaygroundError(f"{flag} needs --demo SECONDS")
-    try:
-        from playground.ui.app import main as gui_main  # the window arrives with the UI package
-    except ModuleNotFoundError as e:
-        if e.name and e.name.startswith("playground.ui"):
-            print(
-                "the window is not built yet: use `rnn-playground train`, `sample`, `forecast` or `info`",
-                file=sys.stderr,
-            )
-            return 1
-        raise
-    return gui_main(
-        demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view, report_json=a.json, lesson=a.lesson
-    )
 
 
 COMMANDS = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from playground.app import messages as m
+from playground.app import questions
 from playground.app.jobs import (
     PROBE_S,
     PROBE_SHARE,
@@ -39,7 +39,7 @@ from playground.app.jobs import (
     TrainJob,
 )
 from playground.app.progress import LayerGroups, Progress
-from playground.core.errors import PlaygroundError
+from playground.core.errors import PlaygroundError, error_text
 
 if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
@@ -50,13 +50,6 @@ UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy e
 RESCUE_KEEP = 6  # healthy copies kept for "roll back to the last sane loss"
 RECENT_STEPS = 2000  # gradient norms kept for the lessons' checks
 SANE_FACTOR = 1.5  # a kept state is sane when its loss is at most this times the best loss seen
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, PlaygroundError):
-        return str(exc)
-    traceback.print_exc()
-    return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 class Engine:
@@ -218,7 +211,7 @@ class Engine:
                 raise TypeError(f"not a command: {cmd!r}")
 
     def fail(self, exc: BaseException | str) -> None:
-        text = exc if isinstance(exc, str) else _message(exc)
+        text = exc if isinstance(exc, str) else error_text(exc)
         self.answer(m.Failed(self.generation, text))
 
     # -- models ------------------------------------------------------------------------------------
@@ -451,90 +444,24 @@ class Engine:
         )
         self.answer(m.ProgressBatch(self.generation, p))
 
-    # -- questions to the model -----------------------------------------------------------------
+    # -- questions to the model (playground/app/questions.py answers them) ------------------------------
     def _predict(self, req: m.PredictRequest) -> None:
         """Answer a prediction request between training slices (the model is never shared)."""
-        tr = self.trainer
-        if tr is None:
-            return
-        from playground.core import anomalies, inference
-
-        result: dict[str, Any] = {}
-        error = ""
-        try:
-            match req:
-                case m.SampleText():
-                    result["text"] = inference.sample(
-                        tr.model, tr.task, req.prompt, req.length, req.temperature, req.top_k, seed=req.seed
-                    )
-                    result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
-                case m.NextChars():
-                    result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
-                case m.Reply():
-                    lm = inference.reply(tr.model, tr.task, req.turn, list(req.history))
-                    s2s = None
-                    if self.seq2seq is not None:
-                        s2s = self.seq2seq.reply(req.turn, list(req.history))
-                    use_s2s = req.model == "seq2seq" and s2s is not None
-                    result.update(lm_reply=lm, s2s_reply=s2s, reply=s2s if use_s2s else lm)
-                case m.Classify():
-                    result["classes"] = inference.classify(tr.model, tr.task, req.text)
-                    try:  # what the data's own rule says, so the user sees right or wrong
-                        result["rule"] = tr.task.answer_for(tr.task.tokenize(req.text))
-                    except PlaygroundError:
-                        result["rule"] = None
-                case m.Forecast():
-                    # The forecast first: it refuses, in words, a model that is not a series model.
-                    result["forecast"] = inference.forecast(tr.model, tr.task, req.horizon)
-                    result.update(inference.evaluate(tr.model, tr.task))
-                    result["values"] = tr.task.values
-                    result["split"] = tr.task.split
-                    threshold = anomalies.DEFAULT_THRESHOLD if req.threshold is None else req.threshold
-                    result["anomalies"] = anomalies.anomalies(tr.model, tr.task, threshold)
-                case _:
-                    raise TypeError(f"not a prediction request: {req!r}")
-        except TypeError:
-            raise
-        except Exception as exc:
-            error = str(exc) if isinstance(exc, PlaygroundError) else f"{type(exc).__name__}: {exc}"
-        self.answer(m.Predicted(self.generation, req, tr.steps, error, result))
+        if self.trainer is not None:
+            self.answer(questions.predict(self.trainer, self.seq2seq, req, self.generation))
 
     def _inspect(self, cmd: m.Inspect) -> None:
-        """A typed text (or the probe text): its probe, connectivity, and each step's recurrence terms."""
-        tr = self.trainer
-        if tr is None:
+        if self.trainer is None:
             return
-        text, layer = cmd.text or None, int(cmd.layer)
-        try:
-            tr.set_probe_text(text)
-            probe = tr.probe()
-            labels, conn = tr.connectivity()
-            terms = None
-            if tr.model.recurrent:
-                layer = min(layer, probe.hidden.shape[0] - 1)
-                terms = tr.recurrence_terms_all(layer)
-        except Exception as exc:
-            error = str(exc) if isinstance(exc, PlaygroundError) else f"{type(exc).__name__}: {exc}"
-            self.answer(m.Inspected(self.generation, cmd.text or "", layer, error=error))
-            return
-        self.answer(
-            m.Inspected(self.generation, cmd.text or "", layer, tr.steps, probe, tuple(labels), conn, terms)
-        )
-        self._emit_probe(probe)  # the live plots show the same text from now on
-        self.send_reach_context()
+        answer = questions.inspect(self.trainer, cmd, self.generation)
+        self.answer(answer)
+        if not answer.error:
+            self._emit_probe(answer.probe)  # the live plots show the same text from now on
+            self.send_reach_context()
 
     def _unroll(self) -> None:
-        from playground.core.unroll import unroll
-
-        tr = self.trainer
-        if tr is None:
-            return
-        try:
-            found = unroll(tr)
-        except Exception as exc:
-            self.answer(m.UnrolledAnswer(self.generation, tr.steps, error=_message(exc)))
-            return
-        self.answer(m.UnrolledAnswer(self.generation, tr.steps, found))
+        if self.trainer is not None:
+            self.answer(questions.unroll(self.trainer, self.generation))
 
     def _run_seeds(self, cmd: m.RunSeeds) -> None:
         if self.job is not None and not isinstance(self.job, TrainJob):
@@ -550,18 +477,11 @@ class Engine:
         self._start(job)
 
     def _check_lesson(self, lesson_id: str) -> None:
-        from playground.core import lessons
-
-        tr = self.trainer
-        if tr is None:
+        if self.trainer is None:
             return
         grads = np.array(self.recent_grads, dtype=np.float64).reshape(-1, 2)
-        ctx = lessons.LessonContext(tr, grads[:, 0], grads[:, 1], self.refused_total)
-        try:
-            with self.main_random.active():  # a check only measures; it must not move the model's stream
-                found = lessons.check(lesson_id, ctx)
-        except Exception as exc:
-            found = lessons.LessonCheck(lesson_id, False, _message(exc), {})
+        with self.main_random.active():  # a check only measures; it must not move the model's stream
+            found = questions.check_lesson(self.trainer, lesson_id, grads, self.refused_total)
         self.answer(m.LessonChecked(self.generation, found))
 
     # -- comparisons and the encoder-decoder -------------------------------------------------------
@@ -577,7 +497,7 @@ class Engine:
             job = CompareJob(self, cmd)
         except Exception as exc:
             self.fail(exc)
-            self.answer(m.Compared(self.generation, running=False, error=_message(exc)))
+            self.answer(m.Compared(self.generation, running=False, error=error_text(exc)))
             return
         self.comparison = job.comparison
         self.compare_random = job.random
@@ -605,16 +525,6 @@ class Engine:
                     self.seq2seq = Seq2SeqTrainer(Seq2SeqConfig(seed=tr.session.train.seed), task=tr.task)
                 self._s2s_task = tr.task
         except Exception as exc:
-            self.answer(m.Seq2SeqProgress(self.generation, error=_message(exc)))
+            self.answer(m.Seq2SeqProgress(self.generation, error=error_text(exc)))
             return
         self._start(Seq2SeqJob(self, steps))
-
-    # -- synchronous use (tests) ------------------------------------------------------------------
-    def run_steps(self, n: int) -> list[StepReport]:
-        """Take n steps right here, in the calling thread, emitting progress as usual."""
-        assert self.trainer is not None
-        with self.main_random.active():
-            reports = [self.trainer.step(probe=(i == n - 1)) for i in range(n)]
-        self.pending.extend(reports)
-        self.flush(force=True)
-        return reports

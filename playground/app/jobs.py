@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from playground.app import messages as m
+from playground.core.errors import error_text
 
 if TYPE_CHECKING:
     from playground.app.engine import Engine
@@ -20,12 +21,6 @@ PROBE_S = 0.2  # while playing, at most this often a step also runs the probe (5
 PROBE_SHARE = 0.05  # ... and the probes take at most about this share of training time
 REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
 RESCUE_S = 2.0  # while playing, a copy of a healthy state at most this old (NaN rescue, roll back)
-
-
-def _message(exc: BaseException) -> str:
-    from playground.app.engine import _message as message
-
-    return message(exc)
 
 
 class RandomState:
@@ -261,7 +256,7 @@ class Seq2SeqJob(Job):
                 self.left -= 1
         except Exception as exc:
             self.left = 0
-            e.answer(m.Seq2SeqProgress(e.generation, error=_message(exc)))
+            e.answer(m.Seq2SeqProgress(e.generation, error=error_text(exc)))
             return True
         done = self.left == 0
         e.answer(m.Seq2SeqProgress(e.generation, self.total - self.left, self.total, loss, done))
@@ -297,7 +292,7 @@ class SeedsJob(Job):
         try:
             self.results.append(self.claim(seed))
         except Exception as exc:
-            e.answer(m.SeedSpread(self.generation, self.lesson, len(self.results), len(self.seeds), "", _message(exc)))
+            e.answer(m.SeedSpread(self.generation, self.lesson, len(self.results), len(self.seeds), "", error_text(exc)))
             return True
         text = self.describe(self.results)
         e.answer(m.SeedSpread(self.generation, self.lesson, len(self.results), len(self.seeds), text))

@@ -15,3 +15,16 @@ class PlaygroundError(ValueError):
     def __init__(self, message: str) -> None:
         # Keep it one line: the CLI prints exactly this.
         super().__init__(" ".join(str(message).split()))
+
+
+def error_text(exc: BaseException, report_bug: bool = True) -> str:
+    """The one line a user reads for ``exc``: its own words for a PlaygroundError; for anything else
+    (a bug) its type and text, with the traceback printed to stderr when ``report_bug``."""
+    if isinstance(exc, PlaygroundError):
+        return str(exc)
+    if report_bug:
+        import traceback
+
+        traceback.print_exception(exc)
+        return f"unexpected error: {type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -223,20 +223,9 @@ def check_identity(ctx: LessonContext) -> LessonCheck:
 
 def _reach_at_init(tr: Any, **model_changes: Any) -> int:
     """Steps back the gradient reaches (10⁻³) for a fresh model like ``tr``'s with ``model_changes``."""
-    import dataclasses
+    from playground.core.reach import gradient_reach, probe_at_init
 
-    import torch
-
-    from playground.core.probes import run_probe
-    from playground.core.reach import gradient_reach
-    from playground.core.trainer import Trainer
-
-    session = dataclasses.replace(tr.session, model=dataclasses.replace(tr.session.model, **model_changes))
-    x, y, labels = tr._probe_sequence()
-    with torch.random.fork_rng(devices=[]):
-        fresh = Trainer(session, task=tr.task, device=tr.device)
-        g = run_probe(fresh.model, tr.task, x, y, labels).grad_norm[-1]
-    r = gradient_reach(g)
+    r = gradient_reach(probe_at_init(tr, **model_changes).grad_norm[-1])
     return 0 if r is None else r.steps
 
 

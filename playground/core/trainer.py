@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -27,6 +25,7 @@ import torch
 
 from playground.core.config import LIVE_TRAIN_SETTINGS, SessionConfig
 from playground.core.data import build_task
+from playground.core.device import pick_device, share_the_cpu
 from playground.core.equations import recurrence_terms, recurrence_terms_all
 from playground.core.errors import PlaygroundError
 from playground.core.nets import SequenceModel, check_compatible
@@ -50,42 +49,6 @@ __all__ = [
     "pick_device",
     "share_the_cpu",
 ]
-
-
-def share_the_cpu() -> None:
-    """Leave a window's thread a core and the GIL often enough to stay responsive while training runs.
-
-    Training and drawing share one Python process: torch's own threads get all cores but one,
-    and Python hands the interpreter between threads every millisecond instead of every five.
-    """
-    cores = os.cpu_count() or 1
-    keep = int(os.environ.get("RNN_PLAYGROUND_TORCH_THREADS", "0") or 0)  # for measuring the policy
-    torch.set_num_threads(keep if keep > 0 else max(1, min(torch.get_num_threads(), cores - 1)))
-    sys.setswitchinterval(0.001)
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """CUDA when available, then Apple MPS, else CPU; an explicit choice must exist."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise PlaygroundError(
-            "device cuda was asked for, but torch sees no CUDA GPU: use --device cpu or auto"
-        )
-    if name == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise PlaygroundError(
-                "device mps was asked for, but this machine has no Apple GPU: use cpu or auto"
-            )
-    if name not in ("cpu", "cuda", "mps"):
-        raise PlaygroundError(f"unknown device {name!r}: choose auto, cpu, cuda or mps")
-    return torch.device(name)
 
 
 @dataclass(frozen=True)

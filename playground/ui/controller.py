@@ -275,11 +275,16 @@ class Controller(QObject):
         if task is None:
             return
         needed = reach.needed_positions(task, probe.labels) if probe is not None else ()
-        init = self.reach_init
-        if init is not None and probe is not None and len(init) != probe.grad_norm.shape[-1]:
-            init = None  # made for another probe text; a newer one is on its way
         self.needed = needed
-        self.w.gradient_plot.set_reach_context(kind_spec(task.kind).step_unit, init, needed)
+        self.w.gradient_plot.set_reach_context(kind_spec(task.kind).step_unit, self._init_curve(), needed)
+
+    def _init_curve(self):
+        """The curve at initialisation, if it was made for the newest probe's text (else None: a newer
+        one is on its way)."""
+        probe, init = self.session.probe, self.reach_init
+        if init is None or probe is None or len(init) != probe.grad_norm.shape[-1]:
+            return None
+        return init
 
     def diagnose(self, force: bool = False) -> None:
         """Look for exploding or vanishing gradients (twice a second at most) and say so in the banner."""
@@ -294,9 +299,6 @@ class Controller(QObject):
         _, grad = s.grad.view()
         val_x, val_y = s.val.view()
         task = st.summary.get("task")
-        init = self.reach_init
-        if init is not None and (s.probe is None or len(init) != s.probe.grad_norm.shape[-1]):
-            init = None
         found = diagnose(
             st.config.model,
             st.config.train,
@@ -307,7 +309,7 @@ class Controller(QObject):
             probe_grad=None if s.probe is None else s.probe.grad_norm[-1],
             val_steps=val_x,
             val_losses=val_y[:, 0],
-            probe_grad_init=init,
+            probe_grad_init=self._init_curve(),
             needed_positions=self.needed,
             labels=None if s.probe is None else s.probe.labels,
             unit=task.spec.step_unit if task is not None else "steps",

@@ -1,4 +1,4 @@
-"""Number series ("prices"): generators, CSV reading, normalization and the task.
+"""Number series ("prices"): generators, normalization and the task (reading them: series_io).
 
 A series task cuts a 1-D series into windows of ``window`` past values, each
 predicting the next value. The model never sees raw levels: every window is
@@ -13,10 +13,7 @@ the data) raises :class:`PlaygroundError` with one line naming the fix.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +23,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.core.config import GAP_POLICIES, GENERATORS, DataConfig
+from playground.core.config import GENERATORS, DataConfig
 from playground.core.data._batching import in_batches
+from playground.core.data.series_io import _finite_values, csv_columns, parse_values, read_csv_series
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import KindSpec, kind_spec
+
+__all__ = ["Normalizer", "SeriesTask", "build_task", "csv_columns", "generate", "load_series", "parse_values", "read_csv_series"]
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -91,267 +91,6 @@ def generate(cfg: DataConfig) -> np.ndarray:
     if cfg.noise > 0:
         series = series + rng.normal(0.0, cfg.noise, length)
     return series
-
-
-def _finite_values(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
-    """A float64 1-D copy of ``values``, refusing inf and NaN (they would poison every loss)."""
-    try:
-        arr = np.array(values, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as e:
-        raise PlaygroundError(f"{what} are not all numbers: {e}") from None
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise PlaygroundError(
-            f"{what} contain a non-finite value ({arr[bad[0]]}) at position {bad[0] + 1}: use finite numbers"
-        )
-    return arr
-
-
-_NUMBER_SPLIT = re.compile(r"[\s,;]+")
-
-
-def parse_values(text: str) -> np.ndarray:
-    """Numbers pasted as text ("10, 11, 12" or one a line) as a float64 array."""
-    cells = [c for c in _NUMBER_SPLIT.split(text.strip()) if c]
-    out = []
-    for i, cell in enumerate(cells, start=1):
-        try:
-            out.append(float(cell))
-        except ValueError:
-            raise PlaygroundError(
-                f"pasted value {i} ({cell!r}) is not a number: give numbers such as 10, 11, 12"
-            ) from None
-    return _finite_values(out, "the pasted values")
-
-
-# ---------------------------------------------------------------- CSV reading
-
-_MISSING = {"", "na", "n/a", "#n/a", "nan", "null", "none", "-", "--", "?"}
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
-_PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
-_TEXT = object()  # a cell that is neither a number nor a missing marker
-_MISSING_CELL = object()
-
-
-def _parse_cell(cell: str) -> float | object:
-    """A float, ``_MISSING_CELL`` or ``_TEXT``. Accepts "$1,234.5" and "-$5".
-
-    Thousands commas must group exactly three digits, so "1,5" (a decimal comma) stays text
-    rather than silently becoming 15. In a comma-delimited file a comma inside a cell can only
-    come from quotes ("1,234.5"), so it is unambiguous there too.
-    """
-    s = cell.strip()
-    if s.lower() in _MISSING:
-        return _MISSING_CELL
-    sign = ""
-    if s.startswith(("+", "-")):
-        sign, s = s[0], s[1:]
-    if s.startswith("$"):
-        s = s[1:].lstrip()
-        if not sign and s.startswith(("+", "-")):
-            sign, s = s[0], s[1:]
-    if "," in s:
-        if not _THOUSANDS.match(s):
-            return _TEXT
-        s = s.replace(",", "")
-    if not s or "_" in s or s.startswith(("+", "-")) or s != s.strip():
-        return _TEXT
-    try:
-        value = float(sign + s)
-    except ValueError:
-        return _TEXT
-    return _MISSING_CELL if math.isnan(value) else value
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: the one that splits the first lines into the same number (>1) of cells."""
-    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
-    best, best_key = ",", (-1.0, 0)
-    for delim in (",", ";", "\t"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
-        if not counts or max(counts) < 2:
-            continue
-        width = max(set(counts), key=counts.count)
-        key = (counts.count(width) / len(counts), width)
-        if key > best_key:
-            best, best_key = delim, key
-    return best
-
-
-def _list_rows(rows: Sequence[int], limit: int = 10) -> str:
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f", ... ({len(rows)} in all)" if len(rows) > limit else "")
-
-
-def _read_text(path: Path, name: str) -> str:
-    """The file's text, refusing missing, empty, binary and non-UTF-8 files."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PlaygroundError(f"file not found: {path} (check the path)") from None
-    except IsADirectoryError:
-        raise PlaygroundError(f"{path} is a folder, not a CSV file: give the file inside it") from None
-    except OSError as e:
-        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
-    if not raw.strip():
-        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
-    if b"\x00" in raw:
-        raise PlaygroundError(f"{name} looks like a binary file, not CSV text: export it as CSV")
-    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    try:
-        return raw[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise PlaygroundError(
-            f"{name} is not UTF-8 text (bad byte 0x{raw[bom + e.start]:02x} at byte offset {bom + e.start}): "
-            "save it as UTF-8 CSV"
-        ) from None
-
-
-def _read_table(
-    path: str | Path,
-) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int]]:
-    """A CSV's name, column names, data rows (file row number, cells), parsed cells and numeric columns.
-
-    The delimiter (comma, semicolon or tab) and a header row are detected the same way for
-    reading a series and for listing the columns a user can choose from.
-    """
-    path = Path(path)
-    name = path.name or str(path)
-    text = _read_text(path, name)
-    delim = _sniff_delimiter(text)
-    rows = [
-        (num, cells)
-        for num, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
-        if any(c.strip() for c in cells)
-    ]
-    if not rows:
-        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
-    width = max(len(cells) for _, cells in rows)
-    parsed = [[_parse_cell(c) for c in cells] + [_MISSING_CELL] * (width - len(cells)) for _, cells in rows]
-
-    def numeric(col: int, start: int) -> bool:
-        kinds = [p[col] for p in parsed[start:]]
-        return any(isinstance(k, float) for k in kinds) and not any(k is _TEXT for k in kinds)
-
-    first = parsed[0]
-    below = [numeric(j, 1) for j in range(width)]
-    if any(below):
-        has_header = any(below[j] and first[j] is _TEXT for j in range(width))
-    else:
-        has_header = any(k is _TEXT for k in first)
-    if has_header:
-        header = rows[0][1] + [""] * (width - len(rows[0][1]))
-        names = [h.strip() or str(j + 1) for j, h in enumerate(header)]
-        data, parsed = rows[1:], parsed[1:]
-        if not data:
-            raise PlaygroundError(f"{name} has a header but no data rows: add values below it")
-    else:
-        names = [str(j + 1) for j in range(width)]
-        data = rows
-    return name, names, data, parsed, [j for j in range(width) if numeric(j, 0)]
-
-
-def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
-    """(every column name, the numeric ones) of a CSV: what a user may pass as --column."""
-    _, names, _, _, numeric_cols = _read_table(path)
-    return names, [names[j] for j in numeric_cols]
-
-
-def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") -> tuple[np.ndarray, list[str]]:
-    """One numeric column of a CSV file as a float64 series, plus notes on what was done to it.
-
-    The delimiter (comma, semicolon or tab) and a header row are detected; dates and other
-    text columns are allowed and ignored. ``column`` is a header name (any case) or a 1-based
-    number; "" picks the only numeric column, or the last close/price/value one among several.
-    Missing cells (empty, NA, NaN, null, -) are refused or filled according to ``gaps``.
-    """
-    if gaps not in GAP_POLICIES:
-        raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
-    name, names, data, parsed, numeric_cols = _read_table(path)
-    notes: list[str] = []
-
-    col = _choose_column(column, names, numeric_cols, name, notes)
-    label = names[col]
-    kinds = [p[col] for p in parsed]
-    row_nums = [num for num, _ in data]
-    for k, (num, cells) in zip(kinds, data):
-        if k is _TEXT:
-            numeric_names = ", ".join(names[j] for j in numeric_cols) or "none"
-            raise PlaygroundError(
-                f"column '{label}' in {name} is not numeric: row {num} has {cells[col].strip()!r}; "
-                f"fix that cell or choose a numeric column with --column (numeric: {numeric_names})"
-            )
-        if isinstance(k, float) and not math.isfinite(k):
-            raise PlaygroundError(
-                f"column '{label}' in {name} has a non-finite value {cells[col].strip()!r} at row {num}: "
-                "replace it with a number"
-            )
-    present = np.array([isinstance(k, float) for k in kinds])
-    n_present = int(present.sum())
-    if n_present < 2:
-        raise PlaygroundError(
-            f"column '{label}' in {name} has {n_present} value{'s' if n_present != 1 else ''}: "
-            "a series needs at least 2"
-        )
-    values = np.array([k if isinstance(k, float) else np.nan for k in kinds], dtype=np.float64)
-    missing = np.flatnonzero(~present)
-    notes.insert(0, f"read {len(values)} values from column '{label}' of {name}")
-    if missing.size:
-        rows_txt = _list_rows([row_nums[i] for i in missing])
-        count = f"{missing.size} missing value{'s' if missing.size > 1 else ''}"
-        plural = "s" if missing.size > 1 else ""
-        if gaps == "refuse":
-            raise PlaygroundError(
-                f"column '{label}' in {name} has {count} (row{plural} {rows_txt}): "
-                "use --gaps interpolate or --gaps ffill"
-            )
-        if gaps == "interpolate":
-            idx = np.arange(len(values))
-            values[missing] = np.interp(missing, idx[present], values[present])
-            how = "linear interpolation"
-        else:
-            first_value = values[np.argmax(present)]
-            last_seen = np.maximum.accumulate(np.where(present, np.arange(len(values)), -1))
-            values = np.where(last_seen >= 0, values[np.maximum(last_seen, 0)], first_value)
-            how = "carrying the last value forward"
-        notes.append(f"filled {count} in '{label}' (row{plural} {rows_txt}) by {how}")
-    return values, notes
-
-
-def _choose_column(
-    column: str, names: list[str], numeric_cols: list[int], name: str, notes: list[str]
-) -> int:
-    """The 0-based index of the column the user asked for (or the one obvious numeric column)."""
-    listing = ", ".join(names)
-    column = column.strip()
-    if column:
-        if column.isdigit():
-            j = int(column) - 1
-            if not 0 <= j < len(names):
-                raise PlaygroundError(
-                    f"column {column} does not exist in {name}: it has {len(names)} column"
-                    f"{'s' if len(names) > 1 else ''} ({listing}); use --column 1 to {len(names)} or a name"
-                )
-            return j
-        for j, n in enumerate(names):
-            if n.lower() == column.lower():
-                return j
-        raise PlaygroundError(f"no column '{column}' in {name}: columns are {listing}")
-    if not numeric_cols:
-        raise PlaygroundError(f"no numeric column in {name}: columns are {listing}")
-    if len(numeric_cols) == 1:
-        return numeric_cols[0]
-    liked = [j for j in numeric_cols if _PRICE_WORDS & set(re.split(r"[^a-z]+", names[j].lower()))]
-    numeric_names = ", ".join(names[j] for j in numeric_cols)
-    if not liked:
-        raise PlaygroundError(
-            f"{name} has {len(numeric_cols)} numeric columns ({numeric_names}): choose one with --column"
-        )
-    j = max(liked)
-    notes.append(
-        f"picked column '{names[j]}' of numeric columns {numeric_names}: choose another with --column"
-    )
-    return j
 
 
 def load_series(cfg: DataConfig, base_dir: Path | None = None) -> tuple[np.ndarray, list[str]]:

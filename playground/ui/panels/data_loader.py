@@ -19,20 +19,9 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 
 from playground.core.config import DataConfig
+from playground.core.data.series_io import likely_price_column
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
-
-_PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
-
-
-def _likely_price_column(numeric: list[str]) -> str:
-    """The column the core would pick by itself: the last close/price/value one, else the first."""
-    liked = [
-        n
-        for n in numeric
-        if _PRICE_WORDS & set("".join(c if c.isalpha() else " " for c in n.lower()).split())
-    ]
-    return liked[-1] if liked else numeric[0]
 
 
 def reads_csv_columns(cfg: DataConfig) -> bool:
@@ -60,7 +49,7 @@ def load(cfg: DataConfig) -> Loaded:
             result.columns = series_data.csv_columns(cfg.path)
             numeric = result.columns[1]
             if cfg.column not in numeric:  # another file's column, or none yet: the likely one
-                column = _likely_price_column(numeric) if numeric else ""
+                column = likely_price_column(numeric) if numeric else ""
                 result.config = cfg = dataclasses.replace(cfg, column=column)
         from playground.core.data import build_task  # torch: loaded on first use, not at start-up
 

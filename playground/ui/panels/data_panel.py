@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.config import DataConfig
+from playground.core.data.series_io import likely_price_column
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
@@ -41,7 +42,7 @@ from playground.ui.panels._common import (
     set_combo_value,
     set_error,
 )
-from playground.ui.panels.data_loader import Loaded, TaskLoader, _likely_price_column, reads_csv_columns
+from playground.ui.panels.data_loader import Loaded, TaskLoader, reads_csv_columns
 from playground.ui.panels.data_preview import DataPreview, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
@@ -456,7 +457,7 @@ class DataPanel(QWidget):
                     self.column_combo.count() - 1, f"column '{name}'", Qt.ItemDataRole.ToolTipRole
                 )
             if numeric:
-                pick = wanted if wanted in numeric else _likely_price_column(numeric)
+                pick = wanted if wanted in numeric else likely_price_column(numeric)
                 set_combo_value(self.column_combo, pick)
             self.column_combo.setToolTip(TIPS["column"] + f"\n\nAll columns: {', '.join(names)}")
         finally:

@@ -1,0 +1,92 @@
+"""Questions the engine asks the model in training, between two steps: predictions, an inspection of
+a typed text, the unrolled picture, a lesson's check. Each returns the typed answer; none trains.
+No Qt here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from playground.app import messages as m
+from playground.core.errors import PlaygroundError, error_text
+
+
+def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.Predicted:
+    """Answer a prediction request; a request the model cannot answer comes back with its reason."""
+    from playground.core import anomalies, inference
+
+    result: dict[str, Any] = {}
+    error = ""
+    try:
+        match req:
+            case m.SampleText():
+                result["text"] = inference.sample(
+                    tr.model, tr.task, req.prompt, req.length, req.temperature, req.top_k, seed=req.seed
+                )
+                result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
+            case m.NextChars():
+                result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
+            case m.Reply():
+                lm = inference.reply(tr.model, tr.task, req.turn, list(req.history))
+                s2s = None if seq2seq is None else seq2seq.reply(req.turn, list(req.history))
+                use_s2s = req.model == "seq2seq" and s2s is not None
+                result.update(lm_reply=lm, s2s_reply=s2s, reply=s2s if use_s2s else lm)
+            case m.Classify():
+                result["classes"] = inference.classify(tr.model, tr.task, req.text)
+                try:  # what the data's own rule says, so the user sees right or wrong
+                    result["rule"] = tr.task.answer_for(tr.task.tokenize(req.text))
+                except PlaygroundError:
+                    result["rule"] = None
+            case m.Forecast():
+                # The forecast first: it refuses, in words, a model that is not a series model.
+                result["forecast"] = inference.forecast(tr.model, tr.task, req.horizon)
+                result.update(inference.evaluate(tr.model, tr.task))
+                result["values"] = tr.task.values
+                result["split"] = tr.task.split
+                threshold = anomalies.DEFAULT_THRESHOLD if req.threshold is None else req.threshold
+                result["anomalies"] = anomalies.anomalies(tr.model, tr.task, threshold)
+            case _:
+                raise TypeError(f"not a prediction request: {req!r}")
+    except TypeError:
+        raise
+    except Exception as exc:
+        error = error_text(exc, report_bug=False)
+    return m.Predicted(generation, req, tr.steps, error, result)
+
+
+def inspect(tr: Any, cmd: m.Inspect, generation: int) -> m.Inspected:
+    """A typed text (or the probe text): its probe, connectivity, and each step's recurrence terms.
+    The text becomes the probe text of the live plots too."""
+    text, layer = cmd.text or None, int(cmd.layer)
+    try:
+        tr.set_probe_text(text)
+        probe = tr.probe()
+        labels, conn = tr.connectivity()
+        terms = None
+        if tr.model.recurrent:
+            layer = min(layer, probe.hidden.shape[0] - 1)
+            terms = tr.recurrence_terms_all(layer)
+    except Exception as exc:
+        return m.Inspected(generation, cmd.text or "", layer, error=error_text(exc, report_bug=False))
+    return m.Inspected(generation, cmd.text or "", layer, tr.steps, probe, tuple(labels), conn, terms)
+
+
+def unroll(tr: Any, generation: int) -> m.UnrolledAnswer:
+    from playground.core.unroll import unroll as unroll_probe
+
+    try:
+        return m.UnrolledAnswer(generation, tr.steps, unroll_probe(tr))
+    except Exception as exc:
+        return m.UnrolledAnswer(generation, tr.steps, error=error_text(exc))
+
+
+def check_lesson(tr: Any, lesson_id: str, grads: np.ndarray, refused: int) -> Any:
+    """A lesson's check on the live model (``grads``: recent (before, after clipping) gradient norms)."""
+    from playground.core import lessons
+
+    ctx = lessons.LessonContext(tr, grads[:, 0], grads[:, 1], refused)
+    try:
+        return lessons.check(lesson_id, ctx)
+    except Exception as exc:
+        return lessons.LessonCheck(lesson_id, False, error_text(exc), {})
