@@ -41,6 +41,8 @@ def test_clipping_after_a_blow_up_first_goes_back_to_a_sane_state(qtbot, open_wi
     back_to = got.args[0].step
     trainer = w.worker_thread.worker.trainer
     assert trainer.steps == back_to and w.session.steps == back_to
+    # the clip setting travels as its own (live) command, after the roll-back: wait for it
+    qtbot.waitUntil(lambda: trainer.session.train.clip == "norm", timeout=5_000)
     assert trainer.session.train.clip == "norm" and trainer.session.train.clip_value == 1.0
     assert trainer.weights_finite() and weights_norm(w) < 10 * start_norm  # not the blown-up weights
     assert w.diagnosis is None and "Applied: Clip" in w.banner.text()
