@@ -471,12 +471,17 @@ def _answer(a: argparse.Namespace, model, task) -> int:
     if a.reply is not None:
         raise PlaygroundError(f"{name} answers {task.kind} sequences, not dialogs: use --prompt")
     if not a.prompt.strip():
-        raise PlaygroundError(
-            f"{name} answers {task.kind} sequences: pass one with --prompt, e.g. "
-            f"--prompt {task.decode(task.val_x[0])!r}"
-        )
+        example = task.spec.demo_question or task.decode(task.val_x[0])
+        raise PlaygroundError(f"{name} answers {task.kind} sequences: pass one with --prompt, e.g. --prompt {example!r}")
     if a.next is not None and a.next < 1:
         raise PlaygroundError(f"--next must be at least 1, got {a.next}")
+    if task.spec.shape == "one-to-many":  # one letter in, a word out
+        word, steps = inference.write(model, task, a.prompt)
+        if a.json:
+            print(json.dumps({"prompt": a.prompt, "written": word, "steps": [{"char": c, "p": p} for c, p in steps]}))
+        else:
+            print(word)
+        return 0
     ranked = inference.classify(model, task, a.prompt)
     shown = ranked[: a.next] if a.next is not None else ranked[:1]
     if a.json:

@@ -59,11 +59,15 @@ def test_registry_fields_agree_with_the_task(built):
     assert spec.shape in SHAPES and spec.loss_unit in LOSS_UNITS
     assert spec.prediction_page in PREDICTION_PAGES
     assert spec.loss_label == f"loss ({spec.loss_unit})"
-    assert spec.many_to_many == task.many_to_many == (spec.shape == "many-to-many")
+    assert spec.many_to_many == (spec.shape == "many-to-many")
+    # a target at every step: many-to-many (next character) and one-to-many (one input, then blanks)
+    assert task.many_to_many == (spec.shape in ("many-to-many", "one-to-many"))
     assert spec.tokens == task.tokens == (task.vocab is not None)
     # the sequence-length setting cuts the examples exactly where the task has a check for it
     assert spec.seq_len_applies == hasattr(task, "check_seq_len")
-    assert spec.has_accuracy == (task.classes is not None) == (spec.prediction_page == "classify")
+    # accuracy is the figure of the classify page's kinds: classes (memory, order) or whole words (spell)
+    assert spec.has_accuracy == (spec.prediction_page == "classify")
+    assert (task.classes is not None) == (spec.prediction_page == "classify" and spec.shape == "many-to-one")
     assert spec.loss_unit == ("nats" if spec.tokens else "MSE")
     assert spec.supports_seq2seq == bool(getattr(task, "dialogs", None))
     assert spec.default_source in spec.sources

@@ -32,6 +32,9 @@ def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.
                 s2s = None if seq2seq is None else seq2seq.reply(req.turn, list(req.history))
                 use_s2s = req.model == "seq2seq" and s2s is not None
                 result.update(lm_reply=lm, s2s_reply=s2s, reply=s2s if use_s2s else lm)
+            case m.Classify() if tr.task.spec.shape == "one-to-many":
+                result["written"], result["steps"] = inference.write(tr.model, tr.task, req.text)
+                result["rule"] = tr.task.answer_for(tr.task.tokenize(req.text))
             case m.Classify():
                 result["classes"] = inference.classify(tr.model, tr.task, req.text)
                 try:  # what the data's own rule says, so the user sees right or wrong

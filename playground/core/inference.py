@@ -177,6 +177,21 @@ def classify(model: SequenceModel, task, text: str) -> list[tuple[str, float]]:
     return [(task.classes[i], float(probs[i])) for i in ranked]
 
 
+def write(model: SequenceModel, task, text: str) -> tuple[str, list[tuple[str, float]]]:
+    """One-to-many: the one input ``text`` (a word's first letter) in, what the model writes out: the
+    word (the likeliest letter at every step, up to the end mark) and each step's letter with its
+    probability."""
+    if task.spec.shape != "one-to-many":
+        raise PlaygroundError(f"a {task.kind} model does not write from one input: use sample or classify")
+    ids = task.encode(text)
+    with inference_mode(model):
+        x = torch.from_numpy(ids)[None].to(_device(model))
+        logits = model(x)[0][0].float().cpu()
+    if not bool(torch.isfinite(logits).all()):
+        raise PlaygroundError(NOT_FINITE)
+    return task.written(logits)
+
+
 def answer(model: SequenceModel, task, text: str) -> str:
     """Memory and order: the likeliest answer for ``text`` ("a", "positive", ...)."""
     return classify(model, task, text)[0][0]

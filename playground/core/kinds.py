@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 PREDICTION_PAGES = ("complete", "chat", "forecast", "classify")  # the prediction panel's pages
-SHAPES = ("many-to-many", "many-to-one")
+SHAPES = ("many-to-many", "many-to-one", "one-to-many")
 LOSS_UNITS = ("nats", "MSE")
 
 Builder = Callable[["DataConfig", Mapping[str, Any], Any], "Task"]
@@ -106,7 +106,9 @@ class KindSpec:
     loss_unit: str  # "nats" (cross-entropy) or "MSE"
     seq_len_applies: bool  # the training sequence-length setting cuts the examples
     prediction_page: str  # the prediction panel page that tries the model: one of PREDICTION_PAGES
-    shape: str  # "many-to-many" (a target at every step) or "many-to-one" (one after the last)
+    # "many-to-many" (an input and a target at every step), "many-to-one" (one target after the last
+    # step) or "one-to-many" (one input, then a target at every step)
+    shape: str
     generated: bool  # made by a seeded generator: no file, no pasted text
     tokens: bool  # token ids in (characters, words); else one number per step
     supports_seq2seq: bool  # the encoder-decoder can be trained on this data (dialogs)
@@ -145,6 +147,7 @@ class KindSpec:
 
     @property
     def many_to_many(self) -> bool:
+        """An input and a target at every step: the target is the next input (next character)."""
         return self.shape == "many-to-many"
 
     @property
@@ -219,6 +222,14 @@ def _build_order(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task
 
     task = OrderTask(cfg.seed, cfg.val_fraction)
     task.check_saved(saved)
+    return task
+
+
+def _build_spell(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.spell import SpellTask
+
+    task = SpellTask()
+    task.check_saved(dict(saved))
     return task
 
 
@@ -390,6 +401,31 @@ _SPECS = (
         demo_question="the food was good , not bad at all",
         demo_hint="A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
         info_format="seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
+    ),
+    KindSpec(
+        name="spell",
+        label="One-to-many lesson",
+        description="From one letter, a whole word: the network sees the word's first letter once, then "
+        "only blanks, and writes the word one letter per step from what its hidden state remembers. A "
+        "feed-forward network whose window is shorter than the word cannot finish it.",
+        noun="one-to-many words",
+        source_options=(("generator", "Word list", "Sixteen words, one per first letter, 3 to 11 letters."),),
+        loss_unit="nats",
+        seq_len_applies=False,
+        prediction_page="classify",
+        shape="one-to-many",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=("accuracy", "chance"),
+        settings=(),
+        preview="examples",
+        build=_build_spell,
+        step_unit="letters",
+        demo_question="g",
+        demo_hint="One letter: the model writes the word that starts with it, from that one input.",
+        info_format="sixteen words from their first letters",
         demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
     ),
 )

@@ -232,15 +232,18 @@ CARDS: tuple[Lesson, ...] = (
         number=13,
         title="The shapes of sequence tasks",
         text="Many-to-many: an output after every input (next character). Many-to-one: a whole sequence, "
-        "then one answer (memory, word order). One-to-many: one input, a sequence out (writing text "
-        "from a first letter). Encoder-decoder: one network reads, another writes an answer of its "
-        "own length (the knock-knock replies).",
-        preset="lesson-unrolled",
+        "then one answer (memory, word order). Encoder-decoder: one network reads, another writes a reply "
+        "of its own length (knock-knock). One-to-many, set up here: a word's first letter goes in once, "
+        "then only blanks, and the network writes the whole word from what its hidden state kept.",
+        preset="lesson-shapes",
         tab="shapes",
         outline="shapes",
-        watch="The four shapes drawn, the current data's highlighted.",
-        try_label="Switch to the memory data",
-        try_action="data:memory",
+        watch="The four shapes, one-to-many highlighted. Then type a letter in the Predict panel: the model "
+        "writes its word. A feed-forward network with a window of 4 loses the letter after 4 steps.",
+        try_label="Feed-forward, window of 4",
+        try_action="arch:mlp",
+        steps=600,
+        seeds=SEEDS,
     ),
     Lesson(
         id="uses",

@@ -290,9 +290,37 @@ def check_bidirectional(ctx: LessonContext) -> LessonCheck:
 
 
 def check_shapes(ctx: LessonContext) -> LessonCheck:
-    spec = ctx.trainer.task.spec
-    text = f"{spec.label}: {spec.shape}. " + SHAPE_WORDS.get(spec.shape, "")
-    return LessonCheck("shapes", True, text, {})
+    """The one-to-many words: how many the model writes right from their first letter alone."""
+    from playground.core.inference import model_fn
+
+    tr = ctx.trainer
+    spec = tr.task.spec
+    shape = f"{spec.label}: {spec.shape}. {SHAPE_WORDS.get(spec.shape, '')}"
+    if spec.shape != "one-to-many":
+        return LessonCheck("shapes", False, shape + " The check needs the one-to-many words: press Set it up.", {})
+    result = tr.task.evaluate(model_fn(tr.model), tr.device)
+    words = tr.task.words
+    right, n = round(result["accuracy"] * len(words)), len(words)
+    numbers = {"accuracy": float(result["accuracy"]), "chance": float(result["chance"])}
+    if tr.session.model.arch == "mlp":
+        window = int(tr.session.model.window)
+        short = [w for w in words if len(w) <= window]
+        text = (
+            f"The feed-forward network (window {window}) writes {right} of {n} words right; {len(short)} of "
+            f"them have at most {window} letters. After {window} steps its window holds only blanks, so it "
+            "cannot know which word it was writing."
+        )
+        passed = right <= len(short)
+    else:
+        passed = result["accuracy"] >= 0.9
+        text = (
+            f"The {_model_name(tr)} writes {right} of {n} words right from their first letter alone (a model "
+            "that ignored the letter would get 1). After step 0 its inputs are blanks: every later letter "
+            "came from its hidden state."
+        )
+        if not passed:
+            text += " Not yet all: train on, then check again."
+    return LessonCheck("shapes", passed, text, numbers)
 
 
 def check_uses(ctx: LessonContext) -> LessonCheck:
@@ -317,7 +345,8 @@ def check_uses(ctx: LessonContext) -> LessonCheck:
 SHAPE_WORDS = {
     "many-to-many": "A prediction after every input: each character predicts the next one.",
     "many-to-one": "A whole sequence in, one answer out: the answer comes after the last input.",
-    "one-to-many": "One input, a whole sequence out: the model feeds its own outputs back in.",
+    "one-to-many": "One input, a whole sequence out: after the first step the inputs say nothing, so the "
+    "sequence comes from the hidden state.",
     "encoder-decoder": "One network reads the whole input, another writes an output of its own length.",
 }
 
@@ -409,6 +438,14 @@ def _seed_claims() -> dict[str, tuple[Callable[[int], Any], Callable[[list[Any]]
             f"clipped at norm 1 it trained calmly in {calm}."
         )
 
+    def shapes(results: list[Any]) -> str:
+        w = results[0].window
+        return (
+            f"Seeds {_seeds(results)}, {c.SHAPES_STEPS} steps each, words written right: vanilla RNN "
+            f"{acc(results, 'rnn')}; feed-forward, window {w}, {acc(results, 'mlp')} (the words of at most {w} "
+            f"letters are {results[0].short_share:.0%})."
+        )
+
     return {
         "order": (lambda s: c.order_claim(s, archs=("rnn", "gru", "mlp")), order),
         "long-context": (lambda s: c.memory_claim(s), memory),
@@ -417,6 +454,7 @@ def _seed_claims() -> dict[str, tuple[Callable[[int], Any], Callable[[list[Any]]
         "bidirectional": (lambda s: c.bidirectional_claim(s), bidirectional),
         "exploding": (lambda s: c.exploding_claim(s), exploding),
         "clipping": (lambda s: c.exploding_claim(s), exploding),
+        "shapes": (lambda s: c.shapes_claim(s), shapes),
     }
 
 

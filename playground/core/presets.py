@@ -173,6 +173,15 @@ LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
             train=TrainConfig(lr=1e-3, batch_size=32, seq_len=64, clip="norm", val_every=0),
         ),
     ),
+    "lesson-shapes": (
+        "Lesson 13: one-to-many, a vanilla RNN writes a whole word from its first letter",
+        SessionConfig(
+            # window: only the feed-forward reference reads it (the card's "Try this")
+            model=ModelConfig(arch="rnn", hidden=32, embed=16, window=4),
+            data=DataConfig(kind="spell", source="generator"),
+            train=TrainConfig(lr=3e-3, batch_size=32, val_every=0),
+        ),
+    ),
     "lesson-unrolled": (
         "Lessons 4 and 5: a small vanilla RNN on short text, unrolled over 24 characters",
         SessionConfig(

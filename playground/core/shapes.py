@@ -5,8 +5,9 @@ tasks is where inputs go in and where outputs come out:
 
 * many-to-many: an input and an output at every step (next-character prediction);
 * many-to-one: a whole sequence in, one answer after the last step (a class, the next value);
-* one-to-many: one input, then a sequence out (sampling text from one first letter: each
-  generated letter is fed back in as the next input);
+* one-to-many: one input, then a sequence out (the one-to-many lesson: a word's first letter,
+  then blanks, and the whole word comes out; sampling text from a first letter is one-to-many
+  too, with each generated letter fed back in as the next input);
 * encoder-decoder: one network reads the whole input, a second writes the output from
   what the first one ended with (the knock-knock dialogs' encoder-decoder).
 
@@ -24,8 +25,8 @@ SHAPES = ("many-to-many", "many-to-one", "one-to-many", "encoder-decoder")
 CAPTIONS = {
     "many-to-many": "an output at every step: the next character after each one",
     "many-to-one": "the whole sequence in, one answer after the last step",
-    "one-to-many": "one input, a sequence out: sampling text from one first letter, each sampled letter "
-    "fed back in as the next input",
+    "one-to-many": "one input, a sequence out: a word's first letter, then blanks, and the whole word "
+    "comes out of the hidden state (sampling text from a first letter is one-to-many too)",
     "encoder-decoder": "an encoder reads the whole input (a line of the joke), a decoder writes the reply "
     "from the encoder's last state",
 }

@@ -114,8 +114,8 @@ class Trainer:
         self.session = session
         self.task = task if task is not None else build_task(session.data)
         tcfg = session.train
-        check_compatible(session.model, self.task.many_to_many, self.task.kind)
-        if self.task.many_to_many and self.task.has_data:
+        check_compatible(session.model, self.task.spec.many_to_many, self.task.kind)
+        if self.task.spec.seq_len_applies and self.task.has_data:
             self.task.check_seq_len(tcfg.seq_len)
         self.device = device if isinstance(device, torch.device) else pick_device(device or tcfg.device)
 
@@ -159,7 +159,7 @@ class Trainer:
             raise PlaygroundError(f"{', '.join(bad)} cannot change during training: reset to apply")
         train = replace(self.session.train, **changes).validate()
         if train.seq_len != self.session.train.seq_len:
-            if self.task.many_to_many and self.task.has_data:
+            if self.task.spec.seq_len_applies and self.task.has_data:
                 self.task.check_seq_len(train.seq_len)
             self._probe_input = None
         self.session = replace(self.session, train=train)

@@ -216,7 +216,10 @@ def main(
         if report_json:
             import json
 
-            print(json.dumps({"preset": preset, "view": view, **meter.stop()}), flush=True)
+            from playground.core.lessons import lesson as lesson_card
+
+            shown = {"lesson": lesson, "preset": lesson_card(lesson).preset} if lesson else {"preset": preset}
+            print(json.dumps({**shown, "view": view, **meter.stop()}), flush=True)
         app.quit()
 
     def start_lesson() -> None:

@@ -127,6 +127,9 @@ class ShapesView(QWidget):
 
     def _network(self, p: QPainter, shape: str, area: QRectF) -> None:
         xs, size, (y_out, y_h, y_in) = self._grid(area, STEPS)
+        # one-to-many: blanks after the one input where that is the current task (the one-to-many
+        # lesson), else sampling: each output fed back in as the next input
+        blanks = self._shape == "one-to-many"
         for i, x in enumerate(xs):
             has_in = shape != "one-to-many" or i == 0
             has_out = shape != "many-to-one" or i == STEPS - 1
@@ -135,13 +138,13 @@ class ShapesView(QWidget):
             if has_in:
                 _arrow(p, QPointF(x, y_in - size / 2), QPointF(x, y_h + size / 2), "#707070", 1.2)
                 _box(p, QPointF(x, y_in), size, INPUT_FILL, BLUE, "x")
-            elif shape == "one-to-many":  # the output before, sampled and fed back in
+            elif shape == "one-to-many":  # a blank, or the output before, sampled and fed back in
                 _arrow(p, QPointF(x, y_in - size / 2), QPointF(x, y_h + size / 2), HINT_COLOUR, 1.2)
-                _box(p, QPointF(x, y_in), size, "white", HINT_COLOUR, "ŷ", dashed=True)
+                _box(p, QPointF(x, y_in), size, "white", HINT_COLOUR, "·" if blanks else "ŷ", dashed=True)
             if has_out:
                 _arrow(p, QPointF(x, y_h - size / 2), QPointF(x, y_out + size / 2), "#707070", 1.2)
                 _box(p, QPointF(x, y_out), size, OUTPUT_FILL, GREEN, "y")
-            if shape == "one-to-many" and i < STEPS - 1:  # the sampled output goes back in
+            if shape == "one-to-many" and not blanks and i < STEPS - 1:  # the sampled output goes back in
                 self._feedback(p, QPointF(x + size / 2, y_out), QPointF(xs[i + 1] - size / 2, y_in), size)
             _box(p, QPointF(x, y_h), size, HIDDEN_FILL, "#505050", "h")
 

@@ -126,6 +126,10 @@ class ClassifyTask(ABC):
         """The first ``n`` validation examples as (sequence, answer) strings: for a preview."""
         return [(self.decode(x), self.classes[int(y)]) for x, y in zip(self.val_x[:n], self.val_y[:n])]
 
+    def preview_line(self) -> str:
+        """The data preview's first line."""
+        return f"{len(self.classes)} possible answers; chance is {self.chance:.0%}. Held-out examples:"
+
     # -- batches -------------------------------------------------------------------
     @abstractmethod
     def _train_examples(self, batch_size: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -430,7 +430,7 @@ class DataPanel(QWidget):
         form.setRowVisible(self.window_spin, "window" in spec.settings)
         form.setRowVisible(self.gap_row, "gap" in spec.settings)
         form.setRowVisible(self.keys_spin, "keys" in spec.settings)
-        if spec.generated:
+        if spec.generated and "seed" in spec.settings:  # a word list (one-to-many) has no seed
             form.setRowVisible(self.seed_spin, True)
         # memory holds out a fixed 512 sequences: no validation share to set
         form.setRowVisible(self.val_spin, "val_fraction" in spec.settings)

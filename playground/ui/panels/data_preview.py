@@ -176,11 +176,9 @@ class DataPreview(QGroupBox):
         self.preview_stack.setCurrentIndex(1)
 
     def _preview_examples(self, task: Any) -> None:
-        """Memory and order: a few held-out sequences with their answers."""
-        examples = task.examples(12)
-        self.summary_label.setText(
-            f"{len(task.classes)} possible answers; chance is {task.chance:.0%}. Held-out examples:"
-        )
+        """The generated lessons: a few sequences with their answers."""
+        examples = task.examples(16)
+        self.summary_label.setText(task.preview_line())
         self.dialog_list.clear()
         for sequence, answer in examples:
             self.dialog_list.addItem(QListWidgetItem(f"{sequence}   →   {answer}"))

@@ -18,6 +18,11 @@ CLASSIFY_HINTS = {
 }
 
 
+def _bar(share: float, width: int = 20) -> str:
+    """A probability as a bar of block characters (kept on one line)."""
+    return f"<span style='background:{BLUE}; color:{BLUE};'>{'&#9608;' * max(1, round(share * width))}</span>"
+
+
 class ClassifyPage(QWidget):
     """A sequence in, the model's answer and every class's probability out."""
 
@@ -69,6 +74,9 @@ class ClassifyPage(QWidget):
         self.request.emit({"kind": "classify", "text": text})
 
     def show_classes(self, answer: dict) -> None:
+        if "written" in answer:
+            self.show_written(answer)
+            return
         ranked = answer.get("classes", [])
         if not ranked:
             return
@@ -85,8 +93,32 @@ class ClassifyPage(QWidget):
         self.classify_result.setText(f"Model: <b>{html.escape(str(best))}</b> with {p * 100:.1f}%{verdict}")
         rows = "".join(
             f"<tr><td style='padding-right: 10px;'>{html.escape(str(c))}</td>"
-            f"<td><span style='background:{BLUE}; color:{BLUE};'>{'&#9608;' * max(1, round(q * 30))}</span></td>"
+            f"<td style='white-space: nowrap;'>{_bar(q)}</td>"
             f"<td style='padding-left: 8px;'>{q * 100:.1f}%</td></tr>"
             for c, q in ranked[:12]
         )
         self.class_list.setHtml(f"<table>{rows}</table>")
+
+    def show_written(self, answer: dict) -> None:
+        """One-to-many: the word the model wrote from one letter, beside the word, and each step's letter."""
+        word, rule = str(answer.get("written", "")), answer.get("rule")
+        verdict = ""
+        if rule:
+            right = rule == word
+            colour = "#00734f" if right else "#a12a00"
+            verdict = (
+                f" <span style='color:{colour}'>({'right' if right else 'wrong'}: the word is "
+                f"<b>{html.escape(str(rule))}</b>)</span>"
+            )
+        self.classify_result.setText(f"Model writes: <b>{html.escape(word) or '(nothing)'}</b>{verdict}")
+        rows = "".join(
+            f"<tr><td style='padding-right: 10px;'>step {t}</td>"
+            f"<td style='padding-right: 10px;'><b>{html.escape(ch)}</b></td>"
+            f"<td style='white-space: nowrap;'>{_bar(q)}</td>"
+            f"<td style='padding-left: 8px;'>{q * 100:.1f}%</td></tr>"
+            for t, (ch, q) in enumerate(answer.get("steps", []))
+        )
+        self.class_list.setHtml(
+            "<p>Each step's likeliest letter and how sure the model is; '.' ends the word. Only step 0 "
+            f"had an input.</p><table>{rows}</table>"
+        )
