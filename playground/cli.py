@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory: distractor steps between the key and the question (default: 10)",
     )
     d.add_argument("--keys", type=int, help="memory: how many keys to remember, 2 to 26 (default: 8)")
+    d.add_argument(
+        "--made-up-jokes",
+        type=int,
+        help="knock-knock, bundled jokes: made-up jokes mixed into training so the model learns to copy "
+        "any name; 0 = off, it learns the bundled jokes by heart (default: 3000)",
+    )
 
     m = t.add_argument_group("model")
     m.add_argument("--arch", default="lstm", help="rnn, lstm, gru, transformer or mlp (default: lstm)")
@@ -233,9 +239,10 @@ def _session_from_args(a: argparse.Namespace):
     spec = kind_spec(a.data)
     numbers = not spec.tokens  # a number series: --text holds its values
     generated = spec.generated
-    given = [f for f, v in (("--gap", a.gap), ("--keys", a.keys)) if v is not None and f[2:] not in spec.settings]
+    flags = (("--gap", a.gap), ("--keys", a.keys), ("--made-up-jokes", a.made_up_jokes))
+    given = [f for f, v in flags if v is not None and f[2:].replace("-", "_") not in spec.settings]
     if given:
-        wanted = {flag[2:] for flag in given}
+        wanted = {flag[2:].replace("-", "_") for flag in given}
         owners = " or ".join(f"--data {n}" for n, s in KINDS.items() if wanted <= set(s.settings))
         raise PlaygroundError(f"{' and '.join(given)} belong to {owners}, not --data {a.data}")
     if generated:
@@ -275,6 +282,7 @@ def _session_from_args(a: argparse.Namespace):
         val_fraction=a.val_fraction,
         gap=10 if a.gap is None else a.gap,
         keys=8 if a.keys is None else a.keys,
+        made_up_jokes=C.DataConfig.made_up_jokes if a.made_up_jokes is None else a.made_up_jokes,
     )
     model = C.ModelConfig(
         arch=a.arch,

@@ -10,11 +10,11 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``lessons`` (each lesson's claim over 5 seeds, minutes) run only when asked:
+    """Tests marked ``lessons`` (claims about learning over seeds: each lesson, copying a name; minutes) run only when asked:
     with ``-m lessons`` (any -m expression naming them) or RNN_PLAYGROUND_LESSONS=1."""
     if os.environ.get("RNN_PLAYGROUND_LESSONS") == "1" or "lessons" in (config.getoption("-m") or ""):
         return
-    skip = pytest.mark.skip(reason="a lesson's claim over 5 seeds: run with -m lessons")
+    skip = pytest.mark.skip(reason="a claim about learning that trains for minutes: run with -m lessons")
     for item in items:
         if "lessons" in item.keywords:
             item.add_marker(skip)

@@ -183,7 +183,7 @@ def test_user_mistakes_give_one_line_errors():
         with pytest.raises(PlaygroundError):
             Seq2SeqConfig(**bad).validate()
     with pytest.raises(PlaygroundError, match="unknown encoder-decoder settings"):
-        Seq2SeqConfig.from_dict({"cell": "gru", "attention": True})
+        Seq2SeqConfig.from_dict({"cell": "gru", "beam_width": 4})
     with pytest.raises(PlaygroundError, match="at least two dialogs"):
         Seq2SeqTrainer(Seq2SeqConfig(device="cpu"), dialogs=[[KNOCK, WHO]])
     with pytest.raises(PlaygroundError, match="reserves"):

@@ -28,7 +28,7 @@ def table_text(table: QTableWidget) -> list[list[str]]:
 def test_says_what_each_model_is_and_explains_every_control(compare):
     texts = " ".join(label.text() for label in compare.findChildren(QLabel))
     assert "Turn-marker language model: reads the whole dialog as one text and continues it" in texts
-    assert "Encoder-decoder: the encoder reads your turn, the decoder writes the reply" in texts
+    assert "Encoder-decoder with attention: the encoder reads your turn, the decoder writes the reply" in texts
     kinds = (QAbstractButton, QAbstractSpinBox, QProgressBar, QTableWidget)
     controls = [
         w

@@ -29,7 +29,13 @@ def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.
                 result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
             case m.Reply():
                 lm = inference.reply(tr.model, tr.task, req.turn, list(req.history))
-                s2s = None if seq2seq is None else seq2seq.reply(req.turn, list(req.history))
+                s2s, looked = None, None
+                if seq2seq is not None:
+                    s2s, source, weights = seq2seq.reply_with_attention(req.turn, list(req.history))
+                    if weights is not None:  # where the decoder looked, for the chat's heatmap
+                        looked = {"source": source, "reply": s2s, "weights": weights}
+                    s2s = s2s.strip()
+                result["s2s_attention"] = looked
                 use_s2s = req.model == "seq2seq" and s2s is not None
                 result.update(lm_reply=lm, s2s_reply=s2s, reply=s2s if use_s2s else lm)
             case m.Classify() if tr.task.spec.shape == "one-to-many":

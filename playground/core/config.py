@@ -16,7 +16,8 @@ from typing import Any
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_names, kind_spec
 
-CONFIG_VERSION = 1
+MAX_MADE_UP_JOKES = 100_000
+CONFIG_VERSION = 2  # 2: DataConfig.made_up_jokes (files of version 1 had none)
 
 ARCHS = ("rnn", "lstm", "gru", "transformer", "mlp")
 RECURRENT_ARCHS = ("rnn", "lstm", "gru")
@@ -141,6 +142,9 @@ class DataConfig:
     val_fraction: float = 0.1  # the tail held out for validation (order: the share of word sets held out)
     gap: int = 10  # memory: distractor steps between the key and the question mark
     keys: int = 8  # memory: how many keys (A, B, ...) and answers (a, b, ...) there are
+    # knock-knock, bundled jokes: made-up jokes (from ``seed``) mixed into training, so the model learns
+    # to copy any name; 0: off (the model learns the bundled jokes by heart)
+    made_up_jokes: int = 3000
 
     def validate(self) -> DataConfig:
         _choice("data kind", self.kind, DATA_KINDS)
@@ -171,6 +175,12 @@ class DataConfig:
             )
         if not 2 <= self.keys <= MAX_KEYS:
             raise PlaygroundError(f"keys must be 2 to {MAX_KEYS} (the letters A to Z), got {self.keys}")
+        if (
+            not isinstance(self.made_up_jokes, int)
+            or isinstance(self.made_up_jokes, bool)
+            or not 0 <= self.made_up_jokes <= MAX_MADE_UP_JOKES
+        ):
+            raise PlaygroundError(f"made-up jokes must be 0 to {MAX_MADE_UP_JOKES:,}, got {self.made_up_jokes!r}")
         if not 0.0 < self.val_fraction < 0.9:
             raise PlaygroundError(f"validation fraction must be in (0, 0.9), got {self.val_fraction}")
         return self
@@ -266,8 +276,11 @@ class SessionConfig:
             raise PlaygroundError(
                 f"settings version {version} is newer than this RNN Playground reads ({CONFIG_VERSION})"
             )
+        data = d.get("data", {})
+        if version < 2 and isinstance(data, dict) and "made_up_jokes" not in data:
+            data = {**data, "made_up_jokes": 0}  # an older file trained on the bundled jokes alone
         return cls(
             model=from_dict(ModelConfig, d.get("model", {})),
-            data=from_dict(DataConfig, d.get("data", {})),
+            data=from_dict(DataConfig, data),
             train=from_dict(TrainConfig, d.get("train", {})),
         )

@@ -193,7 +193,8 @@ def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Ta
         dialogs = parse_dialog_text(cfg.text)
     else:
         dialogs = read_dialog_file(str(paths.bundled_dialogs()))
-    return build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"))
+    made_up = cfg.made_up_jokes if cfg.source == "bundled" else 0  # your own dialogs stay as they are
+    return build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"), made_up=made_up, seed=cfg.seed)
 
 
 def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
@@ -298,7 +299,11 @@ _SPECS = (
         "listener answers, so you can tell it a joke and it replies.",
         noun="knock-knock dialogs",
         source_options=(
-            ("bundled", "Bundled corpus", "The knock-knock jokes that come with the playground."),
+            (
+                "bundled",
+                "Bundled corpus",
+                "The knock-knock jokes that come with the playground, and made-up ones mixed in.",
+            ),
             (
                 "file",
                 "File",
@@ -314,7 +319,7 @@ _SPECS = (
         tokens=True,
         supports_seq2seq=True,
         metrics=_NEXT_CHARACTER_METRICS,
-        settings=("val_fraction",),
+        settings=("val_fraction", "made_up_jokes", "seed"),
         preview="dialogs",
         build=_build_dialogs,
         default_hidden=128,

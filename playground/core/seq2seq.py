@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import playground
 from playground.core import paths
@@ -45,7 +45,9 @@ from playground.core.checkpoint import (
     training_tensors,
     write_atomic,
 )
+from playground.core.config import MAX_MADE_UP_JOKES
 from playground.core.data.dialogs import build_dialog_task, read_dialog_file
+from playground.core.data.jokes import made_up_jokes
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
 from playground.core.trainer import History, make_optimizer, pick_device
@@ -121,6 +123,7 @@ class Seq2SeqConfig:
     weight_decay: float = 0.0
     momentum: float = 0.9
     clip_norm: float = 1.0  # gradients are clipped to this total norm
+    attention: bool = True  # the decoder looks back at every encoder state (files before it: off)
 
     def validate(self) -> Seq2SeqConfig:
         checks = [
@@ -137,6 +140,7 @@ class Seq2SeqConfig:
             ),
             (self.device in ("auto", "cpu", "cuda", "mps"), f"unknown device {self.device!r}"),
             (self.clip_norm > 0, f"clip norm must be more than zero, got {self.clip_norm}"),
+            (isinstance(self.attention, bool), f"attention must be true or false, got {self.attention!r}"),
             (
                 self.optimizer in ("sgd", "adam", "adamw", "rmsprop"),
                 f"unknown optimizer {self.optimizer!r}: choose sgd, adam, adamw or rmsprop",
@@ -161,31 +165,82 @@ class Seq2SeqConfig:
 
 # -- the model -----------------------------------------------------------------------------------
 class Seq2Seq(nn.Module):
-    """Embedding -> encoder RNN -> (final state) -> decoder RNN -> linear head over the vocabulary."""
+    """Embedding -> encoder RNN -> (final state) -> decoder RNN -> linear head over the vocabulary.
 
-    def __init__(self, n_vocab: int, cell: str = "gru", embed: int = 32, hidden: int = 128, layers: int = 1):
+    With ``attention``, the decoder also looks back at every encoder state at each step (dot-product
+    attention, Luong's "general" score): it scores each input position against its own state, takes
+    the states' weighted mean (the context) and reads the head from its state and the context. The
+    context of one step is fed to the next step beside the character (input feeding), so the decoder
+    knows where it looked last: copying a name is then "look one character further along". Without
+    attention everything the decoder knows about the input is the encoder's final state.
+    """
+
+    def __init__(
+        self,
+        n_vocab: int,
+        cell: str = "gru",
+        embed: int = 32,
+        hidden: int = 128,
+        layers: int = 1,
+        attention: bool = False,
+    ):
         super().__init__()
         rnn = {"gru": nn.GRU, "lstm": nn.LSTM}[cell]
         self.cell = cell
+        self.attention = attention
         self.embedding = nn.Embedding(n_vocab, embed, padding_idx=0)
         self.encoder = rnn(embed, hidden, layers, batch_first=True)
-        self.decoder = rnn(embed, hidden, layers, batch_first=True)
+        keys = hidden if attention else 0  # what attention reads at each input position: the state
+        self.decoder = rnn(embed + keys, hidden, layers, batch_first=True)
+        if attention:
+            self.score = nn.Linear(keys, hidden, bias=False)  # s_ti = d_t . W e_i
+            self.combine = nn.Linear(hidden + keys, hidden)  # tanh(W [d_t; c_t]) -> the head
         self.head = nn.Linear(hidden, n_vocab)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor):
-        """src (B, S) padded ids, lengths (B,) on the CPU -> the encoder's final state.
+        """src (B, S) padded ids, lengths (B,) on the CPU -> (every encoder state (B, S, H), final state).
 
         Packed, so each row's state is taken after its own last character, not after padding.
-        GRU: h (L, B, H); LSTM: (h, c), each (L, B, H).
+        Final state: GRU h (L, B, H); LSTM (h, c), each (L, B, H).
         """
         packed = pack_padded_sequence(self.embedding(src), lengths, batch_first=True, enforce_sorted=False)
-        _, state = self.encoder(packed)
-        return state
+        out, state = self.encoder(packed)
+        states, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+        return states, state
+
+    def _attend(self, d, keys, states, mask):
+        """Decoder outputs d (B, 1, H) -> (context (B, 1, H), weights (B, 1, S)); padding gets none."""
+        scores = torch.bmm(d, keys.transpose(1, 2)).masked_fill(~mask[:, None, :], -float("inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return torch.bmm(weights, states), weights
+
+    def _decode(self, states, state, mask, tokens: torch.Tensor, carry):
+        """One or more decoder steps over tokens (B, T) -> (logits (B, T, V), state, carry, weights
+        (B, T, S) or None). ``carry``: with attention, the last context and the last weights."""
+        e = self.embedding(tokens)
+        if not self.attention:
+            out, state = self.decoder(e, state)
+            return self.head(out), state, None, None
+        keys = self.score(states)
+        context, last = carry
+        logits, weights = [], []
+        for t in range(tokens.shape[1]):
+            d, state = self.decoder(torch.cat([e[:, t : t + 1], context], dim=-1), state)
+            context, last = self._attend(d, keys, states, mask)
+            logits.append(self.head(torch.tanh(self.combine(torch.cat([d, context], dim=-1)))))
+            weights.append(last)
+        return torch.cat(logits, dim=1), state, (context, last), torch.cat(weights, dim=1)
+
+    def _start(self, src: torch.Tensor, lengths: torch.Tensor):
+        states, state = self.encode(src, lengths)
+        mask = torch.arange(src.shape[1], device=src.device)[None, :] < lengths.to(src.device)[:, None]
+        carry = (states.new_zeros(src.shape[0], 1, states.shape[-1]), None) if self.attention else None
+        return states, state, mask, carry
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: tgt_in (B, T) = START + reply -> logits (B, T, V) for reply + END."""
-        out, _ = self.decoder(self.embedding(tgt_in), self.encode(src, lengths))  # (B, T, H)
-        return self.head(out)
+        states, state, mask, carry = self._start(src, lengths)
+        return self._decode(states, state, mask, tgt_in, carry)[0]
 
     @torch.no_grad()
     def generate(
@@ -197,16 +252,22 @@ class Seq2Seq(nn.Module):
         max_len: int = MAX_REPLY,
         temperature: float = 0.0,
         generator: torch.Generator | None = None,
+        weights: list[list[np.ndarray]] | None = None,
     ) -> list[list[int]]:
-        """Write a reply for each row of src: greedy (temperature 0) or sampled; stops at END."""
-        state = self.encode(src, lengths)
+        """Write a reply for each row of src: greedy (temperature 0) or sampled; stops at END.
+
+        ``weights``, given an empty list and with attention: receives, per row, the attention
+        weights (over that row's input characters) of each character written, END included.
+        """
+        states, state, mask, carry = self._start(src, lengths)
         b = src.shape[0]
         token = torch.full((b, 1), start, dtype=torch.long, device=src.device)  # (B, 1)
         rows: list[list[int]] = [[] for _ in range(b)]
+        looked: list[list[np.ndarray]] = [[] for _ in range(b)]
         done = [False] * b
         for _ in range(max_len):
-            out, state = self.decoder(self.embedding(token), state)
-            logits = self.head(out[:, -1]).float()  # (B, V)
+            out, state, carry, w = self._decode(states, state, mask, token, carry)
+            logits = out[:, -1].float()  # (B, V)
             logits[:, 0] = -float("inf")  # never PAD
             logits[:, start] = -float("inf")  # nor START
             if temperature <= 0:
@@ -217,6 +278,8 @@ class Seq2Seq(nn.Module):
             for i, t in enumerate(nxt.tolist()):
                 if done[i]:
                     continue
+                if w is not None:
+                    looked[i].append(w[i, -1, : int(lengths[i])].float().cpu().numpy())
                 if t == end:
                     done[i] = True
                 else:
@@ -224,6 +287,8 @@ class Seq2Seq(nn.Module):
             if all(done):
                 break
             token = nxt[:, None]
+        if weights is not None:
+            weights.extend(looked)
         return rows
 
 
@@ -274,6 +339,7 @@ class Seq2SeqTrainer:
         task: Any = None,
         device: str | torch.device | None = None,
         vocab: Sequence[str] | None = None,
+        made_up: tuple[int, int] = (0, 0),
     ) -> None:
         self.config = (config or Seq2SeqConfig()).validate()
         cfg = self.config
@@ -282,6 +348,7 @@ class Seq2SeqTrainer:
                 raise PlaygroundError("an encoder-decoder needs dialogs: choose the knock-knock data")
             dialogs = task.dialogs
             vocab = vocab or task.vocab
+            made_up = task.made_up_spec
         if dialogs is None:
             dialogs = read_dialog_file(str(paths.bundled_dialogs()))
         self.dialogs = [[str(t) for t in d] for d in dialogs]
@@ -299,8 +366,11 @@ class Seq2SeqTrainer:
             shown = ", ".join(repr(c) for c in missing[:8])
             raise PlaygroundError(f"the dialogs have characters this model's vocabulary lacks ({shown})")
 
+        # made-up jokes (count, seed) join the training pairs, never the held-out ones (data/jokes.py)
+        self.made_up = (int(made_up[0]), int(made_up[1]))
+        extra = made_up_jokes(*self.made_up) if self.made_up[0] else []
         n_val = max(1, round(len(self.dialogs) * cfg.val_fraction))
-        self.train_pairs = pairs_from_dialogs(self.dialogs[:-n_val], cfg.context)
+        self.train_pairs = pairs_from_dialogs([*self.dialogs[:-n_val], *extra], cfg.context)
         self.val_pairs = pairs_from_dialogs(self.dialogs[-n_val:], cfg.context)
         if not self.train_pairs:
             raise PlaygroundError(
@@ -310,7 +380,7 @@ class Seq2SeqTrainer:
         self.device = device if isinstance(device, torch.device) else pick_device(device or cfg.device)
         with torch.random.fork_rng(devices=[]):  # the same seed, the same weights; global RNG untouched
             torch.manual_seed(cfg.seed)
-            self.model = Seq2Seq(len(self.vocab), cfg.cell, cfg.embed, cfg.hidden, cfg.layers)
+            self.model = Seq2Seq(len(self.vocab), cfg.cell, cfg.embed, cfg.hidden, cfg.layers, cfg.attention)
         self.model.to(self.device).train()
         self._params = list(self.model.parameters())
         self.optimizer = make_optimizer(self._params, cfg)
@@ -428,9 +498,21 @@ class Seq2SeqTrainer:
         seed: int | None = 0,
     ) -> list[str]:
         """``reply`` for many (turn, history) at once, in one batch."""
+        rows, _, _ = self._generate(turns, max_chars, temperature, seed)
+        return [self.decode(r).strip() for r in rows]
+
+    def _generate(
+        self,
+        turns: Sequence[tuple[str, Sequence[str]]],
+        max_chars: int,
+        temperature: float,
+        seed: int | None,
+        keep_weights: bool = False,
+    ) -> tuple[list[list[int]], list[list[np.ndarray]], list[str]]:
+        """Replies as ids, the attention weights (when kept) and the texts the encoder read."""
         if temperature < 0 or not math.isfinite(temperature):
             raise PlaygroundError(f"temperature must be zero or more, got {temperature}")
-        srcs, context = [], self.config.context
+        srcs, sources, context = [], [], self.config.context
         for turn, history in turns:
             turn = turn.strip()
             if not turn:
@@ -441,21 +523,33 @@ class Seq2SeqTrainer:
                 *((h, "dialog so far") for h in (history[-context:] if context else [])),
             ):
                 self.encode(text, what)  # names characters the model cannot read
-            srcs.append(self._encode_data(source_text(turn, history, context)))
+            sources.append(source_text(turn, history, context))
+            srcs.append(self._encode_data(sources[-1]))
         lengths = torch.tensor([len(s) for s in srcs], dtype=torch.long)
         src = torch.zeros((len(srcs), int(lengths.max())), dtype=torch.long)
         for i, s in enumerate(srcs):
             src[i, : len(s)] = torch.tensor(s)
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        weights: list[list[np.ndarray]] | None = [] if keep_weights else None
         was_training = self.model.training
         self.model.eval()
         try:
             rows = self.model.generate(
-                src.to(self.device), lengths, 1, 2, max_chars, temperature=temperature, generator=gen
+                src.to(self.device), lengths, 1, 2, max_chars, temperature=temperature, generator=gen, weights=weights
             )
         finally:
             self.model.train(was_training)
-        return [self.decode(r).strip() for r in rows]
+        return rows, weights or [], sources
+
+    def reply_with_attention(self, turn: str, history: Sequence[str] = ()) -> tuple[str, str, np.ndarray | None]:
+        """The greedy reply, the text the encoder read, and the attention (reply characters + END,
+        input characters): row k is where the decoder looked while writing character k. None
+        without attention."""
+        rows, weights, source = self._generate([(turn, list(history))], MAX_REPLY, 0.0, 0, keep_weights=True)
+        reply = self.decode(rows[0])
+        if not self.config.attention or len(reply) != len(rows[0]) or not weights[0]:
+            return reply.strip(), source[0], None  # (a special symbol written: rows would not line up)
+        return reply, source[0], np.stack(weights[0])
 
     def exact_match(self, pairs: Sequence[tuple[str, Sequence[str], str]]) -> float:
         """Share of (turn, history, expected reply) whose greedy reply is exactly the expected one."""
@@ -489,6 +583,7 @@ class Seq2SeqTrainer:
             "config": json.dumps(self.config.to_dict()),
             "vocab": json.dumps(list(self.vocab)),
             "dialogs": json.dumps(self.dialogs),
+            "made_up": json.dumps(list(self.made_up)),
             "optimizer": json.dumps(optim_meta),
             "steps": str(self.steps),
             "trained_on": str(self.device),
@@ -519,7 +614,18 @@ class Seq2SeqTrainer:
         if int(meta.get("seq2seq_version", "0")) > FILE_VERSION:
             raise PlaygroundError(f"{name} was written by a newer RNN Playground: update the app to open it")
         try:
-            config = Seq2SeqConfig.from_dict(json.loads(meta["config"]))
+            settings = json.loads(meta["config"])
+            if isinstance(settings, dict):  # a file from before attention: the model had none
+                settings.setdefault("attention", False)
+            config = Seq2SeqConfig.from_dict(settings)
+            made_up = json.loads(meta.get("made_up", "[0, 0]"))
+            if not (
+                isinstance(made_up, list)
+                and len(made_up) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in made_up)
+                and 0 <= made_up[0] <= MAX_MADE_UP_JOKES
+            ):
+                raise ValueError("made_up must be [count, seed]")
             vocab = json.loads(meta["vocab"])
             dialogs = json.loads(meta["dialogs"])
             optim_meta = json.loads(meta["optimizer"])
@@ -530,7 +636,7 @@ class Seq2SeqTrainer:
             raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
         if not isinstance(vocab, list) or list(vocab[: len(SPECIALS)]) != list(SPECIALS):
             raise PlaygroundError(f"{name} is corrupted: its vocabulary is not an encoder-decoder's")
-        trainer = cls(config, dialogs=dialogs, device=device, vocab=vocab[len(SPECIALS) :])
+        trainer = cls(config, dialogs=dialogs, device=device, vocab=vocab[len(SPECIALS) :], made_up=tuple(made_up))
         if list(trainer.vocab) != vocab:
             raise PlaygroundError(f"{name} is corrupted: its vocabulary repeats characters")
         restore_training(

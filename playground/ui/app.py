@@ -180,8 +180,11 @@ def main(
     def chat_with_both() -> None:
         panel = window.prediction_panel
         compare = panel.dialog_compare
-        compare.train_requested.emit(400)
-        turns = iter(["Knock, knock!", "Luke.", "Knock, knock!", "Lettuce."])
+        from playground.ui.panels.seq2seq_chat import DEFAULT_STEPS
+
+        compare.train_requested.emit(DEFAULT_STEPS)
+        # a name in no joke it learned from, then a punchline: the reply copies it, the map shows how
+        turns = iter(["Knock, knock!", "Rosalind.", "Rosalind here, I lost my keys!", "Knock, knock!", "Rosalind."])
 
         def wait_ready() -> None:
             if compare.is_ready():

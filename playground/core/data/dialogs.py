@@ -91,11 +91,31 @@ def build_dialog_task(
     val_fraction: float,
     vocab: Sequence[str] | None = None,
     notes: Sequence[str] = (),
+    made_up: int = 0,
+    seed: int = 0,
 ) -> TokenTask:
+    """The dialogs as a marked-up character stream; the last ``val_fraction`` of them held out.
+
+    ``made_up``: that many made-up knock-knock jokes (``jokes.made_up_jokes``, from ``seed``) are
+    mixed into the training part, so that the model learns to copy any name; the held-out part is
+    the given dialogs only.
+    """
     if len(dialogs) < 2:
         raise PlaygroundError("give at least two dialogs: one to learn from and one to validate on")
     n_val = max(1, round(len(dialogs) * val_fraction))
-    train = "".join(encode_turns(d) for d in dialogs[:-n_val])
+    training = list(dialogs[:-n_val])
+    extra: list[list[str]] = []
+    if made_up:
+        import numpy as np
+
+        from playground.core.data.jokes import made_up_jokes
+
+        extra = made_up_jokes(made_up, seed)
+        training += extra
+        order = np.random.default_rng(seed).permutation(len(training))
+        training = [training[i] for i in order]
+        notes = [f"{made_up} made-up jokes (names from syllables and everyday words) mixed into training", *notes]
+    train = "".join(encode_turns(d) for d in training)
     val = "".join(encode_turns(d) for d in dialogs[-n_val:])
     if vocab is None:
         # Every marker and printable ASCII character is in the vocabulary even if the data never
@@ -110,6 +130,8 @@ def build_dialog_task(
     notes = [f"{len(dialogs)} dialogs ({len(dialogs) - n_val} for training, {n_val} held out)", *notes]
     task = TokenTask(KIND, train, val, vocab=vocab, notes=notes, labeler=label)
     task.dialogs = dialogs
+    task.made_up = extra
+    task.made_up_spec = (made_up, seed) if made_up else (0, 0)
     return task
 
 

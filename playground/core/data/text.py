@@ -106,6 +106,8 @@ class TokenTask:
         self._lookup: np.ndarray | None = None  # code point -> id (-1: not in the vocabulary)
         self._labeler = labeler
         self.dialogs: list[list[str]] = []  # set for knock-knock tasks: the preview lists them
+        self.made_up: list[list[str]] = []  # knock-knock: the made-up jokes mixed into training
+        self.made_up_spec: tuple[int, int] = (0, 0)  # and (how many, seed): they are made again from it
         self.train_ids = self.encode(train_text, what="training text")
         self.val_ids = self.encode(val_text, what="validation text")
         self._train_dev: dict[str, torch.Tensor] = {}

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.config import DataConfig
+from playground.core.config import MAX_MADE_UP_JOKES, DataConfig
 from playground.core.data.series_io import likely_price_column
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
@@ -83,6 +83,9 @@ TIPS = {
     "gap": "d: how many random digits stand between the key and the question. The network must carry the "
     "key across d steps; watch a vanilla RNN fail as d grows while an LSTM or GRU still answers.",
     "keys": "How many keys (A, B, ...) and answers (a, b, ...) there are: chance is one in this many.",
+    "made_up_jokes": "Made-up knock-knock jokes mixed into the bundled ones for training: names nobody wrote "
+    "down, so copying the name is what pays. 0 turns them off: the model then learns the bundled jokes by "
+    "heart and answers a new name with an old one. The held-out jokes are always bundled ones.",
     "kind": "What the network learns from. Each kind teaches something different about memory.",
     "source": "Where the data comes from.",
     "file": "Choose the file to learn from. Problems with it (empty, not text, no numbers) are explained here.",
@@ -222,6 +225,8 @@ class DataPanel(QWidget):
         gap_layout.addWidget(self.gap_value)
         self.gap_row.setToolTip(TIPS["gap"])
         self.keys_spin = self._int_spin(2, 26, TIPS["keys"])
+        self.made_up_spin = self._int_spin(0, MAX_MADE_UP_JOKES, TIPS["made_up_jokes"], step=500)
+        self.made_up_spin.setSpecialValueText("off")
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -241,6 +246,7 @@ class DataPanel(QWidget):
         form.addRow("Gaps", self.gaps_combo)
         form.addRow("Gap d", self.gap_row)
         form.addRow("Keys", self.keys_spin)
+        form.addRow("Made-up jokes", self.made_up_spin)
         form.addRow("Window", self.window_spin)
         form.addRow("Held out", self.val_spin)
         for i in range(form.rowCount()):
@@ -287,6 +293,7 @@ class DataPanel(QWidget):
             self.window_spin,
             self.val_spin,
             self.keys_spin,
+            self.made_up_spin,
             self.gap_slider,
         ):
             spin.valueChanged.connect(self._on_edited)
@@ -362,6 +369,7 @@ class DataPanel(QWidget):
             val_fraction=self.val_spin.value() / 100,
             gap=self.gap_slider.value(),
             keys=self.keys_spin.value(),
+            made_up_jokes=self.made_up_spin.value(),
         )
 
     def _show(self, cfg: DataConfig) -> None:
@@ -394,6 +402,7 @@ class DataPanel(QWidget):
             self.gap_slider.setValue(cfg.gap)
             self.gap_value.setText(f"d = {cfg.gap}")
             self.keys_spin.setValue(cfg.keys)
+            self.made_up_spin.setValue(cfg.made_up_jokes)
         finally:
             self._updating = False
         self._update_rows()
@@ -430,7 +439,9 @@ class DataPanel(QWidget):
         form.setRowVisible(self.window_spin, "window" in spec.settings)
         form.setRowVisible(self.gap_row, "gap" in spec.settings)
         form.setRowVisible(self.keys_spin, "keys" in spec.settings)
-        if spec.generated and "seed" in spec.settings:  # a word list (one-to-many) has no seed
+        made_up = "made_up_jokes" in spec.settings and source == "bundled"  # the made-up jokes' count and seed
+        form.setRowVisible(self.made_up_spin, made_up)
+        if (spec.generated and "seed" in spec.settings) or made_up:  # a word list (one-to-many) has no seed
             form.setRowVisible(self.seed_spin, True)
         # memory holds out a fixed 512 sequences: no validation share to set
         form.setRowVisible(self.val_spin, "val_fraction" in spec.settings)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
@@ -23,6 +23,7 @@ from playground.core.config import DataConfig
 from playground.ui.panels._common import BLUE, VERMILLION, note_label
 
 PREVIEW_CHARS = 400
+MADE_UP_SHOWN = 20  # made-up jokes listed after the bundled ones
 
 # The core's messages name the command line's options; in the panel they name its controls.
 _CLI_ADVICE = (
@@ -160,11 +161,17 @@ class DataPreview(QGroupBox):
         self.preview_stack.setCurrentIndex(0)
 
     def _preview_dialogs(self, task: Any, val_fraction: float) -> None:
-        dialogs = task.dialogs
+        dialogs, made_up = task.dialogs, task.made_up
         n_val = max(1, round(len(dialogs) * val_fraction))
-        self.summary_label.setText(
-            f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
-        )
+        summary = f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
+        if made_up:
+            summary += (
+                f"; {len(made_up):,} made-up jokes mixed into training (the first {min(MADE_UP_SHOWN, len(made_up))} "
+                "listed at the end, in blue)"
+            )
+        else:
+            summary += "; no made-up jokes: the model can only learn these by heart"
+        self.summary_label.setText(summary)
         self.dialog_list.clear()
         held_out_colour = self.dialog_list.palette().color(QPalette.ColorRole.PlaceholderText)
         for i, turns in enumerate(dialogs):
@@ -172,6 +179,11 @@ class DataPreview(QGroupBox):
             if i >= len(dialogs) - n_val:
                 item.setForeground(held_out_colour)
                 item.setToolTip("Held out: never trained on, used to check the model.")
+            self.dialog_list.addItem(item)
+        for turns in made_up[:MADE_UP_SHOWN]:
+            item = QListWidgetItem(" / ".join(turns))
+            item.setForeground(QColor(BLUE))
+            item.setToolTip("Made up for training: a name nobody wrote down, so copying it is what pays.")
             self.dialog_list.addItem(item)
         self.preview_stack.setCurrentIndex(1)
 

@@ -40,7 +40,9 @@ class ChatPage(QWidget):
         self.new_joke_button.setToolTip(TIPS["new_joke"])
         self.chat_hint = note_label(
             "Try: Knock, knock! Then give a name when the model asks who is there, and answer its "
-            "'… who?' with a punchline, or let it finish your joke."
+            "'… who?' with a punchline. A name it never saw is the test: the language model must carry "
+            "it letter by letter in its state and usually garbles it; the encoder-decoder below looks "
+            "back at what you typed (attention, the map at the bottom) and copies it."
         )
         row = QHBoxLayout()
         row.addWidget(self.chat_edit, 1)
@@ -58,6 +60,10 @@ class ChatPage(QWidget):
 
         self.dialog_compare = DialogCompare()
         layout.addWidget(self.dialog_compare, 1)
+        from playground.ui.panels.attention_map import AttentionMap
+
+        self.attention_map = AttentionMap()
+        layout.addWidget(self.attention_map)
 
         self.chat_edit.returnPressed.connect(self._on_send)
         self.send_button.clicked.connect(self._on_send)
@@ -103,6 +109,7 @@ class ChatPage(QWidget):
         self.dialog_compare.show_replies(
             str(answer.get("turn", "")), answer.get("lm_reply"), answer.get("s2s_reply")
         )
+        self.attention_map.show_attention(answer.get("s2s_attention"))
 
     def _append_chat(self, who: str, text: str, colour: str | None) -> None:
         # The whole transcript is set again: QTextBrowser.append() carries one block's alignment

@@ -34,13 +34,14 @@ from playground.ui.panels._common import BLUE, VERMILLION, error_label, note_lab
 
 LM, SEQ2SEQ = "lm", "seq2seq"  # which model answers in the chat
 MAX_ROWS = 20  # exchanges kept in the list (each is a turn row and a replies row)
-DEFAULT_STEPS = 300
+DEFAULT_STEPS = 2000  # about two minutes on two CPU cores: enough to copy most names it never saw
 NOT_TRAINED = "(not trained yet)"
 NO_REPLY = "(no reply)"
 
 DESCRIPTIONS = {
     LM: "Turn-marker language model: reads the whole dialog as one text and continues it.",
-    SEQ2SEQ: "Encoder-decoder: the encoder reads your turn, the decoder writes the reply.",
+    SEQ2SEQ: "Encoder-decoder with attention: the encoder reads your turn, the decoder writes the reply, "
+    "looking back at the characters it read (the map below).",
 }
 NAMES = {LM: "Language model", SEQ2SEQ: "Encoder-decoder"}
 COLOURS = {LM: BLUE, SEQ2SEQ: VERMILLION}
@@ -54,9 +55,10 @@ TIPS = {
     ),
     SEQ2SEQ: (
         "A second model with two RNNs. The encoder reads the previous turn and yours (joined by a "
-        "separator) into one state vector; the decoder starts from that state and writes the reply "
-        "character by character. It knows only the last two turns, not the whole dialog. Choose it "
-        "to have it answer in the chat (train it first)."
+        "separator); the decoder starts from its last state and writes the reply character by "
+        "character, and at every character it looks back over all the encoder's states (attention), "
+        "so it can copy a name it never saw. It knows only the last two turns, not the whole dialog. "
+        "Choose it to have it answer in the chat (train it first)."
     ),
     "steps": "How many training steps (batches of 32 turn-reply pairs) the encoder-decoder takes.",
     "train": (

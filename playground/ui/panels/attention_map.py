@@ -1,0 +1,128 @@
+"""Where the encoder-decoder looked: a heatmap of its attention for one reply.
+
+One row per character it wrote (and the end of the reply), one column per character the encoder
+read; a cell's colour is the share of attention that written character gave that input character
+(each row sums to 1). Copying a name shows as a diagonal: "G" of "Gertrude who?" looked at the
+"G" of "Gertrude.", "e" at "e", and so on. Painted with QPainter from numbers it is given; it
+never touches a model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from playground.ui.panels._common import VERMILLION
+
+TIP = (
+    "Where the encoder-decoder looked while writing its last reply. Rows: the characters it wrote "
+    "(top to bottom, ⏎ ends the reply); columns: what its encoder read (the turn before, │, your "
+    "turn). Darker: more attention. To copy a name it has to find each of its letters again: with "
+    "attention the decoder looks straight at them (the diagonal). Without attention, and in the "
+    "turn-marker language model, the name must survive inside one state vector, letter by letter; "
+    "that is why those models answer a new name with an old one."
+)
+SHOWN = {"\x1f": "│", " ": "·", "\n": "⏎"}  # the separator, spaces and the end, readable
+CELL_MAX = 16.0
+CELL_MIN = 6.0
+
+
+class AttentionMap(QWidget):
+    """A reply's attention: rows are written characters, columns the input's; empty until shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(TIP)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._source = ""
+        self._written = ""
+        self._weights = np.zeros((0, 0))
+
+    # -- public -------------------------------------------------------------------------
+    def show_attention(self, attention: dict | None) -> None:
+        """``{"source": text read, "reply": text written, "weights": (len(reply) + 1, len(source))}``;
+        None clears the map."""
+        if not attention:
+            self.clear()
+            return
+        weights = np.asarray(attention.get("weights", []), dtype=np.float64)
+        source, reply = str(attention.get("source", "")), str(attention.get("reply", ""))
+        # a row per written character, and one for the end unless the reply was cut off
+        if weights.ndim != 2 or weights.shape[1] != len(source) or weights.shape[0] not in (len(reply), len(reply) + 1):
+            self.clear()
+            return
+        ended = weights.shape[0] == len(reply) + 1
+        self._source, self._written, self._weights = source, reply + ("\n" if ended else ""), weights
+        self.updateGeometry()
+        self.update()
+
+    def clear(self) -> None:
+        self._source, self._written, self._weights = "", "", np.zeros((0, 0))
+        self.updateGeometry()
+        self.update()
+
+    def shown(self) -> tuple[str, str, np.ndarray]:
+        """(what the encoder read, what was written with its end, the weights) as drawn."""
+        return self._source, self._written, self._weights.copy()
+
+    def peaks(self) -> list[int]:
+        """For each written character, the input position it looked at most."""
+        return [int(i) for i in self._weights.argmax(axis=1)] if self._weights.size else []
+
+    # -- layout -------------------------------------------------------------------------
+    def _cell(self) -> float:
+        cols = max(1, len(self._source))
+        return max(CELL_MIN, min(CELL_MAX, (self.width() - self._margin_left() - 8) / cols))
+
+    def _margin_left(self) -> float:
+        return 22.0
+
+    def _margin_top(self) -> float:
+        return 34.0
+
+    def sizeHint(self) -> QSize:
+        rows = max(1, len(self._written))
+        return QSize(320, int(self._margin_top() + rows * CELL_MAX + 8) if self._weights.size else 40)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, 40)
+
+    def heightForWidth(self, width: int) -> int:
+        return self.sizeHint().height()
+
+    # -- painting -----------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.fillRect(self.rect(), QColor("white"))
+        if not self._weights.size:
+            p.setPen(QColor("#707070"))
+            p.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "Attention appears here when the encoder-decoder (with attention) replies.",
+            )
+            p.end()
+            return
+        cell, left, top = self._cell(), self._margin_left(), self._margin_top()
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.0, min(9.0, cell * 0.62)))
+        p.setFont(font)
+        p.setPen(QColor("#404040"))
+        p.drawText(QRectF(0, 0, self.width(), 14), Qt.AlignmentFlag.AlignLeft, "read →  (written ↓)")
+        hot = QColor(VERMILLION)
+        for j, ch in enumerate(self._source):  # the input along the top
+            p.drawText(QRectF(left + j * cell, 16, cell, top - 18), Qt.AlignmentFlag.AlignCenter, SHOWN.get(ch, ch))
+        for i, ch in enumerate(self._written):
+            y = top + i * cell
+            p.setPen(QColor("#404040"))
+            p.drawText(QRectF(0, y, left - 4, cell), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, SHOWN.get(ch, ch))
+            for j, w in enumerate(self._weights[i]):
+                shade = QColor(hot)
+                shade.setAlphaF(float(min(1.0, max(0.0, w))))
+                p.fillRect(QRectF(left + j * cell, y, cell, cell), shade)
+        p.setPen(QPen(QColor("#c0c0c0"), 1))
+        p.drawRect(QRectF(left, top, len(self._source) * cell, len(self._written) * cell))
+        p.end()
