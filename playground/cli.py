@@ -261,7 +261,9 @@ def _session_from_args(a: argparse.Namespace):
     if a.file and a.text is not None:
         raise PlaygroundError("give either --file or --text, not both")
     if numbers and a.text is not None and not a.values:
-        a.values = _floats(a.text)
+        from playground.core.data.series import parse_values
+
+        a.values = tuple(float(v) for v in parse_values(a.text))  # a bad value: one line, exit 2
     data = C.DataConfig(
         kind=a.data,
         source=source,
@@ -310,7 +312,8 @@ def _session_from_args(a: argparse.Namespace):
         seed=a.seed,
         device=a.device,
     )
-    return C.SessionConfig(model=model.validate(), data=data.validate(), train=train.validate())
+    data.validate()  # first: a prices --window is the data's setting even where the model copies it
+    return C.SessionConfig(model=model.validate(), data=data, train=train.validate())
 
 
 class _Progress:

@@ -96,9 +96,11 @@ def _copied(trainer: Seq2SeqTrainer, names: list[str]) -> list[str]:
 def test_attention_copies_names_it_never_saw_and_looks_at_each_letter(seed):
     """The window's encoder-decoder (GRU 128) on the bundled and 3,000 made-up jokes, 2,000 steps,
     with and without attention, the same seed and batches. Measured (seeds 0-2, 60 held-out names):
-    with attention 50 / 50 / 28 copied exactly, without 4 / 5 / 5. Asserted: attention copies at
-    least four times as many, without it at most 10%, and every letter it copies it found by
-    looking hardest at that very letter of the input."""
+    with attention 50 / 51 / 28 copied exactly, without 4 / 5 / 5. Asserted: attention copies at
+    least four times as many, without it at most 10%, and it copies by looking: for each letter it
+    writes, the attention peaks on that letter of the input, or (a convention some seeds settle on;
+    seed 1: 303 of 326 letters) on the letter after it, whose encoder state still holds it. One of
+    the two offsets covers at least 90% of the letters; together they cover at least 95%."""
     names = held_out_names()
     with_attention = Seq2SeqTrainer(Seq2SeqConfig(device="cpu", seed=seed), made_up=(3000, 0))
     with_attention.train(COPY_STEPS)
@@ -107,11 +109,45 @@ def test_attention_copies_names_it_never_saw_and_looks_at_each_letter(seed):
     right, wrong = _copied(with_attention, names), _copied(without, names)
     assert len(wrong) <= 0.1 * len(names), wrong
     assert len(right) >= 4 * max(1, len(wrong)), (right, wrong)
-    hits = total = 0
+    offsets = []
     for name in right:
         _, source, weights = with_attention.reply_with_attention(f"{name}.", [KNOCK, WHO])
         start = source.index(SEP) + 1
-        for k in range(len(name)):
-            total += 1
-            hits += int(weights[k].argmax()) == start + k
-    assert hits >= 0.95 * total, (hits, total)
+        offsets += [int(weights[k].argmax()) - (start + k) for k in range(len(name))]
+    same, after = offsets.count(0), offsets.count(1)
+    assert max(same, after) >= 0.9 * len(offsets) and same + after >= 0.95 * len(offsets), (same, after, len(offsets))
+
+
+def test_the_chat_draws_where_the_encoder_decoder_looked(qtbot, open_window):
+    """In the real window: train the encoder-decoder a little, let it answer a name: the map under
+    the chat shows that reply's attention over the text the encoder read."""
+    from playground.app import messages as m
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    panel = w.prediction_panel
+    attention_map = panel.chat_page.attention_map
+    assert attention_map.shown()[2].size == 0 and attention_map.toolTip()
+    panel.dialog_compare.train_requested.emit(20)
+    qtbot.waitUntil(panel.dialog_compare.is_ready, timeout=60_000)
+    panel.dialog_compare.set_in_use("seq2seq")
+    panel.new_joke()
+    for turn in ("Knock, knock!", "Rosalind."):
+        panel.chat_edit.setText(turn)
+        with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000) as got:
+            panel.send_button.click()
+    looked = got.args[0].result["s2s_attention"]
+    source, written, weights = attention_map.shown()
+    assert source == looked["source"] and source.endswith(SEP + "Rosalind.")  # its own last turn, then yours
+    assert written.rstrip("\n") == looked["reply"] and weights.shape == (len(written), len(source))
+    assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+    assert len(attention_map.peaks()) == len(written)
+    attention_map.resize(400, attention_map.sizeHint().height())
+    image = attention_map.grab().toImage()
+    tinted = sum(
+        1
+        for x in range(0, image.width(), 3)
+        for y in range(40, image.height(), 3)
+        if (c := image.pixelColor(x, y)).red() > c.blue() + 10  # the vermillion cells, not text or white
+    )
+    assert tinted > 50, tinted

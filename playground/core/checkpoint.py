@@ -27,6 +27,7 @@ import playground
 from playground.core.config import SessionConfig
 from playground.core.data import build_task, vocab_only_task
 from playground.core.errors import PlaygroundError
+from playground.core.files import read_bounded
 from playground.core.kinds import kind_spec
 from playground.core.trainer import Trainer
 
@@ -34,6 +35,7 @@ FORMAT = "rnn-playground-model"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 MAX_HEADER = 64 * 2**20  # a header larger than this is not one of ours
+MAX_MODEL_BYTES = 2 * 2**30  # a model file larger than this is refused before it is read
 
 
 def training_tensors(model, optimizer, history, batch_gen) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -230,14 +232,9 @@ def read(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Metadata and tensors (on the CPU) of a model file, checked; no code runs."""
     path = Path(path)
     name = path.name
-    if not path.exists():
-        raise PlaygroundError(f"no such model file: {path}")
-    if path.is_dir():
-        raise PlaygroundError(f"{name} is a folder, not a model file")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
+    # a regular file of a bounded size, checked before a byte is read (a FIFO, /dev/zero, a sparse
+    # 20 GB file or a symlink loop is refused at once)
+    data = read_bounded(path, MAX_MODEL_BYTES, "model file")
     meta = _check_header(data, name)
     try:
         tensors = st_load(data)

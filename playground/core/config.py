@@ -49,6 +49,30 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
         raise PlaygroundError(f"unknown {name} {value!r}: choose one of {', '.join(choices)}")
 
 
+# Ceilings that fit a desktop: each is named in the error that enforces it.
+MAX_HIDDEN = 4096
+MAX_LAYERS = 8
+MAX_EMBED = 4096
+MAX_HEADS = 64
+MAX_MLP_WINDOW = 1024
+MAX_BATCH = 8192
+MAX_SEQ_LEN = 4096
+MAX_SERIES_LENGTH = 1_000_000  # points a generator makes
+MAX_SERIES_WINDOW = 4096  # past values per prediction
+MAX_VAL_BATCHES = 1000
+MAX_SEED = 2**63 - 1
+
+
+def _at_most(name: str, value: float, ceiling: int, unit: str = "") -> None:
+    if value > ceiling:
+        raise PlaygroundError(f"{name} {value:,} is too large: at most {ceiling:,}{unit}")
+
+
+def _seed(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEED:
+        raise PlaygroundError(f"{name} must be a whole number from 0 to 2^63 - 1, got {value!r}")
+
+
 def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
     ok = value >= 0 if allow_zero else value > 0
     if not ok or (isinstance(value, float) and not math.isfinite(value)):
@@ -82,10 +106,13 @@ class ModelConfig:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
             _positive(name, value)
-        if self.hidden > 4096:
-            raise PlaygroundError(f"hidden size {self.hidden} is too large (at most 4096)")
-        if self.layers > 8:
-            raise PlaygroundError(f"{self.layers} layers is too many (at most 8)")
+        if self.hidden > MAX_HIDDEN:
+            raise PlaygroundError(f"hidden size {self.hidden} is too large (at most {MAX_HIDDEN})")
+        if self.layers > MAX_LAYERS:
+            raise PlaygroundError(f"{self.layers} layers is too many (at most {MAX_LAYERS})")
+        _at_most("embedding size", self.embed, MAX_EMBED)
+        _at_most("attention heads", self.heads, MAX_HEADS)
+        _at_most("feed-forward window", self.window, MAX_MLP_WINDOW, " inputs")
         if not 0.0 <= self.dropout < 1.0:
             raise PlaygroundError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.arch == "transformer" and self.hidden % self.heads:
@@ -163,6 +190,16 @@ class DataConfig:
             raise PlaygroundError("no file given: pass a path")
         _positive("window", self.window)
         _positive("length", self.length)
+        for name in ("window", "length"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
+        _at_most("window", self.window, MAX_SERIES_WINDOW, " past values")
+        _at_most("series length", self.length, MAX_SERIES_LENGTH, " points")
+        _seed("data seed", self.seed)
+        for name in ("start", "slope", "period", "amplitude", "noise"):
+            if not math.isfinite(float(getattr(self, name))):
+                raise PlaygroundError(f"{name} must be a finite number, got {getattr(self, name)}")
         _positive("period", self.period)
         _positive("noise", self.noise, allow_zero=True)
         for name in ("gap", "keys"):
@@ -217,8 +254,12 @@ class TrainConfig:
         _positive("momentum", self.momentum, allow_zero=True)
         _positive("validation interval", self.val_every, allow_zero=True)
         _positive("validation batches", self.val_batches)
-        if self.seq_len > 4096:
-            raise PlaygroundError(f"sequence length {self.seq_len} is too long (at most 4096)")
+        if self.seq_len > MAX_SEQ_LEN:
+            raise PlaygroundError(f"sequence length {self.seq_len} is too long (at most {MAX_SEQ_LEN})")
+        _at_most("batch size", self.batch_size, MAX_BATCH, " sequences")
+        _at_most("truncated BPTT length", self.tbptt, MAX_SEQ_LEN, " steps")
+        _at_most("validation batches", self.val_batches, MAX_VAL_BATCHES)
+        _seed("seed", self.seed)
         return self
 
 

@@ -79,6 +79,10 @@ def _prefix(task, prompt: str) -> np.ndarray:
     return task.encode(start)
 
 
+MAX_SAMPLE = 100_000  # characters one request may write
+MAX_HORIZON = 100_000  # values one forecast may make
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.001, 100.0  # below: the softmax overflows; use 0 for greedy
+
 NOT_FINITE = (
     "the model's predictions are NaN or infinite: its weights have blown up (exploding gradients). "
     "Undo back to before it happened, or Reset with a lower learning rate and clipping on"
@@ -113,10 +117,12 @@ def sample(
 
     A seed makes sampling repeatable: the same model, prompt and seed give the same text.
     """
-    if length < 0:
-        raise PlaygroundError(f"length must be zero or more, got {length}")
-    if temperature < 0:
-        raise PlaygroundError(f"temperature must be zero or more, got {temperature}")
+    if not 0 <= length <= MAX_SAMPLE:
+        raise PlaygroundError(f"length must be 0 to {MAX_SAMPLE:,} characters, got {length}")
+    if not (temperature == 0 or MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
+        raise PlaygroundError(
+            f"temperature must be 0 (greedy) or {MIN_TEMPERATURE} to {MAX_TEMPERATURE:g}, got {temperature}"
+        )
     if top_k < 0:
         raise PlaygroundError(f"top-k must be zero (off) or more, got {top_k}")
     temperature = 0.0 if greedy else temperature
@@ -212,6 +218,8 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
     """Multi-step forecast after ``history`` (default: the whole series), feeding predictions back."""
     if task.vocab is not None:
         raise PlaygroundError("this model predicts characters, not numbers: use sample")
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_HORIZON:
+        raise PlaygroundError(f"the horizon must be 1 to {MAX_HORIZON:,} steps ahead, got {horizon}")
     hist = task.values if history is None else np.asarray(history, dtype=np.float64)
     return task.forecast(model_fn(model), hist, horizon)
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from playground.core.budget import check_fits
 from playground.core.config import LIVE_TRAIN_SETTINGS, SessionConfig
 from playground.core.data import build_task
 from playground.core.device import pick_device, share_the_cpu
@@ -118,6 +119,9 @@ class Trainer:
         if self.task.spec.seq_len_applies and self.task.has_data:
             self.task.check_seq_len(tcfg.seq_len)
         self.device = device if isinstance(device, torch.device) else pick_device(device or tcfg.device)
+        # refuse, in one line, a run that would not fit in memory, before anything is allocated
+        steps = tcfg.seq_len if self.task.spec.seq_len_applies else self._example_length()
+        check_fits(session.model, tcfg, self.task.n_inputs, self.task.n_outputs, steps, self.task.tokens)
 
         torch.manual_seed(tcfg.seed)  # same seed, same initial weights and dropout masks
         self.model = SequenceModel(
@@ -136,6 +140,14 @@ class Trainer:
         self.steps = 0
         self.history = History()
         self._probe_input: tuple | None = None
+
+    def _example_length(self) -> int:
+        """Time steps of one training example of a task that fixes its own length."""
+        try:
+            x, _ = self.task.sample_batch(1, self.session.train.seq_len, torch.Generator().manual_seed(0), "cpu")
+        except PlaygroundError:  # a task without its data: no batch to size; the setting stands in
+            return self.session.train.seq_len
+        return int(x.shape[1])
 
     # -- settings that may change between steps ----------------------------------
     @property
@@ -158,6 +170,9 @@ class Trainer:
         if bad:
             raise PlaygroundError(f"{', '.join(bad)} cannot change during training: reset to apply")
         train = replace(self.session.train, **changes).validate()
+        if train.batch_size > self.session.train.batch_size or train.seq_len > self.session.train.seq_len:
+            steps = train.seq_len if self.task.spec.seq_len_applies else self._example_length()
+            check_fits(self.session.model, train, self.task.n_inputs, self.task.n_outputs, steps, self.task.tokens)
         if train.seq_len != self.session.train.seq_len:
             if self.task.spec.seq_len_applies and self.task.has_data:
                 self.task.check_seq_len(train.seq_len)

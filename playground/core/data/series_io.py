@@ -17,6 +17,9 @@ import numpy as np
 
 from playground.core.config import GAP_POLICIES
 from playground.core.errors import PlaygroundError
+from playground.core.files import MB, read_bounded
+
+MAX_CSV_BYTES = 50 * MB  # a larger CSV is refused before it is read
 
 
 def _finite_values(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
@@ -111,14 +114,7 @@ def _list_rows(rows: Sequence[int], limit: int = 10) -> str:
 
 def _read_text(path: Path, name: str) -> str:
     """The file's text, refusing missing, empty, binary and non-UTF-8 files."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PlaygroundError(f"file not found: {path} (check the path)") from None
-    except IsADirectoryError:
-        raise PlaygroundError(f"{path} is a folder, not a CSV file: give the file inside it") from None
-    except OSError as e:
-        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
+    raw = read_bounded(path, MAX_CSV_BYTES, "CSV file", missing="file not found: {path} (check the path)")
     if not raw.strip():
         raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
     if b"\x00" in raw:

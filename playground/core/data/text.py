@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.core.errors import PlaygroundError
+from playground.core.files import read_bounded
 from playground.core.kinds import KindSpec, kind_spec
 
 KIND = "text"  # this module's data kind (core/kinds.py)
@@ -32,21 +33,9 @@ def read_text_file(path: str | Path) -> str:
     """Read a UTF-8 text file, or raise a one-line error that says what is wrong with it."""
     p = Path(path)
     name = p.name or str(p)
-    if not p.exists():
-        raise PlaygroundError(f"no such file: {p}")
-    if p.is_dir():
-        raise PlaygroundError(f"{name} is a folder, not a text file")
-    size = p.stat().st_size
-    if size == 0:
+    data = read_bounded(p, MAX_TEXT_BYTES, "text file", missing="no such file: {path}")
+    if not data:
         raise PlaygroundError(f"{name} is empty: there is no text to learn from")
-    if size > MAX_TEXT_BYTES:
-        raise PlaygroundError(
-            f"{name} is {size / 2**20:.0f} MB: text files up to {MAX_TEXT_BYTES // 2**20} MB are supported"
-        )
-    try:
-        data = p.read_bytes()
-    except OSError as e:
-        raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
     return decode_text_bytes(data, name)
 
 

@@ -1,0 +1,76 @@
+"""How much memory a run would need, estimated before anything is allocated, and the memory there is.
+
+A setting that fits every ceiling on its own can still ask for too much together (hidden 4096,
+batch 8192 and sequences of 4096 steps: hundreds of GB). ``check_fits`` estimates the weights, the
+optimizer's state and the activations one training step keeps for the backward pass, compares
+them with the memory this computer has free, and refuses with both numbers in one line. The
+estimate errs high (it counts every gate's activations three times), so what it lets through fits.
+No Qt, no torch.
+"""
+
+from __future__ import annotations
+
+import os
+
+from playground.core.config import ModelConfig, TrainConfig
+from playground.core.errors import PlaygroundError
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3, "transformer": 8, "mlp": 1}
+FLOAT = 4  # bytes per float32
+SAFETY = 0.8  # at most this share of the free memory
+
+
+def parameters(model: ModelConfig, n_inputs: int, n_outputs: int, tokens: bool = True) -> int:
+    """About how many weights the model has (an upper estimate)."""
+    h, e, d, g = model.hidden, model.embed, model.directions, GATES[model.arch]
+    in_size = e if tokens else n_inputs
+    total = n_inputs * e if tokens else 0
+    if model.arch == "mlp":
+        total += model.window * in_size * h + (model.layers - 1) * h * h
+    elif model.arch == "transformer":
+        total += in_size * h + model.layers * 12 * h * h
+    else:
+        for layer in range(model.layers):
+            size = in_size if layer == 0 else h * d
+            total += d * g * h * (size + h + 2)
+    return total + h * d * n_outputs + n_outputs
+
+
+def step_bytes(model: ModelConfig, train: TrainConfig, n_inputs: int, n_outputs: int, steps: int, tokens: bool = True) -> int:
+    """Weights, gradients and Adam's two moments, plus one step's activations over ``steps`` time steps."""
+    weights = parameters(model, n_inputs, n_outputs, tokens) * FLOAT * 4
+    per_step = model.hidden * model.directions * GATES[model.arch] * model.layers + n_outputs + model.embed
+    if model.arch == "mlp":
+        per_step += model.window * model.embed
+    return weights + 3 * train.batch_size * steps * per_step * FLOAT
+
+
+def free_memory() -> int | None:
+    """Bytes of memory available now (Linux: MemAvailable), else the physical memory, else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gb(n: float) -> str:
+    return f"{n / 2**30:.1f} GB"
+
+
+def check_fits(model: ModelConfig, train: TrainConfig, n_inputs: int, n_outputs: int, steps: int, tokens: bool = True) -> int:
+    """The estimate in bytes; a one-line error when it is more than this computer has free."""
+    need = step_bytes(model, train, n_inputs, n_outputs, steps, tokens)
+    free = free_memory()
+    if free is not None and need > SAFETY * free:
+        raise PlaygroundError(
+            f"this model with batch size {train.batch_size} over {steps} steps would need about {_gb(need)} of "
+            f"memory and {_gb(free)} is free: lower the batch size, the sequence length or the hidden size"
+        )
+    return need

@@ -1,0 +1,106 @@
+"""Files that are not files (issue 12, part): a FIFO, /dev/zero, a folder, a symlink loop and a sparse
+20 GB file, named as a model file and as a data file (text, dialogs, CSV). Each is refused with one
+line and exit status 2, in well under a second, without being read."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cli_helpers import assert_error
+
+from playground.core.errors import PlaygroundError
+from playground.core.files import read_bounded
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.safetensors"
+    os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    return path
+
+
+def _loop(tmp_path: Path) -> Path:
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    return a
+
+
+def _sparse(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.safetensors"
+    with open(path, "wb") as f:
+        f.truncate(20 * 2**30)  # 20 GB that take no disk space: reading them would fill the memory
+    return path
+
+
+def _folder(tmp_path: Path) -> Path:
+    path = tmp_path / "folder.safetensors"
+    path.mkdir()
+    return path
+
+
+HOSTILE = {
+    "fifo": (_fifo, "FIFO"),
+    "dev-zero": (lambda _: Path("/dev/zero"), "device"),
+    "folder": (_folder, "folder"),
+    "symlink-loop": (_loop, "loops back"),
+    "sparse-20GB": (_sparse, "20.0 GB"),
+}
+
+
+@pytest.fixture(params=list(HOSTILE))
+def hostile(request, tmp_path) -> tuple[Path, str]:
+    make, words = HOSTILE[request.param]
+    return make(tmp_path), words
+
+
+def _quick(run) -> None:
+    t0 = time.perf_counter()
+    run()
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("command", [("info",), ("sample", "--prompt", "a"), ("forecast", "--horizon", "2")])
+def test_as_a_model_file(capsys, hostile, command):
+    path, words = hostile
+    _quick(lambda: assert_error(capsys, command[0], path, *command[1:], words=(words,)))
+
+
+@pytest.mark.parametrize("kind", ["text", "knock-knock", "prices"])
+def test_as_a_data_file(capsys, hostile, kind, tmp_path):
+    path, words = hostile
+    _quick(
+        lambda: assert_error(
+            capsys, "train", "--data", kind, "--file", path, "--steps", "1", "--hidden", "8", words=(words,)
+        )
+    )
+
+
+def test_a_regular_file_over_the_limit_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 2000)
+    with pytest.raises(PlaygroundError, match="text files up to 1,000 bytes are supported"):
+        read_bounded(path, 1000, "text file")
+    assert read_bounded(path, 2000, "text file") == b"x" * 2000
+    link = tmp_path / "link.txt"
+    link.symlink_to(path)  # a symlink to a regular file is read through
+    assert read_bounded(link, 2000) == b"x" * 2000
+
+
+def test_the_window_says_so_and_keeps_its_model(qtbot, open_window, tmp_path):
+    """Open a FIFO as a model in the window: a message, and the model in the window stays."""
+    from window_helpers import answer_is
+
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    before = w.config
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=10_000) as got:
+        w.open_path(str(_fifo(tmp_path)))
+    assert "FIFO" in got.args[0].message
+    assert w.config == before and w.state.has_model
