@@ -23,6 +23,18 @@ def _bar(share: float, width: int = 20) -> str:
     return f"<span style='background:{BLUE}; color:{BLUE};'>{'&#9608;' * max(1, round(share * width))}</span>"
 
 
+def _verdict(said: object, rule: object, says: str) -> str:
+    """' (right: the rule says a)' in green or ' (wrong: ...)' in red; '' without a rule to compare."""
+    if not rule:
+        return ""
+    right = rule == said
+    colour = "#00734f" if right else "#a12a00"
+    return (
+        f" <span style='color:{colour}'>({'right' if right else 'wrong'}: {says} "
+        f"<b>{html.escape(str(rule))}</b>)</span>"
+    )
+
+
 class ClassifyPage(QWidget):
     """A sequence in, the model's answer and every class's probability out."""
 
@@ -81,15 +93,7 @@ class ClassifyPage(QWidget):
         if not ranked:
             return
         best, p = ranked[0]
-        rule = answer.get("rule")
-        verdict = ""
-        if rule:
-            right = rule == best
-            colour = "#00734f" if right else "#a12a00"
-            verdict = (
-                f" <span style='color:{colour}'>({'right' if right else 'wrong'}: the rule says "
-                f"<b>{html.escape(str(rule))}</b>)</span>"
-            )
+        verdict = _verdict(best, answer.get("rule"), "the rule says")
         self.classify_result.setText(f"Model: <b>{html.escape(str(best))}</b> with {p * 100:.1f}%{verdict}")
         rows = "".join(
             f"<tr><td style='padding-right: 10px;'>{html.escape(str(c))}</td>"
@@ -101,15 +105,8 @@ class ClassifyPage(QWidget):
 
     def show_written(self, answer: dict) -> None:
         """One-to-many: the word the model wrote from one letter, beside the word, and each step's letter."""
-        word, rule = str(answer.get("written", "")), answer.get("rule")
-        verdict = ""
-        if rule:
-            right = rule == word
-            colour = "#00734f" if right else "#a12a00"
-            verdict = (
-                f" <span style='color:{colour}'>({'right' if right else 'wrong'}: the word is "
-                f"<b>{html.escape(str(rule))}</b>)</span>"
-            )
+        word = str(answer.get("written", ""))
+        verdict = _verdict(word, answer.get("rule"), "the word is")
         self.classify_result.setText(f"Model writes: <b>{html.escape(word) or '(nothing)'}</b>{verdict}")
         rows = "".join(
             f"<tr><td style='padding-right: 10px;'>step {t}</td>"
