@@ -356,6 +356,8 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     if a.steps and a.seconds:
         raise PlaygroundError("give either --steps or --seconds, not both")
+    if a.out or a.resume:  # before any training: work that cannot be saved is not started
+        checkpoint.check_writable(a.out or a.resume)
     if a.resume:
         # The device is this machine's choice, not the file's: a model trained with --device cuda
         # resumes on a laptop with the default auto (the file's "cuda" would refuse there).

@@ -86,3 +86,26 @@ def test_the_estimate_grows_with_the_settings_and_fits_the_defaults():
     assert budget.check_fits(ModelConfig(), TrainConfig(), 100, 100, 64) == small
     with pytest.raises(PlaygroundError, match="would need about"):
         budget.check_fits(ModelConfig(hidden=4096, layers=8), TrainConfig(batch_size=8192), 100, 100, 4096)
+
+
+@pytest.mark.parametrize(
+    ("out", "words"),
+    [("missing/m.safetensors", ("folder", "does not exist")), ("a_folder", ("is a folder",))],
+)
+def test_an_output_that_cannot_be_written_fails_before_training(capsys, tmp_path, monkeypatch, out, words):
+    (tmp_path / "a_folder.safetensors").mkdir()
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    from playground.core import trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module.Trainer, "step", lambda self, **k: calls.append(1))
+    assert_error(capsys, "train", "--data", "text", "--hidden", "8", "--steps", "5", "--out", out, words=words)
+    assert calls == []  # not one step was trained
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root writes anywhere")
+def test_a_read_only_folder_fails_before_training(capsys, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    assert_error(capsys, "train", "--data", "text", "--steps", "1", "--out", folder / "m", words=("not writable",))

@@ -130,6 +130,24 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
     return out, optim_meta
 
 
+def check_writable(path: str | Path) -> Path:
+    """The file a save would write (the suffix added), checked before any work is done: its folder
+    exists and can be written to, and the path is not a folder. A one-line error otherwise."""
+    path = Path(path)
+    if path.suffix != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise PlaygroundError(f"cannot save to {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise PlaygroundError(f"cannot save to {path}: {folder} is not a folder")
+    if path.is_dir():
+        raise PlaygroundError(f"cannot save to {path}: it is a folder; give a file name")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PlaygroundError(f"cannot save to {path}: the folder {folder} is not writable")
+    return path
+
+
 def save(trainer: Trainer, path: str | Path) -> Path:
     """Write the model file atomically: a failed save leaves any previous file intact."""
     path = Path(path)
