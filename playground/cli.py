@@ -599,6 +599,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C outside training's own handler (while saving, say): no traceback
+        print("rnn-playground: interrupted; a file being saved was left as it was before", file=sys.stderr)
+        return 130
     except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
         if debug:
             raise

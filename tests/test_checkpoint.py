@@ -8,6 +8,7 @@ import pathlib
 import pickle
 import stat
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -431,3 +432,71 @@ def test_shipped_example_models_open_and_answer():
         trainer = checkpoint.load(f, device="cpu")
         if trainer.task.kind == "knock-knock":
             assert inference.reply(trainer.model, trainer.task, "Knock, knock!") == "Who's there?"
+
+
+# ---------------------------------------------------------------- no trained work lost (issue 12)
+
+
+def _tiny_trainer():
+    return Trainer(
+        SessionConfig(
+            model=ModelConfig(hidden=8, embed=4),
+            data=DataConfig(kind="text", source="inline", text="abcabcabcabc abc abc"),
+            train=TrainConfig(seq_len=8, batch_size=2, val_every=0, device="cpu"),
+        )
+    )
+
+
+def test_saving_through_a_symlink_updates_its_target(tmp_path):
+    tr = _tiny_trainer()
+    target = tmp_path / "real.safetensors"
+    checkpoint.save(tr, target)
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(target)
+    tr.step()
+    checkpoint.save(tr, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert checkpoint.load(target).steps == 1
+
+
+def test_a_looping_symlink_is_refused_and_nothing_written(tmp_path):
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(PlaygroundError, match="loops back"):
+        checkpoint.save(_tiny_trainer(), a)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.safetensors", "b.safetensors"]
+
+
+def test_leftover_temporary_files_of_an_interrupted_save_are_cleaned(tmp_path):
+    path = tmp_path / "m.safetensors"
+    old = tmp_path / ".m.safetensors.abc123.tmp"
+    fresh = tmp_path / ".m.safetensors.def456.tmp"  # a save running right now: left alone
+    other = tmp_path / ".other.safetensors.abc123.tmp"  # another file's: not ours to touch
+    for leftover in (old, fresh, other):
+        leftover.write_bytes(b"half a model")
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    checkpoint.save(_tiny_trainer(), path)
+    assert not old.exists() and fresh.exists() and other.exists() and path.exists()
+
+
+def test_ctrl_c_during_a_save_keeps_the_old_file_and_prints_no_traceback(tmp_path, capsys, monkeypatch):
+    from playground.cli import main
+
+    path = tmp_path / "m.safetensors"
+    assert main(["train", "--data", "text", "--hidden", "8", "--steps", "2", "--out", str(path), "--quiet"]) == 0
+    before = path.read_bytes()
+    capsys.readouterr()
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.os, "fsync", interrupted)
+    code = main(["train", "--resume", str(path), "--steps", "2", "--quiet"])
+    _out, err = capsys.readouterr()
+    assert code == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "interrupted" in err
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]  # no temporary file left

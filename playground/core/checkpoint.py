@@ -10,6 +10,7 @@ and renames it over the old one only once it is complete.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import struct
@@ -97,15 +98,48 @@ def restore_training(
         raise PlaygroundError(f"{name} is corrupted: its loss history is missing ({e})") from None
 
 
+TMP_SUFFIX = ".tmp"
+LEFTOVER_AGE_S = 60.0  # a temporary file of ours older than this is from a save that never finished
+
+
+def _through_link(path: Path) -> Path:
+    """Saving over a symbolic link writes to the file it points to (the link stays a link); a link
+    that loops is refused."""
+    if not path.is_symlink():
+        return path
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise PlaygroundError(f"cannot save {path.name}: it is a symbolic link that loops back on itself") from None
+    return Path(os.path.realpath(path))  # a dangling link: the file it names is created
+
+
+def _remove_leftovers(path: Path, folder: Path) -> None:
+    """Remove temporary files an interrupted save of this file left beside it (ours only: the same
+    name, our prefix and suffix, and older than a minute, so a save running now is left alone)."""
+    import time
+
+    now = time.time()
+    for leftover in folder.glob(f".{path.name}.*{TMP_SUFFIX}"):
+        try:
+            if leftover.is_file() and not leftover.is_symlink() and now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+                leftover.unlink()
+        except OSError:
+            pass  # not ours to fight over: the save goes on
+
+
 def write_atomic(path: Path, blob: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``: a failed save
     (a full disk, a read-only folder) leaves any previous file as it was."""
+    path = _through_link(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
+    _remove_leftovers(path, folder)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=folder)
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
             f.flush()
