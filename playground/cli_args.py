@@ -1,0 +1,219 @@
+"""The command line's options: ``build_parser()`` and the argument types it uses. What each
+command does with them is ``cli.py``'s (and ``cli_window.py``'s for the window's commands)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import NoReturn
+
+from playground.core.errors import PlaygroundError
+
+EXIT_USAGE = 2  # a usage mistake, as every other mistake a user can make
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit status 2), like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    from playground.core.data.series import parse_values
+
+    try:
+        return tuple(float(v) for v in parse_values(text))
+    except PlaygroundError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (v > 0 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"must be more than zero, got {text}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from playground import __version__
+    from playground.core import config as C
+    from playground.core.presets import DEFAULT_PRESET, PRESETS
+
+    p = _Parser(
+        prog="rnn-playground",
+        description="Train recurrent networks and watch why they learn, forget and explode. "
+        "With no command, opens the window.",
+    )
+    p.add_argument("--version", action="version", version=f"rnn-playground {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a model and save it", description="Train a model and save it.")
+    d = t.add_argument_group("data")
+    default_kind = C.DataConfig().kind
+    d.add_argument(
+        "--data", choices=C.DATA_KINDS, default=default_kind, help=f"what to learn (default: {default_kind})"
+    )
+    d.add_argument(
+        "--file", help="a UTF-8 text file, a dialog file, or a CSV of prices (default: bundled data)"
+    )
+    d.add_argument("--text", help="text (or dialogs) given on the command line instead of a file")
+    d.add_argument(
+        "--column", default="", help="CSV column with the prices: a header name or a number from 1"
+    )
+    d.add_argument(
+        "--gaps", choices=C.GAP_POLICIES, default="refuse", help="missing CSV values (default: refuse)"
+    )
+    d.add_argument(
+        "--generator", choices=C.GENERATORS, default="sine", help="synthetic series (default: sine)"
+    )
+    d.add_argument("--values", type=_floats, help="an explicit series, e.g. '10,11,12,13,14'")
+    d.add_argument(
+        "--length", type=_positive_int, default=400, help="points a generator makes (default: 400)"
+    )
+    d.add_argument("--start", type=float, default=100.0, help="generator: first value (default: 100)")
+    d.add_argument("--slope", type=float, default=0.1, help="generator: change per step (default: 0.1)")
+    d.add_argument(
+        "--period", type=_positive_float, default=40.0, help="generator: steps per cycle (default: 40)"
+    )
+    d.add_argument("--amplitude", type=float, default=10.0, help="generator: size of the cycle (default: 10)")
+    d.add_argument(
+        "--noise", type=float, default=1.0, help="generator: noise standard deviation (default: 1)"
+    )
+    d.add_argument("--data-seed", type=int, default=0, help="generator seed (default: 0)")
+    d.add_argument(
+        "--window", type=_positive_int, default=16, help="prices: past values per prediction (default: 16)"
+    )
+    d.add_argument(
+        "--val-fraction", type=float, default=0.1, help="share held out for validation (default: 0.1)"
+    )
+    d.add_argument(
+        "--gap",
+        type=int,
+        help="memory: distractor steps between the key and the question (default: 10)",
+    )
+    d.add_argument("--keys", type=int, help="memory: how many keys to remember, 2 to 26 (default: 8)")
+    d.add_argument(
+        "--made-up-jokes",
+        type=int,
+        help="knock-knock, bundled jokes: made-up jokes mixed into training so the model learns to copy "
+        "any name; 0 = off, it learns the bundled jokes by heart (default: 3000)",
+    )
+
+    m = t.add_argument_group("model")
+    m.add_argument("--arch", default="lstm", help="rnn, lstm, gru, transformer or mlp (default: lstm)")
+    m.add_argument(
+        "--bidirectional",
+        action="store_true",
+        help="read forwards and backwards (prices, memory, order: not for next-character prediction)",
+    )
+    m.add_argument("--layers", type=_positive_int, default=1, help="stacked layers (default: 1)")
+    m.add_argument(
+        "--hidden", type=_positive_int, help="units per layer (default: 128; prices, memory, order 32)"
+    )
+    m.add_argument("--activation", choices=C.ACTIVATIONS, default="tanh", help="vanilla RNN activation")
+    m.add_argument("--dropout", type=float, default=0.0, help="dropout between layers (default: 0)")
+    m.add_argument(
+        "--init", choices=C.INITS, default="default", help="weight initialisation (default: torch's)"
+    )
+    m.add_argument("--embed", type=_positive_int, default=32, help="character vector width (default: 32)")
+    m.add_argument("--heads", type=_positive_int, default=2, help="Transformer attention heads (default: 2)")
+    m.add_argument("--mlp-window", type=_positive_int, help="feed-forward: inputs it sees (default: 16)")
+
+    o = t.add_argument_group("training")
+    o.add_argument("--optimizer", choices=C.OPTIMIZERS, default="adam", help="(default: adam)")
+    o.add_argument("--lr", type=_positive_float, default=3e-3, help="learning rate (default: 0.003)")
+    o.add_argument("--batch-size", type=_positive_int, default=32, help="(default: 32)")
+    o.add_argument("--seq-len", type=_positive_int, default=64, help="characters per example (default: 64)")
+    o.add_argument("--clip", choices=C.CLIP_MODES, default="norm", help="gradient clipping (default: norm)")
+    o.add_argument("--clip-value", type=_positive_float, default=1.0, help="clipping threshold (default: 1)")
+    o.add_argument("--tbptt", type=int, default=0, help="truncated BPTT length; 0 = whole sequence")
+    o.add_argument("--weight-decay", type=float, default=0.0)
+    o.add_argument("--momentum", type=float, default=0.0, help="SGD and RMSprop momentum")
+    o.add_argument("--val-every", type=int, default=50, help="steps between validation losses (default: 50)")
+    o.add_argument("--steps", type=_positive_int, help="optimizer steps to take (default: 500)")
+    o.add_argument("--seconds", type=_positive_float, help="train for this long instead of a step count")
+    o.add_argument("--device", choices=C.DEVICES, default="auto", help="auto = CUDA, then MPS, then CPU")
+    o.add_argument("--seed", type=int, default=0, help="same seed, same run on a CPU (default: 0)")
+    o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win)")
+    o.add_argument("--out", help="where to save the model (.safetensors); default: the --resume file")
+    o.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    o.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser(
+        "sample", help="continue a text, autocomplete, answer a knock, or answer a memory/order sequence"
+    )
+    s.add_argument("model", help="a saved model file")
+    s.add_argument("--prompt", default="", help="text to continue; memory and order: the sequence to answer")
+    s.add_argument("--length", type=int, default=200, help="characters to write (default: 200)")
+    s.add_argument(
+        "--temperature", type=float, default=1.0, help="below 1 safer, above 1 wilder (default: 1)"
+    )
+    s.add_argument("--top-k", type=int, default=0, help="only the k likeliest characters; 0 = all")
+    s.add_argument("--greedy", action="store_true", help="always the likeliest character")
+    s.add_argument("--seed", type=int, default=0, help="same seed, same text (default: 0)")
+    s.add_argument(
+        "--next", type=int, metavar="K", help="print the K likeliest next characters (or answers) instead"
+    )
+    s.add_argument("--reply", metavar="TURN", help="dialog models: answer this turn")
+    s.add_argument("--history", nargs="*", default=[], help="earlier turns of the dialog, in order")
+    s.add_argument("--json", action="store_true")
+
+    f = sub.add_parser("forecast", help="forecast a price series with a saved model")
+    f.add_argument("model")
+    f.add_argument("--horizon", type=_positive_int, default=10, help="steps ahead (default: 10)")
+    f.add_argument("--json", action="store_true")
+
+    i = sub.add_parser("info", help="show what a model file holds")
+    i.add_argument("model")
+    i.add_argument("--json", action="store_true")
+
+    les = sub.add_parser(
+        "lessons",
+        help="list the lessons (set one up in the window: gui --demo S --lesson ID)",
+        description="The fourteen lessons: their ids and titles, what each sets up and what its check measures.",
+    )
+    les.add_argument("--json", action="store_true", help='one JSON object: {"lessons": [{"id", "title", ...}]}')
+
+    g = sub.add_parser("gui", help="open the window")
+    g.add_argument(
+        "--demo", type=_positive_float, metavar="SECONDS", help="train a preset for SECONDS, then exit"
+    )
+    g.add_argument("--screenshot", metavar="PATH", help="with --demo: save a PNG of the window")
+    g.add_argument(
+        "--preset",
+        default=DEFAULT_PRESET,
+        choices=list(PRESETS),
+        help="with --demo: what to train (default: an LSTM on knock-knock jokes)",
+    )
+    g.add_argument(
+        "--view",
+        default="training",
+        choices=["training", "step", "scrubber", "history", "compare", "chat"],
+        help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
+        "training, or compare: runs the preset's comparison, for memory the gap sweep)",
+    )
+    g.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="with --demo: set up this lesson (see `lessons`), train it, run its check and show its card",
+    )
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="with --demo: at exit, print one JSON line: steps, steps_per_s, frames_per_s, latency_p95_ms",
+    )
+    return p
