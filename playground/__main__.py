@@ -2,4 +2,5 @@
 
 from playground.cli import run
 
-run()
+if __name__ == "__main__":  # not again in the training process, which imports this module
+    run()

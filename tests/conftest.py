@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window trains in a thread here, so that tests can read its model directly; the window's
+# default, a child process, is tested on its own in test_training_process.py.
+os.environ.setdefault("RNN_PLAYGROUND_TRAINING", "thread")
 
 import pytest
 
@@ -52,10 +55,11 @@ def _no_training_thread_left_running():
     worker = sys.modules.get("playground.ui.worker")
     if worker is None:
         return
-    running = [t for t in list(worker.WorkerThread.instances) if t.thread.isRunning()]
+    owners = [*worker.WorkerThread.instances, *worker.TrainingProcess.instances]
+    running = [t for t in owners if t.running()]
     for t in running:
         t.shutdown(2000)
-    assert not running, f"{len(running)} training thread(s) left running"
+    assert not running, f"{len(running)} training thread(s) or process(es) left running"
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # torch loads with the first model, after the window is on sc
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
-EMIT_S = 0.02  # at most this often a progress batch goes to the window (the frame timer finds new data)
+EMIT_S = 0.04  # a progress batch goes to the window about this often (25 a second: the frame rate)
 UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
 RESCUE_KEEP = 6  # healthy copies kept for "roll back to the last sane loss"
 RECENT_STEPS = 2000  # gradient norms kept for the lessons' checks
@@ -55,9 +55,15 @@ SANE_FACTOR = 1.5  # a kept state is sane when its loss is at most this times th
 class Engine:
     """The model in training and everything done to it; see the module docstring."""
 
-    def __init__(self, answer: Callable[[m.Answer], None], interrupted: Callable[[], bool] = lambda: False):
+    def __init__(
+        self,
+        answer: Callable[[m.Answer], None],
+        interrupted: Callable[[], bool] = lambda: False,
+        same_process: bool = True,
+    ):
         self.answer = answer
         self.interrupted = interrupted
+        self.same_process = same_process  # as the window: see playground.core.device.share_the_cpu
         self.trainer: Trainer | None = None
         self.generation = 0  # of the model in training: the window drops answers older than its own
         self.groups: LayerGroups | None = None
@@ -87,8 +93,10 @@ class Engine:
         several training steps, so while playing flat out the live plots refresh a little less often
         instead of halving the training speed."""
         if probed:
+            if not self.step_s:  # the first step of a model (slow: lazy set-up) tells nothing yet
+                return
             extra = max(0.0, seconds - self.step_s)
-            self.probe_s = extra if not self.probe_s else 0.7 * self.probe_s + 0.3 * extra
+            self.probe_s = extra if not self.probe_s else 0.5 * self.probe_s + 0.5 * extra
         else:
             self.step_s = seconds if not self.step_s else 0.9 * self.step_s + 0.1 * seconds
         self.probe_every = max(PROBE_S, self.probe_s / PROBE_SHARE)
@@ -224,7 +232,7 @@ class Engine:
         try:
             from playground.core.trainer import Trainer, share_the_cpu
 
-            share_the_cpu()
+            share_the_cpu(same_process=self.same_process)
             with random.active():  # the model's seed sets its own stream, not the window's
                 trainer = Trainer(cmd.config)
         except Exception as exc:
@@ -420,7 +428,9 @@ class Engine:
     # -- progress -------------------------------------------------------------------------------
     def flush(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not self.pending or (not force and now - self.last_emit < EMIT_S):
+        # due when the next step would end later than EMIT_S after the last batch: batches come
+        # every EMIT_S on average, not every whole number of steps after it
+        if not self.pending or (not force and now + 0.5 * self.step_s - self.last_emit < EMIT_S):
             return
         p = Progress.from_reports(self.pending, self.groups, self.rate)
         self.answer(m.ProgressBatch(self.generation, dataclasses.replace(p, undo_steps=self.undo_steps())))
@@ -511,7 +521,8 @@ class Engine:
         if tr is None or not tr.task.spec.supports_seq2seq:
             self.answer(
                 m.Seq2SeqProgress(
-                    self.generation, error="the encoder-decoder answers knock-knock dialogs: choose them first"
+                    self.generation,
+                    error="the encoder-decoder answers knock-knock dialogs: choose them first",
                 )
             )
             return

@@ -11,16 +11,20 @@ import torch
 from playground.core.errors import PlaygroundError
 
 
-def share_the_cpu() -> None:
-    """Leave a window's thread a core and the GIL often enough to stay responsive while training runs.
+def share_the_cpu(same_process: bool = True) -> None:
+    """Leave a window a core while training runs beside it: torch's own threads get all cores but one.
 
-    Training and drawing share one Python process: torch's own threads get all cores but one,
-    and Python hands the interpreter between threads every millisecond instead of every five.
+    ``same_process`` (training in a thread of the window's process): Python also hands the
+    interpreter between threads every millisecond instead of every five. In a process of its own
+    (the window's default) training needs no such hand-over; one core less for torch still pays
+    there: measured on two cores, a second torch thread trained no faster beside the window's drawing
+    and tripled the window's lateness (docs/benchmarks.md).
     """
     cores = os.cpu_count() or 1
     keep = int(os.environ.get("RNN_PLAYGROUND_TORCH_THREADS", "0") or 0)  # for measuring the policy
     torch.set_num_threads(keep if keep > 0 else max(1, min(torch.get_num_threads(), cores - 1)))
-    sys.setswitchinterval(0.001)
+    if same_process:
+        sys.setswitchinterval(0.001)
 
 
 def pick_device(name: str = "auto") -> torch.device:

@@ -60,6 +60,12 @@ VIEWS = ("training", "step", "scrubber", "history", "compare", "chat")
 DEFAULT_COMPARISON = (("rnn", "lstm", "gru", "transformer"), 300, ())
 
 
+def time_cpu() -> float:
+    import time
+
+    return time.process_time()
+
+
 class DemoMeter:
     """What a demo measures: steps trained, frames drawn, and how late a 10 ms timer's ticks come
     (the time a click would have waited), from Play to the end of the demo."""
@@ -75,12 +81,13 @@ class DemoMeter:
         self._timer.setInterval(self.PING_MS)
         self._timer.timeout.connect(self._ping)
         self._clock = time.perf_counter
-        self._t0 = self._last = 0.0
+        self._t0 = self._last = self._cpu0 = 0.0
         self._steps0 = self._frames0 = 0
         self.result: dict = {}
 
     def start(self) -> None:
         self._t0 = self._last = self._clock()
+        self._cpu0 = time_cpu()
         self._steps0, self._frames0 = self.window.session.steps, self.window.frames
         self._timer.start()
 
@@ -107,6 +114,10 @@ class DemoMeter:
             "latency_p95_ms": round(float(np.percentile(late, 95)), 2),
             "latency_p99_ms": round(float(np.percentile(late, 99)), 2),
             "latency_max_ms": round(float(late.max()), 2),
+            # CPU the window's own process used (its share of one core): with training in a process
+            # of its own, what the window takes from training's cores
+            "window_cpu_share": round((time_cpu() - self._cpu0) / elapsed, 3),
+            "training": type(self.window.worker_thread).__name__,
             "platform": QApplication.platformName(),
         }
         return self.result
@@ -184,7 +195,9 @@ def main(
 
         compare.train_requested.emit(DEFAULT_STEPS)
         # a name in no joke it learned from, then a punchline: the reply copies it, the map shows how
-        turns = iter(["Knock, knock!", "Rosalind.", "Rosalind here, I lost my keys!", "Knock, knock!", "Rosalind."])
+        turns = iter(
+            ["Knock, knock!", "Rosalind.", "Rosalind here, I lost my keys!", "Knock, knock!", "Rosalind."]
+        )
 
         def wait_ready() -> None:
             if compare.is_ready():
@@ -240,7 +253,9 @@ def main(
             from playground.app.messages import ModelArrived
 
             if isinstance(answer, ModelArrived) and answer.generation == window.state.generation:
-                window.answered.disconnect(built)  # the lesson's own model (not the preset's, still on its way)
+                window.answered.disconnect(
+                    built
+                )  # the lesson's own model (not the preset's, still on its way)
                 train()
 
         def train() -> None:
@@ -272,7 +287,9 @@ def main(
         def checked(answer) -> None:
             if isinstance(answer, LessonChecked):
                 window.answered.disconnect(checked)
-                print(f"lesson {card.id} after {window.session.steps} steps: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}")
+                print(
+                    f"lesson {card.id} after {window.session.steps} steps: {'seen' if answer.check.passed else 'not yet'}: {answer.check.text}"
+                )
                 window.lesson_actions.open_view(card)  # the view it shows, outlined, under the card
                 window.ask_demo_question()  # the Predict panel answers, as after any demo
                 window.show_lessons(card.id)

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from playground.app import messages as m
+from playground.app.process import ProcessLost
 from playground.app.state import AppState
 from playground.core.config import DataConfig, ModelConfig, SessionConfig
 from playground.core.errors import PlaygroundError
 from playground.ui.session import Session
-from playground.ui.worker import WorkerThread
+from playground.ui.worker import make_worker
 
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
@@ -44,7 +45,7 @@ class Controller(QObject):
         self.reach_init = None  # the probe's top-layer gradient curve at initialisation
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
         self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
-        self.worker_thread = WorkerThread(self)
+        self.worker_thread = make_worker(self)
         self.command.connect(self.worker_thread.worker.command)
         self.worker_thread.worker.answer.connect(self.on_answer)
 
@@ -64,6 +65,10 @@ class Controller(QObject):
             return
         if isinstance(a, m.Saved):  # the file was written whichever model it held
             self._on_saved(a)
+            self.answered.emit(a)
+            return
+        if isinstance(a, ProcessLost):  # whatever model it held is gone
+            self._on_process_lost(a)
             self.answered.emit(a)
             return
         if not st.accepts(a.generation):
@@ -113,6 +118,14 @@ class Controller(QObject):
                 else:
                     w.unrolled_view.show(a.unrolled)
         self.answered.emit(a)
+
+    def _on_process_lost(self, a: ProcessLost) -> None:
+        st = self.state
+        st.play = "paused"
+        st.set_loading("")
+        st.next_generation(replaces_now=True)  # the window forgets the lost model; settings stay
+        self.worker_thread.restart()  # a fresh process, ready for Reset or Open
+        self.report(a.message)
 
     def report(self, message: str) -> None:
         self.last_error = message
@@ -337,7 +350,11 @@ class Controller(QObject):
         from playground.core.diagnosis import FIX_TEXT
 
         w, st = self.w, self.state
-        if fix in ("clip", "lower_lr") and st.diagnosis is not None and st.diagnosis.kind in ("nan", "exploding"):
+        if (
+            fix in ("clip", "lower_lr")
+            and st.diagnosis is not None
+            and st.diagnosis.kind in ("nan", "exploding")
+        ):
             self.send(m.RollBack())  # the fix applies to weights from before the blow-up
         if fix == "clip":
             w.controls.clip_value.setValue(1.0)

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
     @property
     def diagnosis(self):
         return self.state.diagnosis
+
     @property
     def last_error(self) -> str:
         return self.controller.last_error
@@ -185,10 +186,18 @@ class MainWindow(QMainWindow):
                 "The network drawn unrolled over the probe sequence: the same W_hh at every step, and the "
                 "gradient flowing back through time.",
             ),
-            (self.shapes_view, "Shapes", "The four shapes of sequence tasks; the current data's highlighted."),
+            (
+                self.shapes_view,
+                "Shapes",
+                "The four shapes of sequence tasks; the current data's highlighted.",
+            ),
         ]
         for widget, title, tip in tabs:
-            if widget in (live, self.step_view, self.compare_view):  # big pages scroll: the window fits a laptop
+            if widget in (
+                live,
+                self.step_view,
+                self.compare_view,
+            ):  # big pages scroll: the window fits a laptop
                 widget = _scrolled(widget)
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
         self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)
@@ -236,11 +245,14 @@ class MainWindow(QMainWindow):
             "Where training runs: a CUDA GPU when there is one, then Apple's MPS, else the CPU."
         )
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower()}")
         dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         if scroll:
             area_widget = QScrollArea()
@@ -273,7 +285,9 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.unrolled_view.step_clicked.connect(self._on_unrolled_step)
         self.data_panel.loading.connect(
-            lambda on: self.statusBar().showMessage("loading the data…") if on else self.statusBar().clearMessage()
+            lambda on: (
+                self.statusBar().showMessage("loading the data…") if on else self.statusBar().clearMessage()
+            )
         )
         st.events.play.connect(self._on_play_state)
         st.events.undo.connect(self._on_undo_steps)
@@ -437,6 +451,7 @@ class MainWindow(QMainWindow):
 
     def _status(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
+
     # -- files ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a model", self.files.last_dir(), MODEL_FILTER)
@@ -541,35 +556,25 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.StandardButton.Save:
                 path = (
                     self.path
-                    or QFileDialog.getSaveFileName(self, "Save the model", self.files.last_dir(), MODEL_FILTER)[0]
+                    or QFileDialog.getSaveFileName(
+                        self, "Save the model", self.files.last_dir(), MODEL_FILTER
+                    )[0]
                 )
                 if not path:
                     event.ignore()
                     return
-                self.shutdown()
-                if not self._save_now(path):
-                    event.ignore()  # the work is still here: start training's thread and timer again
-                    self.worker_thread.restart()
+                self.frame_timer.stop()
+                error = self.worker_thread.save_now(path)
+                if error:
+                    QMessageBox.warning(self, "Not saved", error)
+                    event.ignore()  # the work is still here: training's thread or process runs on
                     self.frame_timer.start()
                     return
+                self.shutdown()
                 event.accept()
                 return
         self.shutdown()
         event.accept()
-
-    def _save_now(self, path: str) -> bool:
-        """Save from this thread once training has stopped (on quit). False if it failed."""
-        from playground.core import checkpoint
-
-        trainer = self.worker_thread.worker.trainer
-        if trainer is None:
-            return True
-        try:
-            checkpoint.save(trainer, path)
-        except PlaygroundError as e:
-            QMessageBox.warning(self, "Not saved", str(e))
-            return False
-        return True
 
     def shutdown(self) -> None:
         """Stop the timer and the training thread (within a second) and remember the layout."""

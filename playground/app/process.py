@@ -1,0 +1,161 @@
+"""Training in a child process: the same engine and typed messages, no interpreter lock shared with
+the window, and a crash in training that cannot take the window down.
+
+The window's process sends commands (playground.app.messages) down a pipe; :func:`serve`, in the
+child, hands each to an :class:`~playground.app.engine.Engine` and runs its jobs in slices of
+~20 ms, reading new commands between slices; answers come back up the same pipe, where a reader
+thread hands them to the window (playground.ui.worker.TrainingProcess). Nothing here imports Qt.
+
+Why a process (measured, docs/benchmarks.md): in one process the window's drawing holds Python's
+interpreter lock for a quarter to a third of the time, and the training thread waits for it; the
+command line trains at twice the window's speed on two cores. In a child process training keeps all
+the cores torch wants and never waits for the lock.
+
+The pipe carries our own messages between our own two processes (Python's pickle, as
+multiprocessing does); model files never go through it, only their paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import sys
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from playground.app import messages as m
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """Ask the child to end after the slice in progress (a pause first: the model is not saved)."""
+
+
+@dataclass(frozen=True)
+class ProcessLost(m.Answer):
+    """The training process ended without being asked (a crash, killed, out of memory)."""
+
+    message: str
+
+
+def serve(conn: Any) -> None:
+    """The child's main loop: commands in, answers out, until Shutdown or the window's end of the
+    pipe closes."""
+    import signal
+
+    from playground.app.engine import Engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's to handle
+    stopping = False
+
+    def send(answer: m.Answer) -> None:
+        conn.send(answer)
+
+    engine = Engine(send, lambda: stopping, same_process=False)
+
+    def handle(cmd: Any) -> None:
+        nonlocal stopping
+        if isinstance(cmd, Shutdown):
+            stopping = True
+            return
+        try:
+            engine.handle(cmd)
+        except Exception as exc:  # a bug must not end training: say it in the window
+            engine.fail(exc)
+
+    try:
+        while not stopping:
+            if engine.busy:
+                while not stopping and conn.poll():
+                    handle(conn.recv())
+                if not stopping:
+                    engine.tick()
+            else:
+                handle(conn.recv())
+    except (EOFError, OSError):  # the window's process is gone
+        pass
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def _main_hidden():
+    """The child needs nothing from the program that opened the window, so spawn must not run that
+    program's main module again there (a script without ``if __name__ == "__main__"`` would open a
+    window, or start processes, in the child)."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+class EngineProcess:
+    """The window's end: starts the child, sends commands, reads answers on a thread of its own and
+    gives each to ``on_answer`` (called from that thread)."""
+
+    def __init__(self, on_answer: Callable[[m.Answer], None]) -> None:
+        self.on_answer = on_answer
+        self._closing = False
+        self._lock = threading.Lock()
+        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt's threads
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(child,), name="rnn-playground training", daemon=True)
+        with _main_hidden():
+            self.process.start()
+        child.close()
+        self.reader = threading.Thread(target=self._read, name="training answers", daemon=True)
+        self.reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def send(self, cmd: Any) -> bool:
+        """False if the child is gone (the reader has said so to the window)."""
+        with self._lock:
+            try:
+                self.conn.send(cmd)
+            except (OSError, ValueError):
+                return False
+        return True
+
+    def _read(self) -> None:
+        while True:
+            try:
+                answer = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            self.on_answer(answer)
+        if not self._closing:
+            self.process.join(1.0)
+            code = self.process.exitcode
+            why = f"exit status {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
+            self.on_answer(
+                ProcessLost(
+                    -1,
+                    f"Training stopped: its process ended unexpectedly ({why}). The window and your "
+                    "settings are kept; the model in training was lost since its last save. "
+                    "Press Reset to build it again, or open a saved model.",
+                )
+            )
+
+    def close(self, timeout_s: float = 1.0) -> bool:
+        """Ask the child to end; kill it if it has not within ``timeout_s`` (a step of a huge model).
+        True when it ended when asked."""
+        self._closing = True
+        self.send(Shutdown())
+        self.process.join(timeout_s)
+        asked = not self.process.is_alive()
+        if not asked:
+            self.process.kill()
+            self.process.join(5.0)
+        self.reader.join(2.0)  # the child's end closed with it: the reader sees the end of the pipe
+        with self._lock:
+            self.conn.close()
+        return asked
