@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import struct
 import tempfile
@@ -64,6 +65,119 @@ def training_tensors(model, optimizer, history, batch_gen) -> tuple[dict[str, to
     return out, {"param_groups": opt_state["param_groups"], "scalars": scalars}
 
 
+# How the optimizer runs on this machine: never taken from a file (capturable=True on a CPU fails
+# at the first step; fused or foreach change the code path)
+MACHINE_FLAGS = frozenset({"capturable", "foreach", "fused", "differentiable", "params"})
+
+
+def _state_keys(optimizer, group: dict[str, Any]) -> set[str]:
+    """The state each parameter has after a step of ``optimizer`` (all of it must come back)."""
+    kind = type(optimizer).__name__
+    if kind in ("Adam", "AdamW"):
+        return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group.get("amsgrad") else set())
+    if kind == "RMSprop":
+        keys = {"step", "square_avg"}
+        keys |= {"momentum_buffer"} if group.get("momentum", 0) > 0 else set()
+        return keys | ({"grad_avg"} if group.get("centered") else set())
+    if kind == "SGD":
+        return {"momentum_buffer"}
+    return set()
+
+
+def _optimizer_state(name: str, optimizer, tensors: dict[str, torch.Tensor], meta: dict) -> dict[str, Any]:
+    """The optimizer's saved state, checked against the freshly built optimizer before torch sees it:
+    its settings' types, each state tensor's shape and dtype against its parameter's, finite values,
+    every key a step needs; the machine-dependent flags stay this machine's."""
+
+    def bad(what: str) -> PlaygroundError:
+        return PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({what})")
+
+    own = optimizer.state_dict()
+    saved_groups = meta.get("param_groups")
+    if not isinstance(saved_groups, list) or len(saved_groups) != len(own["param_groups"]):
+        raise bad("settings missing or of another optimizer")
+    groups = []
+    for saved, mine in zip(saved_groups, own["param_groups"]):
+        if not isinstance(saved, dict):
+            raise bad("settings are not a table")
+        group = dict(mine)
+        for key, value in saved.items():
+            if key in MACHINE_FLAGS or key not in mine:
+                continue
+            group[key] = _same_kind(value, mine[key], key, bad)
+        groups.append(group)
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if not key.startswith("optim/"):
+            continue
+        _, idx_text, field = key.split("/", 2)
+        idx = int(idx_text) if idx_text.isdigit() else -1
+        if not 0 <= idx < len(params):
+            raise bad(f"state for a parameter {idx_text[:20]!r} the model does not have")
+        param = params[idx]
+        if field == "step":
+            if value.numel() != 1 or value.dtype.is_complex:
+                raise bad("a step count that is not one number")
+            value = value.reshape(()).to(torch.float32)
+        elif value.shape != param.shape or value.dtype != param.dtype:
+            raise bad(
+                f"{field} of parameter {idx} is {value.dtype} {tuple(value.shape)}, not {param.dtype} {tuple(param.shape)}"
+            )
+        if not bool(torch.isfinite(value).all()):
+            raise bad(f"{field} of parameter {idx} holds NaN or infinite values")
+        state.setdefault(idx, {})[field] = value
+    scalars = meta.get("scalars", {})
+    if not isinstance(scalars, dict):
+        raise bad("scalars are not a table")
+    for idx_text, values in scalars.items():
+        idx = int(idx_text) if isinstance(idx_text, str) and idx_text.isdigit() else -1
+        if not 0 <= idx < len(params) or not isinstance(values, dict):
+            raise bad(f"scalars for a parameter {str(idx_text)[:20]!r} the model does not have")
+        for field, value in values.items():
+            if value is None and field == "momentum_buffer":  # SGD without momentum keeps None
+                state.setdefault(idx, {})[field] = None
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise bad(f"{str(field)[:30]} of parameter {idx} is not a finite number")
+            state.setdefault(idx, {})[field] = float(value)
+    for idx, fields in state.items():
+        group = next(g for g in groups if idx in g["params"])
+        missing = _state_keys(optimizer, group) - set(fields)
+        if missing:
+            raise bad(f"{', '.join(sorted(missing))} of parameter {idx} missing")
+    return {"state": state, "param_groups": groups}
+
+
+def _same_kind(value: Any, mine: Any, key: str, bad) -> Any:
+    """An optimizer setting from a file, of the type and shape of this optimizer's own."""
+    if isinstance(mine, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(mine, (int, float)):
+        if (
+            not isinstance(value, bool)
+            and isinstance(value, (int, float))
+            and math.isfinite(value)
+            and value >= 0
+        ):
+            return value
+    elif isinstance(mine, (tuple, list)):
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) == len(mine)
+            and all(
+                not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) for v in value
+            )
+        ):
+            return tuple(value) if isinstance(mine, tuple) else list(value)
+    elif (mine is None or isinstance(mine, str)) and (
+        value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool))
+    ):
+        return mine  # options of this torch version that are text or unset: keep ours
+    raise bad(f"setting {str(key)[:30]} is {str(value)[:30]!r}")
+
+
 def restore_training(
     name: str, model, optimizer, history, batch_gen, tensors: dict[str, torch.Tensor], optim_meta: dict
 ) -> None:
@@ -76,14 +190,7 @@ def restore_training(
             f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
         ) from None
     try:
-        opt_state: dict[str, Any] = {"state": {}, "param_groups": optim_meta["param_groups"]}
-        for key, value in tensors.items():
-            if key.startswith("optim/"):
-                _, idx, field = key.split("/", 2)
-                opt_state["state"].setdefault(int(idx), {})[field] = value
-        for idx, scalars in optim_meta.get("scalars", {}).items():
-            opt_state["state"].setdefault(int(idx), {}).update(scalars)
-        optimizer.load_state_dict(opt_state)
+        optimizer.load_state_dict(_optimizer_state(name, optimizer, tensors, optim_meta))
     except (ValueError, KeyError, TypeError, RuntimeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
     if "rng/batches" in tensors:
@@ -111,7 +218,9 @@ def _through_link(path: Path) -> Path:
         os.stat(path)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise PlaygroundError(f"cannot save {path.name}: it is a symbolic link that loops back on itself") from None
+            raise PlaygroundError(
+                f"cannot save {path.name}: it is a symbolic link that loops back on itself"
+            ) from None
     return Path(os.path.realpath(path))  # a dangling link: the file it names is created
 
 
@@ -123,7 +232,11 @@ def _remove_leftovers(path: Path, folder: Path) -> None:
     now = time.time()
     for leftover in folder.glob(f".{path.name}.*{TMP_SUFFIX}"):
         try:
-            if leftover.is_file() and not leftover.is_symlink() and now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+            if (
+                leftover.is_file()
+                and not leftover.is_symlink()
+                and now - leftover.stat().st_mtime > LEFTOVER_AGE_S
+            ):
                 leftover.unlink()
         except OSError:
             pass  # not ours to fight over: the save goes on
@@ -310,14 +423,41 @@ def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
         raise PlaygroundError(f"{Path(path).name} is corrupted: {type(e).__name__}: {e}") from None
 
 
+def _json_field(meta: dict[str, Any], field: str, name: str) -> dict[str, Any]:
+    """One of the metadata's JSON tables, or a one-line error: missing, not a table, not JSON, or
+    nested deeper than any file of ours (json would otherwise recurse until Python gives up)."""
+    text = meta.get(field)
+    if not isinstance(text, str):
+        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is missing")
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is nested too deep") from None
+    except ValueError as e:
+        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is not valid JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is not a table")
+    return value
+
+
+def _steps(meta: dict[str, Any], name: str) -> int:
+    try:
+        steps = int(meta["steps"])
+    except (KeyError, TypeError, ValueError):
+        raise PlaygroundError(f"{name} is corrupted: its step count is missing or not a number") from None
+    if not 0 <= steps <= 2**53:
+        raise PlaygroundError(f"{name} is corrupted: its step count {steps} is out of range")
+    return steps
+
+
 def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     name = Path(path).name
     meta, tensors = read(path)
     try:
-        session = SessionConfig.from_dict(json.loads(meta["session"]))
-        task_state = json.loads(meta["task"])
-        optim_meta = json.loads(meta["optimizer"])
-        steps = int(meta["steps"])
+        session = SessionConfig.from_dict(_json_field(meta, "session", name))
+        task_state = _json_field(meta, "task", name)
+        optim_meta = _json_field(meta, "optimizer", name)
+        steps = _steps(meta, name)
     except PlaygroundError as e:  # before ValueError, which it subclasses
         raise PlaygroundError(f"{name}: {e}") from None
     except (KeyError, ValueError, TypeError) as e:
@@ -346,16 +486,20 @@ def describe(path: str | Path) -> dict[str, Any]:
     """What `rnn-playground info` prints: the settings and progress, read without building a model."""
     meta, tensors = read(path)
     n_params = sum(v.numel() for k, v in tensors.items() if k.startswith("model/"))
+    name = Path(path).name
+    task = _json_field(meta, "task", name)
+    try:  # the settings checked as a model's are, then shown as they would be used
+        session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
+    except PlaygroundError as e:
+        raise PlaygroundError(f"{name}: {e}") from None
     try:  # a header that passed read() can still lack our settings: say so, do not crash
-        session = json.loads(meta["session"])
-        task = json.loads(meta["task"])
         losses = tensors["history/train_loss"]
         val = tensors["history/val_loss"]
         return {
             "file": str(path),
             "format_version": int(meta["format_version"]),
             "app_version": meta.get("app_version", "?"),
-            "steps": int(meta["steps"]),
+            "steps": _steps(meta, Path(path).name),
             "trained_on": meta.get("trained_on", "?"),
             "parameters": int(n_params),
             "model": session["model"],

@@ -272,26 +272,51 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 
 
 def from_dict(cls: type, d: dict[str, Any]) -> Any:
-    """Rebuild a config, refusing keys this version does not know (a newer file)."""
+    """Rebuild a config from what a file or the window's settings hold, checking every value's type
+    against the field's (its default's type: these configs hold only str, int, float, bool and a
+    tuple of floats) before ``validate`` checks its range; keys this version does not know (a newer
+    file) are refused. One-line errors naming the setting."""
     if not isinstance(d, dict):
         raise PlaygroundError(f"{cls.__name__} must be a mapping, got {type(d).__name__}")
     known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - set(known))
+    unknown = sorted(str(k)[:40] for k in set(d) - set(known))
     if unknown:
         raise PlaygroundError(f"{cls.__name__} has settings this version does not know: {', '.join(unknown)}")
     kwargs: dict[str, Any] = {}
     for k, v in d.items():
-        default = known[k].default
-        if isinstance(default, tuple):
-            v = tuple(float(x) for x in v)
-        elif isinstance(default, bool):
-            v = bool(v)
-        elif isinstance(default, int) and isinstance(v, float) and v.is_integer():
-            v = int(v)
-        elif isinstance(default, float) and isinstance(v, int):
-            v = float(v)
-        kwargs[k] = v
+        kwargs[k] = _typed(k, known[k].default, v)
     return cls(**kwargs).validate()
+
+
+def _typed(name: str, default: Any, v: Any) -> Any:
+    def wrong(expected: str) -> PlaygroundError:
+        return PlaygroundError(f"setting {name} must be {expected}, not {type(v).__name__}")
+
+    if isinstance(default, bool):
+        if not isinstance(v, bool):
+            raise wrong("true or false")
+        return v
+    if isinstance(default, int):
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise wrong("a whole number")
+        return v
+    if isinstance(default, float):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise wrong("a number")
+        if not math.isfinite(v):
+            raise PlaygroundError(f"setting {name} must be a finite number, not {v}")
+        return float(v)
+    if isinstance(default, str):
+        if not isinstance(v, str):
+            raise wrong("text")
+        return v
+    if isinstance(default, tuple):
+        if not isinstance(v, (list, tuple)) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
+            raise wrong("a list of numbers")
+        return tuple(float(x) for x in v)
+    return v
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,12 @@ def read_bounded(path: str | Path, limit: int, what: str = "file", missing: str 
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise PlaygroundError(f"{name} changed while it was opened: give an ordinary file")
         try:
-            data = f.read(limit + 1)
+            # read what the file holds (one byte more shows that it grew), never ``limit`` at once:
+            # a read of n bytes sets n bytes aside before it reads
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(min(limit, size) + 1)
+            if len(data) > size and len(data) <= limit:  # it grew since: read on, up to the limit
+                data += f.read(limit + 1 - len(data))
         except OSError as e:
             raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
     if len(data) > limit:

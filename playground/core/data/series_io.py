@@ -22,6 +22,9 @@ from playground.core.files import MB, read_bounded
 MAX_CSV_BYTES = 50 * MB  # a larger CSV is refused before it is read
 
 
+MAX_MAGNITUDE = 1e30  # a price series' values, in size (float32 reaches 3.4e38)
+
+
 def _finite_values(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
     """A float64 1-D copy of ``values``, refusing inf and NaN (they would poison every loss)."""
     try:
@@ -32,6 +35,12 @@ def _finite_values(values: Sequence[float] | np.ndarray, what: str) -> np.ndarra
     if bad.size:
         raise PlaygroundError(
             f"{what} contain a non-finite value ({arr[bad[0]]}) at position {bad[0] + 1}: use finite numbers"
+        )
+    huge = np.flatnonzero(np.abs(arr) > MAX_MAGNITUDE)
+    if huge.size:  # past float32 once normalised and trained on: refused rather than turned into inf
+        raise PlaygroundError(
+            f"{what} contain {arr[huge[0]]:.3g} at position {huge[0] + 1}: values up to "
+            f"{MAX_MAGNITUDE:.0e} in size are supported"
         )
     return arr
 
