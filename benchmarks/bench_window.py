@@ -82,6 +82,8 @@ def measure(seconds: float, rounds: int, xvfb: bool) -> dict:
         "p99_ms": med(g["latency_p99_ms"] for g in guis),
         "max_ms": max(g["latency_max_ms"] for g in guis),
         "frames_per_s": med(g["frames_per_s"] for g in guis),
+        "window_cpu_share": med(g.get("window_cpu_share", float("nan")) for g in guis),
+        "training": guis[0].get("training", ""),
         "window_steps_per_s": window,
         "plain_steps_per_s": plain,
         "window_share": window / plain if plain else float("nan"),
@@ -106,6 +108,10 @@ def main() -> int:
         f"   p99 {r['p99_ms']:6.1f} ms   max {r['max_ms']:6.1f} ms"
     )
     print(f"  plot frames          {r['frames_per_s']:6.1f} /s (target >= 20; the timer asks for 30)")
+    print(
+        f"  window's own CPU     {r['window_cpu_share']:6.2f} of a core (training in "
+        f"{'a child process' if r['training'] == 'TrainingProcess' else 'a thread of the window'})"
+    )
     print(
         f"  training speed       window {r['window_steps_per_s']:7.1f} steps/s   command line "
         f"{r['plain_steps_per_s']:7.1f} steps/s   share {r['window_share']:.2f} (target >= 0.75)"
