@@ -4,6 +4,7 @@ typed answers out, one job at a time, each job with its own random stream."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 import torch
@@ -184,3 +185,26 @@ def test_roll_back_goes_to_the_last_sane_state():
     e.handle(m.RollBack())
     assert e.trainer.steps == sane_step and same(weights(e), good)
     assert rec.of(m.Undone)[-1].step == sane_step
+
+
+def test_a_slow_first_step_does_not_stall_the_probes():
+    """The first step of a model is slow (lazy set-up). Counted as a probe's cost it once made the engine
+    probe every 5 s instead of every 0.2-0.4 s, and the hidden-state plots stood still while training
+    played. Only a probe's cost over a timed plain step counts."""
+    from playground.app.jobs import PROBE_S, PROBE_SHARE
+
+    engine, _ = new_engine()
+    engine.time_step(0.3, probed=True)  # the first step, probed, before any plain step was timed
+    assert engine.probe_s == 0.0 and engine.probe_every == PROBE_S
+    engine.time_step(0.010, probed=False)
+    engine.time_step(0.014, probed=True)
+    assert engine.probe_every == PROBE_S  # 4 ms a probe: well within PROBE_SHARE at 5 a second
+    for _ in range(3):
+        engine.time_step(0.110, probed=True)  # probes of 100 ms: fewer, to stay within the share
+    assert engine.probe_every == pytest.approx(engine.probe_s / PROBE_SHARE) and engine.probe_every > 1.0
+    engine.handle(m.Play())
+    end = time.perf_counter() + 3.0
+    while time.perf_counter() < end:
+        engine.tick()
+    engine.handle(m.Pause())
+    assert engine.probe_every < 1.0  # measured on the real model, probes came back to a few a second

@@ -104,3 +104,57 @@ def test_the_window_says_so_and_keeps_its_model(qtbot, open_window, tmp_path):
         w.open_path(str(_fifo(tmp_path)))
     assert "FIFO" in got.args[0].message
     assert w.config == before and w.state.has_model
+
+
+def test_a_price_model_without_its_series_never_reads_the_file_it_names(tmp_path, monkeypatch):
+    """A crafted price model whose series was removed and whose settings name another file (a private
+    CSV, and a FIFO, which would hang a read): refused with one line; neither file is opened."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from playground.cli import main
+    from playground.core import checkpoint
+    from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+    from playground.core.trainer import Trainer
+
+    private = tmp_path / "private.csv"
+    private.write_text("salary,secret_column\n" + "\n".join(f"{i},{i * 2}" for i in range(200)))
+    trainer = Trainer(
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=8),
+            data=DataConfig(kind="prices", source="file", path=str(private), column="salary", window=8),
+            train=TrainConfig(batch_size=4),
+        )
+    )
+    trainer.step()
+    good = tmp_path / "good.safetensors"
+    checkpoint.save(trainer, good)
+    meta, tensors = checkpoint.read(good)
+    del tensors["data/series"]
+    fifo = tmp_path / "prices.csv"
+    os.mkfifo(fifo)
+    opened: list[str] = []
+    real_open = os.open
+
+    def watched_open(p, *a, **k):
+        opened.append(str(p))
+        return real_open(p, *a, **k)
+
+    for target in (private, fifo):
+        session = json.loads(meta["session"])
+        session["data"]["path"] = str(target)
+        crafted = tmp_path / f"crafted-{target.stem}.safetensors"
+        save_file(tensors, str(crafted), metadata={**meta, "session": json.dumps(session)})
+        opened.clear()
+        monkeypatch.setattr(os, "open", watched_open)
+        t0 = time.perf_counter()
+        codes = [
+            main(["forecast", str(crafted)]),
+            main(["train", "--resume", str(crafted), "--steps", "1", "--quiet"]),
+        ]
+        monkeypatch.setattr(os, "open", real_open)
+        assert codes == [2, 2] and time.perf_counter() - t0 < 10
+        assert not any(p.endswith(target.name) for p in opened), opened
+        with pytest.raises(PlaygroundError, match="never allowed to open the data file"):
+            checkpoint.load(crafted)

@@ -464,6 +464,13 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
 
     series = tensors.get("data/series")
+    if series is None and session.data.source == "file" and kind_spec(session.data.kind).vocab_only is None:
+        # every series model of ours carries its series; a file naming a data file instead is never
+        # followed (it could name /dev/zero, a FIFO, or someone's private file)
+        raise PlaygroundError(
+            f"{name} is corrupted: its series is not inside it, and a model file is never allowed to "
+            f"open the data file its settings name ({Path(session.data.path).name or 'none'})"
+        )
     try:
         task = build_task(session.data, saved=task_state, series=None if series is None else series.numpy())
     except PlaygroundError:
