@@ -13,14 +13,21 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``lessons`` (claims about learning over seeds: each lesson, copying a name; minutes) run only when asked:
-    with ``-m lessons`` (any -m expression naming them) or RNN_PLAYGROUND_LESSONS=1."""
-    if os.environ.get("RNN_PLAYGROUND_LESSONS") == "1" or "lessons" in (config.getoption("-m") or ""):
-        return
-    skip = pytest.mark.skip(reason="a claim about learning that trains for minutes: run with -m lessons")
-    for item in items:
-        if "lessons" in item.keywords:
-            item.add_marker(skip)
+    """Tests marked ``lessons`` (claims about learning over seeds: each lesson, copying a name; minutes)
+    or ``fuzz`` (a thousand mutated model files) run only when asked: with ``-m lessons`` / ``-m fuzz``
+    (any -m expression naming them) or RNN_PLAYGROUND_LESSONS=1 / RNN_PLAYGROUND_FUZZ=1."""
+    wanted = config.getoption("-m") or ""
+    reasons = {
+        "lessons": "a claim about learning that trains for minutes: run with -m lessons",
+        "fuzz": "a thousand mutated model files: run with -m fuzz",
+    }
+    for marker, reason in reasons.items():
+        if os.environ.get(f"RNN_PLAYGROUND_{marker.upper()}") == "1" or marker in wanted:
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture

@@ -500,3 +500,18 @@ def test_ctrl_c_during_a_save_keeps_the_old_file_and_prints_no_traceback(tmp_pat
     assert "interrupted" in err
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]  # no temporary file left
+
+
+def test_train_resume_through_a_symlink_updates_its_target(tmp_path, capsys):
+    """`train --resume LINK` (no --out: the resume file) trains on and saves through the link: the
+    target holds the new steps and the link is still a link to it."""
+    from playground.cli import main
+
+    target = tmp_path / "real.safetensors"
+    checkpoint.save(_tiny_trainer(), target)
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(target)
+    assert main(["train", "--resume", str(link), "--steps", "3", "--quiet"]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert checkpoint.load(target).steps == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.safetensors", "real.safetensors"]
