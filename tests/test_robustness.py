@@ -327,6 +327,27 @@ def bad_model_files(folder: Path, good: Path) -> dict[str, tuple[Path, tuple[str
             ("newer RNN Playground", "update the app"),
         ),
     }
+    # well-formed files with hostile contents (issue 12): a setting of the wrong type, JSON nested
+    # 100,000 deep, an optimizer tensor of the wrong shape, a negative step count
+    meta, tensors = checkpoint.read(good)
+    session = json.loads(meta["session"])
+    session["model"]["hidden"] = [16, 16]
+    optim_key = next(k for k in tensors if k.endswith("/exp_avg"))
+    bent = {**tensors, optim_key: torch.zeros(3, 5)}
+    contents.update(
+        {
+            "setting-type": (
+                st_save(tensors, metadata={**meta, "session": json.dumps(session)}),
+                ("setting hidden must be a whole number",),
+            ),
+            "nested": (
+                st_save(tensors, metadata={**meta, "task": "[" * 100_000 + "]" * 100_000}),
+                ("nested too deep",),
+            ),
+            "optimizer-shape": (st_save(bent, metadata=meta), ("optimizer state does not fit", "exp_avg")),
+            "negative-steps": (st_save(tensors, metadata={**meta, "steps": "-1"}), ("step count -1",)),
+        }
+    )
     files = {}
     for name, (content, words) in contents.items():
         path = folder / f"{name}.safetensors"
@@ -373,9 +394,9 @@ def finish(p: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
 
 
 def test_bad_model_files_on_the_command_line(tmp_path, good_model):
-    """`python -m playground info FILE`: exit status 2 and one line naming the problem, no traceback."""
+    """`python -m playground sample FILE`: exit status 2 and one line naming the problem, no traceback."""
     files = bad_model_files(tmp_path, good_model)
-    started = {name: run_cli("info", path) for name, (path, _) in files.items()}  # in parallel
+    started = {name: run_cli("sample", path, "--length", "5") for name, (path, _) in files.items()}  # in parallel
     for name, p in started.items():
         code, out, err = finish(p)
         path, words = files[name]

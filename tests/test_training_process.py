@@ -162,3 +162,16 @@ def test_a_script_without_a_main_guard_is_not_run_again_in_the_training_process(
     assert out.returncode == 0, out.stderr[-2000:]
     assert "alive True" in out.stdout and "closed True" in out.stdout
     assert marker.read_text() == "ran\n"  # once: the child did not import the script
+
+
+def test_the_window_trains_in_a_thread_when_no_process_can_start(qtbot, open_window, monkeypatch, capsys):
+    import playground.app.process as process
+
+    def refuse(*_a, **_k):
+        raise OSError("no processes left")
+
+    monkeypatch.setenv("RNN_PLAYGROUND_TRAINING", "process")
+    monkeypatch.setattr(process.EngineProcess, "__init__", refuse)
+    w = open_window(config())
+    assert type(w.worker_thread).__name__ == "WorkerThread" and w.state.has_model
+    assert "training runs in a thread: its process did not start (no processes left)" in capsys.readouterr().err

@@ -459,7 +459,7 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
         optim_meta = _json_field(meta, "optimizer", name)
         steps = _steps(meta, name)
     except PlaygroundError as e:  # before ValueError, which it subclasses
-        raise PlaygroundError(f"{name}: {e}") from None
+        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
     except (KeyError, ValueError, TypeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
 
@@ -498,7 +498,7 @@ def describe(path: str | Path) -> dict[str, Any]:
     try:  # the settings checked as a model's are, then shown as they would be used
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
     except PlaygroundError as e:
-        raise PlaygroundError(f"{name}: {e}") from None
+        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
     try:  # a header that passed read() can still lack our settings: say so, do not crash
         losses = tensors["history/train_loss"]
         val = tensors["history/val_loss"]

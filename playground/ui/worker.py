@@ -21,6 +21,7 @@ written from the window's thread.
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 from typing import ClassVar
 
@@ -155,9 +156,9 @@ class TrainingProcess(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        TrainingProcess.instances.add(self)
-        self.worker = ProcessWorker()
         self._closed = False
+        self.worker = ProcessWorker()  # may fail (no process could be started): then none to track
+        TrainingProcess.instances.add(self)
 
     def running(self) -> bool:
         return not self._closed and self.worker.process.alive
@@ -211,4 +212,9 @@ def make_worker(parent: QObject | None = None) -> WorkerThread | TrainingProcess
     """Training in a child process unless ``RNN_PLAYGROUND_TRAINING=thread`` (the tests' default,
     so that they can read the model directly)."""
     how = os.environ.get("RNN_PLAYGROUND_TRAINING", "process").strip().lower()
-    return WorkerThread(parent) if how == "thread" else TrainingProcess(parent)
+    if how != "thread":
+        try:
+            return TrainingProcess(parent)
+        except Exception as exc:  # no process could start (resources, a frozen app): train in a thread
+            print(f"rnn-playground: training runs in a thread: its process did not start ({exc})", file=sys.stderr)
+    return WorkerThread(parent)
