@@ -129,7 +129,7 @@ def test_a_crashed_training_process_leaves_the_window_and_a_fresh_process(qtbot,
         os.kill(old.pid, signal.SIGKILL)
     assert "Training stopped: its process ended unexpectedly (signal 9)" in w.controller.last_error
     assert w.banner.isVisible() and "Press Reset" in w.banner.label.text()
-    assert not w.state.has_model and w.state.play == "paused"
+    assert not w.state.has_model and w.state.play == "paused" and not w.dirty
     qtbot.waitUntil(w.worker_thread.running, timeout=10_000)
     assert w.worker_thread.worker.process.process.pid != old.pid
     with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):

@@ -124,6 +124,7 @@ class Controller(QObject):
         st.play = "paused"
         st.set_loading("")
         st.next_generation(replaces_now=True)  # the window forgets the lost model; settings stay
+        st.set_file(st.path, False)  # nothing left to save: quitting does not offer to
         self.worker_thread.restart()  # a fresh process, ready for Reset or Open
         self.report(a.message)
 
