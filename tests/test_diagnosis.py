@@ -111,6 +111,44 @@ def test_exploding_run_shows_the_banner_and_its_fixes_change_the_settings(qtbot,
     qtbot.waitUntil(lambda: w.session.steps == steps + 1, timeout=10_000)
 
 
+def test_a_fix_is_judged_only_on_steps_trained_after_it(qtbot, exploding_window):
+    """A batch of refused steps that was in flight when the fix was clicked does not bring the banner
+    back; refused steps trained after the fix do."""
+    from playground.app import messages as m
+    from playground.app.progress import Progress
+
+    w = exploding_window
+    w.play()
+    qtbot.waitUntil(lambda: w.diagnosis is not None and w.diagnosis.kind in ("nan", "exploding"), timeout=20_000)
+    w.pause()
+    ctl = w.controller
+    names = w.session.layer_names if hasattr(w.session, "layer_names") else ()
+    late = Progress(
+        steps=np.zeros(0, np.int64), loss=np.zeros(0, np.float32), grad_norm=np.zeros(0, np.float32),
+        grad_norm_clipped=np.zeros(0, np.float32), layer_norms=np.zeros((0, len(names)), np.float32),
+        layer_names=tuple(names), refused=("the loss is NaN",) * 4,
+    )
+    blocked: list[bool] = []
+    # hold the worker's answers back: the barrier's answer cannot overtake the late batch
+    ctl.worker_thread.worker.answer.disconnect(ctl.on_answer)
+    try:
+        w.apply_fix("clip")
+        ctl.on_answer(m.ProgressBatch(w.state.generation, late))  # trained before the fix
+        ctl.diagnose(force=True)
+        blocked.append(w.diagnosis is None and "Applied: Clip gradients" in w.banner.text())
+    finally:
+        ctl.worker_thread.worker.answer.connect(ctl.on_answer)
+    assert blocked == [True]
+    assert w.session.refused == 0
+    # the barrier's own answer was lost with the disconnection: a second fix sends a fresh one
+    w.apply_fix("lower_lr")
+    qtbot.waitUntil(lambda: ctl._barrier == 0, timeout=10_000)
+    ctl.on_answer(m.ProgressBatch(w.state.generation, late))  # trained after the fix: it counts
+    assert w.session.refused == 4
+    assert w.diagnosis is not None and w.diagnosis.kind == "nan"
+    assert "Applied" not in w.banner.text()
+
+
 def test_dismissed_diagnosis_stays_dismissed_for_this_model(qtbot, exploding_window):
     w = exploding_window
     w.play()

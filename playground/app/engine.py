@@ -198,6 +198,9 @@ class Engine:
                     self.send_reach_context()
             case m.ProbeNow():
                 self.probe_now()
+            case m.Barrier():
+                self.flush(force=True)
+                self.answer(m.Passed(self.generation, cmd.token))
             case m.Predict():
                 self._predict(cmd.request)
             case m.Inspect():

@@ -99,6 +99,14 @@ class ProbeNow:
 
 
 @dataclass(frozen=True)
+class Barrier:
+    """Answered (``Passed``) once everything the worker did before it has been sent: what comes
+    after the answer was done after every command sent before this one (a fix judged afresh)."""
+
+    token: int
+
+
+@dataclass(frozen=True)
 class Inspect:
     """A typed text (or the probe text when empty): probe, connectivity, recurrence terms."""
 
@@ -247,6 +255,13 @@ class Failed(Answer):
 @dataclass(frozen=True)
 class Saved(Answer):
     path: str
+
+
+@dataclass(frozen=True)
+class Passed(Answer):
+    """The answer to ``Barrier(token)``."""
+
+    token: int
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Controller(QObject):
         self.last_error = ""
         self.dropped = 0  # stale answers dropped (tests read it)
         self._diagnosed_at = 0.0
+        self._barrier = 0  # a fix's Barrier token while steps from before the fix may still arrive
         self.reach_init = None  # the probe's top-layer gradient curve at initialisation
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
         self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
@@ -71,18 +72,25 @@ class Controller(QObject):
             self._on_process_lost(a)
             self.answered.emit(a)
             return
+        if isinstance(a, m.Passed):  # whichever model: a fix's barrier never stays up
+            if a.token == self._barrier:  # what arrives from here was trained after the fix
+                self._barrier = 0
+                self._forget_refusals()
+            return
         if not st.accepts(a.generation):
             self.dropped += 1
             return
         match a:
             case m.ProgressBatch():
                 if st.has_model:
+                    if self._barrier and a.progress.refused:  # trained before the fix: not its verdict
+                        a = dataclasses.replace(a, progress=dataclasses.replace(a.progress, refused=()))
                     self.session.add(a.progress)  # numbers only; drawing waits for the frame timer
                     if a.progress.probe is not None:
                         self._update_reach_context()
                     if a.progress.undo_steps is not None:
                         st.set_undo(a.progress.undo_steps)
-                    if a.progress.refused:
+                    if a.progress.refused and not self._barrier:
                         self.diagnose(force=True)
             case m.ReachContext():
                 self.reach_init, self.chance_loss = a.init_grad, a.chance_loss
@@ -123,6 +131,7 @@ class Controller(QObject):
         st = self.state
         st.play = "paused"
         st.set_loading("")
+        self._barrier = 0  # its answer died with the process
         st.next_generation(replaces_now=True)  # the window forgets the lost model; settings stay
         st.set_file(st.path, False)  # nothing left to save: quitting does not offer to
         self.worker_thread.restart()  # a fresh process, ready for Reset or Open
@@ -305,8 +314,8 @@ class Controller(QObject):
         from playground.core.diagnosis import diagnose
 
         now = time.perf_counter()
-        if not force and now - self._diagnosed_at < DIAGNOSE_S:
-            return
+        if self._barrier or (not force and now - self._diagnosed_at < DIAGNOSE_S):
+            return  # (a fix is judged only on steps trained after it)
         self._diagnosed_at = now
         s, st = self.session, self.state
         _, loss = s.loss.view()
@@ -382,9 +391,16 @@ class Controller(QObject):
                 return  # the user kept the current model
         else:
             return
-        self.session.refused = 0  # judged afresh from here
+        # judged afresh: steps from before the fix (a batch in flight when it was clicked) do not count
+        self._forget_refusals()
+        self._barrier = int(time.monotonic_ns())
+        self.send(m.Barrier(self._barrier))
         st.set_diagnosis(None)
         w.banner.show_message(f"Applied: {FIX_TEXT[fix]}. Press Play to see whether it helps.", "info")
+
+    def _forget_refusals(self) -> None:
+        s = self.session
+        s.refused, s.last_refusal, s.last_refusal_step = 0, "", 0
 
     # -- settings from the panels ----------------------------------------------------------------
     def panel_config(self) -> SessionConfig:
