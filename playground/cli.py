@@ -152,7 +152,9 @@ def cmd_train(a: argparse.Namespace) -> int:
     if a.resume:
         # The device is this machine's choice, not the file's: a model trained with --device cuda
         # resumes on a laptop with the default auto (the file's "cuda" would refuse there).
-        trainer = checkpoint.load(a.resume, device=a.device)
+        # --file names a text or dialog model's data again (one saved before its text travelled
+        # inside it); the data file its settings name is never read
+        trainer = checkpoint.load(a.resume, device=a.device, data_file=a.file)
         out = a.out or a.resume
     else:
         session = _session_from_args(a)

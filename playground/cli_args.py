@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--seconds", type=_positive_float, help="train for this long instead of a step count")
     o.add_argument("--device", choices=C.DEVICES, default="auto", help="auto = CUDA, then MPS, then CPU")
     o.add_argument("--seed", type=int, default=0, help="same seed, same run on a CPU (default: 0)")
-    o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win)")
+    o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win; --file gives a text or dialog model its data again)")
     o.add_argument("--out", help="where to save the model (.safetensors); default: the --resume file")
     o.add_argument("--json", action="store_true", help="end with one JSON line of results")
     o.add_argument("--quiet", action="store_true", help="no progress bar")

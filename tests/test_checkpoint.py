@@ -186,21 +186,106 @@ def test_prices_forecast_survives_deleted_csv(tmp_path):
     assert b.steps == 21
 
 
-def test_text_model_without_its_file_samples_but_cannot_train(tmp_path):
+def test_a_text_model_carries_its_text_and_trains_on_without_the_file(tmp_path):
+    """The text of the file a model learnt from travels inside the model file: with the file deleted
+    the model trains on exactly as the original would have (same batches, same losses)."""
     src = tmp_path / "story.txt"
     src.write_text(TEXT, encoding="utf-8")
     a = trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 10)
-    before = inference.sample(a.model, a.task, "the", 50, seed=1)
     path = checkpoint.save(a, tmp_path / "story.safetensors")
     src.unlink()
 
     b = checkpoint.load(path, device="cpu")
+    assert b.task.has_data and b.task.vocab == a.task.vocab
+    assert b.task.decode(b.task.train_ids) == a.task.decode(a.task.train_ids)
+    assert [b.step().loss for _ in range(3)] == [a.step().loss for _ in range(3)]
+    assert b.steps == 13
+    again = checkpoint.load(checkpoint.save(b, tmp_path / "again.safetensors"), device="cpu")
+    assert again.task.source_text == TEXT  # and it is saved again with the next save
+
+
+def test_the_data_file_a_model_names_is_never_read_on_opening(tmp_path, monkeypatch):
+    """Its settings still name the file it came from (`info` shows it), but opening reads only the
+    model file: the file at that path, changed since or replaced by a FIFO, is never opened."""
+    src = tmp_path / "story.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    a = trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 2)
+    path = checkpoint.save(a, tmp_path / "story.safetensors")
+    src.write_text("something else entirely, with new characters: QXZ!", encoding="utf-8")
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *x, **k: opened.append(str(p)) or real_open(p, *x, **k))
+    b = checkpoint.load(path, device="cpu")
+    assert b.task.source_text == TEXT and str(src) not in opened
+    src.unlink()
+    os.mkfifo(src)  # a read would wait forever
+    assert checkpoint.load(path, device="cpu").task.source_text == TEXT
+    assert checkpoint.describe(path)["data"]["path"] == str(src)
+
+
+def test_an_older_text_model_without_its_text_samples_and_is_given_its_data_again(tmp_path):
+    """A file saved before the text travelled inside it (made here by leaving the text out): it
+    samples; training says how to give the data again, and `load(..., data_file=)` does."""
+    src = tmp_path / "story.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    a = trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 10)
+    a.task.source_text = None
+    path = checkpoint.save(a, tmp_path / "story.safetensors")
+    assert "data/text" not in checkpoint.read(path)[1]
+    before = inference.sample(a.model, a.task, "the", 50, seed=1)
+
+    b = checkpoint.load(path, device="cpu")  # the file is still there: it is not read
     assert b.task.vocab == a.task.vocab and not b.task.has_data
     assert inference.sample(b.model, b.task, "the", 50, seed=1) == before
-    assert checkpoint.describe(path)["steps"] == 10
-    with pytest.raises(PlaygroundError, match="not available"):
+    with pytest.raises(PlaygroundError, match="train --resume MODEL --file DATA"):
         b.step()
     assert b.steps == 10
+
+    moved = tmp_path / "moved.txt"
+    src.rename(moved)
+    c = checkpoint.load(path, device="cpu", data_file=moved)
+    assert c.session.data.path == str(moved) and c.task.has_data
+    assert c.step().loss == pytest.approx(a.step().loss)  # the same next batch: it goes on where it stopped
+    assert checkpoint.load(checkpoint.save(c, path), device="cpu").task.has_data  # and now carries it
+
+    foreign = tmp_path / "foreign.txt"
+    foreign.write_text("QUITE DIFFERENT LETTERS 12345 " * 10, encoding="utf-8")
+    with pytest.raises(PlaygroundError, match="vocabulary lacks"):
+        checkpoint.load(path, data_file=foreign)
+
+
+def test_a_dialog_model_from_a_file_carries_its_dialogs(tmp_path):
+    dialogs = "\n\n".join(f"Knock, knock!\nWho's there?\nName{i}.\nName{i} who?" for i in range(12))
+    src = tmp_path / "jokes.txt"
+    src.write_text(dialogs, encoding="utf-8")
+    session = SessionConfig(
+        model=ModelConfig(arch="gru", hidden=16, embed=8),
+        data=DataConfig(kind="knock-knock", source="file", path=str(src)),
+        train=TrainConfig(batch_size=4, seq_len=16, device="cpu"),
+    )
+    a = trained(session, 3)
+    path = checkpoint.save(a, tmp_path / "jokes.safetensors")
+    src.unlink()
+    b = checkpoint.load(path, device="cpu")
+    assert b.task.dialogs == a.task.dialogs and b.task.has_data
+    assert b.step().loss == a.step().loss
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [torch.zeros(5, dtype=torch.float32), torch.zeros(2, 3, dtype=torch.uint8), torch.tensor([0xFF, 0xFE], dtype=torch.uint8)],
+    ids=["float", "matrix", "not-utf8"],
+)
+def test_a_damaged_stored_text_is_refused_in_one_line(tmp_path, bad):
+    src = tmp_path / "story.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    path = checkpoint.save(trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 1), tmp_path / "m")
+    meta, tensors = checkpoint.read(path)
+    tensors["data/text"] = bad
+    save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(PlaygroundError, match="m.safetensors|inside m") as e:
+        checkpoint.load(path)
+    assert "\n" not in str(e.value)
 
 
 # ---------------------------------------------------------------- atomic save
@@ -515,3 +600,28 @@ def test_train_resume_through_a_symlink_updates_its_target(tmp_path, capsys):
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert checkpoint.load(target).steps == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.safetensors", "real.safetensors"]
+
+
+def test_train_resume_with_file_gives_an_older_model_its_data_on_the_command_line(tmp_path, capsys):
+    from cli_helpers import assert_error, cli_json
+
+    src = tmp_path / "story.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    a = trained(text_session(DataConfig(kind="text", source="file", path=str(src))), 4)
+    a.task.source_text = None  # as saved before the text travelled inside the file
+    path = checkpoint.save(a, tmp_path / "story.safetensors")
+    assert_error(capsys, "train", "--resume", path, "--steps", "1", "--quiet", words=("--file DATA",))
+    result = cli_json(capsys, "train", "--resume", path, "--file", src, "--steps", "2", "--quiet")
+    assert result["steps"] == 6
+    assert checkpoint.load(path).task.has_data  # saved with its text now
+
+    prices = trained(
+        SessionConfig(
+            model=ModelConfig(arch="gru", hidden=8),
+            data=DataConfig(kind="prices", window=8),
+            train=TrainConfig(batch_size=4, device="cpu"),
+        ),
+        1,
+    )
+    ppath = checkpoint.save(prices, tmp_path / "prices.safetensors")
+    assert_error(capsys, "train", "--resume", ppath, "--file", src, "--steps", "1", words=("carries its own data",))

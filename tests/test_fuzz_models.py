@@ -42,6 +42,7 @@ TEXT = "the cat sat on the mat. the dog sat on the log. " * 20
 
 BASES = {  # name: (kind, arch, extra settings)
     "text-lstm": ("text", "lstm", {}),
+    "text-file-gru": ("text-file", "gru", {}),  # carries its file's text (data/text), mutated too
     "text-rnn-2layers": ("text", "rnn", {"layers": 2}),
     "dialog-gru": ("knock-knock", "gru", {}),
     "prices-lstm": ("prices", "lstm", {}),
@@ -53,8 +54,12 @@ BASES = {  # name: (kind, arch, extra settings)
 }
 
 
-def _session(kind: str, arch: str, extra: dict) -> SessionConfig:
-    if kind == "text":
+def _session(kind: str, arch: str, extra: dict, folder: Path | None = None) -> SessionConfig:
+    if kind == "text-file":  # the file is deleted once the model is saved: only the model carries it
+        assert folder is not None
+        (folder / "story.txt").write_text(TEXT, encoding="utf-8")
+        data = DataConfig(kind="text", source="file", path=str(folder / "story.txt"))
+    elif kind == "text":
         data = DataConfig(kind="text", source="inline", text=TEXT)
     elif kind == "knock-knock":
         data = DataConfig(kind="knock-knock", made_up_jokes=50)
@@ -74,12 +79,13 @@ def bases(tmp_path_factory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("fuzz-bases")
     out = {}
     for name, (kind, arch, extra) in BASES.items():
-        trainer = Trainer(_session(kind, arch, extra))
+        trainer = Trainer(_session(kind, arch, extra, folder))
         for _ in range(2):
             trainer.step()
         path = folder / f"{name}.safetensors"
         checkpoint.save(trainer, path)
         out[name] = path.read_bytes()
+        (folder / "story.txt").unlink(missing_ok=True)
     return out
 
 
@@ -254,6 +260,7 @@ def _run(argv: list[str]) -> tuple[int, str]:
 
 USE = {  # each kind's question, as a user asks it
     "text": ["sample", "--length", "5"],
+    "text-file": ["sample", "--length", "5"],
     "knock-knock": ["sample", "--reply", "Lettuce.", "--history", "Knock, knock!", "Who's there?"],
     "prices": ["forecast", "--horizon", "3"],
     "spell": ["sample", "--prompt", "d"],

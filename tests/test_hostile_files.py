@@ -158,3 +158,53 @@ def test_a_price_model_without_its_series_never_reads_the_file_it_names(tmp_path
         assert not any(p.endswith(target.name) for p in opened), opened
         with pytest.raises(PlaygroundError, match="never allowed to open the data file"):
             checkpoint.load(crafted)
+
+
+def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_it_names(
+    qtbot, open_window, tmp_path, monkeypatch
+):
+    """Opened in the window, a text model (its file since replaced by a FIFO) and a price model (its
+    CSV since replaced by another with other columns) preview the data inside them; the files
+    their settings name are never opened."""
+    from window_helpers import answer_is
+
+    from playground.core import checkpoint
+    from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+    from playground.core.presets import default_session
+    from playground.core.trainer import Trainer
+
+    text = "a small story about a cat and a hat. " * 40
+    story = tmp_path / "story.txt"
+    story.write_text(text)
+    prices = tmp_path / "prices.csv"
+    prices.write_text("day,close\n" + "\n".join(f"{i},{100 + i % 7}" for i in range(120)))
+    models = {}
+    for name, data in (
+        ("story", DataConfig(kind="text", source="file", path=str(story))),
+        ("prices", DataConfig(kind="prices", source="file", path=str(prices), column="close", window=8)),
+    ):
+        trainer = Trainer(SessionConfig(model=ModelConfig(arch="gru", hidden=8), data=data, train=TrainConfig(batch_size=4)))
+        trainer.step()
+        models[name] = (checkpoint.save(trainer, tmp_path / f"{name}.safetensors"), trainer.task)
+    story.unlink()
+    os.mkfifo(story)
+    prices.write_text("salary,secret_column\n" + "\n".join(f"{i},{i * 2}" for i in range(200)))
+
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
+    w = open_window(default_session())
+    for name, (path, task) in models.items():
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("opened"), timeout=20_000):
+            w.open_path(str(path))
+        assert w.data_panel.wait_idle(10)
+        panel = w.data_panel
+        assert panel.error_text() == "", panel.error_text()
+        if name == "story":
+            assert panel.task().source_text == text
+            assert panel.preview_box.text_view.toPlainText().startswith("a small story")
+        else:
+            assert list(panel.task().values) == list(task.values)
+            columns = [panel.column_combo.itemText(i) for i in range(panel.column_combo.count())]
+            assert columns == ["close"] and "secret_column" not in panel.column_combo.toolTip()
+    assert not any(p.endswith(("story.txt", "prices.csv")) for p in opened), opened

@@ -16,6 +16,7 @@ import math
 import os
 import struct
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +275,32 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
     values = getattr(trainer.task, "values", None)
     if values is not None:  # a series is small: keep it so forecasts work without the CSV
         out["data/series"] = torch.from_numpy(np.asarray(values, dtype=np.float64).copy())
+    text = getattr(trainer.task, "source_text", None)
+    if text:  # a text or dialog file's text: the model trains on without the file
+        out["data/text"] = torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)
     return out, optim_meta
+
+
+def _stored_data(tensors: dict[str, torch.Tensor], name: str) -> Any:
+    """What a model file carries of its data, checked: a price model's raw series (a numpy array) or
+    the text of the file a text or dialog model was trained on (a str); None when it carries neither."""
+    from playground.core.data.text import MAX_TEXT_BYTES, decode_text_bytes
+
+    series = tensors.get("data/series")
+    if series is not None:
+        if series.dtype != torch.float64 or series.dim() != 1:
+            raise PlaygroundError(
+                f"{name} is corrupted: its series is {series.dtype} {tuple(series.shape)}, not a float64 vector"
+            )
+        return series.numpy()
+    text = tensors.get("data/text")
+    if text is not None:
+        if text.dtype != torch.uint8 or text.dim() != 1 or not 0 < text.numel() <= MAX_TEXT_BYTES:
+            raise PlaygroundError(
+                f"{name} is corrupted: its training text is {text.dtype} {tuple(text.shape)}, not UTF-8 bytes"
+            )
+        return decode_text_bytes(text.numpy().tobytes(), f"the training text inside {name}")
+    return None
 
 
 def check_writable(path: str | Path) -> Path:
@@ -408,14 +434,18 @@ def read(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return meta, tensors
 
 
-def load(path: str | Path, device: str | torch.device | None = None) -> Trainer:
+def load(
+    path: str | Path, device: str | torch.device | None = None, data_file: str | Path | None = None
+) -> Trainer:
     """Reopen a model file as a Trainer ready to predict and to train on where it stopped.
 
-    If the data it was trained on is gone (a moved text file), the model still
-    predicts; training needs the data back.
+    A model file carries its data (a price series, or the text of the file a text or dialog model
+    was trained on); the data file its settings name is never read. A text or dialog model saved
+    before its text travelled with it still predicts; ``data_file`` names its data again (a file the
+    user gives, checked against the model's vocabulary) so that it trains on.
     """
     try:
-        return _load(path, device)
+        return _load(path, device, data_file)
     except PlaygroundError:
         raise
     except (KeyError, TypeError, IndexError, AttributeError, ValueError, RuntimeError) as e:
@@ -450,7 +480,30 @@ def _steps(meta: dict[str, Any], name: str) -> int:
     return steps
 
 
-def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
+def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], stored: Any) -> Any:
+    """The task a model file describes, built from what it carries; the data file its settings
+    name is never read (it could name /dev/zero, a FIFO, or someone's private file)."""
+    spec = kind_spec(session.data.kind)
+    vocab = task_state.get("vocab")
+    if session.data.source == "file" and stored is None:
+        if spec.vocab_only is None:  # every series model of ours carries its series
+            raise PlaygroundError(
+                f"{name} is corrupted: its series is not inside it, and a model file is never allowed to "
+                f"open the data file its settings name ({Path(session.data.path).name or 'none'})"
+            )
+        if not isinstance(vocab, list):
+            raise PlaygroundError(f"{name} is corrupted: its vocabulary is missing")
+        # a file from before the text travelled inside it: it samples; training needs the data again
+        return vocab_only_task(session.data.kind, vocab)
+    try:
+        return build_task(session.data, saved=task_state, series=stored)
+    except PlaygroundError:
+        if not isinstance(vocab, list) or spec.vocab_only is None or stored is not None:
+            raise
+        return vocab_only_task(session.data.kind, vocab)
+
+
+def _load(path: str | Path, device: str | torch.device | None, data_file: str | Path | None = None) -> Trainer:
     name = Path(path).name
     meta, tensors = read(path)
     try:
@@ -463,21 +516,16 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     except (KeyError, ValueError, TypeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
 
-    series = tensors.get("data/series")
-    if series is None and session.data.source == "file" and kind_spec(session.data.kind).vocab_only is None:
-        # every series model of ours carries its series; a file naming a data file instead is never
-        # followed (it could name /dev/zero, a FIFO, or someone's private file)
-        raise PlaygroundError(
-            f"{name} is corrupted: its series is not inside it, and a model file is never allowed to "
-            f"open the data file its settings name ({Path(session.data.path).name or 'none'})"
-        )
-    try:
-        task = build_task(session.data, saved=task_state, series=None if series is None else series.numpy())
-    except PlaygroundError:
-        kind = task_state.get("kind", session.data.kind)
-        if task_state.get("vocab") is None or kind_spec(session.data.kind).vocab_only is None:
-            raise
-        task = vocab_only_task(kind, task_state["vocab"])
+    spec = kind_spec(session.data.kind)
+    if data_file is not None:  # the user names the data again: only theirs is read, never the file's
+        if spec.vocab_only is None:
+            raise PlaygroundError(
+                f"{name} is a {spec.noun} model: it carries its own data, so no data file is given to train it on"
+            )
+        session = replace(session, data=replace(session.data, source="file", path=str(data_file), text=""))
+        task = build_task(session.data, saved=task_state)
+    else:
+        task = _task_inside(name, session, task_state, _stored_data(tensors, name))
 
     trainer = Trainer(session, task=task, device=device)
     restore_training(
@@ -487,6 +535,21 @@ def _load(path: str | Path, device: str | torch.device | None) -> Trainer:
     if "rng/torch" in tensors:
         torch.set_rng_state(tensors["rng/torch"])
     return trainer
+
+
+def stored_task(path: str | Path) -> Any:
+    """The data task a model file carries, without its model (the window's data preview of an opened
+    model): built as ``load`` builds it, so the data file its settings name is never read."""
+    name = Path(path).name
+    meta, tensors = read(path)
+    try:
+        session = SessionConfig.from_dict(_json_field(meta, "session", name))
+        task_state = _json_field(meta, "task", name)
+    except PlaygroundError as e:
+        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
+    except (KeyError, ValueError, TypeError) as e:
+        raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
+    return _task_inside(name, session, task_state, _stored_data(tensors, name))
 
 
 def describe(path: str | Path) -> dict[str, Any]:

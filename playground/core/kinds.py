@@ -116,7 +116,8 @@ class KindSpec:
     metrics: tuple[str, ...]
     settings: tuple[str, ...]  # DataConfig fields this kind reads, besides kind, source, path and text
     preview: str  # how the data panel previews it: "text", "dialogs", "series" or "examples"
-    build: Builder  # (DataConfig, saved task state, saved raw series) -> the task
+    # (DataConfig, saved task state, the data a model file carries: its raw series or source text) -> the task
+    build: Builder
     default_hidden: int = 32  # hidden units the CLI picks when none is given
     paste_placeholder: str = ""  # the paste box's grey hint
     file_dialog: tuple[str, str, str] = (  # the file button, the dialog's caption and filter
@@ -170,31 +171,47 @@ class KindSpec:
 
 
 # -- the builders: each imports its data module (torch) only when it runs --------------------------
-def _build_text(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+def _build_text(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
     from playground.core import paths
     from playground.core.data.text import build_text_task, decode_text_bytes, read_text_file
 
     if cfg.source == "file":
-        text = read_text_file(cfg.path)
+        # a reopened model's text travels inside its file: the path in its settings is never read
+        text = stored if isinstance(stored, str) else read_text_file(cfg.path)
     elif cfg.source == "inline":
         text = decode_text_bytes(cfg.text.encode("utf-8"), "the pasted text")
     else:
         text = read_text_file(paths.bundled_text())
-    return build_text_task(text, cfg.val_fraction, vocab=saved.get("vocab"))
+    task = build_text_task(text, cfg.val_fraction, vocab=saved.get("vocab"))
+    if cfg.source == "file":
+        task.source_text = text  # saved with the model (``checkpoint``), so it trains on without the file
+    return task
 
 
-def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
+    from pathlib import Path
+
     from playground.core import paths
-    from playground.core.data.dialogs import build_dialog_task, parse_dialog_text, read_dialog_file
+    from playground.core.data.dialogs import (
+        build_dialog_task,
+        parse_dialog_text,
+        parse_dialogs,
+        read_dialog_file,
+    )
+    from playground.core.data.text import read_text_file
 
     if cfg.source == "file":
-        dialogs = read_dialog_file(cfg.path)
+        source = stored if isinstance(stored, str) else read_text_file(cfg.path)
+        dialogs = parse_dialogs(source, Path(cfg.path).name or "the dialog file")
     elif cfg.source == "inline":
         dialogs = parse_dialog_text(cfg.text)
     else:
         dialogs = read_dialog_file(str(paths.bundled_dialogs()))
     made_up = cfg.made_up_jokes if cfg.source == "bundled" else 0  # your own dialogs stay as they are
-    return build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"), made_up=made_up, seed=cfg.seed)
+    task = build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"), made_up=made_up, seed=cfg.seed)
+    if cfg.source == "file":
+        task.source_text = source  # saved with the model, as a text model's is
+    return task
 
 
 def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:

@@ -190,7 +190,10 @@ class Trainer:
         tcfg = self.session.train
         task, model, opt = self.task, self.model, self.optimizer
         if not task.has_data:
-            raise PlaygroundError("this model's training data is not available: open the data to train on")
+            raise PlaygroundError(
+                "this model's training data is not inside its file (it was saved by an older version): "
+                "it predicts; to train on, give the data again (rnn-playground train --resume MODEL --file DATA)"
+            )
         opt.zero_grad(set_to_none=True)
         batch_rng = self.batch_gen.get_state() if detail else None
         x, y = task.sample_batch(tcfg.batch_size, tcfg.seq_len, self.batch_gen, self.device)

@@ -161,7 +161,7 @@ class Controller(QObject):
             self._fresh_session()
             losses, val_steps, val_loss = a.history
             self.session.load_history(losses, val_steps, val_loss)
-            w.show_config(st.config)
+            w.show_config(st.config, model_file=a.path if a.how == "opened" else None)
         w.model_shown(summary)
         if a.how == "opened":
             st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on

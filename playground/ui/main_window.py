@@ -391,11 +391,12 @@ class MainWindow(QMainWindow):
         self.scrubber.clear()
         self._drawn_version = -1
 
-    def show_config(self, config: SessionConfig) -> None:
-        """Put the panels to ``config`` (an opened or adopted model's, or the one still training)."""
+    def show_config(self, config: SessionConfig, model_file: str | None = None) -> None:
+        """Put the panels to ``config`` (an opened or adopted model's, or the one still training);
+        ``model_file``: the opened file, whose own data the data panel previews."""
         self.model_panel.set_data_kind(config.data.kind)
         self.model_panel.set_config(config.model)
-        self.data_panel.set_config(config.data)
+        self.data_panel.set_config(config.data, model_file)
         self.controls.set_config(config.train)
 
     def model_shown(self, summary: dict) -> None:

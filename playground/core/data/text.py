@@ -97,6 +97,9 @@ class TokenTask:
         self.dialogs: list[list[str]] = []  # set for knock-knock tasks: the preview lists them
         self.made_up: list[list[str]] = []  # knock-knock: the made-up jokes mixed into training
         self.made_up_spec: tuple[int, int] = (0, 0)  # and (how many, seed): they are made again from it
+        # the text of a data file as read: a model file carries it (``checkpoint``), so a reopened
+        # model trains on without the file, and the path in its settings is never read again
+        self.source_text: str | None = None
         self.train_ids = self.encode(train_text, what="training text")
         self.val_ids = self.encode(val_text, what="validation text")
         self._train_dev: dict[str, torch.Tensor] = {}

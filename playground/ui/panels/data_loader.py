@@ -39,8 +39,31 @@ class Loaded:
     columns: tuple[list[str], list[str]] | None = None  # (every column, the numeric ones) of a CSV
 
 
-def load(cfg: DataConfig) -> Loaded:
-    """Build ``cfg``'s task (run in the loader's thread); a refusal is returned, not raised."""
+@dataclasses.dataclass(frozen=True)
+class FromModelFile:
+    """A request for the data an opened model file carries: its settings (``config``) are shown, but
+    the data file they name is never read (a model file could name a FIFO or a private file)."""
+
+    config: DataConfig
+    path: str
+
+
+def load(what: DataConfig | FromModelFile) -> Loaded:
+    """Build the task of a config or of a model file (in the loader's thread); a refusal is returned, not raised."""
+    if isinstance(what, FromModelFile):
+        result = Loaded(what.config)
+        if reads_csv_columns(what.config) and what.config.column:
+            result.columns = ([what.config.column], [what.config.column])  # the column the model learnt from
+        try:
+            from playground.core import checkpoint
+
+            result.task = checkpoint.stored_task(what.path)
+        except PlaygroundError as e:
+            result.error = str(e)
+        except Exception as e:  # a bug must not take the window down: say what happened
+            result.error = f"unexpected error: {type(e).__name__}: {e}"
+        return result
+    cfg = what
     result = Loaded(cfg)
     try:
         if reads_csv_columns(cfg):
@@ -72,7 +95,7 @@ class _Queue:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.next: tuple[int, DataConfig] | None = None
+        self.next: tuple[int, DataConfig | FromModelFile] | None = None
         self.thread: threading.Thread | None = None
 
     def clear(self) -> None:
@@ -80,7 +103,7 @@ class _Queue:
             self.next = None
 
 
-def _run(queue: _Queue, relay: _Relay, build: Callable[[DataConfig], Loaded]) -> None:
+def _run(queue: _Queue, relay: _Relay, build: Callable[[Any], Loaded]) -> None:
     """The builder thread: build the newest request until none is left. Touches no widget."""
     while True:
         with queue.lock:
@@ -101,7 +124,7 @@ class TaskLoader(QObject):
     loaded = Signal(object, object)  # Loaded (its task or its error), the request's tag
     loading = Signal(bool)  # True when a build starts with none running, False when the newest is done
 
-    def __init__(self, parent: QObject | None = None, build: Callable[[DataConfig], Loaded] = load) -> None:
+    def __init__(self, parent: QObject | None = None, build: Callable[[Any], Loaded] = load) -> None:
         super().__init__(parent)
         self._build = build
         self._queue = _Queue()
@@ -117,8 +140,8 @@ class TaskLoader(QObject):
         """True from a request until its result was delivered (or it was cancelled)."""
         return self._waiting is not None
 
-    def request(self, cfg: DataConfig, tag: Any = None) -> None:
-        """Build ``cfg``'s task; any earlier request still building is forgotten."""
+    def request(self, cfg: DataConfig | FromModelFile, tag: Any = None) -> None:
+        """Build ``cfg``'s task (or a model file's); any earlier request still building is forgotten."""
         was_busy = self.busy
         self._number += 1
         self._waiting = (self._number, tag)

@@ -42,7 +42,7 @@ from playground.ui.panels._common import (
     set_combo_value,
     set_error,
 )
-from playground.ui.panels.data_loader import Loaded, TaskLoader, reads_csv_columns
+from playground.ui.panels.data_loader import FromModelFile, Loaded, TaskLoader, reads_csv_columns
 from playground.ui.panels.data_preview import DataPreview, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
@@ -307,13 +307,14 @@ class DataPanel(QWidget):
         """The last config that built successfully (or was set)."""
         return self._config
 
-    def set_config(self, cfg: DataConfig) -> None:
+    def set_config(self, cfg: DataConfig, model_file: str | None = None) -> None:
         """Show ``cfg`` (from a model file or the window) at once, and preview it when its task is
-        built (in the background); does not emit ``changed``."""
+        built (in the background); does not emit ``changed``. ``model_file``: ``cfg`` is an opened
+        model's, and the preview is the data that file carries (the data file ``cfg`` names is not read)."""
         self._timer.stop()
         self._config = cfg.validate()
         self._show(cfg)
-        self._rebuild(emit=False, candidate=cfg)
+        self._rebuild(emit=False, candidate=cfg, model_file=model_file)
 
     def task(self) -> Any:
         """The task the last good config built (TokenTask or SeriesTask), or None."""
@@ -545,7 +546,7 @@ class DataPanel(QWidget):
         self._rebuild()
 
     # -- building the task ----------------------------------------------------------------------------
-    def _rebuild(self, emit: bool = True, candidate: DataConfig | None = None) -> None:
+    def _rebuild(self, emit: bool = True, candidate: DataConfig | None = None, model_file: str | None = None) -> None:
         """Build the task the controls describe, in the background; ``_on_loaded`` adopts it."""
         self._timer.stop()
         try:
@@ -558,7 +559,7 @@ class DataPanel(QWidget):
             return
         name = Path(cfg.path).name if cfg.source == "file" and cfg.path else ""
         self._loading_text = f"Loading {name}…" if name else "Building the data…"
-        self._loader.request(cfg, emit)
+        self._loader.request(FromModelFile(cfg, model_file) if model_file else cfg, emit)
         self._show_state()
 
     def _on_loaded(self, result: Loaded, emit: bool) -> None:
