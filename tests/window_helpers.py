@@ -14,7 +14,7 @@ _KINDS = {
     "opened": lambda a: isinstance(a, m.ModelArrived) and a.how == "opened",
     "built": lambda a: isinstance(a, m.ModelArrived) and a.how == "built",
     "adopted": lambda a: isinstance(a, m.ModelArrived) and a.how == "adopted",
-    "failed": lambda a: isinstance(a, (m.Failed, m.JobRefused)),
+    "failed": lambda a: isinstance(a, (m.Failed, m.JobRefused, m.SettingRefused)),
     "inspected": lambda a: isinstance(a, m.Inspected),
     "compared": lambda a: isinstance(a, m.Compared),
     "undone": lambda a: isinstance(a, m.Undone),

@@ -336,8 +336,8 @@ class Engine:
         if self.trainer is not None:
             try:
                 self.trainer.update_train(**changes)
-            except PlaygroundError as exc:
-                self.fail(exc)
+            except PlaygroundError as exc:  # the trainer keeps its settings: the window shows them again
+                self.answer(m.SettingRefused(self.generation, str(exc), self.trainer.session.train))
 
     # -- undo and rescue ------------------------------------------------------------------------
     def undo_steps(self) -> tuple[int, ...]:

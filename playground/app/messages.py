@@ -253,6 +253,15 @@ class Failed(Answer):
 
 
 @dataclass(frozen=True)
+class SettingRefused(Answer):
+    """A training setting changed during training was refused (``message`` says why); ``train`` is
+    the TrainConfig the trainer keeps, which the window shows again."""
+
+    message: str
+    train: Any
+
+
+@dataclass(frozen=True)
 class Saved(Answer):
     path: str
 

@@ -102,6 +102,10 @@ class Controller(QObject):
             case m.Failed() | m.JobRefused():
                 st.set_loading("")
                 self.report(a.message)
+            case m.SettingRefused():
+                st.config = dataclasses.replace(st.config, train=a.train)
+                w.controls.set_config(a.train)  # the controls show what training actually uses
+                self.report(a.message)
             case m.Undone():
                 self._on_undone(a)
             case m.Predicted():
