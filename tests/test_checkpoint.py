@@ -625,3 +625,30 @@ def test_train_resume_with_file_gives_an_older_model_its_data_on_the_command_lin
     )
     ppath = checkpoint.save(prices, tmp_path / "prices.safetensors")
     assert_error(capsys, "train", "--resume", ppath, "--file", src, "--steps", "1", words=("carries its own data",))
+
+
+@pytest.mark.parametrize("how", ["relabelled I32", "stored I64", "stored BOOL", "history as I64"])
+def test_weights_in_a_wrong_dtype_are_refused_never_converted(tmp_path, capsys, how):
+    """A header dtype changed from F32 to I32 (same size, so the bytes fit) or weights stored as
+    integers or booleans: refused in one line by info, sample and train --resume."""
+    from cli_helpers import assert_error
+
+    path = checkpoint.save(trained(text_session(), 2), tmp_path / "m.safetensors")
+    data = path.read_bytes()
+    header, body = split_file(data)
+    weight = next(k for k in header if k.startswith("model/"))
+    if how == "relabelled I32":
+        header[weight]["dtype"] = "I32"
+        path.write_bytes(join_file(header, body))
+    else:
+        meta, tensors = checkpoint.read(path)
+        key = "history/train_loss" if how == "history as I64" else weight
+        tensors[key] = tensors[key].to(torch.int64 if "I64" in how else torch.bool)
+        save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(PlaygroundError, match="is corrupted"):
+        checkpoint.load(path)
+    commands = [("sample", path, "--length", "5"), ("train", "--resume", path, "--steps", "1", "--quiet")]
+    if how != "history as I64":
+        commands.append(("info", path))
+    for args in commands:
+        assert_error(capsys, *args, words=("is corrupted",))

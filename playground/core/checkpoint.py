@@ -183,6 +183,7 @@ def restore_training(
     name: str, model, optimizer, history, batch_gen, tensors: dict[str, torch.Tensor], optim_meta: dict
 ) -> None:
     """Put what ``training_tensors`` wrote back into a freshly built trainer; one-line errors."""
+    _check_kinds(name, model, tensors)
     state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     try:
         model.load_state_dict(state, strict=True)
@@ -204,6 +205,36 @@ def restore_training(
         )
     except KeyError as e:
         raise PlaygroundError(f"{name} is corrupted: its loss history is missing ({e})") from None
+
+
+def _check_kinds(name: str, model, tensors: dict[str, torch.Tensor]) -> None:
+    """Each stored tensor's dtype and shape against what it must be: a weight stored as integers or
+    booleans (or relabelled I32 in the header, same size) is refused, never converted to garbage."""
+    expected = model.state_dict()
+    for key, value in tensors.items():
+        if key.startswith("model/") and key[len("model/") :] in expected:
+            want = expected[key[len("model/") :]]
+            if value.dtype != want.dtype or value.shape != want.shape:
+                raise PlaygroundError(
+                    f"{name} is corrupted: weight {key[len('model/') :]} is {str(value.dtype).removeprefix('torch.')} "
+                    f"{tuple(value.shape)}, not {str(want.dtype).removeprefix('torch.')} {tuple(want.shape)}"
+                )
+    wanted = {
+        "history/train_loss": "floating",
+        "history/val_loss": "floating",
+        "history/val_steps": torch.int64,
+        "rng/batches": torch.uint8,
+        "rng/torch": torch.uint8,
+    }
+    for key, kind in wanted.items():
+        value = tensors.get(key)
+        if value is None:
+            continue
+        ok = value.dim() == 1 and (value.dtype.is_floating_point if kind == "floating" else value.dtype == kind)
+        if not ok:
+            raise PlaygroundError(
+                f"{name} is corrupted: {key} is {str(value.dtype).removeprefix('torch.')} {tuple(value.shape)}"
+            )
 
 
 TMP_SUFFIX = ".tmp"
@@ -557,6 +588,11 @@ def describe(path: str | Path) -> dict[str, Any]:
     meta, tensors = read(path)
     n_params = sum(v.numel() for k, v in tensors.items() if k.startswith("model/"))
     name = Path(path).name
+    for key, value in tensors.items():  # weights are floating point: anything else is not ours
+        if key.startswith("model/") and not value.dtype.is_floating_point:
+            raise PlaygroundError(
+                f"{name} is corrupted: weight {key[len('model/') :]} is {str(value.dtype).removeprefix('torch.')}"
+            )
     task = _json_field(meta, "task", name)
     try:  # the settings checked as a model's are, then shown as they would be used
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
