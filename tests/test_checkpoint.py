@@ -652,3 +652,22 @@ def test_weights_in_a_wrong_dtype_are_refused_never_converted(tmp_path, capsys, 
         commands.append(("info", path))
     for args in commands:
         assert_error(capsys, *args, words=("is corrupted",))
+
+
+@pytest.mark.parametrize(
+    "vocab",
+    [list(range(30)), ["ab", "c"], ["a", "a", "b"], [["a"], ["b"]], ["a"], "abc"],
+    ids=["integers", "two-letter", "duplicates", "nested", "one", "a-string"],
+)
+def test_a_vocabulary_that_is_not_distinct_characters_is_refused(tmp_path, capsys, vocab):
+    """Before this check a vocabulary of integers ended in 'TypeError: ord()...' and one with
+    duplicates sampled garbage; now every command names the problem."""
+    from cli_helpers import assert_error
+
+    path = checkpoint.save(trained(text_session(), 1), tmp_path / "m.safetensors")
+    meta, tensors = checkpoint.read(path)
+    task = json.loads(meta["task"])
+    task["vocab"] = vocab
+    save_file(tensors, str(path), metadata={**meta, "task": json.dumps(task)})
+    for args in (("info", path), ("sample", path, "--length", "5"), ("train", "--resume", path, "--steps", "1")):
+        assert_error(capsys, *args, words=("is corrupted", "vocabulary"))

@@ -208,3 +208,18 @@ def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_
             columns = [panel.column_combo.itemText(i) for i in range(panel.column_combo.count())]
             assert columns == ["close"] and "secret_column" not in panel.column_combo.toolTip()
     assert not any(p.endswith(("story.txt", "prices.csv")) for p in opened), opened
+
+
+def test_a_csv_cell_of_any_length_is_parsed_or_refused_in_one_line(capsys, tmp_path):
+    """The csv module stops at 128 KB a cell by default ("field larger than field limit", which was
+    an internal error): a 200 KB cell is now read like any other, as a number or as text."""
+    from cli_helpers import cli
+
+    long_number = tmp_path / "long_number.csv"
+    long_number.write_text("day,close\n" + "".join(f"{i},{100 + i % 9}\n" for i in range(299)) + "299,1" + "0" * 200_000 + "\n")
+    long_text = tmp_path / "long_text.csv"
+    long_text.write_text("day,close\n" + "1,2\n" * 5 + '6,"' + "x" * 200_000 + '"\n')
+    code, _out, err = cli(capsys, "train", "--data", "prices", "--file", long_number, "--column", "close", "--steps", "1", "--quiet")
+    assert code == 2 and "non-finite value '1000" in err, err  # 1e200000 is not a finite price
+    assert "(200,001 characters)" in err and len(err) < 300, err  # the cell is named, not echoed whole
+    assert_error(capsys, "train", "--data", "prices", "--file", long_text, "--column", "close", "--steps", "1", words=("long_text.csv",))

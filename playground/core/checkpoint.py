@@ -511,11 +511,30 @@ def _steps(meta: dict[str, Any], name: str) -> int:
     return steps
 
 
+def _checked_vocab(name: str, task_state: dict[str, Any]) -> list[str] | None:
+    """The stored vocabulary, if any: distinct single characters, 2 to MAX_VOCAB of them."""
+    from playground.core.data.text import MAX_VOCAB
+
+    vocab = task_state.get("vocab")
+    if vocab is None:
+        return None
+    if (
+        not isinstance(vocab, list)
+        or not 2 <= len(vocab) <= MAX_VOCAB
+        or not all(isinstance(ch, str) and len(ch) == 1 for ch in vocab)
+        or len(set(vocab)) != len(vocab)
+    ):
+        raise PlaygroundError(
+            f"{name} is corrupted: its vocabulary is not a list of 2 to {MAX_VOCAB} different single characters"
+        )
+    return vocab
+
+
 def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], stored: Any) -> Any:
     """The task a model file describes, built from what it carries; the data file its settings
     name is never read (it could name /dev/zero, a FIFO, or someone's private file)."""
     spec = kind_spec(session.data.kind)
-    vocab = task_state.get("vocab")
+    vocab = _checked_vocab(name, task_state)
     if session.data.source == "file" and stored is None:
         if spec.vocab_only is None:  # every series model of ours carries its series
             raise PlaygroundError(
@@ -553,6 +572,7 @@ def _load(path: str | Path, device: str | torch.device | None, data_file: str | 
             raise PlaygroundError(
                 f"{name} is a {spec.noun} model: it carries its own data, so no data file is given to train it on"
             )
+        _checked_vocab(name, task_state)
         session = replace(session, data=replace(session.data, source="file", path=str(data_file), text=""))
         task = build_task(session.data, saved=task_state)
     else:
@@ -598,6 +618,7 @@ def describe(path: str | Path) -> dict[str, Any]:
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
     except PlaygroundError as e:
         raise PlaygroundError(f"{name} cannot be opened: {e}") from None
+    vocab = _checked_vocab(name, task)
     try:  # a header that passed read() can still lack our settings: say so, do not crash
         losses = tensors["history/train_loss"]
         val = tensors["history/val_loss"]
@@ -611,7 +632,7 @@ def describe(path: str | Path) -> dict[str, Any]:
             "model": session["model"],
             "data": {k: v for k, v in session["data"].items() if v not in ("", [], None)},
             "train": session["train"],
-            "vocab_size": len(task["vocab"]) if task.get("vocab") else None,
+            "vocab_size": len(vocab) if vocab else None,
             "last_train_loss": float(losses[-1]) if len(losses) else None,
             "last_val_loss": float(val[-1]) if len(val) else None,
         }

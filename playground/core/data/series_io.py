@@ -48,6 +48,12 @@ def _finite_values(values: Sequence[float] | np.ndarray, what: str) -> np.ndarra
 _NUMBER_SPLIT = re.compile(r"[\s,;]+")
 
 
+def _shown(cell: str, limit: int = 40) -> str:
+    """A cell quoted in an error message: a long one is cut, saying how long it was."""
+    cell = cell.strip()
+    return repr(cell) if len(cell) <= limit else f"{cell[:limit]!r}… ({len(cell):,} characters)"
+
+
 def parse_values(text: str) -> np.ndarray:
     """Numbers pasted as text ("10, 11, 12" or one a line) as a float64 array."""
     cells = [c for c in _NUMBER_SPLIT.split(text.strip()) if c]
@@ -57,7 +63,7 @@ def parse_values(text: str) -> np.ndarray:
             out.append(float(cell))
         except ValueError:
             raise PlaygroundError(
-                f"pasted value {i} ({cell!r}) is not a number: give numbers such as 10, 11, 12"
+                f"pasted value {i} ({_shown(cell)}) is not a number: give numbers such as 10, 11, 12"
             ) from None
     return _finite_values(out, "the pasted values")
 
@@ -101,12 +107,23 @@ def _parse_cell(cell: str) -> float | object:
     return _MISSING_CELL if math.isnan(value) else value
 
 
-def _sniff_delimiter(text: str) -> str:
+def _csv_rows(lines, delim: str, name: str) -> list[list[str]]:
+    """csv.reader's rows; a cell of any length up to the file's own limit is read (the csv module's
+    default stops at 128 KB), and what it cannot parse is one line naming the file."""
+    if csv.field_size_limit() < MAX_CSV_BYTES:
+        csv.field_size_limit(MAX_CSV_BYTES)  # a cell can be as long as the file may be, no longer
+    try:
+        return list(csv.reader(lines, delimiter=delim))
+    except csv.Error as e:
+        raise PlaygroundError(f"{name} cannot be read as CSV: {e}") from None
+
+
+def _sniff_delimiter(text: str, name: str = "the CSV") -> str:
     """Comma, semicolon or tab: the one that splits the first lines into the same number (>1) of cells."""
     lines = [ln for ln in text.splitlines() if ln.strip()][:50]
     best, best_key = ",", (-1.0, 0)
     for delim in (",", ";", "\t"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        counts = [len(r) for r in _csv_rows(lines, delim, name)]
         if not counts or max(counts) < 2:
             continue
         width = max(set(counts), key=counts.count)
@@ -149,10 +166,10 @@ def _read_table(
     path = Path(path)
     name = path.name or str(path)
     text = _read_text(path, name)
-    delim = _sniff_delimiter(text)
+    delim = _sniff_delimiter(text, name)
     rows = [
         (num, cells)
-        for num, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
+        for num, cells in enumerate(_csv_rows(io.StringIO(text), delim, name), start=1)
         if any(c.strip() for c in cells)
     ]
     if not rows:
@@ -209,12 +226,12 @@ def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") ->
         if k is _TEXT:
             numeric_names = ", ".join(names[j] for j in numeric_cols) or "none"
             raise PlaygroundError(
-                f"column '{label}' in {name} is not numeric: row {num} has {cells[col].strip()!r}; "
+                f"column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}; "
                 f"fix that cell or choose a numeric column with --column (numeric: {numeric_names})"
             )
         if isinstance(k, float) and not math.isfinite(k):
             raise PlaygroundError(
-                f"column '{label}' in {name} has a non-finite value {cells[col].strip()!r} at row {num}: "
+                f"column '{label}' in {name} has a non-finite value {_shown(cells[col])} at row {num}: "
                 "replace it with a number"
             )
     present = np.array([isinstance(k, float) for k in kinds])
