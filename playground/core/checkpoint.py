@@ -312,6 +312,12 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
     return out, optim_meta
 
 
+def _named(name: str, e: PlaygroundError) -> PlaygroundError:
+    """A settings error as one line that names the file once."""
+    text = str(e)
+    return PlaygroundError(text if text.startswith(name) else f"{name} cannot be opened: {text}")
+
+
 def _stored_data(tensors: dict[str, torch.Tensor], name: str) -> Any:
     """What a model file carries of its data, checked: a price model's raw series (a numpy array) or
     the text of the file a text or dialog model was trained on (a str); None when it carries neither."""
@@ -562,7 +568,7 @@ def _load(path: str | Path, device: str | torch.device | None, data_file: str | 
         optim_meta = _json_field(meta, "optimizer", name)
         steps = _steps(meta, name)
     except PlaygroundError as e:  # before ValueError, which it subclasses
-        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
+        raise _named(name, e) from None
     except (KeyError, ValueError, TypeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
 
@@ -597,7 +603,7 @@ def stored_task(path: str | Path) -> Any:
         session = SessionConfig.from_dict(_json_field(meta, "session", name))
         task_state = _json_field(meta, "task", name)
     except PlaygroundError as e:
-        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
+        raise _named(name, e) from None
     except (KeyError, ValueError, TypeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None
     return _task_inside(name, session, task_state, _stored_data(tensors, name))
@@ -617,7 +623,7 @@ def describe(path: str | Path) -> dict[str, Any]:
     try:  # the settings checked as a model's are, then shown as they would be used
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
     except PlaygroundError as e:
-        raise PlaygroundError(f"{name} cannot be opened: {e}") from None
+        raise _named(name, e) from None
     vocab = _checked_vocab(name, task)
     try:  # a header that passed read() can still lack our settings: say so, do not crash
         losses = tensors["history/train_loss"]
