@@ -88,12 +88,18 @@ def _session_from_args(a: argparse.Namespace):
         embed=a.embed,
         heads=a.heads,
         window=a.mlp_window or (a.window if numbers else 16),
+        # the kind's default only where it applies: a recurrent model reading one way
+        attention=(
+            spec.default_attention and a.arch in C.RECURRENT_ARCHS and not a.bidirectional
+            if a.attention is None
+            else a.attention
+        ),
     )
     train = C.TrainConfig(
         optimizer=a.optimizer,
         lr=a.lr,
-        batch_size=a.batch_size,
-        seq_len=a.seq_len,
+        batch_size=a.batch_size or spec.default_batch,
+        seq_len=a.seq_len or spec.default_seq_len,
         clip=a.clip,
         clip_value=a.clip_value,
         tbptt=a.tbptt,
@@ -349,6 +355,7 @@ def cmd_info(a: argparse.Namespace) -> int:
     print(
         f"  model: {m['arch']} x{m['layers']} hidden {m['hidden']}"
         + (" bidirectional" if m["bidirectional"] else "")
+        + (" with attention" if m.get("attention") else "")
         + f", {info['parameters']:,} parameters"
     )
     data = info["data"]

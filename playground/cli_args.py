@@ -132,12 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--embed", type=_positive_int, default=32, help="character vector width (default: 32)")
     m.add_argument("--heads", type=_positive_int, default=2, help="Transformer attention heads (default: 2)")
     m.add_argument("--mlp-window", type=_positive_int, help="feed-forward: inputs it sees (default: 16)")
+    m.add_argument(
+        "--attention",
+        action=argparse.BooleanOptionalAction,
+        help="RNN, LSTM, GRU: the output also reads an attention-weighted mix of the states so far, so a "
+        "name can be looked back at and copied (default: on for knock-knock, off otherwise)",
+    )
 
     o = t.add_argument_group("training")
     o.add_argument("--optimizer", choices=C.OPTIMIZERS, default="adam", help="(default: adam)")
     o.add_argument("--lr", type=_positive_float, default=3e-3, help="learning rate (default: 0.003)")
-    o.add_argument("--batch-size", type=_positive_int, default=32, help="(default: 32)")
-    o.add_argument("--seq-len", type=_positive_int, default=64, help="characters per example (default: 64)")
+    o.add_argument("--batch-size", type=_positive_int, help="(default: 32; knock-knock 16)")
+    o.add_argument(
+        "--seq-len",
+        type=_positive_int,
+        help="characters per example (default: 64; knock-knock 128, a whole joke and the next one's start)",
+    )
     o.add_argument("--clip", choices=C.CLIP_MODES, default="norm", help="gradient clipping (default: norm)")
     o.add_argument("--clip-value", type=_positive_float, default=1.0, help="clipping threshold (default: 1)")
     o.add_argument("--tbptt", type=int, default=0, help="truncated BPTT length; 0 = whole sequence")

@@ -28,7 +28,8 @@ def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.
             case m.NextChars():
                 result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
             case m.Reply():
-                lm = inference.reply(tr.model, tr.task, req.turn, list(req.history))
+                # with attention over its past (the first-run model), where it looked, for the heatmap
+                lm, result["lm_attention"] = inference.reply_with_attention(tr.model, tr.task, req.turn, list(req.history))
                 s2s, looked = None, None
                 if seq2seq is not None:
                     s2s, source, weights = seq2seq.reply_with_attention(req.turn, list(req.history))

@@ -33,6 +33,8 @@ def parameters(model: ModelConfig, n_inputs: int, n_outputs: int, tokens: bool =
         for layer in range(model.layers):
             size = in_size if layer == 0 else h * d
             total += d * g * h * (size + h + 2)
+        if model.attention:  # query, key (64 wide), value, and a head twice as wide
+            total += 2 * (h + 1) * 64 + (h + 1) * h + h * n_outputs
     return total + h * d * n_outputs + n_outputs
 
 
@@ -42,6 +44,8 @@ def step_bytes(model: ModelConfig, train: TrainConfig, n_inputs: int, n_outputs:
     per_step = model.hidden * model.directions * GATES[model.arch] * model.layers + n_outputs + model.embed
     if model.arch == "mlp":
         per_step += model.window * model.embed
+    if model.attention and model.recurrent:  # scores and weights over the steps so far, and the context
+        per_step += 2 * steps + 3 * model.hidden
     return weights + 3 * train.batch_size * steps * per_step * FLOAT
 
 

@@ -39,6 +39,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 MAX_HEADER = 64 * 2**20  # a header larger than this is not one of ours
 MAX_MODEL_BYTES = 2 * 2**30  # a model file larger than this is refused before it is read
+MAX_TOKEN = 64  # the longest word a word vocabulary (the order lesson's) may hold
 
 
 def training_tensors(model, optimizer, history, batch_gen) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -517,22 +518,24 @@ def _steps(meta: dict[str, Any], name: str) -> int:
     return steps
 
 
-def _checked_vocab(name: str, task_state: dict[str, Any]) -> list[str] | None:
-    """The stored vocabulary, if any: distinct single characters, 2 to MAX_VOCAB of them."""
+def _checked_vocab(name: str, task_state: dict[str, Any], kind: str) -> list[str] | None:
+    """The stored vocabulary, if any: 2 to MAX_VOCAB different entries, single characters for the
+    character kinds (text, dialogs), words of at most MAX_TOKEN characters for the others."""
     from playground.core.data.text import MAX_VOCAB
 
     vocab = task_state.get("vocab")
     if vocab is None:
         return None
+    characters = kind_spec(kind).vocab_only is not None
+    longest = 1 if characters else MAX_TOKEN
     if (
         not isinstance(vocab, list)
         or not 2 <= len(vocab) <= MAX_VOCAB
-        or not all(isinstance(ch, str) and len(ch) == 1 for ch in vocab)
+        or not all(isinstance(t, str) and 1 <= len(t) <= longest for t in vocab)
         or len(set(vocab)) != len(vocab)
     ):
-        raise PlaygroundError(
-            f"{name} is corrupted: its vocabulary is not a list of 2 to {MAX_VOCAB} different single characters"
-        )
+        what = "single characters" if characters else f"words of up to {MAX_TOKEN} characters"
+        raise PlaygroundError(f"{name} is corrupted: its vocabulary is not a list of 2 to {MAX_VOCAB} different {what}")
     return vocab
 
 
@@ -540,7 +543,7 @@ def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], 
     """The task a model file describes, built from what it carries; the data file its settings
     name is never read (it could name /dev/zero, a FIFO, or someone's private file)."""
     spec = kind_spec(session.data.kind)
-    vocab = _checked_vocab(name, task_state)
+    vocab = _checked_vocab(name, task_state, session.data.kind)
     if session.data.source == "file" and stored is None:
         if spec.vocab_only is None:  # every series model of ours carries its series
             raise PlaygroundError(
@@ -578,7 +581,7 @@ def _load(path: str | Path, device: str | torch.device | None, data_file: str | 
             raise PlaygroundError(
                 f"{name} is a {spec.noun} model: it carries its own data, so no data file is given to train it on"
             )
-        _checked_vocab(name, task_state)
+        _checked_vocab(name, task_state, session.data.kind)
         session = replace(session, data=replace(session.data, source="file", path=str(data_file), text=""))
         task = build_task(session.data, saved=task_state)
     else:
@@ -624,7 +627,7 @@ def describe(path: str | Path) -> dict[str, Any]:
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
     except PlaygroundError as e:
         raise _named(name, e) from None
-    vocab = _checked_vocab(name, task)
+    vocab = _checked_vocab(name, task, session["data"]["kind"])
     try:  # a header that passed read() can still lack our settings: say so, do not crash
         losses = tensors["history/train_loss"]
         val = tensors["history/val_loss"]

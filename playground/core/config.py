@@ -96,6 +96,9 @@ class ModelConfig:
     embed: int = 32  # width of the learned character vector x_t fed to the core
     heads: int = 2  # Transformer attention heads; must divide hidden
     window: int = 16  # feed-forward only: how many past inputs it sees at once
+    # RNN, LSTM, GRU: the output at each step also reads an attention-weighted mix of the core's
+    # states so far (it can look back at a name instead of carrying it in the hidden state)
+    attention: bool = False
 
     def validate(self) -> ModelConfig:
         _choice("architecture", self.arch, ARCHS)
@@ -123,6 +126,12 @@ class ModelConfig:
             raise PlaygroundError(
                 "the feed-forward network has no direction: it sees its whole window at once"
             )
+        if self.attention and self.arch not in RECURRENT_ARCHS:
+            raise PlaygroundError(
+                "attention over past states is for RNN, LSTM and GRU (the Transformer is attention throughout)"
+            )
+        if self.attention and self.bidirectional:
+            raise PlaygroundError("attention over past states is for unidirectional models: choose one or the other")
         if self.init == "identity" and self.arch not in RECURRENT_ARCHS:
             raise PlaygroundError("identity init sets the recurrent matrix W_hh: only for RNN, LSTM, GRU")
         return self
@@ -140,6 +149,8 @@ class ModelConfig:
         if self.arch == "rnn":
             parts.append(self.activation)
         parts.append(f"{self.layers} layer{'s' if self.layers > 1 else ''} x {self.hidden}")
+        if self.attention:
+            parts.append("attention")
         if self.init != "default":
             parts.append(f"{self.init} init")
         return ", ".join(parts)

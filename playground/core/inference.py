@@ -35,14 +35,17 @@ class _Stepper:
 
     Recurrent models carry their hidden state (the whole past in a fixed-size
     vector); the references re-read their window: the Transformer up to its
-    longest context, the feed-forward network only its last few inputs.
+    longest context, the feed-forward network only its last few inputs. A
+    recurrent model with attention re-reads too: its attention looks back over
+    every state so far, which a carried hidden state does not hold.
     """
 
     def __init__(self, model: SequenceModel, prefix: np.ndarray):
         self.model = model
         self.dev = _device(model)
         self.context = [int(i) for i in prefix]
-        if model.recurrent:
+        self.carries = model.recurrent and not model.attends
+        if self.carries:
             x = torch.tensor([self.context], dtype=torch.long, device=self.dev)
             out, self.state = model(x)
             self._logits = out[0, -1]
@@ -60,7 +63,7 @@ class _Stepper:
 
     def push(self, token: int) -> None:
         self.context.append(token)
-        if self.model.recurrent:
+        if self.carries:
             x = torch.tensor([[token]], dtype=torch.long, device=self.dev)
             out, self.state = self.model(x, self.state)
             self._logits = out[0, -1]
@@ -153,16 +156,70 @@ def top_next(model: SequenceModel, task, prompt: str, k: int = 5) -> list[tuple[
     return [(task.vocab[int(i)], float(v)) for v, i in zip(values, ids)]
 
 
-def reply(model: SequenceModel, task, turn: str, history: Sequence[str] = (), max_chars: int = 120) -> str:
+REPLY_CHARS = 120  # the longest reply the chat waits for
+
+
+def reply(model: SequenceModel, task, turn: str, history: Sequence[str] = (), max_chars: int = REPLY_CHARS) -> str:
     """Answer the turn ``turn`` after the earlier turns ``history`` in a dialog model (greedy)."""
+    return _raw_reply(model, task, _checked_turn(task, turn), history, max_chars).strip()
+
+
+def _checked_turn(task, turn: str) -> str:
     if task.spec.prediction_page != "chat":
         raise PlaygroundError("replies need a model trained on dialogs")
     turn = turn.strip()
     if not turn:
         raise PlaygroundError("say something first, for example: Knock, knock!")
+    return turn
+
+
+def _raw_reply(model: SequenceModel, task, turn: str, history: Sequence[str], max_chars: int = REPLY_CHARS) -> str:
     prompt = encode_turns([*history, turn], open_next=True)
-    text = sample(model, task, prompt, length=max_chars, greedy=True, stop=(END_OF_TURN, *MARKERS))
-    return text.strip()
+    return sample(model, task, prompt, length=max_chars, greedy=True, stop=(END_OF_TURN, *MARKERS))
+
+
+def reply_with_attention(
+    model: SequenceModel, task, turn: str, history: Sequence[str] = ()
+) -> tuple[str, dict | None]:
+    """``reply`` and, for a model with attention, where it looked (``{"source", "reply", "weights"}``:
+    the chat's map; a row for each character written and, when the turn ended, one for its end)."""
+    turn = _checked_turn(task, turn)
+    raw = _raw_reply(model, task, turn, history)
+    looked = reply_attention(model, task, turn, history, raw)
+    if looked is None:
+        return raw.strip(), None
+    source, weights = looked
+    if len(raw) >= REPLY_CHARS:  # cut off: no end of the turn was written
+        weights = weights[:-1]
+    return raw.strip(), {"source": source, "reply": raw, "weights": weights}
+
+
+ATTENTION_SHOWN = 90  # the chat's map of a language model's attention: the last this many characters read
+
+
+def reply_attention(
+    model: SequenceModel, task, turn: str, history: Sequence[str], written: str
+) -> tuple[str, np.ndarray] | None:
+    """Where a language model with attention looked while writing ``written`` (its greedy reply, as
+    ``sample`` returned it, before stripping) after ``turn``: (the text read, one character per
+    column, turn markers as "\x1f" and ends of turns as newlines; weights (rows: each character
+    written and the end of the turn, columns: the last ``ATTENTION_SHOWN`` characters read)).
+    None for a model without attention."""
+    if not model.attends:
+        return None
+    prompt = encode_turns([*history, turn], open_next=True)
+    ids = _prefix(task, prompt + written)
+    if len(ids) > MAX_LEN:
+        return None
+    with inference_mode(model):
+        x = torch.from_numpy(ids)[None].to(_device(model))
+        feats = model.features(model.encode(x))[0]
+        weights = model.attend(feats)[1][0].float().cpu().numpy()  # (T, T)
+    first = len(ids) - len(written) - 1  # the step whose output was the first character written
+    rows = weights[first:]  # each written character, then the end of the turn
+    cut = max(0, len(ids) - ATTENTION_SHOWN)
+    source = "".join("\x1f" if ch in MARKERS else ch for ch in task.decode(ids[cut:]))
+    return source, rows[:, cut:]
 
 
 def classify(model: SequenceModel, task, text: str) -> list[tuple[str, float]]:

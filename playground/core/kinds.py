@@ -119,6 +119,9 @@ class KindSpec:
     # (DataConfig, saved task state, the data a model file carries: its raw series or source text) -> the task
     build: Builder
     default_hidden: int = 32  # hidden units the CLI picks when none is given
+    default_attention: bool = False  # a recurrent model the CLI builds attends over its past states
+    default_batch: int = 32  # the CLI's batch size and sequence length when none is given
+    default_seq_len: int = 64
     paste_placeholder: str = ""  # the paste box's grey hint
     file_dialog: tuple[str, str, str] = (  # the file button, the dialog's caption and filter
         "Choose file…",
@@ -340,6 +343,11 @@ _SPECS = (
         preview="dialogs",
         build=_build_dialogs,
         default_hidden=128,
+        default_attention=True,  # copying a name it never saw: see ModelConfig.attention
+        # a training window holds a whole joke (they start where a joke starts: dialogs.JokeStream), so
+        # the reply after a punchline is learnt with "Knock, knock!" in view, as in a chat
+        default_batch=16,
+        default_seq_len=128,
         paste_placeholder="Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
         step_unit="characters",
         demo_question="Knock, knock!",

@@ -19,6 +19,7 @@ from playground.core.config import ModelConfig
 from playground.core.errors import PlaygroundError
 
 MAX_LEN = 1024  # longest sequence the Transformer's learned positions cover
+ATTENTION_DIM = 64  # query and key width of a recurrent model's attention over its past
 
 
 def check_compatible(cfg: ModelConfig, many_to_many: bool, kind: str) -> None:
@@ -70,6 +71,11 @@ class SequenceModel(nn.Module):
             else:
                 self.core = nn.GRU(**kwargs)
             feat = h * d
+            if cfg.attention:  # the readout also reads a mix of the states so far (``attend``)
+                self.att_query = nn.Linear(h, ATTENTION_DIM)
+                self.att_key = nn.Linear(h, ATTENTION_DIM)
+                self.att_value = nn.Linear(h, h)
+                feat = 2 * h
         elif cfg.arch == "transformer":
             self.in_proj = nn.Linear(in_size, h)
             self.pos = nn.Parameter(torch.zeros(MAX_LEN, h))
@@ -103,8 +109,25 @@ class SequenceModel(nn.Module):
         # x (B, T) ids or (B, T, 1) values -> (B, T, E)
         return self.embed(x) if self.embed is not None else x
 
+    @property
+    def attends(self) -> bool:
+        """A recurrent core with attention over its own past states (``ModelConfig.attention``)."""
+        return self.recurrent and self.cfg.attention
+
+    def attend(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Causal dot-product attention over the core's states (B, T, H): at step t a softmax over
+        the steps 0..t of query(h_t) . key(h_j), and the context, that mix of value(h_j).
+        Returns (context (B, T, H), weights (B, T, T), zero above the diagonal)."""
+        t = feats.shape[1]
+        scores = self.att_query(feats) @ self.att_key(feats).transpose(1, 2) / ATTENTION_DIM**0.5
+        future = torch.ones(t, t, dtype=torch.bool, device=feats.device).triu(1)
+        weights = torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
+        return weights @ self.att_value(feats), weights
+
     def readout(self, feats: torch.Tensor) -> torch.Tensor:
         """Features (B, T, F) -> outputs: (B, T, O) at every step, or (B, O) at the end."""
+        if self.attends:
+            feats = torch.cat([feats, self.attend(feats)[0]], dim=-1)
         if self.many_to_many:
             return self.head(feats)
         if self.recurrent and self.cfg.bidirectional:
@@ -151,7 +174,8 @@ class SequenceModel(nn.Module):
         return z, None, layers
 
     def forward(self, x: torch.Tensor, state=None):
-        """x (B, T) ids or (B, T, 1) values -> (outputs, state). State carries RNN memory between calls."""
+        """x (B, T) ids or (B, T, 1) values -> (outputs, state). State carries RNN memory between calls
+        (attention, where on, looks back over this call's steps only: callers re-read the context)."""
         feats, state, _ = self.features(self.encode(x), state)
         return self.readout(feats), state
 

@@ -201,7 +201,8 @@ def main(
 
         def wait_ready() -> None:
             if compare.is_ready():
-                compare.set_in_use("seq2seq")
+                # the language model answers where it has attention (the map shows where it looked)
+                compare.set_in_use("lm" if window.config.model.attention else "seq2seq")
                 panel.new_joke()
                 QTimer.singleShot(100, say_next)
             else:

@@ -86,6 +86,47 @@ def label(ch: str) -> str:
     return _MARKER_LABELS.get(ch, ch if ch.isprintable() else f"\\x{ord(ch):02x}")
 
 
+class JokeStream:
+    """Training batches cut from jokes made for each batch: a bundled training joke or, with the share
+    ``made_up / (made_up + bundled)``, a made-up one (``jokes.make_joke``) that no batch saw before.
+
+    A fixed set of made-up jokes is learnt by heart by a long enough run (measured: an LSTM with
+    attention copied 57 of 60 unseen names after 1,000 steps on 3,000 fixed jokes and 46 after 3,000;
+    on fresh ones it stays at 59-60). Everything is drawn from the trainer's batch generator, so
+    undo, save and resume replay the same batches.
+    """
+
+    def __init__(self, task: TokenTask, bundled: Sequence[Sequence[str]], made_up: int) -> None:
+        import numpy as np
+
+        self._encode = task.encode
+        self._bundled = [task.encode(encode_turns(d), what="training dialogs") for d in bundled]
+        self.share = made_up / (made_up + len(bundled))
+        self._np = np
+
+    def __call__(self, gen, n_chars: int):
+        """At least ``n_chars`` token ids of whole jokes (a numpy array) and where each joke starts,
+        drawn with ``gen`` (torch)."""
+        import torch
+
+        from playground.core.data.jokes import make_joke
+
+        np = self._np
+        rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=gen)))
+        parts: list = []
+        starts: list[int] = []
+        total = 0
+        while total < n_chars:
+            if rng.random() < self.share:
+                ids = self._encode(encode_turns(make_joke(rng)), what="made-up jokes")
+            else:
+                ids = self._bundled[int(rng.integers(len(self._bundled)))]
+            parts.append(ids)
+            starts.append(total)
+            total += len(ids)
+        return np.concatenate(parts), np.asarray(starts)
+
+
 def build_dialog_task(
     dialogs: list[list[str]],
     val_fraction: float,
@@ -132,6 +173,8 @@ def build_dialog_task(
     task.dialogs = dialogs
     task.made_up = extra
     task.made_up_spec = (made_up, seed) if made_up else (0, 0)
+    if made_up:  # training batches come from jokes made for each batch (the list above is a preview)
+        task.batch_stream = JokeStream(task, dialogs[:-n_val], made_up)
     return task
 
 

@@ -10,7 +10,10 @@ held-out part stays the validation set, so the validation loss still measures re
 Each made-up joke has a sixth turn: the listener laughs (or asks for another one) after the
 punchline, so that a model given a punchline ends the joke instead of knocking again.
 
-Everything is drawn from a seeded ``numpy`` generator: the same seed gives the same jokes.
+Everything is drawn from a seeded ``numpy`` generator: the same seed gives the same jokes. The
+language model does not train on one fixed set of them: every batch is cut from jokes made for it
+(``dialogs.JokeStream``), so no name is seen twice and learning them by heart does not pay; only
+copying does.
 """
 
 from __future__ import annotations
@@ -83,13 +86,15 @@ def could_generate(name: str) -> bool:
     return re.fullmatch(f"(?:{_SYLLABLE.pattern}){{2,3}}", name.lower()) is not None
 
 
+def make_joke(rng: np.random.Generator) -> list[str]:
+    """One joke in the bundled jokes' turn structure, plus the listener's laugh after the punchline."""
+    name = make_name(rng)
+    punchline = PUNCHLINES[rng.integers(len(PUNCHLINES))].format(name=name)
+    laugh = LAUGHS[rng.integers(len(LAUGHS))]
+    return ["Knock, knock!", "Who's there?", f"{name}.", f"{name} who?", punchline, laugh]
+
+
 def made_up_jokes(n: int, seed: int = 0) -> list[list[str]]:
-    """``n`` jokes in the bundled jokes' turn structure, plus the listener's laugh after the punchline."""
+    """``n`` jokes from ``seed`` (the data panel lists them; the encoder-decoder trains on them)."""
     rng = np.random.default_rng(seed)
-    jokes = []
-    for _ in range(n):
-        name = make_name(rng)
-        punchline = PUNCHLINES[rng.integers(len(PUNCHLINES))].format(name=name)
-        laugh = LAUGHS[rng.integers(len(LAUGHS))]
-        jokes.append(["Knock, knock!", "Who's there?", f"{name}.", f"{name} who?", punchline, laugh])
-    return jokes
+    return [make_joke(rng) for _ in range(n)]

@@ -100,6 +100,9 @@ class TokenTask:
         # the text of a data file as read: a model file carries it (``checkpoint``), so a reopened
         # model trains on without the file, and the path in its settings is never read again
         self.source_text: str | None = None
+        # where set, training batches are cut from a stream it makes for each batch (the dialogs'
+        # made-up jokes: ``dialogs.JokeStream``) instead of from ``train_ids``
+        self.batch_stream: Callable[[torch.Generator, int], tuple[np.ndarray, np.ndarray]] | None = None
         self.train_ids = self.encode(train_text, what="training text")
         self.val_ids = self.encode(val_text, what="validation text")
         self._train_dev: dict[str, torch.Tensor] = {}
@@ -176,6 +179,8 @@ class TokenTask:
         self, batch_size: int, seq_len: int, gen: torch.Generator, device: torch.device
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Random windows of the training text: x (B, T) and y = x shifted by one (B, T)."""
+        if self.batch_stream is not None:
+            return self._sample_stream(batch_size, seq_len, gen, device)
         data = self._train_on(device)
         hi = len(self.train_ids) - seq_len  # window of T+1 characters starts in [0, hi)
         if hi < 1:
@@ -186,6 +191,19 @@ class TokenTask:
             self._offsets_cache[seq_len] = arange
         starts = torch.randint(hi, (batch_size, 1), generator=gen).to(device, non_blocking=True)
         chunk = data[starts + arange]  # (B, T+1)
+        return chunk[:, :-1], chunk[:, 1:]
+
+    def _sample_stream(
+        self, batch_size: int, seq_len: int, gen: torch.Generator, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Windows of a stream made for this batch (``batch_stream``), each starting where a joke starts,
+        as a chat does: the whole joke is in the window when the reply after its punchline is learnt."""
+        ids, joke_starts = self.batch_stream(gen, batch_size * (seq_len + 1) + 2 * seq_len)
+        stream = torch.from_numpy(ids)
+        usable = torch.from_numpy(joke_starts[joke_starts < len(ids) - seq_len])
+        order = torch.randperm(len(usable), generator=gen).repeat(batch_size // len(usable) + 1)
+        starts = usable[order[:batch_size]][:, None]  # different jokes, as far as the stream has them
+        chunk = stream[starts + torch.arange(seq_len + 1)].to(device, non_blocking=True)  # (B, T+1)
         return chunk[:, :-1], chunk[:, 1:]
 
     def val_batches(

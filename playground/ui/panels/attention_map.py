@@ -1,4 +1,5 @@
-"""Where the encoder-decoder looked: a heatmap of its attention for one reply.
+"""Where a model with attention looked: a heatmap of its attention for one reply (the encoder-decoder,
+or a language model with attention over its past states).
 
 One row per character it wrote (and the end of the reply), one column per character the encoder
 read; a cell's colour is the share of attention that written character gave that input character
@@ -16,6 +17,15 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.ui.panels._common import VERMILLION
 
+LM_TIP = (
+    "Where the language model looked while writing its last reply (attention over its own past "
+    "states). Rows: the characters it wrote (top to bottom, ⏎ ends the reply); columns: the dialog "
+    "it had read (│ marks a new turn), its own reply included. Darker: more attention. Copying a name "
+    "shows as a diagonal: after writing a letter of the name it looks at the state just after that "
+    "letter in your turn, which leads to the next one. Without attention (untick it in the Model "
+    "panel) the name must survive inside one state vector, letter by letter: that is why such a "
+    "model answers a new name with a garbled or an old one."
+)
 TIP = (
     "Where the encoder-decoder looked while writing its last reply. Rows: the characters it wrote "
     "(top to bottom, ⏎ ends the reply); columns: what its encoder read (the turn before, │, your "
@@ -39,11 +49,15 @@ class AttentionMap(QWidget):
         self._source = ""
         self._written = ""
         self._weights = np.zeros((0, 0))
+        self._who = "seq2seq"
 
     # -- public -------------------------------------------------------------------------
-    def show_attention(self, attention: dict | None) -> None:
-        """``{"source": text read, "reply": text written, "weights": (len(reply) + 1, len(source))}``;
+    def show_attention(self, attention: dict | None, who: str = "seq2seq") -> None:
+        """``{"source": text read, "reply": text written, "weights": (len(reply) + 1, len(source))}``
+        from ``who`` ("seq2seq", the encoder-decoder, or "lm", a language model with attention);
         None clears the map."""
+        self._who = who
+        self.setToolTip(LM_TIP if who == "lm" else TIP)
         if not attention:
             self.clear()
             return
@@ -102,7 +116,8 @@ class AttentionMap(QWidget):
             p.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                "Attention appears here when the encoder-decoder (with attention) replies.",
+                "Where the model looked appears here when a model with attention replies "
+                "(the language model with Attention ticked, or the encoder-decoder).",
             )
             p.end()
             return

@@ -11,6 +11,7 @@ import dataclasses
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
@@ -164,6 +165,15 @@ TIPS = {
         "attend to a different kind of relation. The hidden size is split among them, so it must divide "
         "evenly."
     ),
+    "attention": (
+        "RNN, LSTM and GRU: at each step the output also reads a mix of the states the network had at "
+        "earlier steps, weighted by how well each matches what it is looking for now (dot-product "
+        "attention over its own past).\n\n"
+        "Without it, everything the network knows about the past must fit in one hidden state, carried "
+        "forward step by step: to answer \"Lettuce who?\" it must have stored \"Lettuce\" letter by "
+        "letter, and it often garbles or swaps a name it never saw. With it, it can look back at the "
+        "name and copy it. The chat shows where it looked."
+    ),
     "window": (
         "Feed-forward only: how many past inputs the network sees at once. It knows nothing older, so a "
         "pattern that spans more steps than the window cannot be learned at all. A recurrent network has "
@@ -204,6 +214,8 @@ class ModelPanel(QWidget):
             [(n, str(n), f"{n} attention head{'s' if n > 1 else ''}") for n in range(1, MAX_HEADS + 1)],
             TIPS["heads"],
         )
+        self.attention_check = QCheckBox("over its past states")
+        self.attention_check.setToolTip(TIPS["attention"])
         self.window_spin = QSpinBox()
         self.window_spin.setRange(1, 256)
         self.window_spin.setSuffix(" steps")
@@ -219,6 +231,7 @@ class ModelPanel(QWidget):
         self._form.addRow("Weight init", self.init_combo)
         self._form.addRow("Dropout", self.dropout_spin)
         self._form.addRow("Attention heads", self.heads_combo)
+        self._form.addRow("Attention", self.attention_check)
         self._form.addRow("Window", self.window_spin)
         for row in range(self._form.rowCount()):
             label = self._form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
@@ -251,6 +264,7 @@ class ModelPanel(QWidget):
         self.hidden_spin.valueChanged.connect(self._on_hidden_changed)
         self.dropout_spin.valueChanged.connect(self._on_control_changed)
         self.window_spin.valueChanged.connect(self._on_control_changed)
+        self.attention_check.toggled.connect(self._on_control_changed)
 
     # -- public API -------------------------------------------------------------------
     def config(self) -> ModelConfig:
@@ -290,6 +304,9 @@ class ModelPanel(QWidget):
             dropout=round(self.dropout_spin.value(), 2),
             heads=int(combo_value(self.heads_combo)),
             window=self.window_spin.value(),
+            attention=self.attention_check.isChecked()
+            and combo_value(self.arch_combo) in RECURRENT_ARCHS
+            and not combo_value(self.direction_combo),
         )
 
     def _show(self, cfg: ModelConfig) -> None:
@@ -306,6 +323,7 @@ class ModelPanel(QWidget):
                 self.heads_combo.addItem(str(cfg.heads), cfg.heads)
                 set_combo_value(self.heads_combo, cfg.heads)
             self.window_spin.setValue(min(max(cfg.window, 1), 256))
+            self.attention_check.setChecked(cfg.attention)
         finally:
             self._updating = False
         self._update_enabled()
@@ -402,6 +420,11 @@ class ModelPanel(QWidget):
 
         self._form.setRowVisible(self.heads_combo, arch == "transformer")
         self._form.setRowVisible(self.window_spin, arch == "mlp")
+        self._form.setRowVisible(self.attention_check, recurrent)
+        bidirectional = bool(combo_value(self.direction_combo))
+        self.attention_check.setEnabled(not bidirectional)
+        if recurrent and bidirectional:
+            reasons.append("Attention over past states is for unidirectional models.")
         hidden = self.hidden_spin.value()
         for n in range(1, MAX_HEADS + 1):
             set_option_enabled(

@@ -40,9 +40,10 @@ class ChatPage(QWidget):
         self.new_joke_button.setToolTip(TIPS["new_joke"])
         self.chat_hint = note_label(
             "Try: Knock, knock! Then give a name when the model asks who is there, and answer its "
-            "'… who?' with a punchline. A name it never saw is the test: the language model must carry "
-            "it letter by letter in its state and usually garbles it; the encoder-decoder below looks "
-            "back at what you typed (attention, the map at the bottom) and copies it."
+            "'… who?' with a punchline. A name it never saw is the test: a model with attention looks "
+            "back at what you typed and copies it (the map at the bottom shows where it looked); "
+            "without attention the name must travel letter by letter in the hidden state, and it "
+            "usually comes out garbled (untick Attention in the Model panel to see it)."
         )
         row = QHBoxLayout()
         row.addWidget(self.chat_edit, 1)
@@ -109,7 +110,11 @@ class ChatPage(QWidget):
         self.dialog_compare.show_replies(
             str(answer.get("turn", "")), answer.get("lm_reply"), answer.get("s2s_reply")
         )
-        self.attention_map.show_attention(answer.get("s2s_attention"))
+        # the map shows where the answering model looked (a language model without attention: nothing)
+        if self.dialog_compare.in_use() == "seq2seq":
+            self.attention_map.show_attention(answer.get("s2s_attention"), "seq2seq")
+        else:
+            self.attention_map.show_attention(answer.get("lm_attention"), "lm")
 
     def _append_chat(self, who: str, text: str, colour: str | None) -> None:
         # The whole transcript is set again: QTextBrowser.append() carries one block's alignment
