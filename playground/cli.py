@@ -97,7 +97,7 @@ def _session_from_args(a: argparse.Namespace):
     )
     train = C.TrainConfig(
         optimizer=a.optimizer,
-        lr=a.lr,
+        lr=a.lr or spec.default_lr,
         batch_size=a.batch_size or spec.default_batch,
         seq_len=a.seq_len or spec.default_seq_len,
         clip=a.clip,

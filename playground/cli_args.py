@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     o = t.add_argument_group("training")
     o.add_argument("--optimizer", choices=C.OPTIMIZERS, default="adam", help="(default: adam)")
-    o.add_argument("--lr", type=_positive_float, default=3e-3, help="learning rate (default: 0.003)")
+    o.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.003; knock-knock 0.005)")
     o.add_argument("--batch-size", type=_positive_int, help="(default: 32; knock-knock 16)")
     o.add_argument(
         "--seq-len",

@@ -120,7 +120,8 @@ class KindSpec:
     build: Builder
     default_hidden: int = 32  # hidden units the CLI picks when none is given
     default_attention: bool = False  # a recurrent model the CLI builds attends over its past states
-    default_batch: int = 32  # the CLI's batch size and sequence length when none is given
+    default_lr: float = 3e-3  # the CLI's learning rate, batch size and sequence length when none is given
+    default_batch: int = 32
     default_seq_len: int = 64
     paste_placeholder: str = ""  # the paste box's grey hint
     file_dialog: tuple[str, str, str] = (  # the file button, the dialog's caption and filter
@@ -346,6 +347,7 @@ _SPECS = (
         default_attention=True,  # copying a name it never saw: see ModelConfig.attention
         # a training window holds a whole joke (they start where a joke starts: dialogs.JokeStream), so
         # the reply after a punchline is learnt with "Knock, knock!" in view, as in a chat
+        default_lr=5e-3,  # copying switched on by step 1,500 instead of 2,500 (seed 0)
         default_batch=16,
         default_seq_len=128,
         paste_placeholder="Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",

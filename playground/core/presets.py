@@ -16,7 +16,7 @@ def default_session() -> SessionConfig:
     return SessionConfig(
         model=ModelConfig(arch="lstm", hidden=128, attention=True),
         data=DataConfig(kind="knock-knock"),
-        train=TrainConfig(lr=3e-3, batch_size=16, seq_len=128),  # a window holds a whole joke
+        train=TrainConfig(lr=5e-3, batch_size=16, seq_len=128),  # a window holds a whole joke
     )
 
 
