@@ -65,6 +65,40 @@ def test_engine_process_answers_typed_messages_and_ends_when_asked():
     assert not any(isinstance(a, ProcessLost) for a in answers)  # asked to end: not reported as lost
 
 
+def test_every_presets_data_crosses_the_pipe():
+    """A model's summary carries its task to the window: every preset's must pickle (a module or a
+    lambda inside a task once broke the first-run window's process and no test saw it)."""
+    import pickle
+
+    from playground.core.data import build_task
+    from playground.core.presets import PRESETS
+
+    for name, (_, session) in PRESETS.items():
+        task = build_task(session.data)
+        assert type(pickle.loads(pickle.dumps(task))) is type(task), name
+
+
+def test_the_first_run_model_answers_a_chat_with_its_attention_across_the_pipe():
+    from playground.core.presets import default_session
+
+    answers: list = []
+    proc = EngineProcess(answers.append)
+    try:
+        proc.send(m.Build(default_session(), 1))
+        proc.send(m.Step(2))
+        proc.send(m.Predict(m.Reply("Gertrude.", ("Knock, knock!", "Who's there?"))))
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not any(isinstance(a, m.Predicted) for a in answers):
+            time.sleep(0.05)
+        assert not any(isinstance(a, (ProcessLost, m.Failed)) for a in answers), answers
+        arrived = [a for a in answers if isinstance(a, m.ModelArrived)]
+        assert arrived and arrived[0].summary["session"] == default_session()
+        predicted = next(a for a in answers if isinstance(a, m.Predicted))
+        assert not predicted.error and predicted.result["lm_attention"]["weights"].ndim == 2
+    finally:
+        assert proc.close(5.0)
+
+
 def test_window_trains_steps_and_undoes_through_the_process(qtbot, process_window):
     w = process_window()
     with qtbot.waitSignal(

@@ -97,21 +97,17 @@ class JokeStream:
     """
 
     def __init__(self, task: TokenTask, bundled: Sequence[Sequence[str]], made_up: int) -> None:
-        import numpy as np
-
         self._encode = task.encode
         self._bundled = [task.encode(encode_turns(d), what="training dialogs") for d in bundled]
         self.share = made_up / (made_up + len(bundled))
-        self._np = np
 
     def __call__(self, gen, n_chars: int):
         """At least ``n_chars`` token ids of whole jokes (a numpy array) and where each joke starts,
         drawn with ``gen`` (torch)."""
+        import numpy as np
         import torch
 
         from playground.core.data.jokes import make_joke
-
-        np = self._np
         rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=gen)))
         parts: list = []
         starts: list[int] = []
