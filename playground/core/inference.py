@@ -194,7 +194,7 @@ def reply_with_attention(
     return raw.strip(), {"source": source, "reply": raw, "weights": weights}
 
 
-ATTENTION_SHOWN = 90  # the chat's map of a language model's attention: the last this many characters read
+ATTENTION_SHOWN = 48  # the chat's map of a language model's attention: the last this many characters read (they fit the dock)
 
 
 def reply_attention(
