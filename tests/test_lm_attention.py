@@ -28,14 +28,6 @@ from playground.core.trainer import Trainer
 KNOCK, WHO = "Knock, knock!", "Who's there?"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_attention_never_reads_the_future(arch):
     """Changing the input at step 9 changes no output before step 9 (the mask is causal), and does

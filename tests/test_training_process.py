@@ -44,17 +44,20 @@ def process_window(open_window, monkeypatch):
     return make
 
 
+def _wait_for(answers: list, done, timeout_s: float = 60) -> None:
+    """Until an answer satisfies ``done`` (the reader thread appends them) or the time is up."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end and not any(done(a) for a in answers):
+        time.sleep(0.05)
+
+
 def test_engine_process_answers_typed_messages_and_ends_when_asked():
     answers: list = []
     proc = EngineProcess(answers.append)
     try:
         proc.send(m.Build(config(), 1))
         proc.send(m.Step(5))
-        end = time.monotonic() + 60
-        while time.monotonic() < end and not any(
-            isinstance(a, m.PlayState) and a.state == "paused" for a in answers
-        ):
-            time.sleep(0.05)
+        _wait_for(answers, lambda a: isinstance(a, m.PlayState) and a.state == "paused")
         arrived = [a for a in answers if isinstance(a, m.ModelArrived)]
         assert arrived and arrived[0].generation == 1 and arrived[0].summary["session"] == config()
         steps = [int(s) for a in answers if isinstance(a, m.ProgressBatch) for s in a.progress.steps]
@@ -87,9 +90,7 @@ def test_the_first_run_model_answers_a_chat_with_its_attention_across_the_pipe()
         proc.send(m.Build(default_session(), 1))
         proc.send(m.Step(2))
         proc.send(m.Predict(m.Reply("Gertrude.", ("Knock, knock!", "Who's there?"))))
-        end = time.monotonic() + 60
-        while time.monotonic() < end and not any(isinstance(a, m.Predicted) for a in answers):
-            time.sleep(0.05)
+        _wait_for(answers, lambda a: isinstance(a, m.Predicted))
         assert not any(isinstance(a, (ProcessLost, m.Failed)) for a in answers), answers
         arrived = [a for a in answers if isinstance(a, m.ModelArrived)]
         assert arrived and arrived[0].summary["session"] == default_session()
