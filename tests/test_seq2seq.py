@@ -28,7 +28,7 @@ TRAIN_STEPS = 250
 @pytest.fixture(scope="module")
 def trained() -> Seq2SeqTrainer:
     """A GRU encoder-decoder trained briefly on the bundled corpus (about 10 s on one CPU thread)."""
-    trainer = Seq2SeqTrainer(Seq2SeqConfig(lr=1e-2, seed=0, device="cpu"))
+    trainer = Seq2SeqTrainer(Seq2SeqConfig(seed=0, device="cpu"))
     trainer.train(TRAIN_STEPS)
     return trainer
 

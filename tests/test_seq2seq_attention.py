@@ -47,12 +47,56 @@ def test_without_attention_there_is_no_map_and_replies_still_come():
 
 
 def test_made_up_jokes_train_but_are_never_held_out():
-    tr = _small()
     bundled = Seq2SeqTrainer(Seq2SeqConfig(hidden=8, embed=4, device="cpu"))
+    fixed = _small(fresh_jokes=False)
     extra = made_up_jokes(40, 1)
-    assert len(tr.train_pairs) == len(bundled.train_pairs) + sum(len(j) - 1 for j in extra)
-    assert tr.val_pairs == bundled.val_pairs
-    assert (WHO + SEP + extra[0][2], extra[0][3]) in tr.train_pairs
+    assert len(fixed.train_pairs) == len(bundled.train_pairs) + sum(len(j) - 1 for j in extra)
+    assert fixed.val_pairs == bundled.val_pairs
+    assert (WHO + SEP + extra[0][2], extra[0][3]) in fixed.train_pairs
+    fresh = _small()  # the default: jokes made for each batch, the bundled pairs as they are
+    assert fresh.train_pairs == bundled.train_pairs and fresh.val_pairs == bundled.val_pairs
+    assert 0.3 < fresh.fresh_share < 0.5  # 40 made-up against 63 bundled training jokes
+
+
+def _batch_replies(trainer: Seq2SeqTrainer) -> list[str]:
+    data, idx = trainer._batch()
+    return [trainer.decode(row.tolist()) for row in data.tgt_out[idx]]
+
+
+def test_fresh_jokes_are_new_in_every_batch_and_replayed_from_the_batch_generator():
+    """A made-up name is seen about once: in 30 batches of the default trainer few "<name> who?" come
+    twice, where the fixed set of 40 jokes repeats its replies batch after batch."""
+    def made_up_replies(trainer, n=30):
+        known = {r for _, r in trainer.train_pairs} if trainer.fresh_share else {
+            r for _, r in Seq2SeqTrainer(Seq2SeqConfig(hidden=8, embed=4, device="cpu")).train_pairs
+        }
+        seen: dict[str, int] = {}
+        for _ in range(n):
+            for r in set(_batch_replies(trainer)) - known:
+                seen[r] = seen.get(r, 0) + 1
+        return seen
+
+    fresh, fixed = made_up_replies(_small(batch_size=64)), made_up_replies(_small(batch_size=64, fresh_jokes=False))
+    repeated = lambda seen: sum(1 for r, n in seen.items() if n > 1 and "who?" in r)  # noqa: E731
+    # (an everyday word can come up twice among ~400 fresh names; the 40 fixed jokes repeat all theirs)
+    assert len(fresh) > 300 and repeated(fixed) >= 30 >= 3 * repeated(fresh), (repeated(fresh), repeated(fixed))
+    a, b = _small(seed=5), _small(seed=5)
+    assert [_batch_replies(a) for _ in range(3)] == [_batch_replies(b) for _ in range(3)]
+
+
+def test_copying_mixes_the_head_with_the_letters_looked_at():
+    """With copy on, each row of the decoder's output is a probability distribution (log-probs) and a
+    decoder that only copies puts all its probability on the letters of the input."""
+    tr = _small()
+    src = torch.tensor([[5, 6, 7, 8]])
+    lengths = torch.tensor([4])
+    logp = tr.model(src, lengths, torch.tensor([[1, 5, 6]]))
+    assert torch.allclose(logp.exp().sum(-1), torch.ones(1, 3), atol=1e-5)
+    with torch.no_grad():
+        tr.model.gate.bias.fill_(-60.0)  # p_write ~ 0: the decoder can only copy
+    probs = tr.model(src, lengths, torch.tensor([[1, 5, 6]])).exp()
+    assert probs[..., 5:9].sum(-1).min() > 0.999
+    assert _small(copy=False).model.copy is False and not hasattr(_small(copy=False).model, "gate")
 
 
 def test_save_and_load_keep_attention_and_the_made_up_jokes(tmp_path):
@@ -71,83 +115,47 @@ def test_a_file_from_before_attention_opens_without_it(tmp_path):
     path = tr.save(tmp_path / "old")
     meta, tensors = read(path)
     config = json.loads(meta["config"])
-    del config["attention"]
+    for key in ("attention", "copy", "fresh_jokes"):
+        del config[key]
     meta = {**meta, "config": json.dumps(config)}
     meta.pop("made_up")
     write_atomic(path, st_save(tensors, metadata=meta))
     back = Seq2SeqTrainer.load(path)
-    assert not back.config.attention and back.made_up == (0, 0)
+    assert not back.config.attention and not back.config.copy and not back.config.fresh_jokes
+    assert back.made_up == (0, 0)
     assert back.reply(KNOCK) == tr.reply(KNOCK)
 
 
 # ---------------------------------------------------------------- copying (marker: lessons)
 
 COPY_STEPS = 2000
-COPY_SEEDS = (0, 1)
+COPY_SEEDS = (0, 1, 2)
 
 
 def _copied(trainer: Seq2SeqTrainer, names: list[str]) -> list[str]:
-    got = trainer.replies([(f"{n}." , [KNOCK, WHO]) for n in names])
+    got = trainer.replies([(f"{n}.", [KNOCK, WHO]) for n in names])
     return [n for n, g in zip(names, got) if g == f"{n} who?"]
 
 
 @pytest.mark.lessons
 @pytest.mark.parametrize("seed", COPY_SEEDS)
 def test_attention_copies_names_it_never_saw_and_looks_at_each_letter(seed):
-    """The window's encoder-decoder (GRU 128) on the bundled and 3,000 made-up jokes, 2,000 steps,
-    with and without attention, the same seed and batches. Measured (seeds 0-2, 60 held-out names):
-    with attention 50 / 51 / 28 copied exactly, without 4 / 5 / 5. Asserted: attention copies at
-    least four times as many, without it at most 10%, and it copies by looking: for each letter it
-    writes, the attention peaks on that letter of the input, or (a convention some seeds settle on;
-    seed 1: 303 of 326 letters) on the letter after it, whose encoder state still holds it. One of
-    the two offsets covers at least 90% of the letters; together they cover at least 95%."""
+    """The window's encoder-decoder (GRU 128, attention with the copy switch, fresh made-up jokes) and
+    the same without attention, 2,000 steps, the same seed. Measured on the 60 held-out names (seeds
+    0 / 1 / 2): with attention 59 / 56 / 59 copied exactly, and for every letter of a copied name the
+    attention peaks on that letter of the input. Asserted: at least 90% copied, at most 10% without
+    attention, and the peak on the same letter for at least 95% of the letters."""
     names = held_out_names()
     with_attention = Seq2SeqTrainer(Seq2SeqConfig(device="cpu", seed=seed), made_up=(3000, 0))
     with_attention.train(COPY_STEPS)
     without = Seq2SeqTrainer(Seq2SeqConfig(device="cpu", seed=seed, attention=False), made_up=(3000, 0))
     without.train(COPY_STEPS)
     right, wrong = _copied(with_attention, names), _copied(without, names)
+    assert len(right) >= 0.9 * len(names), sorted(set(names) - set(right))
     assert len(wrong) <= 0.1 * len(names), wrong
-    assert len(right) >= 4 * max(1, len(wrong)), (right, wrong)
     offsets = []
     for name in right:
         _, source, weights = with_attention.reply_with_attention(f"{name}.", [KNOCK, WHO])
         start = source.index(SEP) + 1
         offsets += [int(weights[k].argmax()) - (start + k) for k in range(len(name))]
-    same, after = offsets.count(0), offsets.count(1)
-    assert max(same, after) >= 0.9 * len(offsets) and same + after >= 0.95 * len(offsets), (same, after, len(offsets))
-
-
-def test_the_chat_draws_where_the_encoder_decoder_looked(qtbot, open_window):
-    """In the real window: train the encoder-decoder a little, let it answer a name: the map under
-    the chat shows that reply's attention over the text the encoder read."""
-    from playground.app import messages as m
-    from playground.core.presets import default_session
-
-    w = open_window(default_session())
-    panel = w.prediction_panel
-    attention_map = panel.chat_page.attention_map
-    assert attention_map.shown()[2].size == 0 and attention_map.toolTip()
-    panel.dialog_compare.train_requested.emit(20)
-    qtbot.waitUntil(panel.dialog_compare.is_ready, timeout=60_000)
-    panel.dialog_compare.set_in_use("seq2seq")
-    panel.new_joke()
-    for turn in ("Knock, knock!", "Rosalind."):
-        panel.chat_edit.setText(turn)
-        with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000) as got:
-            panel.send_button.click()
-    looked = got.args[0].result["s2s_attention"]
-    source, written, weights = attention_map.shown()
-    assert source == looked["source"] and source.endswith(SEP + "Rosalind.")  # its own last turn, then yours
-    assert written.rstrip("\n") == looked["reply"] and weights.shape == (len(written), len(source))
-    assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-5)
-    assert len(attention_map.peaks()) == len(written)
-    attention_map.resize(400, attention_map.sizeHint().height())
-    image = attention_map.grab().toImage()
-    tinted = sum(
-        1
-        for x in range(0, image.width(), 3)
-        for y in range(40, image.height(), 3)
-        if (c := image.pixelColor(x, y)).red() > c.blue() + 10  # the vermillion cells, not text or white
-    )
-    assert tinted > 50, tinted
+    assert offsets.count(0) >= 0.95 * len(offsets), (offsets.count(0), len(offsets))

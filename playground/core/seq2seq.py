@@ -45,7 +45,7 @@ from playground.core.checkpoint import (
 )
 from playground.core.config import MAX_MADE_UP_JOKES
 from playground.core.data.dialogs import build_dialog_task, read_dialog_file
-from playground.core.data.jokes import made_up_jokes
+from playground.core.data.jokes import made_up_jokes, make_joke
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
 from playground.core.seq2seq_net import MAX_REPLY, Seq2Seq
@@ -122,6 +122,8 @@ class Seq2SeqConfig:
     momentum: float = 0.9
     clip_norm: float = 1.0  # gradients are clipped to this total norm
     attention: bool = True  # the decoder looks back at every encoder state (files before it: off)
+    copy: bool = True  # with attention: the decoder may copy the letter it looks at (older files: off)
+    fresh_jokes: bool = True  # made-up jokes are made afresh for each batch (older files: one fixed set)
 
     def validate(self) -> Seq2SeqConfig:
         checks = [
@@ -138,7 +140,14 @@ class Seq2SeqConfig:
             ),
             (self.device in ("auto", "cpu", "cuda", "mps"), f"unknown device {self.device!r}"),
             (self.clip_norm > 0, f"clip norm must be more than zero, got {self.clip_norm}"),
-            (isinstance(self.attention, bool), f"attention must be true or false, got {self.attention!r}"),
+            *(
+                (isinstance(v, bool), f"{name.replace('_', ' ')} must be true or false, got {v!r}")
+                for name, v in (
+                    ("attention", self.attention),
+                    ("copy", self.copy),
+                    ("fresh_jokes", self.fresh_jokes),
+                )
+            ),
             (
                 self.optimizer in ("sgd", "adam", "adamw", "rmsprop"),
                 f"unknown optimizer {self.optimizer!r}: choose sgd, adam, adamw or rmsprop",
@@ -235,11 +244,15 @@ class Seq2SeqTrainer:
             shown = ", ".join(repr(c) for c in missing[:8])
             raise PlaygroundError(f"the dialogs have characters this model's vocabulary lacks ({shown})")
 
-        # made-up jokes (count, seed) join the training pairs, never the held-out ones (data/jokes.py)
+        # made-up jokes (count, seed) train, never the held-out ones (data/jokes.py): made afresh for
+        # each batch (a row is one with the share count / (count + bundled training jokes)), or
+        # in files from before that, a fixed set of ``count`` jokes joins the training pairs
         self.made_up = (int(made_up[0]), int(made_up[1]))
-        extra = made_up_jokes(*self.made_up) if self.made_up[0] else []
         n_val = max(1, round(len(self.dialogs) * cfg.val_fraction))
-        self.train_pairs = pairs_from_dialogs([*self.dialogs[:-n_val], *extra], cfg.context)
+        fixed = made_up_jokes(*self.made_up) if self.made_up[0] and not cfg.fresh_jokes else []
+        bundled = len(self.dialogs) - n_val
+        self.fresh_share = self.made_up[0] / (self.made_up[0] + bundled) if cfg.fresh_jokes else 0.0
+        self.train_pairs = pairs_from_dialogs([*self.dialogs[:-n_val], *fixed], cfg.context)
         self.val_pairs = pairs_from_dialogs(self.dialogs[-n_val:], cfg.context)
         if not self.train_pairs:
             raise PlaygroundError(
@@ -249,7 +262,9 @@ class Seq2SeqTrainer:
         self.device = device if isinstance(device, torch.device) else pick_device(device or cfg.device)
         with torch.random.fork_rng(devices=[]):  # the same seed, the same weights; global RNG untouched
             torch.manual_seed(cfg.seed)
-            self.model = Seq2Seq(len(self.vocab), cfg.cell, cfg.embed, cfg.hidden, cfg.layers, cfg.attention)
+            self.model = Seq2Seq(
+                len(self.vocab), cfg.cell, cfg.embed, cfg.hidden, cfg.layers, cfg.attention, cfg.copy
+            )
         self.model.to(self.device).train()
         self._params = list(self.model.parameters())
         self.optimizer = make_optimizer(self._params, cfg)
@@ -292,6 +307,24 @@ class Seq2SeqTrainer:
         # Padding (id 0) after each reply's END adds nothing: the mean is over real characters.
         return F.cross_entropy(logits.flatten(0, 1).float(), tgt_out.flatten(), ignore_index=0)
 
+    def _batch(self) -> tuple[_Encoded, torch.Tensor]:
+        """The next batch, drawn with the batch generator (undo, save and resume replay it): rows of
+        the training pairs and, with fresh jokes, a pair of a joke made for this batch in their
+        place with the share ``fresh_share``."""
+        n = self.config.batch_size
+        idx = torch.randint(self._train.n, (n,), generator=self.batch_gen)
+        if not self.fresh_share:
+            return self._train, idx
+        rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=self.batch_gen)))
+        pairs = []
+        for i in idx.tolist():
+            if rng.random() < self.fresh_share:
+                joke = pairs_from_dialogs([make_joke(rng)], self.config.context)
+                pairs.append(joke[int(rng.integers(len(joke)))])
+            else:
+                pairs.append(self.train_pairs[i])
+        return _Encoded(pairs, self._encode_data, self.device), torch.arange(n)
+
     def step(self) -> float:
         """One optimizer step on a random batch of training pairs; returns its loss.
 
@@ -299,9 +332,9 @@ class Seq2SeqTrainer:
         changed, the step is not counted and ``last_message`` says why.
         """
         t0 = time.perf_counter()
-        idx = torch.randint(self._train.n, (self.config.batch_size,), generator=self.batch_gen)
+        data, idx = self._batch()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self._loss(self._train, idx)
+        loss = self._loss(data, idx)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(self._params, self.config.clip_norm)
         loss_v, norm_v = (float(v) for v in torch.stack([loss.detach(), norm.detach()]).cpu())
@@ -484,8 +517,9 @@ class Seq2SeqTrainer:
             raise PlaygroundError(f"{name} was written by a newer RNN Playground: update the app to open it")
         try:
             settings = json.loads(meta["config"])
-            if isinstance(settings, dict):  # a file from before attention: the model had none
-                settings.setdefault("attention", False)
+            if isinstance(settings, dict):  # settings a file from before them did not have: off
+                for missing in ("attention", "copy", "fresh_jokes"):
+                    settings.setdefault(missing, False)
             config = Seq2SeqConfig.from_dict(settings)
             made_up = json.loads(meta.get("made_up", "[0, 0]"))
             if not (

@@ -30,9 +30,10 @@ TIP = (
     "Where the encoder-decoder looked while writing its last reply. Rows: the characters it wrote "
     "(top to bottom, ⏎ ends the reply); columns: what its encoder read (the turn before, │, your "
     "turn). Darker: more attention. To copy a name it has to find each of its letters again: with "
-    "attention the decoder looks straight at them (the diagonal). Without attention, and in the "
-    "turn-marker language model, the name must survive inside one state vector, letter by letter; "
-    "that is why those models answer a new name with an old one."
+    "attention the decoder looks straight at them (the diagonal), and its copy switch takes the "
+    "letter it looks at instead of writing one from memory. Without attention the name must "
+    "survive inside the encoder's last state, letter by letter: that is why such a model answers a "
+    "new name with a garbled or an old one."
 )
 SHOWN = {"\x1f": "│", " ": "·", "\n": "⏎"}  # the separator, spaces and the end, readable
 CELL_MAX = 16.0

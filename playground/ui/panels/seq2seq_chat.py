@@ -56,8 +56,9 @@ TIPS = {
     SEQ2SEQ: (
         "A second model with two RNNs. The encoder reads the previous turn and yours (joined by a "
         "separator); the decoder starts from its last state and writes the reply character by "
-        "character, and at every character it looks back over all the encoder's states (attention), "
-        "so it can copy a name it never saw. It knows only the last two turns, not the whole dialog. "
+        "character, and at every character it looks back over all the encoder's states (attention) "
+        "and either writes a character of its own or copies the one it looks at, so it can answer "
+        "with a name it never saw. It knows only the last two turns, not the whole dialog. "
         "Choose it to have it answer in the chat (train it first)."
     ),
     "steps": "How many training steps (batches of 32 turn-reply pairs) the encoder-decoder takes.",
