@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from playground.cli_args import EXIT_USAGE, build_parser
+from playground.cli_neurons import cmd_clamped_sample, cmd_neurons
 from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
 
@@ -251,6 +252,8 @@ def cmd_train(a: argparse.Namespace) -> int:
 def cmd_sample(a: argparse.Namespace) -> int:
     from playground.core import checkpoint, inference
 
+    if a.clamp:  # units pinned while sampling: cli_neurons.py
+        return cmd_clamped_sample(a)
     trainer = checkpoint.load(a.model, device="cpu")
     model, task = trainer.model, trainer.task
     page = task.spec.prediction_page
@@ -371,14 +374,25 @@ def cmd_info(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(a: argparse.Namespace) -> int:
+    """The model as one PyTorch script (core/export.py): torch, numpy and safetensors, no playground."""
+    from playground.core.export import export_script
+
+    out = export_script(a.model, a.script)
+    print(f"wrote {out}: a PyTorch script for {Path(a.model).name} (run `python {out} --help`)")
+    return 0
+
+
 
 COMMANDS = {
     "train": cmd_train,
     "sample": cmd_sample,
     "forecast": cmd_forecast,
     "info": cmd_info,
+    "export": cmd_export,
     "lessons": cmd_lessons,
     "gui": cmd_gui,
+    "neurons": cmd_neurons,
 }
 
 

@@ -50,6 +50,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from playground import __version__
+    from playground.cli_neurons import CLAMP_HELP, NEURONS_DESCRIPTION, TRACK_HELP, clamp_arg
     from playground.core import config as C
     from playground.core.presets import DEFAULT_PRESET, PRESETS
 
@@ -180,7 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--reply", metavar="TURN", help="dialog models: answer this turn")
     s.add_argument("--history", nargs="*", default=[], help="earlier turns of the dialog, in order")
+    s.add_argument("--clamp", action="append", type=clamp_arg, metavar="L:U=V", help=CLAMP_HELP)
     s.add_argument("--json", action="store_true")
+
+    n = sub.add_parser(
+        "neurons", help="find the hidden units that follow a property of the text", description=NEURONS_DESCRIPTION
+    )
+    n.add_argument("model", help="a saved character model (text, knock-knock or quotes)")
+    n.add_argument("--track", required=True, help=TRACK_HELP)
+    n.add_argument("--file", help="a UTF-8 text file to read (default: the model's held-out text)")
+    n.add_argument("--text", help="text given on the command line instead of a file")
+    n.add_argument("--top", type=_positive_int, default=10, metavar="K", help="units to list (default: 10)")
+    n.add_argument("--json", action="store_true", help='end with one JSON line: {"units": [...]}, best first')
 
     f = sub.add_parser("forecast", help="forecast a price series with a saved model")
     f.add_argument("model")
@@ -190,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="show what a model file holds")
     i.add_argument("model")
     i.add_argument("--json", action="store_true")
+
+    x = sub.add_parser(
+        "export",
+        help="write a model as one PyTorch script (needs only torch, numpy, safetensors)",
+        description="Write one readable Python file that rebuilds the model in plain PyTorch: its settings, "
+        "the model class, the data encoding, training and prediction. It reads this app's model files and "
+        "writes files the app opens; run it with --help.",
+    )
+    x.add_argument("model", help="a saved model file")
+    x.add_argument("--script", required=True, metavar="OUT.py", help="the Python file to write")
 
     les = sub.add_parser(
         "lessons",

@@ -310,9 +310,10 @@ def test_compare_mode_trains_four_architectures_and_fills_the_table(qtbot, open_
         assert r.steps == 30 and r.parameters > 0 and r.steps_per_s > 0 and np.isfinite(r.train_loss)
         assert view.table.item(i, 1).text() == f"{r.parameters:,}"
         assert view.table.item(i, 2).text() == "30"
-    # overlaid curves, one per architecture, 30 points each
-    assert len(view.loss_curves) == 4
-    assert all(len(c.getData()[0]) == 30 for c in view.loss_curves.values())
+    # overlaid curves, one per architecture, 30 points each (one seed for text: no band)
+    assert view.seeds.value() == 1 and len(view.loss_bands) == 4
+    assert all(len(b.line.getData()[0]) == 30 and not b.fill.isVisible() for b in view.loss_bands.values())
+    assert view.legend.entries[0] == "vanilla RNN (1 seed)" and "±" not in view.table.item(0, 3).text()
     assert all(c.getData()[0] is not None and len(c.getData()[0]) == 24 for c in view.gtt_curves.values())
     # the same batches: the first step's loss differs only by the models, and the main model waited
     assert main_trainer.steps == 2 and w.session.steps == 2

@@ -81,7 +81,7 @@ class Engine:
         self.s2s_random = RandomState()
         self.recent_grads: deque[tuple[float, float]] = deque(maxlen=RECENT_STEPS)  # before, after clipping
         self.refused_total = 0  # refused steps of this model (the lessons' checks read them)
-        self.comparison = None  # the newest comparison (kept after it ends: "continue with" one)
+        self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
         self._s2s_task = None
@@ -100,6 +100,11 @@ class Engine:
         else:
             self.step_s = seconds if not self.step_s else 0.9 * self.step_s + 0.1 * seconds
         self.probe_every = max(PROBE_S, self.probe_s / PROBE_SHARE)
+
+    @property
+    def comparison(self) -> Any:
+        """The comparison on the Compare view (a sweep's newest gap): what "continue with" takes."""
+        return None if self.compare_job is None else self.compare_job.comparison
 
     # -- the job loop ---------------------------------------------------------------------------
     @property
@@ -210,6 +215,8 @@ class Engine:
             case m.StopCompare():
                 if isinstance(self.job, CompareJob):
                     self.job.stop()
+            case m.InspectCompared():
+                self._inspect_compared(cmd)
             case m.Unroll():
                 self._unroll()
             case m.RunSeeds():
@@ -512,10 +519,18 @@ class Engine:
             self.fail(exc)
             self.answer(m.Compared(self.generation, running=False, error=error_text(exc)))
             return
-        self.comparison = job.comparison
+        self.compare_job = job
         self.compare_random = job.random
         self._start(job)
         job.emit(running=True)
+
+    def _inspect_compared(self, cmd: m.InspectCompared) -> None:
+        """A held-out example a compared model answers wrong, looked into (between the comparison's
+        slices); the model's training and random stream are left as they were."""
+        job = self.compare_job
+        cmp = None if job is None else job.comparison_at(cmd.gap)
+        with RandomState().active():
+            self.answer(questions.compared_example(cmp, cmd, self.generation))
 
     def _train_seq2seq(self, steps: int) -> None:
         tr = self.trainer

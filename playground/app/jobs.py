@@ -160,17 +160,26 @@ class CompareJob(Job):
         self.stopped = False
         self.last_emit = self.last_probe = 0.0
         with self.random.active():  # building the models seeds torch: in this job's stream only
+            seeds = int(cmd.seeds)
             if cmd.gaps:
-                self.sweep: Any = GapSweep(cmd.session, list(cmd.archs), list(cmd.gaps), int(cmd.steps))
+                archs, gaps = list(cmd.archs), list(cmd.gaps)
+                self.sweep: Any = GapSweep(cmd.session, archs, gaps, int(cmd.steps), seeds)
                 self.comparison = self.sweep.current
             else:
                 self.sweep = None
-                self.comparison = Comparison(cmd.session, list(cmd.archs), int(cmd.steps))
-            for arch in self.comparison.trainers:
+                self.comparison = Comparison(cmd.session, list(cmd.archs), int(cmd.steps), seeds)
+            for arch in self.comparison.runs:
                 self.comparison.probe(arch)  # the untrained models' gradients through time, at step 0
 
     def stop(self) -> None:
         self.stopped = True
+
+    def comparison_at(self, gap: int | None) -> Any:
+        """The comparison of one gap of the sweep (a finished one, or the current), or with ``gap``
+        None the current comparison; None when there is none."""
+        if gap is None:
+            return self.comparison
+        return None if self.sweep is None else self.sweep.comparison_at(int(gap))
 
     def run(self, deadline: float) -> bool:
         e = self.engine
@@ -192,8 +201,9 @@ class CompareJob(Job):
             self.emit(running=False)
             return True
         if runner.done:
-            for arch in cmp.trainers:
-                cmp.trainers[arch].validate()
+            for arch, runs in cmp.runs.items():
+                for tr in runs.values():
+                    tr.validate()
                 cmp.probe(arch)
             self.emit(running=False)
             return True
@@ -204,15 +214,17 @@ class CompareJob(Job):
     def emit(self, running: bool) -> None:
         cmp, sweep = self.comparison, self.sweep
         self.last_emit = time.perf_counter()
-        curves = {
-            arch: {
-                "loss": tr.history.losses.copy(),
-                "val_steps": list(tr.history.val_steps),
-                "val_loss": list(tr.history.val_loss),
-                "probe": None if arch not in cmp.probes else cmp.probes[arch].copy(),
+        curves = {}
+        for arch, runs in cmp.runs.items():
+            losses = tuple(tr.history.losses.copy() for tr in runs.values())  # one per seed, in order
+            first = cmp.trainers[arch]
+            curves[arch] = {
+                "losses": losses,
+                "loss": losses[0],  # the first seed's (the model "continue with" takes)
+                "val_steps": list(first.history.val_steps),
+                "val_loss": list(first.history.val_loss),
+                "probe": cmp.probe_curve(arch),  # geometric mean over the seeds
             }
-            for arch, tr in cmp.trainers.items()
-        }
         self.engine.answer(
             m.Compared(
                 self.generation,
@@ -220,6 +232,7 @@ class CompareJob(Job):
                 curves=curves,
                 rows=tuple(cmp.rows(with_accuracy=cmp.done)),
                 sweep=None if sweep is None else {a: list(v) for a, v in sweep.results.items()},
+                seeds=cmp.seeds,
                 gap=None if sweep is None or sweep.done else sweep.gap,
                 gaps=None if sweep is None else tuple(sweep.gaps),
                 steps_taken=cmp.steps_taken,

@@ -116,13 +116,27 @@ class Inspect:
 
 @dataclass(frozen=True)
 class Compare:
-    """Train ``archs`` on ``session``'s data with the same seed and batches, ``steps`` each;
-    with ``gaps``, once per memory gap d (the memory lesson's sweep)."""
+    """Train ``archs`` on ``session``'s data, ``steps`` each, once per seed s0, s0 + 1, ... (``seeds``
+    runs; s0 the session's seed; the runs of one seed share their batches); with ``gaps``, once per
+    memory gap d (the memory lesson's sweep)."""
 
     session: SessionConfig
     archs: tuple[str, ...]
     steps: int
     gaps: tuple[int, ...] = ()
+    seeds: int = 1
+
+
+@dataclass(frozen=True)
+class InspectCompared:
+    """Look inside one held-out example a compared model answers wrong: the first seed's ``arch`` at
+    memory gap ``gap`` of the sweep (None: the comparison on screen); ``nth``: which of its failing
+    examples (counting from 0, round again past the last). Answered by ``ComparedExample``."""
+
+    arch: str
+    gap: int | None = None
+    nth: int = 0
+    layer: int = 0
 
 
 @dataclass(frozen=True)
@@ -356,11 +370,13 @@ class Compared(Answer):
     kind: str = ""
     chance: float | None = None
     error: str = ""
+    seeds: tuple[int, ...] = ()  # the seeds every architecture is trained with
 
     def as_dict(self) -> dict[str, Any]:
         if self.error:
             return {"error": self.error, "running": False}
         return {
+            "seeds": list(self.seeds),
             "curves": self.curves,
             "rows": list(self.rows),
             "sweep": self.sweep,
@@ -372,6 +388,24 @@ class Compared(Answer):
             "kind": self.kind,
             "chance": self.chance,
         }
+
+
+@dataclass(frozen=True)
+class ComparedExample(Answer):
+    """The answer to ``InspectCompared``: a held-out example the model answers wrong, inspected like a
+    typed text (``inspected``), or, when there is none to show, ``message`` says why."""
+
+    arch: str
+    gap: int | None
+    seed: int = 0
+    index: int = -1  # the example's place in the held-out set (-1: none shown)
+    text: str = ""  # the sequence as the scrubber's text box takes it, e.g. "A 3 9 1 4 ?"
+    right: str = ""  # the answer the data's rule gives
+    answered: str = ""  # the model's answer
+    wrong: int = 0  # held-out examples this model answers wrong ...
+    total: int = 0  # ... of this many
+    inspected: Inspected | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ No Qt here."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -80,6 +81,49 @@ def inspect(tr: Any, cmd: m.Inspect, generation: int) -> m.Inspected:
     except Exception as exc:
         return m.Inspected(generation, cmd.text or "", layer, error=error_text(exc, report_bug=False))
     return m.Inspected(generation, cmd.text or "", layer, tr.steps, probe, tuple(labels), conn, terms)
+
+
+def compared_example(cmp: Any, cmd: m.InspectCompared, generation: int) -> m.ComparedExample:
+    """One held-out example the first seed's ``cmd.arch`` of comparison ``cmp`` answers wrong, inspected
+    as the scrubber shows a typed text; the model's own probe text is left as it was."""
+    from playground.core.equations import recurrence_terms_all
+    from playground.core.probes import connectivity, run_probe
+
+    where = "" if cmd.gap is None else f" at gap d = {cmd.gap}"
+    if cmp is None or cmd.arch not in cmp.trainers:
+        why = f"no compared {cmd.arch}{where} to look into: run the comparison again"
+        return m.ComparedExample(generation, cmd.arch, cmd.gap, message=why)
+    seed = cmp.seeds[0]
+    tr = cmp.trainers[cmd.arch]
+    found = cmp.failing(cmd.arch)
+    if found is None:
+        why = "only a memory or order model answers held-out examples right or wrong"
+        return m.ComparedExample(generation, cmd.arch, cmd.gap, seed, message=why)
+    wrong, ev = found
+    name, total = tr.session.model.describe().split(",")[0], len(ev["targets"])
+    if len(wrong) == 0:
+        why = f"the {name}{where} (seed {seed}) answers all {total} held-out examples right: none fails"
+        return m.ComparedExample(generation, cmd.arch, cmd.gap, seed, total=total, message=why)
+    task = tr.task
+    index = int(wrong[int(cmd.nth) % len(wrong)])
+    text = task.decode(task.val_x[index])
+    right, answered = task.classes[int(ev["targets"][index])], task.classes[int(ev["predictions"][index])]
+    example = m.ComparedExample(
+        generation, cmd.arch, cmd.gap, seed, index, text, right, answered, len(wrong), total
+    )
+    layer = int(cmd.layer)
+    try:
+        x, y, labels = task.probe(tr.session.train.seq_len, text)
+        probe = run_probe(tr.model, task, x, y, labels)
+        conn = connectivity(tr.model, task, x)
+        terms = None
+        if tr.model.recurrent:
+            layer = min(layer, probe.hidden.shape[0] - 1)
+            terms = recurrence_terms_all(tr.model, x, layer)
+        seen = m.Inspected(generation, text, layer, tr.steps, probe, tuple(labels), conn, terms)
+    except Exception as exc:
+        seen = m.Inspected(generation, text, layer, error=error_text(exc, report_bug=False))
+    return dataclasses.replace(example, inspected=seen)
 
 
 def unroll(tr: Any, generation: int) -> m.UnrolledAnswer:

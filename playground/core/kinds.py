@@ -255,6 +255,12 @@ def _build_spell(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task
     return task
 
 
+def _build_quotes(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
+    from playground.core.data.quotes import build_quotes_task
+
+    return build_quotes_task(cfg.seed, cfg.val_fraction, saved_vocab=saved.get("vocab"))
+
+
 def _text_vocab_only(vocab: Sequence[str]) -> Task:
     from playground.core.data.text import build_vocab_only_task
 
@@ -459,6 +465,33 @@ _SPECS = (
         demo_hint="One letter: the model writes the word that starts with it, from that one input.",
         info_format="sixteen words from their first letters",
         demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
+    ),
+    KindSpec(
+        name="quotes",
+        label="Quotes and brackets",
+        description="Made-up prose in which everything said is written in CAPITALS between double quotes, "
+        "with asides in nested brackets: to guess the case of the next letter the network must remember "
+        "whether a quotation is open, and small LSTMs grow a unit that does just that (find it with "
+        "`rnn-playground neurons MODEL --track quotes`).",
+        noun="quoted prose",
+        source_options=(
+            ("generator", "Generator", "300,000 characters made from the seed: quotations, asides, paragraphs."),
+        ),
+        loss_unit="nats",
+        seq_len_applies=True,
+        prediction_page="complete",
+        shape="many-to-many",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=_NEXT_CHARACTER_METRICS,
+        settings=("seed", "val_fraction"),
+        preview="text",
+        build=_build_quotes,
+        default_hidden=64,
+        step_unit="characters",
+        demo_question='the miller said, "',
+        info_format="seed {seed}",
     ),
 )
 

@@ -93,6 +93,14 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
             train=TrainConfig(lr=3e-3, batch_size=32),
         ),
     ),
+    "quotes": (
+        "An LSTM learning quoted prose in capitals: one of its units learns whether a quotation is open",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=64),
+            data=DataConfig(kind="quotes", source="generator"),
+            train=TrainConfig(lr=3e-3, batch_size=32, seq_len=64),
+        ),
+    ),
 }
 
 # The lessons' own settings: under these each lesson's claim was measured over seeds 0-4

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from playground.app import messages as m
 from playground.app.process import ProcessLost
 from playground.app.state import AppState
-from playground.core.config import DataConfig, ModelConfig, SessionConfig
+from playground.core.config import ARCH_NAMES, DataConfig, ModelConfig, SessionConfig
 from playground.core.errors import PlaygroundError
 from playground.ui.session import Session
 from playground.ui.worker import make_worker
@@ -44,6 +45,7 @@ class Controller(QObject):
         self._diagnosed_at = 0.0
         self._barrier = 0  # a fix's Barrier token while steps from before the fix may still arrive
         self.reach_init = None  # the probe's top-layer gradient curve at initialisation
+        self._after_save: Callable[[str], object] | None = None  # what waits for the next Saved
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
         self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
         self.worker_thread = make_worker(self)
@@ -101,6 +103,7 @@ class Controller(QObject):
                 st.set_loading(a.what)
             case m.Failed() | m.JobRefused():
                 st.set_loading("")
+                self._after_save = None  # (a failed save: nothing waits for it any more)
                 self.report(a.message)
             case m.SettingRefused():
                 st.config = dataclasses.replace(st.config, train=a.train)
@@ -114,6 +117,8 @@ class Controller(QObject):
                 w.scrubber.show_answer(a.as_dict())
             case m.Compared():
                 w.compare_view.show_answer(a.as_dict())
+            case m.ComparedExample():
+                self._on_compared_example(a)
             case m.Seq2SeqProgress():
                 self._on_seq2seq(a)
             case m.LessonChecked():
@@ -187,6 +192,9 @@ class Controller(QObject):
         st, w = self.state, self.w
         w.files.remember(a.path)
         w.statusBar().showMessage(f"saved {a.path}", 5000)
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then(a.path)
         if not st.accepts(a.generation) or not st.has_model:  # written for a model being replaced
             return
         # Training that went on after the save (Play running, a Step or Undo sent since) is not in it.
@@ -262,8 +270,10 @@ class Controller(QObject):
             self.build(st.config)  # so the opened one is the newer and stays
         self.send(m.Open(path, st.next_generation(replaces_now=False)))
 
-    def save_to(self, path: str) -> None:
+    def save_to(self, path: str, then: Callable[[str], object] | None = None) -> None:
+        """Save; ``then(path written)`` runs once the file is written (not after a failed save)."""
         self.state.changed_since_save = False  # set again by a Play, Step or Undo sent after this save
+        self._after_save = then
         self.send(m.Save(path))
 
     def adopt(self, arch: str) -> None:
@@ -272,7 +282,48 @@ class Controller(QObject):
     def compare(self, request: dict, config: SessionConfig) -> None:
         self.play(False)
         gaps = tuple(request.get("gaps") or ())
-        self.send(m.Compare(config, tuple(request["archs"]), int(request["steps"]), gaps))
+        seeds = int(request.get("seeds", 1))
+        self.send(m.Compare(config, tuple(request["archs"]), int(request["steps"]), gaps, seeds))
+
+    def connect_compare(self, view) -> None:
+        """The Compare view's Stop, and its sweep's clicked points, go to the worker."""
+        view.stop_requested.connect(lambda: self.send(m.StopCompare()))
+        view.example_requested.connect(self.inspect_compared)
+
+    def inspect_compared(self, request: dict) -> None:
+        """A held-out sequence a compared model gets wrong, for the scrubber (``ComparedExample``)."""
+        gap = request.get("gap")
+        gap = None if gap is None else int(gap)
+        self.send(m.InspectCompared(str(request["arch"]), gap, int(request.get("nth", 0))))
+
+    def _on_compared_example(self, a: m.ComparedExample) -> None:
+        w = self.w
+        seen = a.inspected
+        if seen is None or seen.error:
+            text = a.message or f"could not look inside that sequence: {seen.error}"
+            w.compare_view.show_note(text)
+            w.statusBar().showMessage(text, 10_000)
+            return
+        example = {
+            "arch": a.arch,
+            "name": ARCH_NAMES.get(a.arch, a.arch),
+            "gap": a.gap,
+            "seed": a.seed,
+            "index": a.index,
+            "text": a.text,
+            "right": a.right,
+            "answered": a.answered,
+            "wrong": a.wrong,
+            "total": a.total,
+            "inspected": seen.as_dict(),
+        }
+        w.scrubber.show_example(example)  # before the tab shows: showing it must not inspect anew
+        w.tabs.setCurrentIndex(w.scrubber_tab)
+        where = "" if a.gap is None else f" at d = {a.gap}"
+        note = f"{example['name']}{where} answers {a.answered} to {a.text!r} (right: {a.right})"
+        note += ": see 'Inside a sequence'"
+        w.compare_view.show_note(note)
+        w.statusBar().showMessage(note, 10_000)
 
     def predict(self, request: dict) -> None:
         if self.state.has_model:

@@ -1,4 +1,5 @@
-"""The File menu's lists: example models, recent files, and plot exports."""
+"""The File menu's lists and exports: example models, recent files, plot exports and the model as a
+PyTorch script."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from playground.core.errors import PlaygroundError
 
 MAX_RECENT = 8  # model files listed under File > Open Recent
 MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
+SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
 
 
 class FileLists:
@@ -107,6 +109,55 @@ class FileLists:
         if not Path(path).suffix:
             path += "." + next((k for k, v in FORMATS.items() if v == chosen), "png")
         self.export_to(card, path)
+
+    def export_script_dialog(self) -> None:
+        """File > Export as PyTorch Script: the script reads the weights from the saved model file,
+        so unsaved work is saved first (asked)."""
+        w = self.parent
+        if not w.state.has_model:
+            return
+        w.controller.play(False)
+        model = w.path
+        if model is None or w.dirty:
+            answer = QMessageBox.question(
+                w,
+                "Export as a PyTorch script",
+                "The script reads the model's weights from its saved file. Save the model first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Save:
+                return
+            model = model or QFileDialog.getSaveFileName(w, "Save the model", self.last_dir(), MODEL_FILTER)[0]
+            if not model:
+                return
+        default = str(Path(model).with_suffix(".py"))
+        script, _ = QFileDialog.getSaveFileName(w, "Export as a PyTorch script", default, SCRIPT_FILTER)
+        if script:
+            self.export_script_to(script, model)
+
+    def export_script_to(self, script: str, model: str | None = None) -> None:
+        """Write the script; with ``model`` other than the window's file, or unsaved work, the model is
+        saved (there) first and the script written once the file is."""
+        w = self.parent
+        model = model or w.path
+        if model is None:
+            self.report("save the model first: the script reads its weights from the saved file")
+        elif model != w.path or w.dirty:
+            w.controller.save_to(model, then=lambda written: self.export_script(written, script))
+        else:
+            self.export_script(model, script)
+
+    def export_script(self, model: str, script: str) -> bool:
+        """Write ``model`` (a saved model file) as one PyTorch script (core/export.py)."""
+        from playground.core.export import export_script
+
+        try:
+            written = export_script(model, script)
+        except PlaygroundError as e:
+            self.report(str(e))
+            return False
+        self.status(f"exported {written}: run python {Path(written).name} --help")
+        return True
 
     def export_to(self, card: Any, path: str) -> bool:
         from playground.ui.export import export_card

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.app.messages import StopCompare, Unroll
+from playground.app.messages import Unroll
 from playground.app.state import AppState
 from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self.banner.dismissed.connect(st.dismissed.add)
         self.scrubber.inspect_requested.connect(c.inspect)
         self.compare_view.run_requested.connect(self._on_compare_request)
-        self.compare_view.stop_requested.connect(lambda: c.send(StopCompare()))
+        c.connect_compare(self.compare_view)  # Stop, and the sweep's clicked points
         self.compare_view.adopt_requested.connect(self._on_adopt_request)
         self.model_panel.changed.connect(c.model_changed)
         self.data_panel.changed.connect(c.data_changed)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 def build_menus(self: MainWindow) -> None:
     """File, Edit, View and Help."""
     file_menu = self.menuBar().addMenu("&File")
+    file_menu.setToolTipsVisible(True)
     self.new_action = QAction("&New model", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.reset)
     self.open_action = QAction(
         "&Open...", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog
@@ -35,6 +36,12 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addSeparator()
     self.export_menu = file_menu.addMenu("E&xport Plot")
     self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))
+    self.export_script_action = QAction("Export as PyTorch &Script...", self, triggered=self.files.export_script_dialog)
+    self.export_script_action.setToolTip(
+        "The saved model as one readable Python file that needs only torch, numpy and safetensors: its "
+        "settings, the model class, the data encoding, training and prediction (python FILE.py --help)"
+    )
+    file_menu.addAction(self.export_script_action)
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
     edit = self.menuBar().addMenu("&Edit")

@@ -8,6 +8,10 @@ shaded by *connectivity*: how much each earlier input moved the prediction at
 t (the gradient of the predicted logit with respect to each input step, as in
 "Visualizing memorization in RNNs"). The user types the text to inspect; the
 numbers come from the worker thread, computed on the model's own weights.
+
+The Compare view's memory sweep sends one more kind of sequence: a held-out example a compared
+model gets wrong (``show_example``). Then the numbers are that model's, and a line above the text
+says which model it is, which key it had to carry and what it answered instead.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from playground.ui.plots.base import (
     LayerChooser,
     LegendStrip,
     make_plot,
+    pow10,
 )
 from playground.ui.plots.gates import GATES
 
@@ -70,6 +75,14 @@ class TimeScrubber(QWidget):
         self.inspect_button.clicked.connect(self.request)
         self.layer_choice = LayerChooser()
         self.layer_choice.activated.connect(lambda _i: self.request())
+
+        self.source_label = QLabel()  # a compared model's failing example: whose, and what it answered
+        self.source_label.setWordWrap(True)
+        self.source_label.setTextFormat(Qt.TextFormat.RichText)
+        self.source_label.setStyleSheet(
+            "QLabel { background: #fff4e5; border: 1px solid #e6b566; padding: 4px 6px; }"
+        )
+        self.source_label.setVisible(False)
 
         self.connect_label = QLabel()
         self.connect_label.setWordWrap(True)
@@ -141,6 +154,7 @@ class TimeScrubber(QWidget):
         grid.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.source_label)
         layout.addWidget(self.connect_label)
         layout.addLayout(slider_row)
         layout.addLayout(grid, 3)
@@ -149,6 +163,7 @@ class TimeScrubber(QWidget):
 
     # -- requests and answers ---------------------------------------------------------------
     def request(self) -> None:
+        self.source_label.setVisible(False)  # the main model's numbers from here on
         self.inspect_button.setEnabled(False)
         self.inspect_button.setText("Inspecting...")
         self.inspect_requested.emit(
@@ -158,6 +173,7 @@ class TimeScrubber(QWidget):
     def clear(self) -> None:
         self.answer = None
         self.stale = True
+        self.source_label.setVisible(False)
         self.slider.setRange(0, 0)
         self.connect_label.setText("<i>Press Inspect to walk through the probe text, or type your own.</i>")
         self.t_label.setText("t = -")
@@ -176,6 +192,7 @@ class TimeScrubber(QWidget):
     def show_answer(self, answer: dict) -> None:
         self.inspect_button.setEnabled(True)
         self.inspect_button.setText("Inspect")
+        self.source_label.setVisible(False)
         if "error" in answer:
             self.connect_label.setText(f"<span style='color:#a12a00'>{html.escape(answer['error'])}</span>")
             return
@@ -191,6 +208,18 @@ class TimeScrubber(QWidget):
         self.slider.setValue(t)
         self.slider.blockSignals(False)
         self._show_step(t)
+
+    def show_example(self, example: dict) -> None:
+        """A held-out sequence a compared model gets wrong (``ComparedExample`` as a dict, its
+        ``inspected`` as ``Inspected.as_dict()``): shown like an inspected text, with a line saying
+        whose numbers these are. The slider goes to the last step, where the model answers."""
+        self.text_edit.setText(example["text"])
+        self.show_answer(example["inspected"])
+        self.stale = False  # showing this tab must not replace it with the main model's numbers
+        if self.answer is not None:
+            self.slider.setValue(self.slider.maximum())
+        self.source_label.setText(example_html(example))
+        self.source_label.setVisible(True)
 
     def move(self, delta: int) -> None:
         """The arrow keys: one step left or right."""
@@ -213,7 +242,8 @@ class TimeScrubber(QWidget):
         labels = probe.labels
         t = min(t, len(labels) - 1)
         self.t_label.setText(f"t = {t} of {len(labels) - 1}, input {_show(labels[t])}")
-        self.connect_label.setText(_connectivity_html(labels, a["connectivity"], t))
+        answer = getattr(probe, "answers", None) is not None  # memory, order: one answer at the end
+        self.connect_label.setText(_connectivity_html(labels, a["connectivity"], t, answer))
 
         h = probe.hidden[layer, t]
         x, brushes = bar_layout(len(h), directions(probe))
@@ -297,7 +327,7 @@ def _show(label: str) -> str:
     return html.escape({"\n": "↵", " ": "␣", "\t": "⇥"}.get(label, label))
 
 
-def _connectivity_html(labels, conn: np.ndarray, t: int) -> str:
+def _connectivity_html(labels, conn: np.ndarray, t: int, answer: bool = False) -> str:
     """The input as text, each character shaded by how much it moved the prediction at t."""
     row = conn[min(t, conn.shape[0] - 1)] if conn.shape[0] > 1 else conn[0]
     top = float(np.nanmax(row)) if row.size and np.isfinite(row).any() else 0.0
@@ -316,6 +346,8 @@ def _connectivity_html(labels, conn: np.ndarray, t: int) -> str:
     what = (
         f"how much each input moved the prediction at t = {t} (darker = more; later inputs cannot)"
         if many
+        else "how much each input moved the answer after the last step (darker = more)"
+        if answer
         else "how much each input value moved the forecast (darker = more)"
     )
     return (
@@ -325,8 +357,36 @@ def _connectivity_html(labels, conn: np.ndarray, t: int) -> str:
     )
 
 
+def example_html(e: dict) -> str:
+    """The line above a compared model's failing example: whose numbers, the key, the answers."""
+    at = "" if e.get("gap") is None else f" trained at gap d = {e['gap']}"
+    key = html.escape(e["text"].split()[0]) if e["text"].split() else "?"
+    g = np.asarray(e["inspected"]["probe"].grad_norm[-1], np.float64)  # top layer's ||dL/dh_t||
+    reach = ""
+    if len(g) > 1 and g[-1] > 0 and np.isfinite(g).all():
+        k = round(float(np.log10(max(g[0] / g[-1], 1e-300))))
+        reach = f" At the key, ||dL/dh_0|| is about {pow10(k)} times ||dL/dh_T|| at the last step."
+    return (
+        f"<b>A compared {html.escape(e['name'])}{at} (seed {e['seed']}), not the main model.</b> "
+        f"Held-out sequence {e['index']}: the key is <b>{key}</b>, so the answer is "
+        f"<b>{html.escape(e['right'])}</b>; it answered "
+        f"<b style='color:#a12a00'>{html.escape(e['answered'])}</b> "
+        f"({e['wrong']} of {e['total']} held-out sequences wrong).{reach} The shading shows how much "
+        "each input moved its answer: does the gradient still reach the key? Press Inspect to look at the "
+        "main model instead; click the point again for another sequence it gets wrong."
+    )
+
+
 def _topk_html(probe, t: int) -> str:
     top_k = getattr(probe, "top_k", None)
+    answers = getattr(probe, "answers", None)
+    if not top_k and answers:  # memory and order: one answer, after the last step
+        rows = "".join(
+            f"<tr><td style='font-family: monospace; padding-right: 8px;'>{_show(c)}</td>"
+            f"<td style='color:{VERMILLION if i == 0 else '#303030'};'>{p * 100:.1f}%</td></tr>"
+            for i, (c, p) in enumerate(answers[:5])
+        )
+        return f"<b>its answer after the last step</b><table>{rows}</table>"
     if not top_k:
         if probe.predicted is not None and probe.target_prob is None:
             return f"<b>forecast</b><br>{float(np.ravel(probe.predicted)[0]):.4g} (normalised)"

@@ -1,0 +1,584 @@
+"""Export a model file as one readable PyTorch script (``rnn-playground export MODEL --script OUT.py``).
+
+The script needs torch, numpy and safetensors, never this package: a config dict with the model's
+settings, the model class (``nets.SequenceModel``'s parameter names), its kind's data and batches,
+the training step and the kind's prediction. It reads the app's model files and writes files the
+app opens. ``export_template`` holds the parts every script has (and the spell lesson's data); the
+other kinds' data parts are at the end of this module. Each draws its training batches as
+``core/data`` draws them: ``tests/test_export.py`` checks that a script trains as the app does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from playground.core import export_template as T
+from playground.core.errors import PlaygroundError
+
+_LINE = 110  # the script's longest line
+
+
+def _kind_table() -> dict[str, tuple]:
+    """What each kind's script holds: its data parts, the class that draws its training batches, the
+    commands that use the model, what `train --data FILE` reads (None: it takes no file), the
+    stdlib modules it needs, the data settings CONFIG shows, the word lists it carries
+    (``_constants``) and its bundled data file (a ``paths`` function, or None). A kind missing here
+    is refused (its name stays in the registry: only dict keys spell it here)."""
+    dialogs = "a dialog file (a turn a line, a blank line between dialogs)"
+    return {
+        "text": ((TEXT_DATA,), "TextData", ("sample",), "a UTF-8 text file", (), ("source", "val_fraction"),
+                 (), "bundled_text"),
+        "knock-knock": ((TEXT_DATA, DIALOG_DATA), "DialogData", ("sample", "reply"), dialogs, (), ("source",
+                        "val_fraction", "made_up_jokes"), ("JOKE_WORDS",), "bundled_dialogs"),
+        "prices": ((SERIES_DATA,), "SeriesData", ("forecast",), "a CSV file", ("csv",), ("source", "window",
+                   "val_fraction", "column"), (), None),
+        "memory": ((CLASSIFY_DATA, MEMORY_DATA), "MemoryData", ("classify",), None, (), ("gap", "keys", "seed"),
+                   (), None),
+        "order": ((CLASSIFY_DATA, ORDER_DATA), "OrderData", ("classify",), None, ("itertools", "re"), ("seed",
+                  "val_fraction"), ("ORDER_WORDS",), None),
+        "spell": ((T.SPELL_DATA,), "SpellData", ("write",), None, (), (), (), None),
+    }
+
+
+# The usage lines of the script's docstring, per command ({s}: the script's name).
+_USAGE = {
+    "sample": '''    python {s} sample --prompt "{q}" --length 200 --greedy
+        continue the prompt one character at a time, always the likeliest (or draw them:
+        --temperature 0.8 --top-k 10 --seed 1): the same text as `rnn-playground sample`''',
+    "reply": '''    python {s} reply --turn "Knock, knock!" [--history TURN ...]
+        the next turn of the dialog, as the app's chat answers it''',
+    "forecast": '''    python {s} forecast --horizon 10
+        the next values after the series the model file carries, each prediction fed back as
+        the newest input: the same numbers as `rnn-playground forecast`''',
+    "classify": '''    python {s} classify --text "{q}"
+        every answer (class) for the sequence with its probability, likeliest first; the first
+        line is what `rnn-playground sample MODEL --prompt ...` answers''',
+    "write": '''    python {s} write --letter g
+        the word the model writes from its first letter (one letter per step, up to the end
+        mark), then each step's letter with its probability''',
+}
+
+# Comments beside CONFIG's entries: by (section, key), else by key.
+_NOTES = {
+    "weights": "the model file it was exported from: --weights' default",
+    "tokens": "tokens (ids) in; False: one number per step",
+    "many_to_many": "an output at every step; False: one at the end",
+    "bag_of_words": "feed-forward only: read the mean of the inputs, not a window",
+    "arch": "rnn, lstm, gru, transformer or mlp (feed-forward)",
+    "hidden": "units per layer and direction",
+    "bidirectional": "also read backwards (kinds with one output at the end)",
+    "activation": "vanilla RNN and feed-forward: tanh or relu",
+    "init": "how the app initialised the weights (loaded here)",
+    "embed": "width of a token's learned vector",
+    ("model", "window"): "feed-forward: the inputs it sees at once",
+    "attention": "RNN, LSTM, GRU: the readout also attends over the states so far",
+    "optimizer": "sgd, adam, adamw or rmsprop",
+    "seq_len": "characters per training window (text and dialogs)",
+    "clip": "gradient clipping: norm, value or off",
+    "clip_value": "the largest total norm (or element) let through",
+    "tbptt": "truncated backprop through time: steps back; 0: all",
+    "val_every": "the app's validation interval (train here reports held-out loss at the end)",
+    ("train", "seed"): "the app's seed for the first weights and batches",
+    "device": "the app's device setting (here: train --device)",
+    "source": "bundled, file, inline (pasted) or generator",
+    ("data", "window"): "past values per prediction",
+    ("data", "seed"): "the data generator's seed",
+    "made_up_jokes": "made-up jokes mixed into the bundled ones; 0: none",
+    "column": "train --data CSV: a header name or a number from 1; '': guess",
+    "gap": "digits between the key and the question",
+    "keys": "how many keys (A, B, ...)",
+    "bundled_file": "the bundled data: train's default",
+}
+
+
+def _py(value: Any) -> str:
+    """A value as Python source, strings in double quotes (JSON's escapes are Python's too)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_py(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    return repr(value)
+
+
+def _render_dict(d: dict[str, Any], indent: int, section: str = "") -> list[str]:
+    """A dict as Python source, an entry a line with its note; nested dicts likewise."""
+    pad, lines = " " * indent, []
+    for key, value in d.items():
+        if isinstance(value, dict):
+            lines += [f"{pad}{_py(key)}: {{", *_render_dict(value, indent + 4, key), f"{pad}}},"]
+            continue
+        line = f"{pad}{_py(key)}: {_py(value)},"
+        note = _NOTES.get((section, key), _NOTES.get(key, ""))
+        lines.append(f"{line}  # {note}" if note and len(line) + len(note) + 4 <= _LINE else line)
+    return lines
+
+
+def _render_names(names: dict[str, Any]) -> str:
+    """Module constants as source; a long tuple wrapped over lines of at most _LINE characters."""
+    out = []
+    for name, value in names.items():
+        text = f"{name} = {_py(value)}"
+        if len(text) <= _LINE or not isinstance(value, tuple):
+            out.append(text)
+            continue
+        out.append(f"{name} = (")
+        line = "   "
+        for item in value:
+            piece = f" {_py(item)},"
+            if len(line) + len(piece) > _LINE:
+                out, line = [*out, line], "   "
+            line += piece
+        out += [line, ")"]
+    return "\n".join(out)
+
+
+def _constants(carried: tuple[str, ...], keys: int) -> dict[str, str]:
+    """The lists a kind's data is made from, as source: the made-up jokes' words, the order lesson's
+    words and templates, what a memory sequence looks like."""
+    from playground.core.data import jokes, order
+
+    words = ("LETTERS", "ONSETS", "VOWELS", "CODAS", "WORDS", "PUNCHLINES", "LAUGHS")
+    sentences = ("NOUNS", "VERBS", "POSITIVE", "NEGATIVE", "PAD", "TEMPLATES", "VOCAB", "MAX_WORDS")
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[keys - 1]
+    return {
+        "JOKE_WORDS": _render_names({k: getattr(jokes, k) for k in words}) if "JOKE_WORDS" in carried else "",
+        "ORDER_WORDS": _render_names({k: getattr(order, k) for k in sentences}) if "ORDER_WORDS" in carried else "",
+        "MEMORY_HINT": _py(f"use keys A to {last}, digits 0-9 and ?, e.g. A 3 9 1 4 ?"),
+    }
+
+
+def render(trainer, model_path: Path, script_name: str) -> str:
+    """The script's text for the model a loaded ``trainer`` holds (read from ``model_path``)."""
+    from playground.core import paths
+    from playground.core.config import ARCH_NAMES, to_dict
+    from playground.core.kinds import kind_spec
+
+    session, task = trainer.session, trainer.task
+    kind, spec = session.data.kind, kind_spec(session.data.kind)
+    table = _kind_table()
+    if kind not in table:
+        raise PlaygroundError(
+            f"{model_path.name} is a {spec.noun} model: export as a PyTorch script covers {', '.join(table)} models"
+        )
+    data_parts, data_class, uses, data_file, stdlib, fields, carried, bundled = table[kind]
+    data = {k: getattr(session.data, k) for k in fields}
+    if bundled:
+        data["bundled_file"] = str(getattr(paths, bundled)())
+    config = {
+        "weights": str(model_path.resolve()),
+        "kind": kind,
+        "tokens": bool(task.tokens),
+        "many_to_many": bool(task.many_to_many),
+        "bag_of_words": bool(task.mlp_bag_of_words),
+        "model": to_dict(session.model),
+        "train": to_dict(session.train),
+        "data": data,
+    }
+    indent = {"initial_indent": " " * 8, "subsequent_indent": " " * 8}
+    note = "\n        The data is made as the app makes it, from CONFIG[\"data\"]."
+    if data_file:
+        note = f"--data FILE: {data_file} to train on; without it, the data the model was trained on "
+        note = "\n" + textwrap.fill(note + "(inside its file, pasted into its settings, or bundled)", 100, **indent)
+    title = f"{spec.noun.capitalize()}: an RNN Playground model ({session.model.describe()}) as a PyTorch script."
+    if len(title) > _LINE - 3:
+        title = f"{spec.noun.capitalize()}: an RNN Playground {ARCH_NAMES[session.model.arch]} as a PyTorch script."
+    fill = {
+        "TITLE": title,
+        "SOURCE": model_path.name,
+        "STEPS": f"{trainer.steps:,}",
+        "USAGE": "\n".join(_USAGE[u].format(s=script_name, q=spec.demo_question) for u in uses),
+        "SCRIPT": script_name,
+        "DATA_USAGE": " [--data FILE]" if data_file else "",
+        "DATA_NOTE": note,
+        "STDLIB": "\n".join(f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))),
+        "CONFIG": "CONFIG = {\n" + "\n".join(_render_dict(config, 4)) + "\n}",
+        "DATA_CLASS": data_class,
+        "DATA_ARG": "args.data" if data_file else "None",
+        "DATA_OPTION": f'\n    p.add_argument("--data", help={_py(data_file + " to train on")})' if data_file else "",
+        "ADD_COMMANDS": "\n".join(f"    add_{u}(sub)" for u in uses),
+        **_constants(carried, session.data.keys),
+    }
+    uses_text = [getattr(T, u.upper()) for u in uses]
+    text = "\n".join([T.HEAD, T.MODEL, T.FILES, *data_parts, T.TRAIN, *uses_text, T.MAIN])
+    return re.sub(r"@@([A-Z_]+)@@", lambda m: fill[m.group(1)], text)  # one pass: values stay as they are
+
+
+def export_script(model_path: str | Path, out_path: str | Path) -> Path:
+    """Write the PyTorch script for the model file ``model_path`` to ``out_path`` (atomically); the
+    path written. One-line PlaygroundErrors for a file that is not a model of ours, an
+    encoder-decoder, or a place that cannot be written."""
+    from playground.core import checkpoint
+
+    model_path, out_path = Path(model_path), Path(out_path)
+    meta, _ = checkpoint.read(model_path)  # framing, format, size: refused before anything is built
+    if meta.get("model") == "seq2seq":
+        raise PlaygroundError(
+            f"{model_path.name} is an encoder-decoder: export as a PyTorch script covers the models "
+            "of one network (RNN, LSTM, GRU, Transformer, feed-forward), not the encoder-decoder"
+        )
+    if out_path.is_dir():
+        raise PlaygroundError(f"cannot write {out_path}: it is a folder; give a file name such as model.py")
+    if out_path.exists() and out_path.resolve() == model_path.resolve():
+        raise PlaygroundError(f"{out_path.name} is the model file itself: give the script another name")
+    rng = torch.get_rng_state()  # loading sets the global generator to the file's: put it back after
+    try:
+        trainer = checkpoint.load(model_path, device="cpu")
+    finally:
+        torch.set_rng_state(rng)
+    checkpoint.write_atomic(out_path, render(trainer, model_path, out_path.name).encode("utf-8"))
+    return out_path
+
+
+# -- the data part of each kind's script --------------------------------------------------------------
+TEXT_DATA = r'''
+# --------------------------------------------------------------------------------------------------
+# The data: characters. The vocabulary is the sorted set of characters the model was trained on
+# (it is in the model file); each character is one token id and the model predicts the next one.
+class Chars:
+    def __init__(self, vocab):
+        self.vocab, self.stoi = list(vocab), {ch: i for i, ch in enumerate(vocab)}
+
+    def encode(self, text, what="text"):
+        unknown = sorted({ch for ch in text if ch not in self.stoi})
+        if unknown:
+            more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
+            shown = ", ".join(repr(ch) for ch in unknown[:8])
+            raise UsageError(f"the {what} has characters the model never saw: {shown}{more}")
+        return torch.tensor([self.stoi[ch] for ch in text], dtype=torch.long)
+
+
+def read_text(path):
+    """A UTF-8 text file, its line ends made LF as the app reads it."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    try:
+        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path.name} is not UTF-8 text") from None
+
+
+class TextData:
+    """Random windows of the training text; the last val_fraction of the text is held out."""
+
+    def __init__(self, settings, tensors, data_file):
+        self.chars, self.task_changes = Chars(settings["task"]["vocab"]), {}
+        text = self.source(settings, tensors, data_file)
+        cut = round(len(text) * (1.0 - CONFIG["data"]["val_fraction"]))
+        self.train = self.chars.encode(text[:cut], "training text")
+        self.val = self.chars.encode(text[cut:], "held-out text")
+
+    def source(self, settings, tensors, data_file):
+        """The text to train on: --data FILE (then carried inside the new file, as the app does); else
+        the text the model file carries, the pasted text in its settings, or the bundled corpus."""
+        data, self.session_changes, self.tensors = settings["session"]["data"], {}, {}
+        if data_file:
+            text = read_text(data_file)
+            self.session_changes = {"source": "file", "path": str(Path(data_file).resolve()), "text": ""}
+            self.tensors = {"data/text": torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)}
+            return text
+        if "data/text" in tensors:
+            return bytes(tensors["data/text"].numpy()).decode("utf-8")
+        if data["source"] == "inline":
+            return data["text"].replace("\r\n", "\n").replace("\r", "\n")
+        if data["source"] == "bundled" and Path(CONFIG["data"]["bundled_file"]).is_file():
+            return read_text(CONFIG["data"]["bundled_file"])
+        raise UsageError("the text this model was trained on is not at hand: give it with --data FILE")
+
+    def sample_batch(self, batch_size, seq_len, gen):
+        """x (B, T) and y (B, T): random windows and the same windows one character later."""
+        hi = len(self.train) - seq_len  # a window of T + 1 characters starts in [0, hi)
+        if hi < 1:
+            raise UsageError(f"the training text has {len(self.train)} characters, not seq_len {seq_len} + 1")
+        starts = torch.randint(hi, (batch_size, 1), generator=gen)
+        chunk = self.train[starts + torch.arange(seq_len + 1)]  # (B, T + 1)
+        return chunk[:, :-1], chunk[:, 1:]
+
+    def held_out(self, seq_len):  # windows of the held-out text, one after the other (64 at most)
+        n = min(64, (len(self.val) - 1) // seq_len)
+        x, y = self.val[: n * seq_len], self.val[1 : n * seq_len + 1]
+        return (x.view(n, seq_len), y.view(n, seq_len)) if n else None
+
+    @staticmethod
+    def loss(out, y):  # out (B, T, V) logits, y (B, T) character ids
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+'''
+
+DIALOG_DATA = r'''
+# Knock-knock dialogs are one character stream: START, then each turn as SPEAKER, the turn, "\n", the
+# two speakers taking turns. A dialog file: one turn per line, a blank line between dialogs.
+DIALOG_START, SPEAKERS, END_OF_TURN = "\x02", ("\x11", "\x12"), "\n"
+MARKERS = (DIALOG_START, *SPEAKERS)
+
+
+def encode_turns(turns, open_next=False):
+    """The marked-up stream of a dialog; open_next: end with the next speaker's marker."""
+    s = DIALOG_START + "".join(SPEAKERS[i % 2] + t + END_OF_TURN for i, t in enumerate(turns))
+    return s + SPEAKERS[len(turns) % 2] if open_next else s
+
+
+def parse_dialogs(text):
+    dialogs, current = [], []
+    for line in [*text.split("\n"), ""]:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            current.append(line)
+        elif not line and current:
+            dialogs, current = [*dialogs, current], []
+    if len(dialogs) < 2 or min(len(d) for d in dialogs) < 2:
+        raise UsageError("give at least two dialogs of two turns or more, a blank line between dialogs")
+    return dialogs
+
+
+# Made-up jokes, new ones for every batch, mixed into the bundled ones so that the model learns to
+# copy a name it never saw (the rule of the game) instead of seventy names by heart.
+@@JOKE_WORDS@@
+
+
+def make_name(rng):
+    u = rng.random()
+    if u < 1 / 3:  # random letters: nothing but copying predicts them
+        size = int(rng.integers(3, 11))
+        return "".join(LETTERS[i] for i in rng.integers(len(LETTERS), size=size)).capitalize()
+    if u < 2 / 3:  # an everyday word
+        return str(WORDS[rng.integers(len(WORDS))])
+    parts = []  # two or three syllables
+    for _ in range(int(rng.integers(2, 4))):
+        onset, vowel = ONSETS[rng.integers(len(ONSETS))], VOWELS[rng.integers(len(VOWELS))]
+        parts.append(onset + vowel + CODAS[rng.integers(len(CODAS))])
+    return "".join(parts).capitalize()
+
+
+def make_joke(rng):
+    name = make_name(rng)
+    punchline = PUNCHLINES[rng.integers(len(PUNCHLINES))].format(name=name)
+    laugh = LAUGHS[rng.integers(len(LAUGHS))]
+    return ["Knock, knock!", "Who's there?", f"{name}.", f"{name} who?", punchline, laugh]
+
+
+class DialogData(TextData):
+    """The dialogs as one stream; the last val_fraction of the dialogs is held out. With made-up
+    jokes (bundled dialogs only), every batch is cut from jokes made for it, each window starting
+    where a joke starts."""
+
+    def __init__(self, settings, tensors, data_file):
+        self.chars, self.task_changes = Chars(settings["task"]["vocab"]), {}
+        dialogs = parse_dialogs(self.source(settings, tensors, data_file))
+        n_val = max(1, round(len(dialogs) * CONFIG["data"]["val_fraction"]))
+        bundled = settings["session"]["data"]["source"] == "bundled" and not data_file
+        made_up = CONFIG["data"]["made_up_jokes"] if bundled else 0
+        self.jokes = [self.chars.encode(encode_turns(d), "dialogs' text") for d in dialogs[:-n_val]]
+        self.share = made_up / (made_up + len(self.jokes))  # the share of made-up jokes
+        self.train = torch.cat(self.jokes)
+        self.val = self.chars.encode("".join(encode_turns(d) for d in dialogs[-n_val:]), "dialogs' text")
+
+    def sample_batch(self, batch_size, seq_len, gen):
+        if not self.share:
+            return super().sample_batch(batch_size, seq_len, gen)
+        rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=gen)))
+        parts, starts, total = [], [], 0
+        while total < batch_size * (seq_len + 1) + 2 * seq_len:
+            if rng.random() < self.share:
+                ids = self.chars.encode(encode_turns(make_joke(rng)), "made-up jokes")
+            else:
+                ids = self.jokes[int(rng.integers(len(self.jokes)))]
+            parts, starts, total = [*parts, ids], [*starts, total], total + len(ids)
+        stream, starts = torch.cat(parts), torch.tensor(starts)
+        usable = starts[starts < len(stream) - seq_len]
+        order = torch.randperm(len(usable), generator=gen).repeat(batch_size // len(usable) + 1)
+        chunk = stream[usable[order[:batch_size]][:, None] + torch.arange(seq_len + 1)]  # (B, T + 1)
+        return chunk[:, :-1], chunk[:, 1:]
+'''
+
+SERIES_DATA = r'''
+# --------------------------------------------------------------------------------------------------
+# The data: a number series. The model never sees raw values: each window of `window` past values is
+# taken relative to its own last value and divided by `scale` (the RMS step of the training part,
+# stored in the model file); the model predicts the change to the next value, in those units.
+def encode_windows(windows, scale):
+    w = np.asarray(windows, dtype=np.float64)
+    return (w - w[..., -1:]) / scale
+
+
+def forecast(model, values, window, scale, horizon):
+    """`horizon` values after `values`, each prediction fed back as the newest input."""
+    buf, out = [float(v) for v in values[-window:]], []
+    with torch.no_grad():
+        for _ in range(horizon):
+            hist = np.asarray(buf[-window:], dtype=np.float64)
+            x = torch.as_tensor(encode_windows(hist[None, :], scale)[:, :, None], dtype=torch.float32)
+            delta = float(model(x)[0].reshape(-1).double()[0])  # the scaled change
+            buf.append(float(hist[-1]) + delta * scale)
+            out.append(buf[-1])
+    return out
+
+
+def is_number(cell):
+    try:
+        return math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+def read_csv_series(path, column):
+    """One column of a CSV file as numbers: `column` (a header name or a number from 1), else the only
+    column of numbers, else one named like a price (close, price, value). Gaps are refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    rows = [r for r in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if "".join(r).strip()]
+    names = [c.strip().lower() for c in rows[0]] if rows and not all(map(is_number, rows[0])) else []
+    body = rows[1:] if names else rows
+    width = len(body[0]) if body else 0
+    numeric = [c for c in range(width) if all(c < len(r) and is_number(r[c]) for r in body)]
+    priced = [c for c in numeric if c < len(names) and names[c] in ("close", "adj close", "price", "value")]
+    col = (numeric if len(numeric) == 1 else priced or [-1])[0]
+    if column:
+        named = names.index(column.lower()) if column.lower() in names else -1
+        col = int(column) - 1 if column.isdigit() and named < 0 else named
+    if col < 0 or not body or any(col >= len(r) or not is_number(r[col]) for r in body):
+        raise UsageError(f"{path.name}: no gap-free column of numbers; name one in CONFIG['data']['column']")
+    return np.array([float(r[col]) for r in body]), (rows[0][col].strip() if names else str(col + 1))
+
+
+class SeriesData:
+    """Windows of `window` values, each predicting the next; the last val_fraction of the targets is
+    held out. The model file carries its series; --data FILE trains on a CSV column instead."""
+
+    def __init__(self, settings, tensors, data_file):
+        task, self.session_changes, self.tensors = settings["task"], {}, {}
+        w, scale = task["window"], task["normalizer"]["scale"]
+        values = tensors["data/series"].double().numpy()
+        if data_file:  # the new series travels inside the new file, as the app's files carry theirs
+            values, name = read_csv_series(data_file, CONFIG["data"]["column"])
+            where = str(Path(data_file).resolve())
+            self.session_changes = {"source": "file", "path": where, "column": name, "values": [], "text": ""}
+            self.tensors = {"data/series": torch.from_numpy(values)}
+        n = len(values)
+        split = n - max(1, round(CONFIG["data"]["val_fraction"] * n))  # the first held-out target
+        if split - w < 1:
+            raise UsageError(f"a series of {n} values is too short for a window of {w}")
+        self.task_changes = {"split": split, **({"notes": [f"{n} values from {name}"]} if data_file else {})}
+        windows = np.lib.stride_tricks.sliding_window_view(values, w)[: n - w]  # row i -> target i + w
+        x = torch.from_numpy(encode_windows(windows, scale).astype(np.float32)[:, :, None])  # (M, W, 1)
+        y = torch.from_numpy(((values[w:] - windows[:, -1]) / scale).astype(np.float32)[:, None])  # (M, 1)
+        m = split - w
+        self.train_x, self.train_y, self.val_x, self.val_y = x[:m], y[:m], x[m:], y[m:]
+
+    def sample_batch(self, batch_size, seq_len, gen):  # seq_len does not apply: the window is fixed
+        idx = torch.randint(len(self.train_x), (batch_size,), generator=gen)
+        return self.train_x[idx], self.train_y[idx]
+
+    def held_out(self, seq_len):
+        return self.val_x, self.val_y
+
+    @staticmethod
+    def loss(out, y):  # the mean squared error of the scaled change
+        return F.mse_loss(out.reshape(y.shape), y)
+'''
+
+CLASSIFY_DATA = r'''
+# --------------------------------------------------------------------------------------------------
+# The data: a sequence of tokens in, one class out after the last token (many-to-one). The data is
+# made as the app makes it, from CONFIG["data"]; the vocabulary and classes are in the model file.
+class ClassifyData:
+    session_changes, task_changes, tensors = {}, {}, {}
+
+    def held_out(self, seq_len):
+        return self.val_x, self.val_y
+
+    @staticmethod
+    def loss(out, y):  # out (B, C) class logits, y (B,) class ids
+        return F.cross_entropy(out, y)
+'''
+
+MEMORY_DATA = r'''
+# Memory: a key, `gap` random digits, "?"; the answer is the key's partner (A 3 9 1 4 ? -> a). The
+# tokens are the keys A, B, ..., the digits 0-9 and "?"; the classes the partners a, b, ...
+HINT = @@MEMORY_HINT@@
+
+def tokenize(text):
+    """One token per character; spaces and commas are ignored ("A 3 9 ?" or "A39?")."""
+    return [ch for ch in text if not ch.isspace() and ch != ","]
+
+
+class MemoryData(ClassifyData):
+    """Fresh sequences for every batch; a fixed 512 held out, made from the data seed."""
+
+    def __init__(self, settings, tensors, data_file):
+        self.gap, self.keys = CONFIG["data"]["gap"], CONFIG["data"]["keys"]
+        self.task_changes = {"gap": self.gap}
+        rng = np.random.default_rng(CONFIG["data"]["seed"])
+        self.val_y = torch.from_numpy(rng.integers(self.keys, size=512))
+        self.val_x = self.sequences(self.val_y, torch.from_numpy(rng.integers(10, size=(512, self.gap))))
+
+    def sequences(self, keys, digits):
+        query = torch.full((len(keys), 1), self.keys + 10, dtype=torch.long)  # "?" is the last token
+        return torch.cat([keys[:, None], digits + self.keys, query], dim=1)
+
+    def sample_batch(self, batch_size, seq_len, gen):
+        y = torch.randint(self.keys, (batch_size,), generator=gen)
+        return self.sequences(y, torch.randint(10, (batch_size, self.gap), generator=gen)), y
+'''
+
+ORDER_DATA = r'''
+# Word order: every sentence has a positive and a negative adjective and one "not"; the adjective
+# right after "not" is negated and the other one decides. Each set of words comes with both labels,
+# so only the order tells them apart. Shorter sentences are left-padded with PAD.
+@@ORDER_WORDS@@
+HINT = "use the words " + " ".join(VOCAB[1:]) + ", e.g. 'the food was good , not bad'"
+POLARITY = {**{w: 1 for w in POSITIVE}, **{w: -1 for w in NEGATIVE}}
+
+
+def tokenize(text):
+    """Lowercase words; a comma is a word of its own, other punctuation is dropped."""
+    return re.sub(r"[.!?;:\"']", " ", text.lower().replace(",", " , ")).split()
+
+
+def sentence(noun, verb, first, second, template):
+    """One sentence's words and class id (1: positive): `first`, `second` fill the template's A, B."""
+    words, decider = ["the", noun, verb], ""
+    for part in template:
+        words.append((first if part[0] == "A" else second) if part[0] in "AB" else part)
+        decider = words[-1] if part.endswith("<") else decider
+    return words, int(POLARITY[decider] > 0)
+
+
+class OrderData(ClassifyData):
+    """All 3,072 sentences; a seeded share of the word choices is held out with all 12 sentences."""
+
+    def __init__(self, settings, tensors, data_file):
+        if list(VOCAB) != settings["task"]["vocab"]:
+            raise UsageError("the model's vocabulary is not this script's order lesson")
+        rng = np.random.default_rng(CONFIG["data"]["seed"])
+        choices = list(itertools.product(NOUNS, VERBS, POSITIVE, NEGATIVE))
+        order = rng.permutation(len(choices))
+        n_val = max(1, round(len(choices) * CONFIG["data"]["val_fraction"]))
+
+        def encode_all(picked):
+            rows = [
+                sentence(noun, verb, a, b, template)
+                for noun, verb, pos, neg in (choices[j] for j in picked)
+                for template in TEMPLATES
+                for a, b in ((pos, neg), (neg, pos))
+            ]
+            x = np.full((len(rows), MAX_WORDS), VOCAB.index(PAD), dtype=np.int64)
+            for r, (words, _) in enumerate(rows):
+                x[r, MAX_WORDS - len(words) :] = [VOCAB.index(w) for w in words]
+            mix = rng.permutation(len(rows))
+            return torch.from_numpy(x[mix]), torch.tensor([label for _, label in rows])[mix]
+
+        self.val_x, self.val_y = encode_all(np.sort(order[:n_val]))
+        self.train_x, self.train_y = encode_all(np.sort(order[n_val:]))
+
+    def sample_batch(self, batch_size, seq_len, gen):
+        idx = torch.randint(len(self.train_y), (batch_size,), generator=gen)
+        return self.train_x[idx], self.train_y[idx]
+'''
