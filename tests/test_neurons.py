@@ -332,6 +332,24 @@ def test_neurons_table_reads_a_file(capsys, model_file, tmp_path):
     assert lines[2].split() == ["rank", "unit", "r", "accuracy"] and len(lines) == 7
 
 
+def test_a_text_no_one_wrote_for_this_is_ranked_in_bounded_time(capsys, model_file):
+    """A real file with quotes, written by others for another purpose (Python's own argparse.py,
+    about 100 kB of code, docstrings and quoted strings): the search reads its first 20,000
+    characters, leaves out the characters the model lacks and ranks every unit within seconds."""
+    import argparse as real_text
+    import time
+
+    path = real_text.__file__
+    t0 = time.perf_counter()
+    result = cli_json(capsys, "neurons", model_file, "--track", "quotes", "--file", path, "--top", "32")
+    seconds = time.perf_counter() - t0
+    assert result["characters"] + result["skipped"] >= 20_000 and result["truncated"]
+    assert len(result["units"]) == 32  # 16 h and 16 c units of the LSTM 16
+    rs = [abs(u["correlation"]) for u in result["units"]]
+    assert all(0 <= r <= 1 for r in rs) and rs == sorted(rs, reverse=True) and rs[0] > 0
+    assert seconds < 120, seconds  # about 5 s here, mostly start-up: a margin of 20x
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
