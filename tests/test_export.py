@@ -47,8 +47,9 @@ MODELS = {
     "order-mlp-bag-of-words": ("order", dict(arch="mlp"), {}),
     "order-transformer-bidirectional": ("order", dict(arch="transformer", bidirectional=True), {}),
     "spell-rnn": ("spell", dict(arch="rnn"), {}),
+    "quotes-lstm": ("quotes", dict(arch="lstm"), {}),
 }
-PROMPTS = {"text": "the ca", "knock-knock": "Knock, kn", "memory": "B 3 9 1 ?", "order": "the film was not bad , but great"}
+PROMPTS = {"text": "the ca", "quotes": 'anna said, "THE ', "knock-knock": "Knock, kn", "memory": "B 3 9 1 ?", "order": "the film was not bad , but great"}
 
 
 def _data(kind: str, folder: Path) -> DataConfig:
@@ -115,7 +116,7 @@ def run(tmp_path_factory):
         scripts[name] = export_script(files[name], folder / f"{name.replace('-', '_')}.py")
         script, kind = str(scripts[name]), kind.removesuffix("-file")
         jobs[f"{name} train"] = [script, "train", "--steps", "3", "--out", str(folder / f"{name}-more")]
-        if kind in ("text", "knock-knock"):
+        if kind in ("text", "knock-knock", "quotes"):
             jobs[f"{name} sample"] = [script, "sample", "--prompt", PROMPTS[kind], "--length", "40", "--greedy"]
         elif kind == "prices":
             jobs[f"{name} forecast"] = [script, "forecast", "--horizon", "6"]
@@ -177,7 +178,7 @@ def test_a_script_runs_on_its_own(run, capsys):
     assert done.stdout == out and len(out) > 50
 
 
-@pytest.mark.parametrize("name", [n for n, (kind, _, _) in MODELS.items() if kind.startswith(("text", "knock"))])
+@pytest.mark.parametrize("name", [n for n, (kind, _, _) in MODELS.items() if kind.startswith(("text", "knock", "quotes"))])
 def test_greedy_text_is_the_apps(run, name):
     trainer = checkpoint.load(run["files"][name], device="cpu")
     prompt = PROMPTS[MODELS[name][0].removesuffix("-file")]

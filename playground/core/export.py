@@ -20,6 +20,7 @@ import torch
 
 from playground.core import export_template as T
 from playground.core.errors import PlaygroundError
+from playground.core.export_quotes import quotes_data
 
 _LINE = 110  # the script's longest line
 
@@ -43,6 +44,8 @@ def _kind_table() -> dict[str, tuple]:
         "order": ((CLASSIFY_DATA, ORDER_DATA), "OrderData", ("classify",), None, ("itertools", "re"), ("seed",
                   "val_fraction"), ("ORDER_WORDS",), None),
         "spell": ((T.SPELL_DATA,), "SpellData", ("write",), None, (), (), (), None),
+        "quotes": ((TEXT_DATA, quotes_data(_render_names)), "QuotesData", ("sample",), "a UTF-8 text file", (),
+                   ("seed", "val_fraction"), (), None),
     }
 
 
