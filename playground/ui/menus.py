@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
+from playground.ui.drop import DataDrop
+
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
 
@@ -51,6 +53,16 @@ def build_menus(self: MainWindow) -> None:
     self.undo_action.setToolTip("Go back one Step, or to where the last Play started")
     self.undo_action.setEnabled(False)
     edit.addAction(self.undo_action)
+    self.data_drop = DataDrop(self)  # files dropped on the window, and pasted data
+    self.paste_data_action = QAction(
+        "&Paste Data", self, shortcut=QKeySequence("Ctrl+Shift+V"), triggered=self.data_drop.paste
+    )
+    self.paste_data_action.setToolTip(
+        "Train on the text in the clipboard: dialogs (turns on lines, a blank line between dialogs) or "
+        "plain text. You can also drop a text, dialog, CSV or model file anywhere on the window."
+    )
+    edit.addAction(self.paste_data_action)
+    edit.setToolTipsVisible(True)
     view = self.menuBar().addMenu("&View")
     for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock, self.lessons_dock):
         view.addAction(dock.toggleViewAction())
