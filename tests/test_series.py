@@ -202,6 +202,22 @@ def test_csv_no_header_and_semicolon(tmp_path):
     assert read_csv_series(p, "2", "refuse")[0].tolist() == [5, 6, 7]
 
 
+def test_semicolon_csv_with_decimal_commas_is_read_or_refused_never_misread(tmp_path):
+    """A European CSV (semicolons, decimal commas, points grouping thousands) is read as such, and
+    says so; a point that cannot group thousands in such a file is refused, naming the cell."""
+    p = write(tmp_path, "datum;schluss\n2024-01-01;1.234,5\n2024-01-02;12,75\n2024-01-03;-3\n2024-01-04;2.000\n")
+    values, notes = read_csv_series(p, "", "refuse")
+    assert values.tolist() == [1234.5, 12.75, -3.0, 2000.0]
+    assert any("decimal commas" in n for n in notes)
+    p = write(tmp_path, "date;close\n2024-01-01;12,5\n2024-01-02;1.5\n")
+    with pytest.raises(PlaygroundError, match=r"row 3 has '1.5' \(this file writes decimals with commas"):
+        read_csv_series(p, "close", "refuse")
+    with pytest.raises(PlaygroundError, match="no numeric column.*decimals with commas"):
+        read_csv_series(p, "", "refuse")
+    p = write(tmp_path, "date;close\n2024-01-01;1.5\n2024-01-02;2.25\n")  # points only: decimal points
+    assert read_csv_series(p, "", "refuse")[0].tolist() == [1.5, 2.25]
+
+
 def test_csv_missing_and_empty_and_binary(tmp_path):
     with pytest.raises(PlaygroundError, match="file not found"):
         read_csv_series(tmp_path / "nope.csv", "", "refuse")

@@ -107,6 +107,24 @@ def _parse_cell(cell: str) -> float | object:
     return _MISSING_CELL if math.isnan(value) else value
 
 
+_DECIMAL_COMMA = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?")
+_HAS_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+
+
+def _parse_decimal_comma_cell(cell: str) -> float | object:
+    """A cell of a semicolon file that writes decimals with commas: "1.234,5" is 1234.5, "12,75" is
+    12.75, "1.234" is 1234 (points only group thousands, in threes); anything else ("1.5") is text, so
+    a mixed file is refused rather than misread."""
+    s = cell.strip()
+    if s.lower() in _MISSING:
+        return _MISSING_CELL
+    m = _DECIMAL_COMMA.fullmatch(s)
+    if not m:
+        return _TEXT
+    sign, whole, fraction = m.groups()
+    return float(f"{sign}{whole.replace('.', '')}.{fraction or '0'}")
+
+
 def _csv_rows(lines, delim: str, name: str) -> list[list[str]]:
     """csv.reader's rows; a cell of any length up to the file's own limit is read (the csv module's
     default stops at 128 KB), and what it cannot parse is one line naming the file."""
@@ -157,11 +175,13 @@ def _read_text(path: Path, name: str) -> str:
 
 def _read_table(
     path: str | Path,
-) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int]]:
-    """A CSV's name, column names, data rows (file row number, cells), parsed cells and numeric columns.
+) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int], bool]:
+    """A CSV's name, column names, data rows (file row number, cells), parsed cells, numeric columns and
+    whether it writes decimals with commas.
 
     The delimiter (comma, semicolon or tab) and a header row are detected the same way for
-    reading a series and for listing the columns a user can choose from.
+    reading a series and for listing the columns a user can choose from. A semicolon file with a
+    number such as "12,5" or "1.234,5" in it is read with decimal commas (``_parse_decimal_comma_cell``).
     """
     path = Path(path)
     name = path.name or str(path)
@@ -175,7 +195,9 @@ def _read_table(
     if not rows:
         raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
     width = max(len(cells) for _, cells in rows)
-    parsed = [[_parse_cell(c) for c in cells] + [_MISSING_CELL] * (width - len(cells)) for _, cells in rows]
+    commas = delim == ";" and any(_HAS_DECIMAL_COMMA.fullmatch(c.strip()) for _, cells in rows for c in cells)
+    parse = _parse_decimal_comma_cell if commas else _parse_cell
+    parsed = [[parse(c) for c in cells] + [_MISSING_CELL] * (width - len(cells)) for _, cells in rows]
 
     def numeric(col: int, start: int) -> bool:
         kinds = [p[col] for p in parsed[start:]]
@@ -196,12 +218,12 @@ def _read_table(
     else:
         names = [str(j + 1) for j in range(width)]
         data = rows
-    return name, names, data, parsed, [j for j in range(width) if numeric(j, 0)]
+    return name, names, data, parsed, [j for j in range(width) if numeric(j, 0)], commas
 
 
 def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
     """(every column name, the numeric ones) of a CSV: what a user may pass as --column."""
-    _, names, _, _, numeric_cols = _read_table(path)
+    _, names, _, _, numeric_cols, _ = _read_table(path)
     return names, [names[j] for j in numeric_cols]
 
 
@@ -215,18 +237,27 @@ def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") ->
     """
     if gaps not in GAP_POLICIES:
         raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
-    name, names, data, parsed, numeric_cols = _read_table(path)
+    name, names, data, parsed, numeric_cols, commas = _read_table(path)
     notes: list[str] = []
+    if commas:
+        notes.append("decimal commas: '1.234,5' read as 1234.5 (semicolons between columns)")
 
-    col = _choose_column(column, names, numeric_cols, name, notes)
+    try:
+        col = _choose_column(column, names, numeric_cols, name, notes)
+    except PlaygroundError as e:
+        if not commas:
+            raise
+        raise PlaygroundError(f"{e} (it writes decimals with commas, as in 12,5: a point may only group "
+                              "thousands, as in 1.234,5)") from None
     label = names[col]
     kinds = [p[col] for p in parsed]
     row_nums = [num for num, _ in data]
     for k, (num, cells) in zip(kinds, data):
         if k is _TEXT:
             numeric_names = ", ".join(names[j] for j in numeric_cols) or "none"
+            how = " (this file writes decimals with commas: a point may only group thousands)" if commas else ""
             raise PlaygroundError(
-                f"column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}; "
+                f"column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}{how}; "
                 f"fix that cell or choose a numeric column with --column (numeric: {numeric_names})"
             )
         if isinstance(k, float) and not math.isfinite(k):
