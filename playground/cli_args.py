@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--view",
         default="training",
-        choices=["training", "step", "scrubber", "history", "compare", "chat"],
+        choices=["training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory"],
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
         "training, or compare: runs the preset's comparison, for memory the gap sweep)",
     )

@@ -225,6 +225,12 @@ class Engine:
                 self._check_lesson(cmd.lesson)
             case m.TrainSeq2Seq():
                 self._train_seq2seq(int(cmd.steps))
+            case m.RankUnits() if self.trainer is not None:  # between training slices, as Predict
+                self.answer(questions.rank_units(self.trainer, cmd, self.generation))
+            case m.ClampSample() if self.trainer is not None:
+                self.answer(questions.clamp_sample(self.trainer, cmd, self.generation))
+            case m.RankUnits() | m.ClampSample():
+                pass
             case _:
                 raise TypeError(f"not a command: {cmd!r}")
 

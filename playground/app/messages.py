@@ -445,3 +445,54 @@ class SeedSpread(Answer):
     total: int
     text: str
     error: str = ""
+
+
+# -- find the neuron (the Neurons tab; playground.core.neurons and clamp do the work) ----------------
+
+
+@dataclass(frozen=True)
+class RankUnits:
+    """Rank every unit of the model by how closely it follows ``track`` over ``text`` ("": its held-out text)."""
+
+    track: str
+    text: str = ""
+    top: int = 10
+
+
+@dataclass(frozen=True)
+class ClampSample:
+    """Write text twice from the same prompt and seed: once as the model would, once with unit ``unit``
+    of layer ``layer`` pinned to ``value``."""
+
+    layer: int
+    unit: int
+    value: float
+    prompt: str = ""
+    length: int = 200
+    temperature: float = 0.7
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RankedUnits(Answer):
+    """The top units: ``units`` (layer, unit, state "h"/"c", r, accuracy or None), best first; for the
+    first ``len(text)`` characters read, each top unit's activations (units x characters) and the track."""
+
+    track: str
+    step: int = 0
+    units: tuple[tuple[int, int, str, float, float | None], ...] = ()
+    text: str = ""
+    activations: Any = None
+    track_values: Any = None
+    characters: int = 0
+    n_units: int = 0
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ClampSampled(Answer):
+    request: ClampSample
+    free: str = ""
+    clamped: str = ""
+    error: str = ""

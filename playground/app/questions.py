@@ -144,3 +144,56 @@ def check_lesson(tr: Any, lesson_id: str, grads: np.ndarray, refused: int) -> An
         return lessons.check(lesson_id, ctx)
     except Exception as exc:
         return lessons.LessonCheck(lesson_id, False, error_text(exc), {})
+
+
+SHOWN = 2_000  # characters of the ranked text whose activations go back to the window
+
+
+def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
+    """The Neurons tab's ranking: the top units and, for the first ``SHOWN`` characters the model read,
+    their activations and the track."""
+    from playground.core import neurons
+
+    try:
+        text = cmd.text or neurons.default_text(tr.task)
+        ranking = neurons.rank_units(tr.model, tr.task, text, cmd.track, top=cmd.top, keep_activations=True)
+        read = text[: neurons.MAX_CHARS]
+        keep = np.fromiter((ch in tr.task.stoi for ch in read), dtype=bool, count=len(read))
+        values = neurons.track(cmd.track, read).values[keep][:SHOWN]
+        shown = "".join(ch for ch, k in zip(read, keep, strict=True) if k)[:SHOWN]
+        acts = np.stack([u.activations[:SHOWN] for u in ranking.units]).astype(np.float32)
+    except Exception as exc:
+        return m.RankedUnits(generation, cmd.track, tr.steps, error=error_text(exc, report_bug=False))
+    units = tuple((u.layer, u.unit, u.kind, u.correlation, u.accuracy) for u in ranking.units)
+    return m.RankedUnits(
+        generation,
+        cmd.track,
+        tr.steps,
+        units,
+        shown,
+        acts,
+        values.astype(np.float32),
+        ranking.characters,
+        ranking.n_units,
+        ranking.seconds,
+    )
+
+
+def clamp_sample(tr: Any, cmd: m.ClampSample, generation: int) -> m.ClampSampled:
+    """The same prompt and seed written twice: free, then with one unit pinned."""
+    from playground.core import clamp
+
+    try:
+        if not (tr.task.spec.tokens and tr.task.spec.many_to_many and getattr(tr.task, "stoi", None)):
+            raise PlaygroundError(
+                f"a {tr.task.kind} model does not write text a character at a time: clamping reads character "
+                "models (text, knock-knock, quotes)"
+            )
+        pin = {(int(cmd.layer), int(cmd.unit)): float(cmd.value)}
+        clamp.check_clamp(tr.model, pin)
+        args = (tr.model, tr.task, cmd.prompt, cmd.length, cmd.temperature)
+        free = clamp.sample(*args, seed=cmd.seed)
+        pinned = clamp.sample(*args, seed=cmd.seed, clamp=pin)
+    except Exception as exc:
+        return m.ClampSampled(generation, cmd, error=error_text(exc, report_bug=False))
+    return m.ClampSampled(generation, cmd, free, pinned)

@@ -55,7 +55,7 @@ def _report_first_paint(app, window, t0: float) -> None:
         window.model_ready.connect(built)
 
 
-VIEWS = ("training", "step", "scrubber", "history", "compare", "chat")
+VIEWS = ("training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory")
 # what the compare view runs when the preset's data kind names no comparison of its own
 DEFAULT_COMPARISON = (("rnn", "lstm", "gru", "transformer"), 300, ())
 
@@ -183,6 +183,15 @@ def main(
             )
         elif view == "history":
             window.tabs.setCurrentIndex(window.history_tab)
+        elif view == "trajectory":
+            window.tabs.setCurrentIndex(window.extra_tabs["trajectory"])
+        elif view == "neurons":  # rank the units by the quotes track; the top one is selected
+            window.tabs.setCurrentIndex(window.neurons_tab)
+            window.neurons_view.track_box.setCurrentText("quotes")
+            window.neurons_view.rank()
+            QTimer.singleShot(1500, window.neurons_view.sample_clamped)
+            QTimer.singleShot(4000, shoot)
+            return
         elif view == "chat":  # train the encoder-decoder beside the language model, then tell jokes
             chat_with_both()
             return

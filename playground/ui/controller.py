@@ -115,6 +115,8 @@ class Controller(QObject):
                 w.prediction_panel.show_answer(a.as_dict())
             case m.Inspected():
                 w.scrubber.show_answer(a.as_dict())
+            case m.RankedUnits() | m.ClampSampled():
+                w.neurons_view.show_answer(a)
             case m.Compared():
                 w.compare_view.show_answer(a.as_dict())
             case m.ComparedExample():

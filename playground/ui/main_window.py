@@ -40,9 +40,11 @@ from playground.ui.file_menu import MODEL_FILTER, FileLists
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
 from playground.ui.menus import build_menus, build_shortcuts
+from playground.ui.neurons_view import add_neurons_tab
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
 from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
 from playground.ui.plots.grad_history import GradHistoryPlot
+from playground.ui.plots.trajectory import add_trajectory_tab
 from playground.ui.scrubber import TimeScrubber
 from playground.ui.session import Session
 from playground.ui.shapes_view import ShapesView
@@ -72,6 +74,8 @@ class MainWindow(QMainWindow):
         self.worker_thread = self.controller.worker_thread
         self.model_ready = self.controller.model_ready
         self.answered = self.controller.answered
+        self.neurons_view, self.neurons_tab = add_neurons_tab(self)
+        self.trajectory_plot = add_trajectory_tab(self)
         build_menus(self)
         build_shortcuts(self)
         self._connect()
@@ -193,11 +197,7 @@ class MainWindow(QMainWindow):
             ),
         ]
         for widget, title, tip in tabs:
-            if widget in (
-                live,
-                self.step_view,
-                self.compare_view,
-            ):  # big pages scroll: the window fits a laptop
+            if widget in (live, self.step_view, self.compare_view):  # big pages scroll: the window fits a laptop
                 widget = _scrolled(widget)
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
         self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)

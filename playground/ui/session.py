@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # plain data here: no torch needed to show a window
 MAX_POINTS = 20_000  # per curve; beyond this older points are thinned by half
 PROBE_TRAIL = 12  # earlier gradient-through-time curves drawn faded behind the newest
 GRAD_HISTORY = 400  # rows of the training-step x time-step gradient heatmap
+TRAJECTORIES = 100  # top-layer hidden states of the probes kept for the trajectory scrub (thinned by half)
 
 
 class Curve:
@@ -80,6 +81,8 @@ class Session:
     probe_trail: deque = field(default_factory=lambda: deque(maxlen=PROBE_TRAIL))  # (step, grad_norm (L, T))
     # (step, top layer ||dL/dh_t|| (T,)) per probe; thinned by half when full, so the start stays
     grad_history: list = field(default_factory=list)
+    # (step, the probe's labels, top layer's hidden states (T, F) float32) per probe of one probe text
+    trajectories: list = field(default_factory=list)
     steps: int = 0
     steps_per_s: float = 0.0
     lr: float = 0.0
@@ -110,6 +113,7 @@ class Session:
             if len(self.grad_history) >= GRAD_HISTORY:
                 self.grad_history = self.grad_history[::2]
             self.grad_history.append((p.probe_step, p.probe.grad_norm[-1]))
+            self._keep_trajectory(p.probe_step, p.probe)
             self.probe_version += 1
         if p.detail is not None:
             self.detail, self.detail_report = p.detail, p.detail_report
@@ -126,6 +130,20 @@ class Session:
         self.lr = p.lr
         self.version += 1
 
+    def _keep_trajectory(self, step: int, probe: Probe) -> None:
+        """The probe's top-layer states, for the trajectory scrub; a new probe text starts it again."""
+        hidden = np.asarray(probe.hidden)
+        if hidden.ndim != 3 or hidden.shape[1] < 2:
+            return
+        kept = self.trajectories
+        if kept and (kept[-1][1] != tuple(probe.labels) or kept[-1][2].shape != hidden.shape[1:]):
+            kept.clear()
+        if kept and kept[-1][0] == step:
+            kept.pop()
+        if len(kept) >= TRAJECTORIES:
+            del kept[1:-1:2]  # every other one, the first and the newest kept
+        kept.append((step, tuple(probe.labels), hidden[-1].astype(np.float32)))
+
     @property
     def steps_since_refusal(self) -> int | None:
         """Accepted steps since the newest refused one (None: none refused)."""
@@ -136,6 +154,7 @@ class Session:
         for curve in (self.loss, self.val, self.grad, self.layers):
             curve.truncate(step)
         self.grad_history = [(s, g) for s, g in self.grad_history if s <= step]
+        self.trajectories = [t for t in self.trajectories if t[0] <= step]
         kept = [(s, g) for s, g in self.probe_trail if s <= step]
         self.probe_trail.clear()
         self.probe_trail.extend(kept)

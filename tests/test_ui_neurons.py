@@ -1,0 +1,133 @@
+"""The Neurons tab through the real window: rank, look at a unit, pin it, stale answers, refusals."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+from playground.app import messages as m
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+
+TEXT = 'he said "the cat sat on the mat" and she said "no, the dog did". then they left.\n' * 40
+
+
+def config(arch: str = "lstm") -> SessionConfig:
+    return SessionConfig(
+        model=ModelConfig(arch=arch, hidden=16, embed=8, window=8),
+        data=DataConfig(kind="text", source="inline", text=TEXT),
+        train=TrainConfig(batch_size=8, seq_len=24, lr=1e-2, val_every=20),
+    )
+
+
+def is_ranked(a) -> bool:
+    return isinstance(a, m.RankedUnits)
+
+
+def rank(qtbot, w) -> m.RankedUnits:
+    with qtbot.waitSignal(w.answered, check_params_cb=is_ranked, timeout=20_000) as blocker:
+        w.neurons_view.rank_button.click()
+    return blocker.args[0]
+
+
+def trained(qtbot, open_window, arch: str = "lstm", steps: int = 30):
+    w = open_window(config(arch))
+    w.tabs.setCurrentIndex(w.neurons_tab)
+    if steps:
+        w.step(steps)
+        qtbot.waitUntil(lambda: w.session.steps >= steps and w.state.play == "paused", timeout=20_000)
+    return w
+
+
+def test_rank_select_and_clamp(qtbot, open_window):
+    w = trained(qtbot, open_window)
+    view = w.neurons_view
+    assert view.track_box.currentText() == "quotes"
+    a = rank(qtbot, w)
+    assert not a.error
+    assert view.table.rowCount() == 10
+    rs = [float(view.table.item(row, 3).text()) for row in range(10)]
+    assert all(np.isfinite(rs))
+    assert [abs(r) for r in rs] == sorted((abs(r) for r in rs), reverse=True)
+    accs = [float(view.table.item(row, 4).text()) for row in range(10)]
+    assert all(0.5 <= acc <= 1.0 for acc in accs)
+    assert view.table.horizontalHeaderItem(3).toolTip() and view.table.horizontalHeaderItem(4).toolTip()
+
+    # the top unit is selected: its text is coloured a character at a time, the sign sets the colour
+    view.table.selectRow(2)
+    acts = a.activations[2]
+    assert len(view.colours) == len(a.text) == len(acts) <= 2_000
+    assert view.html.count('<span style="background:#') >= len(a.text)
+    hi, lo = int(np.argmax(acts)), int(np.argmin(acts))
+    assert acts[hi] > 0 > acts[lo]  # a tanh unit of a trained LSTM goes both ways over this text
+    assert view.colours[hi] == "#ff6666" and view.colours[lo].endswith("ff") and view.colours[lo] != "#ffffff"
+    assert "layer" in view.unit_label.text()
+
+    # pin it hard: the two texts are shown, and an extreme pin changes what is written
+    view.value_box.setValue(-40.0 if a.units[2][3] > 0 else 40.0)
+    view.temperature_box.setValue(0.0)
+    view.prompt_edit.setText("he said ")
+    with qtbot.waitSignal(
+        w.answered, check_params_cb=lambda x: isinstance(x, m.ClampSampled), timeout=20_000
+    ):
+        view.clamp_button.click()
+    assert view.clamped is not None and not view.clamped.error
+    assert view.free_text.toPlainText() and view.pinned_text.toPlainText()
+    assert view.free_text.toPlainText() != view.pinned_text.toPlainText()
+    # what crosses the process boundary pickles
+    for msg in (m.RankUnits("quotes"), m.ClampSample(0, 1, 4.0), a, view.clamped):
+        assert pickle.loads(pickle.dumps(msg)) is not None
+
+
+def test_regex_track_and_own_text(qtbot, open_window):
+    w = trained(qtbot, open_window, steps=10)
+    view = w.neurons_view
+    assert not view.regex_edit.isEnabled()
+    view.track_box.setCurrentText("regex")
+    assert view.regex_edit.isEnabled()
+    view.regex_edit.setText("[aeiou]")
+    view.own_text.setChecked(True)
+    view.text_edit.setPlainText("the cat sat on the mat and the dog sat on the log")
+    a = rank(qtbot, w)
+    assert not a.error and a.track == "regex:[aeiou]"
+    assert a.text.startswith("the cat sat")
+    view.regex_edit.setText("[")  # a pattern that does not compile: said in the tab's status line
+    rank(qtbot, w)
+    assert "bad regular expression" in view.status.text()
+
+
+def test_a_stale_ranking_after_reset_is_dropped(qtbot, open_window):
+    w = trained(qtbot, open_window, steps=10)
+    old = w.worker_thread.worker.trainer
+    dropped = w.controller.dropped
+    w.neurons_view.rank_button.click()  # answered by the old model, after the window moved on
+    w.reset()
+    qtbot.waitUntil(lambda: w.worker_thread.worker.trainer is not old and bool(w.summary), timeout=10_000)
+    qtbot.waitUntil(lambda: w.controller.dropped > dropped, timeout=10_000)
+    qtbot.wait(200)
+    assert w.neurons_view.table.rowCount() == 0 and w.neurons_view.answer is None
+    a = rank(qtbot, w)  # the new model ranks as usual
+    assert a.generation == w.state.generation and w.neurons_view.table.rowCount() == 10
+
+
+def test_a_transformer_is_refused_in_words(qtbot, open_window):
+    w = trained(qtbot, open_window, arch="transformer", steps=0)
+    a = rank(qtbot, w)
+    assert a.error
+    text = w.neurons_view.status.text()
+    assert "Cannot rank" in text and "no recurrent hidden units" in text and "LSTM" in text
+    assert w.neurons_view.table.rowCount() == 0 and not w.neurons_view.clamp_button.isEnabled()
+
+
+def test_live_refresh_ranks_while_training(qtbot, open_window):
+    w = trained(qtbot, open_window, steps=0)
+    view = w.neurons_view
+    view.timer.setInterval(200)
+    view.live.setChecked(True)
+    w.play()
+    try:
+        with qtbot.waitSignal(w.answered, check_params_cb=is_ranked, timeout=20_000):
+            pass
+    finally:
+        w.pause()
+    assert view.table.rowCount() == 10
