@@ -23,15 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
+from playground.core import inference
 from playground.core.errors import PlaygroundError
-from playground.core.inference import (
-    MAX_SAMPLE,
-    MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-    _choose,
-    _prefix,
-    inference_mode,
-)
 from playground.core.neurons import single_layers, small_ops_threads
 
 __all__ = ["check_clamp", "sample"]
@@ -142,25 +135,9 @@ def sample(
     clamp: Clamp | None = None,
 ) -> str:
     """``inference.sample`` with the units ``clamp`` ({(layer, unit): value}) pinned at every step."""
-    if not 0 <= length <= MAX_SAMPLE:
-        raise PlaygroundError(f"length must be 0 to {MAX_SAMPLE:,} characters, got {length}")
-    if not (temperature == 0 or MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
-        raise PlaygroundError(
-            f"temperature must be 0 (greedy) or {MIN_TEMPERATURE} to {MAX_TEMPERATURE:g}, got {temperature}"
-        )
-    if top_k < 0:
-        raise PlaygroundError(f"top-k must be zero (off) or more, got {top_k}")
     pins = check_clamp(model, clamp)
-    temperature = 0.0 if greedy else temperature
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    out: list[str] = []
-    with inference_mode(model), small_ops_threads(model):
-        stepper = _ClampedStepper(model, _prefix(task, prompt), pins)
-        for _ in range(length):
-            token = _choose(stepper.logits, temperature, top_k, gen)
-            ch = task.vocab[token]
-            if ch in stop:
-                break
-            out.append(ch)
-            stepper.push(token)
-    return "".join(out)
+    with small_ops_threads(model):
+        return inference.sample(
+            model, task, prompt, length, temperature, top_k, greedy, seed, stop,
+            stepper=lambda m, prefix: _ClampedStepper(m, prefix, pins),
+        )

@@ -115,10 +115,13 @@ def sample(
     greedy: bool = False,
     seed: int | None = 0,
     stop: Sequence[str] = (),
+    stepper=None,
 ) -> str:
     """Continue ``prompt`` by ``length`` characters. Greedy (or temperature 0) takes the most likely one.
 
-    A seed makes sampling repeatable: the same model, prompt and seed give the same text.
+    A seed makes sampling repeatable: the same model, prompt and seed give the same text. ``stepper``:
+    what runs the model a character at a time, ``stepper(model, prefix ids)`` with ``logits`` and
+    ``push(token)`` (default ``_Stepper``; ``clamp.py`` gives one that pins units).
     """
     if not 0 <= length <= MAX_SAMPLE:
         raise PlaygroundError(f"length must be 0 to {MAX_SAMPLE:,} characters, got {length}")
@@ -132,14 +135,14 @@ def sample(
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     out: list[str] = []
     with inference_mode(model):
-        stepper = _Stepper(model, _prefix(task, prompt))
+        steps = (stepper or _Stepper)(model, _prefix(task, prompt))
         for _ in range(length):
-            token = _choose(stepper.logits, temperature, top_k, gen)
+            token = _choose(steps.logits, temperature, top_k, gen)
             ch = task.vocab[token]
             if ch in stop:
                 break
             out.append(ch)
-            stepper.push(token)
+            steps.push(token)
     return "".join(out)
 
 

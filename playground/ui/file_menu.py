@@ -151,21 +151,19 @@ class FileLists:
         """Write ``model`` (a saved model file) as one PyTorch script (core/export.py)."""
         from playground.core.export import export_script
 
-        try:
-            written = export_script(model, script)
-        except PlaygroundError as e:
-            self.report(str(e))
-            return False
-        self.status(f"exported {written}: run python {Path(written).name} --help")
-        return True
+        return self._exported(lambda: export_script(model, script), ": run python {name} --help")
 
     def export_to(self, card: Any, path: str) -> bool:
         from playground.ui.export import export_card
 
+        return self._exported(lambda: export_card(card, path))
+
+    def _exported(self, write: Callable[[], Path], then: str = "") -> bool:
+        """Run ``write``; what it wrote in the status bar, or why not in the banner."""
         try:
-            written = export_card(card, path)
+            written = Path(write())
         except PlaygroundError as e:
             self.report(str(e))
             return False
-        self.status(f"exported {written}")
+        self.status(f"exported {written}" + then.format(name=written.name))
         return True
