@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pytest
 
 from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
@@ -131,3 +132,27 @@ def test_live_refresh_ranks_while_training(qtbot, open_window):
     finally:
         w.pause()
     assert view.table.rowCount() == 10
+
+
+def test_a_units_r_is_kept_at_each_ranking_and_drawn_over_training(qtbot, open_window):
+    """Ranked at two steps, the selected unit's r appears at both, equal to what each ranking gave it
+    (the answer carries every unit's r, so a unit out of the top ten at one step still has a point)."""
+    w = trained(qtbot, open_window, steps=10)
+    view = w.neurons_view
+    first = rank(qtbot, w)
+    w.step(20)
+    qtbot.waitUntil(lambda: w.session.steps >= 30 and w.state.play == "paused", timeout=20_000)
+    second = rank(qtbot, w)
+    assert first.step == 10 and second.step == 30 and len(first.unit_keys) == 32  # LSTM 16: 16 h + 16 c
+    key = second.units[0][:3]
+    view.table.selectRow(0)
+    steps, rs = view.r_over_training(key)
+    index = first.unit_keys.index(key)
+    assert steps == [10, 30]
+    assert rs == pytest.approx([float(first.every_r[index]), second.units[0][3]], abs=1e-6)
+    x, y = view.r_curve.getData()
+    assert list(x) == [10, 30] and np.allclose(y, rs)
+    assert "2)" in view.r_plot.getPlotItem().titleLabel.text
+    w.reset()  # a new model: its units are other units
+    qtbot.waitUntil(lambda: view.answer is None, timeout=15_000)
+    assert view.r_history == {} and len(view.r_curve.getData()[0] or []) == 0

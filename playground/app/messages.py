@@ -488,6 +488,8 @@ class RankedUnits(Answer):
     n_units: int = 0
     seconds: float = 0.0
     error: str = ""
+    every_r: Any = None  # r of every unit (float32), in the order of ``unit_keys``
+    unit_keys: tuple[tuple[int, int, str], ...] = ()  # (layer, unit, state) of every unit scored
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,8 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
         ranking.characters,
         ranking.n_units,
         ranking.seconds,
+        every_r=ranking.every,
+        unit_keys=tuple(tuple(k) for k in neurons.units_of(tr.model)),
     )
 
 

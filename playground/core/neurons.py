@@ -213,6 +213,7 @@ class Ranking:
     skipped: int  # characters left out: the model's vocabulary lacks them
     truncated: bool  # the text was longer than MAX_CHARS: only its start was read
     seconds: float
+    every: np.ndarray | None = None  # r of every unit, in the order of ``units_of(model)``
 
 
 SMALL_MODEL = 1_000_000  # parameters: below this, one CPU thread reads faster than several
@@ -421,6 +422,7 @@ def rank_units(
         skipped=len(text) - n,
         truncated=truncated,
         seconds=time.perf_counter() - t0,
+        every=np.asarray(r, dtype=np.float32),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -37,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.app import messages as m
+from playground.ui.plots.base import make_plot
+from playground.ui.plots.theme import BLUE
 
 TRACK_NAMES = ("quotes", "brackets", "line-position", "word", "digit", "vowel", "regex")
 LINE = 48  # characters per shown line (they fit the panel of a 1600-pixel window)
@@ -70,6 +73,10 @@ HELP = (
     "know it is a quote neuron? Pin it. 'Sample with and without' writes from the same prompt and seed "
     "twice, once free and once with the unit held at a strong value; if the pinned text opens or closes "
     "quotations differently, the unit is part of how the network keeps track of them."
+)
+R_PLOT_TIP = (
+    "How closely the selected unit has followed the track at each ranking of this model so far: rank "
+    "again as training goes on, or tick 'refresh while training', to see a unit grow into its role."
 )
 CHARACTER_MODELS = "the neuron search reads character models: text, knock-knock dialogs, quotes"
 
@@ -114,6 +121,8 @@ class NeuronsView(QWidget):
 
     def __init__(self, is_playing: Callable[[], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.r_history: dict[tuple[str, str], dict[int, dict]] = {}  # (track, text) -> step -> unit -> r
+        self._asked: tuple[str, str] = ("", "")  # the track and text of the newest ranking asked for
         self.is_playing = is_playing
         self.answer: m.RankedUnits | None = None
         self.clamped: m.ClampSampled | None = None
@@ -210,6 +219,13 @@ class NeuronsView(QWidget):
             "↵ is a line break. The first 2,000 characters read."
         )
         rl.addWidget(self.text_view, 1)
+        self.r_plot = make_plot("r", "training step")
+        self.r_plot.setFixedHeight(130)
+        self.r_plot.setToolTip(R_PLOT_TIP)
+        self.r_plot.getPlotItem().setYRange(-1, 1)
+        self.r_curve = self.r_plot.plot([], [], pen=pg.mkPen(BLUE, width=2), symbol="o", symbolSize=5,
+                                         symbolBrush=BLUE)
+        rl.addWidget(self.r_plot)
         split.addWidget(right)
         split.setSizes([360, 900])
         outer.addWidget(split, 3)
@@ -279,6 +295,7 @@ class NeuronsView(QWidget):
             return
         self.pending_since = time.monotonic()
         self.status.setText("ranking…")
+        self._asked = (self.track_name(), text)
         self.request.emit(m.RankUnits(self.track_name(), text))
 
     def _refresh(self) -> None:
@@ -309,6 +326,8 @@ class NeuronsView(QWidget):
         """A new model: what was shown belonged to the old one."""
         self.answer = None
         self.pending_since = None
+        self.r_history.clear()
+        self.r_curve.setData([], [])
         self.table.setRowCount(0)
         self.text_view.clear()
         self.unit_label.setText("")
@@ -327,6 +346,9 @@ class NeuronsView(QWidget):
             return
         before = self.selected_unit()
         self.answer = a
+        if a.every_r is not None:  # r of every unit at this step: what the r-over-training plot reads
+            kept = self.r_history.setdefault(self._asked, {})
+            kept[a.step] = dict(zip(a.unit_keys, np.asarray(a.every_r, dtype=float).tolist()))
         self.table.blockSignals(True)
         self.table.setRowCount(len(a.units))
         for row, (layer, unit, kind, r, acc) in enumerate(a.units):
@@ -366,7 +388,21 @@ class NeuronsView(QWidget):
             f"first {len(a.text):,} characters"
         )
         self.value_box.setValue(4.0 if r >= 0 else -4.0)  # the unit's 'on' side, strongly
+        self._draw_r((layer, index, kind))
         self.clamp_button.setEnabled(True)
+
+    def r_over_training(self, key: tuple[int, int, str]) -> tuple[list[int], list[float]]:
+        """(steps, r) of unit ``key`` in every ranking of this model with the same track and text."""
+        kept = self.r_history.get(self._asked, {})
+        steps = sorted(s for s in kept if key in kept[s])
+        return steps, [kept[s][key] for s in steps]
+
+    def _draw_r(self, key: tuple[int, int, str]) -> None:
+        steps, rs = self.r_over_training(key)
+        self.r_curve.setData(steps, rs)
+        self.r_plot.getPlotItem().setTitle(
+            f"r of unit {key[0]}:{key[1]} ({key[2]}) at each ranking so far ({len(steps)})", size="9pt"
+        )
 
     def _show_clamped(self, a: m.ClampSampled) -> None:
         self.clamped = a
