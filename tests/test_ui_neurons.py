@@ -156,3 +156,22 @@ def test_a_units_r_is_kept_at_each_ranking_and_drawn_over_training(qtbot, open_w
     w.reset()  # a new model: its units are other units
     qtbot.waitUntil(lambda: view.answer is None, timeout=15_000)
     assert view.r_history == {} and len(view.r_curve.getData()[0] or []) == 0
+
+
+@pytest.mark.lessons
+def test_the_tab_finds_the_quote_unit_of_the_quotes_preset(qtbot, open_window):
+    """The first-run path of the README: the quotes preset (an LSTM 64), Play for 6,000 steps (about
+    90 s in the window on this CPU), the Neurons tab's Rank on its default track: the top unit follows
+    "inside a quotation" with |r| >= 0.8 (the CLI's lessons test checks seeds 0-2 and the clamp)."""
+    from playground.core.presets import PRESETS
+
+    w = open_window(PRESETS["quotes"][1])
+    w.tabs.setCurrentIndex(w.neurons_tab)
+    w.toggle_play()
+    qtbot.waitUntil(lambda: w.session.steps >= 6000, timeout=600_000)
+    w.toggle_play()
+    qtbot.waitUntil(lambda: w.state.play == "paused", timeout=20_000)
+    a = rank(qtbot, w)
+    assert not a.error and a.track == "quotes"
+    assert abs(a.units[0][3]) >= 0.8, a.units[:3]
+    assert w.neurons_view.table.item(0, 3).text() == f"{a.units[0][3]:+.3f}"
