@@ -400,6 +400,7 @@ class NeuronsView(QWidget):
     def _draw_r(self, key: tuple[int, int, str]) -> None:
         steps, rs = self.r_over_training(key)
         self.r_curve.setData(steps, rs)
+        self.r_plot.getPlotItem().setXRange(0, max(steps, default=1) * 1.05, padding=0)  # from the start
         self.r_plot.getPlotItem().setTitle(
             f"r of unit {key[0]}:{key[1]} ({key[2]}) at each ranking so far ({len(steps)})", size="9pt"
         )
