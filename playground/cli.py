@@ -62,6 +62,7 @@ def _session_from_args(a: argparse.Namespace):
         path=str(Path(a.file).expanduser()) if a.file else "",
         text=a.text if (a.text is not None and not numbers) else "",
         column=a.column,
+        inputs=a.inputs,
         gaps=a.gaps,
         generator=a.generator,
         values=tuple(a.values or ()),
@@ -335,10 +336,22 @@ def cmd_forecast(a: argparse.Namespace) -> int:
         "baseline_rmse": ev["baseline_rmse"],
         "last_value": float(task.values[-1]),
     }
+    n = len(task.values)
+    dates = [task.dates.label(n + i) for i in range(len(values))] if task.dates is not None else None
+    if dates:
+        result["dates"] = dates
+    if task.input_scales:
+        result["inputs_held"] = {s.name: float(v) for s, v in zip(task.input_scales, task.inputs[-1])}
     if a.json:
         print(json.dumps(result))
     else:
-        print("forecast: " + ", ".join(f"{v:.4g}" for v in values))
+        shown = [f"{v:.4g}" for v in values]
+        if dates:
+            shown = [f"{d} {v}" for d, v in zip(dates, shown)]
+        print("forecast: " + ", ".join(shown))
+        if task.input_scales:
+            held = ", ".join(f"{k} = {v:.4g}" for k, v in result["inputs_held"].items())
+            print(f"(the inputs are not forecast: they stay at their last values, {held})")
         print(
             f"held-out MAE {ev['mae']:.4g} (last-value baseline {ev['baseline_mae']:.4g}), RMSE {ev['rmse']:.4g}"
         )

@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--column", default="", help="CSV column with the prices: a header name or a number from 1"
     )
     d.add_argument(
+        "--inputs",
+        default="",
+        help="other CSV columns the model sees beside --column, e.g. 'volume,open' (each scaled on its own)",
+    )
+    d.add_argument(
         "--gaps", choices=C.GAP_POLICIES, default="refuse", help="missing CSV values (default: refuse)"
     )
     d.add_argument(

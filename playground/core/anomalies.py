@@ -89,8 +89,7 @@ def anomalies(model: torch.nn.Module, task: Any, threshold: float = DEFAULT_THRE
         raise PlaygroundError(f"anomalies are looked for in number series (prices), not in {task.kind} data")
     values = np.asarray(task.values, dtype=np.float64)
     w, n = int(task.window), len(values)
-    windows = np.lib.stride_tricks.sliding_window_view(values, w)[: n - w]  # row r -> the value at r + w
-    last = windows[:, -1]
+    encoded, last = task.encoded_windows()  # row r -> the value at r + w (with any input columns)
     import torch
 
     from playground.core.inference import model_fn
@@ -98,7 +97,7 @@ def anomalies(model: torch.nn.Module, task: Any, threshold: float = DEFAULT_THRE
     fn = model_fn(model)
     deltas = np.empty(n - w, dtype=np.float64)
     for lo in range(0, n - w, CHUNK):
-        x = task.normalizer.encode_windows(windows[lo : lo + CHUNK]).astype(np.float32)[:, :, None]
+        x = np.ascontiguousarray(encoded[lo : lo + CHUNK])
         deltas[lo : lo + CHUNK] = fn(torch.from_numpy(x)).reshape(-1).double().numpy()
     predicted = np.asarray(task.normalizer.decode_delta(last, deltas), dtype=np.float64)
     index = np.arange(w, n, dtype=np.int64)

@@ -161,6 +161,11 @@ def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]
     values = getattr(trainer.task, "values", None)
     if values is not None:  # a series is small: keep it so forecasts work without the CSV
         out["data/series"] = torch.from_numpy(np.asarray(values, dtype=np.float64).copy())
+        inputs, dates = getattr(trainer.task, "inputs", None), getattr(trainer.task, "dates", None)
+        if inputs is not None:  # the other columns the model sees, and the file's dates
+            out["data/inputs"] = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float64))
+        if dates is not None:
+            out["data/dates"] = torch.from_numpy(np.asarray(dates.ordinals, dtype=np.int64).copy())
     text = getattr(trainer.task, "source_text", None)
     if text:  # a text or dialog file's text: the model trains on without the file
         out["data/text"] = torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)

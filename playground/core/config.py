@@ -17,6 +17,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_names, kind_spec
 
 MAX_MADE_UP_JOKES = 100_000
+MAX_INPUTS_TEXT = 1000  # prices: the --inputs column list
 CONFIG_VERSION = 2  # 2: DataConfig.made_up_jokes (files of version 1 had none)
 
 ARCHS = ("rnn", "lstm", "gru", "transformer", "mlp")
@@ -166,6 +167,7 @@ class DataConfig:
     path: str = ""  # text, dialog or CSV file
     text: str = ""  # pasted text or dialogs (source="inline")
     column: str = ""  # CSV column: a header name or a 1-based number; "" = the only numeric one
+    inputs: str = ""  # other CSV columns the model sees beside it, comma-separated; "" = none
     gaps: str = "refuse"  # what to do with missing CSV values: refuse, interpolate or ffill
     generator: str = "sine"
     values: tuple[float, ...] = ()  # an explicit series such as 10, 11, 12, 13, 14
@@ -229,6 +231,10 @@ class DataConfig:
             or not 0 <= self.made_up_jokes <= MAX_MADE_UP_JOKES
         ):
             raise PlaygroundError(f"made-up jokes must be 0 to {MAX_MADE_UP_JOKES:,}, got {self.made_up_jokes!r}")
+        if not isinstance(self.inputs, str) or len(self.inputs) > MAX_INPUTS_TEXT:
+            raise PlaygroundError(f"inputs must be column names separated by commas, up to {MAX_INPUTS_TEXT} characters")
+        if self.inputs.strip() and self.source != "file":
+            raise PlaygroundError("input columns come from a CSV file: choose a file, or leave the inputs empty")
         if not 0.0 < self.val_fraction < 0.9:
             raise PlaygroundError(f"validation fraction must be in (0, 0.9), got {self.val_fraction}")
         return self

@@ -162,7 +162,8 @@ def check_tensor_kinds(name: str, model, tensors: dict[str, torch.Tensor]) -> No
 
 def stored_data(tensors: dict[str, torch.Tensor], name: str) -> Any:
     """What a model file carries of its data, checked: a price model's raw series (a numpy array) or
-    the text of the file a text or dialog model was trained on (a str); None when it carries neither."""
+    the text of the file a text or dialog model was trained on (a str); None when it carries neither.
+    A series with input columns or dates comes as a mapping: values, inputs (n, k), dates (n,)."""
     from playground.core.data.text import MAX_TEXT_BYTES, decode_text_bytes
 
     series = tensors.get("data/series")
@@ -171,7 +172,25 @@ def stored_data(tensors: dict[str, torch.Tensor], name: str) -> Any:
             raise PlaygroundError(
                 f"{name} is corrupted: its series is {series.dtype} {tuple(series.shape)}, not a float64 vector"
             )
-        return series.numpy()
+        inputs, dates = tensors.get("data/inputs"), tensors.get("data/dates")
+        if inputs is None and dates is None:
+            return series.numpy()
+        parts = {"values": series.numpy()}
+        if inputs is not None:
+            if inputs.dtype != torch.float64 or inputs.dim() != 2 or inputs.shape[0] != series.shape[0]:
+                raise PlaygroundError(
+                    f"{name} is corrupted: its input columns are {inputs.dtype} {tuple(inputs.shape)}, "
+                    f"not float64 with {series.shape[0]} rows"
+                )
+            parts["inputs"] = inputs.numpy()
+        if dates is not None:
+            if dates.dtype != torch.int64 or dates.shape != series.shape:
+                raise PlaygroundError(
+                    f"{name} is corrupted: its dates are {dates.dtype} {tuple(dates.shape)}, "
+                    f"not int64 with {series.shape[0]} entries"
+                )
+            parts["dates"] = dates.numpy()
+        return parts
     text = tensors.get("data/text")
     if text is not None:
         if text.dtype != torch.uint8 or text.dim() != 1 or not 0 < text.numel() <= MAX_TEXT_BYTES:

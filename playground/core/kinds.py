@@ -221,14 +221,29 @@ def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Ta
 def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
     import numpy as np
 
-    from playground.core.data.series import Normalizer, SeriesTask, load_series
+    from playground.core.data.dates import Dates
+    from playground.core.data.series import Normalizer, SeriesTask, load_table
+    from playground.core.data.series_scale import InputScale
 
-    if series is not None:
-        values, notes = np.asarray(series, dtype=np.float64), list(saved.get("notes", []))
-    else:
-        values, notes = load_series(cfg)
+    if series is not None:  # a model file's: the series alone, or with its input columns and dates
+        parts = series if isinstance(series, Mapping) else {"values": series}
+        values, notes = np.asarray(parts["values"], dtype=np.float64), list(saved.get("notes", []))
+        inputs, ords = parts.get("inputs"), parts.get("dates")
+        scales = [InputScale.from_dict(d) for d in saved.get("inputs", [])]
+        unit = (saved.get("dates") or {}).get("unit")
+        dates = Dates(str(unit), np.asarray(ords)) if ords is not None and unit else None
+        return SeriesTask(
+            values, cfg.window, cfg.val_fraction, notes=notes,
+            normalizer=Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None,
+            inputs=None if inputs is None else np.asarray(inputs, dtype=np.float64),
+            input_names=[s.name for s in scales], input_scales=scales or None, dates=dates,
+        )
     norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
-    return SeriesTask(values, cfg.window, cfg.val_fraction, notes=notes, normalizer=norm)
+    t = load_table(cfg)
+    return SeriesTask(
+        t.values, cfg.window, cfg.val_fraction, notes=t.notes, normalizer=norm,
+        inputs=t.inputs, input_names=t.input_names, dates=t.dates,
+    )
 
 
 def _build_memory(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
@@ -285,6 +300,7 @@ _SERIES_SETTINGS = (
     "noise",
     "seed",
     "column",
+    "inputs",
     "gaps",
     "window",
     "val_fraction",
@@ -372,7 +388,8 @@ _SPECS = (
             (
                 "file",
                 "CSV file",
-                "A column of numbers from a CSV file (dates and other text columns are ignored).",
+                "A column of numbers from a CSV file, optionally with other columns as inputs; a column "
+                "of dates becomes the chart's time axis.",
             ),
             ("inline", "Paste numbers", "Numbers you paste below, such as 10, 11, 12, 13; press Apply."),
         ),

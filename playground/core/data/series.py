@@ -13,9 +13,7 @@ the data) raises :class:`PlaygroundError` with one line naming the fix.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,31 @@ import torch.nn.functional as F
 
 from playground.core.config import GENERATORS, DataConfig
 from playground.core.data._batching import in_batches
-from playground.core.data.series_io import _finite_values, csv_columns, parse_values, read_csv_series
+from playground.core.data.dates import Dates
+from playground.core.data.series_io import (
+    SeriesTable,
+    _finite_values,
+    csv_columns,
+    parse_values,
+    read_csv_series,
+    read_csv_table,
+)
+from playground.core.data.series_scale import InputScale, Normalizer
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import KindSpec, kind_spec
 
-__all__ = ["Normalizer", "SeriesTask", "build_task", "csv_columns", "generate", "load_series", "parse_values", "read_csv_series"]
+__all__ = [
+    "InputScale",
+    "Normalizer",
+    "SeriesTask",
+    "build_task",
+    "csv_columns",
+    "generate",
+    "load_series",
+    "load_table",
+    "parse_values",
+    "read_csv_series",
+]
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -94,16 +112,25 @@ def generate(cfg: DataConfig) -> np.ndarray:
 
 
 def load_series(cfg: DataConfig, base_dir: Path | None = None) -> tuple[np.ndarray, list[str]]:
-    """The raw series ``cfg`` names and notes about it: explicit values, a CSV file or a generator.
+    """The raw series ``cfg`` names and notes about it: explicit values, a CSV file or a generator."""
+    table = load_table(cfg, base_dir)
+    return table.values, table.notes
+
+
+def load_table(cfg: DataConfig, base_dir: Path | None = None) -> SeriesTable:
+    """The raw series ``cfg`` names, with its input columns and dates when a CSV has them.
 
     A relative CSV path is taken relative to ``base_dir`` when one is given (a model file's folder).
-    There is no bundled price CSV, so "bundled" means the configured generator.
+    There is no bundled price CSV, so "bundled" means the configured generator. Input columns come
+    from a CSV only: any other source with ``cfg.inputs`` set is refused.
     """
+    if cfg.inputs.strip() and (cfg.values or cfg.source != "file"):
+        raise PlaygroundError("input columns come from a CSV file: choose a file, or leave the inputs empty")
     if cfg.values:
-        return _finite_values(cfg.values, "the given values"), []
+        return SeriesTable(_finite_values(cfg.values, "the given values"), None, [], None, [])
     if cfg.source == "inline":
         if cfg.text.strip():
-            return parse_values(cfg.text), []
+            return SeriesTable(parse_values(cfg.text), None, [], None, [])
         raise PlaygroundError("no values given: pass a series such as 10, 11, 12, 13, 14")
     if cfg.source == "file":
         if not cfg.path:
@@ -111,74 +138,10 @@ def load_series(cfg: DataConfig, base_dir: Path | None = None) -> tuple[np.ndarr
         path = Path(cfg.path).expanduser()
         if base_dir is not None and not path.is_absolute():
             path = Path(base_dir) / path
-        return read_csv_series(path, cfg.column, cfg.gaps)
+        return read_csv_table(path, cfg.column, cfg.inputs, cfg.gaps)
     series = generate(cfg)
     note = f"{cfg.generator} series of {len(series)} points (seed {cfg.seed})"
-    return series, [note]
-
-
-# ---------------------------------------------------------------- normalization
-
-
-@dataclass(frozen=True)
-class Normalizer:
-    """Windows relative to their last value, divided by ``scale``; the model predicts the scaled change.
-
-    ``scale`` is the RMS of the training part's first differences, so a typical step is about 1.
-    Stored with the model as JSON so predictions decode to the same units later.
-    """
-
-    scale: float
-
-    @classmethod
-    def fit(cls, train_values: np.ndarray) -> Normalizer:
-        """The scale from a training series: RMS step size, or 1.0 where that is 0 or undefined."""
-        values = np.asarray(train_values, dtype=np.float64)
-        if values.size < 2:
-            return cls(1.0)
-        scale = float(np.sqrt(np.mean(np.diff(values) ** 2)))
-        return cls(scale if math.isfinite(scale) and scale > 0 else 1.0)
-
-    def encode_windows(self, windows: np.ndarray) -> np.ndarray:
-        """(M, W) raw windows -> (M, W) each relative to its row's last value, over ``scale``."""
-        w = np.asarray(windows, dtype=np.float64)
-        return (w - w[..., -1:]) / self.scale
-
-    def encode_delta(self, last: np.ndarray | float, target: np.ndarray | float) -> np.ndarray | float:
-        """The training target: the change from ``last`` to ``target``, over ``scale``."""
-        d = (np.asarray(target, dtype=np.float64) - np.asarray(last, dtype=np.float64)) / self.scale
-        return float(d) if d.ndim == 0 else d
-
-    def decode_delta(self, last: np.ndarray | float, delta_rel: Any) -> np.ndarray | float:
-        """A predicted scaled change back to raw units: ``last + delta_rel * scale``."""
-        if isinstance(delta_rel, torch.Tensor):
-            delta_rel = delta_rel.detach().cpu().double().numpy()
-        if np.ndim(last) == 0 and np.ndim(delta_rel) == 0:
-            return float(last) + float(delta_rel) * self.scale
-        return np.asarray(last, dtype=np.float64) + np.asarray(delta_rel, dtype=np.float64) * self.scale
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"method": "relative-to-last", "scale": float(self.scale)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Normalizer:
-        """Rebuild from a model file, refusing a missing or unusable scale."""
-        if not isinstance(d, dict):
-            raise PlaygroundError(f"series normalizer must be a mapping, got {type(d).__name__}")
-        method = d.get("method", "relative-to-last")
-        if method != "relative-to-last":
-            raise PlaygroundError(
-                f"unknown series normalization {method!r}: this version reads relative-to-last"
-            )
-        scale = d.get("scale")
-        if (
-            isinstance(scale, bool)
-            or not isinstance(scale, (int, float))
-            or not math.isfinite(scale)
-            or scale <= 0
-        ):
-            raise PlaygroundError(f"series normalizer scale must be a finite number above 0, got {scale!r}")
-        return cls(float(scale))
+    return SeriesTable(series, None, [], None, [note])
 
 
 # ---------------------------------------------------------------- the task
@@ -194,7 +157,10 @@ class SeriesTask:
 
     Train windows are those whose target index is before ``split``; validation windows those
     whose target is at or after it (their inputs may reach back into the training part). Inputs
-    are (B, W, 1) float32, targets (B, 1) float32, both normalized (see :class:`Normalizer`).
+    are (B, W, 1 + k) float32, targets (B, 1) float32, both normalized (see :class:`Normalizer`):
+    feature 0 is the target column relative to its last value, features 1..k the ``inputs``
+    columns (a CSV's other columns) each scaled on its own (:class:`InputScale`). ``dates``, when
+    the file has them, label the points.
     """
 
     kind = "prices"
@@ -218,6 +184,10 @@ class SeriesTask:
         val_fraction: float,
         notes: Sequence[str] = (),
         normalizer: Normalizer | None = None,
+        inputs: np.ndarray | None = None,
+        input_names: Sequence[str] = (),
+        input_scales: Sequence[InputScale] | None = None,
+        dates: Dates | None = None,
     ) -> None:
         self.values = _finite_values(values, "the series values")
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
@@ -232,15 +202,69 @@ class SeriesTask:
         if self.split - self.window < 1:
             raise PlaygroundError(self._too_short_message(n))
         self.normalizer = normalizer if normalizer is not None else Normalizer.fit(self.values[: self.split])
+        self._set_inputs(inputs, input_names, input_scales)
+        if dates is not None and len(dates) != n:
+            raise PlaygroundError(f"the series has {n} points but {len(dates)} dates: give one date per point")
+        self.dates = dates
 
         w = self.window
         windows = np.lib.stride_tricks.sliding_window_view(self.values, w)[: n - w]  # row i -> target i + w
         self.target_index = np.arange(w, n)
         self._last = windows[:, -1].copy()
-        self._x = self.normalizer.encode_windows(windows).astype(np.float32)[:, :, None]
+        self._x = self._encode(windows, self.target_index - w)
         self._y = self.normalizer.encode_delta(self._last, self.values[w:]).astype(np.float32)[:, None]
         self._n_train = self.split - w
         self._cache: dict[str, tuple[torch.Tensor, ...]] = {}
+
+    def _set_inputs(
+        self, inputs: np.ndarray | None, names: Sequence[str], scales: Sequence[InputScale] | None
+    ) -> None:
+        """The input columns (n, k) beside the target, checked, and their scales (fitted on the training part)."""
+        n = len(self.values)
+        if inputs is None or np.size(inputs) == 0:
+            if scales:
+                raise PlaygroundError("the model file names input columns but carries none of their values")
+            self.inputs, self.input_scales = None, []
+            self.n_inputs = 1
+            return
+        cols = np.asarray(inputs, dtype=np.float64)
+        if cols.ndim == 1:
+            cols = cols[:, None]
+        if cols.ndim != 2 or cols.shape[0] != n:
+            raise PlaygroundError(f"the input columns must have one row per point of the series ({n}), got {cols.shape}")
+        for j in range(cols.shape[1]):
+            _finite_values(cols[:, j], "the input column values")
+        names = list(names) or [f"input {j + 1}" for j in range(cols.shape[1])]
+        if len(names) != cols.shape[1]:
+            raise PlaygroundError(f"{cols.shape[1]} input columns but {len(names)} names")
+        if scales is None:
+            scales = [InputScale.fit(nm, cols[: self.split, j]) for j, nm in enumerate(names)]
+        if len(scales) != cols.shape[1]:
+            raise PlaygroundError(f"{cols.shape[1]} input columns but {len(scales)} scales")
+        self.inputs, self.input_scales = cols, list(scales)
+        self.n_inputs = 1 + cols.shape[1]
+
+    @property
+    def input_names(self) -> list[str]:
+        return [s.name for s in self.input_scales]
+
+    def _encode(self, windows: np.ndarray, starts: np.ndarray, inputs: np.ndarray | None = None) -> np.ndarray:
+        """Raw target windows (M, W) starting at points ``starts`` -> model inputs (M, W, 1 + k) float32.
+
+        The input columns are read from ``inputs`` (default: the task's own) at the same points.
+        """
+        x = self.normalizer.encode_windows(windows).astype(np.float32)[:, :, None]
+        cols = self.inputs if inputs is None else inputs
+        if not self.input_scales:
+            return x
+        rows = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(windows.shape[1])[None, :]  # (M, W)
+        extra = np.stack([s.encode(cols[rows, j]) for j, s in enumerate(self.input_scales)], axis=-1)
+        return np.concatenate([x, extra.astype(np.float32)], axis=-1)
+
+    def encoded_windows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every window of the series in order (row r predicts point r + window): model inputs
+        (M, W, 1 + k) float32 and each window's last raw value (M,)."""
+        return self._x, self._last
 
     def _too_short_message(self, n: int) -> str:
         w, f = self.window, self.val_fraction
@@ -337,6 +361,11 @@ class SeriesTask:
             x, y = self.val_tensors(device)
             raw = self.values[self.split - self.window : self.split]
             return x[:1], y[:1], [f"{v:.4g}" for v in raw]
+        if self.input_scales:
+            raise PlaygroundError(
+                f"this model also sees {', '.join(self.input_names)}: typed numbers cannot give those columns; "
+                "look inside with the held-out window instead"
+            )
         values = parse_values(text)
         w = self.window
         if len(values) < w + 1:
@@ -374,25 +403,63 @@ class SeriesTask:
             )
         return hist
 
+    def _input_rows(self, length: int, inputs: np.ndarray | None) -> np.ndarray | None:
+        """The input columns beside a history of ``length`` values: ``inputs`` (length, k) when given,
+        else the task's own last ``length`` rows (a history that ends where the series ends)."""
+        if not self.input_scales:
+            return None
+        k = len(self.input_scales)
+        if inputs is None:
+            if length > len(self.values):
+                raise PlaygroundError(
+                    f"this model also sees {', '.join(self.input_names)}: give their values beside a history "
+                    f"longer than the series ({length} > {len(self.values)})"
+                )
+            return self.inputs[len(self.values) - length :]
+        cols = np.asarray(inputs, dtype=np.float64).reshape(length, -1) if np.size(inputs) == length * k else None
+        if cols is None:
+            raise PlaygroundError(f"give {k} input value(s) for each of the {length} history values")
+        return cols
+
     def predict_next(
-        self, model_fn: ModelFn, history: np.ndarray, device: torch.device | str = "cpu"
+        self,
+        model_fn: ModelFn,
+        history: np.ndarray,
+        device: torch.device | str = "cpu",
+        inputs: np.ndarray | None = None,
     ) -> float:
-        """The value after ``history`` (raw units), from its last ``window`` values."""
+        """The value after ``history`` (raw units), from its last ``window`` values (and the input
+        columns' values beside them, default: the series' own)."""
         hist = self._check_history(history)
-        x = self.normalizer.encode_windows(hist[-self.window :][None, :])[:, :, None]
+        rows = self._input_rows(len(hist), inputs)
+        w = self.window
+        x = self._encode(hist[-w:][None, :], np.zeros(1, np.int64), None if rows is None else rows[-w:])
         delta = self._run(model_fn, x, device)[0]
         return float(self.normalizer.decode_delta(float(hist[-1]), delta))
 
     def forecast(
-        self, model_fn: ModelFn, history: np.ndarray, horizon: int, device: torch.device | str = "cpu"
+        self,
+        model_fn: ModelFn,
+        history: np.ndarray,
+        horizon: int,
+        device: torch.device | str = "cpu",
+        inputs: np.ndarray | None = None,
     ) -> np.ndarray:
-        """``horizon`` values after ``history``, each prediction fed back as the newest input."""
+        """``horizon`` values after ``history``, each prediction fed back as the newest input.
+
+        The input columns are not forecast: past the history they stay at their last values.
+        """
         if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
             raise PlaygroundError(f"forecast horizon must be at least 1 step, got {horizon!r}")
-        buf = list(self._check_history(history)[-self.window :])
+        hist = self._check_history(history)
+        rows = self._input_rows(len(hist), inputs)
+        w = self.window
+        buf = list(hist[-w:])
+        cols = None if rows is None else np.concatenate([rows[-w:], np.repeat(rows[-1:], int(horizon), 0)])
         out = np.empty(int(horizon), dtype=np.float64)
         for i in range(int(horizon)):
-            out[i] = self.predict_next(model_fn, np.asarray(buf[-self.window :]), device)
+            window = None if cols is None else cols[i : i + w]
+            out[i] = self.predict_next(model_fn, np.asarray(buf[-w:]), device, window)
             buf.append(out[i])
         return out
 
@@ -417,19 +484,27 @@ class SeriesTask:
         }
 
     def state_dict(self) -> dict[str, Any]:
-        """What a model file needs besides the raw values (JSON-able)."""
-        return {
+        """What a model file needs besides the raw values (JSON-able); the input columns and dates
+        travel as tensors beside the series (checkpoint)."""
+        out = {
             "kind": self.kind,
             "window": self.window,
             "normalizer": self.normalizer.to_dict(),
             "split": int(self.split),
             "notes": list(self.notes),
         }
+        if self.input_scales:
+            out["inputs"] = [s.to_dict() for s in self.input_scales]
+        if self.dates is not None:
+            out["dates"] = self.dates.state()
+        return out
 
 
 def build_task(
     cfg: DataConfig, base_dir: Path | None = None, normalizer: Normalizer | None = None
 ) -> SeriesTask:
-    """Load the series ``cfg`` names and cut it into a :class:`SeriesTask`."""
-    values, notes = load_series(cfg, base_dir)
-    return SeriesTask(values, cfg.window, cfg.val_fraction, notes, normalizer)
+    """Load the series ``cfg`` names (with its input columns and dates) and cut it into a :class:`SeriesTask`."""
+    t = load_table(cfg, base_dir)
+    return SeriesTask(
+        t.values, cfg.window, cfg.val_fraction, t.notes, normalizer, t.inputs, t.input_names, dates=t.dates
+    )

@@ -11,11 +11,13 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from playground.core.config import GAP_POLICIES
+from playground.core.data.dates import Dates, parse_dates
 from playground.core.errors import PlaygroundError
 from playground.core.files import MB, read_bounded
 
@@ -235,13 +237,39 @@ def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") ->
     number; "" picks the only numeric column, or the last close/price/value one among several.
     Missing cells (empty, NA, NaN, null, -) are refused or filled according to ``gaps``.
     """
+    table = read_csv_table(path, column, "", gaps)
+    return table.values, table.notes
+
+
+@dataclass(eq=False)
+class SeriesTable:
+    """What a CSV gives a series task: the target, the input columns beside it, their dates and notes."""
+
+    values: np.ndarray  # (n,) the column predicted
+    inputs: np.ndarray | None  # (n, k) the other columns the model sees, or None
+    input_names: list[str]
+    dates: Dates | None  # the file's dates when a column holds them, in increasing order
+    notes: list[str]
+
+
+def split_inputs(inputs: str) -> list[str]:
+    """"volume, open" -> ["volume", "open"]: the column names (or 1-based numbers) of --inputs."""
+    return [c.strip() for c in str(inputs).split(",") if c.strip()]
+
+
+def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: str = "refuse") -> SeriesTable:
+    """The target column, the ``inputs`` columns (comma-separated names or numbers) and the dates of a CSV.
+
+    Every column is checked as the target is: text in an input column, or a column that does not
+    exist, is one line naming it; missing cells in any of them are refused or filled by ``gaps``,
+    each column on its own. A column of dates (see :mod:`dates`) becomes the series' time axis.
+    """
     if gaps not in GAP_POLICIES:
         raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
     name, names, data, parsed, numeric_cols, commas = _read_table(path)
     notes: list[str] = []
     if commas:
         notes.append("decimal commas: '1.234,5' read as 1234.5 (semicolons between columns)")
-
     try:
         col = _choose_column(column, names, numeric_cols, name, notes)
     except PlaygroundError as e:
@@ -249,52 +277,109 @@ def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") ->
             raise
         raise PlaygroundError(f"{e} (it writes decimals with commas, as in 12,5: a point may only group "
                               "thousands, as in 1.234,5)") from None
-    label = names[col]
-    kinds = [p[col] for p in parsed]
-    row_nums = [num for num, _ in data]
-    for k, (num, cells) in zip(kinds, data):
-        if k is _TEXT:
-            numeric_names = ", ".join(names[j] for j in numeric_cols) or "none"
-            how = " (this file writes decimals with commas: a point may only group thousands)" if commas else ""
+    reader = _ColumnReader(name, names, data, parsed, numeric_cols, commas, gaps)
+    values = reader.values(col, "", notes)
+    notes.insert(0, f"read {len(values)} values from column '{names[col]}' of {name}")
+    wanted = split_inputs(inputs)
+    cols: list[int] = []
+    for spec in wanted:
+        j = _choose_column(spec, names, numeric_cols, name, notes)
+        if j == col:
             raise PlaygroundError(
-                f"column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}{how}; "
-                f"fix that cell or choose a numeric column with --column (numeric: {numeric_names})"
+                f"column '{names[j]}' is the target: the model always sees it; leave it out of the inputs"
             )
-        if isinstance(k, float) and not math.isfinite(k):
+        if j in cols:
+            raise PlaygroundError(f"column '{names[j]}' is named twice among the inputs: name it once")
+        cols.append(j)
+    columns = [reader.values(j, "input ", notes) for j in cols]
+    if cols:
+        notes.append(f"inputs beside '{names[col]}': {', '.join(names[j] for j in cols)} (each scaled on its own)")
+    dates = _find_dates(names, data, name, notes)
+    return SeriesTable(
+        values=values,
+        inputs=np.stack(columns, axis=1) if columns else None,
+        input_names=[names[j] for j in cols],
+        dates=dates,
+        notes=notes,
+    )
+
+
+def _find_dates(names: list[str], data: list[tuple[int, list[str]]], name: str, notes: list[str]) -> Dates | None:
+    """The first column whose every cell is a date of one kind, when they increase; a note either way."""
+    width = len(names)
+    for j in range(width):
+        cells = [cells[j] if j < len(cells) else "" for _, cells in data]
+        dates = parse_dates(cells)
+        if dates is None:
+            continue
+        if not dates.increasing:
+            notes.append(f"dates in column '{names[j]}' do not increase row by row: the chart counts steps instead")
+            return None
+        notes.append(f"dates from column '{names[j]}': {dates.describe()}")
+        return dates
+    return None
+
+
+@dataclass
+class _ColumnReader:
+    """One numeric column of a read table as float64 values, refusing or filling what is missing."""
+
+    name: str
+    names: list[str]
+    data: list[tuple[int, list[str]]]
+    parsed: list[list]
+    numeric_cols: list[int]
+    commas: bool
+    gaps: str
+
+    def values(self, col: int, role: str, notes: list[str]) -> np.ndarray:
+        name, names, data = self.name, self.names, self.data
+        label = names[col]
+        kinds = [p[col] for p in self.parsed]
+        row_nums = [num for num, _ in data]
+        for k, (num, cells) in zip(kinds, data):
+            if k is _TEXT:
+                numeric_names = ", ".join(names[j] for j in self.numeric_cols) or "none"
+                how = " (this file writes decimals with commas: a point may only group thousands)" if self.commas else ""
+                flag = "--inputs" if role else "--column"
+                raise PlaygroundError(
+                    f"{role}column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}{how}; "
+                    f"fix that cell or choose numeric columns with {flag} (numeric: {numeric_names})"
+                )
+            if isinstance(k, float) and not math.isfinite(k):
+                raise PlaygroundError(
+                    f"{role}column '{label}' in {name} has a non-finite value {_shown(cells[col])} at row {num}: "
+                    "replace it with a number"
+                )
+        present = np.array([isinstance(k, float) for k in kinds])
+        n_present = int(present.sum())
+        if n_present < 2:
             raise PlaygroundError(
-                f"column '{label}' in {name} has a non-finite value {_shown(cells[col])} at row {num}: "
-                "replace it with a number"
+                f"{role}column '{label}' in {name} has {n_present} value{'s' if n_present != 1 else ''}: "
+                "a series needs at least 2"
             )
-    present = np.array([isinstance(k, float) for k in kinds])
-    n_present = int(present.sum())
-    if n_present < 2:
-        raise PlaygroundError(
-            f"column '{label}' in {name} has {n_present} value{'s' if n_present != 1 else ''}: "
-            "a series needs at least 2"
-        )
-    values = np.array([k if isinstance(k, float) else np.nan for k in kinds], dtype=np.float64)
-    missing = np.flatnonzero(~present)
-    notes.insert(0, f"read {len(values)} values from column '{label}' of {name}")
-    if missing.size:
-        rows_txt = _list_rows([row_nums[i] for i in missing])
-        count = f"{missing.size} missing value{'s' if missing.size > 1 else ''}"
-        plural = "s" if missing.size > 1 else ""
-        if gaps == "refuse":
-            raise PlaygroundError(
-                f"column '{label}' in {name} has {count} (row{plural} {rows_txt}): "
-                "use --gaps interpolate or --gaps ffill"
-            )
-        if gaps == "interpolate":
-            idx = np.arange(len(values))
-            values[missing] = np.interp(missing, idx[present], values[present])
-            how = "linear interpolation"
-        else:
-            first_value = values[np.argmax(present)]
-            last_seen = np.maximum.accumulate(np.where(present, np.arange(len(values)), -1))
-            values = np.where(last_seen >= 0, values[np.maximum(last_seen, 0)], first_value)
-            how = "carrying the last value forward"
-        notes.append(f"filled {count} in '{label}' (row{plural} {rows_txt}) by {how}")
-    return values, notes
+        values = np.array([k if isinstance(k, float) else np.nan for k in kinds], dtype=np.float64)
+        missing = np.flatnonzero(~present)
+        if missing.size:
+            rows_txt = _list_rows([row_nums[i] for i in missing])
+            count = f"{missing.size} missing value{'s' if missing.size > 1 else ''}"
+            plural = "s" if missing.size > 1 else ""
+            if self.gaps == "refuse":
+                raise PlaygroundError(
+                    f"{role}column '{label}' in {name} has {count} (row{plural} {rows_txt}): "
+                    "use --gaps interpolate or --gaps ffill"
+                )
+            if self.gaps == "interpolate":
+                idx = np.arange(len(values))
+                values[missing] = np.interp(missing, idx[present], values[present])
+                how = "linear interpolation"
+            else:
+                first_value = values[np.argmax(present)]
+                last_seen = np.maximum.accumulate(np.where(present, np.arange(len(values)), -1))
+                values = np.where(last_seen >= 0, values[np.maximum(last_seen, 0)], first_value)
+                how = "carrying the last value forward"
+            notes.append(f"filled {count} in '{label}' (row{plural} {rows_txt}) by {how}")
+        return values
 
 
 def _choose_column(

@@ -1,0 +1,134 @@
+"""Dates in a series' CSV: found, parsed and written back as the chart's time axis.
+
+Three kinds of date are read, each in a few spellings:
+
+- days: ``2024-03-31``, ``2024/03/31`` (ISO order; a time after the date is ignored)
+- months: ``2024-03``, ``2024/03``
+- quarters: ``1959Q1``, ``1959-Q1``, ``1959 Q1``, ``1959q1``
+
+A column is a date column when every filled cell of it is a date of one kind. Dates are kept
+as whole numbers (days since 1970-01-01, or months since year 0: a quarter is its first
+month), so a model file stores them as one small tensor, and a step past the last date
+(a forecast) is labelled by adding the usual step between dates.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.core.errors import PlaygroundError
+
+__all__ = ["UNITS", "Dates", "parse_dates"]
+
+UNITS = ("day", "month", "quarter")
+_EPOCH = _dt.date(1970, 1, 1).toordinal()
+
+_DAY = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+_QUARTER = re.compile(r"(\d{4})[- ]?[Qq]([1-4])")
+
+
+def _one(cell: str) -> tuple[str, int] | None:
+    """(unit, ordinal) of one cell, or None when it is not a date we read."""
+    s = cell.strip()
+    m = _QUARTER.fullmatch(s)
+    if m:
+        return "quarter", int(m[1]) * 12 + (int(m[2]) - 1) * 3
+    m = _DAY.fullmatch(s)
+    if m:
+        try:
+            day = _dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+        return "day", day.toordinal() - _EPOCH
+    m = _MONTH.fullmatch(s)
+    if m and 1 <= int(m[2]) <= 12:
+        return "month", int(m[1]) * 12 + int(m[2]) - 1
+    return None
+
+
+def parse_dates(cells: Sequence[str]) -> Dates | None:
+    """The dates of a column's cells, or None when any filled cell is not a date of the same kind
+    as the others (or none is filled). Empty cells are refused too: a date column has no holes."""
+    if not cells:
+        return None
+    unit, out = None, np.empty(len(cells), dtype=np.int64)
+    for i, cell in enumerate(cells):
+        got = _one(cell)
+        if got is None or (unit is not None and got[0] != unit):
+            return None
+        unit, out[i] = got[0], got[1]
+    return Dates(str(unit), out)
+
+
+@dataclass(frozen=True, eq=False)
+class Dates:
+    """One date per point of a series: ``unit`` (day, month or quarter) and whole-number ``ordinals``."""
+
+    unit: str
+    ordinals: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise PlaygroundError(f"unknown date unit {self.unit!r}: this version reads {', '.join(UNITS)}")
+        ords = np.asarray(self.ordinals)
+        if ords.ndim != 1 or ords.size < 1 or not np.issubdtype(ords.dtype, np.integer):
+            raise PlaygroundError("dates must be a non-empty list of whole numbers")
+        object.__setattr__(self, "ordinals", ords.astype(np.int64))
+
+    def __len__(self) -> int:
+        return int(self.ordinals.size)
+
+    @property
+    def increasing(self) -> bool:
+        return bool(np.all(np.diff(self.ordinals) > 0))
+
+    @property
+    def step(self) -> int:
+        """The usual step between two dates (the median; 1 quarter, 1 month or 1 day when there is one date)."""
+        if self.ordinals.size < 2:
+            return 3 if self.unit == "quarter" else 1
+        return max(1, int(np.median(np.diff(self.ordinals))))
+
+    def ordinal(self, index: int) -> int:
+        """The date of point ``index``; past either end, the nearest date plus the usual steps."""
+        n = self.ordinals.size
+        if index < 0:
+            return int(self.ordinals[0]) + index * self.step
+        if index >= n:
+            return int(self.ordinals[-1]) + (index - n + 1) * self.step
+        return int(self.ordinals[index])
+
+    def label(self, index: int) -> str:
+        """Point ``index`` written as the file writes its kind of date: 2024-03-31, 2024-03 or 1959Q1."""
+        o = self.ordinal(int(index))
+        if self.unit == "day":
+            try:
+                return _dt.date.fromordinal(o + _EPOCH).isoformat()
+            except (ValueError, OverflowError):
+                return str(index)
+        year, month = divmod(o, 12)
+        if not 1 <= year <= 9999:
+            return str(index)
+        if self.unit == "month":
+            return f"{year:04d}-{month + 1:02d}"
+        return f"{year:04d}Q{month // 3 + 1}"
+
+    def labels(self) -> list[str]:
+        return [self.label(i) for i in range(len(self))]
+
+    def describe(self) -> str:
+        """A few words for the notes: "quarterly, 1959Q1 to 2009Q3"."""
+        how = {"day": "daily", "month": "monthly", "quarter": "quarterly"}[self.unit]
+        if self.unit == "day" and self.step > 1:
+            how = f"every {self.step} days"
+        return f"{how}, {self.label(0)} to {self.label(len(self) - 1)}"
+
+    def state(self) -> dict[str, str]:
+        """What the task state keeps (the ordinals travel as a tensor)."""
+        return {"unit": self.unit}
