@@ -29,6 +29,10 @@ DIALOGS = "\n\n".join(
     f"Knock, knock!\nWho's there?\n{name}.\n{name} who?\n{name} here, open up!" for name in ("Ada", "Bo", "Cy", "Di")
 )
 CSV = "date,close\n" + "".join(f"2024-01-{i + 1:02d},{100 + i * 0.5 + (i % 3)}\n" for i in range(30))
+# a target with two input columns beside it, and quarters for dates
+COLUMNS = "quarter,gdp,rate,note,volume\n" + "".join(
+    f"{1990 + i // 4}Q{i % 4 + 1},{50 + i * 0.3 + (i % 5)},{4 + (i % 7) * 0.25},n,{1000 + 37 * (i % 4)}\n" for i in range(40)
+)
 
 # name: (data, model settings, train settings); the names say what each one covers
 MODELS = {
@@ -42,6 +46,7 @@ MODELS = {
     "prices-gru": ("prices", dict(arch="gru", window=5), {}),
     "prices-mlp": ("prices", dict(arch="mlp", window=5), {}),
     "prices-gru-bidirectional": ("prices", dict(arch="gru", bidirectional=True, window=5), {}),
+    "prices-lstm-inputs": ("prices-file", dict(arch="lstm", bidirectional=True), {}),
     "memory-lstm-bidirectional": ("memory", dict(arch="lstm", bidirectional=True), {}),
     "memory-gru-attention-tbptt": ("memory", dict(arch="gru", attention=True, layers=2), dict(tbptt=3)),
     "order-mlp-bag-of-words": ("order", dict(arch="mlp"), {}),
@@ -62,6 +67,10 @@ def _data(kind: str, folder: Path) -> DataConfig:
         return DataConfig(kind="knock-knock", made_up_jokes=40)
     if kind == "prices":
         return DataConfig(kind="prices", generator="sine", length=60, window=5)
+    if kind == "prices-file":  # its series, input columns and dates travel inside the model file
+        (folder / "columns.csv").write_text(COLUMNS, encoding="utf-8")
+        return DataConfig(kind="prices", source="file", path=str(folder / "columns.csv"), column="gdp",
+                          inputs="volume, rate", window=5)
     if kind == "memory":
         return DataConfig(kind="memory", gap=3, keys=4)
     return DataConfig(kind=kind)
@@ -125,6 +134,10 @@ def run(tmp_path_factory):
         else:
             jobs[f"{name} write"] = [script, "write", "--letter", "g"]
     (folder / "own.txt").unlink()  # the model file carries its text: the script needs no file
+    (folder / "columns.csv").unlink()  # and its series with its input columns
+    lines = COLUMNS.splitlines(keepends=True)
+    (folder / "more_columns.csv").write_text("".join(lines[:1] + lines[9:]), encoding="utf-8")  # 32 later rows
+    (folder / "rate_gone.csv").write_text(COLUMNS.replace("rate", "bank rate"), encoding="utf-8")
     (folder / "other.txt").write_text(OTHER_TEXT, encoding="utf-8")
     (folder / "dialogs.txt").write_text(DIALOGS, encoding="utf-8")
     (folder / "prices.csv").write_text(CSV, encoding="utf-8")
@@ -139,6 +152,10 @@ def run(tmp_path_factory):
         "kk reply": [kk, "reply", "--turn", "Knock, knock!"],
         "kk dialogs data": [kk, "train", "--steps", "2", "--data", str(folder / "dialogs.txt"), "--out", str(folder / "kk")],
         "prices csv data": [prices, "train", "--steps", "2", "--data", str(folder / "prices.csv"), "--out", str(folder / "csv")],
+        "inputs csv data": [str(scripts["prices-lstm-inputs"]), "train", "--steps", "2", "--data",
+                            str(folder / "more_columns.csv"), "--out", str(folder / "more_columns")],
+        "inputs column gone": [str(scripts["prices-lstm-inputs"]), "train", "--steps", "2", "--data",
+                               str(folder / "rate_gone.csv"), "--out", str(folder / "gone")],
     }
     (folder / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
     (folder / "driver.py").write_text(_DRIVER, encoding="utf-8")
@@ -256,6 +273,21 @@ def test_training_on_other_data_carries_it(run):
     trainer = checkpoint.load(run["folder"] / "csv.safetensors", device="cpu")
     assert trainer.task.values[:2].tolist() == [100.0, 101.5] and len(trainer.task.values) == 30
     assert not trainer.step().refused
+
+
+def test_training_on_other_columns_keeps_the_models_scales(run):
+    """New rows train the model with its input columns, z-scored as the model learned them; the
+    old file's dates do not fit the new rows, so the new file has none."""
+    _ok(run, "inputs csv data")
+    old = checkpoint.load(run["files"]["prices-lstm-inputs"], device="cpu").task
+    new = checkpoint.load(run["folder"] / "more_columns.safetensors", device="cpu")
+    assert old.input_names == new.task.input_names == ["volume", "rate"] and old.dates is not None
+    assert len(new.task.values) == 32 and new.task.values[0] == pytest.approx(50 + 8 * 0.3 + 3)
+    assert new.task.inputs[0].tolist() == [1000.0, 4 + 1 * 0.25]
+    assert [s.to_dict() for s in new.task.input_scales] == [s.to_dict() for s in old.input_scales]
+    assert new.task.dates is None and not new.step().refused
+    result = run["results"]["inputs column gone"]
+    assert result["code"] == 2 and "input column 'rate'" in result["err"] and len(result["err"].splitlines()) == 1
 
 
 @pytest.mark.parametrize(

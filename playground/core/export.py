@@ -21,6 +21,7 @@ import torch
 from playground.core import export_template as T
 from playground.core.errors import PlaygroundError
 from playground.core.export_quotes import quotes_data
+from playground.core.export_series import SERIES_DATA
 
 _LINE = 110  # the script's longest line
 
@@ -38,7 +39,7 @@ def _kind_table() -> dict[str, tuple]:
         "knock-knock": ((TEXT_DATA, DIALOG_DATA), "DialogData", ("sample", "reply"), dialogs, (), ("source",
                         "val_fraction", "made_up_jokes"), ("JOKE_WORDS",), "bundled_dialogs"),
         "prices": ((SERIES_DATA,), "SeriesData", ("forecast",), "a CSV file", ("csv",), ("source", "window",
-                   "val_fraction", "column"), (), None),
+                   "val_fraction", "column", "inputs"), (), None),
         "memory": ((CLASSIFY_DATA, MEMORY_DATA), "MemoryData", ("classify",), None, (), ("gap", "keys", "seed"),
                    (), None),
         "order": ((CLASSIFY_DATA, ORDER_DATA), "OrderData", ("classify",), None, ("itertools", "re"), ("seed",
@@ -94,6 +95,7 @@ _NOTES = {
     ("data", "seed"): "the data generator's seed",
     "made_up_jokes": "made-up jokes mixed into the bundled ones; 0: none",
     "column": "train --data CSV: a header name or a number from 1; '': guess",
+    "inputs": "train --data CSV: the columns seen beside it, comma-separated",
     "gap": "digits between the key and the question",
     "keys": "how many keys (A, B, ...)",
     "bundled_file": "the bundled data: train's default",
@@ -398,93 +400,6 @@ class DialogData(TextData):
         order = torch.randperm(len(usable), generator=gen).repeat(batch_size // len(usable) + 1)
         chunk = stream[usable[order[:batch_size]][:, None] + torch.arange(seq_len + 1)]  # (B, T + 1)
         return chunk[:, :-1], chunk[:, 1:]
-'''
-
-SERIES_DATA = r'''
-# --------------------------------------------------------------------------------------------------
-# The data: a number series. The model never sees raw values: each window of `window` past values is
-# taken relative to its own last value and divided by `scale` (the RMS step of the training part,
-# stored in the model file); the model predicts the change to the next value, in those units.
-def encode_windows(windows, scale):
-    w = np.asarray(windows, dtype=np.float64)
-    return (w - w[..., -1:]) / scale
-
-
-def forecast(model, values, window, scale, horizon):
-    """`horizon` values after `values`, each prediction fed back as the newest input."""
-    buf, out = [float(v) for v in values[-window:]], []
-    with torch.no_grad():
-        for _ in range(horizon):
-            hist = np.asarray(buf[-window:], dtype=np.float64)
-            x = torch.as_tensor(encode_windows(hist[None, :], scale)[:, :, None], dtype=torch.float32)
-            delta = float(model(x)[0].reshape(-1).double()[0])  # the scaled change
-            buf.append(float(hist[-1]) + delta * scale)
-            out.append(buf[-1])
-    return out
-
-
-def is_number(cell):
-    try:
-        return math.isfinite(float(cell))
-    except ValueError:
-        return False
-
-
-def read_csv_series(path, column):
-    """One column of a CSV file as numbers: `column` (a header name or a number from 1), else the only
-    column of numbers, else one named like a price (close, price, value). Gaps are refused."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    rows = [r for r in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if "".join(r).strip()]
-    names = [c.strip().lower() for c in rows[0]] if rows and not all(map(is_number, rows[0])) else []
-    body = rows[1:] if names else rows
-    width = len(body[0]) if body else 0
-    numeric = [c for c in range(width) if all(c < len(r) and is_number(r[c]) for r in body)]
-    priced = [c for c in numeric if c < len(names) and names[c] in ("close", "adj close", "price", "value")]
-    col = (numeric if len(numeric) == 1 else priced or [-1])[0]
-    if column:
-        named = names.index(column.lower()) if column.lower() in names else -1
-        col = int(column) - 1 if column.isdigit() and named < 0 else named
-    if col < 0 or not body or any(col >= len(r) or not is_number(r[col]) for r in body):
-        raise UsageError(f"{path.name}: no gap-free column of numbers; name one in CONFIG['data']['column']")
-    return np.array([float(r[col]) for r in body]), (rows[0][col].strip() if names else str(col + 1))
-
-
-class SeriesData:
-    """Windows of `window` values, each predicting the next; the last val_fraction of the targets is
-    held out. The model file carries its series; --data FILE trains on a CSV column instead."""
-
-    def __init__(self, settings, tensors, data_file):
-        task, self.session_changes, self.tensors = settings["task"], {}, {}
-        w, scale = task["window"], task["normalizer"]["scale"]
-        values = tensors["data/series"].double().numpy()
-        if data_file:  # the new series travels inside the new file, as the app's files carry theirs
-            values, name = read_csv_series(data_file, CONFIG["data"]["column"])
-            where = str(Path(data_file).resolve())
-            self.session_changes = {"source": "file", "path": where, "column": name, "values": [], "text": ""}
-            self.tensors = {"data/series": torch.from_numpy(values)}
-        n = len(values)
-        split = n - max(1, round(CONFIG["data"]["val_fraction"] * n))  # the first held-out target
-        if split - w < 1:
-            raise UsageError(f"a series of {n} values is too short for a window of {w}")
-        self.task_changes = {"split": split, **({"notes": [f"{n} values from {name}"]} if data_file else {})}
-        windows = np.lib.stride_tricks.sliding_window_view(values, w)[: n - w]  # row i -> target i + w
-        x = torch.from_numpy(encode_windows(windows, scale).astype(np.float32)[:, :, None])  # (M, W, 1)
-        y = torch.from_numpy(((values[w:] - windows[:, -1]) / scale).astype(np.float32)[:, None])  # (M, 1)
-        m = split - w
-        self.train_x, self.train_y, self.val_x, self.val_y = x[:m], y[:m], x[m:], y[m:]
-
-    def sample_batch(self, batch_size, seq_len, gen):  # seq_len does not apply: the window is fixed
-        idx = torch.randint(len(self.train_x), (batch_size,), generator=gen)
-        return self.train_x[idx], self.train_y[idx]
-
-    def held_out(self, seq_len):
-        return self.val_x, self.val_y
-
-    @staticmethod
-    def loss(out, y):  # the mean squared error of the scaled change
-        return F.mse_loss(out.reshape(y.shape), y)
 '''
 
 CLASSIFY_DATA = r'''

@@ -191,7 +191,7 @@ def read_model_file(path):
 def build_model(settings, tensors):
     """The model of CONFIG["model"] with the file's weights (every name and shape must match)."""
     vocab, classes = settings["task"].get("vocab"), settings["task"].get("classes")
-    n_inputs = len(vocab) if CONFIG["tokens"] else 1
+    n_inputs = len(vocab) if CONFIG["tokens"] else 1 + len(settings["task"].get("inputs") or [])
     n_outputs = len(classes) if classes else len(vocab) if vocab else 1
     shape = (CONFIG["tokens"], CONFIG["many_to_many"], CONFIG["bag_of_words"])
     model = SequenceModel(CONFIG["model"], n_inputs, n_outputs, *shape)
@@ -486,8 +486,10 @@ FORECAST = r'''
 def cmd_forecast(args):
     model, settings, tensors = load_model(args.weights)
     task = settings["task"]
-    values = tensors["data/series"].double().numpy()
-    for v in forecast(model, values, task["window"], task["normalizer"]["scale"], max(1, args.horizon)):
+    values, scales = tensors["data/series"].double().numpy(), task.get("inputs") or []
+    inputs = tensors["data/inputs"].double().numpy() if scales else None  # held at their last values
+    horizon = max(1, args.horizon)
+    for v in forecast(model, values, task["window"], task["normalizer"]["scale"], horizon, inputs, scales):
         print(repr(v))
 
 
