@@ -341,7 +341,7 @@ def cmd_forecast(a: argparse.Namespace) -> int:
     if dates:
         result["dates"] = dates
     if task.input_scales:
-        result["inputs_held"] = {s.name: float(v) for s, v in zip(task.input_scales, task.inputs[-1])}
+        result["inputs_held"] = task.held_inputs()
     if a.json:
         print(json.dumps(result))
     else:

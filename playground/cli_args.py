@@ -253,4 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --demo: at exit, print one JSON line: steps, steps_per_s, frames_per_s, latency_p95_ms",
     )
+    g.add_argument(
+        "--file",
+        metavar="PATH",
+        help="with --demo: train the preset's model on this file instead (a CSV for --preset prices)",
+    )
+    g.add_argument("--column", default="", help="with --file: the CSV column to forecast")
+    g.add_argument("--inputs", default="", help="with --file: CSV columns the model sees beside it (A,B,...)")
     return p

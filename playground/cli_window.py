@@ -39,9 +39,19 @@ def cmd_gui(a: argparse.Namespace) -> int:
         from playground.core.lessons import lesson
 
         lesson(a.lesson)  # an unknown id is a one-line error, before any window opens
-    if (a.screenshot or a.json or a.lesson) and a.demo is None:
-        flag = "--screenshot" if a.screenshot else "--json" if a.json else "--lesson"
+    if (a.screenshot or a.json or a.lesson or a.file) and a.demo is None:
+        flag = "--screenshot" if a.screenshot else "--json" if a.json else "--lesson" if a.lesson else "--file"
         raise PlaygroundError(f"{flag} needs --demo SECONDS")
+    if (a.column or a.inputs) and not a.file:
+        raise PlaygroundError(f"{'--column' if a.column else '--inputs'} needs --file PATH")
+    data = None
+    if a.file:  # checked here, so that a wrong setting is one line before any window opens
+        import dataclasses
+
+        from playground.core.presets import PRESETS
+
+        preset = PRESETS[a.preset][1].data
+        data = dataclasses.replace(preset, source="file", path=a.file, column=a.column, inputs=a.inputs).validate()
     try:
         from playground.ui.app import main as gui_main  # the window arrives with the UI package
     except ModuleNotFoundError as e:
@@ -53,5 +63,11 @@ def cmd_gui(a: argparse.Namespace) -> int:
             return 1
         raise
     return gui_main(
-        demo=a.demo, screenshot=a.screenshot, preset=a.preset, view=a.view, report_json=a.json, lesson=a.lesson
+        demo=a.demo,
+        screenshot=a.screenshot,
+        preset=a.preset,
+        view=a.view,
+        report_json=a.json,
+        lesson=a.lesson,
+        data=data,
     )

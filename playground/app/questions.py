@@ -55,6 +55,8 @@ def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.
                 result.update(inference.evaluate(tr.model, tr.task))
                 result["values"] = tr.task.values
                 result["split"] = tr.task.split
+                result["dates"] = tr.task.dates  # the chart's time axis, or None
+                result["inputs_held"] = tr.task.held_inputs()
                 threshold = anomalies.DEFAULT_THRESHOLD if req.threshold is None else req.threshold
                 result["anomalies"] = anomalies.anomalies(tr.model, tr.task, threshold)
             case _:

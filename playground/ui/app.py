@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -130,8 +131,10 @@ def main(
     view: str = "training",
     report_json: bool = False,
     lesson: str | None = None,
+    data: Any = None,
 ) -> int:
-    """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG."""
+    """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG.
+    ``data`` (a DataConfig): the preset's model learns from it instead of the preset's data."""
     if _no_display():
         if demo is None:
             print(
@@ -161,7 +164,12 @@ def main(
     settings = QSettings(
         str(Path(tempfile.mkdtemp(prefix="rnn-playground-demo-")) / "demo.ini"), QSettings.Format.IniFormat
     )
-    window = MainWindow(config=PRESETS[preset][1], settings=settings)
+    config = PRESETS[preset][1]
+    if data is not None:
+        import dataclasses
+
+        config = dataclasses.replace(config, data=data)
+    window = MainWindow(config=config, settings=settings)
     window.ask_before_discard = False
     window.resize(1600, 1000)
     window.show()
@@ -172,6 +180,8 @@ def main(
         meter.stop()
         window.pause()
         window.ask_demo_question()
+        if data is not None:  # the user's own file: show what the Data panel made of it
+            window.data_dock.raise_()
         if view == "step":  # one more step, laid open in the step debugger
             window.step(1)
             window.tabs.setCurrentIndex(window.step_tab)

@@ -248,6 +248,10 @@ class SeriesTask:
     def input_names(self) -> list[str]:
         return [s.name for s in self.input_scales]
 
+    def held_inputs(self) -> dict[str, float]:
+        """Each input column's last value: what a forecast past the data holds it at ({}: none)."""
+        return {s.name: float(v) for s, v in zip(self.input_scales, self.inputs[-1])} if self.input_scales else {}
+
     def _encode(self, windows: np.ndarray, starts: np.ndarray, inputs: np.ndarray | None = None) -> np.ndarray:
         """Raw target windows (M, W) starting at points ``starts`` -> model inputs (M, W, 1 + k) float32.
 

@@ -52,8 +52,11 @@ def load(what: DataConfig | FromModelFile) -> Loaded:
     """Build the task of a config or of a model file (in the loader's thread); a refusal is returned, not raised."""
     if isinstance(what, FromModelFile):
         result = Loaded(what.config)
-        if reads_csv_columns(what.config) and what.config.column:
-            result.columns = ([what.config.column], [what.config.column])  # the column the model learnt from
+        if reads_csv_columns(what.config) and what.config.column:  # the columns the model learnt from
+            from playground.core.data.series_io import split_inputs
+
+            learnt = [what.config.column, *split_inputs(what.config.inputs)]
+            result.columns = (learnt, learnt)
         try:
             from playground.core import checkpoint
 

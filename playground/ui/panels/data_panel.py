@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.config import MAX_MADE_UP_JOKES, DataConfig
-from playground.core.data.series_io import likely_price_column
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
@@ -42,6 +41,7 @@ from playground.ui.panels._common import (
     set_combo_value,
     set_error,
 )
+from playground.ui.panels.csv_columns import CsvColumns
 from playground.ui.panels.data_loader import FromModelFile, Loaded, TaskLoader, reads_csv_columns
 from playground.ui.panels.data_preview import DataPreview, panel_words
 
@@ -103,7 +103,6 @@ TIPS = {
     ),
     "step": "The typical size of each random step (standard deviation).",
     "seed": "Fixes the random numbers: the same settings and seed always give the same series.",
-    "column": "Which column of the CSV file holds the series. Only columns with numbers are listed.",
     "gaps": "What to do with empty or NA cells in the chosen column.",
     "window": (
         "How many past values the network sees to predict the next one. A longer window lets it see "
@@ -133,7 +132,6 @@ class DataPanel(QWidget):
         self._sources = {name: spec.default_source for name, spec in KINDS.items()}
         self._paths = dict.fromkeys(self._sources, "")
         self._pasted = dict.fromkeys(self._sources, "")
-        self._csv_path_read = ""  # the CSV whose columns fill the column box
         self._loading_text = ""  # what the preview says while the newest request builds
 
         self._loader = TaskLoader(self)
@@ -205,7 +203,8 @@ class DataPanel(QWidget):
         self.amplitude_spin = self._float_spin(0, 1e6, 2, TIPS["amplitude"], step=1)
         self.noise_spin = self._float_spin(0, 1e6, 2, TIPS["noise"], step=0.5)
         self.seed_spin = self._int_spin(0, 2**31 - 1, TIPS["seed"])
-        self.column_combo = choice_combo((), TIPS["column"])
+        self.columns = CsvColumns(self._on_edited)  # the target and the input columns of a CSV
+        self.column_combo, self.inputs_list = self.columns.target_combo, self.columns.inputs_list
         self.gaps_combo = choice_combo(GAPS_OPTIONS, TIPS["gaps"])
         self.window_spin = self._int_spin(1, 1000, TIPS["window"])
         self.window_spin.setSuffix(" values")
@@ -243,6 +242,7 @@ class DataPanel(QWidget):
         form.addRow("Noise", self.noise_spin)
         form.addRow("Seed", self.seed_spin)
         form.addRow("Column", self.column_combo)
+        form.addRow("Inputs", self.inputs_list)
         form.addRow("Gaps", self.gaps_combo)
         form.addRow("Gap d", self.gap_row)
         form.addRow("Keys", self.keys_spin)
@@ -280,8 +280,7 @@ class DataPanel(QWidget):
         self.generator_combo.currentIndexChanged.connect(self._on_generator_changed)
         self.file_button.clicked.connect(self._on_choose_file)
         self.apply_button.clicked.connect(self._on_apply_paste)
-        for combo in (self.column_combo, self.gaps_combo):
-            combo.currentIndexChanged.connect(self._on_edited)
+        self.gaps_combo.currentIndexChanged.connect(self._on_edited)
         for spin in (
             self.length_spin,
             self.start_spin,
@@ -346,16 +345,22 @@ class DataPanel(QWidget):
         kind = self._kind()
         source = combo_value(self.source_combo)
         path = self._paths[kind] if source == "file" else ""
-        # a column of the CSV the box lists; for another file the loader picks the likely one
-        listed = self.column_combo.count() and self._csv_path_read == path
-        column = combo_value(self.column_combo) if listed else ""
+        # columns of the CSV the boxes list, else (still being read) the config's own for its file;
+        # for another file the loader picks the likely one
+        column, inputs = "", ""
+        if "column" in kind_spec(kind).settings and source == "file":
+            if self.columns.listed(path):
+                column, inputs = self.columns.target(), self.columns.inputs()
+            elif path == self._config.path:
+                column, inputs = self._config.column, self._config.inputs
         return dataclasses.replace(
             self._config,
             kind=kind,
             source=source,
             path=path,
             text=self._pasted[kind] if source == "inline" else "",
-            column=column if "column" in kind_spec(kind).settings and source == "file" else "",
+            column=column,
+            inputs=inputs,
             gaps=combo_value(self.gaps_combo),
             generator=combo_value(self.generator_combo),
             values=(),
@@ -436,6 +441,7 @@ class DataPanel(QWidget):
         self.noise_spin.setToolTip(tip)
         noise_label.setToolTip(tip)
         form.setRowVisible(self.column_combo, csv_file)
+        form.setRowVisible(self.inputs_list, csv_file and self.inputs_list.count() > 1)
         form.setRowVisible(self.gaps_combo, csv_file)
         form.setRowVisible(self.window_spin, "window" in spec.settings)
         form.setRowVisible(self.gap_row, "gap" in spec.settings)
@@ -453,27 +459,6 @@ class DataPanel(QWidget):
         self.paste_edit.setPlaceholderText(spec.paste_placeholder)
         if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
             self.paste_edit.setPlainText(self._pasted[kind])
-
-    def _fill_columns(self, path: str, columns: tuple[list[str], list[str]] | None, wanted: str) -> None:
-        """Fill the column box from a CSV's header (numeric columns only; ``None``: unreadable)."""
-        self.column_combo.blockSignals(True)
-        try:
-            self.column_combo.clear()
-            self._csv_path_read = path
-            if columns is None:
-                return
-            names, numeric = columns
-            for name in numeric:
-                self.column_combo.addItem(name, name)
-                self.column_combo.setItemData(
-                    self.column_combo.count() - 1, f"column '{name}'", Qt.ItemDataRole.ToolTipRole
-                )
-            if numeric:
-                pick = wanted if wanted in numeric else likely_price_column(numeric)
-                set_combo_value(self.column_combo, pick)
-            self.column_combo.setToolTip(TIPS["column"] + f"\n\nAll columns: {', '.join(names)}")
-        finally:
-            self.column_combo.blockSignals(False)
 
     # -- slots ------------------------------------------------------------------------------------
     def _on_kind_changed(self) -> None:
@@ -566,7 +551,8 @@ class DataPanel(QWidget):
         """The newest request's task (or its error): adopt and emit it only if it built."""
         cfg = result.config
         if reads_csv_columns(cfg):
-            self._fill_columns(cfg.path, result.columns, cfg.column)
+            self.columns.fill(cfg.path, result.columns, cfg.column, cfg.inputs)
+            self._update_rows()
         if result.error:
             self._show_error(result.error)
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.config import DataConfig
 from playground.ui.panels._common import BLUE, VERMILLION, note_label
+from playground.ui.panels.date_axis import DateAxis
 
 PREVIEW_CHARS = 400
 MADE_UP_SHOWN = 20  # made-up jokes listed after the bundled ones
@@ -90,7 +91,8 @@ class DataPreview(QGroupBox):
         self.dialog_list.setSpacing(1)
 
         # series: the values, the held-out tail shaded
-        self.series_plot = pg.PlotWidget()
+        self.date_axis = DateAxis()
+        self.series_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
         self.series_plot.setBackground("w")
         self.series_plot.setMinimumHeight(180)
         self.series_plot.setToolTip(
@@ -99,7 +101,6 @@ class DataPreview(QGroupBox):
         )
         item = self.series_plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "step")
         item.setMenuEnabled(False)
         legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
         legend.setBrush(pg.mkBrush(255, 255, 255, 200))
@@ -199,10 +200,17 @@ class DataPreview(QGroupBox):
     def _preview_series(self, task: Any) -> None:
         values = np.asarray(task.values, dtype=np.float64)
         n, split = len(values), int(task.split)
-        self.summary_label.setText(
+        text = (
             f"{n:,} values: {task.n_train_windows:,} training windows of {task.window}, "
             f"{n - split:,} held-out values to check predictions on"
         )
+        names, dates = getattr(task, "input_names", []), getattr(task, "dates", None)
+        if names:
+            text += f"; the model also sees {', '.join(names)}"
+        if dates is not None:
+            text += f" ({dates.describe()})"
+        self.summary_label.setText(text)
+        self.date_axis.set_dates(getattr(task, "dates", None))
         x = np.arange(n, dtype=np.float64)
         self.train_curve.setData(x[:split], values[:split])
         # the held-out curve starts at the last training point so the line has no gap

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from playground.core.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.core.errors import PlaygroundError
 from playground.ui.panels._common import BLUE, GREY, VERMILLION
+from playground.ui.panels.date_axis import DateAxis
 
 METRICS_PROMPT = "Press Forecast to see how well the model predicts the held-out tail."
 
@@ -107,6 +108,15 @@ def metrics_text(answer: dict[str, Any]) -> str:
         lines.append(f"RMSE {format_number(rmse)} (baseline {format_number(base_rmse)}).")
     if "target_index" in answer:
         lines.append(f"Measured on {len(answer['target_index'])} held-out steps, one step ahead each.")
+    held = answer.get("inputs_held") or {}
+    if held and answer.get("forecast") is not None:
+        shown = ", ".join(f"{name} = {format_number(v)}" for name, v in held.items())
+        lines.append(f"Past the data the inputs are not forecast: they stay at their last values ({shown}).")
+    dates = answer.get("dates")
+    forecast = answer.get("forecast")
+    if dates is not None and forecast is not None and len(forecast) and len(answer.get("values", ())):
+        n = len(answer["values"])
+        lines.append(f"The forecast runs from {dates.label(n)} to {dates.label(n + len(forecast) - 1)}.")
     return "\n".join(lines)
 
 
@@ -177,14 +187,14 @@ class ForecastPage(QWidget):
         self.mark_anomalies_check.toggled.connect(self.show_anomalies)
 
     def _build_plot(self) -> None:
-        self.forecast_plot = pg.PlotWidget()
+        self.date_axis = DateAxis()
+        self.forecast_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
         self.forecast_plot.setBackground("w")
         self.forecast_plot.setMinimumHeight(200)
         self.forecast_plot.setToolTip(TIPS["chart"])
         item = self.forecast_plot.getPlotItem()
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "step")
         legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
         legend.setBrush(pg.mkBrush(255, 255, 255, 210))
         self.held_out_region = pg.LinearRegionItem(
@@ -235,6 +245,7 @@ class ForecastPage(QWidget):
     def show_forecast(self, answer: dict[str, Any]) -> None:
         values = np.asarray(answer.get("values", []), dtype=np.float64)
         n = len(values)
+        self.date_axis.set_dates(answer.get("dates"))
         x = np.arange(n, dtype=np.float64)
         self.series_curve.setData(x, values)
         split = answer.get("split")
