@@ -31,12 +31,20 @@ def _session_from_args(a: argparse.Namespace):
     spec = kind_spec(a.data)
     numbers = not spec.tokens  # a number series: --text holds its values
     generated = spec.generated
-    flags = (("--gap", a.gap), ("--keys", a.keys), ("--made-up-jokes", a.made_up_jokes))
+    flags = (
+        ("--gap", a.gap),
+        ("--keys", a.keys),
+        ("--made-up-jokes", a.made_up_jokes),
+        ("--column", a.column or None),  # a CSV series' settings: silently ignored elsewhere, they would mislead
+        ("--inputs", a.inputs or None),
+        ("--gaps", None if a.gaps == "refuse" else a.gaps),
+    )
     given = [f for f, v in flags if v is not None and f[2:].replace("-", "_") not in spec.settings]
     if given:
         wanted = {flag[2:].replace("-", "_") for flag in given}
         owners = " or ".join(f"--data {n}" for n, s in KINDS.items() if wanted <= set(s.settings))
-        raise PlaygroundError(f"{' and '.join(given)} belong to {owners}, not --data {a.data}")
+        verb = "belongs" if len(given) == 1 else "belong"
+        raise PlaygroundError(f"{' and '.join(given)} {verb} to {owners}, not --data {a.data}")
     if generated:
         given = [flag for flag, v in (("--file", a.file), ("--text", a.text), ("--values", a.values)) if v]
         if given or a.text is not None:

@@ -52,6 +52,9 @@ def cmd_gui(a: argparse.Namespace) -> int:
 
         preset = PRESETS[a.preset][1].data
         data = dataclasses.replace(preset, source="file", path=a.file, column=a.column, inputs=a.inputs).validate()
+        from playground.core.data import build_task
+
+        build_task(data)  # a missing file, a CSV without that column...: one line, no window left waiting
     try:
         from playground.ui.app import main as gui_main  # the window arrives with the UI package
     except ModuleNotFoundError as e:

@@ -283,7 +283,7 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     wanted = split_inputs(inputs)
     cols: list[int] = []
     for spec in wanted:
-        j = _choose_column(spec, names, numeric_cols, name, notes)
+        j = _choose_column(spec, names, numeric_cols, name, notes, flag="--inputs")
         if j == col:
             raise PlaygroundError(
                 f"column '{names[j]}' is the target: the model always sees it; leave it out of the inputs"
@@ -383,9 +383,10 @@ class _ColumnReader:
 
 
 def _choose_column(
-    column: str, names: list[str], numeric_cols: list[int], name: str, notes: list[str]
+    column: str, names: list[str], numeric_cols: list[int], name: str, notes: list[str], flag: str = "--column"
 ) -> int:
-    """The 0-based index of the column the user asked for (or the one obvious numeric column)."""
+    """The 0-based index of the column the user asked for (or the one obvious numeric column);
+    ``flag``: the setting a message tells the user to change."""
     listing = ", ".join(names)
     column = column.strip()
     if column:
@@ -394,7 +395,7 @@ def _choose_column(
             if not 0 <= j < len(names):
                 raise PlaygroundError(
                     f"column {column} does not exist in {name}: it has {len(names)} column"
-                    f"{'s' if len(names) > 1 else ''} ({listing}); use --column 1 to {len(names)} or a name"
+                    f"{'s' if len(names) > 1 else ''} ({listing}); use {flag} 1 to {len(names)} or a name"
                 )
             return j
         for j, n in enumerate(names):
