@@ -239,9 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--view",
         default="training",
-        choices=["training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory"],
+        choices=["training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory", "export"],
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
-        "training, or compare: runs the preset's comparison, for memory the gap sweep)",
+        "training, or compare: runs the preset's comparison, for memory the gap sweep; export: saves "
+        "the model and exports its script, the File menu drawn open)",
     )
     g.add_argument(
         "--lesson",

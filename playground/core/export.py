@@ -95,7 +95,7 @@ _NOTES = {
     ("data", "seed"): "the data generator's seed",
     "made_up_jokes": "made-up jokes mixed into the bundled ones; 0: none",
     "column": "train --data CSV: a header name or a number from 1; '': guess",
-    "inputs": "train --data CSV: the columns seen beside it, comma-separated",
+    "inputs": "columns seen beside it (A,B)",
     "gap": "digits between the key and the question",
     "keys": "how many keys (A, B, ...)",
     "bundled_file": "the bundled data: train's default",

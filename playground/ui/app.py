@@ -205,6 +205,9 @@ def main(
         elif view == "chat":  # train the encoder-decoder beside the language model, then tell jokes
             chat_with_both()
             return
+        elif view == "export":  # File > Export as PyTorch Script: the model saved, then its script
+            export_then_shoot()
+            return
         QTimer.singleShot(2500 if view == "scrubber" else 1200, shoot)
 
     def chat_with_both() -> None:
@@ -240,12 +243,42 @@ def main(
 
         wait_ready()
 
+    def export_then_shoot() -> None:
+        folder = Path(tempfile.mkdtemp(prefix="rnn-playground-export-"))
+        script = folder / f"{preset.replace('-', '_')}.py"
+        window.files.export_script_to(str(script), str(folder / f"{preset}.safetensors"))
+        deadline = time.perf_counter() + 30
+
+        def wait() -> None:
+            if script.exists() or time.perf_counter() > deadline:
+                QTimer.singleShot(300, shoot)
+            else:
+                QTimer.singleShot(100, wait)
+
+        wait()
+
+    def picture():
+        """The window as drawn; for the export view with its File menu open at the export entry
+        (a menu is a window of its own, so it is drawn onto the picture where it opens)."""
+        pixmap = window.grab()
+        if view == "export":
+            from PySide6.QtGui import QPainter
+
+            bar = window.menuBar()
+            menu = bar.actions()[0].menu()
+            menu.setActiveAction(window.export_script_action)
+            menu.adjustSize()
+            painter = QPainter(pixmap)
+            painter.drawPixmap(bar.mapTo(window, bar.actionGeometry(bar.actions()[0]).bottomLeft()), menu.grab())
+            painter.end()
+        return pixmap
+
     def shoot() -> None:
         window.redraw_now()
         if screenshot:
             path = Path(screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(path)):
+            if not picture().save(str(path)):
                 print(f"rnn-playground: error: cannot write {path}", file=sys.stderr)
                 status["code"] = 2
         window.shutdown()
