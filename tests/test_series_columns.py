@@ -123,9 +123,23 @@ def test_a_column_with_one_non_date_is_not_dates(cells):
     assert parse_dates(cells) is None
 
 
-def test_dates_that_do_not_increase_give_a_note_and_no_date_axis(tmp_path):
-    backwards = write(tmp_path, "date,close\n2024-01-03,10\n2024-01-02,11\n2024-01-01,12\n2023-12-31,13\n")
-    table = read_csv_table(backwards, "close")
+def test_dates_newest_first_are_read_oldest_first_and_gaps_fill_forward_in_time(tmp_path):
+    backwards = write(
+        tmp_path,
+        "date,close,rate\n2024-01-04,10,1\n2024-01-03,11,\n2024-01-02,12,3\n2024-01-01,13,4\n2023-12-31,14,5\n",
+    )
+    table = read_csv_table(backwards, "close", inputs="rate", gaps="ffill")
+    assert table.values.tolist() == [14, 13, 12, 11, 10]
+    assert table.dates is not None and table.dates.labels()[0] == "2023-12-31"
+    assert table.dates.label(5) == "2024-01-05"  # a forecast carries on forward in time
+    assert table.inputs[:, 0].tolist() == [5, 4, 3, 3, 1]  # filled from the day before, not the day after
+    said = [n for n in table.notes if "newest first" in n]
+    assert len(said) == 1 and "2023-12-31 to 2024-01-04" in said[0], table.notes
+
+
+def test_dates_that_neither_rise_nor_fall_give_a_note_and_no_date_axis(tmp_path):
+    mixed = write(tmp_path, "date,close\n2024-01-03,10\n2024-01-01,11\n2024-01-02,12\n2023-12-31,13\n")
+    table = read_csv_table(mixed, "close")
     assert table.dates is None
     assert table.values.tolist() == [10, 11, 12, 13]
     said = [n for n in table.notes if "do not increase" in n]

@@ -268,6 +268,15 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
         raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
     name, names, data, parsed, numeric_cols, commas = _read_table(path)
     notes: list[str] = []
+    date_notes: list[str] = []
+    dates = _find_dates(names, data, date_notes)
+    if dates is not None and len(dates) > 1 and bool(np.all(np.diff(dates.ordinals) < 0)):
+        # newest first, as some downloads write them: read oldest first (gaps fill forward in time)
+        data, parsed = data[::-1], parsed[::-1]
+        dates = Dates(dates.unit, dates.ordinals[::-1].copy())
+        date_notes = [f"{date_notes[0]}; the file runs newest first: read oldest first"]
+    elif dates is not None and not dates.increasing:
+        dates = None
     if commas:
         notes.append("decimal commas: '1.234,5' read as 1234.5 (semicolons between columns)")
     try:
@@ -294,7 +303,7 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     columns = [reader.values(j, "input ", notes) for j in cols]
     if cols:
         notes.append(f"inputs beside '{names[col]}': {', '.join(names[j] for j in cols)} (each scaled on its own)")
-    dates = _find_dates(names, data, name, notes)
+    notes += date_notes
     return SeriesTable(
         values=values,
         inputs=np.stack(columns, axis=1) if columns else None,
@@ -304,18 +313,18 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     )
 
 
-def _find_dates(names: list[str], data: list[tuple[int, list[str]]], name: str, notes: list[str]) -> Dates | None:
-    """The first column whose every cell is a date of one kind, when they increase; a note either way."""
-    width = len(names)
-    for j in range(width):
-        cells = [cells[j] if j < len(cells) else "" for _, cells in data]
-        dates = parse_dates(cells)
+def _find_dates(names: list[str], data: list[tuple[int, list[str]]], notes: list[str]) -> Dates | None:
+    """The first column whose every cell is a date of one kind, in file order, with a note: where they
+    increase, the time axis; where they fall row by row, the caller reads the rows backwards; else none."""
+    for j in range(len(names)):
+        dates = parse_dates([cells[j] if j < len(cells) else "" for _, cells in data])
         if dates is None:
             continue
-        if not dates.increasing:
+        if dates.increasing or (len(dates) > 1 and bool(np.all(np.diff(dates.ordinals) < 0))):
+            forward = dates if dates.increasing else Dates(dates.unit, dates.ordinals[::-1].copy())
+            notes.append(f"dates from column '{names[j]}': {forward.describe()}")
+        else:
             notes.append(f"dates in column '{names[j]}' do not increase row by row: the chart counts steps instead")
-            return None
-        notes.append(f"dates from column '{names[j]}': {dates.describe()}")
         return dates
     return None
 
