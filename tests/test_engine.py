@@ -203,8 +203,10 @@ def test_a_slow_first_step_does_not_stall_the_probes():
         engine.time_step(0.110, probed=True)  # probes of 100 ms: fewer, to stay within the share
     assert engine.probe_every == pytest.approx(engine.probe_s / PROBE_SHARE) and engine.probe_every > 1.0
     engine.handle(m.Play())
-    end = time.perf_counter() + 3.0
-    while time.perf_counter() < end:
+    # measured on the real model, probes come back to a few a second: within seconds (a busy
+    # machine's slow steps take a few more probes to average out; 30 s is a wide margin)
+    end = time.perf_counter() + 30.0
+    while time.perf_counter() < end and engine.probe_every >= 1.0:
         engine.tick()
     engine.handle(m.Pause())
-    assert engine.probe_every < 1.0  # measured on the real model, probes came back to a few a second
+    assert engine.probe_every < 1.0
