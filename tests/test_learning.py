@@ -46,6 +46,7 @@ def test_noisy_sine_beats_last_value_baseline(arch):
     assert ev["rmse"] < ev["baseline_rmse"]
 
 
+@pytest.mark.lessons  # about 20 s: the first-run preset's own answer is checked in test_ui_window
 def test_knock_knock_answers_whos_there():
     """On the bundled jokes alone (no made-up ones) the model learns them, names included, by heart."""
     session = SessionConfig(
