@@ -48,9 +48,13 @@ def cmd_gui(a: argparse.Namespace) -> int:
     if a.file:  # checked here, so that a wrong setting is one line before any window opens
         import dataclasses
 
+        from playground.core.kinds import kind_spec
         from playground.core.presets import PRESETS
 
         preset = PRESETS[a.preset][1].data
+        if (a.column or a.inputs) and "inputs" not in kind_spec(preset.kind).settings:
+            flag = "--column" if a.column else "--inputs"
+            raise PlaygroundError(f"{flag} is for a CSV series: use it with --preset prices, not {a.preset}")
         data = dataclasses.replace(preset, source="file", path=a.file, column=a.column, inputs=a.inputs).validate()
         from playground.core.data import build_task
 

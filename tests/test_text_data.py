@@ -108,3 +108,18 @@ def test_dialog_task_holds_out_whole_dialogs():
     assert task.decode(task.val_ids).count(DIALOG_START) == round(n * 0.1)
     # Any printable name can be typed at the model, even one the jokes never use.
     task.encode("Zyx Qwerty~")
+
+
+def test_a_text_with_a_few_wide_characters_and_a_plain_ascii_part_encodes(tmp_path):
+    """A file with an arrow (U+2192) or a superscript minus early on and plain ASCII at the end: the ASCII
+    part's character codes, read as bytes, once overflowed against the wide vocabulary (an internal error
+    on README.md). Every character must round-trip, in the training and the held-out part."""
+    text = "gradients \u2192 10\u207b\u00b3 and caf\u00e9s. " * 20 + "the plain tail of the file. " * 40
+    path = tmp_path / "notes.txt"
+    path.write_text(text, encoding="utf-8")
+    task = build_task(DataConfig(kind="text", source="file", path=str(path), val_fraction=0.2))
+    assert "\u2192" in task.vocab and "\u207b" in task.vocab
+    assert task.decode(task.train_ids) + task.decode(task.val_ids) == text
+    assert task.decode(task.encode("the tail \u2192")) == "the tail \u2192"
+    with pytest.raises(PlaygroundError, match="never saw"):
+        task.encode("plain Q")

@@ -128,3 +128,22 @@ def test_a_multi_column_csv_trains_and_forecasts_in_the_window(qtbot, open_windo
     text = page.metrics_label.text()
     assert "The forecast runs from 2020Q1 to 2021Q2." in text
     assert "they stay at their last values (rate = " in text
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--preset", "prices", "--file", "gone.csv"), ("not found", "gone.csv")),
+        (("--preset", "prices", "--file", "{csv}", "--column", "output", "--inputs", "region"), ("region",)),
+        (("--preset", "text", "--file", "{csv}", "--column", "output"), ("--column", "--preset prices")),
+        (("--preset", "prices", "--inputs", "rate"), ("--inputs needs --file",)),
+    ],
+)
+def test_a_demo_on_your_own_file_refuses_in_one_line_before_any_window(capsys, tmp_path, monkeypatch, args, words):
+    from cli_helpers import assert_error
+
+    path = tmp_path / "economy.csv"
+    path.write_text(_economy(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    shown = [str(path) if a == "{csv}" else a for a in args]
+    assert_error(capsys, "gui", "--demo", "3", *shown, words=words)

@@ -135,7 +135,7 @@ class TokenTask:
         ids = np.empty(len(text), dtype=np.int64)
         unknown: set[int] = set()
         for start, codes in _code_chunks(text):
-            part = lookup[np.minimum(codes, last)]
+            part = lookup[np.minimum(codes, np.int64(last))]  # int64: an ASCII chunk's uint8 cannot hold `last`
             ids[start : start + len(part)] = part
             if part.size and part.min() < 0:
                 unknown.update(np.unique(codes[part < 0]).tolist())
