@@ -222,9 +222,10 @@ def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Tas
     import numpy as np
 
     from playground.core.data.dates import Dates
-    from playground.core.data.series import Normalizer, SeriesTask, load_table
+    from playground.core.data.series import Normalizer, SeriesTask, build_task
     from playground.core.data.series_scale import InputScale
 
+    norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
     if series is not None:  # a model file's: the series alone, or with its input columns and dates
         parts = series if isinstance(series, Mapping) else {"values": series}
         values, notes = np.asarray(parts["values"], dtype=np.float64), list(saved.get("notes", []))
@@ -233,17 +234,11 @@ def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Tas
         unit = (saved.get("dates") or {}).get("unit")
         dates = Dates(str(unit), np.asarray(ords)) if ords is not None and unit else None
         return SeriesTask(
-            values, cfg.window, cfg.val_fraction, notes=notes,
-            normalizer=Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None,
+            values, cfg.window, cfg.val_fraction, notes=notes, normalizer=norm,
             inputs=None if inputs is None else np.asarray(inputs, dtype=np.float64),
             input_names=[s.name for s in scales], input_scales=scales or None, dates=dates,
         )
-    norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
-    t = load_table(cfg)
-    return SeriesTask(
-        t.values, cfg.window, cfg.val_fraction, notes=t.notes, normalizer=norm,
-        inputs=t.inputs, input_names=t.input_names, dates=t.dates,
-    )
+    return build_task(cfg, normalizer=norm)
 
 
 def _build_memory(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:

@@ -89,6 +89,14 @@ class Dates:
         return bool(np.all(np.diff(self.ordinals) > 0))
 
     @property
+    def decreasing(self) -> bool:
+        """Newest first, as some downloads write them (a single date is increasing, not this)."""
+        return self.ordinals.size > 1 and bool(np.all(np.diff(self.ordinals) < 0))
+
+    def reversed(self) -> Dates:
+        return Dates(self.unit, self.ordinals[::-1].copy())
+
+    @property
     def step(self) -> int:
         """The usual step between two dates (the median; 1 quarter, 1 month or 1 day when there is one date)."""
         if self.ordinals.size < 2:

@@ -269,14 +269,9 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     name, names, data, parsed, numeric_cols, commas = _read_table(path)
     notes: list[str] = []
     date_notes: list[str] = []
-    dates = _find_dates(names, data, date_notes)
-    if dates is not None and len(dates) > 1 and bool(np.all(np.diff(dates.ordinals) < 0)):
-        # newest first, as some downloads write them: read oldest first (gaps fill forward in time)
+    dates, newest_first = _find_dates(names, data, date_notes)
+    if newest_first:  # read oldest first, so that gaps fill forward in time
         data, parsed = data[::-1], parsed[::-1]
-        dates = Dates(dates.unit, dates.ordinals[::-1].copy())
-        date_notes = [f"{date_notes[0]}; the file runs newest first: read oldest first"]
-    elif dates is not None and not dates.increasing:
-        dates = None
     if commas:
         notes.append("decimal commas: '1.234,5' read as 1234.5 (semicolons between columns)")
     try:
@@ -313,20 +308,26 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     )
 
 
-def _find_dates(names: list[str], data: list[tuple[int, list[str]]], notes: list[str]) -> Dates | None:
-    """The first column whose every cell is a date of one kind, in file order, with a note: where they
-    increase, the time axis; where they fall row by row, the caller reads the rows backwards; else none."""
+def _find_dates(
+    names: list[str], data: list[tuple[int, list[str]]], notes: list[str]
+) -> tuple[Dates | None, bool]:
+    """The first column whose every cell is a date of one kind, with a note: (its dates oldest first,
+    whether the file runs newest first); (None, False) when no column holds dates, or they neither
+    rise nor fall row by row."""
     for j in range(len(names)):
+        if not data or parse_dates([data[0][1][j] if j < len(data[0][1]) else ""]) is None:
+            continue  # the first cell already says no: the column is not read whole
         dates = parse_dates([cells[j] if j < len(cells) else "" for _, cells in data])
         if dates is None:
             continue
-        if dates.increasing or (len(dates) > 1 and bool(np.all(np.diff(dates.ordinals) < 0))):
-            forward = dates if dates.increasing else Dates(dates.unit, dates.ordinals[::-1].copy())
-            notes.append(f"dates from column '{names[j]}': {forward.describe()}")
-        else:
+        if not (dates.increasing or dates.decreasing):
             notes.append(f"dates in column '{names[j]}' do not increase row by row: the chart counts steps instead")
-        return dates
-    return None
+            return None, False
+        forward = dates if dates.increasing else dates.reversed()
+        how = "" if dates.increasing else "; the file runs newest first: read oldest first"
+        notes.append(f"dates from column '{names[j]}': {forward.describe()}{how}")
+        return forward, not dates.increasing
+    return None, False
 
 
 @dataclass
