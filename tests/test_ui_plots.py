@@ -97,7 +97,7 @@ def _drawables(plot) -> tuple[list, list]:
     for value in vars(plot).values():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
         found += list(items)
-    return [v for v in found if isinstance(v, pg.PlotDataItem)], [
+    return [v for v in found if isinstance(v, pg.PlotDataItem | pg.PlotCurveItem)], [
         v for v in found if isinstance(v, pg.ImageItem)
     ]
 

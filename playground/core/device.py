@@ -10,19 +10,29 @@ import torch
 
 from playground.core.errors import PlaygroundError
 
+ALL_CORES_UP_TO = 2  # beside a window, torch takes every core of a machine this small
+
 
 def share_the_cpu(same_process: bool = True) -> None:
-    """Leave a window a core while training runs beside it: torch's own threads get all cores but one.
+    """How many threads torch takes beside a window.
 
-    ``same_process`` (training in a thread of the window's process): Python also hands the
-    interpreter between threads every millisecond instead of every five. In a process of its own
-    (the window's default) training needs no such hand-over; one core less for torch still pays
-    there: measured on two cores, a second torch thread trained no faster beside the window's drawing
-    and tripled the window's lateness (docs/benchmarks.md).
+    In a process of its own (the window's default), on up to ``ALL_CORES_UP_TO`` cores: all of
+    them. The window draws for about a fifth of one core (docs/benchmarks.md); leaving it a whole
+    core of two would halve training to spare that fifth: measured on two cores, two torch threads
+    beside the window train at 0.8-0.9 of the command line's speed, one thread at 0.6-0.7. On more
+    cores, all but one: one core of many is a small price for a window that never waits for a
+    torch thread, and for torch threads that are never stalled by the window's.
+
+    ``same_process`` (training in a thread of the window's process): all cores but one whatever
+    their number, since the window's drawing and training also share the interpreter there; and
+    Python hands the interpreter between threads every millisecond instead of every five.
     """
     cores = os.cpu_count() or 1
     keep = int(os.environ.get("RNN_PLAYGROUND_TORCH_THREADS", "0") or 0)  # for measuring the policy
-    torch.set_num_threads(keep if keep > 0 else max(1, min(torch.get_num_threads(), cores - 1)))
+    if keep <= 0:
+        want = cores if cores <= ALL_CORES_UP_TO and not same_process else cores - 1
+        keep = max(1, min(torch.get_num_threads(), want))  # an OMP_NUM_THREADS of the user's still holds
+    torch.set_num_threads(keep)
     if same_process:
         sys.setswitchinterval(0.001)
 

@@ -88,6 +88,7 @@ class Controller(QObject):
                     if self._barrier and a.progress.refused:  # trained before the fix: not its verdict
                         a = dataclasses.replace(a, progress=dataclasses.replace(a.progress, refused=()))
                     self.session.add(a.progress)  # numbers only; drawing waits for the frame timer
+                    w.frame_timer.data_arrived()
                     if a.progress.probe is not None:
                         self._update_reach_context()
                     if a.progress.undo_steps is not None:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QGridLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -37,6 +36,7 @@ from playground.ui.banner import Banner
 from playground.ui.compare_view import CompareView
 from playground.ui.controller import Controller
 from playground.ui.file_menu import MODEL_FILTER, FileLists
+from playground.ui.frames import FramePacer
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
 from playground.ui.menus import build_menus, build_shortcuts
@@ -48,12 +48,11 @@ from playground.ui.plots.trajectory import add_trajectory_tab
 from playground.ui.scrubber import TimeScrubber
 from playground.ui.session import Session
 from playground.ui.shapes_view import ShapesView
+from playground.ui.status_line import StatusLine
 from playground.ui.step_view import StepDebugger
 from playground.ui.training_controls import TrainingControls
 from playground.ui.unrolled_view import UnrolledView
 from playground.ui.window_settings import remembered_config, restore_layout, save_settings
-
-FRAME_MS = 33  # plots redraw at most ~30 times a second
 
 
 class MainWindow(QMainWindow):
@@ -83,9 +82,7 @@ class MainWindow(QMainWindow):
         restore_layout(self)
         self._point_to_lessons()
 
-        self.frame_timer = QTimer(self)
-        self.frame_timer.setInterval(FRAME_MS)
-        self.frame_timer.timeout.connect(self._on_frame)
+        self.frame_timer = FramePacer(self, self._on_frame)  # the controller says when data arrives
         self.frame_timer.start()
         # The first model is built once the event loop runs: the window paints first, and the
         # training thread's import of torch does not compete with that first paint.
@@ -197,7 +194,11 @@ class MainWindow(QMainWindow):
             ),
         ]
         for widget, title, tip in tabs:
-            if widget in (live, self.step_view, self.compare_view):  # big pages scroll: the window fits a laptop
+            if widget in (
+                live,
+                self.step_view,
+                self.compare_view,
+            ):  # big pages scroll: the window fits a laptop
                 widget = _scrolled(widget)
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
         self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)
@@ -233,17 +234,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.data_dock, self.lessons_dock)
         self.model_dock.raise_()
 
-        status = self.statusBar()
-        self.device_label = QLabel("device: -")
-        self.steps_label = QLabel("step 0")
-        self.rate_label = QLabel("0 steps/s")
-        self.state_label = QLabel("paused")
-        for w in (self.state_label, self.steps_label, self.rate_label, self.device_label):
-            w.setContentsMargins(8, 0, 8, 0)
-            status.addPermanentWidget(w)
-        self.device_label.setToolTip(
-            "Where training runs: a CUDA GPU when there is one, then Apple's MPS, else the CPU."
-        )
+        self.status_line = StatusLine(self.statusBar())
+        self.state_label, self.device_label = self.status_line.state_label, self.status_line.device_label
 
     def _dock(
         self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
@@ -420,6 +412,8 @@ class MainWindow(QMainWindow):
     def _on_play_state(self, play: str) -> None:
         self.controls.set_playing(play == "playing")
         self.state_label.setText({"playing": "training", "stepping": "stepping"}.get(play, "paused"))
+        s = self.session
+        self.status_line.show_counters(s.steps, s.steps_per_s, play == "playing", now=True)
 
     def _on_undo_steps(self, steps: tuple[int, ...]) -> None:
         self.controls.set_undo_steps(steps)
@@ -517,10 +511,11 @@ class MainWindow(QMainWindow):
         return ok
 
     # -- drawing -------------------------------------------------------------------------------
-    def _on_frame(self) -> None:
+    def _on_frame(self) -> bool:
+        """Draw what is new in the session (True), or nothing when nothing is (False)."""
         s = self.session
         if self._drawn_version == s.version:
-            return
+            return False
         self._drawn_version = s.version
         for plot in self.plots:
             if plot.isVisible():  # hidden tabs draw when they are shown
@@ -529,13 +524,15 @@ class MainWindow(QMainWindow):
             self.step_view.refresh()
         self.controller.diagnose()
         self.frames += 1
-        self.steps_label.setText(f"step {s.steps:,}")
-        self.rate_label.setText(f"{s.steps_per_s:,.0f} steps/s" if self.state.playing else "")
+        self.status_line.show_counters(s.steps, s.steps_per_s, self.state.playing)
+        return True
 
     def redraw_now(self) -> None:
         """Draw the newest data at once (the demo, before a screenshot)."""
         self._drawn_version = -1
         self._on_frame()
+        s = self.session
+        self.status_line.show_counters(s.steps, s.steps_per_s, self.state.playing, now=True)
 
     # -- settings and closing --------------------------------------------------------------------
     def save_settings(self) -> None:

@@ -28,6 +28,7 @@ from playground.ui.plots.base import (
     make_plot,
     pow10,
 )
+from playground.ui.plots.live_curve import LiveCurve
 from playground.ui.session import PROBE_TRAIL, Session
 
 BEFORE_CLIP = "#8c8c8c"  # the total before clipping: grey, dashed
@@ -287,11 +288,8 @@ class GradNormPlot(SessionCard):
         self.set_explanation(NORM_EXPLANATION)
         self._sync_names(())
 
-    def _new_curve(self, pen) -> pg.PlotDataItem:
-        curve = self.plot_item.plot(pen=pen, antialias=False, connect="finite")
-        curve.setClipToView(True)
-        curve.setDownsampling(auto=True, method="peak")
-        return curve
+    def _new_curve(self, pen) -> LiveCurve:
+        return LiveCurve(self.plot_item, pen)
 
     def _sync_names(self, names: tuple[str, ...]) -> None:
         """Curves and legend entries for the layer groups; only when the groups change, never per frame."""
@@ -311,7 +309,7 @@ class GradNormPlot(SessionCard):
         for i, curve in enumerate(self.layer_curves):
             curve.setVisible(i < len(names))
             if i >= len(names):
-                curve.setData([], [])
+                curve.clear_points()
 
     def _draw(self) -> None:
         s = self.session
@@ -319,19 +317,19 @@ class GradNormPlot(SessionCard):
         x, both = s.grad.view()
         lx, per_layer = s.layers.view()
         floor = GRAD_FLOOR
-        self.before_curve.setData(x, for_log_axis(both[:, 0], floor))
-        self.after_curve.setData(x, for_log_axis(both[:, 1], floor))
+        self.before_curve.set_points(x, for_log_axis(both[:, 0], floor))
+        self.after_curve.set_points(x, for_log_axis(both[:, 1], floor))
         n_groups = min(len(s.layer_names), per_layer.shape[1])
         for i, curve in enumerate(self.layer_curves[: len(s.layer_names)]):
             if i < n_groups:
-                curve.setData(lx, for_log_axis(per_layer[:, i], floor))
+                curve.set_points(lx, for_log_axis(per_layer[:, i], floor))
         self.view_range.update(x, [both[:, 0], both[:, 1], per_layer[:, :n_groups].ravel()], log_y=True)
         self._empty = len(x) == 0
         self.hint.setVisible(self._empty)
 
     def _clear(self) -> None:
         for curve in (self.before_curve, self.after_curve, *self.layer_curves):
-            curve.setData([], [])
+            curve.clear_points()
         self.hint.setVisible(True)
         self._empty = True
         self.view_range.reset()

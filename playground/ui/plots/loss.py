@@ -16,6 +16,7 @@ from playground.ui.plots.base import (
     make_plot,
     set_axis_label,
 )
+from playground.ui.plots.live_curve import LiveCurve
 from playground.ui.session import Session
 
 EXPLANATION = (
@@ -43,11 +44,7 @@ class LossPlot(SessionCard):
         self.plot = make_plot("loss (nats)", "step")
         self.plot_item = self.plot.getPlotItem()
         self.legend = add_legend(self.plot_item)
-        self.train_curve = self.plot_item.plot(
-            name="training loss", pen=pg.mkPen(BLUE, width=1), antialias=False
-        )
-        self.train_curve.setClipToView(True)
-        self.train_curve.setDownsampling(auto=True, method="peak")
+        self.train_curve = LiveCurve(self.plot_item, pg.mkPen(BLUE, width=1), name="training loss")
         self.val_curve = self.plot_item.plot(
             name="validation loss",
             pen=pg.mkPen(ORANGE, width=2),
@@ -80,7 +77,7 @@ class LossPlot(SessionCard):
         y, vy = y[:, 0], vy[:, 0]
         if self.log_checkbox.isChecked():  # a loss of exactly 0 (MSE) must not break the log axis
             y, vy = np.maximum(y, 1e-12), np.maximum(vy, 1e-12)
-        self.train_curve.setData(x, y)
+        self.train_curve.set_points(x, y)
         shown = (len(vx), int(vx[-1]) if len(vx) else -1, bool(self.log_checkbox.isChecked()))
         if shown != self._val_shown:  # validation points come every few dozen steps, not every frame
             self.val_curve.setData(vx, vy)
@@ -89,7 +86,7 @@ class LossPlot(SessionCard):
         self.hint.setVisible(len(x) == 0 and len(vx) == 0)
 
     def _clear(self) -> None:
-        self.train_curve.setData([], [])
+        self.train_curve.clear_points()
         self.val_curve.setData([], [])
         self._val_shown = ()
         self.hint.setVisible(True)
