@@ -83,6 +83,7 @@ def test_a_live_curve_draws_what_it_is_given_and_keeps_the_original(plot):
     np.testing.assert_allclose(dy, y)
     ox, oy = curve.getOriginalDataset()
     np.testing.assert_array_equal(ox, x)
+    np.testing.assert_allclose(oy, y)
     assert curve.name() == "loss"
     curve.clear_points()
     assert len(curve.getData()[0]) == 0
