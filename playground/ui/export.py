@@ -17,6 +17,7 @@ import pyqtgraph.exporters as exporters
 from PySide6.QtWidgets import QWidget
 
 from playground.core.errors import PlaygroundError
+from playground.ui.plots.live_curve import LiveCurve
 
 FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV numbers (*.csv)"}
 
@@ -36,7 +37,7 @@ def csv_rows(card: QWidget) -> tuple[list[str], list[list]]:
     columns: list[np.ndarray] = []
     for view in card_views(card):
         for item in view.items():
-            if isinstance(item, pg.PlotDataItem) and item.isVisible():
+            if isinstance(item, pg.PlotDataItem | LiveCurve) and item.isVisible():
                 x, y = item.getOriginalDataset()
                 if x is None or len(x) == 0:
                     continue
