@@ -107,7 +107,7 @@ def main() -> int:
         f"  event-loop lateness  p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms (target < 50)"
         f"   p99 {r['p99_ms']:6.1f} ms   max {r['max_ms']:6.1f} ms"
     )
-    print(f"  plot frames          {r['frames_per_s']:6.1f} /s (target >= 20; the timer asks for 30)")
+    print(f"  plot frames          {r['frames_per_s']:6.1f} /s (target >= 20; the window draws at most 25)")
     print(
         f"  window's own CPU     {r['window_cpu_share']:6.2f} of a core (training in "
         f"{'a child process' if r['training'] == 'TrainingProcess' else 'a thread of the window'})"

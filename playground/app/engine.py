@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # torch loads with the first model, after the window is on sc
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
-EMIT_S = 0.033  # a progress batch goes to the window about this often (30 a second: the frame rate)
+EMIT_S = 0.033  # a progress batch goes to the window about this often (30 a second, over the frame rate)
 UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
 RESCUE_KEEP = 6  # healthy copies kept for "roll back to the last sane loss"
 RECENT_STEPS = 2000  # gradient norms kept for the lessons' checks

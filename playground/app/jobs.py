@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from playground.app.engine import Engine
 
 PROBE_S = 0.2  # while playing, at most this often a step also runs the probe (5 a second)
-PROBE_SHARE = 0.05  # ... and the probes take at most about this share of training time
+PROBE_SHARE = 0.025  # ... and the probes take at most about this share of training time (docs/benchmarks.md)
 REFUSED_PAUSE = 5  # refused (NaN) steps in a row that pause Play
 RESCUE_S = 2.0  # while playing, a copy of a healthy state at most this old (NaN rescue, roll back)
 

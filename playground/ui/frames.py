@@ -1,11 +1,12 @@
-"""When the plots redraw: when new training data arrives, at most ~30 times a second.
+"""When the plots redraw: when new training data arrives, at most 25 times a second.
 
 The training process sends a batch of step summaries every few dozen milliseconds. A timer that
 only polled for new data every 33 ms would beat against that cadence: some ticks find nothing,
 the next finds two batches, and the plots move at ~20 frames a second although data came 25-30
 times (measured: docs/benchmarks.md). So a batch's arrival asks for a frame, drawn at once when the
-last one is a frame-time old, else when it will be. A slow timer still polls, for whatever changes
-the session without a batch (Undo, opening a model, switching tabs).
+last one is a frame-time old, else when it will be. 25 frames a second, not 30: on two cores each
+frame is taken from training's time, and 25 moves as smoothly. A slow timer still polls, for
+whatever changes the session without a batch (Undo, opening a model, switching tabs).
 
 Drawing never happens in the training process and never on arrival itself: the draw runs from
 the event loop, so a burst of batches costs one frame.
@@ -18,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-FRAME_MS = 33  # plots redraw at most ~30 times a second
+FRAME_MS = 40  # plots redraw at most 25 times a second (docs/benchmarks.md: frames cost training speed)
 POLL_MS = 100  # changes that come without a batch are drawn within this
 
 

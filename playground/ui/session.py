@@ -2,7 +2,7 @@
 
 The worker thread sends small batches of step summaries; :class:`Session`
 appends them here (cheap numpy writes, no painting). Plots read the buffers
-from a timer, at most ~30 times a second, whatever the training speed. The
+as new data arrives, at most 25 times a second, whatever the training speed. The
 buffers are bounded: when one fills up, every other point is dropped, so a run
 of any length costs the same memory and the same time to draw.
 
