@@ -123,6 +123,40 @@ def test_a_live_curve_thins_a_long_run_and_shows_detail_when_zoomed_in(plot, qtb
     np.testing.assert_array_equal(near_y, y[int(near_x[0]) - 1 : int(near_x[-1])])
 
 
+def test_a_live_curves_bounds_are_pyqtgraphs_own_worked_out_once(plot):
+    """LiveCurve keeps the bounds of the points it draws instead of pyqtgraph's per-call numpy; they
+    must be what pyqtgraph would give, gaps and infinities left out, so the view and repaints agree."""
+    item = plot.getPlotItem()
+    curve = LiveCurve(item, pg.mkPen("k", width=1))
+    reference = pg.PlotCurveItem()
+    item.addItem(reference)
+    rng = np.random.default_rng(3)
+    cases = [
+        (np.arange(1.0, 301.0), rng.normal(0, 1, 300)),
+        (np.arange(10.0, 14.0), np.array([np.nan, 2.0, np.inf, -1.0])),
+        (np.arange(1.0, 5000.0), np.abs(rng.normal(0, 1, 4999))),  # thinned
+    ]
+    for x, y in cases:
+        curve.set_points(x, y)
+        dx, dy = curve.getData()
+        reference.setData(dx, dy, connect="finite")
+        for ax in (0, 1):
+            assert curve.dataBounds(ax) == pytest.approx(reference.dataBounds(ax))
+        rect = curve.boundingRect()
+        finite = np.isfinite(dy)
+        assert rect.left() <= dx.min() and rect.right() >= dx.max()  # x: the whole curve, as pyqtgraph
+        assert rect.top() <= dy[finite].min() and rect.bottom() >= dy[finite].max()
+        # the pen's half width in view pixels pads it, no more than a couple of pixels
+        (x0, x1), _ = item.getViewBox().viewRange()
+        pixel_x = (x1 - x0) / item.getViewBox().width()
+        assert rect.width() - (dx.max() - dx.min()) <= 3 * pixel_x
+    curve.set_points(np.arange(3.0), np.full(3, np.nan))  # nothing finite: nothing to bound
+    assert curve.dataBounds(1) == (None, None) and curve.boundingRect().isEmpty()
+    item.setLogMode(x=False, y=True)  # bounds follow what is drawn: log10 of the values
+    curve.set_points(np.arange(1.0, 4.0), np.array([0.01, 1.0, 100.0]))
+    assert curve.dataBounds(1) == pytest.approx((-2.0, 2.0))
+
+
 # -- frames ------------------------------------------------------------------------------------------
 
 
@@ -191,6 +225,38 @@ def test_the_status_counters_tick_a_few_times_a_second_while_playing_and_exactly
     # wide enough for a long run: a new count never makes the status bar lay itself out again
     width = line.steps_label.fontMetrics().horizontalAdvance("step 10,000,000")
     assert line.steps_label.minimumWidth() >= width
+
+
+def test_a_new_count_neither_lays_out_nor_repaints_the_status_bar(qtbot):
+    """A label whose size may change asks its parent to lay out again on each new text; the
+    status bar then repaints, and the window's layout with it (measured: 5 times a second)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    line = StatusLine(bar)
+    bar.resize(900, 30)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(50)
+
+    class Count(QObject):
+        layouts = paints = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                self.layouts += 1
+            elif event.type() == QEvent.Type.Paint:
+                self.paints += 1
+            return False
+
+    count = Count()
+    bar.installEventFilter(count)
+    for steps in (9, 10_000, 123_456, 7):  # widths of text that differ a lot
+        line.show_counters(steps, 1234.5, playing=True, now=True)
+        qtbot.wait(20)
+    assert line.steps_label.text() == "step 7"
+    assert count.layouts == 0 and count.paints == 0
 
 
 def test_the_window_shows_the_last_step_once_training_pauses(qtbot, open_window):

@@ -3,7 +3,8 @@
 The step and the speed change on every frame while training plays. A label whose text changes
 width makes the status bar lay itself out again and repaint everything in it and the window under
 it (measured: four label repaints and two of the window's per frame). So the counters keep a fixed
-width, paint their own background (nothing under them repaints), and change at most
+size (a minimum width is not enough: Qt lays the bar out again on each new text unless the
+label's size cannot change), paint their own background (nothing under them repaints), and change at most
 ``COUNTER_HZ`` times a second while playing: a counter that ticks faster than that cannot be read
 anyway. When training stops, they show the exact last figures at once.
 """
@@ -30,8 +31,8 @@ class StatusLine:
             label.setAutoFillBackground(True)  # opaque: a new text repaints the label alone
             bar.addPermanentWidget(label)
         metrics = self.steps_label.fontMetrics()
-        self.steps_label.setMinimumWidth(metrics.horizontalAdvance("step 10,000,000") + 16)
-        self.rate_label.setMinimumWidth(metrics.horizontalAdvance("10,000 steps/s") + 16)
+        for label, widest in ((self.steps_label, "step 10,000,000"), (self.rate_label, "10,000 steps/s")):
+            label.setFixedSize(metrics.horizontalAdvance(widest) + 16, label.sizeHint().height())
         self.device_label.setToolTip(
             "Where training runs: a CUDA GPU when there is one, then Apple's MPS, else the CPU."
         )

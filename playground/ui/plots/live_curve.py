@@ -12,7 +12,11 @@ curve needs, in a few numpy calls:
   switch reaches it through ``setLogMode`` like any of its curves;
 - only the part in view when the user has zoomed in, and at most two points per pixel column
   (the lowest and highest of each column, so a spike is never thinned away);
-- the finiteness check once, in numpy; gaps (NaN) break the line only where there are some.
+- the finiteness check once, in numpy; gaps (NaN) break the line only where there are some;
+- its bounds from the points it draws, worked out once per frame: pyqtgraph's own ``dataBounds``
+  and ``boundingRect`` (nan-aware minima, a pixel size through the item's transforms) were about a
+  quarter of a frame's cost, recomputed for every curve whenever the view moves, which is every
+  frame while the curve grows.
 
 ``getOriginalDataset()`` is what was given; ``getData()`` is what is drawn, as for PlotDataItem.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 
 MIN_COLUMNS = 200  # the fewest pixel columns assumed for thinning (a plot not laid out yet)
 
@@ -34,6 +39,7 @@ class LiveCurve(pg.PlotCurveItem):
         self._y = np.zeros(0, np.float64)
         self._log_y = False
         self._shown_span: tuple[float, float, int] | None = None  # view span and columns last thinned for
+        self._bounds: tuple | None = None  # of the points drawn: x0, x1, y0, y1 (see finite_bounds)
         plot_item.addItem(self)  # after the attributes: PlotItem calls setLogMode on its curves
 
     # -- what PlotItem and the tests talk to ------------------------------------------------------
@@ -49,6 +55,29 @@ class LiveCurve(pg.PlotCurveItem):
         super().viewRangeChanged()
         if len(self._x) > 2 * MIN_COLUMNS and self._span() != self._shown_span:
             self._show()  # zoomed or panned over a long curve: thin for what is in view now
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):  # pyqtgraph calls it
+        if frac < 1.0 or orthoRange is not None:
+            return super().dataBounds(ax, frac, orthoRange)
+        b = self._bounds
+        if b is None:
+            return (None, None)
+        return (b[0], b[1]) if ax == 0 else (b[2], b[3])
+
+    def boundingRect(self) -> QRectF:  # Qt calls it several times a frame; cached until the next change
+        if self._boundingRect is None:
+            b = self._bounds
+            if b is None or b[2] is None:
+                return QRectF()
+            # half the pen's width in data units, one view pixel being (view span / view size)
+            pad = self.pixelPadding()
+            px = py = 0.0
+            vb = self.getViewBox()
+            if pad > 0 and vb is not None and vb.width() > 0 and vb.height() > 0:
+                (x0, x1), (y0, y1) = vb.viewRange()
+                px, py = pad * (x1 - x0) / vb.width(), pad * (y1 - y0) / vb.height()
+            self._boundingRect = QRectF(b[0] - px, b[2] - py, b[1] - b[0] + 2 * px, b[3] - b[2] + 2 * py)
+        return self._boundingRect
 
     # -- ours -------------------------------------------------------------------------------------
     def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -76,7 +105,22 @@ class LiveCurve(pg.PlotCurveItem):
         self._shown_span = span
         x, y = thin(x, y, span[0], span[1], span[2])
         finite = bool(np.isfinite(y).all()) if len(y) else True
+        self._bounds = finite_bounds(x, y, finite)
         self.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
+
+
+def finite_bounds(
+    x: np.ndarray, y: np.ndarray, finite: bool
+) -> tuple[float, float, float | None, float | None] | None:
+    """As pyqtgraph bounds a curve: x from first to last (``x`` is increasing), y over the finite
+    values only (None, None when there are none); None for no points. ``finite``: every y is."""
+    if not len(x):
+        return None
+    if not finite:
+        y = y[np.isfinite(y)]
+    if not len(y):
+        return float(x[0]), float(x[-1]), None, None
+    return float(x[0]), float(x[-1]), float(np.min(y)), float(np.max(y))
 
 
 def thin(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
