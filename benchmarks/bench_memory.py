@@ -4,12 +4,14 @@ The real window (offscreen) trains a small model flat out. Everything the window
 with the run only up to a bound: loss and gradient curves are thinned by half when they reach
 20,000 points, the gradient-over-training heatmap keeps at most 400 probes, the faded
 gradient-through-time curves 12, Undo 20 states. This prints the resident memory (RSS) at both
-points and the size of each buffer.
+points, of the window's process and of its training process (Linux; elsewhere the window's only),
+and the size of each buffer.
 
     python benchmarks/bench_memory.py                  # 20,000 steps, a few minutes on 2 cores
     python benchmarks/bench_memory.py --steps 5000 --json
 
-Target: bounded: RSS grows by less than 50 MB from step 2,000 to step 20,000.
+Target: bounded: the two processes' RSS together grows by less than 50 MB from step 2,000 to step
+20,000.
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ from playground.core.config import DataConfig, ModelConfig, SessionConfig, Train
 TARGET_MB = 50.0
 
 
-def rss_mb() -> float:
-    """Resident memory of this process now (Linux /proc; elsewhere the peak from getrusage)."""
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process now (Linux /proc; elsewhere this process's peak from getrusage,
+    and 0 for another process)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
+    if pid != "self":
+        return 0.0
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -77,19 +82,28 @@ def main() -> int:
     w.play()
     early_at = min(2_000, a.steps // 10)
     run_until(lambda: w.session.steps >= early_at, 600)
-    early = rss_mb()
+    # the training process (playground.app.process), when training runs in one
+    process = getattr(getattr(w.worker_thread, "worker", None), "process", None)
+    child = getattr(getattr(process, "process", None), "pid", None)
+
+    def both() -> tuple[float, float]:
+        return rss_mb(), (rss_mb(child) if child else 0.0)
+
+    early_window, early_training = both()
+    early = early_window + early_training
     t0 = time.perf_counter()
     run_until(lambda: w.session.steps >= a.steps, 3600)
     w.pause()
     run_until(lambda: w.state.play == "paused", 10)
-    late = rss_mb()
+    late_window, late_training = both()
+    late = late_window + late_training
     s = w.session
     buffers = {
         "loss_points": int(s.loss.n),
         "gradient_points": int(s.grad.n),
         "gradient_heatmap_rows": len(s.grad_history),
         "faded_probes": len(s.probe_trail),
-        "undo_states": len(w.worker_thread.worker.engine.undo_ring or ()),
+        "undo_states": len(s.undo_steps),  # as the training process reports them
     }
     steps = s.steps
     w.shutdown()
@@ -99,6 +113,8 @@ def main() -> int:
         "rss_early_mb": early,
         "rss_late_mb": late,
         "growth_mb": late - early,
+        "window_mb": [early_window, late_window],
+        "training_mb": [early_training, late_training],
         "early_step": early_at,
         "seconds": time.perf_counter() - t0,
         **buffers,
@@ -107,6 +123,10 @@ def main() -> int:
     print(
         f"  resident memory    step {early_at:,}: {early:7.1f} MB   step {steps:,}: {late:7.1f} MB   "
         f"growth {late - early:+.1f} MB (target < {TARGET_MB:.0f} MB)"
+    )
+    print(
+        f"    of which         window {early_window:.1f} -> {late_window:.1f} MB, "
+        f"training process {early_training:.1f} -> {late_training:.1f} MB"
     )
     print(
         f"  kept in the window loss curve {buffers['loss_points']:,} points (max 20,000), gradient "
