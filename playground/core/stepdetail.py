@@ -28,7 +28,7 @@ SHOWN_ROWS = 8  # sequences of the batch the debugger shows; the numbers cover t
 class StepDetail:
     """One optimizer step, laid open. S = shown sequences (at most 8), T = time steps, P = parameter tensors."""
 
-    kind: str  # the task kind: "text", "knock-knock", "prices", "memory" or "order"
+    kind: str  # the task's data kind (a name in the registry, playground.core.kinds)
     inputs: list[list[str]]  # (S, T) each input step as shown on a time axis; prices in raw units
     # (S, T) the true next character; prices: (S, 1) the true next value; memory, order: (S, 1) the class
     targets: list[list[str]]
