@@ -59,6 +59,7 @@ def main() -> int:
     a = p.parse_args()
 
     from playground.ui.main_window import MainWindow
+    from playground.ui.worker import TrainingProcess
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = SessionConfig(
@@ -82,9 +83,9 @@ def main() -> int:
     w.play()
     early_at = min(2_000, a.steps // 10)
     run_until(lambda: w.session.steps >= early_at, 600)
-    # the training process (playground.app.process), when training runs in one
-    process = getattr(getattr(w.worker_thread, "worker", None), "process", None)
-    child = getattr(getattr(process, "process", None), "pid", None)
+    # the training process (playground.app.process), unless training runs in a thread of the window
+    training = w.worker_thread
+    child = training.worker.process.process.pid if isinstance(training, TrainingProcess) else None
 
     def both() -> tuple[float, float]:
         return rss_mb(), (rss_mb(child) if child else 0.0)

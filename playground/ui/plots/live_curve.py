@@ -104,23 +104,22 @@ class LiveCurve(pg.PlotCurveItem):
         span = self._span()
         self._shown_span = span
         x, y = thin(x, y, span[0], span[1], span[2])
-        finite = bool(np.isfinite(y).all()) if len(y) else True
-        self._bounds = finite_bounds(x, y, finite)
+        ok = np.isfinite(y)
+        finite = bool(ok.all())
+        self._bounds = finite_bounds(x, y if finite else y[ok])
         self.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
 
 
 def finite_bounds(
-    x: np.ndarray, y: np.ndarray, finite: bool
+    x: np.ndarray, finite_y: np.ndarray
 ) -> tuple[float, float, float | None, float | None] | None:
-    """As pyqtgraph bounds a curve: x from first to last (``x`` is increasing), y over the finite
-    values only (None, None when there are none); None for no points. ``finite``: every y is."""
+    """As pyqtgraph bounds a curve: x from first to last (``x`` is increasing), y over its finite
+    values (None, None when there are none); None for no points."""
     if not len(x):
         return None
-    if not finite:
-        y = y[np.isfinite(y)]
-    if not len(y):
+    if not len(finite_y):
         return float(x[0]), float(x[-1]), None, None
-    return float(x[0]), float(x[-1]), float(np.min(y)), float(np.max(y))
+    return float(x[0]), float(x[-1]), float(np.min(finite_y)), float(np.max(finite_y))
 
 
 def thin(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
