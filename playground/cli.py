@@ -158,7 +158,10 @@ class _Progress:
 
 
 def cmd_train(a: argparse.Namespace) -> int:
+    import torch
+
     from playground.core import checkpoint
+    from playground.core.device import share_the_cpu
     from playground.core.trainer import Trainer
 
     if a.steps and a.seconds:
@@ -177,6 +180,9 @@ def cmd_train(a: argparse.Namespace) -> int:
         trainer = Trainer(session)
         out = a.out
     steps_goal = a.steps if a.steps else (None if a.seconds else 500)
+    threads_before = torch.get_num_threads()
+    # The same thread policy as the window's training process: measured, re-checked while training.
+    tuner = share_the_cpu(same_process=False, beside_window=False)
     progress = _Progress(steps_goal, a.seconds, enabled=not a.quiet)
     start_steps = trainer.steps
     done, last_val, refused = 0, None, 0
@@ -189,7 +195,10 @@ def cmd_train(a: argparse.Namespace) -> int:
                 break
             if a.seconds is not None and time.perf_counter() - t0 >= a.seconds:
                 break
+            t_step = time.perf_counter()
             r = trainer.step()
+            if tuner is not None:  # a step that also validated is more than a step
+                tuner.step_took(time.perf_counter() - t_step, comparable=r.val_loss is None)
             if r.refused:
                 refused += 1
                 if refused >= 20 and refused == done + 1:
@@ -202,6 +211,9 @@ def cmd_train(a: argparse.Namespace) -> int:
             progress.update(done, r.loss, last_val)
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        threads_used = torch.get_num_threads()
+        torch.set_num_threads(threads_before)  # as it was (the tests run this command in-process)
     elapsed = time.perf_counter() - t0
     val = trainer.validate()
     tail = losses[-50:]
@@ -216,6 +228,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         "steps_per_s": done / elapsed if elapsed > 0 else 0.0,
         "seconds": elapsed,
         "device": str(trainer.device),
+        "threads": threads_used,  # at the end of training (core/threads.py picks it)
+        "thread_trials": tuner.trials if tuner is not None else 0,
         "parameters": trainer.model.n_params(),
         "model": trainer.session.model.describe(),
     }

@@ -8,10 +8,8 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import pytest
-import torch
 from PySide6.QtWidgets import QStatusBar, QWidget
 
-from playground.core import device
 from playground.ui.frames import FRAME_MS, POLL_MS, FramePacer
 from playground.ui.plots.live_curve import LiveCurve, thin
 from playground.ui.status_line import COUNTER_HZ, StatusLine
@@ -272,31 +270,3 @@ def test_the_window_shows_the_last_step_once_training_pauses(qtbot, open_window)
     qtbot.wait(3 * POLL_MS)
     assert w.status_line.steps_label.text() == f"step {w.session.steps:,}"
     assert w.status_line.rate_label.text() == ""
-
-
-# -- threads beside the window -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cores", "same_process", "expected"),
-    [(2, False, 2), (2, True, 1), (1, False, 1), (1, True, 1), (8, False, 7), (8, True, 7)],
-)
-def test_torch_takes_every_core_of_two_beside_the_window_and_all_but_one_of_more(
-    monkeypatch, cores, same_process, expected
-):
-    real_get = torch.get_num_threads
-    before = real_get()
-    monkeypatch.setattr(device.os, "cpu_count", lambda: cores)
-    monkeypatch.delenv("RNN_PLAYGROUND_TORCH_THREADS", raising=False)
-    monkeypatch.setattr(device.sys, "setswitchinterval", lambda s: None)
-    seen = []
-    monkeypatch.setattr(device.torch, "get_num_threads", lambda: cores)
-    monkeypatch.setattr(device.torch, "set_num_threads", seen.append)
-    try:
-        device.share_the_cpu(same_process=same_process)
-        assert seen == [expected]
-        monkeypatch.setenv("RNN_PLAYGROUND_TORCH_THREADS", "3")  # measuring the policy overrides it
-        device.share_the_cpu(same_process=same_process)
-        assert seen[-1] == 3
-    finally:
-        assert real_get() == before  # only the policy was asked: this process's threads are as they were

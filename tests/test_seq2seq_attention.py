@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from lesson_seeds import seeds
 from safetensors.torch import save as st_save
 from test_jokes import held_out_names
 
@@ -138,7 +139,7 @@ def _copied(trainer: Seq2SeqTrainer, names: list[str]) -> list[str]:
 
 
 @pytest.mark.lessons
-@pytest.mark.parametrize("seed", COPY_SEEDS)
+@pytest.mark.parametrize("seed", seeds(COPY_SEEDS))
 def test_attention_copies_names_it_never_saw_and_looks_at_each_letter(seed):
     """The window's encoder-decoder (GRU 128, attention with the copy switch, fresh made-up jokes) and
     the same without attention, 2,000 steps, the same seed. Measured on the 60 held-out names (seeds

@@ -63,7 +63,7 @@ def test_engine_process_answers_typed_messages_and_ends_when_asked():
         steps = [int(s) for a in answers if isinstance(a, m.ProgressBatch) for s in a.progress.steps]
         assert steps[-1] == 5
     finally:
-        assert proc.close(5.0), "the process did not end when asked"
+        assert proc.close(30.0), "the process did not end when asked"  # wide: a loaded machine is slow to exit
     assert not proc.alive and proc.process.exitcode == 0
     assert not any(isinstance(a, ProcessLost) for a in answers)  # asked to end: not reported as lost
 
@@ -97,7 +97,7 @@ def test_the_first_run_model_answers_a_chat_with_its_attention_across_the_pipe()
         predicted = next(a for a in answers if isinstance(a, m.Predicted))
         assert not predicted.error and predicted.result["lm_attention"]["weights"].ndim == 2
     finally:
-        assert proc.close(5.0)
+        assert proc.close(30.0)
 
 
 def test_window_trains_steps_and_undoes_through_the_process(qtbot, process_window):

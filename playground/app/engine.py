@@ -42,6 +42,7 @@ from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
 if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
+    from playground.core.threads import ThreadTuner
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
@@ -85,6 +86,7 @@ class Engine:
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
         self._s2s_task = None
+        self.thread_tuner: ThreadTuner | None = None  # torch's thread count, measured while training
 
     def time_step(self, seconds: float, probed: bool) -> None:
         """Learn what a step and a probe cost; probe no more often than PROBE_SHARE of the time allows.
@@ -246,9 +248,8 @@ class Engine:
         self.answer(m.Loading(cmd.generation, f"building {cmd.config.model.describe()}"))
         random = RandomState()
         try:
-            from playground.core.trainer import Trainer, share_the_cpu
+            from playground.core.trainer import Trainer
 
-            share_the_cpu(same_process=self.same_process)
             with random.active():  # the model's seed sets its own stream, not the window's
                 trainer = Trainer(cmd.config)
         except Exception as exc:
@@ -297,6 +298,7 @@ class Engine:
         self.send_reach_context()
 
     def _install(self, trainer: Trainer, generation: int, random: RandomState) -> None:
+        from playground.core.device import share_the_cpu
         from playground.core.trainer import UndoRing
 
         if isinstance(self.job, CompareJob):  # the window it reported to shows another model now
@@ -319,6 +321,8 @@ class Engine:
         self.recent_grads.clear()
         self.refused_total = 0
         self.main_random = random  # as the model's build left it: seeded with the model
+        # A new model measures its own best thread count (another size may want another).
+        self.thread_tuner = share_the_cpu(same_process=self.same_process)
 
     def summary(self) -> dict[str, Any]:
         tr = self.trainer

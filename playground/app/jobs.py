@@ -106,7 +106,11 @@ class TrainJob(Job):
                     e.keep_rescue(now)
                 t_step = time.perf_counter()
                 report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
-                e.time_step(time.perf_counter() - t_step, want_probe)
+                took = time.perf_counter() - t_step
+                e.time_step(took, want_probe)
+                if e.thread_tuner is not None:  # a probe, a validation or a step's detail is more than a step
+                    plain = not want_probe and report.val_loss is None and not (stepping and last_of_budget)
+                    e.thread_tuner.step_took(took, comparable=plain)
                 pushed = False
                 if report.refused:
                     e.refused_total += 1

@@ -1,0 +1,156 @@
+"""How many CPU threads torch trains with, chosen by measuring steps and re-checked while training.
+
+The cores a machine has are not the cores that are free. On a laptop with a browser open, two torch
+threads on two cores means one of them waits for a core the browser holds, and every parallel
+region of a step waits for that one thread: measured on this project's 2-core machine with two
+CPU-bound programs beside it, 6-8 steps/s with two threads against 60-89 with one. On a quiet
+machine two threads are the faster choice. Neither the core count nor the load average (a minute
+late) says which holds now, so the tuner asks the steps themselves:
+
+- a *trial* runs a few steps at each candidate count (after one step to settle) and keeps the
+  count whose median step was shortest;
+- it trials again after ``recheck_s`` (doubling, up to ``MAX_RECHECK_S``, while the answer stays the
+  same) and at once when the median of the recent steps grows by half over what the trial measured
+  (another program started);
+- steps that do more than a step (a probe, a validation pass) are left out of every median.
+
+The command line and the window's training process use the same tuner (``cli.cmd_train``,
+``app.engine``). ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count and turns the tuner off. No Qt.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+RECHECK_S = 15.0  # the first re-check after a trial
+MAX_RECHECK_S = 120.0  # re-checks while the best count stays the same: 15, 30, 60, 120, 120 s ...
+TRIAL_STEPS = 5  # measured steps per candidate in a trial (after one that settles the new count)
+SLOWER = 1.5  # recent steps this much slower than the trial measured: trial again now
+RECENT = 9  # steps in the running median that watches for a slowdown
+WARMUP = 2  # the first measured steps (allocations, caches) say nothing about threads
+
+
+def candidates(most: int) -> tuple[int, ...]:
+    """The counts worth trying on a machine where ``most`` threads may be used: 1, the most, and
+    halves in between (1, 2, 4, 8 ... on a big machine; a trial costs a few steps per count)."""
+    most = max(1, int(most))
+    found = {1, most}
+    n = most // 2
+    while n > 1:
+        found.add(n)
+        n //= 2
+    return tuple(sorted(found, reverse=True))
+
+
+class ThreadTuner:
+    """Call ``step_took(seconds)`` after each training step; it sets the thread count between steps.
+
+    ``set_threads`` and ``clock`` are injectable so the policy can be tested without torch or time.
+    """
+
+    def __init__(
+        self,
+        counts: Sequence[int],
+        set_threads: Callable[[int], None],
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+        recheck_s: float = RECHECK_S,
+        trial_steps: int = TRIAL_STEPS,
+    ) -> None:
+        self.counts = tuple(dict.fromkeys(int(c) for c in counts if int(c) >= 1)) or (1,)
+        self._set = set_threads
+        self._clock = clock
+        self.base_recheck_s = self.recheck_s = float(recheck_s)
+        self.trial_steps = int(trial_steps)
+        self.current = self.counts[0]
+        self.trials = 0  # how many trials have ended (for tests and benchmarks)
+        self.history: list[tuple[int, dict[int, float]]] = []  # (chosen, median per count) per trial
+        self._queue: list[int] = []  # counts still to measure in the running trial
+        self._settle = False  # the next step follows a change of count: not measured
+        self._samples: dict[int, list[float]] = {}
+        self._measured = 0.0  # the chosen count's median in the last trial
+        self._recent: deque[float] = deque(maxlen=RECENT)
+        self._warmup = WARMUP
+        self._next_trial = 0.0  # the first trial starts after the warm-up
+        self._set(self.current)
+
+    @property
+    def enabled(self) -> bool:
+        return len(self.counts) > 1
+
+    @property
+    def in_trial(self) -> bool:
+        return bool(self._queue)
+
+    def step_took(self, seconds: float, comparable: bool = True) -> None:
+        """One step took ``seconds``; ``comparable`` is False for a step that did more than a step."""
+        if not self.enabled:
+            return
+        if self._settle:
+            self._settle = False
+            return
+        if not comparable or not seconds > 0:
+            return
+        if self._warmup > 0:
+            self._warmup -= 1
+            return
+        if self._queue:
+            samples = self._samples.setdefault(self.current, [])
+            samples.append(seconds)
+            if len(samples) >= self.trial_steps:
+                self._queue.pop(0)
+                if self._queue:
+                    self._switch(self._queue[0])
+                else:
+                    self._end_trial()
+            return
+        self._recent.append(seconds)
+        slowed = (
+            len(self._recent) == self._recent.maxlen
+            and self._measured > 0
+            and statistics.median(self._recent) > SLOWER * self._measured
+        )
+        if self._clock() >= self._next_trial or slowed:
+            if slowed:
+                self.recheck_s = self.base_recheck_s
+            self._start_trial()
+
+    # -- the trial -----------------------------------------------------------------------------
+    def _start_trial(self) -> None:
+        self._samples = {}
+        # The count in use first (it needs no settling step), then the others.
+        self._queue = [self.current, *(c for c in self.counts if c != self.current)]
+
+    def _switch(self, count: int) -> None:
+        self.current = count
+        self._set(count)
+        self._settle = True
+
+    def _end_trial(self) -> None:
+        medians = {c: statistics.median(s) for c, s in self._samples.items() if s}
+        best = min(medians, key=lambda c: (medians[c], -c)) if medians else self.current
+        before = self.history[-1][0] if self.history else None
+        self.history.append((best, medians))
+        self.trials += 1
+        if best == before:
+            self.recheck_s = min(MAX_RECHECK_S, self.recheck_s * 2)
+        else:
+            self.recheck_s = self.base_recheck_s
+        if best != self.current:
+            self._switch(best)
+        self._measured = medians.get(best, 0.0)
+        self._recent.clear()
+        self._next_trial = self._clock() + self.recheck_s
+
+
+def tuner_for(most: int, fixed: int = 0) -> ThreadTuner | None:
+    """The tuner over ``candidates(most)``, or None when the count is fixed (``fixed`` > 0) or there
+    is nothing to choose (one core)."""
+    import torch
+
+    if fixed > 0 or most <= 1:
+        return None
+    return ThreadTuner(candidates(most), torch.set_num_threads)

@@ -1,0 +1,197 @@
+"""The thread policy (core/threads.py): torch's thread count chosen by measuring steps, re-checked.
+
+Most tests drive the tuner with a simulated machine (a step's time as a function of the thread count
+and of the load at that moment) and a simulated clock, so they say exactly when it must switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.core import device, threads
+from playground.core.threads import MAX_RECHECK_S, RECHECK_S, ThreadTuner, candidates
+
+
+class Machine:
+    """Two cores. Quiet: a step takes 20 ms on two threads, 30 ms on one. Busy (two other programs):
+    30 ms on one thread, 250 ms on two (one thread waits for a core someone else holds)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.busy = False
+        self.threads = 0
+        self.sets: list[int] = []
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n
+        self.sets.append(n)
+
+    def step(self) -> float:
+        on_two = 0.250 if self.busy else 0.020
+        took = 0.030 if self.threads == 1 else on_two
+        self.now += took
+        return took
+
+    def tuner(self, counts=(2, 1)) -> ThreadTuner:
+        return ThreadTuner(counts, self.set_threads, clock=lambda: self.now)
+
+    def train(self, tuner: ThreadTuner, steps: int) -> list[int]:
+        """The thread count each step ran with."""
+        used = []
+        for _ in range(steps):
+            used.append(self.threads)
+            tuner.step_took(self.step())
+        return used
+
+
+def test_candidates_are_one_the_most_and_halves_between():
+    assert candidates(1) == (1,)
+    assert candidates(2) == (2, 1)
+    assert candidates(7) == (7, 3, 1)
+    assert candidates(16) == (16, 8, 4, 2, 1)
+
+
+def test_on_a_quiet_machine_it_keeps_every_core():
+    m = Machine()
+    t = m.tuner()
+    assert m.sets == [2]  # it starts with the most
+    used = m.train(t, 400)
+    assert t.trials >= 1
+    assert t.current == 2 and m.threads == 2
+    # a trial costs a few steps on one thread, then all the rest are on two
+    assert used.count(1) <= 2 * (threads.TRIAL_STEPS + 1) * t.trials
+    assert used[-50:] == [2] * 50
+
+
+def test_on_a_busy_machine_it_drops_to_one_thread_within_the_first_trial():
+    m = Machine()
+    m.busy = True
+    t = m.tuner()
+    used = m.train(t, 30)
+    assert t.trials == 1 and t.current == 1
+    first_one = used.index(1)
+    assert first_one <= threads.WARMUP + threads.TRIAL_STEPS + 1
+    assert used[first_one:] == [1] * (30 - first_one)
+    chosen, medians = t.history[0]
+    assert chosen == 1 and medians[2] > 5 * medians[1]
+
+
+def test_when_other_programs_start_it_notices_before_the_next_planned_recheck():
+    m = Machine()
+    t = m.tuner()
+    m.train(t, 60)
+    assert t.current == 2
+    planned = t._next_trial
+    m.busy = True  # a browser and a build start
+    start = m.now
+    used = m.train(t, 40)
+    assert t.current == 1
+    switched_after = used.index(1)
+    # RECENT slow steps reveal it, then one trial: well before the planned re-check (15 s away)
+    assert switched_after <= threads.RECENT + threads.TRIAL_STEPS + 2
+    assert m.now - start < planned - start
+
+
+def test_when_the_machine_quiets_down_it_goes_back_to_every_core_at_the_next_recheck():
+    m = Machine()
+    m.busy = True
+    t = m.tuner()
+    m.train(t, 30)
+    assert t.current == 1
+    m.busy = False
+    steps_to_recheck = int(t.recheck_s / 0.030) + threads.TRIAL_STEPS * 2 + 10
+    m.train(t, steps_to_recheck)
+    assert t.current == 2
+
+
+def test_a_steady_answer_rechecks_less_and_less_often_up_to_a_ceiling():
+    m = Machine()
+    t = m.tuner()
+    waits = []
+    for _ in range(7):
+        trials = t.trials
+        while t.trials == trials:
+            t.step_took(m.step())
+        waits.append(t.recheck_s)
+    assert waits[0] == RECHECK_S  # the first answer is new
+    assert waits[1] == 2 * RECHECK_S and waits[2] == 4 * RECHECK_S
+    assert max(waits) == MAX_RECHECK_S and waits[-1] == MAX_RECHECK_S
+
+
+def test_steps_that_do_more_than_a_step_are_not_measured():
+    m = Machine()
+    t = m.tuner()
+    m.train(t, 60)
+    recent = list(t._recent)
+    for _ in range(50):  # probes and validations, each ten times a step
+        t.step_took(0.2, comparable=False)
+    assert list(t._recent) == recent and not t.in_trial and t.current == 2
+
+
+def test_nothing_to_choose_means_no_trials():
+    m = Machine()
+    t = m.tuner(counts=(1,))
+    m.train(t, 100)
+    assert not t.enabled and t.trials == 0 and m.sets == [1]
+
+
+def test_the_step_after_a_switch_is_not_measured():
+    """The first step on a new count pays for waking threads: it must not decide the trial."""
+    m = Machine()
+    t = m.tuner()
+    for took in [0.02] * threads.WARMUP + [0.02] * (threads.TRIAL_STEPS + 1):
+        t.step_took(took)
+    assert t.in_trial and t.current == 1  # two threads measured, now trying one
+    t.step_took(5.0)  # settling: ignored
+    for _ in range(threads.TRIAL_STEPS):
+        t.step_took(0.03)
+    seen = t.history[-1][1]
+    assert seen == {2: pytest.approx(0.02), 1: pytest.approx(0.03)}
+    assert t.current == 2
+
+
+@pytest.mark.parametrize(("cores", "same_process", "window", "most"), [
+    (2, False, True, 2), (2, True, True, 1), (8, False, True, 7), (8, False, False, 8), (1, False, False, 1),
+])  # fmt: skip
+def test_share_the_cpu_gives_a_tuner_over_the_cores_it_may_use(
+    monkeypatch, cores, same_process, window, most
+):
+    monkeypatch.setattr(device.os, "cpu_count", lambda: cores)
+    monkeypatch.delenv("RNN_PLAYGROUND_TORCH_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(device.sys, "setswitchinterval", lambda s: None)
+    seen: list[int] = []
+    monkeypatch.setattr(device.torch, "set_num_threads", seen.append)
+    tuner = device.share_the_cpu(same_process=same_process, beside_window=window)
+    assert seen[0] == most
+    if most == 1:
+        assert tuner is None
+    else:
+        assert tuner is not None and tuner.counts == candidates(most)
+    monkeypatch.setenv("RNN_PLAYGROUND_TORCH_THREADS", "3")  # measuring the policy fixes the count
+    assert device.share_the_cpu(same_process=same_process, beside_window=window) is None
+    assert seen[-1] == 3
+
+
+def test_a_users_omp_num_threads_caps_the_most(monkeypatch):
+    monkeypatch.setattr(device.os, "cpu_count", lambda: 8)
+    monkeypatch.delenv("RNN_PLAYGROUND_TORCH_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    seen: list[int] = []
+    monkeypatch.setattr(device.torch, "set_num_threads", seen.append)
+    tuner = device.share_the_cpu(same_process=False, beside_window=False)
+    assert tuner is not None and tuner.counts == (2, 1) and seen == [2]
+
+
+def test_the_command_line_reports_the_threads_it_trained_with(capsys, tmp_path, monkeypatch):
+    import torch
+    from cli_helpers import cli_json
+
+    monkeypatch.delenv("RNN_PLAYGROUND_TORCH_THREADS", raising=False)
+    before = torch.get_num_threads()
+    got = cli_json(capsys, "train", "--data", "knock-knock", "--steps", 30, "--quiet", "--hidden", 16)
+    assert got["threads"] in candidates(device.os.cpu_count() or 1)
+    assert got["thread_trials"] >= 1
+    assert torch.get_num_threads() == before  # run in-process, it leaves the count as it found it
+    monkeypatch.setenv("RNN_PLAYGROUND_TORCH_THREADS", "1")
+    got = cli_json(capsys, "train", "--data", "knock-knock", "--steps", 5, "--quiet", "--hidden", 16)
+    assert got["threads"] == 1 and got["thread_trials"] == 0
