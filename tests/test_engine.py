@@ -210,3 +210,78 @@ def test_a_slow_first_step_does_not_stall_the_probes():
         engine.tick()
     engine.handle(m.Pause())
     assert engine.probe_every < 1.0
+
+
+# -- failures answer the command that asked, and the model before them stays -------------------------
+
+
+def missing_file_session(tmp_path) -> SessionConfig:
+    return dataclasses.replace(
+        session(), data=DataConfig(kind="text", source="file", path=str(tmp_path / "gone.txt"))
+    )
+
+
+def test_a_failed_build_answers_its_own_generation_and_keeps_the_model_before_it(tmp_path):
+    """Reset asks for generation 2 and the window forgets model 1 at once; the build fails. The answer
+    must carry 2 (an answer under 1 is dropped as stale and the window waits for ever), and model 1
+    comes back under 2 with its history, so the window has a model to train again."""
+    engine, rec = new_engine(generation=1)
+    step(engine, 3)
+    before = weights(engine)
+    rec.answers.clear()
+    engine.handle(m.Build(missing_file_session(tmp_path), 2))
+    failed = rec.of(m.Failed)
+    assert len(failed) == 1 and failed[0].generation == 2 and "gone.txt" in failed[0].message
+    kept = rec.of(m.ModelArrived)
+    assert len(kept) == 1 and kept[0].how == "kept" and kept[0].generation == 2
+    assert kept[0].summary["steps"] == 3 and len(kept[0].history[0]) == 3
+    assert rec.answers.index(kept[0]) < rec.answers.index(failed[0])  # the error is the last word
+    rec.answers.clear()
+    step(engine, 2)  # the kept model trains on, under the generation the window now accepts
+    assert engine.trainer.steps == 5 and not same(weights(engine), before)
+    assert rec.answers and all(a.generation == 2 for a in rec.answers)
+
+
+def test_a_failed_first_build_says_so_under_its_generation():
+    rec = Recorder()
+    engine = Engine(rec)
+    engine.handle(m.Build(dataclasses.replace(session(), data=DataConfig(kind="text", source="file", path="")), 1))
+    assert engine.trainer is None and not rec.of(m.ModelArrived)
+    assert [a.generation for a in rec.of(m.Failed)] == [1]
+
+
+def test_a_failed_open_answers_its_own_generation_and_the_model_trains_on(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model at all")
+    engine, rec = new_engine(generation=1)
+    rec.answers.clear()
+    engine.handle(m.Open(str(bad), 2))
+    failed = rec.of(m.Failed)
+    assert [a.generation for a in failed] == [2] and "bad.safetensors" in failed[0].message
+    assert not rec.of(m.ModelArrived)  # the window never forgot model 1: nothing to bring back
+    step(engine, 1)
+    assert engine.trainer.steps == 1
+
+
+def test_a_dropout_model_saved_mid_training_resumes_exactly_as_training_would_have_continued(tmp_path):
+    """Save runs in the model's own random stream: the file holds the generator state that the next
+    step's dropout masks come from. Continuing in the engine and continuing from the file must give
+    the same weights, bit for bit (CPU)."""
+    from playground.core import checkpoint
+
+    engine, _ = new_engine(session(dropout=0.3), generation=1)
+    step(engine, 3)
+    torch.manual_seed(12345)  # the process's global stream is elsewhere: it must not reach the file
+    path = tmp_path / "mid.safetensors"
+    engine.handle(m.Save(str(path)))
+    step(engine, 4)
+    continued = weights(engine)
+
+    rec = Recorder()
+    reopened = Engine(rec)
+    reopened.handle(m.Open(str(path), 1))
+    assert reopened.trainer is not None, rec.of(m.Failed)
+    assert reopened.trainer.steps == 3
+    step(reopened, 4)
+    assert same(weights(reopened), continued)
+    assert checkpoint.read(path)  # a plain model file

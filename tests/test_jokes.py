@@ -3,6 +3,7 @@ of it, and the setting that turns it off."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,26 @@ def test_made_up_jokes_follow_the_bundled_turns_and_end_with_a_laugh():
         assert len(turns) == 6
         knock, who, name_turn, name_who, punchline, laugh = turns
         assert (knock, who) == ("Knock, knock!", "Who's there?")
-        name = name_turn.removesuffix(".")
+        name = name_turn.rstrip(".!?")
+        assert name and name_turn[len(name) :] in ("", ".", "!", "?")
         assert name_who == f"{name} who?" and name in punchline
         assert laugh.startswith("Ha")
     names = {t[2] for t in jokes}
     assert len(names) > 150  # mostly different names
+
+
+def test_made_up_names_are_typed_as_people_type_them_and_copied_as_typed():
+    """With a period or without, "!" or "?", as written, in lower case or in capitals: each form is
+    in the data often enough to learn, and the answer always repeats the name as typed."""
+    turns = [j[2:4] for j in made_up_jokes(4000, seed=0)]
+    endings = Counter(t[len(t.rstrip(".!?")) :] for t, _ in turns)
+    assert set(endings) == {"", ".", "!", "?"} and min(endings.values()) >= 0.05 * len(turns)
+    assert endings["."] == max(endings.values())  # most as in the bundled jokes
+    names = [t.rstrip(".!?") for t, _ in turns]
+    lower = sum(n.islower() for n in names)
+    upper = sum(n.isupper() and len(n) > 1 for n in names)
+    assert lower >= 0.1 * len(turns) and upper >= 0.04 * len(turns)
+    assert all(answer == f"{n} who?" for n, (_, answer) in zip(names, turns))
 
 
 def test_the_bundled_jokes_stay_the_held_out_set():

@@ -162,8 +162,23 @@ def test_undo_and_resume_replay_the_same_fresh_batches(tmp_path):
 # -- the claim, over seeds, on names nothing was trained on --------------------------------------------
 
 
-def _copied(model, task, names: list[str]) -> list[str]:
-    return [n for n in names if inference.reply(model, task, f"{n}.", [KNOCK, WHO]) == f"{n} who?"]
+def _copied(model, task, names: list[str], form: str = "Name.") -> list[str]:
+    """The names answered "<name> who?" when typed in ``form`` (the answer repeats the name as typed)."""
+    right = []
+    for n in names:
+        typed, ending = FORMS[form](n)
+        if inference.reply(model, task, typed + ending, [KNOCK, WHO]) == f"{typed} who?":
+            right.append(n)
+    return right
+
+
+# How people type a name at "Who's there?": (the name as typed, its ending).
+FORMS = {
+    "Name.": lambda n: (n, "."),
+    "Name": lambda n: (n, ""),
+    "Name!": lambda n: (n, "!"),
+    "name.": lambda n: (n.lower(), "."),
+}
 
 
 @pytest.mark.lessons
@@ -182,8 +197,10 @@ def test_two_minutes_of_the_default_command_answer_nine_in_ten_names_it_never_sa
         torch.set_num_threads(1)
     tr = checkpoint.load(out)
     names = held_out_names()
+    for form in FORMS:  # typed with a period or without, "!", lower case: each at least 9 in 10
+        copied = _copied(tr.model, tr.task, names, form)
+        assert len(copied) >= 0.9 * len(names), (form, sorted(set(names) - set(copied)))
     right = _copied(tr.model, tr.task, names)
-    assert len(right) >= 0.9 * len(names), sorted(set(names) - set(right))
     hits = total = 0
     for name in right:
         _, looked = inference.reply_with_attention(tr.model, tr.task, f"{name}.", [KNOCK, WHO])

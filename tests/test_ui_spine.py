@@ -3,6 +3,7 @@ of the window's layer (sizes, who imports whom)."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,40 @@ def test_window_modules_stay_small_and_the_worker_does_not_load_the_window():
     app_only = "import sys, playground.app.engine, playground.app.state\nprint('PySide6' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", app_only], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # the application layer is Qt-free
+
+
+# -- a failed Reset or Open shows its error and leaves a window that trains ---------------------------
+
+
+def _steps_then(qtbot, w, n: int) -> None:
+    before = w.session.steps
+    w.step(n)
+    qtbot.waitUntil(lambda: w.session.steps == before + n and w.state.play == "paused", timeout=20_000)
+
+
+def test_a_failed_reset_shows_its_error_and_the_model_before_it_trains_on(qtbot, open_window, tmp_path):
+    """Reset with a data file that is gone: the banner says so, "building ..." ends, and the model
+    the window had (its settings, its 3 steps) is back and trains on."""
+    good = config()
+    w = open_window(good)
+    _steps_then(qtbot, w, 3)
+    bad = dataclasses.replace(good, data=DataConfig(kind="text", source="file", path=str(tmp_path / "gone.txt")))
+    w.controller.build(bad)
+    qtbot.waitUntil(lambda: "gone.txt" in w.banner.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: w.state.loading == "" and w.state.has_model, timeout=10_000)
+    assert w.state.config == good and w.summary["steps"] == 3
+    assert w.session.loss.n == 3 and w.session.steps == 3  # its loss curve came back with it
+    _steps_then(qtbot, w, 2)
+    assert w.session.steps == 5
+
+
+def test_a_failed_open_shows_its_error_and_the_model_trains_on(qtbot, open_window, tmp_path):
+    w = open_window(config())
+    _steps_then(qtbot, w, 2)
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x00" * 40)
+    w.controller.open_path(str(bad))
+    qtbot.waitUntil(lambda: "broken.safetensors" in w.banner.text(), timeout=20_000)
+    assert w.state.loading == "" and w.state.has_model
+    _steps_then(qtbot, w, 2)
+    assert w.session.steps == 4

@@ -236,9 +236,21 @@ class Engine:
             case _:
                 raise TypeError(f"not a command: {cmd!r}")
 
-    def fail(self, exc: BaseException | str) -> None:
+    def fail(self, exc: BaseException | str, generation: int | None = None) -> None:
+        """Say what failed, for the model of ``generation`` (default: the one in training): a Build
+        or an Open that failed answers under the generation of the command that asked, which the
+        window is waiting for (answers older than it are dropped there)."""
         text = exc if isinstance(exc, str) else error_text(exc)
-        self.answer(m.Failed(self.generation, text))
+        self.answer(m.Failed(self.generation if generation is None else generation, text))
+
+    def _keep_after_failed_build(self, generation: int, exc: BaseException) -> None:
+        """A Build failed: the model before it stays. The window forgot it when it asked for the new
+        one (Reset, new settings), so it comes back under the asking generation, with its settings,
+        history and plots (``how="kept"``), and then the error."""
+        if self.trainer is not None:
+            self.generation = generation
+            self.answer(m.ModelArrived(generation, "kept", self.summary(), None, self._history()))
+        self.fail(exc, generation)
 
     # -- models ------------------------------------------------------------------------------------
     def _build(self, cmd: m.Build) -> None:
@@ -253,7 +265,7 @@ class Engine:
             with random.active():  # the model's seed sets its own stream, not the window's
                 trainer = Trainer(cmd.config)
         except Exception as exc:
-            self.fail(exc)
+            self._keep_after_failed_build(cmd.generation, exc)
             return
         self._install(trainer, cmd.generation, random)
         self.answer(m.ModelArrived(self.generation, "built", self.summary()))
@@ -268,8 +280,8 @@ class Engine:
 
             with random.active():
                 trainer = checkpoint.load(cmd.path)
-        except Exception as exc:
-            self.fail(exc)
+        except Exception as exc:  # the model in training stays, and the window still shows it
+            self.fail(exc, cmd.generation)
             return
         self._install(trainer, cmd.generation, random)
         self.answer(
@@ -343,7 +355,10 @@ class Engine:
         try:
             from playground.core import checkpoint
 
-            written = checkpoint.save(self.trainer, path)
+            # In the model's own random stream: the file holds the state that training continues
+            # from (dropout draws from it), so reopening it resumes exactly as the app would have.
+            with self.main_random.active(cuda=self.trainer.device.type == "cuda"):
+                written = checkpoint.save(self.trainer, path)
         except Exception as exc:
             self.fail(exc)
             return

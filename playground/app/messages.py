@@ -226,7 +226,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class ModelArrived(Answer):
-    """A model is ready: built (``how="built"``), opened from ``path``, or adopted from a comparison."""
+    """A model is ready: built (``how="built"``), opened from ``path``, adopted from a comparison, or
+    kept (``"kept"``): the model before a Build that failed, back with its settings and history."""
 
     how: str
     summary: Mapping[str, Any]

@@ -149,7 +149,7 @@ def _constants(carried: tuple[str, ...], keys: int) -> dict[str, str]:
     words and templates, what a memory sequence looks like."""
     from playground.core.data import jokes, order
 
-    words = ("LETTERS", "ONSETS", "VOWELS", "CODAS", "WORDS", "PUNCHLINES", "LAUGHS")
+    words = ("LETTERS", "ONSETS", "VOWELS", "CODAS", "WORDS", "PUNCHLINES", "LAUGHS", "ENDINGS", "ENDING_P", "CASE_P")
     sentences = ("NOUNS", "VERBS", "POSITIVE", "NEGATIVE", "PAD", "TEMPLATES", "VOCAB", "MAX_WORDS")
     last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[keys - 1]
     return {
@@ -361,11 +361,25 @@ def make_name(rng):
     return "".join(parts).capitalize()
 
 
+def typed(name, rng):
+    """The knocker's turn and the name as the answer repeats it: a period or none, "!" or "?";
+    as it is, in lower case or in capitals."""
+    case = rng.random()
+    if case < CASE_P[0]:
+        shown = name
+    elif case < CASE_P[0] + CASE_P[1]:
+        shown = name.lower()
+    else:
+        shown = name.upper()
+    ending = ENDINGS[int(rng.choice(len(ENDINGS), p=ENDING_P))]
+    return shown + ending, shown
+
+
 def make_joke(rng):
-    name = make_name(rng)
+    turn, name = typed(make_name(rng), rng)
     punchline = PUNCHLINES[rng.integers(len(PUNCHLINES))].format(name=name)
     laugh = LAUGHS[rng.integers(len(LAUGHS))]
-    return ["Knock, knock!", "Who's there?", f"{name}.", f"{name} who?", punchline, laugh]
+    return ["Knock, knock!", "Who's there?", turn, f"{name} who?", punchline, laugh]
 
 
 class DialogData(TextData):

@@ -167,7 +167,7 @@ class Controller(QObject):
         st, w = self.state, self.w
         st.set_loading("")
         summary = dict(a.summary)
-        if a.how != "built":  # opened or adopted: settings, history and plots come with it
+        if a.how != "built":  # opened, adopted or kept: settings, history and plots come with it
             w.prediction_panel.clear_answers()  # they came from the model this one replaces
             st.config = summary["session"]
             self._fresh_session()
@@ -185,6 +185,8 @@ class Controller(QObject):
                 f"Continuing with the compared {summary['model']}: {summary['steps']} steps trained.", "info"
             )
             w.tabs.setCurrentIndex(w.training_tab)
+        elif a.how == "kept":  # a Reset or new settings failed (the error follows): the model before it
+            st.set_file(None, True)  # its file was let go with the Reset; quitting offers to save it
         self.model_ready.emit()
 
     def _fresh_session(self) -> None:

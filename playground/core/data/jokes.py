@@ -62,6 +62,12 @@ _SYLLABLE = re.compile(
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
+# How the knocker's name is typed in the made-up jokes (``typed``): its ending, and its case (as it
+# is, all lower case, all capitals). Most end with "." as the bundled jokes do.
+ENDINGS = (".", "", "!", "?")
+ENDING_P = (0.55, 0.25, 0.12, 0.08)
+CASE_P = (0.75, 0.17, 0.08)
+
 
 def make_name(rng: np.random.Generator) -> str:
     """One name for a made-up joke: a third are strings of random letters ("Qxomtel"), a third everyday
@@ -86,12 +92,31 @@ def could_generate(name: str) -> bool:
     return re.fullmatch(f"(?:{_SYLLABLE.pattern}){{2,3}}", name.lower()) is not None
 
 
+def typed(name: str, rng: np.random.Generator) -> tuple[str, str]:
+    """How a knocker types ``name``: (their turn, the name as the answer repeats it).
+
+    People type a name with a period or without, with "!" or "?", capitalised, in lower case or in
+    capitals; the answer copies the name as it was typed, without the mark ("theodora!" is answered
+    "theodora who?"). A model that only ever saw "Name." learns that the letter before "." ends the
+    name, and answers "Theodora" with "owo who?": the forms are in the data so that copying is what
+    is learned, whatever the ending."""
+    case = rng.random()
+    if case < CASE_P[0]:
+        shown = name
+    elif case < CASE_P[0] + CASE_P[1]:
+        shown = name.lower()
+    else:
+        shown = name.upper()
+    ending = ENDINGS[int(rng.choice(len(ENDINGS), p=ENDING_P))]
+    return shown + ending, shown
+
+
 def make_joke(rng: np.random.Generator) -> list[str]:
     """One joke in the bundled jokes' turn structure, plus the listener's laugh after the punchline."""
-    name = make_name(rng)
+    turn, name = typed(make_name(rng), rng)
     punchline = PUNCHLINES[rng.integers(len(PUNCHLINES))].format(name=name)
     laugh = LAUGHS[rng.integers(len(LAUGHS))]
-    return ["Knock, knock!", "Who's there?", f"{name}.", f"{name} who?", punchline, laugh]
+    return ["Knock, knock!", "Who's there?", turn, f"{name} who?", punchline, laugh]
 
 
 def made_up_jokes(n: int, seed: int = 0) -> list[list[str]]:
