@@ -215,11 +215,25 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
+def check_finite_weights(trainer: Trainer, path: Path) -> None:
+    """A model whose weights went NaN or infinite is never saved: a resumed run that diverged must
+    not write over the finite model it started from (nor leave a useless new file)."""
+    if all(bool(torch.isfinite(p).all()) for p in trainer.model.parameters()):
+        return
+    kept = "the previous file is unchanged" if path.exists() else "nothing was saved"
+    raise PlaygroundError(
+        f"cannot save {path.name}: training ended with NaN or infinite weights; {kept} "
+        "(lower the learning rate or turn on clipping)"
+    )
+
+
 def save(trainer: Trainer, path: str | Path) -> Path:
-    """Write the model file atomically: a failed save leaves any previous file intact."""
+    """Write the model file atomically: a failed save leaves any previous file intact, and weights
+    that are not finite are not saved at all."""
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
+    check_finite_weights(trainer, path)
     tensors, optim_meta = _tensors(trainer)
     meta = {
         "format": FORMAT,
