@@ -260,6 +260,7 @@ def _check_step(value: float, idx: int, bad) -> None:
 # 7.3 sqrt(v)); RMSprop's centred average likewise has grad_avg^2 <= square_avg. Moments beyond that
 # were not made by training (they would send the next step's update to 1e30). SLACK covers rounding.
 SLACK = 1.01
+CHUNK = 2**20
 
 
 def _check_moments(group: dict[str, Any], fields: dict[str, Any], idx: int, bad) -> None:
@@ -271,9 +272,10 @@ def _check_moments(group: dict[str, Any], fields: dict[str, Any], idx: int, bad)
     if "grad_avg" in fields and "square_avg" in fields:
         pairs.append(("grad_avg", "square_avg", 1.0))
     for first, squares, ratio in pairs:
-        m, v = fields[first].double(), fields[squares].double()
-        if bool((m.abs() > SLACK * ratio * v.sqrt() + 1e-30).any()):
-            raise bad(f"{first} of parameter {idx} is too large for its {squares}: not made by training")
+        # a million values at a time: a large model's moments are judged without copies of their size
+        for m, v in zip(fields[first].reshape(-1).split(CHUNK), fields[squares].reshape(-1).split(CHUNK)):
+            if bool((m.abs() > v.sqrt().mul_(SLACK * ratio).add_(1e-30)).any()):
+                raise bad(f"{first} of parameter {idx} is too large for its {squares}: not made by training")
 
 
 def _same_kind(value: Any, mine: Any, key: str, bad) -> Any:
