@@ -215,10 +215,13 @@ def cmd_train(a: argparse.Namespace) -> int:
         threads_used = torch.get_num_threads()
         torch.set_num_threads(threads_before)  # as it was (the tests run this command in-process)
     elapsed = time.perf_counter() - t0
-    val = trainer.validate()
+    val = trainer.validate()  # in the run's own batch size: part of the saved history
     tail = losses[-50:]
     train_loss = sum(tail) / len(tail) if tail else float("nan")
     progress.update(done, train_loss, val, final=True)
+    # saved before anything else can fail (the held-out evaluation below): a run is never lost to
+    # it; a run whose weights went NaN or infinite is not saved, over the file it resumed or at all
+    saved = str(checkpoint.save(trainer, out)) if out else None
     result: dict[str, Any] = {
         "steps": trainer.steps,
         "steps_this_run": trainer.steps - start_steps,
@@ -243,8 +246,8 @@ def cmd_train(a: argparse.Namespace) -> int:
 
         ev = inference.evaluate(trainer.model, task)
         result.update({k: ev[k] for k in evaluated})
-    if out:
-        result["out"] = str(checkpoint.save(trainer, out))
+    if saved:
+        result["out"] = saved
     if a.json:
         print(json.dumps(result))
     else:

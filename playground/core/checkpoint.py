@@ -12,32 +12,50 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import struct
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 import playground
 from playground.core.config import SessionConfig
 from playground.core.data import build_task, vocab_only_task
 from playground.core.errors import PlaygroundError
-from playground.core.file_checks import check_tensor_kinds, checked_vocab, optimizer_state, stored_data
-from playground.core.files import read_bounded
+from playground.core.file_checks import (
+    MAX_STEPS,
+    check_entries,
+    check_optimizer_settings,
+    check_tensor_kinds,
+    check_vocab_covers,
+    check_vocab_sizes,
+    checked_vocab,
+    optimizer_state,
+    stored_data,
+)
+from playground.core.files import open_bounded
 from playground.core.kinds import kind_spec
+from playground.core.model_file import (
+    MAX_HEADER,
+    Entry,
+    header_entries,
+    header_length,
+    kind_of,
+    parse_json,
+    read_tensors,
+)
 from playground.core.trainer import Trainer
 
 FORMAT = "rnn-playground-model"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
-MAX_HEADER = 64 * 2**20  # a header larger than this is not one of ours
 MAX_MODEL_BYTES = 2 * 2**30  # a model file larger than this is refused before it is read
 def training_tensors(model, optimizer, history, batch_gen) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """What any trainer's file holds, as tensors: weights, optimizer state, loss history, batch RNG.
@@ -76,8 +94,9 @@ def restore_training(
         raise PlaygroundError(
             f"{name} is corrupted: its weights do not fit its settings ({str(e).splitlines()[0]})"
         ) from None
+    state = optimizer_state(name, optimizer, tensors, optim_meta)  # judged whole, one line naming the file
     try:
-        optimizer.load_state_dict(optimizer_state(name, optimizer, tensors, optim_meta))
+        optimizer.load_state_dict(state)
     except (ValueError, KeyError, TypeError, RuntimeError) as e:
         raise PlaygroundError(f"{name} is corrupted: its optimizer state does not fit ({e})") from None
     if "rng/batches" in tensors:
@@ -196,11 +215,25 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
+def check_finite_weights(trainer: Trainer, path: Path) -> None:
+    """A model whose weights went NaN or infinite is never saved: a resumed run that diverged must
+    not write over the finite model it started from (nor leave a useless new file)."""
+    if all(bool(torch.isfinite(p).all()) for p in trainer.model.parameters()):
+        return
+    kept = "the previous file is unchanged" if path.exists() else "nothing was saved"
+    raise PlaygroundError(
+        f"cannot save {path.name}: training ended with NaN or infinite weights; {kept} "
+        "(lower the learning rate or turn on clipping)"
+    )
+
+
 def save(trainer: Trainer, path: str | Path) -> Path:
-    """Write the model file atomically: a failed save leaves any previous file intact."""
+    """Write the model file atomically: a failed save leaves any previous file intact, and weights
+    that are not finite are not saved at all."""
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
+    check_finite_weights(trainer, path)
     tensors, optim_meta = _tensors(trainer)
     meta = {
         "format": FORMAT,
@@ -239,53 +272,39 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _check_header(data: bytes, name: str) -> dict[str, Any]:
-    """Validate the framing before handing bytes to safetensors; name what is wrong."""
-    if len(data) == 0:
+def _not_a_pickle(first: bytes, name: str, size: int) -> None:
+    """Refuse, by its first bytes, an empty file or a pickle (or a torch .pt zip) before anything else."""
+    if size == 0:
         raise PlaygroundError(f"{name} is empty: not a model file")
     # A safetensors header length can begin with the same two bytes as a pickle (80 04 = 1152
     # bytes), so only bytes that do not start a safetensors header are taken for a pickle.
-    looks_safetensors = data[8:9] == b"{" and struct.unpack("<Q", data[:8])[0] <= MAX_HEADER
-    pickle_start = data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
-    if not looks_safetensors and (pickle_start or data[:4] == b"PK\x03\x04"):
+    looks_safetensors = first[8:9] == b"{" and struct.unpack("<Q", first[:8])[0] <= MAX_HEADER
+    pickle_start = first[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+    if not looks_safetensors and (pickle_start or first[:4] == b"PK\x03\x04"):
         raise PlaygroundError(
             f"{name} is a Python pickle (or a torch .pt file), not an RNN Playground model: "
             "pickles can run code, so they are never opened"
         )
-    if len(data) < 8:
-        raise PlaygroundError(f"{name} is truncated: {len(data)} bytes is too short for a model file")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > MAX_HEADER or data[8:9] != b"{":
-        raise PlaygroundError(f"{name} is not an RNN Playground model file (no safetensors header)")
-    if 8 + n > len(data):
-        raise PlaygroundError(f"{name} is truncated: the header needs {n} bytes, only {len(data) - 8} remain")
-    try:
-        header = json.loads(data[8 : 8 + n])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PlaygroundError(f"{name} is corrupted: its header is not valid JSON") from None
-    if not isinstance(header, dict):
-        raise PlaygroundError(f"{name} is corrupted: its header is not a table of tensors")
-    end = 0
-    for key, info in header.items():
-        if key == "__metadata__":
-            continue
-        try:
-            end = max(end, int(info["data_offsets"][1]))
-        except (TypeError, KeyError, IndexError, ValueError):
-            raise PlaygroundError(f"{name} is corrupted: tensor {key!r} has no valid offsets") from None
-    if 8 + n + end > len(data):
-        raise PlaygroundError(
-            f"{name} is truncated: its tensors need {8 + n + end} bytes, the file has {len(data)}"
-        )
-    meta = header.get("__metadata__") or {}
+
+
+def _checked_meta(meta: Any, name: str) -> dict[str, str]:
+    """The header's metadata, judged before any value of it is used: a table of text (safetensors
+    allows nothing else), our format, a format version that is a whole number this app reads."""
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise PlaygroundError(f"{name} is corrupted: its metadata is {kind_of(meta)}, not a table of text")
+    for key, value in meta.items():
+        if not isinstance(value, str):
+            raise PlaygroundError(f"{name} is corrupted: its metadata entry {key[:40]!r} is {kind_of(value)}, not text")
     if meta.get("format") != FORMAT:
         raise PlaygroundError(
             f"{name} is a safetensors file from another program, not an RNN Playground model"
         )
-    try:
-        version = int(meta.get("format_version", "0"))
-    except ValueError:
-        raise PlaygroundError(f"{name} is corrupted: unreadable format version") from None
+    text = meta.get("format_version", "0")
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise PlaygroundError(f"{name} is corrupted: its format version {text[:20]!r} is not a whole number")
+    version = int(text)
     if version > FORMAT_VERSION:
         raise PlaygroundError(
             f"{name} was written by a newer RNN Playground (model format {version}; this version reads "
@@ -294,18 +313,45 @@ def _check_header(data: bytes, name: str) -> dict[str, Any]:
     return meta
 
 
-def read(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Metadata and tensors (on the CPU) of a model file, checked; no code runs."""
+def read_parts(
+    path: str | Path, keys: Iterable[str] | None = None, check_meta: Callable[[dict[str, str]], None] | None = None
+) -> tuple[dict[str, str], dict[str, Entry], dict[str, torch.Tensor]]:
+    """Metadata, every tensor's header entry, and the tensors named ``keys`` (all: None), on the CPU.
+
+    Everything the header says is checked before a tensor's byte is read: framing, the metadata's
+    types (and ``check_meta``'s rule, such as which model the file must hold), each tensor's name,
+    dtype, rank and offsets (``file_checks.check_entries``). The tensors are then read once, each
+    into its own memory: a file is never held twice. No code runs.
+    """
     path = Path(path)
     name = path.name
     # a regular file of a bounded size, checked before a byte is read (a FIFO, /dev/zero, a sparse
-    # 20 GB file or a symlink loop is refused at once)
-    data = read_bounded(path, MAX_MODEL_BYTES, "model file")
-    meta = _check_header(data, name)
-    try:
-        tensors = st_load(data)
-    except (SafetensorError, ValueError, RuntimeError) as e:
-        raise PlaygroundError(f"{name} is corrupted: {str(e).splitlines()[0]}") from None
+    # 20 GB file or a symlink loop is refused at once; so is a link to another user's file)
+    with open_bounded(path, MAX_MODEL_BYTES, "model file", own_links=True) as (f, size):
+        first = f.read(9)
+        _not_a_pickle(first, name, size)
+        n = header_length(first, name, size)
+        f.seek(8)
+        raw = f.read(n)
+        if len(raw) != n:
+            raise PlaygroundError(f"{name} is truncated: it changed while it was read")
+        header = parse_json(raw, f"{name} is corrupted: its header")
+        del raw
+        meta, entries = header_entries(header, name, size - 8 - n)
+        meta = _checked_meta(meta, name)
+        if check_meta is not None:
+            check_meta(meta)
+        check_entries(name, entries)
+        wanted = entries.keys() if keys is None else [k for k in keys if k in entries]
+        tensors = read_tensors(f, 8 + n, entries, name, wanted)
+    return meta, entries, tensors
+
+
+def read(
+    path: str | Path, check_meta: Callable[[dict[str, str]], None] | None = None
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Metadata and tensors (on the CPU) of a model file, checked (``read_parts``); no code runs."""
+    meta, _entries, tensors = read_parts(path, check_meta=check_meta)
     return meta, tensors
 
 
@@ -334,23 +380,18 @@ def _json_field(meta: dict[str, Any], field: str, name: str) -> dict[str, Any]:
     text = meta.get(field)
     if not isinstance(text, str):
         raise PlaygroundError(f"{name} is corrupted: its {field} metadata is missing")
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is nested too deep") from None
-    except ValueError as e:
-        raise PlaygroundError(f"{name} is corrupted: its {field} metadata is not valid JSON ({e})") from None
+    value = parse_json(text, f"{name} is corrupted: its {field} metadata")
     if not isinstance(value, dict):
         raise PlaygroundError(f"{name} is corrupted: its {field} metadata is not a table")
     return value
 
 
 def _steps(meta: dict[str, Any], name: str) -> int:
-    try:
-        steps = int(meta["steps"])
-    except (KeyError, TypeError, ValueError):
-        raise PlaygroundError(f"{name} is corrupted: its step count is missing or not a number") from None
-    if not 0 <= steps <= 2**53:
+    text = meta.get("steps")
+    if not isinstance(text, str) or not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 30:
+        raise PlaygroundError(f"{name} is corrupted: its step count is missing or not a number")
+    steps = int(text)
+    if not 0 <= steps <= MAX_STEPS:
         raise PlaygroundError(f"{name} is corrupted: its step count {steps} is out of range")
     return steps
 
@@ -360,6 +401,9 @@ def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], 
     name is never read (it could name /dev/zero, a FIFO, or someone's private file)."""
     spec = kind_spec(session.data.kind)
     vocab = checked_vocab(name, task_state, session.data.kind)
+    # text the file carries (its data file's, or pasted into its settings) must fit its vocabulary
+    carried = stored if isinstance(stored, str) else session.data.text if session.data.source == "inline" else None
+    check_vocab_covers(name, vocab, carried, "the text inside it")
     if session.data.source == "file" and stored is None:
         if spec.vocab_only is None:  # every series model of ours carries its series
             raise PlaygroundError(
@@ -372,10 +416,11 @@ def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], 
         return vocab_only_task(session.data.kind, vocab)
     try:
         return build_task(session.data, saved=task_state, series=stored)
-    except PlaygroundError:
-        if not isinstance(vocab, list) or spec.vocab_only is None or stored is not None:
-            raise
-        return vocab_only_task(session.data.kind, vocab)
+    except PlaygroundError as e:
+        # the app's own data (bundled), changed by another version of the app: the model samples
+        if session.data.source == "bundled" and isinstance(vocab, list) and spec.vocab_only is not None:
+            return vocab_only_task(session.data.kind, vocab)
+        raise _named(name, e) from None
 
 
 def _settings(meta: dict[str, Any], name: str, *fields: str) -> tuple[Any, ...]:
@@ -392,9 +437,11 @@ def _settings(meta: dict[str, Any], name: str, *fields: str) -> tuple[Any, ...]:
 
 def _load(path: str | Path, device: str | torch.device | None, data_file: str | Path | None = None) -> Trainer:
     name = Path(path).name
-    meta, tensors = read(path)
+    meta, entries, tensors = read_parts(path)
     session, task_state, optim_meta = _settings(meta, name, "optimizer")
     steps = _steps(meta, name)
+    checked_vocab(name, task_state, session.data.kind)
+    check_vocab_sizes(name, entries, task_state, session.data.kind)
 
     spec = kind_spec(session.data.kind)
     if data_file is not None:  # the user names the data again: only theirs is read, never the file's
@@ -427,22 +474,30 @@ def stored_task(path: str | Path) -> Any:
     return _task_inside(name, session, task_state, stored_data(tensors, name))
 
 
+SHOWN = ("history/train_loss", "history/val_loss")  # the tensors `info` reads; the others it only counts
+
+
 def describe(path: str | Path) -> dict[str, Any]:
-    """What `rnn-playground info` prints: the settings and progress, read without building a model."""
-    meta, tensors = read(path)
-    n_params = sum(v.numel() for k, v in tensors.items() if k.startswith("model/"))
+    """What `rnn-playground info` prints: the settings and progress, read without building a model.
+
+    The whole header is checked as ``load`` checks it (every tensor's name, dtype and rank, the
+    vocabulary against the embedding), but only the loss history is read: a 2 GB model is
+    described in the memory its header takes."""
     name = Path(path).name
-    for key, value in tensors.items():  # weights are floating point: anything else is not ours
-        if key.startswith("model/") and not value.dtype.is_floating_point:
-            raise PlaygroundError(
-                f"{name} is corrupted: weight {key[len('model/') :]} is {str(value.dtype).removeprefix('torch.')}"
-            )
+    meta, entries, tensors = read_parts(path, keys=SHOWN)
+    n_params = sum(math.prod(e.shape) for k, e in entries.items() if k.startswith("model/"))
     task = _json_field(meta, "task", name)
     try:  # the settings checked as a model's are, then shown as they would be used
         session = SessionConfig.from_dict(_json_field(meta, "session", name)).to_dict()
     except PlaygroundError as e:
         raise _named(name, e) from None
-    vocab = checked_vocab(name, task, session["data"]["kind"])
+    kind = session["data"]["kind"]
+    vocab = checked_vocab(name, task, kind)
+    check_vocab_sizes(name, entries, task, kind)
+    if session["data"]["source"] == "inline":
+        check_vocab_covers(name, vocab, session["data"]["text"], "the text inside it")
+    check_optimizer_settings(name, _json_field(meta, "optimizer", name))  # its state is load's to judge
+    steps = _steps(meta, name)
     try:  # a header that passed read() can still lack our settings: say so, do not crash
         losses = tensors["history/train_loss"]
         val = tensors["history/val_loss"]
@@ -450,7 +505,7 @@ def describe(path: str | Path) -> dict[str, Any]:
             "file": str(path),
             "format_version": int(meta["format_version"]),
             "app_version": meta.get("app_version", "?"),
-            "steps": _steps(meta, Path(path).name),
+            "steps": steps,
             "trained_on": meta.get("trained_on", "?"),
             "parameters": int(n_params),
             "model": session["model"],
@@ -461,4 +516,4 @@ def describe(path: str | Path) -> dict[str, Any]:
             "last_val_loss": float(val[-1]) if len(val) else None,
         }
     except (KeyError, ValueError, TypeError, AttributeError) as e:
-        raise PlaygroundError(f"{Path(path).name} is corrupted: its settings cannot be read ({e})") from None
+        raise PlaygroundError(f"{name} is corrupted: its settings cannot be read ({e})") from None

@@ -4,15 +4,25 @@ A path typed by a user or stored in a settings file may name anything: a folder,
 blocks forever, /dev/zero that never ends, a sparse file of 20 GB, a symlink loop. ``read_bounded``
 looks first (``os.stat``, following links) and reads only a regular file no larger than the limit
 given, then checks the size of what it opened once more (the file may have changed in between).
-Every refusal is one line naming the file and the reason. No Qt, no torch.
+``open_bounded`` does the same checks and hands over the open file, for a reader that reads it in
+parts (a model file: its header first, then each tensor straight into its own memory).
+
+Symbolic links: a link is followed (saving through one updates its target), but a file reached
+through a link must belong to the user who opens it (``own_links``, asked for by model files): a
+link planted in a shared folder and pointing to someone else's readable file is refused with the
+target named, never opened as if it were the file the link is called. The target itself, named
+directly, opens as usual. Every refusal is one line naming the file and the reason. No Qt, no torch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from playground.core.errors import PlaygroundError
 
@@ -23,9 +33,10 @@ def _size_text(n: int) -> str:
     return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / MB:.0f} MB" if n >= MB else f"{n:,} bytes"
 
 
-def check_regular(path: str | Path, what: str = "file", missing: str = "") -> os.stat_result:
+def check_regular(path: str | Path, what: str = "file", missing: str = "", own_links: bool = False) -> os.stat_result:
     """The file's stat if it is a regular file that exists; else a one-line error, nothing read.
-    ``missing``: the message for a file that is not there ("{path}" is filled in)."""
+    ``missing``: the message for a file that is not there ("{path}" is filled in). ``own_links``:
+    a symbolic link must lead to a file of the user's own (see the module's notes)."""
     p = Path(path)
     name = p.name or str(p)
     try:
@@ -49,7 +60,52 @@ def check_regular(path: str | Path, what: str = "file", missing: str = "") -> os
             else "not a regular file"
         )
         raise PlaygroundError(f"{name} is {kind}, not a {what}: give an ordinary file")
+    if own_links:
+        check_link_owner(p, st, what)
     return st
+
+
+def check_link_owner(path: Path, st: os.stat_result, what: str = "file") -> None:
+    """Refuse a symbolic link (the name given) that leads to a file of another user; one line naming
+    the file it leads to. Not on systems without user ids (Windows)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None or not path.is_symlink():
+        return
+    if st.st_uid != getuid():
+        target = os.path.realpath(path)
+        raise PlaygroundError(
+            f"{path.name} is a symbolic link to {target}, a {what} of another user: it is not opened "
+            "through a link; give that file's own path to open it"
+        )
+
+
+def _too_big(name: str, what: str, limit: int) -> str:
+    return f"{name} is {{size}}: {what}s up to {_size_text(limit)} are supported"
+
+
+@contextlib.contextmanager
+def open_bounded(
+    path: str | Path, limit: int, what: str = "file", missing: str = "", own_links: bool = False
+) -> Iterator[tuple[BinaryIO, int]]:
+    """The open file and its size, for a regular file of at most ``limit`` bytes (checked before it is
+    opened and again on what was opened); a one-line error otherwise. The caller reads in parts."""
+    p = Path(path)
+    name = p.name or str(p)
+    st = check_regular(p, what, missing, own_links)
+    if st.st_size > limit:
+        raise PlaygroundError(_too_big(name, what, limit).format(size=_size_text(st.st_size)))
+    try:
+        # O_NONBLOCK: if the file was swapped for a FIFO since the stat, opening does not wait
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise PlaygroundError(f"cannot open {name}: {e.strerror or e}") from None
+    with os.fdopen(fd, "rb") as f:
+        opened = os.fstat(f.fileno())
+        if not stat.S_ISREG(opened.st_mode) or (own_links and opened.st_uid != st.st_uid):
+            raise PlaygroundError(f"{name} changed while it was opened: give an ordinary file")
+        if opened.st_size > limit:
+            raise PlaygroundError(_too_big(name, what, limit).format(size=_size_text(opened.st_size)))
+        yield f, opened.st_size
 
 
 def read_bounded(path: str | Path, limit: int, what: str = "file", missing: str = "") -> bytes:
@@ -60,18 +116,8 @@ def read_bounded(path: str | Path, limit: int, what: str = "file", missing: str 
     """
     p = Path(path)
     name = p.name or str(p)
-    st = check_regular(p, what, missing)
-    too_big = f"{name} is {{size}}: {what}s up to {_size_text(limit)} are supported"
-    if st.st_size > limit:
-        raise PlaygroundError(too_big.format(size=_size_text(st.st_size)))
-    try:
-        # O_NONBLOCK: if the file was swapped for a FIFO since the stat, opening does not wait
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as e:
-        raise PlaygroundError(f"cannot open {name}: {e.strerror or e}") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise PlaygroundError(f"{name} changed while it was opened: give an ordinary file")
+    too_big = _too_big(name, what, limit)
+    with open_bounded(p, limit, what, missing) as (f, _size):
         try:
             # read what the file holds (one byte more shows that it grew), never ``limit`` at once:
             # a read of n bytes sets n bytes aside before it reads

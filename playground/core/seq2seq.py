@@ -508,11 +508,14 @@ class Seq2SeqTrainer:
     @classmethod
     def _load(cls, path: str | Path, device: str | torch.device | None) -> Seq2SeqTrainer:
         name = Path(path).name
-        meta, tensors = read(path)  # framing, pickles, truncation and format checked there
-        if meta.get("model") != MODEL_KIND:
-            raise PlaygroundError(
-                f"{name} holds a turn-marker language model, not an encoder-decoder: open it as a model"
-            )
+
+        def an_encoder_decoder(meta: dict[str, str]) -> None:  # judged before its tensors are
+            if meta.get("model") != MODEL_KIND:
+                raise PlaygroundError(
+                    f"{name} holds a turn-marker language model, not an encoder-decoder: open it as a model"
+                )
+
+        meta, tensors = read(path, check_meta=an_encoder_decoder)  # framing, types, tensors checked there
         if int(meta.get("seq2seq_version", "0")) > FILE_VERSION:
             raise PlaygroundError(f"{name} was written by a newer RNN Playground: update the app to open it")
         try:

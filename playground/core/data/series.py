@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
+EVAL_STEPS = 1 << 14  # time steps (windows x their length) one held-out forward pass sees at most
 
 # ---------------------------------------------------------------- generators
 
@@ -393,10 +394,16 @@ class SeriesTask:
     # -- using a trained model
 
     def _run(self, model_fn: ModelFn, x: np.ndarray, device: torch.device | str) -> np.ndarray:
-        """Scaled changes model_fn predicts for encoded windows ``x`` (M, W, 1), as float64 (M,)."""
+        """Scaled changes model_fn predicts for encoded windows ``x`` (M, W, k), as float64 (M,): in
+        batches of at most EVAL_STEPS time steps, so that the held-out part of a long series (a
+        million points, windows of 4,096) never asks for its activations at once."""
+        rows = max(1, EVAL_STEPS // max(1, x.shape[1]))
+        parts = []
         with torch.no_grad():
-            out = model_fn(torch.as_tensor(x, dtype=torch.float32, device=device))
-        return out.detach().reshape(-1).double().cpu().numpy()
+            for start in range(0, len(x), rows):
+                out = model_fn(torch.as_tensor(x[start : start + rows], dtype=torch.float32, device=device))
+                parts.append(out.detach().reshape(-1).double().cpu().numpy())
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     def _check_history(self, history: np.ndarray) -> np.ndarray:
         hist = _finite_values(history, "the history values")
