@@ -89,7 +89,7 @@ def _session_from_args(a: argparse.Namespace):
     )
     model = C.ModelConfig(
         arch=a.arch,
-        hidden=a.hidden or spec.default_hidden,
+        hidden=spec.default_hidden if a.hidden is None else a.hidden,
         layers=a.layers,
         bidirectional=a.bidirectional,
         activation=a.activation,
@@ -97,7 +97,7 @@ def _session_from_args(a: argparse.Namespace):
         init=a.init,
         embed=a.embed,
         heads=a.heads,
-        window=a.mlp_window or (a.window if numbers else 16),
+        window=a.mlp_window if a.mlp_window is not None else (a.window if numbers else 16),
         # the kind's default only where it applies: a recurrent model reading one way
         attention=(
             spec.default_attention and a.arch in C.RECURRENT_ARCHS and not a.bidirectional
@@ -107,9 +107,9 @@ def _session_from_args(a: argparse.Namespace):
     )
     train = C.TrainConfig(
         optimizer=a.optimizer,
-        lr=a.lr or spec.default_lr,
-        batch_size=a.batch_size or spec.default_batch,
-        seq_len=a.seq_len or spec.default_seq_len,
+        lr=spec.default_lr if a.lr is None else a.lr,
+        batch_size=spec.default_batch if a.batch_size is None else a.batch_size,
+        seq_len=spec.default_seq_len if a.seq_len is None else a.seq_len,
         clip=a.clip,
         clip_value=a.clip_value,
         tbptt=a.tbptt,

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from playground.core.budget import check_windows, eval_rows
 from playground.core.config import GENERATORS, DataConfig
 from playground.core.data._batching import in_batches
 from playground.core.data.dates import Dates
@@ -208,6 +209,7 @@ class SeriesTask:
         self.dates = dates
 
         w = self.window
+        check_windows(n, w, self.n_inputs)  # every window is kept: refuse, in one line, what would not fit
         windows = np.lib.stride_tricks.sliding_window_view(self.values, w)[: n - w]  # row i -> target i + w
         self.target_index = np.arange(w, n)
         self._last = windows[:, -1].copy()
@@ -394,9 +396,13 @@ class SeriesTask:
 
     def _run(self, model_fn: ModelFn, x: np.ndarray, device: torch.device | str) -> np.ndarray:
         """Scaled changes model_fn predicts for encoded windows ``x`` (M, W, 1), as float64 (M,)."""
+        rows = eval_rows(x.shape[1] if x.ndim > 1 else 1)  # a slice at a time: memory that does not grow with x
+        outs = [np.empty(0)]
         with torch.no_grad():
-            out = model_fn(torch.as_tensor(x, dtype=torch.float32, device=device))
-        return out.detach().reshape(-1).double().cpu().numpy()
+            for i in range(0, len(x), rows):
+                out = model_fn(torch.as_tensor(x[i : i + rows], dtype=torch.float32, device=device))
+                outs.append(out.detach().reshape(-1).double().cpu().numpy())
+        return np.concatenate(outs)
 
     def _check_history(self, history: np.ndarray) -> np.ndarray:
         hist = _finite_values(history, "the history values")
