@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
+from playground.core.shown import cut
 
 MAX_SEED = 2**63 - 1
 MAX_SPIN = 2**31 - 1  # the largest whole number a Qt spin box holds
@@ -108,13 +109,6 @@ class Bound:
             return self.window
         lo = self.lo if not self.lo_open else (self.lo + 1 if self.whole else self.lo + 1e-6)
         return lo, min(self.hi, MAX_SPIN) if self.whole else self.hi
-
-
-def cut(text: str, limit: int = 60) -> str:
-    """``text`` cut to about ``limit`` characters for a message, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
 def _seed(name: str, window: tuple[float, float] | None = (0, MAX_SPIN)) -> Bound:
