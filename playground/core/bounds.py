@@ -107,8 +107,10 @@ class Bound:
         """The window's control range: its own slice of the bound, or the bound (open ends nudged in)."""
         if self.window is not None:
             return self.window
-        lo = self.lo if not self.lo_open else (self.lo + 1 if self.whole else self.lo + 1e-6)
-        return lo, min(self.hi, MAX_SPIN) if self.whole else self.hi
+        step = 1 if self.whole else 1e-3
+        lo = self.lo + step if self.lo_open else self.lo
+        hi = self.hi - step if self.hi_open else self.hi
+        return lo, (min(hi, MAX_SPIN) if self.whole else hi)
 
 
 def _seed(name: str, window: tuple[float, float] | None = (0, MAX_SPIN)) -> Bound:

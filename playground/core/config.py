@@ -107,9 +107,10 @@ class ModelConfig:
         _choice("weight init", self.init, INITS)
         for name in ("hidden", "layers", "embed", "heads", "window"):
             value = getattr(self, name)
+            said = BOUNDS[f"model.{name}"].name if name != "window" or self.arch == "mlp" else "window"
             if not isinstance(value, int) or isinstance(value, bool):
-                raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
-            _positive(name, value)
+                raise PlaygroundError(f"{said} must be a whole number, got {value!r}")
+            _positive(said, value)
         if self.hidden > MAX_HIDDEN:
             raise PlaygroundError(f"hidden size {self.hidden} is too large (at most {MAX_HIDDEN})")
         if self.layers > MAX_LAYERS:
@@ -205,7 +206,7 @@ class DataConfig:
         if self.source == "file" and not self.path:
             raise PlaygroundError("no file given: pass a path")
         _positive("window", self.window)
-        _positive("length", self.length)
+        _positive("series length", self.length)
         for name in ("window", "length"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
