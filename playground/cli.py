@@ -19,6 +19,8 @@ from playground.cli_args import EXIT_USAGE, build_parser
 from playground.cli_neurons import cmd_clamped_sample, cmd_neurons
 from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
+from playground.core.out_path import check_out
+from playground.core.shown import printable
 
 
 # -- train ------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ def _session_from_args(a: argparse.Namespace):
     )
     model = C.ModelConfig(
         arch=a.arch,
-        hidden=a.hidden or spec.default_hidden,
+        hidden=spec.default_hidden if a.hidden is None else a.hidden,
         layers=a.layers,
         bidirectional=a.bidirectional,
         activation=a.activation,
@@ -97,7 +99,7 @@ def _session_from_args(a: argparse.Namespace):
         init=a.init,
         embed=a.embed,
         heads=a.heads,
-        window=a.mlp_window or (a.window if numbers else 16),
+        window=a.mlp_window if a.mlp_window is not None else (a.window if numbers else 16),
         # the kind's default only where it applies: a recurrent model reading one way
         attention=(
             spec.default_attention and a.arch in C.RECURRENT_ARCHS and not a.bidirectional
@@ -107,9 +109,9 @@ def _session_from_args(a: argparse.Namespace):
     )
     train = C.TrainConfig(
         optimizer=a.optimizer,
-        lr=a.lr or spec.default_lr,
-        batch_size=a.batch_size or spec.default_batch,
-        seq_len=a.seq_len or spec.default_seq_len,
+        lr=spec.default_lr if a.lr is None else a.lr,
+        batch_size=spec.default_batch if a.batch_size is None else a.batch_size,
+        seq_len=spec.default_seq_len if a.seq_len is None else a.seq_len,
         clip=a.clip,
         clip_value=a.clip_value,
         tbptt=a.tbptt,
@@ -166,15 +168,16 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     if a.steps and a.seconds:
         raise PlaygroundError("give either --steps or --seconds, not both")
-    if a.out or a.resume:  # before any training: work that cannot be saved is not started
-        checkpoint.check_writable(a.out or a.resume)
+    target = a.out if a.out is not None else a.resume
+    if target is not None:  # before any training: work that cannot be saved is not started
+        check_out(target)
     if a.resume:
         # The device is this machine's choice, not the file's: a model trained with --device cuda
         # resumes on a laptop with the default auto (the file's "cuda" would refuse there).
         # --file names a text or dialog model's data again (one saved before its text travelled
         # inside it); the data file its settings name is never read
         trainer = checkpoint.load(a.resume, device=a.device, data_file=a.file)
-        out = a.out or a.resume
+        out = target
     else:
         session = _session_from_args(a)
         trainer = Trainer(session)
@@ -391,8 +394,9 @@ def cmd_info(a: argparse.Namespace) -> int:
     if a.json:
         print(json.dumps(info))
         return 0
+    p = printable
     m = info["model"]
-    print(f"{info['file']}: RNN Playground model, format {info['format_version']}")
+    print(f"{p(info['file'])}: RNN Playground model, format {p(info['format_version'], 20)}")
     print(
         f"  model: {m['arch']} x{m['layers']} hidden {m['hidden']}"
         + (" bidirectional" if m["bidirectional"] else "")
@@ -402,8 +406,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     data = info["data"]
     spec = KINDS.get(data.get("kind"))
     details = spec.describe(data) if spec is not None else data.get("source")
-    print(f"  data: {data.get('kind')} ({details})")
-    print(f"  trained: {info['steps']} steps on {info['trained_on']}")
+    print(f"  data: {p(data.get('kind'), 40)} ({p(details)})")
+    print(f"  trained: {p(info['steps'], 40)} steps on {p(info['trained_on'], 40)}")
     if info["last_train_loss"] is not None:
         print(
             f"  last loss: {info['last_train_loss']:.4f}"
@@ -434,7 +438,20 @@ COMMANDS = {
 }
 
 
+def _survive_any_encoding() -> None:
+    """Whatever the terminal's encoding (LC_ALL=C, PYTHONIOENCODING=ascii:strict), a character it
+    cannot show is written as an escape, never a UnicodeEncodeError (after a file was saved, say)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change now: leave it
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _survive_any_encoding()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -447,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except OSError as e:
         print(
-            f"rnn-playground: error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""),
+            f"rnn-playground: error: {e.strerror or e}" + (f": {printable(e.filename, 120)}" if e.filename else ""),
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -4,7 +4,6 @@ command does with them is ``cli.py``'s (and ``cli_window.py``'s for the window's
 from __future__ import annotations
 
 import argparse
-import math
 from typing import NoReturn
 
 from playground.core.errors import PlaygroundError
@@ -28,24 +27,39 @@ def _floats(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+class Setting:
+    """An argparse type for a numeric option, from core/bounds.py's table: parses a number of the
+    setting's kind (a whole number or any number) and, for a command's own options (``checked``),
+    checks its range too; a model's, data's or training's setting is checked by its config's
+    ``validate``, which reads the same table, so the message is the same wherever the value came from."""
+
+    def __init__(self, key: str, checked: bool):
+        from playground.core.bounds import BOUNDS
+
+        self.key, self.bound, self.checked = key, BOUNDS[key], checked
+        self.__name__ = "int" if self.bound.whole else "float"  # argparse's "invalid int value"
+
+    def __call__(self, text: str) -> float:
+        try:
+            value = self.bound.parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        if self.checked and not self.bound.contains(value):
+            raise argparse.ArgumentTypeError(self.bound.message(value))
+        return value
+
+    def help(self, text: str = "") -> str:
+        return (text + "; " if text else "") + self.bound.range_text()
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (v > 0 and math.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"must be more than zero, got {text}")
-    return v
+def setting(key: str) -> Setting:
+    """A setting the configs validate (``model.``, ``data.``, ``train.``): parsed here, checked there."""
+    return Setting(key, checked=False)
+
+
+def option(key: str) -> Setting:
+    """A command's own option (``run.``, ``sample.``, ...): parsed and range-checked here."""
+    return Setting(key, checked=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,33 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--values", type=_floats, help="an explicit series, e.g. '10,11,12,13,14'")
     d.add_argument(
-        "--length", type=_positive_int, default=400, help="points a generator makes (default: 400)"
+        "--length", type=setting("data.length"), default=400, help="points a generator makes (default: 400)"
     )
-    d.add_argument("--start", type=float, default=100.0, help="generator: first value (default: 100)")
-    d.add_argument("--slope", type=float, default=0.1, help="generator: change per step (default: 0.1)")
+    d.add_argument("--start", type=setting("data.start"), default=100.0, help="generator: first value (default: 100)")
+    d.add_argument("--slope", type=setting("data.slope"), default=0.1, help="generator: change per step (default: 0.1)")
     d.add_argument(
-        "--period", type=_positive_float, default=40.0, help="generator: steps per cycle (default: 40)"
+        "--period", type=setting("data.period"), default=40.0, help="generator: steps per cycle (default: 40)"
     )
-    d.add_argument("--amplitude", type=float, default=10.0, help="generator: size of the cycle (default: 10)")
+    d.add_argument("--amplitude", type=setting("data.amplitude"), default=10.0, help="generator: size of the cycle (default: 10)")
     d.add_argument(
-        "--noise", type=float, default=1.0, help="generator: noise standard deviation (default: 1)"
+        "--noise", type=setting("data.noise"), default=1.0, help="generator: noise standard deviation (default: 1)"
     )
-    d.add_argument("--data-seed", type=int, default=0, help="generator seed (default: 0)")
+    d.add_argument("--data-seed", type=setting("data.seed"), default=0, help="generator seed (default: 0)")
     d.add_argument(
-        "--window", type=_positive_int, default=16, help="prices: past values per prediction (default: 16)"
+        "--window", type=setting("data.window"), default=16, help="prices: past values per prediction (default: 16)"
     )
     d.add_argument(
-        "--val-fraction", type=float, default=0.1, help="share held out for validation (default: 0.1)"
+        "--val-fraction", type=setting("data.val_fraction"), default=0.1, help="share held out for validation (default: 0.1)"
     )
     d.add_argument(
         "--gap",
-        type=int,
+        type=setting("data.gap"),
         help="memory: distractor steps between the key and the question (default: 10)",
     )
-    d.add_argument("--keys", type=int, help="memory: how many keys to remember, 2 to 26 (default: 8)")
+    d.add_argument("--keys", type=setting("data.keys"), help="memory: how many keys to remember, 2 to 26 (default: 8)")
     d.add_argument(
         "--made-up-jokes",
-        type=int,
+        type=setting("data.made_up_jokes"),
         help="knock-knock, bundled jokes: made-up jokes mixed into training so the model learns to copy "
         "any name; 0 = off, it learns the bundled jokes by heart (default: 3000)",
     )
@@ -126,18 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read forwards and backwards (prices, memory, order: not for next-character prediction)",
     )
-    m.add_argument("--layers", type=_positive_int, default=1, help="stacked layers (default: 1)")
+    m.add_argument("--layers", type=setting("model.layers"), default=1, help="stacked layers (default: 1)")
     m.add_argument(
-        "--hidden", type=_positive_int, help="units per layer (default: 128; prices, memory, order 32)"
+        "--hidden", type=setting("model.hidden"), help="units per layer (default: 128; prices, memory, order 32)"
     )
     m.add_argument("--activation", choices=C.ACTIVATIONS, default="tanh", help="vanilla RNN activation")
-    m.add_argument("--dropout", type=float, default=0.0, help="dropout between layers (default: 0)")
+    m.add_argument("--dropout", type=setting("model.dropout"), default=0.0, help="dropout between layers (default: 0)")
     m.add_argument(
         "--init", choices=C.INITS, default="default", help="weight initialisation (default: torch's)"
     )
-    m.add_argument("--embed", type=_positive_int, default=32, help="character vector width (default: 32)")
-    m.add_argument("--heads", type=_positive_int, default=2, help="Transformer attention heads (default: 2)")
-    m.add_argument("--mlp-window", type=_positive_int, help="feed-forward: inputs it sees (default: 16)")
+    m.add_argument("--embed", type=setting("model.embed"), default=32, help="character vector width (default: 32)")
+    m.add_argument("--heads", type=setting("model.heads"), default=2, help="Transformer attention heads (default: 2)")
+    m.add_argument("--mlp-window", type=setting("model.window"), help="feed-forward: inputs it sees (default: 16)")
     m.add_argument(
         "--attention",
         action=argparse.BooleanOptionalAction,
@@ -147,23 +161,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     o = t.add_argument_group("training")
     o.add_argument("--optimizer", choices=C.OPTIMIZERS, default="adam", help="(default: adam)")
-    o.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.003; knock-knock 0.005)")
-    o.add_argument("--batch-size", type=_positive_int, help="(default: 32; knock-knock 16)")
+    o.add_argument("--lr", type=setting("train.lr"), help="learning rate (default: 0.003; knock-knock 0.005)")
+    o.add_argument("--batch-size", type=setting("train.batch_size"), help="(default: 32; knock-knock 16)")
     o.add_argument(
         "--seq-len",
-        type=_positive_int,
+        type=setting("train.seq_len"),
         help="characters per example (default: 64; knock-knock 128, a whole joke and the next one's start)",
     )
     o.add_argument("--clip", choices=C.CLIP_MODES, default="norm", help="gradient clipping (default: norm)")
-    o.add_argument("--clip-value", type=_positive_float, default=1.0, help="clipping threshold (default: 1)")
-    o.add_argument("--tbptt", type=int, default=0, help="truncated BPTT length; 0 = whole sequence")
-    o.add_argument("--weight-decay", type=float, default=0.0)
-    o.add_argument("--momentum", type=float, default=0.0, help="SGD and RMSprop momentum")
-    o.add_argument("--val-every", type=int, default=50, help="steps between validation losses (default: 50)")
-    o.add_argument("--steps", type=_positive_int, help="optimizer steps to take (default: 500)")
-    o.add_argument("--seconds", type=_positive_float, help="train for this long instead of a step count")
+    o.add_argument("--clip-value", type=setting("train.clip_value"), default=1.0, help="clipping threshold (default: 1)")
+    o.add_argument("--tbptt", type=setting("train.tbptt"), default=0, help="truncated BPTT length; 0 = whole sequence")
+    o.add_argument("--weight-decay", type=setting("train.weight_decay"), default=0.0)
+    o.add_argument("--momentum", type=setting("train.momentum"), default=0.0, help="SGD and RMSprop momentum")
+    o.add_argument("--val-every", type=setting("train.val_every"), default=50, help="steps between validation losses (default: 50)")
+    o.add_argument("--steps", type=option("run.steps"), help="optimizer steps to take (default: 500)")
+    o.add_argument("--seconds", type=option("run.seconds"), help="train for this long instead of a step count")
     o.add_argument("--device", choices=C.DEVICES, default="auto", help="auto = CUDA, then MPS, then CPU")
-    o.add_argument("--seed", type=int, default=0, help="same seed, same run on a CPU (default: 0)")
+    o.add_argument("--seed", type=setting("train.seed"), default=0, help="same seed, same run on a CPU (default: 0)")
     o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win; --file gives a text or dialog model its data again)")
     o.add_argument("--out", help="where to save the model (.safetensors); default: the --resume file")
     o.add_argument("--json", action="store_true", help="end with one JSON line of results")
@@ -174,15 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("model", help="a saved model file")
     s.add_argument("--prompt", default="", help="text to continue; memory and order: the sequence to answer")
-    s.add_argument("--length", type=int, default=200, help="characters to write (default: 200)")
+    s.add_argument("--length", type=option("sample.length"), default=200, help="characters to write (default: 200)")
     s.add_argument(
-        "--temperature", type=float, default=1.0, help="below 1 safer, above 1 wilder (default: 1)"
+        "--temperature", type=option("sample.temperature"), default=1.0, help="below 1 safer, above 1 wilder (default: 1)"
     )
-    s.add_argument("--top-k", type=int, default=0, help="only the k likeliest characters; 0 = all")
+    s.add_argument("--top-k", type=option("sample.top_k"), default=0, help="only the k likeliest characters; 0 = all")
     s.add_argument("--greedy", action="store_true", help="always the likeliest character")
-    s.add_argument("--seed", type=int, default=0, help="same seed, same text (default: 0)")
+    s.add_argument("--seed", type=option("sample.seed"), default=0, help="same seed, same text (default: 0)")
     s.add_argument(
-        "--next", type=int, metavar="K", help="print the K likeliest next characters (or answers) instead"
+        "--next", type=option("sample.next"), metavar="K", help="print the K likeliest next characters (or answers) instead"
     )
     s.add_argument("--reply", metavar="TURN", help="dialog models: answer this turn")
     s.add_argument("--history", nargs="*", default=[], help="earlier turns of the dialog, in order")
@@ -196,12 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--track", required=True, help=TRACK_HELP)
     n.add_argument("--file", help="a UTF-8 text file to read (default: the model's held-out text)")
     n.add_argument("--text", help="text given on the command line instead of a file")
-    n.add_argument("--top", type=_positive_int, default=10, metavar="K", help="units to list (default: 10)")
+    n.add_argument("--top", type=option("neurons.top"), default=10, metavar="K", help="units to list (default: 10)")
     n.add_argument("--json", action="store_true", help='end with one JSON line: {"units": [...]}, best first')
 
     f = sub.add_parser("forecast", help="forecast a price series with a saved model")
     f.add_argument("model")
-    f.add_argument("--horizon", type=_positive_int, default=10, help="steps ahead (default: 10)")
+    f.add_argument("--horizon", type=option("forecast.horizon"), default=10, help="steps ahead (default: 10)")
     f.add_argument("--json", action="store_true")
 
     i = sub.add_parser("info", help="show what a model file holds")
@@ -227,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gui", help="open the window")
     g.add_argument(
-        "--demo", type=_positive_float, metavar="SECONDS", help="train a preset for SECONDS, then exit"
+        "--demo", type=option("gui.demo"), metavar="SECONDS", help="train a preset for SECONDS, then exit"
     )
     g.add_argument("--screenshot", metavar="PATH", help="with --demo: save a PNG of the window")
     g.add_argument(
@@ -261,4 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--column", default="", help="with --file: the CSV column to forecast")
     g.add_argument("--inputs", default="", help="with --file: CSV columns the model sees beside it (A,B,...)")
+    for command in sub.choices.values():  # every numeric option's --help names its range, from the table
+        for action in command._actions:
+            if isinstance(action.type, Setting) and action.help is not argparse.SUPPRESS:
+                action.help = f"{action.help or ''} [{action.type.bound.range_text()}]".lstrip().replace("%", "%%")
     return p
+
+
+def bounded_options(parser: argparse.ArgumentParser) -> dict[str, list[tuple[str, Setting]]]:
+    """Each command's numeric options and their types: {command: [(--flag, Setting)]}."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        name: [(a.option_strings[-1], a.type) for a in command._actions if isinstance(a.type, Setting)]
+        for name, command in sub.choices.items()
+    }

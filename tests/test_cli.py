@@ -9,7 +9,9 @@ import pickle
 import struct
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 import torch
 from cli_helpers import assert_error, cli
@@ -157,13 +159,20 @@ def test_bidirectional_text_is_refused(capsys):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("--lr", "-1"), ("--lr", "more than zero")),
         (("--lr", "fast"), ("--lr", "expected a number")),
-        (("--steps", "0"), ("--steps", "at least 1")),
+        (("--steps", "0"), ("--steps", "1 to 10,000,000")),
     ],
 )
 def test_argparse_type_errors(capsys, args, words):
     assert_error(capsys, "train", *args, words=words, prefix="rnn-playground train: error: argument")
+
+
+def test_a_setting_zero_is_refused_not_swapped_for_its_default(capsys):
+    """--lr 0 or --hidden 0 once fell back to the default silently (a falsy value); the configs refuse it."""
+    assert_error(capsys, "train", "--lr", "-1", "--steps", "1", words=("learning rate", "more than zero"))
+    assert_error(capsys, "train", "--lr", "0", "--steps", "1", words=("learning rate", "more than zero"))
+    assert_error(capsys, "train", "--hidden", "0", "--steps", "1", words=("hidden size", "more than zero"))
+    assert_error(capsys, "train", "--batch-size", "0", "--steps", "1", words=("batch size",))
 
 
 # ---------------------------------------------------------------- sample, forecast, info: bad files
@@ -367,3 +376,147 @@ def test_no_command_opens_window_or_says_it_is_missing():
     assert p.returncode == 1
     assert "Traceback" not in p.stderr
     assert "window" in p.stderr and "not built" in p.stderr
+
+
+# ---------------------------------------------------------------- issue 28: --out, budget, regex, printing
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    from playground.core import trainer as trainer_module
+
+    calls = []
+    monkeypatch.setattr(trainer_module.Trainer, "step", lambda self, **k: calls.append(1))
+    return calls
+
+
+def _outs(tmp_path: pathlib.Path) -> list[tuple[str, tuple[str, ...]]]:
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b.safetensors")
+    (tmp_path / "loop_b.safetensors").symlink_to(tmp_path / "loop_a")
+    (tmp_path / "dangling.safetensors").symlink_to(tmp_path / "gone" / "m.safetensors")
+    (tmp_path / "folder").mkdir()
+    return [
+        ("", ("--out is empty",)),
+        (".", ("is a folder",)),
+        ("..", ("is a folder",)),
+        ("/", ("is a folder",)),
+        (str(tmp_path / "folder"), ("is a folder",)),
+        (str(tmp_path / "folder") + "/", ("is a folder",)),
+        (str(tmp_path / ("x" * 250)), ("bytes long", "allows")),
+        (str(tmp_path / "loop_b"), ("symbolic link that loops",)),
+        (str(tmp_path / "dangling"), ("symbolic link into", "does not exist")),
+        ("/proc/model", ("/proc",)),
+        ("/sys/model", ("/sys",)),
+        (str(tmp_path / "missing" / "m"), ("does not exist",)),
+    ]
+
+
+def test_out_is_judged_before_the_first_step(capsys, tmp_path, monkeypatch, no_training):
+    monkeypatch.chdir(tmp_path)
+    for out, words in _outs(tmp_path):
+        assert_error(capsys, "train", "--data", "text", "--text", TEXT_2KB, "--hidden", "8", "--steps", "5",
+                     "--out", out, words=words)
+    assert no_training == []  # not one step was trained
+    assert not list(tmp_path.glob("*.safetensors.*"))  # no probe file left behind
+
+
+def test_out_in_a_folder_that_cannot_be_written_is_refused_before_training(capsys, tmp_path, monkeypatch, no_training):
+    """A read-only mount, or a folder root cannot write either: the probe file cannot be made."""
+    import tempfile
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert_error(capsys, "train", "--data", "text", "--steps", "5", "--out", tmp_path / "m",
+                 words=("not writable", "Read-only file system"))
+    assert no_training == []
+
+
+def test_the_budget_sees_an_address_space_limit(monkeypatch):
+    import resource
+
+    from playground.core import budget
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (3 * 2**30, resource.RLIM_INFINITY))
+    free = budget.free_memory()
+    assert free is not None and free <= 3 * 2**30
+    with pytest.raises(Exception, match="would need about"):
+        budget.check_fits(ModelConfig(), TrainConfig(batch_size=8192, seq_len=512), 70, 70, 512)
+
+
+def test_the_budget_guards_the_windows_of_a_series_and_names_no_wrong_architecture(capsys, monkeypatch):
+    from playground.core import budget
+
+    monkeypatch.setattr(budget, "free_memory", lambda: 2 * 2**30)
+    line = assert_error(capsys, "train", "--data", "prices", "--arch", "gru", "--length", "300000",
+                        "--window", "1000", "--steps", "1", words=("300,000 points", "windows of 1,000", "is free"))
+    assert "feed-forward" not in line
+    line = assert_error(capsys, "train", "--data", "prices", "--arch", "gru", "--window", "4096", "--steps", "1",
+                        words=("window of 4096",))
+    assert "feed-forward" not in line
+    assert_error(capsys, "train", "--data", "prices", "--arch", "mlp", "--window", "4096", "--steps", "1",
+                 words=("feed-forward window",))
+
+
+def test_evaluation_runs_in_bounded_slices(monkeypatch):
+    from playground.core import budget
+    from playground.core.data.series import SeriesTask
+
+    task = SeriesTask(np.linspace(1, 2, 3000), 50, 0.5)
+    sizes = []
+
+    def model_fn(x):
+        sizes.append(x.shape[0] * x.shape[1])
+        return torch.zeros(x.shape[0], 1)
+
+    monkeypatch.setattr(budget, "EVAL_STEPS", 5000)
+    task.evaluate(model_fn)
+    assert len(sizes) > 1 and max(sizes) <= 5000
+
+
+def test_a_regex_that_backtracks_is_stopped_in_time(capsys, models, monkeypatch):
+    from playground.core import neurons
+
+    monkeypatch.setattr(neurons, "REGEX_SECONDS", 1.0)
+    t0 = time.perf_counter()
+    assert_error(capsys, "neurons", models["text"], "--track", "regex:(a|a)*b", "--text", "a" * 60,
+                 words=("(a|a)*b", "took more than 1 s", "backtracks"))
+    assert time.perf_counter() - t0 < 10
+    line = assert_error(capsys, "neurons", models["text"], "--track", "regex:" + "[" + "a" * 1000, words=("regular expression",))
+    assert len(line) < 300
+
+
+def test_printed_values_from_a_file_are_stripped_of_control_characters(capsys, models, tmp_path):
+    from playground.core import checkpoint as ck
+
+    meta, tensors = ck.read(models["text"])
+    path = tmp_path / "bell.safetensors"
+    from safetensors.torch import save as st_save
+
+    path.write_bytes(st_save(tensors, metadata={**meta, "trained_on": "cpu\x07\x1b[2J\x1b]0;pwned\x07"}))
+    code, out, err = cli(capsys, "info", path)
+    assert code == 0, err
+    assert "\x07" not in out and "\x1b" not in out and "\\x1b[2J" in out
+
+
+def test_a_csv_with_ten_thousand_columns_lists_a_few(capsys, tmp_path):
+    f = tmp_path / "wide.csv"
+    names = [f"col{i}" for i in range(10_000)]
+    f.write_text(",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    line = assert_error(capsys, "train", "--data", "prices", "--file", f, "--column", "nope", "--steps", "1",
+                        words=("nope", "and 9,992 more"))
+    assert len(line) < 500
+
+
+def test_output_survives_a_strict_ascii_terminal_and_a_non_utf8_name(tmp_path):
+    env = {**subprocess_env(), "PYTHONIOENCODING": "ascii:strict", "LC_ALL": "C"}
+    name = os.fsdecode(b"caf\xe9")
+    run = subprocess.run(
+        [sys.executable, "-m", "playground", "train", "--data", "text", "--text", TEXT_2KB, "--hidden", "4",
+         "--embed", "4", "--steps", "1", "--quiet", "--out", name],
+        capture_output=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert b"UnicodeEncodeError" not in run.stderr and b"saved caf" in run.stdout
+    assert (tmp_path / (name + ".safetensors")).exists()

@@ -498,9 +498,8 @@ def test_a_resume_that_ends_in_nan_weights_does_not_save_over_its_file(capsys, t
 def test_the_model_is_saved_before_the_held_out_evaluation(capsys, tmp_path, monkeypatch):
     """The evaluation after training runs after the save (a failure there loses no run) and in
     bounded batches (a long held-out series is not one forward pass)."""
-    from playground.core import checkpoint, inference
+    from playground.core import budget, checkpoint, inference
     from playground.core.config import DataConfig
-    from playground.core.data import series
 
     def fails(*a, **k):
         raise PlaygroundError("out of memory in the evaluation")
@@ -518,7 +517,7 @@ def test_the_model_is_saved_before_the_held_out_evaluation(capsys, tmp_path, mon
     task, seen = trainer.task, []
     fn = inference.model_fn(trainer.model)
     result = task.evaluate(lambda x: seen.append(tuple(x.shape)) or fn(x))
-    assert len(seen) > 1 and max(rows * steps for rows, steps, *_ in seen) <= series.EVAL_STEPS, seen
+    assert len(seen) > 1 and max(rows * steps for rows, steps, *_ in seen) <= budget.EVAL_STEPS, seen
     assert sum(rows for rows, *_ in seen) == len(result["targets"])
 
 

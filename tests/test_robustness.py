@@ -393,19 +393,33 @@ def finish(p: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
     return p.returncode, out, err
 
 
-def test_bad_model_files_on_the_command_line(tmp_path, good_model):
-    """`python -m playground sample FILE`: exit status 2 and one line naming the problem, no traceback."""
-    files = bad_model_files(tmp_path, good_model)
-    started = {name: run_cli("sample", path, "--length", "5") for name, (path, _) in files.items()}  # in parallel
-    for name, p in started.items():
-        code, out, err = finish(p)
-        path, words = files[name]
+def test_bad_model_files_on_the_command_line(tmp_path, good_model, capsys):
+    """`rnn-playground sample FILE`: exit status 2 and one line naming the problem, no traceback. In
+    this process, one file after another (each within seconds), so a busy machine only slows it: a
+    score of processes started at once timed out beside two CPU-bound programs."""
+    for name, (path, words) in bad_model_files(tmp_path, good_model).items():
+        t0 = time.perf_counter()
+        try:
+            code = cli_main(["sample", str(path), "--length", "5"])
+        except SystemExit as e:  # argparse's own refusals
+            code = e.code
+        seconds = time.perf_counter() - t0
+        out, err = capsys.readouterr()
         assert code == 2, (name, code, err)
         assert out == "" and "Traceback" not in err, (name, err)
         lines = err.splitlines()
         assert len(lines) == 1, (name, err)
         assert lines[0].startswith(f"rnn-playground: error: {path.name} "), (name, lines[0])
         assert all(word in lines[0] for word in words), (name, lines[0])
+        assert seconds < 30, (name, seconds)
+
+
+def test_a_bad_model_file_in_a_child_process_is_one_line_too(tmp_path, good_model):
+    """The same through `python -m playground` once (the entry point, its exit status and stderr)."""
+    path, words = bad_model_files(tmp_path, good_model)["pickle"]
+    code, out, err = finish(run_cli("sample", path, "--length", "5"), timeout=120)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert all(word in err for word in words), err
 
 
 DATA_FILES = {

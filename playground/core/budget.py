@@ -49,15 +49,58 @@ def step_bytes(model: ModelConfig, train: TrainConfig, n_inputs: int, n_outputs:
     return weights + 3 * train.batch_size * steps * per_step * FLOAT
 
 
-def free_memory() -> int | None:
-    """Bytes of memory available now (Linux: MemAvailable), else the physical memory, else None."""
+def _read(path: str) -> str | None:
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+        with open(path, encoding="ascii") as f:
+            return f.read()
+    except (OSError, ValueError):
+        return None
+
+
+def _field(text: str | None, name: str) -> int | None:
+    """A "Name:  123 kB" line of /proc/meminfo or /proc/self/status, in bytes."""
+    for line in (text or "").splitlines():
+        if line.startswith(name + ":"):
+            try:
+                return int(line.split()[1]) * 1024
+            except (ValueError, IndexError):
+                return None
+    return None
+
+
+def _cgroup_room() -> int | None:
+    """What this process's cgroup (v2) still lets it have: memory.max less memory.current."""
+    limit, used = _read("/sys/fs/cgroup/memory.max"), _read("/sys/fs/cgroup/memory.current")
+    try:
+        if limit is None or used is None or limit.strip() == "max":
+            return None
+        return max(0, int(limit) - int(used))
+    except ValueError:
+        return None
+
+
+def _address_space_room() -> int | None:
+    """What a limit on this process's address space (ulimit -v, RLIMIT_AS) leaves of it."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    used = _field(_read("/proc/self/status"), "VmSize") or 0
+    return max(0, soft - used)
+
+
+def free_memory() -> int | None:
+    """Bytes of memory this process can have now: the least of what the machine has available
+    (Linux: MemAvailable), what its cgroup allows and what its address-space limit leaves; else the
+    physical memory, else None."""
+    found = [_field(_read("/proc/meminfo"), "MemAvailable"), _cgroup_room(), _address_space_room()]
+    known = [n for n in found if n is not None]
+    if known:
+        return min(known)
     try:
         return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
@@ -74,7 +117,36 @@ def check_fits(model: ModelConfig, train: TrainConfig, n_inputs: int, n_outputs:
     free = free_memory()
     if free is not None and need > SAFETY * free:
         raise PlaygroundError(
-            f"this model with batch size {train.batch_size} over {steps} steps would need about {_gb(need)} of "
+            f"this {model.describe()} model with batch size {train.batch_size:,} over {steps:,} steps would need "
+            f"about {_gb(need)} of "
             f"memory and {_gb(free)} is free: lower the batch size, the sequence length or the hidden size"
+        )
+    return need
+
+
+# One evaluation batch holds at most this many time steps (rows x window): held-out sets of any size
+# are evaluated a slice at a time, in memory that does not grow with the series.
+EVAL_STEPS = 1 << 16
+
+
+def eval_rows(steps_per_row: int) -> int:
+    """Rows of ``steps_per_row`` time steps each that one evaluation batch may hold (at least one)."""
+    return max(1, EVAL_STEPS // max(1, int(steps_per_row)))
+
+
+def window_bytes(rows: int, window: int, features: int) -> int:
+    """A series cut into ``rows`` windows of ``window`` values with ``features`` each: the float32
+    windows kept, and the float64 and float32 copies made while they are encoded."""
+    return rows * window * (features * FLOAT + 2 * 8 + FLOAT)
+
+
+def check_windows(points: int, window: int, features: int = 1) -> int:
+    """The windows' estimate in bytes; a one-line error when it is more than this computer has free."""
+    need = window_bytes(max(0, points - window), window, features)
+    free = free_memory()
+    if free is not None and need > SAFETY * free:
+        raise PlaygroundError(
+            f"a series of {points:,} points cut into windows of {window:,} values would need about "
+            f"{_gb(need)} of memory and {_gb(free)} is free: lower the window or the series length"
         )
     return need

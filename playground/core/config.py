@@ -13,10 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.core.bounds import BOUNDS, MAX_SEED
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_names, kind_spec
 
-MAX_MADE_UP_JOKES = 100_000
+MAX_MADE_UP_JOKES = int(BOUNDS["data.made_up_jokes"].hi)
 MAX_INPUTS_TEXT = 1000  # prices: the --inputs column list
 CONFIG_VERSION = 2  # 2: DataConfig.made_up_jokes (files of version 1 had none)
 
@@ -35,8 +36,8 @@ INITS = ("default", "xavier", "he", "orthogonal", "identity")
 LIVE_TRAIN_SETTINGS = ("lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "val_every")
 DATA_KINDS = kind_names()  # the registry's (core/kinds.py)
 GENERATED_KINDS = tuple(n for n, s in KINDS.items() if s.generated)  # seeded: no file, no pasted text
-MAX_GAP = 1000  # memory: the sequence is gap + 2 steps; the Transformer covers 1024
-MAX_KEYS = 26  # memory: keys are the letters A to Z
+MAX_GAP = int(BOUNDS["data.gap"].hi)  # memory: the sequence is gap + 2 steps; the Transformer covers 1024
+MAX_KEYS = int(BOUNDS["data.keys"].hi)  # memory: keys are the letters A to Z
 SOURCES = ("bundled", "file", "inline", "generator")
 GENERATORS = ("linear", "sine", "random-walk", "trend-seasonal")
 GAP_POLICIES = ("refuse", "interpolate", "ffill")
@@ -50,18 +51,17 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
         raise PlaygroundError(f"unknown {name} {value!r}: choose one of {', '.join(choices)}")
 
 
-# Ceilings that fit a desktop: each is named in the error that enforces it.
-MAX_HIDDEN = 4096
-MAX_LAYERS = 8
-MAX_EMBED = 4096
-MAX_HEADS = 64
-MAX_MLP_WINDOW = 1024
-MAX_BATCH = 8192
-MAX_SEQ_LEN = 4096
-MAX_SERIES_LENGTH = 1_000_000  # points a generator makes
-MAX_SERIES_WINDOW = 4096  # past values per prediction
-MAX_VAL_BATCHES = 1000
-MAX_SEED = 2**63 - 1
+# Ceilings that fit a desktop (core/bounds.py's table): each is named in the error that enforces it.
+MAX_HIDDEN = int(BOUNDS["model.hidden"].hi)
+MAX_LAYERS = int(BOUNDS["model.layers"].hi)
+MAX_EMBED = int(BOUNDS["model.embed"].hi)
+MAX_HEADS = int(BOUNDS["model.heads"].hi)
+MAX_MLP_WINDOW = int(BOUNDS["model.window"].hi)
+MAX_BATCH = int(BOUNDS["train.batch_size"].hi)
+MAX_SEQ_LEN = int(BOUNDS["train.seq_len"].hi)
+MAX_SERIES_LENGTH = int(BOUNDS["data.length"].hi)  # points a generator makes
+MAX_SERIES_WINDOW = int(BOUNDS["data.window"].hi)  # past values per prediction
+MAX_VAL_BATCHES = int(BOUNDS["train.val_batches"].hi)
 
 
 def _at_most(name: str, value: float, ceiling: int, unit: str = "") -> None:
@@ -107,16 +107,20 @@ class ModelConfig:
         _choice("weight init", self.init, INITS)
         for name in ("hidden", "layers", "embed", "heads", "window"):
             value = getattr(self, name)
+            said = BOUNDS[f"model.{name}"].name if name != "window" or self.arch == "mlp" else "window"
             if not isinstance(value, int) or isinstance(value, bool):
-                raise PlaygroundError(f"{name} must be a whole number, got {value!r}")
-            _positive(name, value)
+                raise PlaygroundError(f"{said} must be a whole number, got {value!r}")
+            _positive(said, value)
         if self.hidden > MAX_HIDDEN:
             raise PlaygroundError(f"hidden size {self.hidden} is too large (at most {MAX_HIDDEN})")
         if self.layers > MAX_LAYERS:
             raise PlaygroundError(f"{self.layers} layers is too many (at most {MAX_LAYERS})")
         _at_most("embedding size", self.embed, MAX_EMBED)
         _at_most("attention heads", self.heads, MAX_HEADS)
-        _at_most("feed-forward window", self.window, MAX_MLP_WINDOW, " inputs")
+        if self.arch == "mlp":
+            _at_most("feed-forward window", self.window, MAX_MLP_WINDOW, " inputs")
+        else:  # only a copy of a price series' window (the data's setting): no feed-forward window to name
+            BOUNDS["data.window"].check(self.window)
         if not 0.0 <= self.dropout < 1.0:
             raise PlaygroundError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.arch == "transformer" and self.hidden % self.heads:
@@ -202,7 +206,7 @@ class DataConfig:
         if self.source == "file" and not self.path:
             raise PlaygroundError("no file given: pass a path")
         _positive("window", self.window)
-        _positive("length", self.length)
+        _positive("series length", self.length)
         for name in ("window", "length"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
@@ -215,6 +219,8 @@ class DataConfig:
                 raise PlaygroundError(f"{name} must be a finite number, got {getattr(self, name)}")
         _positive("period", self.period)
         _positive("noise", self.noise, allow_zero=True)
+        for name in ("start", "slope", "period", "amplitude", "noise"):
+            BOUNDS[f"data.{name}"].check(float(getattr(self, name)))
         for name in ("gap", "keys"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
@@ -276,6 +282,10 @@ class TrainConfig:
         _at_most("batch size", self.batch_size, MAX_BATCH, " sequences")
         _at_most("truncated BPTT length", self.tbptt, MAX_SEQ_LEN, " steps")
         _at_most("validation batches", self.val_batches, MAX_VAL_BATCHES)
+        # what the lines above leave open: a learning rate, decay or momentum that trains to NaN
+        for name in ("lr", "clip_value", "weight_decay", "momentum", "val_every"):
+            value = getattr(self, name)
+            BOUNDS[f"train.{name}"].check(float(value) if name != "val_every" else value)
         _seed("seed", self.seed)
         return self
 

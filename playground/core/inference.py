@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
+from playground.core.bounds import BOUNDS, MAX_FORECAST_WORK, MAX_SAMPLE_REREAD
 from playground.core.data.dialogs import END_OF_TURN, MARKERS, encode_turns
 from playground.core.errors import PlaygroundError
 from playground.core.nets import MAX_LEN, SequenceModel
@@ -82,9 +83,28 @@ def _prefix(task, prompt: str) -> np.ndarray:
     return task.encode(start)
 
 
-MAX_SAMPLE = 100_000  # characters one request may write
-MAX_HORIZON = 100_000  # values one forecast may make
-MIN_TEMPERATURE, MAX_TEMPERATURE = 0.001, 100.0  # below: the softmax overflows; use 0 for greedy
+# core/bounds.py's table: what one request may ask for
+MAX_SAMPLE = int(BOUNDS["sample.length"].hi)  # characters one request may write
+MAX_HORIZON = int(BOUNDS["forecast.horizon"].hi)  # values one forecast may make
+# below: the softmax overflows; use 0 for greedy
+MIN_TEMPERATURE, MAX_TEMPERATURE = BOUNDS["sample.temperature"].lo, BOUNDS["sample.temperature"].hi
+
+
+def rereads(model: SequenceModel) -> bool:
+    """Whether the model re-reads its whole context (up to MAX_LEN) for each character it writes."""
+    return not (model.recurrent and not model.attends) and model.cfg.arch != "mlp"
+
+
+def check_sample_length(model: SequenceModel, length: int) -> None:
+    """A one-line error for a length the model would take minutes to write."""
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not 0 <= length <= MAX_SAMPLE:
+        raise PlaygroundError(f"length must be 0 to {MAX_SAMPLE:,} characters, got {length}")
+    if length > MAX_SAMPLE_REREAD and rereads(model):
+        what = "a Transformer" if model.cfg.arch == "transformer" else "a model with attention"
+        raise PlaygroundError(
+            f"length {length:,} is too long for {what}: it re-reads up to {MAX_LEN:,} characters for each "
+            f"one it writes, so it writes at most {MAX_SAMPLE_REREAD:,} in one request"
+        )
 
 NOT_FINITE = (
     "the model's predictions are NaN or infinite: its weights have blown up (exploding gradients). "
@@ -123,8 +143,7 @@ def sample(
     what runs the model a character at a time, ``stepper(model, prefix ids)`` with ``logits`` and
     ``push(token)`` (default ``_Stepper``; ``clamp.py`` gives one that pins units).
     """
-    if not 0 <= length <= MAX_SAMPLE:
-        raise PlaygroundError(f"length must be 0 to {MAX_SAMPLE:,} characters, got {length}")
+    check_sample_length(model, length)
     if not (temperature == 0 or MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
         raise PlaygroundError(
             f"temperature must be 0 (greedy) or {MIN_TEMPERATURE} to {MAX_TEMPERATURE:g}, got {temperature}"
@@ -280,6 +299,12 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
         raise PlaygroundError("this model predicts characters, not numbers: use sample")
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_HORIZON:
         raise PlaygroundError(f"the horizon must be 1 to {MAX_HORIZON:,} steps ahead, got {horizon}")
+    window = int(getattr(task, "window", 1))
+    if horizon * window > MAX_FORECAST_WORK:  # each step feeds the whole window through the model
+        raise PlaygroundError(
+            f"a horizon of {horizon:,} steps is too far for a window of {window:,} values: each step reads "
+            f"the whole window, so at most {MAX_FORECAST_WORK // window:,} steps ahead"
+        )
     hist = task.values if history is None else np.asarray(history, dtype=np.float64)
     return task.forecast(model_fn(model), hist, horizon)
 

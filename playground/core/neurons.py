@@ -48,6 +48,7 @@ import torch
 from torch import nn
 
 from playground.core.errors import PlaygroundError
+from playground.core.shown import cut
 
 __all__ = [
     "CHUNK",
@@ -142,15 +143,58 @@ TRACKS: dict[str, tuple[Callable[[str], np.ndarray], bool]] = {
 }
 
 
+REGEX_SECONDS = 5.0  # a regex track's matching runs in a child process stopped after this long
+MAX_PATTERN = 1000  # characters of a regex track's pattern
+# The child: Python's own re (the same syntax as re.compile here), the spans of the non-empty matches.
+_MATCHER = (
+    "import json, re, sys\n"
+    "d = json.loads(sys.stdin.read())\n"
+    "print(json.dumps([m.span() for m in re.finditer(d['p'], d['t']) if m.end() > m.start()]))\n"
+)
+
+
 def _pattern(name: str) -> re.Pattern[str]:
     pattern = name[len(REGEX) :]
     if not pattern:
         raise PlaygroundError("the regex track needs a pattern: regex:PATTERN, e.g. regex:[A-Z]+")
+    if len(pattern) > MAX_PATTERN:
+        raise PlaygroundError(
+            f"the regular expression {cut(pattern, 40)!r} is too long: at most {MAX_PATTERN:,} characters"
+        )
     try:
         return re.compile(pattern)
     except re.error as e:
         where = f" at position {e.pos}" if e.pos is not None else ""
-        raise PlaygroundError(f"bad regular expression {pattern!r}: {e.msg}{where}") from None
+        raise PlaygroundError(f"bad regular expression {cut(pattern, 60)!r}: {e.msg}{where}") from None
+
+
+def _matches(pattern: str, text: str) -> list[tuple[int, int]]:
+    """The spans of ``pattern``'s non-empty matches in ``text``, found in a child process that is
+    stopped after REGEX_SECONDS: a pattern that backtracks catastrophically ((a|a)*b) costs seconds,
+    not hours, in any thread."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        run = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _MATCHER],
+            input=json.dumps({"p": pattern, "t": text}),  # ASCII: lone surrogates travel as escapes
+            capture_output=True,
+            text=True,
+            encoding="ascii",
+            timeout=REGEX_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise PlaygroundError(
+            f"the regular expression {cut(pattern, 60)!r} took more than {REGEX_SECONDS:g} s on "
+            f"{len(text):,} characters: it backtracks (repeats inside repeats, or alternatives that "
+            "match the same text, such as (a|a)*); simplify it"
+        ) from None
+    if run.returncode != 0:
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        raise PlaygroundError(f"the regular expression {cut(pattern, 60)!r} could not be matched: {cut(last, 80)}")
+    return [(int(a), int(b)) for a, b in json.loads(run.stdout)]
 
 
 def check_track(name: str) -> None:
@@ -160,7 +204,7 @@ def check_track(name: str) -> None:
     if name.startswith(REGEX):
         _pattern(name)
     elif name not in TRACKS:
-        raise PlaygroundError(f"unknown track {name!r}: choose {', '.join(TRACKS)} or regex:PATTERN")
+        raise PlaygroundError(f"unknown track {cut(name, 60)!r}: choose {', '.join(TRACKS)} or regex:PATTERN")
 
 
 def track(name: str, text: str) -> Track:
@@ -168,8 +212,8 @@ def track(name: str, text: str) -> Track:
     check_track(name)
     if name.startswith(REGEX):
         values = np.zeros(len(text))
-        for match in _pattern(name).finditer(text):
-            values[match.start() : match.end()] = 1.0
+        for start, end in _matches(_pattern(name).pattern, text):
+            values[start:end] = 1.0
         return Track(name, values, True)
     make, binary = TRACKS[name]
     return Track(name, make(text), binary)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.bounds import BOUNDS
 from playground.core.config import TrainConfig
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
@@ -122,20 +123,20 @@ class TrainingControls(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.lr = LogSpinBox()
         self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 100.0)
+        self.lr.setRange(*BOUNDS["train.lr"].window_range())
         self.lr.setValue(config.lr)
         self.lr.setToolTip(
             "Learning rate: how far each step moves the weights along the gradient. Too small and nothing "
             "happens; too large and the loss jumps around or explodes to NaN. Changes apply at the next step."
         )
         self.batch = QSpinBox()
-        self.batch.setRange(1, 1024)
+        self.batch.setRange(*BOUNDS["train.batch_size"].window_range())
         self.batch.setValue(config.batch_size)
         self.batch.setToolTip(
             "Examples averaged in each step. Larger batches give smoother, slower steps; smaller ones are noisy."
         )
         self.seq_len = QSpinBox()
-        self.seq_len.setRange(2, 1024)
+        self.seq_len.setRange(*BOUNDS["train.seq_len"].window_range())
         self.seq_len.setValue(config.seq_len)
         self.seq_len.setToolTip(
             "Characters per training example: how far back in time the network is unrolled, and how far "
@@ -152,7 +153,7 @@ class TrainingControls(QWidget):
         )
         self.clip_value = QDoubleSpinBox()
         self.clip_value.setDecimals(3)
-        self.clip_value.setRange(0.001, 1000.0)
+        self.clip_value.setRange(*BOUNDS["train.clip_value"].window_range())
         self.clip_value.setValue(config.clip_value)
         self.clip_value.setToolTip("The clipping threshold: the largest gradient norm (or value) allowed.")
         self.optimizer = QComboBox()
@@ -165,7 +166,7 @@ class TrainingControls(QWidget):
             "per weight. Applies at Reset."
         )
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(*BOUNDS["train.seed"].window_range())
         self.seed.setValue(config.seed)
         self.seed.setToolTip(
             "The random seed: the same seed gives the same initial weights and batches. Applies at Reset."

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from playground.core.budget import check_windows, eval_rows
 from playground.core.config import GENERATORS, DataConfig
 from playground.core.data._batching import in_batches
 from playground.core.data.dates import Dates
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
-EVAL_STEPS = 1 << 14  # time steps (windows x their length) one held-out forward pass sees at most
 
 # ---------------------------------------------------------------- generators
 
@@ -209,6 +209,7 @@ class SeriesTask:
         self.dates = dates
 
         w = self.window
+        check_windows(n, w, self.n_inputs)  # every window is kept: refuse, in one line, what would not fit
         windows = np.lib.stride_tricks.sliding_window_view(self.values, w)[: n - w]  # row i -> target i + w
         self.target_index = np.arange(w, n)
         self._last = windows[:, -1].copy()
@@ -395,15 +396,15 @@ class SeriesTask:
 
     def _run(self, model_fn: ModelFn, x: np.ndarray, device: torch.device | str) -> np.ndarray:
         """Scaled changes model_fn predicts for encoded windows ``x`` (M, W, k), as float64 (M,): in
-        batches of at most EVAL_STEPS time steps, so that the held-out part of a long series (a
+        slices of at most budget.EVAL_STEPS time steps, so that the held-out part of a long series (a
         million points, windows of 4,096) never asks for its activations at once."""
-        rows = max(1, EVAL_STEPS // max(1, x.shape[1]))
-        parts = []
+        rows = eval_rows(x.shape[1] if x.ndim > 1 else 1)  # a slice at a time: memory that does not grow with x
+        outs = [np.empty(0)]
         with torch.no_grad():
-            for start in range(0, len(x), rows):
-                out = model_fn(torch.as_tensor(x[start : start + rows], dtype=torch.float32, device=device))
-                parts.append(out.detach().reshape(-1).double().cpu().numpy())
-        return np.concatenate(parts) if parts else np.zeros(0)
+            for i in range(0, len(x), rows):
+                out = model_fn(torch.as_tensor(x[i : i + rows], dtype=torch.float32, device=device))
+                outs.append(out.detach().reshape(-1).double().cpu().numpy())
+        return np.concatenate(outs)
 
     def _check_history(self, history: np.ndarray) -> np.ndarray:
         hist = _finite_values(history, "the history values")

@@ -20,6 +20,7 @@ from playground.core.config import GAP_POLICIES
 from playground.core.data.dates import Dates, parse_dates
 from playground.core.errors import PlaygroundError
 from playground.core.files import MB, read_bounded
+from playground.core.shown import cut, listing
 
 MAX_CSV_BYTES = 50 * MB  # a larger CSV is refused before it is read
 
@@ -297,7 +298,7 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
         cols.append(j)
     columns = [reader.values(j, "input ", notes) for j in cols]
     if cols:
-        notes.append(f"inputs beside '{names[col]}': {', '.join(names[j] for j in cols)} (each scaled on its own)")
+        notes.append(f"inputs beside '{names[col]}': {listing(names[j] for j in cols)} (each scaled on its own)")
     notes += date_notes
     return SeriesTable(
         values=values,
@@ -349,7 +350,7 @@ class _ColumnReader:
         row_nums = [num for num, _ in data]
         for k, (num, cells) in zip(kinds, data):
             if k is _TEXT:
-                numeric_names = ", ".join(names[j] for j in self.numeric_cols) or "none"
+                numeric_names = listing(names[j] for j in self.numeric_cols) or "none"
                 how = " (this file writes decimals with commas: a point may only group thousands)" if self.commas else ""
                 flag = "--inputs" if role else "--column"
                 raise PlaygroundError(
@@ -397,7 +398,7 @@ def _choose_column(
 ) -> int:
     """The 0-based index of the column the user asked for (or the one obvious numeric column);
     ``flag``: the setting a message tells the user to change."""
-    listing = ", ".join(names)
+    shown = listing(names)
     column = column.strip()
     if column:
         if column.isdigit():
@@ -405,19 +406,19 @@ def _choose_column(
             if not 0 <= j < len(names):
                 raise PlaygroundError(
                     f"column {column} does not exist in {name}: it has {len(names)} column"
-                    f"{'s' if len(names) > 1 else ''} ({listing}); use {flag} 1 to {len(names)} or a name"
+                    f"{'s' if len(names) > 1 else ''} ({shown}); use {flag} 1 to {len(names)} or a name"
                 )
             return j
         for j, n in enumerate(names):
             if n.lower() == column.lower():
                 return j
-        raise PlaygroundError(f"no column '{column}' in {name}: columns are {listing}")
+        raise PlaygroundError(f"no column '{cut(column, 40)}' in {name}: columns are {shown}")
     if not numeric_cols:
-        raise PlaygroundError(f"no numeric column in {name}: columns are {listing}")
+        raise PlaygroundError(f"no numeric column in {name}: columns are {shown}")
     if len(numeric_cols) == 1:
         return numeric_cols[0]
     liked = [j for j in numeric_cols if is_price_name(names[j])]
-    numeric_names = ", ".join(names[j] for j in numeric_cols)
+    numeric_names = listing(names[j] for j in numeric_cols)
     if not liked:
         raise PlaygroundError(
             f"{name} has {len(numeric_cols)} numeric columns ({numeric_names}): choose one with --column"

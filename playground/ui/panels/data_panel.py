@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.config import MAX_MADE_UP_JOKES, DataConfig
+from playground.core.bounds import BOUNDS
+from playground.core.config import DataConfig
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
@@ -116,6 +117,12 @@ TIPS = {
 }
 
 
+def _window(key: str) -> tuple[float, float]:
+    """A control's range: its slice of core/bounds.py's table (whole numbers for a spin box of ints)."""
+    lo, hi = BOUNDS[key].window_range()
+    return (int(lo), int(hi)) if BOUNDS[key].whole else (lo, hi)
+
+
 class DataPanel(QWidget):
     """Controls for a :class:`DataConfig` and a preview of the task it builds."""
 
@@ -196,23 +203,23 @@ class DataPanel(QWidget):
         paste.addWidget(self.apply_button, 0, Qt.AlignmentFlag.AlignRight)
 
         self.generator_combo = choice_combo(GENERATOR_OPTIONS, TIPS["generator"])
-        self.length_spin = self._int_spin(10, 100_000, TIPS["length"], step=50)
-        self.start_spin = self._float_spin(-1e6, 1e6, 2, TIPS["start"], step=10)
-        self.slope_spin = self._float_spin(-1e4, 1e4, 3, TIPS["slope"], step=0.1)
-        self.period_spin = self._float_spin(2, 1e5, 1, TIPS["period"], step=5)
-        self.amplitude_spin = self._float_spin(0, 1e6, 2, TIPS["amplitude"], step=1)
-        self.noise_spin = self._float_spin(0, 1e6, 2, TIPS["noise"], step=0.5)
-        self.seed_spin = self._int_spin(0, 2**31 - 1, TIPS["seed"])
+        self.length_spin = self._int_spin(*_window("data.length"), TIPS["length"], step=50)
+        self.start_spin = self._float_spin(*_window("data.start"), 2, TIPS["start"], step=10)
+        self.slope_spin = self._float_spin(*_window("data.slope"), 3, TIPS["slope"], step=0.1)
+        self.period_spin = self._float_spin(*_window("data.period"), 1, TIPS["period"], step=5)
+        self.amplitude_spin = self._float_spin(*_window("data.amplitude"), 2, TIPS["amplitude"], step=1)
+        self.noise_spin = self._float_spin(*_window("data.noise"), 2, TIPS["noise"], step=0.5)
+        self.seed_spin = self._int_spin(*_window("data.seed"), TIPS["seed"])
         self.columns = CsvColumns(self._on_edited)  # the target and the input columns of a CSV
         self.column_combo, self.inputs_list = self.columns.target_combo, self.columns.inputs_list
         self.gaps_combo = choice_combo(GAPS_OPTIONS, TIPS["gaps"])
-        self.window_spin = self._int_spin(1, 1000, TIPS["window"])
+        self.window_spin = self._int_spin(*_window("data.window"), TIPS["window"])
         self.window_spin.setSuffix(" values")
-        self.val_spin = self._int_spin(1, 80, TIPS["val"])
+        self.val_spin = self._int_spin(*(round(100 * v) for v in _window("data.val_fraction")), TIPS["val"])
         self.val_spin.setSuffix(" % at the end")
         # memory: d, the distance to remember, on a slider (with its number beside it)
         self.gap_slider = QSlider(Qt.Orientation.Horizontal)
-        self.gap_slider.setRange(1, 100)
+        self.gap_slider.setRange(*_window("data.gap"))
         self.gap_slider.setToolTip(TIPS["gap"])
         self.gap_value = QLabel()
         self.gap_value.setMinimumWidth(64)
@@ -223,8 +230,8 @@ class DataPanel(QWidget):
         gap_layout.addWidget(self.gap_slider, 1)
         gap_layout.addWidget(self.gap_value)
         self.gap_row.setToolTip(TIPS["gap"])
-        self.keys_spin = self._int_spin(2, 26, TIPS["keys"])
-        self.made_up_spin = self._int_spin(0, MAX_MADE_UP_JOKES, TIPS["made_up_jokes"], step=500)
+        self.keys_spin = self._int_spin(*_window("data.keys"), TIPS["keys"])
+        self.made_up_spin = self._int_spin(*_window("data.made_up_jokes"), TIPS["made_up_jokes"], step=500)
         self.made_up_spin.setSpecialValueText("off")
 
         form = QFormLayout()
@@ -404,7 +411,7 @@ class DataPanel(QWidget):
             self.seed_spin.setValue(cfg.seed)
             self.window_spin.setValue(cfg.window)
             self.val_spin.setValue(max(1, round(cfg.val_fraction * 100)))
-            self.gap_slider.setMaximum(max(100, cfg.gap))
+            self.gap_slider.setMaximum(max(_window("data.gap")[1], cfg.gap))
             self.gap_slider.setValue(cfg.gap)
             self.gap_value.setText(f"d = {cfg.gap}")
             self.keys_spin.setValue(cfg.keys)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.bounds import BOUNDS
 from playground.core.config import RECURRENT_ARCHS, ModelConfig
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS
@@ -36,7 +37,7 @@ from playground.ui.panels._common import (
 
 # Data kinds where the model predicts the next character at every step: a backward pass would cheat.
 NEXT_CHARACTER_KINDS = tuple(name for name, spec in KINDS.items() if spec.many_to_many)
-MAX_HEADS = 8
+MAX_HEADS = int(BOUNDS["model.heads"].window_range()[1])  # the window offers 1 to 8 heads
 
 ARCH_OPTIONS = (
     (
@@ -197,16 +198,16 @@ class ModelPanel(QWidget):
         self.arch_combo = choice_combo(ARCH_OPTIONS, TIPS["arch"])
         self.direction_combo = choice_combo(DIRECTION_OPTIONS, TIPS["direction"])
         self.layers_spin = QSpinBox()
-        self.layers_spin.setRange(1, 4)
+        self.layers_spin.setRange(*BOUNDS["model.layers"].window_range())
         self.layers_spin.setToolTip(TIPS["layers"])
         self.hidden_spin = QSpinBox()
-        self.hidden_spin.setRange(4, 512)
+        self.hidden_spin.setRange(*BOUNDS["model.hidden"].window_range())
         self.hidden_spin.setSingleStep(8)
         self.hidden_spin.setToolTip(TIPS["hidden"])
         self.activation_combo = choice_combo(ACTIVATION_OPTIONS, TIPS["activation"])
         self.init_combo = choice_combo(INIT_OPTIONS, TIPS["init"])
         self.dropout_spin = QDoubleSpinBox()
-        self.dropout_spin.setRange(0.0, 0.9)
+        self.dropout_spin.setRange(*BOUNDS["model.dropout"].window_range())
         self.dropout_spin.setSingleStep(0.1)
         self.dropout_spin.setDecimals(2)
         self.dropout_spin.setToolTip(TIPS["dropout"])
@@ -217,7 +218,7 @@ class ModelPanel(QWidget):
         self.attention_check = QCheckBox("over its past states")
         self.attention_check.setToolTip(TIPS["attention"])
         self.window_spin = QSpinBox()
-        self.window_spin.setRange(1, 256)
+        self.window_spin.setRange(*BOUNDS["model.window"].window_range())
         self.window_spin.setSuffix(" steps")
         self.window_spin.setToolTip(TIPS["window"])
 
