@@ -326,5 +326,5 @@ def test_export_prints_where_it_wrote(run, capsys, tmp_path):
     code, out, _ = cli(capsys, "export", run["files"]["order-mlp-bag-of-words"], "--script", tmp_path / "order.py")
     assert code == 0 and str(tmp_path / "order.py") in out
     text = (tmp_path / "order.py").read_text(encoding="utf-8")
-    assert '"arch": "mlp"' in text and "CONFIG = {" in text and 'if __name__ == "__main__":' in text
+    assert "'arch': 'mlp'" in text and "CONFIG = {" in text and 'if __name__ == "__main__":' in text
     compile(text, "order.py", "exec")
