@@ -1,9 +1,11 @@
 """`rnn-playground export MODEL --script OUT.py`: one PyTorch script per model that needs no playground.
 
 Tiny models of every architecture and data kind are trained here for a few steps and exported;
-one `python -I` process then runs every script's commands (``_DRIVER``: importing torch once keeps
-this file fast), and each answer is compared with the app's own: the same greedy text, the same
-forecast, the same probabilities, and, trained on from the same file, the very same weights.
+one `python -I` process then runs every script's commands (``script_helpers.drive``: importing torch
+once keeps this file fast), and each answer is compared with the app's own: the same greedy text, the
+same forecast, the same probabilities, and, trained on from the same file, the very same weights.
+The script is also an input boundary: hostile file names stay data, and damaged files and settings
+out of range end in one line and exit status 2.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from cli_helpers import assert_error, cli
+from script_helpers import drive, script_env
 
 from playground.core import checkpoint, inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
@@ -81,44 +84,6 @@ def _app_steps(path: Path, steps: int) -> Trainer:
     for _ in range(steps):
         trainer.step()
     return trainer
-
-
-_DRIVER = r'''
-"""Run exported scripts in this one process: each job's exit status, stdout and stderr as JSON."""
-import contextlib, io, json, runpy, sys, traceback
-import torch
-torch.set_num_threads(1)
-results = {}
-for name, argv in json.load(open(sys.argv[1])).items():
-    out, err, code = io.StringIO(), io.StringIO(), 0
-    sys.argv = argv
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            runpy.run_path(argv[0], run_name="__main__")
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
-        except Exception:  # a traceback: what a script must never end in
-            code, _ = "traceback", err.write(traceback.format_exc())
-    results[name] = {"code": code, "out": out.getvalue(), "err": err.getvalue()}
-results["imported playground"] = sorted(m for m in sys.modules if m.split(".")[0] == "playground")
-print(json.dumps(results))
-'''
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
-
-
-def drive(folder: Path, jobs: dict[str, list[str]]) -> dict:
-    """Run the jobs (a script and its arguments each) in one `python -I` process, in ``folder``."""
-    (folder / "jobs.json").write_text(json.dumps(jobs, ensure_ascii=True), encoding="utf-8")
-    (folder / "driver.py").write_text(_DRIVER, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-I", str(folder / "driver.py"), str(folder / "jobs.json")],
-        capture_output=True, text=True, timeout=300, cwd=folder, env=_env(),
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +160,7 @@ def test_a_script_runs_on_its_own(run, capsys):
     path = run["files"]["text-lstm-attention"]
     done = subprocess.run(
         [sys.executable, "-I", str(run["scripts"]["text-lstm-attention"]), "sample", "--prompt", "the d", "--length", "50", "--greedy"],
-        capture_output=True, text=True, timeout=120, cwd=run["folder"], env=_env(),
+        capture_output=True, text=True, timeout=120, cwd=run["folder"], env=script_env(),
     )
     code, out, err = cli(capsys, "sample", path, "--prompt", "the d", "--length", "50", "--greedy")
     assert (done.returncode, code) == (0, 0), (done.stderr, err)
@@ -411,7 +376,7 @@ def test_a_quote_in_the_name_runs_nothing_under_python_isolated(hostile, tmp_pat
     script = hostile["moved"] / hostile["scripts"]["newlines", "text"].name
     done = subprocess.run(
         [sys.executable, "-I", str(script), "--help"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env=_env(),
+        env=script_env(),
     )
     assert done.returncode == 0 and done.stdout.startswith("usage:") and not done.stderr, done.stderr
     assert not list(tmp_path.iterdir()) and not list(hostile["moved"].rglob("pwned"))
