@@ -382,9 +382,9 @@ def test_a_quote_in_the_name_runs_nothing_under_python_isolated(hostile, tmp_pat
     assert not list(tmp_path.iterdir()) and not list(hostile["moved"].rglob("pwned"))
 
 
-def _mutated(source: Path, target: Path, task=None, tensors=None, drop=()) -> Path:
+def _mutated(source: Path, target: Path, task=None, tensors=None, drop=(), edit=None) -> Path:
     """A copy of a model file with its task settings changed (``task(dict)``), tensors replaced or
-    added (``tensors``) and some removed (``drop``)."""
+    added (``tensors``, or ``edit(tensors)``) and some removed (``drop``)."""
     from safetensors import safe_open
     from safetensors.torch import save_file
 
@@ -395,6 +395,8 @@ def _mutated(source: Path, target: Path, task=None, tensors=None, drop=()) -> Pa
         task(changed)
         meta["task"] = json.dumps(changed)
     stored = {k: v for k, v in {**stored, **(tensors or {})}.items() if k not in drop}
+    if edit is not None:
+        edit(stored)
     save_file(stored, str(target), metadata=meta)
     return target
 
@@ -408,6 +410,13 @@ def _read_only_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     folder.chmod(0o555)
     return folder
+
+
+def _huge_moments(stored: dict) -> None:
+    """Adam's state of parameter 0 at float32's largest moment and no squares: finite, and the first
+    step takes the weights to infinity."""
+    stored["optim/0/exp_avg"] = torch.full_like(stored["optim/0/exp_avg"], 3e38)
+    stored["optim/0/exp_avg_sq"] = torch.zeros_like(stored["optim/0/exp_avg_sq"])
 
 
 # probe: (the model it starts from, how its file is changed, the command, words of the one-line refusal)
@@ -436,7 +445,7 @@ ARG_PROBES = {
     "--seed 2**64": ("text-gru-file", ["sample", "--seed", str(2**64), "--length", "5"], ("--seed", "18,446,744,073,709,551,615")),
     "--temperature nan": ("text-gru-file", ["sample", "--temperature", "nan", "--length", "5"], ("--temperature is nan",)),
     "--device bogus": ("spell-rnn", ["train", "--steps", "1", "--device", "bogus"], ("'bogus' is not a device",)),
-    "--horizon 10**9": ("prices-gru", ["forecast", "--horizon", str(10**9)], ("--horizon", "100,000")),
+    "--horizon 10**9": ("prices-gru", ["forecast", "--horizon", str(10**9)], ("--horizon", "10,000")),
     "--steps word": ("spell-rnn", ["train", "--steps", "many"], ("invalid int value", "'many'")),
 }
 
@@ -455,6 +464,9 @@ def refusals(run, tmp_path_factory):
     (folder / "bad.txt").write_bytes(b"the cat sat\n\xc3\x28 on the mat\n")
     text = str(run["scripts"]["text-gru-file"])
     jobs["--data not UTF-8"] = [text, "train", "--steps", "1", "--data", str(folder / "bad.txt"), "--out", str(folder / "x")]
+    blown = _mutated(run["files"]["text-transformer"], folder / "blown.safetensors", edit=_huge_moments)
+    jobs["blown"] = [str(run["scripts"]["text-transformer"]), "train", "--steps", "1", "--weights", str(blown),
+                     "--out", str(folder / "blown-more")]
     readonly = _read_only_folder(folder)
     jobs["read-only --out"] = [text, "train", "--steps", "1", "--out", str(readonly / "more")]
     jobs["--device cuda without CUDA"] = [text, "train", "--steps", "1", "--device", "cuda", "--out", str(folder / "x")]
@@ -475,6 +487,16 @@ def test_a_damaged_model_file_is_refused_in_one_line(refusals, probe):
 @pytest.mark.parametrize("probe", list(ARG_PROBES))
 def test_a_setting_out_of_range_is_refused_in_one_line(refusals, probe):
     _refused(refusals["results"][probe], ARG_PROBES[probe][2])
+
+
+def test_a_run_whose_weights_blow_up_is_not_saved(refusals):
+    """A file whose optimizer state is finite but sends the weights to infinity: the step is taken,
+    the run is not saved (a resume never writes a file worse than the one it started from)."""
+    result = refusals["results"]["blown"]
+    assert result["code"] == 2 and len(result["err"].splitlines()) == 1, result
+    assert "NaN or infinite" in result["err"] and "blown-more.safetensors is not written" in result["err"]
+    assert not (refusals["folder"] / "blown-more.safetensors").exists()
+    assert not list(refusals["folder"].glob("out*.safetensors"))  # no refused probe wrote its --out
 
 
 def test_data_that_is_not_utf8_is_refused_in_one_line(refusals):

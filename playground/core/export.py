@@ -178,8 +178,11 @@ def _weights_entry(model_path: Path, script_path: Path) -> str:
     """Where the script finds its model file: the path from the script's folder, with / between
     folders, so a script and its weights moved together still meet, and the sender's own folders
     (above the two) are not written into the script."""
-    target = os.path.realpath(model_path)
-    return Path(os.path.relpath(target, os.path.realpath(script_path.parent))).as_posix()
+    target = os.path.abspath(model_path)
+    try:
+        return Path(os.path.relpath(target, os.path.abspath(script_path.parent))).as_posix()
+    except ValueError:  # another drive (Windows): no path joins them; the name, to be found beside it
+        return model_path.name
 
 
 def render(trainer, model_path: Path, script_path: Path) -> str:

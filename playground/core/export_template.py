@@ -407,8 +407,8 @@ def check_optimizer_state(bad, tensors, saved):
                 raise bad(f"optimizer scalar {shown(field)[:30]} of parameter {index} is not a number from 0")
 
 
-def build_model(settings, tensors):
-    """The model of CONFIG["model"] with the file's weights (every name and shape must match)."""
+def build_model(settings, tensors, name):
+    """The model of CONFIG["model"] with the weights of the file `name` (every name and shape must match)."""
     vocab, classes = settings["task"].get("vocab"), settings["task"].get("classes")
     n_inputs = len(vocab) if CONFIG["tokens"] else 1 + len(settings["task"].get("inputs") or [])
     n_outputs = len(classes) if classes else len(vocab) if vocab else 1
@@ -418,14 +418,15 @@ def build_model(settings, tensors):
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as e:
-        raise UsageError(f"the weights do not fit CONFIG['model'] ({shown(str(e).splitlines()[0])})") from None
+        reason = shown(str(e).splitlines()[0])
+        raise UsageError(f"the weights in {shown(name)} do not fit CONFIG['model'] ({reason})") from None
     return model
 
 
 def load_model(path):
     """A model file's model in eval mode (no dropout), ready to predict, and its settings."""
     _, settings, tensors = read_model_file(path)
-    return build_model(settings, tensors).eval(), settings, tensors
+    return build_model(settings, tensors, Path(path).name).eval(), settings, tensors
 
 
 def make_optimizer(params, t):
@@ -626,7 +627,7 @@ def cmd_train(args):
     meta, settings, tensors = read_model_file(args.weights)
     out, device, t = args.out, args.device, CONFIG["train"]  # both checked before any work (main)
     data = @@DATA_CLASS@@(settings, tensors, @@DATA_ARG@@)
-    model = build_model(settings, tensors).to(device)
+    model = build_model(settings, tensors, Path(args.weights).name).to(device)
     params = [p for _, p in model.named_parameters()]
     optimizer = make_optimizer(params, t)
     if t["optimizer"] == settings["session"]["train"]["optimizer"]:  # else it starts afresh
@@ -828,7 +829,7 @@ def add_write(sub):
 MAIN = r'''
 # --------------------------------------------------------------------------------------------------
 # The command line.
-MAX_LENGTH, MAX_HORIZON, MAX_STEPS = 100_000, 100_000, 10_000_000  # sample, forecast, train
+MAX_LENGTH, MAX_HORIZON, MAX_STEPS = 10_000, 10_000, 10_000_000  # sample, forecast, train
 MAX_SEED = 2**64 - 1  # torch's seeds: 0 to 2**64 - 1
 
 
