@@ -1,9 +1,11 @@
 """`rnn-playground export MODEL --script OUT.py`: one PyTorch script per model that needs no playground.
 
 Tiny models of every architecture and data kind are trained here for a few steps and exported;
-one `python -I` process then runs every script's commands (``_DRIVER``: importing torch once keeps
-this file fast), and each answer is compared with the app's own: the same greedy text, the same
-forecast, the same probabilities, and, trained on from the same file, the very same weights.
+one `python -I` process then runs every script's commands (``script_helpers.drive``: importing torch
+once keeps this file fast), and each answer is compared with the app's own: the same greedy text, the
+same forecast, the same probabilities, and, trained on from the same file, the very same weights.
+The script is also an input boundary: hostile file names stay data, and damaged files and settings
+out of range end in one line and exit status 2.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from cli_helpers import assert_error, cli
+from script_helpers import drive, script_env
 
 from playground.core import checkpoint, inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
@@ -83,30 +86,6 @@ def _app_steps(path: Path, steps: int) -> Trainer:
     return trainer
 
 
-_DRIVER = r'''
-"""Run exported scripts in this one process: each job's exit status, stdout and stderr as JSON."""
-import contextlib, io, json, runpy, sys
-import torch
-torch.set_num_threads(1)
-results = {}
-for name, argv in json.load(open(sys.argv[1])).items():
-    out, err, code = io.StringIO(), io.StringIO(), 0
-    sys.argv = argv
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            runpy.run_path(argv[0], run_name="__main__")
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
-    results[name] = {"code": code, "out": out.getvalue(), "err": err.getvalue()}
-results["imported playground"] = sorted(m for m in sys.modules if m.split(".")[0] == "playground")
-print(json.dumps(results))
-'''
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Every model trained, saved, exported; every script command run in one `python -I` process."""
@@ -157,14 +136,7 @@ def run(tmp_path_factory):
         "inputs column gone": [str(scripts["prices-lstm-inputs"]), "train", "--steps", "2", "--data",
                                str(folder / "rate_gone.csv"), "--out", str(folder / "gone")],
     }
-    (folder / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
-    (folder / "driver.py").write_text(_DRIVER, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-I", str(folder / "driver.py"), str(folder / "jobs.json")],
-        capture_output=True, text=True, timeout=300, cwd=folder, env=_env(),
-    )
-    assert done.returncode == 0, done.stderr
-    return {"folder": folder, "files": files, "scripts": scripts, "results": json.loads(done.stdout)}
+    return {"folder": folder, "files": files, "scripts": scripts, "results": drive(folder, jobs)}
 
 
 def _ok(run, job: str) -> str:
@@ -188,7 +160,7 @@ def test_a_script_runs_on_its_own(run, capsys):
     path = run["files"]["text-lstm-attention"]
     done = subprocess.run(
         [sys.executable, "-I", str(run["scripts"]["text-lstm-attention"]), "sample", "--prompt", "the d", "--length", "50", "--greedy"],
-        capture_output=True, text=True, timeout=120, cwd=run["folder"], env=_env(),
+        capture_output=True, text=True, timeout=120, cwd=run["folder"], env=script_env(),
     )
     code, out, err = cli(capsys, "sample", path, "--prompt", "the d", "--length", "50", "--greedy")
     assert (done.returncode, code) == (0, 0), (done.stderr, err)
@@ -326,5 +298,218 @@ def test_export_prints_where_it_wrote(run, capsys, tmp_path):
     code, out, _ = cli(capsys, "export", run["files"]["order-mlp-bag-of-words"], "--script", tmp_path / "order.py")
     assert code == 0 and str(tmp_path / "order.py") in out
     text = (tmp_path / "order.py").read_text(encoding="utf-8")
-    assert '"arch": "mlp"' in text and "CONFIG = {" in text and 'if __name__ == "__main__":' in text
+    assert "'arch': 'mlp'" in text and "CONFIG = {" in text and 'if __name__ == "__main__":' in text
     compile(text, "order.py", "exec")
+
+
+# -- the exported script as an input boundary (issue 28) ---------------------------------------------
+# File names a model may have: each becomes data in the script (a repr in CONFIG), never code.
+HOSTILE_NAMES = {
+    "quotes": 'it\'s a """; import os; os.mkdir("pwned") #" model.safetensors',
+    "backslashes": "back\\slash \\N{BELL} \\u12 \\.safetensors",
+    "newlines": 'new\nline\r\ttab\n"""\nimport os; os.mkdir("pwned")\n.safetensors',
+    "non-ascii": "mödel ünïcode 模型 😀 \u2028 %(prog)s.safetensors",
+}
+if sys.platform == "linux":  # a name of bytes that are not UTF-8 (as Linux file names may be)
+    HOSTILE_NAMES["not utf-8"] = os.fsdecode(b"bytes \xff\xfe.safetensors")
+
+
+def _config(script: Path) -> dict:
+    """The script's CONFIG, read as data (ast.literal_eval): it holds plain values only."""
+    import ast
+
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    node = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "CONFIG")
+    return ast.literal_eval(node.value)
+
+
+@pytest.fixture(scope="module")
+def hostile(run, tmp_path_factory):
+    """A text and a series model under every hostile name, in models/ beside the script's folder's
+    scripts; exported, then the folder moved (script and weights together), then run with `python -I`."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("sender")
+    (home / "pack" / "models").mkdir(parents=True)
+    scripts = {}
+    for label, name in HOSTILE_NAMES.items():
+        for kind, source in (("text", "text-lstm-attention"), ("prices", "prices-gru")):
+            model = home / "pack" / "models" / f"{kind} {name}"
+            shutil.copyfile(run["files"][source], model)
+            scripts[label, kind] = export_script(model, home / "pack" / f"{kind}_{len(scripts)}.py")
+    moved = tmp_path_factory.mktemp("receiver") / "unpacked"
+    shutil.move(str(home / "pack"), str(moved))
+    jobs = {}
+    for (label, kind), script in scripts.items():
+        path = str(moved / script.name)
+        jobs[f"{label} {kind} help"] = [path, "--help"]
+        if kind == "text":
+            jobs[f"{label} text sample"] = [path, "sample", "--prompt", "the d", "--length", "30", "--greedy"]
+        else:
+            jobs[f"{label} prices forecast"] = [path, "forecast", "--horizon", "4"]
+    return {"home": home, "moved": moved, "scripts": scripts, "results": drive(moved, jobs)}
+
+
+@pytest.mark.parametrize("label", list(HOSTILE_NAMES))
+def test_a_hostile_file_name_is_data_in_the_script(run, hostile, label):
+    """The name compiles as text, runs nothing, and only its path from the script's folder is kept:
+    --help works, and the moved script samples and forecasts what the app does from the same file."""
+    for kind in ("text", "prices"):
+        script = hostile["moved"] / hostile["scripts"][label, kind].name
+        text = script.read_text(encoding="utf-8")
+        compile(text, script.name, "exec")
+        assert _config(script)["weights"] == f"models/{kind} {HOSTILE_NAMES[label]}"
+        assert str(hostile["home"]) not in text and "/tmp" not in text  # no folder of the sender's
+        help_text = _ok(hostile, f"{label} {kind} help")
+        assert help_text.startswith(f"usage: {script.name} ") and f"python {script.name} train" in help_text
+    assert not list(hostile["moved"].rglob("pwned")) and not list(hostile["home"].rglob("pwned"))
+    trainer = checkpoint.load(run["files"]["text-lstm-attention"], device="cpu")
+    want = inference.sample(trainer.model, trainer.task, "the d", 30, greedy=True)
+    assert _ok(hostile, f"{label} text sample") == "the d" + want + "\n"
+    trainer = checkpoint.load(run["files"]["prices-gru"], device="cpu")
+    got = [float(v) for v in _ok(hostile, f"{label} prices forecast").split()]
+    assert got == pytest.approx(inference.forecast(trainer.model, trainer.task, 4), abs=1e-5)
+
+
+def test_a_quote_in_the_name_runs_nothing_under_python_isolated(hostile, tmp_path):
+    """`python -I OUT.py --help` in its own process, from another folder: usage, exit 0, no code run."""
+    script = hostile["moved"] / hostile["scripts"]["newlines", "text"].name
+    done = subprocess.run(
+        [sys.executable, "-I", str(script), "--help"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env=script_env(),
+    )
+    assert done.returncode == 0 and done.stdout.startswith("usage:") and not done.stderr, done.stderr
+    assert not list(tmp_path.iterdir()) and not list(hostile["moved"].rglob("pwned"))
+
+
+def _mutated(source: Path, target: Path, task=None, tensors=None, drop=(), edit=None) -> Path:
+    """A copy of a model file with its task settings changed (``task(dict)``), tensors replaced or
+    added (``tensors``, or ``edit(tensors)``) and some removed (``drop``)."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(source), framework="pt") as f:
+        meta, stored = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
+    if task is not None:
+        changed = json.loads(meta["task"])
+        task(changed)
+        meta["task"] = json.dumps(changed)
+    stored = {k: v for k, v in {**stored, **(tensors or {})}.items() if k not in drop}
+    if edit is not None:
+        edit(stored)
+    save_file(stored, str(target), metadata=meta)
+    return target
+
+
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder no file can be written in: a read-only one, or for root (whom permissions do not
+    stop) /proc."""
+    if os.geteuid() == 0:
+        return Path("/proc")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+def _huge_moments(stored: dict) -> None:
+    """Adam's state of parameter 0 at float32's largest moment and no squares: finite, and the first
+    step takes the weights to infinity."""
+    stored["optim/0/exp_avg"] = torch.full_like(stored["optim/0/exp_avg"], 3e38)
+    stored["optim/0/exp_avg_sq"] = torch.zeros_like(stored["optim/0/exp_avg_sq"])
+
+
+# probe: (the model it starts from, how its file is changed, the command, words of the one-line refusal)
+PROBES = {
+    "input scale without its std": ("prices-lstm-inputs", dict(task=lambda t: t["inputs"][0].pop("std")),
+                                    ["forecast"], ("corrupted", "input columns' scales")),
+    "input scales of another shape": ("prices-lstm-inputs", dict(task=lambda t: t.update(inputs=[[1.0, 2.0], [3.0]])),
+                                      ["forecast"], ("corrupted", "input columns' scales")),
+    "input columns missing": ("prices-lstm-inputs", dict(drop=("data/inputs",)), ["forecast"],
+                              ("corrupted", "input columns are none")),
+    "input columns misshapen": ("prices-lstm-inputs", dict(tensors={"data/inputs": torch.zeros(40, 3, dtype=torch.float64)}),
+                                ["forecast"], ("corrupted", "input columns are")),
+    "negative optimizer step": ("text-transformer", dict(tensors={"optim/0/step": torch.tensor(-1.0)}),
+                                ["train", "--steps", "2"], ("corrupted", "step count of parameter 0")),
+    "batch random state too short": ("text-mlp", dict(tensors={"rng/batches": torch.zeros(100, dtype=torch.uint8)}),
+                                     ["train", "--steps", "2"], ("corrupted", "rng/batches", "5056 bytes")),
+    "dropout random state too long": ("text-mlp", dict(tensors={"rng/torch": torch.zeros(6000, dtype=torch.uint8)}),
+                                      ["train", "--steps", "2"], ("corrupted", "rng/torch")),
+    "text inside not UTF-8": ("text-gru-file", dict(tensors={"data/text": torch.tensor(list(b"the cat \xff\xfe sat"), dtype=torch.uint8)}),
+                              ["train", "--steps", "2"], ("not UTF-8", "0xff at offset 8")),
+    "empty vocabulary entry": ("text-rnn-tanh-tbptt", dict(task=lambda t: t["vocab"].__setitem__(0, "")),
+                               ["sample", "--length", "5"], ("corrupted", "vocabulary")),
+}
+# what the command line may say wrong: (the model, its arguments, words of the refusal)
+ARG_PROBES = {
+    "--seed 2**64": ("text-gru-file", ["sample", "--seed", str(2**64), "--length", "5"], ("--seed", "18,446,744,073,709,551,615")),
+    "--temperature nan": ("text-gru-file", ["sample", "--temperature", "nan", "--length", "5"], ("--temperature is nan",)),
+    "--device bogus": ("spell-rnn", ["train", "--steps", "1", "--device", "bogus"], ("'bogus' is not a device",)),
+    "--horizon 10**9": ("prices-gru", ["forecast", "--horizon", str(10**9)], ("--horizon", "10,000")),
+    "--steps word": ("spell-rnn", ["train", "--steps", "many"], ("invalid int value", "'many'")),
+}
+
+
+@pytest.fixture(scope="module")
+def refusals(run, tmp_path_factory):
+    """Every probe run by its exported script in one `python -I` process."""
+    folder, jobs = tmp_path_factory.mktemp("probes"), {}
+    for probe, (source, change, argv, _) in PROBES.items():
+        model = _mutated(run["files"][source], folder / f"{len(jobs)}.safetensors", **change)
+        out = ["--out", str(folder / f"out{len(jobs)}")] if argv[0] == "train" else []
+        jobs[probe] = [str(run["scripts"][source]), *argv, "--weights", str(model), *out]
+    for probe, (source, argv, _) in ARG_PROBES.items():
+        out = ["--out", str(folder / "args-out")] if argv[0] == "train" else []
+        jobs[probe] = [str(run["scripts"][source]), *argv, *out]
+    (folder / "bad.txt").write_bytes(b"the cat sat\n\xc3\x28 on the mat\n")
+    text = str(run["scripts"]["text-gru-file"])
+    jobs["--data not UTF-8"] = [text, "train", "--steps", "1", "--data", str(folder / "bad.txt"), "--out", str(folder / "x")]
+    blown = _mutated(run["files"]["text-transformer"], folder / "blown.safetensors", edit=_huge_moments)
+    jobs["blown"] = [str(run["scripts"]["text-transformer"]), "train", "--steps", "1", "--weights", str(blown),
+                     "--out", str(folder / "blown-more")]
+    readonly = _read_only_folder(folder)
+    jobs["read-only --out"] = [text, "train", "--steps", "1", "--out", str(readonly / "more")]
+    jobs["--device cuda without CUDA"] = [text, "train", "--steps", "1", "--device", "cuda", "--out", str(folder / "x")]
+    return {"folder": folder, "results": drive(folder, jobs)}
+
+
+def _refused(result, words) -> None:
+    assert result["code"] == 2 and result["out"] == "" and "Traceback" not in result["err"], result
+    assert len(result["err"].splitlines()) == 1 and ": error: " in result["err"], result
+    assert all(w in result["err"] for w in words), (words, result["err"])
+
+
+@pytest.mark.parametrize("probe", list(PROBES))
+def test_a_damaged_model_file_is_refused_in_one_line(refusals, probe):
+    _refused(refusals["results"][probe], PROBES[probe][3])
+
+
+@pytest.mark.parametrize("probe", list(ARG_PROBES))
+def test_a_setting_out_of_range_is_refused_in_one_line(refusals, probe):
+    _refused(refusals["results"][probe], ARG_PROBES[probe][2])
+
+
+def test_a_run_whose_weights_blow_up_is_not_saved(refusals):
+    """A file whose optimizer state is finite but sends the weights to infinity: the step is taken,
+    the run is not saved (a resume never writes a file worse than the one it started from)."""
+    result = refusals["results"]["blown"]
+    assert result["code"] == 2 and len(result["err"].splitlines()) == 1, result
+    assert "NaN or infinite" in result["err"] and "blown-more.safetensors is not written" in result["err"]
+    assert not (refusals["folder"] / "blown-more.safetensors").exists()
+    assert not list(refusals["folder"].glob("out*.safetensors"))  # no refused probe wrote its --out
+
+
+def test_data_that_is_not_utf8_is_refused_in_one_line(refusals):
+    _refused(refusals["results"]["--data not UTF-8"], ("bad.txt is not UTF-8 text", "0xc3 at offset 12"))
+    assert not (refusals["folder"] / "x.safetensors").exists()
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_training(refusals):
+    result = refusals["results"]["read-only --out"]
+    _refused(result, ("cannot save to", "more.safetensors"))
+    assert "step " not in result["out"]  # refused before the first step
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_refused_in_one_line(refusals):
+    _refused(refusals["results"]["--device cuda without CUDA"], ("--device cuda", "no CUDA"))

@@ -8,6 +8,11 @@ traceback, never more than a few seconds, and never more memory than a bound set
 (RLIMIT_DATA: an allocation past it fails, and would show here as an internal error).
 
 The default suite runs FAST_CASES cases; ``-m fuzz`` (run by .ci/run) runs FULL_CASES.
+
+The exported script (``rnn-playground export MODEL --script OUT.py``) reads the same files on its own,
+so the same mutations go through each base's exported script too: its ``sample`` (or ``forecast``,
+``classify``, ``write``) and ``train``, exit status 0 or 2, never a traceback (SCRIPT_CASES, in one
+`python -I` process: tests/script_helpers.py).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from playground.core.trainer import Trainer  # noqa: E402
 
 FAST_CASES = 60
 FULL_CASES = 1000
+SCRIPT_FAST_CASES, SCRIPT_CASES = 20, 300  # mutated files through the exported scripts
 CASE_SECONDS = 10.0  # one case, all its commands (a loaded 2-core machine; most take ~0.1 s)
 MEMORY_HEADROOM = 2 * 2**30  # the whole run may allocate this much beyond what it started with
 
@@ -351,3 +357,91 @@ def test_the_bases_open_and_run(bases, tmp_path):
         for argv in _commands(path, BASES[name][0], tmp_path / "out.safetensors"):
             code, err = _run(argv)
             assert code == 0, (name, argv[0], err)
+
+
+# -- the exported script ------------------------------------------------------------------------------
+SCRIPT_USE = {  # each kind's question to its exported script
+    "text": ["sample", "--length", "5"],
+    "text-file": ["sample", "--prompt", "the ", "--length", "5", "--temperature", "0.7"],
+    "knock-knock": ["sample", "--length", "5", "--greedy"],
+    "prices": ["forecast", "--horizon", "3"],
+    "memory": ["classify", "--text", "A 3 9 1 ?"],
+    "order": ["classify", "--text", "the food was good , not bad"],
+    "spell": ["write", "--letter", "d"],
+}
+
+
+@pytest.fixture(scope="module")
+def scripts(bases, tmp_path_factory) -> dict[str, Path]:
+    """Each base file exported as a PyTorch script."""
+    from playground.core.export import export_script
+
+    folder = tmp_path_factory.mktemp("fuzz-scripts")
+    out = {}
+    for name, blob in bases.items():
+        (folder / f"{name}.safetensors").write_bytes(blob)
+        out[name] = export_script(folder / f"{name}.safetensors", folder / f"{name.replace('-', '_')}.py")
+    return out
+
+
+def _script_jobs(script: Path, path: Path, kind: str, out: Path) -> dict[str, list[str]]:
+    weights = ["--weights", str(path)]
+    return {
+        "use": [str(script), *SCRIPT_USE[kind], *weights],
+        "train": [str(script), "train", "--steps", "1", "--out", str(out), *weights],
+    }
+
+
+def _fuzz_scripts(bases: dict[str, bytes], scripts: dict[str, Path], tmp_path: Path, cases: int) -> None:
+    """``cases`` mutated files through their scripts; the unchanged bases first, in the same process
+    (one torch import), each of which must pass (the fuzz starts from good files)."""
+    from script_helpers import drive
+
+    jobs: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for name, blob in bases.items():
+        (tmp_path / f"{name}.safetensors").write_bytes(blob)
+        base_jobs = _script_jobs(scripts[name], tmp_path / f"{name}.safetensors", BASES[name][0], tmp_path / f"{name}-out")
+        jobs |= {f"base {name} {what}": argv for what, argv in base_jobs.items()}
+
+    @settings(
+        max_examples=cases, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(data=st.data())
+    def case(data) -> None:
+        base = data.draw(st.sampled_from(sorted(bases)), label="base")
+        mutate = data.draw(st.sampled_from(MUTATIONS), label="mutation")
+        try:
+            blob = mutate(bases[base], data)
+        except (KeyError, IndexError, ValueError, TypeError):
+            return  # this mutation does not apply to this file
+        n = len(labels)
+        path = tmp_path / f"case{n}.safetensors"
+        path.write_bytes(blob)
+        labels[str(n)] = f"{base} {mutate.__name__}"
+        for what, argv in _script_jobs(scripts[base], path, BASES[base][0], tmp_path / f"out{n}").items():
+            jobs[f"{n} {what}"] = argv
+
+    case()
+    results = drive(tmp_path, jobs, seconds=CASE_SECONDS, headroom=MEMORY_HEADROOM)
+    failures = []
+    for job, argv in jobs.items():
+        r = results[job]
+        if job.startswith("base "):
+            assert r["code"] == 0 and not r["err"], (job, r)
+            continue
+        lines = [line for line in r["err"].splitlines() if line.strip()]
+        if r["code"] not in (0, 2) or (r["code"] == 2 and len(lines) != 1) or "Traceback" in r["err"]:
+            n, what = job.split(" ", 1)
+            failures.append(f"{labels[n]} {argv[1]} ({what}): exit {r['code']}: {r['err'].strip()[-400:]}")
+    assert len(labels) >= cases // 2, f"only {len(labels)} of {cases} mutations applied"
+    assert not failures, f"{len(failures)} of {len(jobs)} script runs broke the promise:\n" + "\n".join(failures[:25])
+
+
+def test_mutated_model_files_through_exported_scripts_fail_cleanly(bases, scripts, tmp_path):
+    _fuzz_scripts(bases, scripts, tmp_path, SCRIPT_FAST_CASES)
+
+
+@pytest.mark.fuzz
+def test_hundreds_of_mutated_model_files_through_exported_scripts_fail_cleanly(bases, scripts, tmp_path):
+    _fuzz_scripts(bases, scripts, tmp_path, SCRIPT_CASES)

@@ -31,6 +31,8 @@ def test_export_saves_unsaved_work_then_writes_a_script_that_samples_as_the_app(
     )
     assert got.returncode == 0, got.stderr
     assert got.stdout.rstrip("\n") == "the " + want  # the script prints the prompt and its continuation
+    text = script.read_text(encoding="utf-8")  # the weights by their path from the script, no folder
+    assert "'weights': 'mine.safetensors'" in text and str(tmp_path) not in text
 
 
 def test_export_to_a_folder_that_is_not_there_says_why_in_the_banner(qtbot, open_window, tmp_path):

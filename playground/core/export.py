@@ -10,7 +10,8 @@ other kinds' data parts are at the end of this module. Each draws its training b
 
 from __future__ import annotations
 
-import json
+import math
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -70,7 +71,7 @@ _USAGE = {
 
 # Comments beside CONFIG's entries: by (section, key), else by key.
 _NOTES = {
-    "weights": "the model file it was exported from: --weights' default",
+    "weights": "the model file, from this script's folder: --weights' default",
     "tokens": "tokens (ids) in; False: one number per step",
     "many_to_many": "an output at every step; False: one at the end",
     "bag_of_words": "feed-forward only: read the mean of the inputs, not a window",
@@ -98,18 +99,32 @@ _NOTES = {
     "inputs": "columns seen beside it (A,B)",
     "gap": "digits between the key and the question",
     "keys": "how many keys (A, B, ...)",
-    "bundled_file": "the bundled data: train's default",
+    "bundled_file": "in the app's resources, where it is installed: train's default",
 }
 
 
 def _py(value: Any) -> str:
-    """A value as Python source, strings in double quotes (JSON's escapes are Python's too)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    """A plain value as Python source: its ``repr`` (str, int, bool, None, a finite float), a list or
+    tuple of such values, or ``float('inf')``-style for an infinite or NaN float. Text from a file (a
+    column name, a path) reaches the script only this way: ``repr`` escapes quotes, backslashes,
+    line breaks and lone surrogates, so no file name is ever read as code."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
     if isinstance(value, (list, tuple)):
         inner = ", ".join(_py(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
-    return repr(value)
+    raise TypeError(f"not a plain value for a script: {type(value).__name__}")
+
+
+def _doc(text: str) -> str:
+    """The app's own words (a model's description, a kind's demo question) for the script's docstring,
+    which argparse prints as --help, formatting ``%(prog)s``: ``%`` doubled. Values from a file never
+    go there; a backslash, a pair of quotes or a control character here would be a bug of the app."""
+    if "\\" in text or '""' in text or not text.isprintable():
+        raise ValueError(f"not docstring text: {text!r}")
+    return text.replace("%", "%%")
 
 
 def _render_dict(d: dict[str, Any], indent: int, section: str = "") -> list[str]:
@@ -159,8 +174,21 @@ def _constants(carried: tuple[str, ...], keys: int) -> dict[str, str]:
     }
 
 
-def render(trainer, model_path: Path, script_name: str) -> str:
-    """The script's text for the model a loaded ``trainer`` holds (read from ``model_path``)."""
+def _weights_entry(model_path: Path, script_path: Path) -> str:
+    """Where the script finds its model file: the path from the script's folder, with / between
+    folders, so a script and its weights moved together still meet, and the sender's own folders
+    (above the two) are not written into the script."""
+    target = os.path.abspath(model_path)
+    try:
+        return Path(os.path.relpath(target, os.path.abspath(script_path.parent))).as_posix()
+    except ValueError:  # another drive (Windows): no path joins them; the name, to be found beside it
+        return model_path.name
+
+
+def render(trainer, model_path: Path, script_path: Path) -> str:
+    """The script's text for the model a loaded ``trainer`` holds (read from ``model_path``), to be
+    written to ``script_path``. Every value from the file (settings, names) is in CONFIG as a
+    ``repr``; the docstring holds none of them, and names the script as argparse's ``%(prog)s``."""
     from playground.core import paths
     from playground.core.config import ARCH_NAMES, to_dict
     from playground.core.kinds import kind_spec
@@ -175,9 +203,9 @@ def render(trainer, model_path: Path, script_name: str) -> str:
     data_parts, data_class, uses, data_file, stdlib, fields, carried, bundled = table[kind]
     data = {k: getattr(session.data, k) for k in fields}
     if bundled:
-        data["bundled_file"] = str(getattr(paths, bundled)())
+        data["bundled_file"] = getattr(paths, bundled)().relative_to(paths.resources_dir()).as_posix()
     config = {
-        "weights": str(model_path.resolve()),
+        "weights": _weights_entry(model_path, script_path),
         "kind": kind,
         "tokens": bool(task.tokens),
         "many_to_many": bool(task.many_to_many),
@@ -194,12 +222,12 @@ def render(trainer, model_path: Path, script_name: str) -> str:
     title = f"{spec.noun.capitalize()}: an RNN Playground model ({session.model.describe()}) as a PyTorch script."
     if len(title) > _LINE - 3:
         title = f"{spec.noun.capitalize()}: an RNN Playground {ARCH_NAMES[session.model.arch]} as a PyTorch script."
+    title = _doc(title)
     fill = {
         "TITLE": title,
-        "SOURCE": model_path.name,
         "STEPS": f"{trainer.steps:,}",
-        "USAGE": "\n".join(_USAGE[u].format(s=script_name, q=spec.demo_question) for u in uses),
-        "SCRIPT": script_name,
+        "USAGE": "\n".join(_USAGE[u].format(s="%(prog)s", q=_doc(spec.demo_question)) for u in uses),
+        "SCRIPT": "%(prog)s",
         "DATA_USAGE": " [--data FILE]" if data_file else "",
         "DATA_NOTE": note,
         "STDLIB": "\n".join(f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))),
@@ -237,7 +265,7 @@ def export_script(model_path: str | Path, out_path: str | Path) -> Path:
         trainer = checkpoint.load(model_path, device="cpu")
     finally:
         torch.set_rng_state(rng)
-    checkpoint.write_atomic(out_path, render(trainer, model_path, out_path.name).encode("utf-8"))
+    checkpoint.write_atomic(out_path, render(trainer, model_path, out_path).encode("utf-8"))
     return out_path
 
 
@@ -260,14 +288,29 @@ class Chars:
 
 
 def read_text(path):
-    """A UTF-8 text file, its line ends made LF as the app reads it."""
+    """A UTF-8 text file of at most MAX_TEXT_BYTES, read as the app reads it."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"no such file: {path}")
+        raise UsageError(f"no such file: {shown(path)}")
+    if path.stat().st_size > MAX_TEXT_BYTES:
+        raise UsageError(f"{shown(path.name)} is over {MAX_TEXT_BYTES // 2**20} MB: the app trains on less text")
+    return decode_text(path.read_bytes(), shown(path.name))
+
+
+def bundled_file():
+    """The app's bundled data (CONFIG["data"]["bundled_file"], inside its resources) where RNN
+    Playground is installed, found without importing it; None where it is not."""
+    import importlib.util
+
     try:
-        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path.name} is not UTF-8 text") from None
+        spec = importlib.util.find_spec("playground")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for resources in (Path(folder) / "resources", Path(folder).parent / "resources"):
+            if (resources / CONFIG["data"]["bundled_file"]).is_file():
+                return resources / CONFIG["data"]["bundled_file"]
+    return None
 
 
 class TextData:
@@ -290,11 +333,11 @@ class TextData:
             self.tensors = {"data/text": torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)}
             return text
         if "data/text" in tensors:
-            return bytes(tensors["data/text"].numpy()).decode("utf-8")
-        if data["source"] == "inline":
-            return data["text"].replace("\r\n", "\n").replace("\r", "\n")
-        if data["source"] == "bundled" and Path(CONFIG["data"]["bundled_file"]).is_file():
-            return read_text(CONFIG["data"]["bundled_file"])
+            return decode_text(tensors["data/text"].numpy().tobytes(), "the text inside the model file")
+        if data.get("source") == "inline":
+            return data.get("text", "").replace("\r\n", "\n").replace("\r", "\n")
+        if data.get("source") == "bundled" and bundled_file() is not None:
+            return read_text(bundled_file())
         raise UsageError("the text this model was trained on is not at hand: give it with --data FILE")
 
     def sample_batch(self, batch_size, seq_len, gen):

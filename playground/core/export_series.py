@@ -53,8 +53,14 @@ def read_csv_series(path, column, inputs=""):
     columns (names or numbers, comma-separated) as an (n, k) array, or None. Gaps are refused."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    rows = [r for r in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if "".join(r).strip()]
+        raise UsageError(f"no such file: {shown(path)}")
+    if path.stat().st_size > MAX_TEXT_BYTES:
+        raise UsageError(f"{shown(path.name)} is over {MAX_TEXT_BYTES // 2**20} MB: the app reads smaller CSV files")
+    text = decode_text(path.read_bytes(), shown(path.name))
+    try:
+        rows = [r for r in csv.reader(text.splitlines()) if "".join(r).strip()]
+    except csv.Error as e:  # a cell longer than csv's limit...
+        raise UsageError(f"{shown(path.name)} is not a CSV file this script reads ({shown(e)})") from None
     names = [c.strip().lower() for c in rows[0]] if rows and not all(map(is_number, rows[0])) else []
     body = rows[1:] if names else rows
     width = len(body[0]) if body else 0
@@ -70,11 +76,11 @@ def read_csv_series(path, column, inputs=""):
 
     col = pick(column) if column else (numeric if len(numeric) == 1 else priced or [-1])[0]
     if not gap_free(col):
-        raise UsageError(f"{path.name}: no gap-free column of numbers; name one in CONFIG['data']['column']")
+        raise UsageError(f"{shown(path.name)}: no gap-free column of numbers; name one in CONFIG['data']['column']")
     specs = [s.strip() for s in inputs.split(",") if s.strip()]
     for spec in specs:
         if not gap_free(pick(spec)):
-            raise UsageError(f"{path.name}: input column {spec!r} is not a gap-free column of numbers")
+            raise UsageError(f"{shown(path.name)}: input column {shown(spec)!r} is not a gap-free column of numbers")
     extra = np.array([[float(r[pick(s)]) for s in specs] for r in body]) if specs else None
     return np.array([float(r[col]) for r in body]), extra, (rows[0][col].strip() if names else str(col + 1))
 

@@ -13,14 +13,15 @@ holds what ``checkpoint.save`` writes. A change there must be made here too:
 HEAD = r'''#!/usr/bin/env python3
 """@@TITLE@@
 
-Exported by `rnn-playground export` from @@SOURCE@@ (@@STEPS@@ training steps). One file that needs
-only torch, numpy and safetensors: it reads RNN Playground's model files (a .safetensors file with
-the weights, the vocabulary or the series' scale, the optimizer's state and the loss history) and
-writes files the app opens again, so a model goes back and forth between the app and your code.
+Exported by `rnn-playground export` from a model file of @@STEPS@@ training steps. One file that
+needs only torch, numpy and safetensors: it reads RNN Playground's model files (a .safetensors file
+with the weights, the vocabulary or the series' scale, the optimizer's state and the loss history)
+and writes files the app opens again, so a model goes back and forth between the app and your code.
 Read from the top: CONFIG (this model's settings), the model, the weights file, the data,
 training, using the model, the command line.
 
-Usage (--weights FILE defaults to the file it was exported from):
+Usage (--weights FILE defaults to the file it was exported from, CONFIG["weights"]: its path from
+this script's folder, so the script and the file can move together):
 
 @@USAGE@@
     python @@SCRIPT@@ train --steps 500 --out more.safetensors@@DATA_USAGE@@
@@ -37,7 +38,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import load as safetensors_load
+from safetensors.torch import save as safetensors_save
 
 
 class UsageError(Exception):
@@ -162,34 +164,251 @@ FILES = r'''
 # optimizer's state ("optim/<index>/<field>"), the loss history ("history/..."), the random
 # generators ("rng/...") and, for a series or a text file of one's own, the data ("data/...").
 FORMAT = "rnn-playground-model"
+MAX_VOCAB, MAX_TOKEN = 1000, 64  # the app's limits: vocabulary entries, and a word's characters
+MAX_TEXT_BYTES = 50 * 2**20  # the longest training text the app reads
+MAX_SERIES = 10_000_000  # the longest series a model file may carry
+RNG_BYTES = len(torch.Generator().get_state())  # a random generator's state
+
+
+def shown(text):
+    """A name or value for a one-line message: as it is when printable, else escaped as repr does."""
+    text = str(text)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def decode_text(data, what):
+    """UTF-8 bytes as text, its line ends made LF, as the app reads text; NUL bytes (anywhere) and
+    bytes that are not UTF-8 are refused."""
+    if b"\x00" in data:
+        raise UsageError(f"{what} holds NUL bytes: it is not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{what} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start:,})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def default_weights():
+    """The model file it was exported from: CONFIG["weights"] is its path from this script's folder,
+    so the two moved together still meet."""
+    return Path(os.path.abspath(__file__)).parent / CONFIG["weights"]
+
+
+def read_safetensors(path):
+    """(metadata, tensors) of a safetensors file. safetensors opens files by UTF-8 names only: a name
+    that is not UTF-8 (bytes a Linux file name may hold) is read whole and parsed from memory."""
+    try:
+        os.fsdecode(os.fsencode(path)).encode("utf-8")
+    except UnicodeEncodeError:
+        blob = Path(path).read_bytes()
+        tensors = safetensors_load(blob)  # checks the framing first
+        header = json.loads(blob[8 : 8 + int.from_bytes(blob[:8], "little")])
+        return header.get("__metadata__") or {}, tensors
+    with safe_open(str(path), framework="pt") as f:
+        return f.metadata() or {}, {key: f.get_tensor(key) for key in f.keys()}
 
 
 def read_model_file(path):
-    """(metadata, settings, tensors) of a model file, or a one-line UsageError."""
+    """(metadata, settings, tensors) of a model file, checked (check_model_file), or a one-line
+    UsageError."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"no such model file: {path}")
+        raise UsageError(f"no such model file: {shown(path)}")
     try:
-        with safe_open(str(path), framework="pt") as f:
-            meta, tensors = f.metadata() or {}, {key: f.get_tensor(key) for key in f.keys()}
+        meta, tensors = read_safetensors(path)
     except Exception as e:  # a pickle, a text file, a truncated file...
         reason = (str(e).splitlines() or [type(e).__name__])[0]
-        raise UsageError(f"{path.name} is not an RNN Playground model file ({reason})") from None
+        raise UsageError(f"{shown(path.name)} is not an RNN Playground model file ({shown(reason)})") from None
     if meta.get("format") != FORMAT or meta.get("model") == "seq2seq":
         what = "an encoder-decoder" if meta.get("model") == "seq2seq" else "not an RNN Playground model"
-        raise UsageError(f"{path.name} is {what}: this script reads its own kind of model files")
+        raise UsageError(f"{shown(path.name)} is {what}: this script reads its own kind of model files")
     try:
         settings = {key: json.loads(meta[key]) for key in ("session", "task", "optimizer")}
-        kind = settings["session"]["data"]["kind"]
-    except (KeyError, TypeError, ValueError) as e:
-        raise UsageError(f"{path.name} is corrupted: its settings cannot be read ({e})") from None
+    except (KeyError, ValueError, RecursionError) as e:
+        reason = f"no {e}" if isinstance(e, KeyError) else type(e).__name__
+        raise UsageError(f"{shown(path.name)} is corrupted: its settings cannot be read ({reason})") from None
+    session = settings["session"]
+    kind = session.get("data", {}).get("kind") if isinstance(session, dict) else None
+    if not isinstance(kind, str):
+        raise UsageError(f"{shown(path.name)} is corrupted: its settings name no kind of data")
     if kind != CONFIG["kind"]:
-        raise UsageError(f"{path.name} is a {kind} model; this script is for {CONFIG['kind']} models")
+        raise UsageError(f"{shown(path.name)} is a {shown(kind)[:40]} model; this script is for {CONFIG['kind']} models")
+    check_model_file(path.name, meta, settings, tensors)
     return meta, settings, tensors
 
 
-def build_model(settings, tensors):
-    """The model of CONFIG["model"] with the file's weights (every name and shape must match)."""
+# --------------------------------------------------------------------------------------------------
+# Checks: a model file travels, and may be damaged or made to mislead. Everything this script reads
+# from one is checked before it is used, and refused in one line (never a traceback, never a value
+# quietly converted): the settings' types, the vocabulary, the series and its scales, each tensor's
+# type and shape, the optimizer's state and the random generators' states.
+def is_whole(value, lo, hi):
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def is_finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_text(value, longest):
+    """A str of 1 to `longest` characters that can be written out (no lone surrogate)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= longest:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def dtype_name(t):
+    return f"{str(t.dtype).removeprefix('torch.')} {tuple(t.shape)}"
+
+
+def check_model_file(name, meta, settings, tensors):
+    def bad(what):
+        return UsageError(f"{shown(name)} is corrupted: {what}")
+
+    session, task, saved = settings["session"], settings["task"], settings["optimizer"]
+    if not (isinstance(task, dict) and isinstance(saved, dict)):
+        raise bad("its task or optimizer settings are not tables")
+    if not all(isinstance(session.get(part), dict) for part in ("model", "data", "train")):
+        raise bad("its session settings are not tables")
+    steps = meta.get("steps")
+    if not (isinstance(steps, str) and steps.isascii() and steps.isdigit() and len(steps) <= 15):
+        raise bad("its step count is not a whole number")
+    check_vocabulary(bad, task)
+    if CONFIG["kind"] == "prices":
+        check_series(bad, task, tensors)
+    data = session["data"]
+    if not isinstance(data.get("source", ""), str) or not isinstance(data.get("text", ""), str):
+        raise bad("its data settings are not text")
+    text = tensors.get("data/text")
+    if text is not None and (text.dtype != torch.uint8 or text.dim() != 1 or not 0 < len(text) <= MAX_TEXT_BYTES):
+        raise bad(f"its training text is {dtype_name(text)}, not UTF-8 bytes")
+    for key, t in tensors.items():
+        if key.startswith("model/") and t.dtype != torch.float32:
+            raise bad(f"weight {shown(key[6:])[:60]} is {dtype_name(t)}, not float32")
+        if key.startswith("model/") and not bool(torch.isfinite(t).all()):
+            raise bad(f"weight {shown(key[6:])[:60]} holds NaN or infinite values")
+    losses = tensors.get("history/train_loss")
+    if losses is not None and not (losses.dim() == 1 and losses.dtype.is_floating_point):
+        raise bad(f"its loss history is {dtype_name(losses)}, not a list of numbers")
+    for key in ("rng/batches", "rng/torch"):
+        t = tensors.get(key)
+        if t is not None and (t.dtype != torch.uint8 or tuple(t.shape) != (RNG_BYTES,)):
+            raise bad(f"its random state {key} is {dtype_name(t)}, not {RNG_BYTES} bytes")
+    check_optimizer_state(bad, tensors, saved)
+
+
+def check_vocabulary(bad, task):
+    """The vocabulary (different characters, or words for the word kinds), the classes, and what
+    the kind reads beside them (the spell lesson's words, the order lesson's padding)."""
+    vocab, classes = task.get("vocab"), task.get("classes")
+    characters = CONFIG["kind"] in ("text", "knock-knock", "quotes")
+    longest = 1 if characters else MAX_TOKEN
+    if CONFIG["tokens"] or vocab is not None:
+        if not (
+            isinstance(vocab, list)
+            and 2 <= len(vocab) <= MAX_VOCAB
+            and all(is_text(t, longest) for t in vocab)
+            and len(set(vocab)) == len(vocab)
+        ):
+            what = "single characters" if characters else f"words of up to {MAX_TOKEN} characters"
+            raise bad(f"its vocabulary is not a list of 2 to {MAX_VOCAB:,} different {what}")
+    if classes is not None and not (
+        isinstance(classes, list)
+        and 1 <= len(classes) <= MAX_VOCAB
+        and all(is_text(c, MAX_TOKEN) for c in classes)
+        and len(set(classes)) == len(classes)
+    ):
+        raise bad("its classes are not a list of different names")
+    if CONFIG["kind"] == "spell":
+        words = task.get("words")
+        if not (
+            isinstance(words, list)
+            and words
+            and all(is_text(w, MAX_TOKEN) and set(w) <= set(vocab) for w in words)
+            and {BLANK, END} <= set(vocab)
+        ):
+            raise bad("its word list does not fit its vocabulary")
+    pad = task.get("pad")
+    if pad is not None and not (isinstance(vocab, list) and pad in vocab and is_whole(task.get("max_words"), 1, MAX_LEN)):
+        raise bad("its padding does not fit its vocabulary")
+
+
+def check_series(bad, task, tensors):
+    """The series (float64 values, longer than the window), its scale, and its input columns with
+    their scales (a mean and a positive std each): all finite."""
+    window, normalizer, scales = task.get("window"), task.get("normalizer"), task.get("inputs")
+    scales = [] if scales is None else scales
+    if not is_whole(window, 1, MAX_SERIES):
+        raise bad("its window is not a whole number of steps")
+    scale = normalizer.get("scale") if isinstance(normalizer, dict) else None
+    if not (is_finite(scale) and scale > 0):
+        raise bad("its series' scale is not a positive number")
+    if not (
+        isinstance(scales, list)
+        and all(isinstance(s, dict) and is_finite(s.get("mean")) and is_finite(s.get("std")) for s in scales)
+        and all(s["std"] > 0 for s in scales)
+    ):
+        raise bad("its input columns' scales are not a mean and a positive std each")
+    series, inputs = tensors.get("data/series"), tensors.get("data/inputs")
+    if series is None or series.dtype != torch.float64 or series.dim() != 1:
+        what = "no series" if series is None else f"a series of {dtype_name(series)}"
+        raise bad(f"it carries {what}, not float64 values")
+    if not window < len(series) <= MAX_SERIES or not bool(torch.isfinite(series).all()):
+        raise bad(f"its series of {len(series):,} values is not finite values, more than its window of {window}")
+    if scales:
+        want = (len(series), len(scales))
+        if inputs is None or inputs.dtype != torch.float64 or tuple(inputs.shape) != want:
+            what = "none" if inputs is None else dtype_name(inputs)
+            raise bad(f"its input columns are {what}, not float64 {want} as their scales say")
+        if not bool(torch.isfinite(inputs).all()):
+            raise bad("its input columns hold NaN or infinite values")
+    elif inputs is not None:
+        raise bad("it carries input columns without their scales")
+
+
+# The state each parameter has once the optimizer has stepped (all of it, or none, must be there);
+# these averages are of squares, never negative.
+OPTIMIZER_STATE = {"adam": {"step", "exp_avg", "exp_avg_sq"}, "adamw": {"step", "exp_avg", "exp_avg_sq"},
+                   "rmsprop": {"step", "square_avg"}, "sgd": set()}
+SQUARES = ("exp_avg_sq", "square_avg", "max_exp_avg_sq")
+
+
+def check_optimizer_state(bad, tensors, saved):
+    """The optimizer's state: optim/<index>/<field> tensors of finite float32 values, step counts
+    whole numbers from 0, averages of squares not negative; the scalars a table of finite numbers."""
+    for key, value in tensors.items():
+        if not key.startswith("optim/"):
+            continue
+        parts = key.split("/")
+        if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit() and len(parts[1]) < 6):
+            raise bad(f"optimizer state {shown(key)[:60]} is not optim/<parameter>/<field>")
+        field = parts[2]
+        if field == "step":
+            step = float(value.reshape(-1)[0]) if value.numel() == 1 and not value.dtype.is_complex else -1.0
+            if not (0 <= step <= 2**53 and step == int(step)):
+                raise bad(f"the optimizer's step count of parameter {parts[1]} is not a whole number from 0")
+        elif value.dtype != torch.float32 or not bool(torch.isfinite(value).all()):
+            raise bad(f"{shown(field)[:30]} of parameter {parts[1]} is not finite float32 values")
+        elif field in SQUARES and bool((value < 0).any()):
+            raise bad(f"{field} of parameter {parts[1]} holds negative averages of squares")
+    scalars = saved.get("scalars", {})
+    if not isinstance(scalars, dict):
+        raise bad("its optimizer scalars are not a table")
+    for index, fields in scalars.items():
+        if not (index.isascii() and index.isdigit() and len(index) < 6 and isinstance(fields, dict)):
+            raise bad(f"its optimizer scalars for {shown(index)[:20]!r} are not a parameter's")
+        for field, value in fields.items():
+            fine = value is None if field == "momentum_buffer" else is_finite(value) and value >= 0
+            if not fine:
+                raise bad(f"optimizer scalar {shown(field)[:30]} of parameter {index} is not a number from 0")
+
+
+def build_model(settings, tensors, name):
+    """The model of CONFIG["model"] with the weights of the file `name` (every name and shape must match)."""
     vocab, classes = settings["task"].get("vocab"), settings["task"].get("classes")
     n_inputs = len(vocab) if CONFIG["tokens"] else 1 + len(settings["task"].get("inputs") or [])
     n_outputs = len(classes) if classes else len(vocab) if vocab else 1
@@ -199,14 +418,15 @@ def build_model(settings, tensors):
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as e:
-        raise UsageError(f"the weights do not fit CONFIG['model'] ({str(e).splitlines()[0]})") from None
+        reason = shown(str(e).splitlines()[0])
+        raise UsageError(f"the weights in {shown(name)} do not fit CONFIG['model'] ({reason})") from None
     return model
 
 
 def load_model(path):
     """A model file's model in eval mode (no dropout), ready to predict, and its settings."""
     _, settings, tensors = read_model_file(path)
-    return build_model(settings, tensors).eval(), settings, tensors
+    return build_model(settings, tensors, Path(path).name).eval(), settings, tensors
 
 
 def make_optimizer(params, t):
@@ -220,9 +440,10 @@ def make_optimizer(params, t):
     }[t["optimizer"]]()
 
 
-def load_optimizer_state(optimizer, tensors, saved):
+def load_optimizer_state(optimizer, params, tensors, saved, name):
     """Put the file's optimizer state back (Adam's moving averages, momentum, step counts), so that
-    training goes on as if it had never stopped. Its settings stay CONFIG's (the learning rate...)."""
+    training goes on as if it had never stopped. Its settings stay CONFIG's (the learning rate...).
+    Each parameter's state must fit it (check_optimizer_state has checked the values)."""
     state = {}
     for key, value in tensors.items():
         if key.startswith("optim/"):
@@ -230,6 +451,18 @@ def load_optimizer_state(optimizer, tensors, saved):
             state.setdefault(int(index), {})[field] = value.reshape(()).float() if field == "step" else value
     for index, fields in saved.get("scalars", {}).items():
         state.setdefault(int(index), {}).update(fields)
+    wanted = set(OPTIMIZER_STATE[CONFIG["train"]["optimizer"]])
+    if CONFIG["train"]["optimizer"] == "rmsprop" and CONFIG["train"]["momentum"] > 0:
+        wanted.add("momentum_buffer")
+    for index, fields in state.items():
+        problem = "" if index < len(params) else "a parameter the model does not have"
+        for field, value in fields.items():
+            if torch.is_tensor(value) and field != "step" and value.shape != params[min(index, len(params) - 1)].shape:
+                problem = problem or f"{field} is {tuple(value.shape)}, not {tuple(params[index].shape)}"
+        missing = wanted - set(fields)
+        problem = problem or (f"{', '.join(sorted(missing))} missing" if missing else "")
+        if problem:
+            raise UsageError(f"{shown(name)} is corrupted: the optimizer state of parameter {index} does not fit ({problem})")
     optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
 
 
@@ -264,9 +497,37 @@ def save_model_file(path, run):
         "trained_on": str(run["device"]),
         "written_by": "an exported PyTorch script",
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(out, str(tmp), metadata=header)
-    os.replace(tmp, path)
+    tmp = temporary(path)
+    try:
+        tmp.write_bytes(safetensors_save(out, metadata=header))  # by bytes: any name the system takes
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot save to {shown(path)}: {shown(getattr(e, 'strerror', None) or e)}") from None
+
+
+def temporary(path):
+    """The file a save writes first, beside its target."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def checked_out(name):
+    """--out as the model file to write, judged before any training: not empty, not a folder, in a
+    folder that exists and takes a new file of that name (one is made and removed to know)."""
+    if not name.strip():
+        raise UsageError("--out is empty: give a file name such as more.safetensors")
+    out = Path(name if name.endswith(".safetensors") else name + ".safetensors")
+    if out.is_dir():
+        raise UsageError(f"cannot save to {shown(out)}: it is a folder; give a file name such as more.safetensors")
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot save to {shown(out)}: the folder {shown(out.parent)} does not exist")
+    try:
+        with open(temporary(out), "wb"):
+            pass
+        os.remove(temporary(out))
+    except OSError as e:
+        raise UsageError(f"cannot save to {shown(out)}: {shown(e.strerror or e)}") from None
+    return out
 '''
 
 # The spell lesson's data (the other kinds' data parts are in export.py).
@@ -350,25 +611,36 @@ def train_step(model, data, optimizer, params, x, y, t):
     return float(loss)
 
 
+def held_out_loss(model, data, held, device):
+    """The loss over the held-out examples, a few at a time (their mean, as over one batch)."""
+    x, y = held
+    rows = max(1, 2**16 // max(1, x.shape[1]))  # about 65,536 steps per pass
+    total = 0.0
+    with torch.no_grad():
+        for i in range(0, len(x), rows):
+            pred = model(x[i : i + rows].to(device))[0]
+            total += float(data.loss(pred, y[i : i + rows].to(device))) * len(x[i : i + rows])
+    return total / len(x)
+
+
 def cmd_train(args):
     meta, settings, tensors = read_model_file(args.weights)
-    out = Path(args.out if args.out.endswith(".safetensors") else args.out + ".safetensors")
-    if not out.parent.is_dir():  # before any work that could not be saved
-        raise UsageError(f"cannot save to {out}: the folder {out.parent} does not exist")
-    t = CONFIG["train"]
-    auto = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(auto if args.device == "auto" else args.device)
+    out, device, t = args.out, args.device, CONFIG["train"]  # both checked before any work (main)
     data = @@DATA_CLASS@@(settings, tensors, @@DATA_ARG@@)
-    model = build_model(settings, tensors).to(device)
+    model = build_model(settings, tensors, Path(args.weights).name).to(device)
     params = [p for _, p in model.named_parameters()]
     optimizer = make_optimizer(params, t)
     if t["optimizer"] == settings["session"]["train"]["optimizer"]:  # else it starts afresh
-        load_optimizer_state(optimizer, tensors, settings["optimizer"])
+        load_optimizer_state(optimizer, params, tensors, settings["optimizer"], Path(args.weights).name)
     gen = torch.Generator()  # the batches: the file's generator goes on where it stopped
-    gen.set_state(tensors["rng/batches"]) if "rng/batches" in tensors else gen.manual_seed(t["seed"])
-    if "rng/torch" in tensors:  # dropout masks
-        torch.set_rng_state(tensors["rng/torch"])
-    losses, steps = tensors["history/train_loss"].tolist(), int(meta["steps"])
+    try:
+        gen.set_state(tensors["rng/batches"]) if "rng/batches" in tensors else gen.manual_seed(t["seed"])
+        if "rng/torch" in tensors:  # dropout masks
+            torch.set_rng_state(tensors["rng/torch"])
+    except RuntimeError as e:  # of the right size (checked), but not a state the generator takes
+        raise UsageError(f"{shown(Path(args.weights).name)} is corrupted: a random state ({shown(e)[:60]})") from None
+    history = tensors.get("history/train_loss")
+    losses, steps = ([] if history is None else history.tolist()), int(meta["steps"])
     model.train()
     for i in range(1, args.steps + 1):
         x, y = data.sample_batch(t["batch_size"], t["seq_len"], gen)
@@ -380,14 +652,15 @@ def cmd_train(args):
         losses.append(loss)
         if i % max(1, args.steps // 10) == 0 or i == args.steps:
             print(f"step {steps}: loss {loss:.4f}")
-    held = data.held_out(t["seq_len"])
-    if held is not None:
-        with torch.no_grad():
-            pred = model.eval()(held[0].to(device))[0]
-            print(f"held-out loss {float(data.loss(pred, held[1].to(device))):.4f}")
+    if not all(bool(torch.isfinite(p).all()) for p in params):  # a file never gets worse
+        raise UsageError(f"training made the weights NaN or infinite: {shown(out)} is not written "
+                         "(a lower CONFIG['train']['lr'] may help)")
     run = dict(meta=meta, settings=settings, tensors=tensors, data=data, model=model, optimizer=optimizer)
     save_model_file(out, {**run, "losses": losses, "steps": steps, "gen": gen, "device": device})
-    print(f"saved {out}")
+    print(f"saved {shown(out)}")  # saved first: nothing after it can lose the run
+    held = data.held_out(t["seq_len"])
+    if held is not None:
+        print(f"held-out loss {held_out_loss(model.eval(), data, held, device):.4f}")
 '''
 
 # -- using the model, one part per kind -----------------------------------------------------------
@@ -556,15 +829,68 @@ def add_write(sub):
 MAIN = r'''
 # --------------------------------------------------------------------------------------------------
 # The command line.
+MAX_LENGTH, MAX_HORIZON, MAX_STEPS = 10_000, 10_000, 10_000_000  # sample, forecast, train
+MAX_SEED = 2**64 - 1  # torch's seeds: 0 to 2**64 - 1
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its mistakes in one line (`--help` shows the usage)."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {shown(message)}", file=sys.stderr)
+        sys.exit(2)
+
+
 def command(sub, name, help, func):
     p = sub.add_parser(name, help=help)
-    p.add_argument("--weights", default=CONFIG["weights"], help="a model file (default: the exported one)")
+    p.add_argument("--weights", help="a model file (default: the exported one, CONFIG['weights'] from here)")
     p.set_defaults(func=func)
     return p
 
 
+def pick_device(name):
+    """--device as a torch device that this machine has: auto (CUDA if there is one, else CPU), cpu,
+    cuda, cuda:N or mps."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise UsageError(f"--device {shown(name)!r} is not a device: use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device {shown(name)}: this torch sees no CUDA GPU here; use --device cpu or auto")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise UsageError(f"--device {shown(name)}: there are {torch.cuda.device_count()} CUDA GPUs (cuda:0 on)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise UsageError(f"--device {shown(name)}: this torch has no MPS (Apple GPU) here; use --device cpu")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise UsageError(f"--device {shown(name)!r}: this script trains on auto, cpu, cuda, cuda:N or mps")
+    return device
+
+
+def check_args(args):
+    """The command line's numbers and places, judged before any work: a one-line UsageError."""
+    for name, lo, hi in (("length", 0, MAX_LENGTH), ("horizon", 1, MAX_HORIZON), ("steps", 1, MAX_STEPS),
+                         ("top_k", 0, MAX_VOCAB), ("seed", 0, MAX_SEED)):
+        value = getattr(args, name, None)
+        if value is not None and not lo <= value <= hi:
+            raise UsageError(f"--{name.replace('_', '-')} is {value}: give a whole number from {lo:,} to {hi:,}")
+    temperature = getattr(args, "temperature", None)
+    if temperature is not None and not (math.isfinite(temperature) and temperature >= 0):
+        raise UsageError(f"--temperature is {temperature}: give a number from 0 (always the likeliest) up")
+    if getattr(args, "device", None) is not None:
+        args.device = pick_device(args.device)
+    if getattr(args, "out", None) is not None:
+        args.out = checked_out(args.out)
+    if args.weights is None:
+        args.weights = default_weights()
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for stream in (sys.stdout, sys.stderr):  # a name or character the terminal cannot show is escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    parser = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 @@ADD_COMMANDS@@
     p = command(sub, "train", "train on from a model file and save a new one", cmd_train)
@@ -573,9 +899,10 @@ def main(argv=None):
     p.add_argument("--device", default="auto", help="auto (CUDA if there is one, else CPU), cpu, cuda, ...")
     args = parser.parse_args(argv)
     try:
+        check_args(args)
         args.func(args)
     except UsageError as e:
-        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        print(f"{parser.prog}: error: {shown(e)}", file=sys.stderr)
         return 2
     return 0
 
