@@ -109,11 +109,25 @@ def test_identity_claim_over_five_seeds():
     a 64-character probe at 10^-3 of the last step (its first step gets more than 0.1 of it), while
     tanh with the default init reaches at most 15 characters back (its first step gets below 10^-10)."""
     results = L.over_seeds(L.identity_claim, seeds(SEEDS))
-    table = _table(results, "identity_reach", "tanh_reach", "identity_first", "tanh_first")
+    table = _table(
+        results, "identity_reach", "tanh_reach", "identity_first", "tanh_first", "relu_default_reach",
+        "tanh_identity_reach", "tanh_identity_first",
+    )  # fmt: skip
     for r in results:
         assert r.identity_reach == r.length - 1 and r.identity_first > 0.1, table
         assert r.tanh_reach <= 15 and r.tanh_first < 1e-10, table
         assert r.holds, table
+        _activation_and_init_apart(r, table)
+
+
+def _activation_and_init_apart(r, table: str) -> None:
+    """Lesson 8: ReLU alone reaches no further than tanh (measured, seeds 0-4 on the 63-step probe:
+    6-8 against 9-10); the identity init alone does (tanh + identity 26-53), and ReLU + identity
+    reaches the start with far more of the gradient left than tanh + identity (0.47-0.64 against
+    1e-6 to 4e-5 of the last step's)."""
+    assert r.relu_default_reach <= r.tanh_reach + 2, table
+    assert r.tanh_identity_reach > 2 * r.tanh_reach, table
+    assert r.identity_first > 1000 * r.tanh_identity_first, table
 
 
 # ---------------------------------------------------------------- fast checks (default suite)
@@ -151,6 +165,28 @@ def test_spread_counts_seeds():
 def test_identity_claim_fast():
     r = L.identity_claim(0)
     assert r.identity_reach == r.length - 1 and r.tanh_reach <= 15 and r.holds
+    _activation_and_init_apart(r, str(r))
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_lesson_8s_check_credits_the_init_not_the_activation(seed):
+    """The card's check, on its own preset (a 21-step probe) and after its own "Try this" (ReLU with
+    the default init): it passes, and its sentence gives the four reaches that say why."""
+    import dataclasses
+
+    from playground.core import lessons
+    from playground.core.trainer import Trainer
+
+    session = L.lesson_session("lesson-vanishing", seed)
+    for model in (session.model, dataclasses.replace(session.model, activation="relu")):
+        tr = Trainer(dataclasses.replace(session, model=model))
+        found = lessons.check("activations", lessons.LessonContext(tr))
+        assert found.passed, found.text
+        n = found.numbers
+        assert n["reach relu+default"] <= n["reach tanh+default"] + lessons.RELU_ALONE_SLACK
+        assert n["reach relu+identity"] == n["reach tanh+identity"] == 21
+        assert n["first relu+identity"] > 0.3 > 0.05 > n["first tanh+identity"]
+        assert "ReLU alone is no help" in found.text and "With W_hh = I" in found.text
 
 
 def test_exploding_claim_fast():

@@ -152,16 +152,17 @@ CARDS: tuple[Lesson, ...] = (
         id="activations",
         number=8,
         title="ReLU and other activations",
-        text="tanh squashes big inputs, and where it is flat its slope is near zero: that is part of "
-        "what makes gradients vanish. ReLU keeps a slope of one wherever it is active, so on its own it "
-        "shrinks the error less at each step.",
+        text="tanh squashes big inputs, and where it is flat its slope is near zero, so the error shrinks "
+        "at each step back. ReLU's slope is one wherever it is active, but that alone does not carry the "
+        "gradient further: it still passes through a small random W_hh at every step. The start does: "
+        "with W_hh = I, ReLU passes the error on unchanged and tanh shrinks it less.",
         preset="lesson-vanishing",
         tab="training",
         outline="gradient",
         watch="The gradient through time of a fresh model: how far back it reaches with tanh, then with "
-        "ReLU and identity init.",
-        try_label="ReLU + identity init",
-        try_action="fix:relu_identity",
+        "ReLU and the same default init. Check compares all four: tanh or ReLU, default or identity init.",
+        try_label="ReLU, default init",
+        try_action="activation:relu",
     ),
     Lesson(
         id="identity-init",

@@ -476,6 +476,9 @@ class IdentityResult:
     tanh_reach: int  # the same for tanh with the default init
     identity_first: float  # share of the last step's gradient at the first step
     tanh_first: float
+    relu_default_reach: int = 0  # lesson 8: ReLU with the default init (the activation alone)
+    tanh_identity_reach: int = 0  # lesson 8: tanh with W_hh = I (the init alone)
+    tanh_identity_first: float = float("nan")
 
     @property
     def holds(self) -> bool:
@@ -497,6 +500,9 @@ def identity_claim(seed: int = 0) -> IdentityResult:
     tanh = dataclasses.replace(session.model, activation="tanh", init="default")
     i_steps, i_first, length = _reach_at_init(session.model, session)
     t_steps, t_first, _ = _reach_at_init(tanh, session)
+    # Lesson 8 takes the two apart: the activation alone, the init alone.
+    relu_default, _, _ = _reach_at_init(dataclasses.replace(session.model, init="default"), session)
+    ti_steps, ti_first, _ = _reach_at_init(dataclasses.replace(session.model, activation="tanh"), session)
     return IdentityResult(
         seed=seed,
         length=length,
@@ -504,6 +510,9 @@ def identity_claim(seed: int = 0) -> IdentityResult:
         tanh_reach=t_steps,
         identity_first=i_first,
         tanh_first=t_first,
+        relu_default_reach=relu_default,
+        tanh_identity_reach=ti_steps,
+        tanh_identity_first=ti_first,
     )
 
 

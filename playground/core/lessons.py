@@ -192,18 +192,41 @@ def check_exploding(ctx: LessonContext) -> LessonCheck:
     return LessonCheck("exploding", ctx.refused > 0 or ratio > 100, text, {"peak": peak, "median": typical})
 
 
+# Lesson 8's four fresh models: (activation, init). Measured at initialisation over seeds 0-4 on the
+# lesson's 21-step probe: tanh + default reaches 9-10 steps back at 10^-3, ReLU + default 7-9 (ReLU
+# alone is no help: the error still passes through a small random W_hh at every step), tanh + identity
+# and ReLU + identity all 21, but the first step gets 0.002-0.035 of the last step's gradient with
+# tanh against 0.47-0.61 with ReLU (its slope of exactly one lets the identity pass the error on).
+ACTIVATION_INIT = (("tanh", "default"), ("relu", "default"), ("tanh", "identity"), ("relu", "identity"))
+RELU_ALONE_SLACK = 2  # "no further": ReLU + default reaches at most this many steps beyond tanh + default
+
+
 def check_activation(ctx: LessonContext) -> LessonCheck:
-    """At initialisation: how far back the gradient reaches with tanh and with ReLU + identity."""
+    """At initialisation, the activation and the initialisation apart: all four combinations."""
+    from playground.core.reach import gradient_reach, probe_at_init
+
     tr = ctx.trainer
-    reach = {}
-    for name, activation, init in (("tanh", "tanh", "default"), ("relu", "relu", "identity")):
-        reach[name] = _reach_at_init(tr, arch="rnn", activation=activation, init=init)
-    length = reach["length"] = len(tr.probe().labels)
-    text = (
-        f"A fresh tanh RNN's gradient reaches {reach['tanh']} of {length - 1} steps back at 10⁻³; "
-        f"with ReLU and identity init it reaches {reach['relu']}."
+    reach: dict[str, int] = {}
+    first: dict[str, float] = {}
+    for activation, init in ACTIVATION_INIT:
+        r = gradient_reach(probe_at_init(tr, arch="rnn", activation=activation, init=init).grad_norm[-1])
+        reach[f"{activation}+{init}"] = 0 if r is None else r.steps
+        first[f"{activation}+{init}"] = float("nan") if r is None else float(r.first)
+    back = len(tr.probe().labels) - 1
+    relu_alone = reach["relu+default"] <= reach["tanh+default"] + RELU_ALONE_SLACK
+    identity_helps = min(reach["tanh+identity"], reach["relu+identity"]) > max(
+        reach["tanh+default"], reach["relu+default"]
     )
-    return LessonCheck("activations", reach["relu"] > reach["tanh"], text, {k: float(v) for k, v in reach.items()})
+    relu_keeps_more = first["relu+identity"] > first["tanh+identity"]
+    text = (
+        f"Fresh models, {back} steps back at 10⁻³: tanh reaches {reach['tanh+default']}, ReLU "
+        f"{reach['relu+default']}: ReLU alone is no help. With W_hh = I: tanh {reach['tanh+identity']}, "
+        f"ReLU {reach['relu+identity']}, and the first step gets {first['tanh+identity']:.1g} of the last "
+        f"step's gradient with tanh against {first['relu+identity']:.2g} with ReLU. The start carries the "
+        "gradient; ReLU's slope of one lets the identity pass it on unchanged (lesson 9)."
+    )
+    numbers = {f"reach {k}": float(v) for k, v in reach.items()} | {f"first {k}": v for k, v in first.items()}
+    return LessonCheck("activations", relu_alone and identity_helps and relu_keeps_more, text, numbers)
 
 
 def check_identity(ctx: LessonContext) -> LessonCheck:

@@ -126,6 +126,8 @@ class LessonActions(QObject):
             self._new_model(dataclasses.replace(model, arch=arg, activation="tanh", init="default"))
         elif verb == "init":
             self._new_model(dataclasses.replace(model, init=arg))
+        elif verb == "activation":  # the activation alone: the init stays as it is
+            self._new_model(dataclasses.replace(model, arch="rnn", activation=arg))
         elif verb == "bidirectional":
             self._new_model(dataclasses.replace(model, bidirectional=arg == "on"))
         elif verb == "fix":
