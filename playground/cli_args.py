@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model and save it", description="Train a model and save it.")
+    t.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="start from a lesson's set-up, as its card's Set it up does (see `lessons`); options given beside "
+        "it override its settings, and --steps defaults to the lesson's",
+    )
     d = t.add_argument_group("data")
     default_kind = C.DataConfig().kind
     d.add_argument(

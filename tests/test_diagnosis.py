@@ -24,7 +24,7 @@ def test_refused_steps_are_reported_as_rolled_back_with_fixes():
         RNN, NO_CLIP, np.ones(5), np.ones(5), refused=3, last_refusal="step refused: the loss is NaN; x"
     )
     assert d.kind == "nan"
-    assert "3 steps produced NaN (the loss is NaN) and were rolled back" in d.message
+    assert "3 steps produced NaN (the loss is NaN) and were refused: they did not change the weights" in d.message
     assert d.fixes == ("clip", "lower_lr", "lstm", "gru")
     clipped = diagnose(RNN, TrainConfig(clip="norm"), np.ones(5), np.ones(5), refused=1)
     assert "clip" not in clipped.fixes and "1 step produced" in clipped.message

@@ -44,6 +44,7 @@ class Controller(QObject):
         self.dropped = 0  # stale answers dropped (tests read it)
         self._diagnosed_at = 0.0
         self._barrier = 0  # a fix's Barrier token while steps from before the fix may still arrive
+        self.since_step = 0  # the settings in force since this step: only later steps are evidence of exploding
         self.reach_init = None  # the probe's top-layer gradient curve at initialisation
         self._after_save: Callable[[str], object] | None = None  # what waits for the next Saved
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
@@ -78,6 +79,9 @@ class Controller(QObject):
             if a.token == self._barrier:  # what arrives from here was trained after the fix
                 self._barrier = 0
                 self._forget_refusals()
+                self.since_step = self.session.steps
+                if st.accepts(a.generation) and st.has_model:
+                    self.diagnose(force=True)  # judged again, on the settings in force
             return
         if not st.accepts(a.generation):
             self.dropped += 1
@@ -189,6 +193,7 @@ class Controller(QObject):
 
     def _fresh_session(self) -> None:
         self.session = Session()
+        self.since_step = 0
         self.w.session_replaced(self.session)
 
     def _on_saved(self, a: m.Saved) -> None:
@@ -211,6 +216,9 @@ class Controller(QObject):
         self.state.set_undo(self.session.undo_steps)
         self.w.scrubber.stale = True
         self.w.statusBar().showMessage(f"went back to step {a.step:,}", 4000)
+        if not a.rescued:  # the verdict is judged again on the curves as they are now
+            self._clear_diagnosis()
+            self.diagnose(force=True)
         if a.rescued:  # the weights went NaN: the worker restored the last healthy copy
             self.state.set_diagnosis(None)
             self.diagnose(force=True)
@@ -254,6 +262,22 @@ class Controller(QObject):
         st = self.state
         st.config = dataclasses.replace(st.config, train=dataclasses.replace(st.config.train, **changes))
         self.send(m.UpdateTrain(dict(changes)))
+        if st.has_model:
+            self._judge_afresh()
+            self._clear_diagnosis()
+
+    def _judge_afresh(self) -> None:
+        """The settings changed: the verdicts are judged again, on the steps trained from here on (the
+        steps in flight, trained before the change, arrive before the Barrier's answer)."""
+        self._forget_refusals()
+        self._barrier = int(time.monotonic_ns())
+        self.send(m.Barrier(self._barrier))
+
+    def _clear_diagnosis(self) -> None:
+        if self.state.diagnosis is not None:
+            self.state.set_diagnosis(None)
+            if self.w.banner.shows_diagnosis():
+                self.w.banner.hide()
 
     def build(self, config: SessionConfig) -> None:
         """Forget the current model at once and ask for a fresh one with ``config``."""
@@ -376,7 +400,7 @@ class Controller(QObject):
             return  # (a fix is judged only on steps trained after it)
         self._diagnosed_at = now
         s, st = self.session, self.state
-        _, loss = s.loss.view()
+        steps, loss = s.loss.view()
         _, grad = s.grad.view()
         val_x, val_y = s.val.view()
         task = st.summary.get("task")
@@ -396,6 +420,9 @@ class Controller(QObject):
             unit=task.spec.step_unit if task is not None else "steps",
             chance_loss=self.chance_loss,
             steps_since_refusal=s.steps_since_refusal,
+            grad_norms_clipped=grad[:, 1],
+            steps=steps,
+            since_step=self.since_step,
         )
         if found is None:
             if st.diagnosis is not None:  # the cause is gone: so is the banner
@@ -450,9 +477,7 @@ class Controller(QObject):
         else:
             return
         # judged afresh: steps from before the fix (a batch in flight when it was clicked) do not count
-        self._forget_refusals()
-        self._barrier = int(time.monotonic_ns())
-        self.send(m.Barrier(self._barrier))
+        self._judge_afresh()
         st.set_diagnosis(None)
         w.banner.show_message(f"Applied: {FIX_TEXT[fix]}. Press Play to see whether it helps.", "info")
 
