@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 import torch
-from cli_helpers import cli
+from cli_helpers import assert_error, cli, cli_json
 
 from playground.core import checkpoint, paths, reach
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.diagnosis import REFUSAL_MEMORY, diagnose, loss_stuck
 from playground.core.inference import model_fn
+from playground.core.lessons import LESSONS
+from playground.core.presets import PRESETS
 from playground.core.trainer import Trainer
 
 RNN = ModelConfig(arch="rnn", hidden=32)
@@ -346,7 +348,6 @@ def test_the_long_context_lstms_clipped_spikes_are_no_blow_up():
     norm is 55.6, 196 times its usual 0.28 (before that, 107 at step 371); clipping cuts the update to
     norm 1 and the loss goes on falling. Judged at step 464, as the window did, it is no verdict."""
     from playground.core.diagnosis import VerdictWatch
-    from playground.core.presets import PRESETS
 
     cfg = PRESETS["lesson-memory"][1]
     trainer = Trainer(cfg)
@@ -489,3 +490,82 @@ def test_look_alike_runs_get_their_verdict_and_not_the_other(capsys, row: LookAl
     assert not kinds & set(row.must_not), (row.what, verdicts)
     if row.must:
         assert kinds & set(row.must), (row.what, verdicts)
+
+
+# -- train --lesson: the card's set-up, and the verdicts as they come -----------------------------------------
+def _lesson_session(*argv: str):
+    """The session `rnn-playground train ARGV` would train (nothing trained)."""
+    from playground import cli
+    from playground.cli_args import build_parser
+
+    a = build_parser().parse_args(["train", *argv])
+    cli._lesson_setup(a, cli._given_options(["train", *argv]))
+    return cli._session_from_args(a), a
+
+
+@pytest.mark.parametrize("lesson_id", [x.id for x in LESSONS])
+def test_train_lesson_sets_up_what_the_cards_set_it_up_does(lesson_id):
+    from playground.core import lessons
+
+    session, a = _lesson_session("--lesson", lesson_id)
+    assert session == lessons.setup_session(lesson_id)  # the window's Set it up loads exactly this
+    assert a.steps == (lessons.lesson(lesson_id).steps or None)  # None: the usual 500
+
+
+def test_options_beside_a_lesson_override_its_settings(capsys):
+    session, _ = _lesson_session("--lesson", "exploding", "--clip", "norm", "--lr", "0.001", "--seed", "3")
+    lesson = PRESETS["lesson-exploding"][1]
+    assert session.train.clip == "norm"  # given, though it is the option's own default
+    assert (session.train.lr, session.train.seed) == (0.001, 3)
+    assert session.model == lesson.model and session.data == lesson.data
+    assert session.train.optimizer == "sgd" and session.train.batch_size == 32  # the lesson's own
+    session, _ = _lesson_session("--lesson", "long-context", "--gap", "5", "--arch", "gru")
+    assert (session.data.gap, session.model.arch, session.model.hidden) == (5, "gru", 32)
+    # lesson 7 with clipping at norm 1 beside it: the blow-up is gone (seed 0, 30 steps)
+    result = cli_json(capsys, "train", "--lesson", "exploding", "--clip", "norm", "--steps", "30", "--quiet")
+    assert result["refused_steps"] == 0 and result["verdicts"] == [] and result["lesson"] == "exploding"
+
+
+def test_train_prints_each_verdict_on_one_line_as_it_comes(capsys):
+    code, out, err = cli(capsys, "train", "--lesson", "vanishing", "--steps", "300", "--quiet")
+    assert code == 0, err
+    lines = out.splitlines()
+    # judged every 10 steps; the loss counts as stuck from step 200 on (lesson 6's set-up, its seed 1)
+    assert lines[0].startswith(
+        "verdict at step 200 (vanishing): Vanishing gradients: after 200 steps the loss is 2.08, still about "
+        "where it started"
+    )
+    assert "the input the answer needs ('D', 21 steps back) gets 10⁻⁷ of the last step's gradient" in lines[0]
+    assert lines[1].startswith("trained vanilla RNN, tanh, 1 layer x 32 for 300 steps")
+    assert len(lines) == 3  # the verdict once, not again at every step it still holds
+
+
+def test_train_lesson_mistakes_are_one_line(capsys, tmp_path):
+    assert_error(capsys, "train", "--lesson", "no-such-lesson", words=("unknown lesson 'no-such-lesson'",))
+    assert_error(
+        capsys, "train", "--lesson", "exploding", "--resume", tmp_path / "m.safetensors",
+        words=("--lesson sets up a new model",),
+    )
+
+
+def test_watching_a_run_never_changes_it():
+    """Two layers with dropout draw from torch's random stream at every step; the watch's probes (the
+    loss is stuck, so it looks inside every 100 steps) must not move that stream."""
+    from playground.core.diagnosis import VerdictWatch
+
+    cfg = SessionConfig(
+        model=ModelConfig(arch="rnn", hidden=16, embed=8, layers=2, dropout=0.3),
+        data=DataConfig(kind="memory", gap=20),
+        train=TrainConfig(batch_size=16, val_every=0),
+    )
+    plain = Trainer(cfg)
+    expected = [plain.step().loss for _ in range(220)]
+    watched = Trainer(cfg)
+    watch = VerdictWatch(watched)
+    got = []
+    for _ in range(220):
+        r = watched.step()
+        watch.add(r)
+        got.append(r.loss)
+    assert watch._probe_step >= 200  # it did look inside
+    assert got == expected

@@ -280,9 +280,7 @@ def _exploding(model: ModelConfig, train: TrainConfig, run: _Run, since_step: in
     harmful = [s for s in _spikes(train, run, since_step) if s.harm]
     if harmful:
         s = max(harmful, key=lambda x: x.ratio)
-        tail = " One such step can throw the weights far off." if s.harm == "update" else (
-            " The update was large enough to undo what the model had learned."
-        )
+        tail = " One such step can throw the weights far off." if s.harm == "update" else " That update set the model back."
         return Diagnosis(
             "exploding",
             "Exploding gradients: " + _spike_text(s, train) + "." + tail,
