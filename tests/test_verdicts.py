@@ -394,6 +394,7 @@ class LookAlike:
     must: tuple[str, ...]
     must_not: tuple[str, ...]
     check: dict = field(default_factory=dict)  # figures of the result that make the premise true
+    says: str = ""  # words the verdict it must get says
     marks: tuple = ()
 
 
@@ -425,6 +426,7 @@ LOOK_ALIKES = [
         ("--lesson", "exploding", "--seed", "0", "--steps", "30"),
         must=("exploding", "nan"),
         must_not=("vanishing", "overfitting"),
+        says="at step 3 the gradient norm reached 1.07e+07",
     ),
     LookAlike(
         "lesson-10-clipped",
@@ -454,6 +456,7 @@ LOOK_ALIKES = [
          "--seed", "0", "--steps", "400", "--val-every", "20"),
         must=("overfitting",),
         must_not=("vanishing", "exploding", "nan"),
+        says="while the training loss kept falling",
     ),
     LookAlike(
         "vanilla-rnn-forgets",
@@ -462,6 +465,7 @@ LOOK_ALIKES = [
         ("--lesson", "vanishing", "--steps", "300"),
         must=("vanishing",),
         must_not=("exploding", "nan", "overfitting"),
+        says="the input the answer needs ('D', 21 steps back) gets 10⁻⁷ of the last step's gradient",
     ),
 ]
 
@@ -490,6 +494,8 @@ def test_look_alike_runs_get_their_verdict_and_not_the_other(capsys, row: LookAl
     assert not kinds & set(row.must_not), (row.what, verdicts)
     if row.must:
         assert kinds & set(row.must), (row.what, verdicts)
+        said = [v["message"] for v in verdicts if v["kind"] in row.must]
+        assert any(row.says in text for text in said), said
 
 
 # -- train --lesson: the card's set-up, and the verdicts as they come -----------------------------------------

@@ -211,6 +211,7 @@ class _Spike:
     norm: float  # before clipping
     applied: float  # the norm its update used (NaN: not known)
     typical: float  # median before clipping over the steps before it
+    history: int  # how many steps that median is over
     harm: str  # "update" (not held down), "loss" (the loss jumped after it) or "" (none seen)
     before: float = math.nan  # the loss before it and after it ("loss")
     after: float = math.nan
@@ -220,18 +221,21 @@ class _Spike:
         return self.norm / self.typical
 
 
-def _spikes(train: TrainConfig, run: _Run, since_step: int, newest: int | None = SPIKE_RECENT) -> list[_Spike]:
-    """Spikes among the ``newest`` accepted steps (None: all) after ``since_step``, each judged by what it did."""
+def _spikes(
+    train: TrainConfig, run: _Run, since_step: int, newest: int | None = SPIKE_RECENT, history: int = WARMUP
+) -> list[_Spike]:
+    """Spikes among the ``newest`` accepted steps (None: all) after ``since_step``, each judged by what it
+    did; a spike needs ``history`` steps before it to say what its usual size is."""
     raw, applied, loss = run.raw, run.applied, run.loss
     n = len(raw)
-    first = WARMUP if newest is None else max(WARMUP, n - newest)
+    first = history if newest is None else max(history, n - newest)
     found = []
     for i in range(first, n):
         if run.steps[i] <= since_step or not np.isfinite(raw[i]):
             continue
         before = raw[max(0, i - TYPICAL_SPAN) : i]
         before = before[np.isfinite(before)]
-        if len(before) < WARMUP:
+        if len(before) < history:
             continue
         typical = float(np.median(before))
         if not (typical > 0 and raw[i] > EXPLODE_FACTOR * typical):
@@ -243,7 +247,7 @@ def _spikes(train: TrainConfig, run: _Run, since_step: int, newest: int | None =
         # at norm 1, the app's own fix, would have cut it); clipping by norm always holds it
         held = train.clip == "norm" and np.isfinite(a) and a <= float(train.clip_value) * (1 + 1e-6)
         if not held and np.isfinite(a) and a > UNHELD_NORM and a > EXPLODE_FACTOR * usual_applied:
-            found.append(_Spike(i, int(run.steps[i]), float(raw[i]), a, typical, "update"))
+            found.append(_Spike(i, int(run.steps[i]), float(raw[i]), a, typical, len(before), "update"))
             continue
         harm, lb, la = "", math.nan, math.nan
         if n - 1 - i >= JUDGE_AFTER:
@@ -254,7 +258,7 @@ def _spikes(train: TrainConfig, run: _Run, since_step: int, newest: int | None =
                 lb, la = float(np.median(lb_s)), float(np.median(la_s))
                 if la > LOSS_JUMP * lb and la > lb + LOSS_JUMP_GAP:
                     harm = "loss"
-        found.append(_Spike(i, int(run.steps[i]), float(raw[i]), a, typical, harm, lb, la))
+        found.append(_Spike(i, int(run.steps[i]), float(raw[i]), a, typical, len(before), harm, lb, la))
     return found
 
 
@@ -267,7 +271,12 @@ def _clipping_words(train: TrainConfig) -> str:
 
 
 def _spike_text(s: _Spike, train: TrainConfig) -> str:
-    head = f"at step {s.step:,} the gradient norm reached {s.norm:.3g}, {s.ratio:.0f} times its usual {s.typical:.2g}"
+    usual = (
+        f"its usual {s.typical:.2g}"
+        if s.history >= WARMUP
+        else f"the median of the {s.history} steps before it ({s.typical:.2g})"
+    )
+    head = f"at step {s.step:,} the gradient norm reached {s.norm:.3g}, {s.ratio:.0f} times {usual}"
     if s.harm == "update":
         if train.clip == "off":
             return head + ", and clipping is off, so all of it went into the update"
@@ -313,7 +322,8 @@ def _nan(model: ModelConfig, train: TrainConfig, run: _Run, refused: int, last_r
         f"Exploding: {n} produced NaN ({what}) and {were} refused: {them} did not change the weights. "
         "The updates are too large for this model."
     )
-    unheld = [s for s in _spikes(train, run, since_step, newest=TYPICAL_SPAN) if s.harm == "update"]
+    # a blow-up is often over in a few steps: two steps before it are enough to say how large it was
+    unheld = [s for s in _spikes(train, run, since_step, TYPICAL_SPAN, history=2) if s.harm == "update"]
     if unheld:  # what the accepted steps before had already done is not undone by refusing the next
         s = unheld[-1]
         text += f" Before that, {_spike_text(s, train)}: the weights already took that step."
