@@ -79,8 +79,8 @@ class Controller(QObject):
             if a.token == self._barrier:  # what arrives from here was trained after the fix
                 self._barrier = 0
                 self._forget_refusals()
-                self.since_step = self.session.steps
-                if st.accepts(a.generation) and st.has_model:
+                if st.accepts(a.generation) and st.has_model:  # (not a model replaced since)
+                    self.since_step = self.session.steps
                     self.diagnose(force=True)  # judged again, on the settings in force
             return
         if not st.accepts(a.generation):
