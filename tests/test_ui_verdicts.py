@@ -125,15 +125,20 @@ def test_after_clip_at_norm_1_no_verdict_or_check_quotes_the_blow_up(qtbot, open
     """Lesson 7's own Try this ("Clip at norm 1") after its blow-up: the verdict goes, and lesson 7's and
     lesson 10's checks read only the steps trained since, never the blow-up's numbers."""
     w = open_window(PRESETS["lesson-exploding"][1])
+    w.lessons_view.select("exploding")
     blow_up(qtbot, w)
     before = check_lesson(qtbot, w, "exploding")
     assert before.passed and (before.numbers or "refused" in before.text), before.text
+    assert before.text in w.lessons_view.result_text()
     with qtbot.waitSignal(w.answered, check_params_cb=answer_is("undone"), timeout=10_000) as got:
         w.lesson_actions.try_action("exploding", "fix:clip")
+    assert before.text not in w.lessons_view.result_text()  # at once: the card's result was about the blow-up
     back_to = got.args[0].step
     trainer = w.worker_thread.worker.trainer
     qtbot.waitUntil(lambda: trainer.session.train.clip == "norm" and w.controller._barrier == 0, timeout=10_000)
     assert w.diagnosis is None
+    # the card on show was checked again, on the steps trained since the fix (none yet)
+    qtbot.waitUntil(lambda: "Press Play and let it train a little first." in w.lessons_view.result_text(), timeout=10_000)
     after = check_lesson(qtbot, w, "exploding")  # nothing trained since the fix: nothing to quote
     assert after.text == "Press Play and let it train a little first.", after.text
     w.step(30)

@@ -179,6 +179,7 @@ class Controller(QObject):
             self.session.load_history(losses, val_steps, val_loss)
             w.show_config(st.config, model_file=a.path if a.how == "opened" else None)
         w.model_shown(summary)
+        w.lessons_view.forget_checks()  # they were about the model this one replaces
         if a.how == "opened":
             st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on
             w.files.remember(a.path)
@@ -219,6 +220,7 @@ class Controller(QObject):
         if not a.rescued:  # the verdict is judged again on the curves as they are now
             self._clear_diagnosis()
             self.diagnose(force=True)
+            self._check_again()
         if a.rescued:  # the weights went NaN: the worker restored the last healthy copy
             self.state.set_diagnosis(None)
             self.diagnose(force=True)
@@ -268,10 +270,19 @@ class Controller(QObject):
 
     def _judge_afresh(self) -> None:
         """The settings changed: the verdicts are judged again, on the steps trained from here on (the
-        steps in flight, trained before the change, arrive before the Barrier's answer)."""
+        steps in flight, trained before the change, arrive before the Barrier's answer), and so is the
+        lesson check on show."""
         self._forget_refusals()
         self._barrier = int(time.monotonic_ns())
         self.send(m.Barrier(self._barrier))
+        self._check_again()
+
+    def _check_again(self) -> None:
+        """Lesson checks quote the steps of the settings they were made under: the card on show is
+        checked again (after the change, commands being taken in order), the others' results go."""
+        shown = self.w.lessons_view.forget_checks(again=self.state.has_model)
+        if shown is not None and self.state.has_model:
+            self.send(m.CheckLesson(shown))
 
     def _clear_diagnosis(self) -> None:
         if self.state.diagnosis is not None:
