@@ -54,6 +54,10 @@ def test_a_clipped_spike_that_did_no_harm_is_no_verdict():
     # an unclipped update far above its usual size but below norm 1 (a model whose gradients are tiny)
     small, _ = _spiked(norm=0.3, typical=0.001)
     assert diagnose(RNN, NO_CLIP, losses, small) is None
+    # clipping at a norm far above the spike holds nothing down: the whole update went through
+    loose = TrainConfig(clip="norm", clip_value=1000.0)
+    d = diagnose(RNN, loose, losses, raw, grad_norms_clipped=raw)
+    assert d.kind == "exploding" and "clipping at norm 1000 let 500 of it into the update" in d.message
 
 
 def test_a_clipped_spike_after_which_the_loss_jumped_is_exploding():

@@ -243,10 +243,10 @@ def _spikes(
         a = float(applied[i])
         usual_applied = applied[max(0, i - TYPICAL_SPAN) : i]
         usual_applied = float(np.median(usual_applied)) if len(usual_applied) else math.nan
-        # not held down: the update itself far above its usual size and above norm 1 (clipping
-        # at norm 1, the app's own fix, would have cut it); clipping by norm always holds it
-        held = train.clip == "norm" and np.isfinite(a) and a <= float(train.clip_value) * (1 + 1e-6)
-        if not held and np.isfinite(a) and a > UNHELD_NORM and a > EXPLODE_FACTOR * usual_applied:
+        # not held down: the update itself far above its usual size, and above norm 1 (where clipping
+        # at norm 1, the app's own fix, would have cut it): clipping off, by value, or at a high norm
+        unheld = a > UNHELD_NORM * (1 + 1e-3) and a > EXPLODE_FACTOR * usual_applied
+        if np.isfinite(a) and unheld:
             found.append(_Spike(i, int(run.steps[i]), float(raw[i]), a, typical, len(before), "update"))
             continue
         harm, lb, la = "", math.nan, math.nan
@@ -404,8 +404,8 @@ def _vanishing(
         f"Vanishing gradients: after {stuck.steps:,} steps the loss is {stuck.recent:.3g}, still about where "
         f"it started ({stuck.start:.3g}{chance}), and {where} gets {share_text(share)} of the last step's "
         f"gradient{at_init}; the gradient reaches only {steps_text(reach.steps, unit)} back at "
-        f"{share_text(VANISH_RATIO)}. The error of the answer does not reach that input, so the model "
-        "cannot learn what it says.",
+        f"{share_text(VANISH_RATIO)}. The error of the answer hardly reaches that input, so the model gets "
+        "almost no signal to learn what it says: it may stay stuck for a long time.",
         _fixes("vanishing", model, train),
     )
 
