@@ -125,6 +125,71 @@ def _session_from_args(a: argparse.Namespace):
     return C.SessionConfig(model=model.validate(), data=data, train=train.validate())
 
 
+# `train --lesson ID`: the lesson card's set-up (lessons.setup_session), then the options given beside it.
+_LESSON_DATA = (  # DataConfig fields the lesson sets wherever its kind reads them (argparse name, field)
+    ("column", "column"), ("inputs", "inputs"), ("generator", "generator"), ("length", "length"),
+    ("start", "start"), ("slope", "slope"), ("period", "period"), ("amplitude", "amplitude"),
+    ("noise", "noise"), ("data_seed", "seed"), ("window", "window"), ("val_fraction", "val_fraction"),
+)
+_LESSON_KIND = (("gap", "gap"), ("keys", "keys"), ("made_up_jokes", "made_up_jokes"), ("gaps", "gaps"))
+_LESSON_MODEL = (
+    ("arch", "arch"), ("hidden", "hidden"), ("layers", "layers"), ("bidirectional", "bidirectional"),
+    ("activation", "activation"), ("dropout", "dropout"), ("init", "init"), ("embed", "embed"),
+    ("heads", "heads"), ("mlp_window", "window"), ("attention", "attention"),
+)
+_LESSON_TRAIN = (
+    "optimizer", "lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "weight_decay", "momentum",
+    "val_every", "seed",
+)
+
+
+def _given_options(argv: Sequence[str]) -> set[str]:
+    """The `train` options the user actually typed (argparse fills in the rest with defaults)."""
+    parser = build_parser()
+    train = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices["train"]
+    for action in train._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(list(argv)))) - {"command"}
+
+
+def _lesson_setup(a: argparse.Namespace, given: set[str]) -> None:
+    """Fill the options not given with the lesson's own settings; the session is then made from them as
+    from any other options, so what is given overrides the lesson and is checked the same way."""
+    from playground.core import lessons
+    from playground.core.kinds import kind_spec
+
+    if a.resume:
+        raise PlaygroundError("--lesson sets up a new model: it cannot --resume one")
+    card = lessons.lesson(a.lesson)
+    session = lessons.setup_session(a.lesson)
+    data, model, train = session.data, session.model, session.train
+
+    def put(name: str, value: Any) -> None:
+        if name not in given:
+            setattr(a, name, value)
+
+    put("data", data.kind)
+    spec = kind_spec(a.data)
+    if a.data == data.kind:  # the lesson's own data (unless --data chose other data)
+        if data.source == "file":
+            put("file", data.path)
+        elif data.source == "inline" and spec.tokens:
+            put("text", data.text)
+        elif data.source == "inline":
+            put("values", data.values)
+        for name, field in _LESSON_DATA:
+            put(name, getattr(data, field))
+        for name, field in _LESSON_KIND:
+            if field in spec.settings:
+                put(name, getattr(data, field))
+    for name, field in _LESSON_MODEL:
+        put(name, getattr(model, field))
+    for name in _LESSON_TRAIN:
+        put(name, getattr(train, name))
+    if not a.steps and not a.seconds:
+        a.steps = card.steps or None
+
+
 class _Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% in a log."""
 
@@ -135,6 +200,12 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.last_draw = 0.0
         self.last_tenth = -1
+
+    def clear(self) -> None:
+        """Clear a bar drawn in place, so that a line printed now stands on its own."""
+        if self.enabled and self.tty and self.last_draw:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
     def update(self, done: int, loss: float, val: float | None, final: bool = False) -> None:
         if not self.enabled:
@@ -164,10 +235,13 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     from playground.core import checkpoint
     from playground.core.device import share_the_cpu
+    from playground.core.diagnosis import VerdictWatch
     from playground.core.trainer import Trainer
 
     if a.steps and a.seconds:
         raise PlaygroundError("give either --steps or --seconds, not both")
+    if a.lesson is not None:
+        _lesson_setup(a, _given_options(getattr(a, "argv", None) or sys.argv[1:]))
     target = a.out if a.out is not None else a.resume
     if target is not None:  # before any training: work that cannot be saved is not started
         check_out(target)
@@ -187,6 +261,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     # The same thread policy as the window's training process: measured, re-checked while training.
     tuner = share_the_cpu(same_process=False, beside_window=False)
     progress = _Progress(steps_goal, a.seconds, enabled=not a.quiet)
+    watch = VerdictWatch(trainer)  # the window's diagnosis, said as each verdict comes
     start_steps = trainer.steps
     done, last_val, refused = 0, None, 0
     losses: list[float] = []
@@ -202,6 +277,10 @@ def cmd_train(a: argparse.Namespace) -> int:
             r = trainer.step()
             if tuner is not None:  # a step that also validated is more than a step
                 tuner.step_took(time.perf_counter() - t_step, comparable=r.val_loss is None)
+            verdict = watch.add(r)
+            if verdict is not None:
+                progress.clear()
+                print(json.dumps(verdict.as_dict()) if a.json else _verdict_line(verdict), flush=True)
             if r.refused:
                 refused += 1
                 if refused >= 20 and refused == done + 1:
@@ -238,7 +317,10 @@ def cmd_train(a: argparse.Namespace) -> int:
         "thread_trials": tuner.trials if tuner is not None else 0,
         "parameters": trainer.model.n_params(),
         "model": trainer.session.model.describe(),
+        "verdicts": [v.as_dict() for v in watch.verdicts],
     }
+    if a.lesson is not None:
+        result["lesson"] = a.lesson
     task = trainer.task
     metrics = task.spec.metrics
     if "unigram_entropy" in metrics and task.has_data:
@@ -275,6 +357,11 @@ def cmd_train(a: argparse.Namespace) -> int:
         )
         return 130
     return 0
+
+
+def _verdict_line(v) -> str:
+    """A verdict on one line: 'verdict at step 455 (exploding): ...'."""
+    return f"verdict at step {v.step:,} ({v.kind}): {' '.join(v.message.split())}"
 
 
 # -- sample / forecast / info -------------------------------------------------------------
@@ -456,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui"])
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # train --lesson: which options were given
     debug = bool(os.environ.get("RNN_PLAYGROUND_DEBUG"))
     try:
         return COMMANDS[args.command](args)

@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model and save it", description="Train a model and save it.")
+    t.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="start from a lesson's set-up, as its card's Set it up does (see `lessons`); options given beside "
+        "it override its settings, and --steps defaults to the lesson's",
+    )
     d = t.add_argument_group("data")
     default_kind = C.DataConfig().kind
     d.add_argument(
@@ -234,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     les = sub.add_parser(
         "lessons",
-        help="list the lessons (set one up in the window: gui --demo S --lesson ID)",
+        help="list the lessons (set one up in the window: gui --demo S --lesson ID; train one: train --lesson ID)",
         description="The fourteen lessons: their ids and titles, what each sets up and what its check measures.",
     )
     les.add_argument("--json", action="store_true", help='one JSON object: {"lessons": [{"id", "title", ...}]}')

@@ -31,6 +31,7 @@ def cmd_lessons(a: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['number']:2d}  {r['id']:<{width}}  {r['title']}")
     print("\nSet one up in the window: Help > Lessons, or rnn-playground gui --demo 30 --lesson ID")
+    print("Train one here, its verdicts printed as they come: rnn-playground train --lesson ID")
     return 0
 
 

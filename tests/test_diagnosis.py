@@ -24,7 +24,7 @@ def test_refused_steps_are_reported_as_rolled_back_with_fixes():
         RNN, NO_CLIP, np.ones(5), np.ones(5), refused=3, last_refusal="step refused: the loss is NaN; x"
     )
     assert d.kind == "nan"
-    assert "3 steps produced NaN (the loss is NaN) and were rolled back" in d.message
+    assert "3 steps produced NaN (the loss is NaN) and were refused: they did not change the weights" in d.message
     assert d.fixes == ("clip", "lower_lr", "lstm", "gru")
     clipped = diagnose(RNN, TrainConfig(clip="norm"), np.ones(5), np.ones(5), refused=1)
     assert "clip" not in clipped.fixes and "1 step produced" in clipped.message
@@ -36,6 +36,66 @@ def test_gradient_spike_is_exploding():
     d = diagnose(ModelConfig(arch="lstm"), NO_CLIP, np.ones(100), grads)
     assert d.kind == "exploding" and "500" in d.message and "clipping is off" in d.message
     assert d.fixes == ("clip", "lower_lr")  # an LSTM is not told to become an LSTM
+
+
+def _spiked(n: int = 120, at: int = 100, norm: float = 500.0, typical: float = 0.4):
+    """Gradient norms about ``typical`` with one spike at index ``at``; the norms clipping at 1 lets through."""
+    rng = np.random.default_rng(1)
+    raw = typical * (0.8 + 0.4 * rng.random(n))
+    raw[at] = norm
+    return raw, np.minimum(raw, 1.0)
+
+
+def test_a_clipped_spike_that_did_no_harm_is_no_verdict():
+    raw, applied = _spiked()
+    losses = np.linspace(2.0, 0.5, 120)  # falling on, through the spike
+    for clipped in (applied, None):  # given, or worked out from the settings (norm 1)
+        assert diagnose(RNN, TrainConfig(), losses, raw, grad_norms_clipped=clipped) is None
+    # an unclipped update far above its usual size but below norm 1 (a model whose gradients are tiny)
+    small, _ = _spiked(norm=0.3, typical=0.001)
+    assert diagnose(RNN, NO_CLIP, losses, small) is None
+    # clipping at a norm far above the spike holds nothing down: the whole update went through
+    loose = TrainConfig(clip="norm", clip_value=1000.0)
+    d = diagnose(RNN, loose, losses, raw, grad_norms_clipped=raw)
+    assert d.kind == "exploding" and "clipping at norm 1000 let 500 of it into the update" in d.message
+
+
+def test_a_clipped_spike_after_which_the_loss_jumped_is_exploding():
+    raw, applied = _spiked()
+    losses = np.concatenate([np.linspace(2.0, 0.5, 81), np.full(20, 0.5), np.full(19, 1.6)])  # 1.6 after it
+    d = diagnose(RNN, TrainConfig(), losses, raw, grad_norms_clipped=applied)
+    assert d is not None and d.kind == "exploding"
+    assert "at step 101 the gradient norm reached 500" in d.message
+    assert "clipping at norm 1 cut the update to 1" in d.message
+    assert "yet the loss jumped from 0.5 before it to 1.6 after it. That update set the model back." in d.message
+    # too soon to tell: fewer than JUDGE_AFTER steps after the clipped spike
+    assert diagnose(RNN, TrainConfig(), losses[:103], raw[:103], grad_norms_clipped=applied[:103]) is None
+
+
+def test_evidence_from_before_a_change_of_settings_is_not_judged_again():
+    raw, _ = _spiked(n=110, at=100)
+    losses = np.linspace(2.0, 0.5, 110)
+    steps = np.arange(1, 111)
+    assert diagnose(RNN, NO_CLIP, losses, raw, steps=steps).kind == "exploding"
+    # "Clip at norm 1" was pressed at step 105: the spike at step 101 was trained under other settings
+    clipped = TrainConfig(clip="norm")
+    assert diagnose(RNN, clipped, losses, raw, grad_norms_clipped=raw, steps=steps, since_step=105) is None
+    # the loss blowing up is judged on steps after the change too
+    blown = np.concatenate([np.linspace(3, 1, 100), np.full(20, 6.0)])
+    assert diagnose(RNN, TrainConfig(), blown, np.ones(120)).kind == "exploding"
+    assert diagnose(RNN, TrainConfig(), blown, np.ones(120), since_step=115) is None
+
+
+def test_refused_steps_after_a_spike_that_went_through_say_what_the_weights_took():
+    raw, _ = _spiked(n=60, at=59, norm=1.07e7, typical=2.5e3)
+    d = diagnose(RNN, NO_CLIP, np.full(60, 4.0), raw, refused=12, last_refusal="step refused: the loss is NaN; x")
+    assert d.kind == "nan"
+    assert d.message.startswith(
+        "Exploding: 12 steps produced NaN (the loss is NaN) and were refused: they did not change the weights."
+    )
+    assert "Before that, at step 60 the gradient norm reached 1.07e+07" in d.message
+    assert "clipping is off, so all of it went into the update: the weights already took that step." in d.message
+    assert "as they were before" not in d.message
 
 
 def test_loss_blowing_up_is_exploding():

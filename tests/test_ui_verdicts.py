@@ -112,3 +112,57 @@ def test_prediction_panel_clears_when_its_model_is_replaced(qtbot, open_window, 
     with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.ModelArrived), timeout=30_000):
         w.open_path(str(paths.models_dir() / "text-gru.safetensors"))
     assert panel.output_view.toPlainText() == ""
+
+
+def check_lesson(qtbot, w, lesson_id: str):
+    """A lesson's check, as its card's Check button sends it; the LessonCheck it answered."""
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.LessonChecked), timeout=60_000) as got:
+        w.lesson_actions.check(lesson_id)
+    return got.args[0].check
+
+
+def test_after_clip_at_norm_1_no_verdict_or_check_quotes_the_blow_up(qtbot, open_window):
+    """Lesson 7's own Try this ("Clip at norm 1") after its blow-up: the verdict goes, and lesson 7's and
+    lesson 10's checks read only the steps trained since, never the blow-up's numbers."""
+    w = open_window(PRESETS["lesson-exploding"][1])
+    w.lessons_view.select("exploding")
+    blow_up(qtbot, w)
+    before = check_lesson(qtbot, w, "exploding")
+    assert before.passed and (before.numbers or "refused" in before.text), before.text
+    assert before.text in w.lessons_view.result_text()
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("undone"), timeout=10_000) as got:
+        w.lesson_actions.try_action("exploding", "fix:clip")
+    assert before.text not in w.lessons_view.result_text()  # at once: the card's result was about the blow-up
+    back_to = got.args[0].step
+    trainer = w.worker_thread.worker.trainer
+    qtbot.waitUntil(lambda: trainer.session.train.clip == "norm" and w.controller._barrier == 0, timeout=10_000)
+    assert w.diagnosis is None
+    # the card on show was checked again, on the steps trained since the fix (none yet)
+    qtbot.waitUntil(lambda: "Press Play and let it train a little first." in w.lessons_view.result_text(), timeout=10_000)
+    after = check_lesson(qtbot, w, "exploding")  # nothing trained since the fix: nothing to quote
+    assert after.text == "Press Play and let it train a little first.", after.text
+    w.step(30)
+    qtbot.waitUntil(lambda: w.session.steps >= back_to + 30 and w.state.play == "paused", timeout=60_000)
+    clipped = check_lesson(qtbot, w, "clipping")
+    assert clipped.numbers["max_after"] <= 1.0 + 1e-6, clipped.text  # what the plot shows: the limit
+    assert "and at most 1 after" in clipped.text
+    again = check_lesson(qtbot, w, "exploding")
+    if before.numbers:  # the peak and the median it quotes are the new steps', not the blow-up's
+        assert again.numbers["peak"] != before.numbers["peak"], again.text
+    assert "refused" not in again.text
+    w.controller.diagnose(force=True)
+    assert w.diagnosis is None or w.diagnosis.kind not in ("nan", "exploding"), w.diagnosis.message
+
+
+def test_a_change_of_settings_takes_the_old_verdict_down(qtbot, open_window):
+    """The learner turns clipping on by hand after a blow-up: the verdict about the unclipped steps
+    goes at once, and judged again on the settings in force it does not come back."""
+    w = open_window(PRESETS["lesson-exploding"][1])
+    blow_up(qtbot, w)
+    assert w.banner.shows_diagnosis()
+    w.controls.clip.setCurrentIndex(w.controls.clip.findData("norm"))
+    assert w.config.train.clip == "norm"
+    assert w.diagnosis is None and not w.banner.shows_diagnosis()
+    qtbot.waitUntil(lambda: w.controller._barrier == 0, timeout=10_000)  # the worker has the new setting
+    w.controller.diagnose(force=True)
+    assert w.diagnosis is None, w.diagnosis.message

@@ -80,8 +80,10 @@ class Engine:
         self.refused_run = 0  # refused steps in a row
         self.main_random = RandomState()
         self.s2s_random = RandomState()
-        self.recent_grads: deque[tuple[float, float]] = deque(maxlen=RECENT_STEPS)  # before, after clipping
-        self.refused_total = 0  # refused steps of this model (the lessons' checks read them)
+        # (step, gradient norm before and after clipping) of the steps taken under the settings in force:
+        # a fix, a change of settings, an Undo or a roll-back starts them again (the checks quote them)
+        self.recent_grads: deque[tuple[int, float, float]] = deque(maxlen=RECENT_STEPS)
+        self.refused_steps: list[int] = []  # the step count at each refused step since then (the checks count them)
         self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
@@ -331,7 +333,7 @@ class Engine:
         self.rescues.clear()
         self.rescue_t, self.refused_run = 0.0, 0
         self.recent_grads.clear()
-        self.refused_total = 0
+        self.refused_steps.clear()
         self.main_random = random  # as the model's build left it: seeded with the model
         # A new model measures its own best thread count (another size may want another).
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
@@ -366,10 +368,22 @@ class Engine:
 
     def _update_train(self, changes: dict) -> None:
         if self.trainer is not None:
+            before = self.trainer.session.train
             try:
                 self.trainer.update_train(**changes)
             except PlaygroundError as exc:  # the trainer keeps its settings: the window shows them again
                 self.answer(m.SettingRefused(self.generation, str(exc), self.trainer.session.train))
+                return
+            if self.trainer.session.train != before:  # the checks judge the new settings on their own steps
+                self.recent_grads.clear()
+                self.refused_steps.clear()
+
+    def _forget_steps_after(self, step: int) -> None:
+        """Training went back to ``step``: the steps after it, and the refusals, are no longer the model's."""
+        kept = [g for g in self.recent_grads if g[0] <= step]
+        self.recent_grads.clear()
+        self.recent_grads.extend(kept)
+        self.refused_steps = [s for s in self.refused_steps if s <= step]
 
     # -- undo and rescue ------------------------------------------------------------------------
     def undo_steps(self) -> tuple[int, ...]:
@@ -391,6 +405,7 @@ class Engine:
         if step is None:
             self.fail("nothing to undo: Step or Play first")
             return
+        self._forget_steps_after(step)
         self.answer(m.Undone(self.generation, step, self.undo_steps()))
         self.probe_now()
 
@@ -414,7 +429,7 @@ class Engine:
         snap, _ = self.rescues[-1]
         with self.main_random.active():
             tr.restore(snap, keep_live_settings=True)
-        self.flush(force=True)
+        self.flush(force=True)  # (the blow-up happened under these settings: the checks still count it)
         self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=True))
 
     def sane_rescue(self) -> TrainerSnapshot | None:
@@ -444,6 +459,7 @@ class Engine:
             tr.restore(snap, keep_live_settings=True)
         self.undo_ring.clear()
         self.refused_run = 0
+        self._forget_steps_after(tr.steps)
         self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=False))
         self.probe_now()
 
@@ -524,9 +540,9 @@ class Engine:
     def _check_lesson(self, lesson_id: str) -> None:
         if self.trainer is None:
             return
-        grads = np.array(self.recent_grads, dtype=np.float64).reshape(-1, 2)
+        grads = np.array([g[1:] for g in self.recent_grads], dtype=np.float64).reshape(-1, 2)
         with self.main_random.active():  # a check only measures; it must not move the model's stream
-            found = questions.check_lesson(self.trainer, lesson_id, grads, self.refused_total)
+            found = questions.check_lesson(self.trainer, lesson_id, grads, len(self.refused_steps))
         self.answer(m.LessonChecked(self.generation, found))
 
     # -- comparisons and the encoder-decoder -------------------------------------------------------

@@ -113,7 +113,7 @@ class TrainJob(Job):
                     e.thread_tuner.step_took(took, comparable=plain)
                 pushed = False
                 if report.refused:
-                    e.refused_total += 1
+                    e.refused_steps.append(report.step)
                     e.refused_run += 1
                     if not tr.weights_finite():
                         e.pending.append(report)
@@ -124,7 +124,7 @@ class TrainJob(Job):
                         self.budget = 0  # the diagnosis banner says why and offers fixes
                 else:
                     e.refused_run = 0
-                    e.recent_grads.append((report.grad_norm, report.grad_norm_clipped))
+                    e.recent_grads.append((report.step, report.grad_norm, report.grad_norm_clipped))
                 if want_probe:
                     e.last_probe = time.perf_counter()
                 e.pending.append(report)

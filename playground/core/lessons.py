@@ -20,7 +20,18 @@ import numpy as np
 from playground.core.errors import PlaygroundError
 from playground.core.lesson_cards import CARDS, OUTLINES, TABS, Lesson
 
-__all__ = ["CHECKS", "LESSONS", "OUTLINES", "TABS", "Lesson", "LessonCheck", "LessonContext", "check", "lesson"]
+__all__ = [
+    "CHECKS",
+    "LESSONS",
+    "OUTLINES",
+    "TABS",
+    "Lesson",
+    "LessonCheck",
+    "LessonContext",
+    "check",
+    "lesson",
+    "setup_session",
+]
 
 
 @dataclass(frozen=True)
@@ -407,6 +418,17 @@ def lesson(lesson_id: str) -> Lesson:
         if item.id == lesson_id:
             return item
     raise PlaygroundError(f"unknown lesson {lesson_id!r}: choose one of {', '.join(x.id for x in LESSONS)}")
+
+
+def setup_session(lesson_id: str) -> Any:
+    """The session a lesson's "Set it up" loads (its preset's model, data and training settings): the
+    window's card and ``rnn-playground train --lesson ID`` both start from it."""
+    from playground.core.presets import PRESETS
+
+    card = lesson(lesson_id)
+    if card.preset not in PRESETS:
+        raise PlaygroundError(f"lesson {card.number}: its preset {card.preset!r} is missing")
+    return PRESETS[card.preset][1]
 
 
 def _pct(x: float) -> str:

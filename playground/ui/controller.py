@@ -44,6 +44,7 @@ class Controller(QObject):
         self.dropped = 0  # stale answers dropped (tests read it)
         self._diagnosed_at = 0.0
         self._barrier = 0  # a fix's Barrier token while steps from before the fix may still arrive
+        self.since_step = 0  # the settings in force since this step: only later steps are evidence of exploding
         self.reach_init = None  # the probe's top-layer gradient curve at initialisation
         self._after_save: Callable[[str], object] | None = None  # what waits for the next Saved
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
@@ -78,6 +79,9 @@ class Controller(QObject):
             if a.token == self._barrier:  # what arrives from here was trained after the fix
                 self._barrier = 0
                 self._forget_refusals()
+                if st.accepts(a.generation) and st.has_model:  # (not a model replaced since)
+                    self.since_step = self.session.steps
+                    self.diagnose(force=True)  # judged again, on the settings in force
             return
         if not st.accepts(a.generation):
             self.dropped += 1
@@ -175,6 +179,7 @@ class Controller(QObject):
             self.session.load_history(losses, val_steps, val_loss)
             w.show_config(st.config, model_file=a.path if a.how == "opened" else None)
         w.model_shown(summary)
+        w.lessons_view.forget_checks()  # they were about the model this one replaces
         if a.how == "opened":
             st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on
             w.files.remember(a.path)
@@ -191,6 +196,7 @@ class Controller(QObject):
 
     def _fresh_session(self) -> None:
         self.session = Session()
+        self.since_step = 0
         self.w.session_replaced(self.session)
 
     def _on_saved(self, a: m.Saved) -> None:
@@ -213,6 +219,10 @@ class Controller(QObject):
         self.state.set_undo(self.session.undo_steps)
         self.w.scrubber.stale = True
         self.w.statusBar().showMessage(f"went back to step {a.step:,}", 4000)
+        if not a.rescued:  # the verdict is judged again on the curves as they are now
+            self._clear_diagnosis()
+            self.diagnose(force=True)
+            self._check_again()
         if a.rescued:  # the weights went NaN: the worker restored the last healthy copy
             self.state.set_diagnosis(None)
             self.diagnose(force=True)
@@ -256,6 +266,31 @@ class Controller(QObject):
         st = self.state
         st.config = dataclasses.replace(st.config, train=dataclasses.replace(st.config.train, **changes))
         self.send(m.UpdateTrain(dict(changes)))
+        if st.has_model:
+            self._judge_afresh()
+            self._clear_diagnosis()
+
+    def _judge_afresh(self) -> None:
+        """The settings changed: the verdicts are judged again, on the steps trained from here on (the
+        steps in flight, trained before the change, arrive before the Barrier's answer), and so is the
+        lesson check on show."""
+        self._forget_refusals()
+        self._barrier = int(time.monotonic_ns())
+        self.send(m.Barrier(self._barrier))
+        self._check_again()
+
+    def _check_again(self) -> None:
+        """Lesson checks quote the steps of the settings they were made under: the card on show is
+        checked again (after the change, commands being taken in order), the others' results go."""
+        shown = self.w.lessons_view.forget_checks(again=self.state.has_model)
+        if shown is not None and self.state.has_model:
+            self.send(m.CheckLesson(shown))
+
+    def _clear_diagnosis(self) -> None:
+        if self.state.diagnosis is not None:
+            self.state.set_diagnosis(None)
+            if self.w.banner.shows_diagnosis():
+                self.w.banner.hide()
 
     def build(self, config: SessionConfig) -> None:
         """Forget the current model at once and ask for a fresh one with ``config``."""
@@ -378,7 +413,7 @@ class Controller(QObject):
             return  # (a fix is judged only on steps trained after it)
         self._diagnosed_at = now
         s, st = self.session, self.state
-        _, loss = s.loss.view()
+        steps, loss = s.loss.view()
         _, grad = s.grad.view()
         val_x, val_y = s.val.view()
         task = st.summary.get("task")
@@ -398,6 +433,9 @@ class Controller(QObject):
             unit=task.spec.step_unit if task is not None else "steps",
             chance_loss=self.chance_loss,
             steps_since_refusal=s.steps_since_refusal,
+            grad_norms_clipped=grad[:, 1],
+            steps=steps,
+            since_step=self.since_step,
         )
         if found is None:
             if st.diagnosis is not None:  # the cause is gone: so is the banner
@@ -452,9 +490,7 @@ class Controller(QObject):
         else:
             return
         # judged afresh: steps from before the fix (a batch in flight when it was clicked) do not count
-        self._forget_refusals()
-        self._barrier = int(time.monotonic_ns())
-        self.send(m.Barrier(self._barrier))
+        self._judge_afresh()
         st.set_diagnosis(None)
         w.banner.show_message(f"Applied: {FIX_TEXT[fix]}. Press Play to see whether it helps.", "info")
 

@@ -57,16 +57,15 @@ class LessonActions(QObject):
     # -- the card's three buttons ------------------------------------------------------------------
     def setup(self, lesson_id: str) -> bool:
         """Load the lesson's own session (asking first about unsaved work), open its view, outline it."""
-        from playground.core.presets import PRESETS
-
         w = self.w
         card = lessons.lesson(lesson_id)
-        if card.preset not in PRESETS:
-            w.report(f"lesson {card.number}: its preset {card.preset!r} is missing")
+        try:
+            config = lessons.setup_session(lesson_id)  # the same set-up as `train --lesson ID`
+        except PlaygroundError as exc:
+            w.report(str(exc))
             return False
         if not w.may_discard(f"Set up lesson {card.number}?"):
             return False
-        config = PRESETS[card.preset][1]
         w.show_config(config)
         w.rebuild(config)
         self.current = lesson_id

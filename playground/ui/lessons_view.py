@@ -125,6 +125,20 @@ class LessonsView(QWidget):
         if found.lesson == self.current().id:
             self._show_result(found)
 
+    def forget_checks(self, again: bool = False) -> str | None:
+        """The model or its settings changed: the checks' results are about what was before, so they
+        go (the ✓ of a lesson once seen stays). Returns the card shown if it had a result; ``again``:
+        it is being checked again."""
+        shown = self.current().id if self.current().id in self._checks else None
+        self._checks.clear()
+        if shown is not None:
+            self.result.setText(
+                "<i>The settings changed: checking again…</i>"
+                if again
+                else "<i>A new model: set it up, train a little, then press Check.</i>"
+            )
+        return shown
+
     def show_seed_spread(self, lesson_id: str, text: str) -> None:
         self._spreads[lesson_id] = text
         if lesson_id == self.current().id:
