@@ -18,6 +18,7 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,14 @@ _EPOCH = _dt.date(1970, 1, 1).toordinal()
 _DAY = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})[- ]?[Qq]([1-4])")
+# The same patterns for a whole column of ASCII cells at once (RE2 syntax, named groups).
+_ARROW_PATTERNS = {
+    "day": r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
+    "month": r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})$",
+    "quarter": r"^(?P<y>\d{4})[- ]?[Qq](?P<m>[1-4])$",  # m: the quarter
+}
+_WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes from an ASCII cell
 
 
 def _one(cell: str) -> tuple[str, int] | None:
@@ -52,14 +61,54 @@ def _one(cell: str) -> tuple[str, int] | None:
     return None
 
 
-def parse_dates(cells: Sequence[str]) -> Dates | None:
+def parse_dates(cells: Sequence[str] | Any) -> Dates | None:
     """The dates of a column's cells, or None when any filled cell is not a date of the same kind
-    as the others (or none is filled). Empty cells are refused too: a date column has no holes."""
-    if not cells:
+    as the others (or none is filled). Empty cells are refused too: a date column has no holes.
+
+    ``cells``: strings, or a pyarrow string array (a CSV column as read). A column of ASCII cells is
+    read at once by the same patterns run over the whole column (Arrow's regular expressions); any
+    other is read cell by cell (``\\d`` matches every script's digits there, as in Python).
+    """
+    if len(cells) == 0:
         return None
+    first = cells[0]
+    first = first.as_py() if hasattr(first, "as_py") else first
+    got = _one(first) if isinstance(first, str) else None
+    if got is None:
+        return None
+    if len(cells) < 64 and not hasattr(cells, "type"):
+        return _parse_each(cells)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = cells if hasattr(cells, "type") else pa.array(list(cells), type=pa.large_string())
+    if arr.null_count or not pc.all(pc.string_is_ascii(arr)).as_py():
+        return _parse_each(arr.to_pylist())
+    unit = got[0]
+    parts = pc.extract_regex(pc.ascii_trim(arr, _WS), _ARROW_PATTERNS[unit])
+    if parts.null_count:
+        return None  # a cell that is not a date of this kind
+    year, second = (pc.cast(parts.field(k), pa.int64()).to_numpy() for k in ("y", "m"))
+    if unit == "quarter":
+        return Dates(unit, year * 12 + (second - 1) * 3)
+    if not np.all((second >= 1) & (second <= 12)):
+        return None
+    months = year * 12 + second - 1
+    if unit == "month":
+        return Dates(unit, months)
+    day = pc.cast(parts.field("d"), pa.int64()).to_numpy()
+    start = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - start
+    if not np.all((year >= 1) & (day >= 1) & (day <= length)):
+        return None  # year 0, or no such day (30 February)
+    return Dates(unit, start + day - 1)
+
+
+def _parse_each(cells: Sequence[str | None]) -> Dates | None:
+    """``parse_dates`` a cell at a time (the reference the column-at-once reading must agree with)."""
     unit, out = None, np.empty(len(cells), dtype=np.int64)
     for i, cell in enumerate(cells):
-        got = _one(cell)
+        got = _one(cell) if isinstance(cell, str) else None
         if got is None or (unit is not None and got[0] != unit):
             return None
         unit, out[i] = got[0], got[1]
