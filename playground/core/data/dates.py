@@ -85,6 +85,9 @@ def parse_dates(cells: Sequence[str] | Any) -> Dates | None:
     if arr.null_count or not pc.all(pc.string_is_ascii(arr)).as_py():
         return _parse_each(arr.to_pylist())
     unit = got[0]
+    fixed = _fixed_width(arr, unit)
+    if fixed is not None:
+        return fixed
     parts = pc.extract_regex(pc.ascii_trim(arr, _WS), _ARROW_PATTERNS[unit])
     if parts.null_count:
         return None  # a cell that is not a date of this kind
@@ -97,10 +100,61 @@ def parse_dates(cells: Sequence[str] | Any) -> Dates | None:
     if unit == "month":
         return Dates(unit, months)
     day = pc.cast(parts.field("d"), pa.int64()).to_numpy()
+    return _days(unit, year, months, day)
+
+
+def _digits(block: np.ndarray) -> np.ndarray | None:
+    """The number each row of ASCII digit bytes (n, k) spells, or None when a byte is not a digit."""
+    d = block - np.uint8(48)  # a byte below "0" wraps round to a large number
+    if d.size and d.max() > 9:
+        return None
+    out = np.zeros(len(block), dtype=np.int64)
+    for k in range(block.shape[1]):
+        out = out * 10 + d[:, k]
+    return out
+
+
+def _fixed_width(arr: Any, unit: str) -> Dates | None:
+    """The dates of a column written the usual way, every cell the same length (2024-03-31, 2024-03,
+    1959Q1), read straight from the Arrow buffer; None when the column is written any other way (the
+    patterns read it then)."""
+    import pyarrow as pa
+
+    width = {"day": 10, "month": 7, "quarter": 6}[unit]
+    n = len(arr)
+    wide = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
+    if not np.all(np.diff(offsets) == width):
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
+    year = _digits(data[:, :4])
+    if year is None:
+        return None
+    if unit == "quarter":
+        q = data[:, 5].astype(np.int64) - ord("0")
+        if not (np.all((data[:, 4] == ord("Q")) | (data[:, 4] == ord("q"))) and np.all((q >= 1) & (q <= 4))):
+            return None
+        return Dates(unit, year * 12 + (q - 1) * 3)
+    seps = (data[:, 4:5] if unit == "month" else data[:, [4, 7]])
+    month = _digits(data[:, 5:7])
+    if month is None or not np.all((seps == ord("-")) | (seps == ord("/"))):
+        return None
+    if not np.all((month >= 1) & (month <= 12)):
+        return None  # what the patterns say too: no 13th month
+    months = year * 12 + month - 1
+    if unit == "month":
+        return Dates(unit, months)
+    day = _digits(data[:, 8:10])
+    return None if day is None else _days(unit, year, months, day)
+
+
+def _days(unit: str, year: np.ndarray, months: np.ndarray, day: np.ndarray) -> Dates | None:
+    """Days since 1970-01-01 of (year, months since year 0, day of month), or None for a day that does
+    not exist (30 February, year 0)."""
     start = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     length = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - start
     if not np.all((year >= 1) & (day >= 1) & (day <= length)):
-        return None  # year 0, or no such day (30 February)
+        return None
     return Dates(unit, start + day - 1)
 
 
