@@ -39,19 +39,48 @@ def read_text_file(path: str | Path) -> str:
     return decode_text_bytes(data, name)
 
 
+# Bytes below 32 that a text may hold: tab, newline, form feed, carriage return. In UTF-8 every other
+# byte below 32 is a control character itself (no multi-byte character holds one).
+_ALLOWED_CONTROLS = b"\t\n\x0c\r"
+_NOT_CONTROL = _ALLOWED_CONTROLS + bytes(range(32, 256))  # deleted, what is left is the control bytes
+_CONTROL_BLOCK = 65536  # a binary stretch this long shows: more than 5% control characters in it
+
+
+def _check_not_binary(data: bytes, name: str) -> None:
+    """Refuse ``data`` that holds a NUL byte anywhere, or in which some 64 kB (the whole, when shorter)
+    holds control characters for more than 5% of 64 kB. Every byte is checked, the end as the start."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise PlaygroundError(
+            f"{name} looks like a binary file, not text (it contains NUL bytes, the first at byte offset {nul:,})"
+        )
+    limit = 0.05 * min(len(data), _CONTROL_BLOCK)
+    if len(data.translate(None, _NOT_CONTROL)) <= limit:
+        return  # not even all of them together in one block would be too many
+    codes = np.frombuffer(data, dtype=np.uint8)
+    control = np.ones(256, dtype=bool)
+    control[32:] = False
+    control[list(_ALLOWED_CONTROLS)] = False
+    at = np.flatnonzero(control[codes])
+    per_block = np.bincount(at // _CONTROL_BLOCK)
+    over = np.flatnonzero(per_block > limit)
+    if over.size:
+        start = int(over[0]) * _CONTROL_BLOCK
+        raise PlaygroundError(
+            f"{name} looks like a binary file, not text (many control characters, from byte offset {start:,})"
+        )
+
+
 def decode_text_bytes(data: bytes, name: str) -> str:
-    head = data[:65536]
-    if b"\x00" in head:
-        raise PlaygroundError(f"{name} looks like a binary file, not text (it contains NUL bytes)")
+    """``data`` as text (UTF-8, a BOM dropped, line ends made \\n), or a one-line error: a binary file
+    (checked whole: a NUL or a stretch of control bytes anywhere), not UTF-8, only whitespace."""
+    _check_not_binary(data, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PlaygroundError(
             f"{name} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): save it as UTF-8"
         ) from None
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > 0.05 * min(len(text), 65536):
-        raise PlaygroundError(f"{name} looks like a binary file, not text (many control characters)")
     if "\r" in text:  # a search is far cheaper than a replace that finds nothing
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text or text.isspace():
@@ -127,16 +156,18 @@ class TokenTask:
         return len(self.train_ids) > 1
 
     def encode(self, text: str, what: str = "text") -> np.ndarray:
+        """The ids of ``text``'s characters (int64): a table from character code to id, looked up a
+        chunk at a time with numpy; a character outside the vocabulary is a one-line error."""
         if self._lookup is None:
             codes = np.array([ord(ch) for ch in self.vocab], dtype=np.int64)
             self._lookup = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
             self._lookup[codes] = np.arange(len(codes))
-        lookup, last = self._lookup, len(self._lookup) - 1  # the last entry is -1: every larger code
+        lookup = self._lookup  # its last entry is -1: a code past the table is clipped onto it
         ids = np.empty(len(text), dtype=np.int64)
         unknown: set[int] = set()
         for start, codes in _code_chunks(text):
-            part = lookup[np.minimum(codes, np.int64(last))]  # int64: an ASCII chunk's uint8 cannot hold `last`
-            ids[start : start + len(part)] = part
+            part = ids[start : start + len(codes)]
+            np.take(lookup, codes, out=part, mode="clip")
             if part.size and part.min() < 0:
                 unknown.update(np.unique(codes[part < 0]).tolist())
         if unknown:
