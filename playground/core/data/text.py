@@ -292,15 +292,13 @@ def _code_chunks(text: str) -> Iterator[tuple[int, np.ndarray]]:
 
 
 def text_vocab(*texts: str) -> list[str]:
-    """The sorted set of characters of ``texts`` (``sorted(set(text))``, a chunk at a time)."""
-    seen: set[int] = set()
+    """The sorted set of characters of ``texts`` (``sorted(set(text))``, a chunk at a time): each
+    chunk's code points marked in a table over every code point there is."""
+    seen = np.zeros(0x110000, dtype=bool)
     for text in texts:
         for _, codes in _code_chunks(text):
-            if codes.dtype == np.uint8:
-                seen.update(np.flatnonzero(np.bincount(codes, minlength=128)).tolist())
-            else:
-                seen.update(np.unique(codes).tolist())
-    return [chr(c) for c in sorted(seen)]
+            seen[codes] = True
+    return [chr(c) for c in np.flatnonzero(seen).tolist()]
 
 
 def split_text(text: str, val_fraction: float) -> tuple[str, str]:
