@@ -19,6 +19,7 @@ from playground.core.files import read_bounded
 from playground.core.kinds import KindSpec, kind_spec
 
 KIND = "text"  # this module's data kind (core/kinds.py)
+_IDS = np.int16  # how a task stores its texts' ids (MAX_VOCAB fits)
 MAX_TEXT_BYTES = 50 * 2**20  # larger files are refused with a message, not read into memory
 MAX_VOCAB = 1000  # characters; beyond this a character model is the wrong tool
 # Long texts are scanned this many characters at a time, so that a task built in a background
@@ -108,7 +109,13 @@ class TokenTask:
         vocab: Sequence[str] | None = None,
         notes: Sequence[str] = (),
         labeler: Callable[[str], str] | None = None,
+        *,
+        split_at: int | None = None,
     ) -> None:
+        """``train_text`` and ``val_text`` are the two parts; or, with ``split_at``, ``train_text`` is
+        the whole text and ``val_text`` is empty: the held-out part starts at character ``split_at``."""
+        if split_at is not None and (val_text or not 0 <= split_at <= len(train_text)):
+            raise ValueError("split_at needs the whole text as train_text and an empty val_text")
         self.kind = kind
         self.notes = list(notes)
         if vocab is None:
@@ -132,8 +139,13 @@ class TokenTask:
         # where set, training batches are cut from a stream it makes for each batch (the dialogs'
         # made-up jokes: ``dialogs.JokeStream``) instead of from ``train_ids``
         self.batch_stream: Callable[[torch.Generator, int], tuple[np.ndarray, np.ndarray]] | None = None
-        self.train_ids = self.encode(train_text, what="training text")
-        self.val_ids = self.encode(val_text, what="validation text")
+        # stored as int16 (at most MAX_VOCAB ids): a 40 MB text holds 80 MB of ids, not 320; batches are int64
+        if split_at is None:
+            self.train_ids = self.encode(train_text, what="training text", dtype=_IDS)
+            self.val_ids = self.encode(val_text, what="validation text", dtype=_IDS)
+        else:  # one text, encoded once and cut at ``split_at`` (no copy of either part)
+            ids = self.encode(train_text, what="text", dtype=_IDS)
+            self.train_ids, self.val_ids = ids[:split_at], ids[split_at:]
         self._train_dev: dict[str, torch.Tensor] = {}
         self._offsets_cache: dict[int, torch.Tensor] = {}
         self._val_cache: dict[tuple, list] = {}
@@ -155,15 +167,16 @@ class TokenTask:
     def has_data(self) -> bool:
         return len(self.train_ids) > 1
 
-    def encode(self, text: str, what: str = "text") -> np.ndarray:
-        """The ids of ``text``'s characters (int64): a table from character code to id, looked up a
-        chunk at a time with numpy; a character outside the vocabulary is a one-line error."""
+    def encode(self, text: str, what: str = "text", dtype: type = np.int64) -> np.ndarray:
+        """The ids of ``text``'s characters (int64, or ``dtype``): a table from character code to id,
+        looked up a chunk at a time with numpy; a character outside the vocabulary is a one-line error."""
         if self._lookup is None:
             codes = np.array([ord(ch) for ch in self.vocab], dtype=np.int64)
             self._lookup = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
             self._lookup[codes] = np.arange(len(codes))
-        lookup = self._lookup  # its last entry is -1: a code past the table is clipped onto it
-        ids = np.empty(len(text), dtype=np.int64)
+        lookup = self._lookup if dtype == np.int64 else self._lookup.astype(dtype)
+        # its last entry is -1: a code past the table is clipped onto it
+        ids = np.empty(len(text), dtype=dtype)
         unknown: set[int] = set()
         for start, codes in _code_chunks(text):
             part = ids[start : start + len(codes)]
@@ -221,7 +234,7 @@ class TokenTask:
             arange = torch.arange(seq_len + 1, device=data.device)
             self._offsets_cache[seq_len] = arange
         starts = torch.randint(hi, (batch_size, 1), generator=gen).to(device, non_blocking=True)
-        chunk = data[starts + arange]  # (B, T+1)
+        chunk = data[starts + arange].long()  # (B, T+1)
         return chunk[:, :-1], chunk[:, 1:]
 
     def _sample_stream(
@@ -251,7 +264,7 @@ class TokenTask:
         n_windows = min(batch_size * max_batches, max(1, (n - 1) // t))
         starts = np.linspace(0, n - t - 1, n_windows).astype(np.int64)
         idx = starts[:, None] + np.arange(t + 1)[None, :]
-        chunk = torch.from_numpy(self.val_ids[idx]).to(device)
+        chunk = torch.from_numpy(self.val_ids[idx]).to(device).long()
         batches = [
             (chunk[i : i + batch_size, :-1], chunk[i : i + batch_size, 1:])
             for i in range(0, n_windows, batch_size)
@@ -268,8 +281,8 @@ class TokenTask:
         else:
             ids = self.val_ids if len(self.val_ids) >= 2 else self.train_ids
         ids = ids[: seq_len + 1]
-        x = torch.from_numpy(ids[:-1].copy())[None]
-        y = torch.from_numpy(ids[1:].copy())[None]
+        x = torch.from_numpy(ids[:-1].astype(np.int64))[None]
+        y = torch.from_numpy(ids[1:].astype(np.int64))[None]
         return x, y, [self.label(self.vocab[i]) for i in ids[:-1]]
 
     @staticmethod
@@ -301,8 +314,13 @@ def text_vocab(*texts: str) -> list[str]:
     return [chr(c) for c in np.flatnonzero(seen).tolist()]
 
 
+def _cut(n: int, val_fraction: float) -> int:
+    """Where the held-out part of a text of ``n`` characters starts."""
+    return round(n * (1.0 - val_fraction))
+
+
 def split_text(text: str, val_fraction: float) -> tuple[str, str]:
-    cut = round(len(text) * (1.0 - val_fraction))
+    cut = _cut(len(text), val_fraction)
     return text[:cut], text[cut:]
 
 
@@ -311,7 +329,6 @@ def build_text_task(
 ) -> TokenTask:
     if len(text) < 3:
         raise PlaygroundError(f"the text has {len(text)} characters: give at least a sentence")
-    train, val = split_text(text, val_fraction)
     if vocab is not None:
         known = set(vocab)
         missing = [ch for ch in text_vocab(text) if ch not in known]
@@ -321,7 +338,7 @@ def build_text_task(
                 f"the text has characters this model's vocabulary lacks ({shown}): "
                 "train a new model on it instead"
             )
-    return TokenTask(KIND, train, val, vocab=vocab, notes=notes)
+    return TokenTask(KIND, text, "", vocab=vocab, notes=notes, split_at=_cut(len(text), val_fraction))
 
 
 def build_vocab_only_task(
