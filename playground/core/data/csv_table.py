@@ -144,7 +144,7 @@ def sniff_delimiter(text: str, name: str = "the CSV") -> str:
 def read_text(path: Path, name: str) -> tuple[bytes, str]:
     """The file's bytes (without a BOM) and text, refusing missing, empty, binary and non-UTF-8 files."""
     raw = read_bounded(path, MAX_CSV_BYTES, "CSV file", missing="file not found: {path} (check the path)")
-    if not raw.strip():
+    if not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy the file)
         raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
     if b"\x00" in raw:
         raise PlaygroundError(f"{name} looks like a binary file, not CSV text: export it as CSV")
