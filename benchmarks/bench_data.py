@@ -11,6 +11,7 @@ is not (a first CSV pays for it). Beside it, in its own fresh process, the bare 
 
     python benchmarks/bench_data.py              # 3 runs each, about a minute on 2 cores
     python benchmarks/bench_data.py --runs 5 --json
+    python benchmarks/bench_data.py --before /tmp/old   # also an older checkout, once per file
 
 Targets (issue 27): a 10 MB CSV ready at most 1.0 s after a 10-row one; a 50 MB one at most 4 s after,
 its peak memory under 1.5 GB; a 40 MB text at most 1.5 s after a 1 kB one.
@@ -104,8 +105,11 @@ def write_text(path: Path, size: int) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run(code: str, kind: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, kind, str(path)], capture_output=True, text=True, timeout=600)
+def run(code: str, kind: str, path: Path, tree: str = "") -> dict:
+    env = {**os.environ, "PYTHONPATH": tree} if tree else None
+    out = subprocess.run(
+        [sys.executable, "-c", code, kind, str(path)], capture_output=True, text=True, timeout=600, env=env, cwd=tree or None
+    )
     if out.returncode != 0:
         raise SystemExit(f"{kind} {path.name}: {out.stderr.strip().splitlines()[-1:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -115,6 +119,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
+    p.add_argument(
+        "--before",
+        metavar="DIR",
+        default="",
+        help="an older checkout (git archive COMMIT | tar -x -C DIR) timed once on the same files, the 50 MB CSV left out",
+    )
     a = p.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="rnn-bench-data-") as folder:
@@ -133,6 +143,11 @@ def main() -> int:
                 results[name]["ours"].append(run(OURS, kind, path))
                 results[name]["bare"].append(run(BARE, kind, path))
         sizes = {n: path.stat().st_size for n, (_, path) in files.items()}
+        before = {
+            n: run(OURS, kind, path, tree=str(Path(a.before).resolve()))
+            for n, (kind, path) in files.items()
+            if a.before and n != "csv 50 MB"
+        }
     load_after = os.getloadavg()[0]
 
     def med(name: str, who: str, key: str) -> float:
@@ -154,6 +169,8 @@ def main() -> int:
     for n, s in summary.items():
         print(f"{n:<12} {s['bytes']:>11,} {s['ours_s']:>7.2f}s {s['ours_rss_mb']:>7.0f}MB "
               f"{s['bare_s']:>11.2f}s {s['bare_rss_mb']:>6.0f}MB")  # fmt: skip
+    for n, b in before.items():
+        print(f"before ({a.before}): {n}: {b['seconds']:.2f} s, peak RSS {b['rss_mb']:.0f} MB")
     checks = [
         ("csv 10 MB after csv 10 rows", summary["csv 10 MB"]["ours_s"] - summary["csv 10 rows"]["ours_s"], 1.0),
         ("csv 50 MB after csv 10 rows", summary["csv 50 MB"]["ours_s"] - summary["csv 10 rows"]["ours_s"], 4.0),
@@ -164,7 +181,7 @@ def main() -> int:
         print(f"{label}: +{extra:.2f} s (target <= {target:.1f} s) {'ok' if extra <= target else 'MISSED'}")
     print(f"csv 50 MB peak RSS: {rss:.0f} MB (target < 1536 MB) {'ok' if rss < 1536 else 'MISSED'}")
     if a.json:
-        print(json.dumps({"files": summary, "load": [load_before, load_after],
+        print(json.dumps({"files": summary, "load": [load_before, load_after], "before": before,
                           "extra_s": {label: extra for label, extra, _ in checks}}))  # fmt: skip
     return 0
 
