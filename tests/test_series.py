@@ -322,8 +322,10 @@ def _table(path: Path, column: str, inputs: str, gaps: str) -> dict:
 def test_every_sample_file_reads_as_the_csv_module_reader_read_it(name):
     """resources/series and tests/data/csv (semicolons and decimal commas, "$1,234.50", every missing
     marker, tabs without a header, newest first, a BOM with CRLF and blank lines, 40 columns, quoted
-    newlines, ragged rows, numbers in every spelling) give the same columns, values, dates, notes and
-    refusals as the reader before pandas (golden_old_reader.json, made by it at commit 13784aa)."""
+    newlines, ragged rows, numbers in every spelling; edge_*.csv: blank lines among gaps, text cells in a
+    file without a header or running newest first, inf, TRUE, numbers past 64 bits, a header alone, one
+    row) give the same columns, values, dates, notes and refusals, row numbers included, as the reader
+    before pandas (golden_old_reader.json, made by it at commit 13784aa; a text column is chosen too)."""
     expected = GOLDEN[name]
     path = ROOT / name
     try:

@@ -93,6 +93,7 @@ def parse_decimal_comma_cell(cell: str) -> float | object:
 # is decided; every other cell goes through the function. Deleting [$, whitespace] (or, with decimal
 # commas, the thousands points) from a matched cell leaves what ``float`` is given above.
 _WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes from an ASCII cell
+_PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what it removes from any
 _NUMBER_RE = (
     r"^(?:[+-]|[+-]\$\s*|\$\s*[+-]?)?"
     r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$"
@@ -424,21 +425,21 @@ def _read_frame(data: bytes, delim: str, name: str, as_text: bool):
 
 
 def _arrow_strings(series) -> Any:
+    """A column pandas read as text as Arrow strings (missing cells null); TypeError when it holds
+    anything else (pandas keeps a number past 64 bits, or TRUE and FALSE, as Python objects)."""
     import pyarrow as pa
 
-    arr = pa.array(series, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    try:
+        arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        raise TypeError("not a column of text") from None
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _blank(series) -> np.ndarray:
-    """Which cells of a column read by pandas are empty or whitespace."""
-    if series.dtype.kind in "iufb":
-        return series.isna().to_numpy()
+def _blank_cells(cells: Any) -> np.ndarray:
+    """Which of these cells (Arrow strings) are empty or whitespace (as ``str.strip`` sees it)."""
     pc = _pc()
-    arr = _arrow_strings(series)
-    return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+    return pc.fill_null(pc.equal(pc.utf8_trim(cells, _PY_WHITESPACE), ""), True).to_numpy(zero_copy_only=False)
 
 
 def _has_decimal_comma(cells: Any) -> bool:
@@ -455,51 +456,62 @@ def _parse(raw: bytes, text: str, name: str) -> Table:
     first_num, first_cells, end = _first_record(text, delim, name)
     body = raw[len(text[:end].encode("utf-8")) :]
     frame = _read_frame(body, delim, name, as_text=False)
-    n_frame = len(frame)
-    keep = np.ones(n_frame, dtype=bool)
-    if frame.shape[1]:
-        blank = np.ones(n_frame, dtype=bool)
-        for j in range(frame.shape[1]):
-            blank &= _blank(frame.iloc[:, j])
-        keep = ~blank
-    kept = np.flatnonzero(keep)
-    width = max(len(first_cells), frame.shape[1])
+    n_frame, frame_width = frame.shape
+    text_frame: list = []  # every cell as written: read again only when a column or a message needs it
+
+    def written(j: int):
+        if not text_frame:
+            text_frame.append(_read_frame(body, delim, name, as_text=True))
+        return text_frame[0].iloc[:, j]
+
+    texts: dict[int, Any] = {}
+
+    def strings(j: int) -> Any:
+        """Column ``j`` (every record) as Arrow strings, for a column pandas did not read as numbers."""
+        if j not in texts:
+            try:
+                texts[j] = _arrow_strings(frame.iloc[:, j])
+            except TypeError:  # "TRUE" and "FALSE", or a number past 64 bits: read as written
+                texts[j] = _arrow_strings(written(j))
+        return texts[j]
+
+    def numbers(j: int) -> bool:
+        return frame.iloc[:, j].dtype.kind in "iuf"
+
+    blank = np.ones(n_frame, dtype=bool)
+    for j in range(frame_width):
+        blank &= frame.iloc[:, j].isna().to_numpy() if numbers(j) else _blank_cells(strings(j))
+    kept = np.flatnonzero(~blank)
+    every_row = len(kept) == n_frame  # no blank row: the columns are taken as they are, not copied
+
+    def rows_of(cells: Any) -> Any:
+        return cells if every_row else cells.take(kept)
+
+    width = max(len(first_cells), frame_width)
     commas = delim == ";" and (
         any(HAS_DECIMAL_COMMA.fullmatch(c.strip()) for c in first_cells)
-        or any(
-            _has_decimal_comma(_arrow_strings(frame.iloc[kept, j]))
-            for j in range(frame.shape[1])
-            if frame.iloc[:, j].dtype.kind not in "iufb"
-        )
+        or any(_has_decimal_comma(rows_of(strings(j))) for j in range(frame_width) if not numbers(j))
     )
     if commas:  # every cell is read again as written: "2.000" is 2000 there, "1.5" is text
         frame = _read_frame(body, delim, name, as_text=True)
+        texts.clear()
     parse = parse_decimal_comma_cell if commas else parse_cell
     first = [parse(c) for c in first_cells] + [MISSING_CELL] * (width - len(first_cells))
 
-    text_frame: list = []  # every cell as written, read again only when a message needs one
-
-    def as_written(j: int):
-        if not text_frame:
-            again = _read_frame(body, delim, name, as_text=True)
-            text_frame.append(again.reindex(columns=range(width)) if again.shape[1] < width else again)
-        return text_frame[0].iloc[kept, j]
-
     def column(j: int) -> Column:
-        if j >= frame.shape[1]:
+        if j >= frame_width:
             return Column(np.full(len(kept), np.nan), None, commas)
-        series = frame.iloc[kept, j]
-        if series.dtype.kind in "iuf":
+        if numbers(j):
+            series = frame.iloc[:, j] if every_row else frame.iloc[kept, j]
             return Column(series.to_numpy(dtype=np.float64, na_value=np.nan), None, commas)
-        if series.dtype.kind == "b":  # "TRUE" and "FALSE" are text to us: read them as written
-            series = as_written(j)
-        return Column(None, _arrow_strings(series), commas)
+        return Column(None, rows_of(strings(j)), commas)
 
     def raw_cell(i: int, j: int) -> str:
-        value = as_written(j).iloc[i] if j < frame.shape[1] else None
+        value = written(j).iloc[kept[i]] if j < frame_width else None
         return value if isinstance(value, str) else ""
 
     below = [column(j) for j in range(width)]
+    frame, texts = None, {}  # the columns hold what they need; a kept table does not keep these too
     below_numeric = [c.numeric() for c in below]
     if any(below_numeric):
         has_header = any(below_numeric[j] and first[j] is TEXT for j in range(width))
@@ -531,19 +543,15 @@ def _refuse_cells_past_the_header(name: str, below: list[Column], header_width: 
     last = np.full(len(rows), header_width - 1)
     for j in range(header_width, len(below)):
         col = below[j]
-        if col.cells is None:
-            filled = ~np.isnan(col.values)
-        else:
-            pc = _pc()
-            filled = pc.invert(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col.cells), ""), True))
-            filled = filled.to_numpy(zero_copy_only=False)
+        filled = ~np.isnan(col.values) if col.cells is None else ~_blank_cells(col.cells)
         filled_past |= filled
         last = np.where(filled, j, last)
     hit = np.flatnonzero(filled_past)
     if hit.size:
         i = int(hit[0])
         raise PlaygroundError(
-            f"row {rows[i]} of {name} has {last[i] + 1} cells but its header names {header_width} columns: "
-            "a comma inside a number (as in 1,5) splits it in two in a comma-separated file; write decimals "
-            'with a point (1.5) and quote numbers with thousands commas ("1,234")'
+            f"row {rows[i]} of {name} has {last[i] + 1} cells but its header names {header_width} "
+            f"column{'s' if header_width != 1 else ''}: a comma inside a number (as in 1,5) splits it in two in a "
+            "comma-separated file; write decimals with a point (1.5), quote numbers with thousands commas "
+            '("1,234") and give every column a name in the header'
         )
