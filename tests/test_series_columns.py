@@ -137,19 +137,57 @@ def test_dates_newest_first_are_read_oldest_first_and_gaps_fill_forward_in_time(
     assert len(said) == 1 and "2023-12-31 to 2024-01-04" in said[0], table.notes
 
 
-def test_dates_that_neither_rise_nor_fall_give_a_note_and_no_date_axis(tmp_path):
-    mixed = write(tmp_path, "date,close\n2024-01-03,10\n2024-01-01,11\n2024-01-02,12\n2023-12-31,13\n")
-    table = read_csv_table(mixed, "close")
-    assert table.dates is None
-    assert table.values.tolist() == [10, 11, 12, 13]
-    said = [n for n in table.notes if "do not increase" in n]
-    assert len(said) == 1 and "'date'" in said[0], table.notes
+def _refusal(path: Path, column: str = "close") -> str:
+    with pytest.raises(PlaygroundError) as e:
+        read_csv_table(path, column)
+    message = str(e.value)
+    assert "\n" not in message
+    return message
 
+
+def test_dates_that_run_in_neither_order_are_refused_naming_the_row(tmp_path):
+    """Issue 28: shuffled dates used to train with a note (the points out of time order); now the
+    first row against the file's order (its first and last dates set it) is named."""
+    mixed = write(tmp_path, "date,close\n2024-01-03,10\n2024-01-01,11\n2024-01-02,12\n2023-12-31,13\n")
+    message = _refusal(mixed)
+    for word in ("'date'", "data.csv", "out of order", "row 4 has '2024-01-02' after row 3 ('2024-01-01')",
+                 "newest first", "sort the rows by date"):  # fmt: skip
+        assert word in message, (word, message)
+
+    # one pair swapped far down a long file, oldest first: that row, not the first one
+    days = [str(np.datetime64("1990-01-01") + i) for i in range(1000)]
+    days[700], days[701] = days[701], days[700]
+    swapped = write(tmp_path, "day,close\n" + "".join(f"{d},{i}\n" for i, d in enumerate(days)), "swapped.csv")
+    message = _refusal(swapped)
+    assert f"row 703 has '{days[701]}' after row 702 ('{days[700]}')" in message and "oldest first" in message
+
+
+def test_dates_that_repeat_are_refused_naming_both_rows(tmp_path):
     repeated = write(tmp_path, "q,close\n2000Q1,1\n2000Q2,2\n2000Q2,3\n2000Q3,4\n", "rep.csv")
-    table = read_csv_table(repeated, "close")
-    assert table.dates is None
-    assert any("do not increase" in n for n in table.notes)
+    message = _refusal(repeated)
+    for word in ("column 'q' of rep.csv", "repeat", "row 4 has '2000Q2', the same quarter as row 3",
+                 "one row per date"):  # fmt: skip
+        assert word in message, (word, message)
     assert not parse_dates(["2000Q1", "2000Q2", "2000Q2"]).increasing
+
+    # newest first with a repeat; and times of day, which are not read, make days repeat
+    backwards = write(tmp_path, "m;close\n2024-03;1\n2024-02;2\n2024-02;3\n", "back.csv")
+    assert "row 4 has '2024-02', the same month as row 3" in _refusal(backwards)
+    intraday = write(tmp_path, "t,close\n2024-01-01 09:30,1\n2024-01-01 10:30,2\n2024-01-02 09:30,3\n", "day.csv")
+    message = _refusal(intraday)
+    assert "row 3 has '2024-01-01 10:30', the same day as row 2" in message and "time of day" in message
+
+
+def test_the_command_line_refuses_shuffled_dates_before_training(capsys, tmp_path):
+    rows = [f"2024-01-{i + 1:02d},{100 + i}" for i in range(30)]
+    rows[10], rows[20] = rows[20], rows[10]
+    path = write(tmp_path, "date,close\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "never.safetensors"
+    assert_error(
+        capsys, "train", "--data", "prices", "--file", path, "--column", "close", "--window", 4, "--steps", 5,
+        "--out", out, words=("out of order", "row 12", "data.csv"),
+    )  # fmt: skip
+    assert not out.exists()
 
 
 def test_a_date_column_becomes_the_tables_time_axis(tmp_path):

@@ -123,3 +123,41 @@ def test_a_text_with_a_few_wide_characters_and_a_plain_ascii_part_encodes(tmp_pa
     assert task.decode(task.encode("the tail \u2192")) == "the tail \u2192"
     with pytest.raises(PlaygroundError, match="never saw"):
         task.encode("plain Q")
+
+
+def test_a_nul_or_a_binary_stretch_anywhere_in_a_text_is_refused_naming_where(tmp_path):
+    """Issue 28: only the first 64 kB used to be checked, so a text with a NUL byte or a binary tail
+    after it trained. The whole text is checked now, and the message says where the trouble starts."""
+    text = b"a plain line of text, nothing more.\n" * 2500  # 90,000 bytes
+    late_nul = write(tmp_path, text + b"\x00" + b"and more text\n", "late_nul.txt")
+    with pytest.raises(PlaygroundError) as err:
+        build_task(DataConfig(kind="text", source="file", path=str(late_nul)))
+    message = str(err.value)
+    assert message.startswith("late_nul.txt looks like a binary file") and "\n" not in message
+    assert "NUL" in message and "byte offset 90,000" in message
+
+    tail = write(tmp_path, text + bytes(range(1, 9)) * 2000 + text, "binary_tail.txt")
+    with pytest.raises(PlaygroundError, match=r"binary_tail.txt looks like a binary file.*control characters, from byte offset 65,536"):
+        build_task(DataConfig(kind="text", source="file", path=str(tail)))
+    with pytest.raises(PlaygroundError, match="the pasted text looks like a binary file"):  # a paste: the same check
+        build_task(DataConfig(kind="text", source="inline", text=(text + b"\x00").decode()))
+
+    # a few control characters here and there are text still (an escape code, a form feed)
+    fine = write(tmp_path, text + b"\x1b[1mbold\x1b[0m\x0c\n" + text, "fine.txt")
+    task = build_task(DataConfig(kind="text", source="file", path=str(fine)))
+    assert "\x1b" in task.vocab and len(task.train_ids) + len(task.val_ids) == 2 * len(text) + 14
+
+
+def test_a_long_text_is_encoded_as_the_characters_it_holds(tmp_path):
+    """The lookup a chunk at a time gives every character its vocabulary index, in ASCII chunks and in
+    chunks with wide characters, across the chunks' edges (a 1 MB text, chunks of 256 K characters)."""
+    rng = np.random.default_rng(3)
+    alphabet = np.array(list("abc xyz.\n\u00e9\u2192\u4e2d"))
+    chars = alphabet[rng.integers(0, 8, 1 << 20)]  # ASCII only...
+    chars[700_000:700_050] = alphabet[rng.integers(0, len(alphabet), 50)]  # ...but for one stretch
+    text = "".join(chars.tolist())
+    task = build_task(DataConfig(kind="text", source="inline", text=text, val_fraction=0.1))
+    assert list(task.vocab) == sorted(set(text))
+    ids = np.concatenate([task.train_ids, task.val_ids])
+    expected = np.searchsorted(np.array(task.vocab), chars)
+    np.testing.assert_array_equal(ids, expected)

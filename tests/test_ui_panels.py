@@ -300,7 +300,7 @@ def test_data_panel_gaps_policy_fixes_a_refused_csv(qtbot, monkeypatch, tmp_path
 
 def test_data_panel_csv_columns_fill_the_combo(qtbot, monkeypatch, tmp_path):
     path = tmp_path / "stock.csv"
-    rows = [f"2024-02-{d:02d},{100 + d * 0.5},{1000 + 7 * d}" for d in range(1, 29)] * 2
+    rows = [f"2024-{m:02d}-{d:02d},{100 + d * 0.5},{1000 + 7 * d}" for m in (2, 3) for d in range(1, 29)]
     path.write_text("date,close,volume\n" + "\n".join(rows) + "\n")
     panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator"))
     monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))

@@ -147,3 +147,40 @@ def test_a_demo_on_your_own_file_refuses_in_one_line_before_any_window(capsys, t
     monkeypatch.chdir(tmp_path)
     shown = [str(path) if a == "{csv}" else a for a in args]
     assert_error(capsys, "gui", "--demo", "3", *shown, words=words)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        ("repeat", ("dates in column 'quarter'", "repeat", "row 42", "row 41")),
+        ("shuffle", ("dates in column 'quarter'", "out of order", "row 42", "sort the rows by date")),
+        ("comma", ("row 42 of economy.csv has 6 cells", "header names 5 columns", "1,5")),
+    ],
+)
+def test_a_file_with_repeated_or_shuffled_dates_or_a_split_number_is_refused_in_one_line(
+    qtbot, monkeypatch, tmp_path, damage, words
+):
+    """Issue 28 in the Data panel: the refusal is the panel's one-line message and the last good data
+    stays (these files used to load, their points out of time order or a column shifted)."""
+    lines = _economy().splitlines()
+    cells = lines[41].split(",")  # data row 41 is the file's row 42
+    if damage == "repeat":
+        cells[0] = lines[40].split(",")[0]
+    elif damage == "shuffle":
+        cells[0] = lines[2].split(",")[0]
+    else:
+        cells[2] = cells[2].replace(".", ",")  # an unquoted decimal comma: one cell more
+    lines[41] = ",".join(cells)
+    path = tmp_path / "economy.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    panel = new_data_panel(qtbot, DataConfig(kind="prices", source="generator"))
+    good = panel.config()
+    monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
+    with qtbot.assertNotEmitted(panel.changed, wait=300):
+        panel.file_button.click()
+        qtbot.waitUntil(lambda: bool(panel.error_text()), timeout=10_000)
+    message = panel.error_text().strip()
+    assert "\n" not in message
+    for word in words:
+        assert word in message, (word, message)
+    assert panel.config() == good

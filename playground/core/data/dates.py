@@ -18,6 +18,7 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,14 @@ _EPOCH = _dt.date(1970, 1, 1).toordinal()
 _DAY = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})[- ]?[Qq]([1-4])")
+# The same patterns for a whole column of ASCII cells at once (RE2 syntax, named groups).
+_ARROW_PATTERNS = {
+    "day": r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
+    "month": r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})$",
+    "quarter": r"^(?P<y>\d{4})[- ]?[Qq](?P<m>[1-4])$",  # m: the quarter
+}
+_WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes from an ASCII cell
 
 
 def _one(cell: str) -> tuple[str, int] | None:
@@ -52,14 +61,108 @@ def _one(cell: str) -> tuple[str, int] | None:
     return None
 
 
-def parse_dates(cells: Sequence[str]) -> Dates | None:
+def parse_dates(cells: Sequence[str] | Any) -> Dates | None:
     """The dates of a column's cells, or None when any filled cell is not a date of the same kind
-    as the others (or none is filled). Empty cells are refused too: a date column has no holes."""
-    if not cells:
+    as the others (or none is filled). Empty cells are refused too: a date column has no holes.
+
+    ``cells``: strings, or a pyarrow string array (a CSV column as read). A column of ASCII cells is
+    read at once by the same patterns run over the whole column (Arrow's regular expressions); any
+    other is read cell by cell (``\\d`` matches every script's digits there, as in Python).
+    """
+    if len(cells) == 0:
         return None
+    first = cells[0]
+    first = first.as_py() if hasattr(first, "as_py") else first
+    got = _one(first) if isinstance(first, str) else None
+    if got is None:
+        return None
+    if len(cells) < 64 and not hasattr(cells, "type"):
+        return _parse_each(cells)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = cells if hasattr(cells, "type") else pa.array(list(cells), type=pa.large_string())
+    if arr.null_count or not pc.all(pc.string_is_ascii(arr)).as_py():
+        return _parse_each(arr.to_pylist())
+    unit = got[0]
+    fixed = _fixed_width(arr, unit)
+    if fixed is not None:
+        return fixed
+    parts = pc.extract_regex(pc.ascii_trim(arr, _WS), _ARROW_PATTERNS[unit])
+    if parts.null_count:
+        return None  # a cell that is not a date of this kind
+    year, second = (pc.cast(parts.field(k), pa.int64()).to_numpy() for k in ("y", "m"))
+    if unit == "quarter":
+        return Dates(unit, year * 12 + (second - 1) * 3)
+    if not np.all((second >= 1) & (second <= 12)):
+        return None
+    months = year * 12 + second - 1
+    if unit == "month":
+        return Dates(unit, months)
+    day = pc.cast(parts.field("d"), pa.int64()).to_numpy()
+    return _days(unit, year, months, day)
+
+
+def _digits(block: np.ndarray) -> np.ndarray | None:
+    """The number each row of ASCII digit bytes (n, k) spells, or None when a byte is not a digit."""
+    d = block - np.uint8(48)  # a byte below "0" wraps round to a large number
+    if d.size and d.max() > 9:
+        return None
+    out = np.zeros(len(block), dtype=np.int64)
+    for k in range(block.shape[1]):
+        out = out * 10 + d[:, k]
+    return out
+
+
+def _fixed_width(arr: Any, unit: str) -> Dates | None:
+    """The dates of a column written the usual way, every cell the same length (2024-03-31, 2024-03,
+    1959Q1), read straight from the Arrow buffer; None when the column is written any other way (the
+    patterns read it then)."""
+    import pyarrow as pa
+
+    width = {"day": 10, "month": 7, "quarter": 6}[unit]
+    n = len(arr)
+    wide = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
+    if not np.all(np.diff(offsets) == width):
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
+    year = _digits(data[:, :4])
+    if year is None:
+        return None
+    if unit == "quarter":
+        q = data[:, 5].astype(np.int64) - ord("0")
+        if not (np.all((data[:, 4] == ord("Q")) | (data[:, 4] == ord("q"))) and np.all((q >= 1) & (q <= 4))):
+            return None
+        return Dates(unit, year * 12 + (q - 1) * 3)
+    seps = (data[:, 4:5] if unit == "month" else data[:, [4, 7]])
+    month = _digits(data[:, 5:7])
+    if month is None or not np.all((seps == ord("-")) | (seps == ord("/"))):
+        return None
+    if not np.all((month >= 1) & (month <= 12)):
+        return None  # what the patterns say too: no 13th month
+    months = year * 12 + month - 1
+    if unit == "month":
+        return Dates(unit, months)
+    day = _digits(data[:, 8:10])
+    return None if day is None else _days(unit, year, months, day)
+
+
+def _days(unit: str, year: np.ndarray, months: np.ndarray, day: np.ndarray) -> Dates | None:
+    """Days since 1970-01-01 of (year, months since year 0, day of month), or None for a day that does
+    not exist (30 February, year 0)."""
+    start = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - start
+    if not np.all((year >= 1) & (day >= 1) & (day <= length)):
+        return None
+    return Dates(unit, start + day - 1)
+
+
+def _parse_each(cells: Sequence[str | None]) -> Dates | None:
+    """``parse_dates`` a cell at a time (the reference the column-at-once reading must agree with)."""
     unit, out = None, np.empty(len(cells), dtype=np.int64)
     for i, cell in enumerate(cells):
-        got = _one(cell)
+        got = _one(cell) if isinstance(cell, str) else None
         if got is None or (unit is not None and got[0] != unit):
             return None
         unit, out[i] = got[0], got[1]

@@ -148,6 +148,9 @@ def load_table(cfg: DataConfig, base_dir: Path | None = None) -> SeriesTable:
 # ---------------------------------------------------------------- the task
 
 
+_ENCODE_BLOCK = 1 << 18  # values of a window block worked out at once (``SeriesTask._encode``)
+
+
 def _split_point(n: int, val_fraction: float) -> int:
     """Index of the first held-out target: the last ``max(1, round(val_fraction * n))`` points are held out."""
     return n - max(1, round(val_fraction * n))
@@ -257,15 +260,28 @@ class SeriesTask:
     def _encode(self, windows: np.ndarray, starts: np.ndarray, inputs: np.ndarray | None = None) -> np.ndarray:
         """Raw target windows (M, W) starting at points ``starts`` -> model inputs (M, W, 1 + k) float32.
 
-        The input columns are read from ``inputs`` (default: the task's own) at the same points.
+        The input columns are read from ``inputs`` (default: the task's own) at the same points. Worked
+        out a block of rows at a time into the float32 result, so a long series (a 50 MB CSV) never
+        holds its windows in float64 all at once.
         """
-        x = self.normalizer.encode_windows(windows).astype(np.float32)[:, :, None]
+        windows = np.asarray(windows)
+        m, w = windows.shape
         cols = self.inputs if inputs is None else inputs
-        if not self.input_scales:
-            return x
-        rows = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(windows.shape[1])[None, :]  # (M, W)
-        extra = np.stack([s.encode(cols[rows, j]) for j, s in enumerate(self.input_scales)], axis=-1)
-        return np.concatenate([x, extra.astype(np.float32)], axis=-1)
+        k = len(self.input_scales)
+        out = np.empty((m, w, 1 + k), dtype=np.float32)
+        starts = np.asarray(starts, dtype=np.int64)
+        offsets = np.arange(w)
+        step = max(1, _ENCODE_BLOCK // max(1, w))
+        # each input column scaled once, then gathered into the windows (the same numbers)
+        scaled = [s.encode(cols[:, j]) for j, s in enumerate(self.input_scales)]
+        for a in range(0, m, step):
+            b = min(m, a + step)
+            out[a:b, :, 0] = self.normalizer.encode_windows(windows[a:b])
+            if k:
+                rows = starts[a:b, None] + offsets[None, :]  # (rows, W)
+                for j in range(k):
+                    out[a:b, :, 1 + j] = scaled[j][rows]
+        return out
 
     def encoded_windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Every window of the series in order (row r predicts point r + window): model inputs

@@ -6,9 +6,6 @@ columns and preselects the one a price most likely sits in (:func:`likely_price_
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from playground.core.config import GAP_POLICIES
+from playground.core.data.csv_table import MAX_CSV_BYTES, Table, read_table
 from playground.core.data.dates import Dates, parse_dates
 from playground.core.errors import PlaygroundError
-from playground.core.files import MB, read_bounded
 from playground.core.shown import cut, listing
 
-MAX_CSV_BYTES = 50 * MB  # a larger CSV is refused before it is read
+__all__ = ["MAX_CSV_BYTES", "SeriesTable", "csv_columns", "parse_values", "read_csv_series", "read_csv_table"]
 
 
 MAX_MAGNITUDE = 1e30  # a price series' values, in size (float32 reaches 3.4e38)
@@ -73,161 +70,19 @@ def parse_values(text: str) -> np.ndarray:
 
 # ---------------------------------------------------------------- CSV reading
 
-_MISSING = {"", "na", "n/a", "#n/a", "nan", "null", "none", "-", "--", "?"}
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _PRICE_WORDS = {"close", "price", "value", "adjclose", "closing"}
-_TEXT = object()  # a cell that is neither a number nor a missing marker
-_MISSING_CELL = object()
 
 
-def _parse_cell(cell: str) -> float | object:
-    """A float, ``_MISSING_CELL`` or ``_TEXT``. Accepts "$1,234.5" and "-$5".
-
-    Thousands commas must group exactly three digits, so "1,5" (a decimal comma) stays text
-    rather than silently becoming 15. In a comma-delimited file a comma inside a cell can only
-    come from quotes ("1,234.5"), so it is unambiguous there too.
-    """
-    s = cell.strip()
-    if s.lower() in _MISSING:
-        return _MISSING_CELL
-    sign = ""
-    if s.startswith(("+", "-")):
-        sign, s = s[0], s[1:]
-    if s.startswith("$"):
-        s = s[1:].lstrip()
-        if not sign and s.startswith(("+", "-")):
-            sign, s = s[0], s[1:]
-    if "," in s:
-        if not _THOUSANDS.match(s):
-            return _TEXT
-        s = s.replace(",", "")
-    if not s or "_" in s or s.startswith(("+", "-")) or s != s.strip():
-        return _TEXT
-    try:
-        value = float(sign + s)
-    except ValueError:
-        return _TEXT
-    return _MISSING_CELL if math.isnan(value) else value
-
-
-_DECIMAL_COMMA = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?")
-_HAS_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
-
-
-def _parse_decimal_comma_cell(cell: str) -> float | object:
-    """A cell of a semicolon file that writes decimals with commas: "1.234,5" is 1234.5, "12,75" is
-    12.75, "1.234" is 1234 (points only group thousands, in threes); anything else ("1.5") is text, so
-    a mixed file is refused rather than misread."""
-    s = cell.strip()
-    if s.lower() in _MISSING:
-        return _MISSING_CELL
-    m = _DECIMAL_COMMA.fullmatch(s)
-    if not m:
-        return _TEXT
-    sign, whole, fraction = m.groups()
-    return float(f"{sign}{whole.replace('.', '')}.{fraction or '0'}")
-
-
-def _csv_rows(lines, delim: str, name: str) -> list[list[str]]:
-    """csv.reader's rows; a cell of any length up to the file's own limit is read (the csv module's
-    default stops at 128 KB), and what it cannot parse is one line naming the file."""
-    if csv.field_size_limit() < MAX_CSV_BYTES:
-        csv.field_size_limit(MAX_CSV_BYTES)  # a cell can be as long as the file may be, no longer
-    try:
-        return list(csv.reader(lines, delimiter=delim))
-    except csv.Error as e:
-        raise PlaygroundError(f"{name} cannot be read as CSV: {e}") from None
-
-
-def _sniff_delimiter(text: str, name: str = "the CSV") -> str:
-    """Comma, semicolon or tab: the one that splits the first lines into the same number (>1) of cells."""
-    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
-    best, best_key = ",", (-1.0, 0)
-    for delim in (",", ";", "\t"):
-        counts = [len(r) for r in _csv_rows(lines, delim, name)]
-        if not counts or max(counts) < 2:
-            continue
-        width = max(set(counts), key=counts.count)
-        key = (counts.count(width) / len(counts), width)
-        if key > best_key:
-            best, best_key = delim, key
-    return best
-
-
-def _list_rows(rows: Sequence[int], limit: int = 10) -> str:
+def _list_rows(rows: Sequence[int], total: int, limit: int = 10) -> str:
+    """The first ``limit`` of ``total`` row numbers (``rows`` holds at least those)."""
     shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f", ... ({len(rows)} in all)" if len(rows) > limit else "")
-
-
-def _read_text(path: Path, name: str) -> str:
-    """The file's text, refusing missing, empty, binary and non-UTF-8 files."""
-    raw = read_bounded(path, MAX_CSV_BYTES, "CSV file", missing="file not found: {path} (check the path)")
-    if not raw.strip():
-        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
-    if b"\x00" in raw:
-        raise PlaygroundError(f"{name} looks like a binary file, not CSV text: export it as CSV")
-    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    try:
-        return raw[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise PlaygroundError(
-            f"{name} is not UTF-8 text (bad byte 0x{raw[bom + e.start]:02x} at byte offset {bom + e.start}): "
-            "save it as UTF-8 CSV"
-        ) from None
-
-
-def _read_table(
-    path: str | Path,
-) -> tuple[str, list[str], list[tuple[int, list[str]]], list[list], list[int], bool]:
-    """A CSV's name, column names, data rows (file row number, cells), parsed cells, numeric columns and
-    whether it writes decimals with commas.
-
-    The delimiter (comma, semicolon or tab) and a header row are detected the same way for
-    reading a series and for listing the columns a user can choose from. A semicolon file with a
-    number such as "12,5" or "1.234,5" in it is read with decimal commas (``_parse_decimal_comma_cell``).
-    """
-    path = Path(path)
-    name = path.name or str(path)
-    text = _read_text(path, name)
-    delim = _sniff_delimiter(text, name)
-    rows = [
-        (num, cells)
-        for num, cells in enumerate(_csv_rows(io.StringIO(text), delim, name), start=1)
-        if any(c.strip() for c in cells)
-    ]
-    if not rows:
-        raise PlaygroundError(f"{name} is an empty file: give a CSV with a column of numbers")
-    width = max(len(cells) for _, cells in rows)
-    commas = delim == ";" and any(_HAS_DECIMAL_COMMA.fullmatch(c.strip()) for _, cells in rows for c in cells)
-    parse = _parse_decimal_comma_cell if commas else _parse_cell
-    parsed = [[parse(c) for c in cells] + [_MISSING_CELL] * (width - len(cells)) for _, cells in rows]
-
-    def numeric(col: int, start: int) -> bool:
-        kinds = [p[col] for p in parsed[start:]]
-        return any(isinstance(k, float) for k in kinds) and not any(k is _TEXT for k in kinds)
-
-    first = parsed[0]
-    below = [numeric(j, 1) for j in range(width)]
-    if any(below):
-        has_header = any(below[j] and first[j] is _TEXT for j in range(width))
-    else:
-        has_header = any(k is _TEXT for k in first)
-    if has_header:
-        header = rows[0][1] + [""] * (width - len(rows[0][1]))
-        names = [h.strip() or str(j + 1) for j, h in enumerate(header)]
-        data, parsed = rows[1:], parsed[1:]
-        if not data:
-            raise PlaygroundError(f"{name} has a header but no data rows: add values below it")
-    else:
-        names = [str(j + 1) for j in range(width)]
-        data = rows
-    return name, names, data, parsed, [j for j in range(width) if numeric(j, 0)], commas
+    return shown + (f", ... ({total} in all)" if total > limit else "")
 
 
 def csv_columns(path: str | Path) -> tuple[list[str], list[str]]:
     """(every column name, the numeric ones) of a CSV: what a user may pass as --column."""
-    _, names, _, _, numeric_cols, _ = _read_table(path)
-    return names, [names[j] for j in numeric_cols]
+    table = read_table(path)
+    return list(table.names), [table.names[j] for j in table.numeric_cols]
 
 
 def read_csv_series(path: str | Path, column: str = "", gaps: str = "refuse") -> tuple[np.ndarray, list[str]]:
@@ -267,12 +122,11 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     """
     if gaps not in GAP_POLICIES:
         raise PlaygroundError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
-    name, names, data, parsed, numeric_cols, commas = _read_table(path)
+    table = read_table(path)
+    name, names, numeric_cols, commas = table.name, table.names, table.numeric_cols, table.decimal_commas
     notes: list[str] = []
     date_notes: list[str] = []
-    dates, newest_first = _find_dates(names, data, date_notes)
-    if newest_first:  # read oldest first, so that gaps fill forward in time
-        data, parsed = data[::-1], parsed[::-1]
+    dates, newest_first = _find_dates(table, date_notes)
     if commas:
         notes.append("decimal commas: '1.234,5' read as 1234.5 (semicolons between columns)")
     try:
@@ -282,7 +136,7 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
             raise
         raise PlaygroundError(f"{e} (it writes decimals with commas, as in 12,5: a point may only group "
                               "thousands, as in 1.234,5)") from None
-    reader = _ColumnReader(name, names, data, parsed, numeric_cols, commas, gaps)
+    reader = _ColumnReader(table, gaps, newest_first)  # newest first: read oldest first, so gaps fill forward
     values = reader.values(col, "", notes)
     notes.insert(0, f"read {len(values)} values from column '{names[col]}' of {name}")
     wanted = split_inputs(inputs)
@@ -309,70 +163,100 @@ def read_csv_table(path: str | Path, column: str = "", inputs: str = "", gaps: s
     )
 
 
-def _find_dates(
-    names: list[str], data: list[tuple[int, list[str]]], notes: list[str]
-) -> tuple[Dates | None, bool]:
+def _find_dates(table: Table, notes: list[str]) -> tuple[Dates | None, bool]:
     """The first column whose every cell is a date of one kind, with a note: (its dates oldest first,
-    whether the file runs newest first); (None, False) when no column holds dates, or they neither
-    rise nor fall row by row."""
-    for j in range(len(names)):
-        if not data or parse_dates([data[0][1][j] if j < len(data[0][1]) else ""]) is None:
+    whether the file runs newest first); (None, False) when no column holds dates. Dates that repeat,
+    or that neither rise nor fall row by row, are refused naming the rows: a series has one point per
+    date, in order."""
+    for j, column in enumerate(table.columns):
+        if not len(column) or column.cells is None:
+            continue  # no rows, or every cell below the first a plain number: not dates
+        if parse_dates([column.cell(0)]) is None:
             continue  # the first cell already says no: the column is not read whole
-        dates = parse_dates([cells[j] if j < len(cells) else "" for _, cells in data])
+        dates = parse_dates(column.all_cells())
         if dates is None:
             continue
         if not (dates.increasing or dates.decreasing):
-            notes.append(f"dates in column '{names[j]}' do not increase row by row: the chart counts steps instead")
-            return None, False
+            _refuse_date_order(table, j, dates)
         forward = dates if dates.increasing else dates.reversed()
         how = "" if dates.increasing else "; the file runs newest first: read oldest first"
-        notes.append(f"dates from column '{names[j]}': {forward.describe()}{how}")
+        notes.append(f"dates from column '{table.names[j]}': {forward.describe()}{how}")
         return forward, not dates.increasing
     return None, False
 
 
+def _refuse_date_order(table: Table, j: int, dates: Dates) -> None:
+    """One line naming the first row whose date repeats the one before it, or runs against the
+    file's order (set by its first and last dates)."""
+    ords = dates.ordinals
+    rising = ords[-1] >= ords[0]
+    steps = np.diff(ords)
+    bad = int(np.flatnonzero(steps <= 0 if rising else steps >= 0)[0])
+    r1, r2 = int(table.rows[bad]), int(table.rows[bad + 1])
+    c1, c2 = _shown(table.cell_text(bad, j)), _shown(table.cell_text(bad + 1, j))
+    where = f"column '{table.names[j]}' of {table.name}"
+    if steps[bad] == 0:
+        times = " (a time of day is not read: one row per day)" if dates.unit == "day" and ":" in c2 else ""
+        raise PlaygroundError(
+            f"dates in {where} repeat: row {r2} has {c2}, the same {dates.unit} as row {r1} ({c1}){times}; "
+            "a series needs one row per date: remove or merge the repeated rows"
+        )
+    order = "oldest first" if rising else "newest first"
+    raise PlaygroundError(
+        f"dates in {where} are out of order: row {r2} has {c2} after row {r1} ({c1}), but the file runs "
+        f"{order}: sort the rows by date"
+    )
+
+
 @dataclass
 class _ColumnReader:
-    """One numeric column of a read table as float64 values, refusing or filling what is missing."""
+    """One numeric column of a read table as float64 values, refusing or filling what is missing.
+    ``reverse``: the file runs newest first, and is read oldest first."""
 
-    name: str
-    names: list[str]
-    data: list[tuple[int, list[str]]]
-    parsed: list[list]
-    numeric_cols: list[int]
-    commas: bool
+    table: Table
     gaps: str
+    reverse: bool = False
 
     def values(self, col: int, role: str, notes: list[str]) -> np.ndarray:
-        name, names, data = self.name, self.names, self.data
+        table = self.table
+        name, names = table.name, table.names
         label = names[col]
-        kinds = [p[col] for p in self.parsed]
-        row_nums = [num for num, _ in data]
-        for k, (num, cells) in zip(kinds, data):
-            if k is _TEXT:
-                numeric_names = listing(names[j] for j in self.numeric_cols) or "none"
-                how = " (this file writes decimals with commas: a point may only group thousands)" if self.commas else ""
-                flag = "--inputs" if role else "--column"
-                raise PlaygroundError(
-                    f"{role}column '{label}' in {name} is not numeric: row {num} has {_shown(cells[col])}{how}; "
-                    f"fix that cell or choose numeric columns with {flag} (numeric: {numeric_names})"
-                )
-            if isinstance(k, float) and not math.isfinite(k):
-                raise PlaygroundError(
-                    f"{role}column '{label}' in {name} has a non-finite value {_shown(cells[col])} at row {num}: "
-                    "replace it with a number"
-                )
-        present = np.array([isinstance(k, float) for k in kinds])
+        column = table.columns[col]
+        values = column.values.copy()
+        row_nums = table.rows
+        if self.reverse:
+            values, row_nums = values[::-1].copy(), row_nums[::-1]
+            texts = np.flatnonzero(column.is_text()[::-1])
+            text_at = -1 if not texts.size else len(values) - 1 - int(texts[0])
+        else:
+            text_at = column.first_text()
+        if text_at >= 0:
+            numeric_names = listing(names[j] for j in table.numeric_cols) or "none"
+            how = " (this file writes decimals with commas: a point may only group thousands)" if table.decimal_commas else ""
+            flag = "--inputs" if role else "--column"
+            raise PlaygroundError(
+                f"{role}column '{label}' in {name} is not numeric: row {table.rows[text_at]} has "
+                f"{_shown(table.cell_text(text_at, col))}{how}; "
+                f"fix that cell or choose numeric columns with {flag} (numeric: {numeric_names})"
+            )
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            i = int(infinite[0])
+            at = len(values) - 1 - i if self.reverse else i
+            raise PlaygroundError(
+                f"{role}column '{label}' in {name} has a non-finite value {_shown(table.cell_text(at, col))} at row "
+                f"{row_nums[i]}: replace it with a number"
+            )
+        present = ~np.isnan(values)
         n_present = int(present.sum())
         if n_present < 2:
             raise PlaygroundError(
                 f"{role}column '{label}' in {name} has {n_present} value{'s' if n_present != 1 else ''}: "
                 "a series needs at least 2"
             )
-        values = np.array([k if isinstance(k, float) else np.nan for k in kinds], dtype=np.float64)
         missing = np.flatnonzero(~present)
         if missing.size:
-            rows_txt = _list_rows([row_nums[i] for i in missing])
+            rows_txt = _list_rows(row_nums[missing[:10]].tolist(), missing.size)
             count = f"{missing.size} missing value{'s' if missing.size > 1 else ''}"
             plural = "s" if missing.size > 1 else ""
             if self.gaps == "refuse":

@@ -19,6 +19,7 @@ from playground.core.files import read_bounded
 from playground.core.kinds import KindSpec, kind_spec
 
 KIND = "text"  # this module's data kind (core/kinds.py)
+_IDS = np.int16  # how a task stores its texts' ids (MAX_VOCAB fits)
 MAX_TEXT_BYTES = 50 * 2**20  # larger files are refused with a message, not read into memory
 MAX_VOCAB = 1000  # characters; beyond this a character model is the wrong tool
 # Long texts are scanned this many characters at a time, so that a task built in a background
@@ -39,19 +40,48 @@ def read_text_file(path: str | Path) -> str:
     return decode_text_bytes(data, name)
 
 
+# Bytes below 32 that a text may hold: tab, newline, form feed, carriage return. In UTF-8 every other
+# byte below 32 is a control character itself (no multi-byte character holds one).
+_ALLOWED_CONTROLS = b"\t\n\x0c\r"
+_NOT_CONTROL = _ALLOWED_CONTROLS + bytes(range(32, 256))  # deleted, what is left is the control bytes
+_CONTROL_BLOCK = 65536  # a binary stretch this long shows: more than 5% control characters in it
+
+
+def _check_not_binary(data: bytes, name: str) -> None:
+    """Refuse ``data`` that holds a NUL byte anywhere, or in which some 64 kB (the whole, when shorter)
+    holds control characters for more than 5% of 64 kB. Every byte is checked, the end as the start."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise PlaygroundError(
+            f"{name} looks like a binary file, not text (it contains NUL bytes, the first at byte offset {nul:,})"
+        )
+    limit = 0.05 * min(len(data), _CONTROL_BLOCK)
+    if len(data.translate(None, _NOT_CONTROL)) <= limit:
+        return  # not even all of them together in one block would be too many
+    codes = np.frombuffer(data, dtype=np.uint8)
+    control = np.ones(256, dtype=bool)
+    control[32:] = False
+    control[list(_ALLOWED_CONTROLS)] = False
+    at = np.flatnonzero(control[codes])
+    per_block = np.bincount(at // _CONTROL_BLOCK)
+    over = np.flatnonzero(per_block > limit)
+    if over.size:
+        start = int(over[0]) * _CONTROL_BLOCK
+        raise PlaygroundError(
+            f"{name} looks like a binary file, not text (many control characters, from byte offset {start:,})"
+        )
+
+
 def decode_text_bytes(data: bytes, name: str) -> str:
-    head = data[:65536]
-    if b"\x00" in head:
-        raise PlaygroundError(f"{name} looks like a binary file, not text (it contains NUL bytes)")
+    """``data`` as text (UTF-8, a BOM dropped, line ends made \\n), or a one-line error: a binary file
+    (checked whole: a NUL or a stretch of control bytes anywhere), not UTF-8, only whitespace."""
+    _check_not_binary(data, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PlaygroundError(
             f"{name} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): save it as UTF-8"
         ) from None
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > 0.05 * min(len(text), 65536):
-        raise PlaygroundError(f"{name} looks like a binary file, not text (many control characters)")
     if "\r" in text:  # a search is far cheaper than a replace that finds nothing
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text or text.isspace():
@@ -79,7 +109,13 @@ class TokenTask:
         vocab: Sequence[str] | None = None,
         notes: Sequence[str] = (),
         labeler: Callable[[str], str] | None = None,
+        *,
+        split_at: int | None = None,
     ) -> None:
+        """``train_text`` and ``val_text`` are the two parts; or, with ``split_at``, ``train_text`` is
+        the whole text and ``val_text`` is empty: the held-out part starts at character ``split_at``."""
+        if split_at is not None and (val_text or not 0 <= split_at <= len(train_text)):
+            raise ValueError("split_at needs the whole text as train_text and an empty val_text")
         self.kind = kind
         self.notes = list(notes)
         if vocab is None:
@@ -103,8 +139,13 @@ class TokenTask:
         # where set, training batches are cut from a stream it makes for each batch (the dialogs'
         # made-up jokes: ``dialogs.JokeStream``) instead of from ``train_ids``
         self.batch_stream: Callable[[torch.Generator, int], tuple[np.ndarray, np.ndarray]] | None = None
-        self.train_ids = self.encode(train_text, what="training text")
-        self.val_ids = self.encode(val_text, what="validation text")
+        # stored as int16 (at most MAX_VOCAB ids): a 40 MB text holds 80 MB of ids, not 320; batches are int64
+        if split_at is None:
+            self.train_ids = self.encode(train_text, what="training text", dtype=_IDS)
+            self.val_ids = self.encode(val_text, what="validation text", dtype=_IDS)
+        else:  # one text, encoded once and cut at ``split_at`` (no copy of either part)
+            ids = self.encode(train_text, what="text", dtype=_IDS)
+            self.train_ids, self.val_ids = ids[:split_at], ids[split_at:]
         self._train_dev: dict[str, torch.Tensor] = {}
         self._offsets_cache: dict[int, torch.Tensor] = {}
         self._val_cache: dict[tuple, list] = {}
@@ -126,17 +167,20 @@ class TokenTask:
     def has_data(self) -> bool:
         return len(self.train_ids) > 1
 
-    def encode(self, text: str, what: str = "text") -> np.ndarray:
+    def encode(self, text: str, what: str = "text", dtype: type = np.int64) -> np.ndarray:
+        """The ids of ``text``'s characters (int64, or ``dtype``): a table from character code to id,
+        looked up a chunk at a time with numpy; a character outside the vocabulary is a one-line error."""
         if self._lookup is None:
             codes = np.array([ord(ch) for ch in self.vocab], dtype=np.int64)
             self._lookup = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
             self._lookup[codes] = np.arange(len(codes))
-        lookup, last = self._lookup, len(self._lookup) - 1  # the last entry is -1: every larger code
-        ids = np.empty(len(text), dtype=np.int64)
+        lookup = self._lookup if dtype == np.int64 else self._lookup.astype(dtype)
+        # its last entry is -1: a code past the table is clipped onto it
+        ids = np.empty(len(text), dtype=dtype)
         unknown: set[int] = set()
         for start, codes in _code_chunks(text):
-            part = lookup[np.minimum(codes, np.int64(last))]  # int64: an ASCII chunk's uint8 cannot hold `last`
-            ids[start : start + len(part)] = part
+            part = ids[start : start + len(codes)]
+            np.take(lookup, codes, out=part, mode="clip")
             if part.size and part.min() < 0:
                 unknown.update(np.unique(codes[part < 0]).tolist())
         if unknown:
@@ -190,7 +234,7 @@ class TokenTask:
             arange = torch.arange(seq_len + 1, device=data.device)
             self._offsets_cache[seq_len] = arange
         starts = torch.randint(hi, (batch_size, 1), generator=gen).to(device, non_blocking=True)
-        chunk = data[starts + arange]  # (B, T+1)
+        chunk = data[starts + arange].long()  # (B, T+1)
         return chunk[:, :-1], chunk[:, 1:]
 
     def _sample_stream(
@@ -220,7 +264,7 @@ class TokenTask:
         n_windows = min(batch_size * max_batches, max(1, (n - 1) // t))
         starts = np.linspace(0, n - t - 1, n_windows).astype(np.int64)
         idx = starts[:, None] + np.arange(t + 1)[None, :]
-        chunk = torch.from_numpy(self.val_ids[idx]).to(device)
+        chunk = torch.from_numpy(self.val_ids[idx]).to(device).long()
         batches = [
             (chunk[i : i + batch_size, :-1], chunk[i : i + batch_size, 1:])
             for i in range(0, n_windows, batch_size)
@@ -237,8 +281,8 @@ class TokenTask:
         else:
             ids = self.val_ids if len(self.val_ids) >= 2 else self.train_ids
         ids = ids[: seq_len + 1]
-        x = torch.from_numpy(ids[:-1].copy())[None]
-        y = torch.from_numpy(ids[1:].copy())[None]
+        x = torch.from_numpy(ids[:-1].astype(np.int64))[None]
+        y = torch.from_numpy(ids[1:].astype(np.int64))[None]
         return x, y, [self.label(self.vocab[i]) for i in ids[:-1]]
 
     @staticmethod
@@ -261,19 +305,22 @@ def _code_chunks(text: str) -> Iterator[tuple[int, np.ndarray]]:
 
 
 def text_vocab(*texts: str) -> list[str]:
-    """The sorted set of characters of ``texts`` (``sorted(set(text))``, a chunk at a time)."""
-    seen: set[int] = set()
+    """The sorted set of characters of ``texts`` (``sorted(set(text))``, a chunk at a time): each
+    chunk's code points marked in a table over every code point there is."""
+    seen = np.zeros(0x110000, dtype=bool)
     for text in texts:
         for _, codes in _code_chunks(text):
-            if codes.dtype == np.uint8:
-                seen.update(np.flatnonzero(np.bincount(codes, minlength=128)).tolist())
-            else:
-                seen.update(np.unique(codes).tolist())
-    return [chr(c) for c in sorted(seen)]
+            seen[codes] = True
+    return [chr(c) for c in np.flatnonzero(seen).tolist()]
+
+
+def _cut(n: int, val_fraction: float) -> int:
+    """Where the held-out part of a text of ``n`` characters starts."""
+    return round(n * (1.0 - val_fraction))
 
 
 def split_text(text: str, val_fraction: float) -> tuple[str, str]:
-    cut = round(len(text) * (1.0 - val_fraction))
+    cut = _cut(len(text), val_fraction)
     return text[:cut], text[cut:]
 
 
@@ -282,7 +329,6 @@ def build_text_task(
 ) -> TokenTask:
     if len(text) < 3:
         raise PlaygroundError(f"the text has {len(text)} characters: give at least a sentence")
-    train, val = split_text(text, val_fraction)
     if vocab is not None:
         known = set(vocab)
         missing = [ch for ch in text_vocab(text) if ch not in known]
@@ -292,7 +338,7 @@ def build_text_task(
                 f"the text has characters this model's vocabulary lacks ({shown}): "
                 "train a new model on it instead"
             )
-    return TokenTask(KIND, train, val, vocab=vocab, notes=notes)
+    return TokenTask(KIND, text, "", vocab=vocab, notes=notes, split_at=_cut(len(text), val_fraction))
 
 
 def build_vocab_only_task(
