@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(config, items):
     wanted = config.getoption("-m") or ""
     reasons = {
         "lessons": "a claim about learning that trains for minutes: run with -m lessons",
-        "fuzz": "a thousand mutated model files: run with -m fuzz",
+        "fuzz": "hundreds of mutated model and data files: run with -m fuzz",
     }
     for marker, reason in reasons.items():
         if os.environ.get(f"RNN_PLAYGROUND_{marker.upper()}") == "1" or marker in wanted:
