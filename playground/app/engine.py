@@ -336,15 +336,22 @@ class Engine:
         # A new model measures its own best thread count (another size may want another).
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> m.ModelSummary:
         tr = self.trainer
         assert tr is not None
         s = tr.summary()
-        s["session"] = tr.session
-        s["task"] = tr.task
-        return s
+        return m.ModelSummary(
+            model=s["model"],
+            parameters=s["parameters"],
+            device=s["device"],
+            steps=s["steps"],
+            data=s["data"],
+            session=tr.session,
+            task=tr.task,
+        )
 
-    def _history(self) -> tuple[Any, Any, Any]:
+    def _history(self) -> m.History:
+        assert self.trainer is not None
         h = self.trainer.history
         return h.losses.copy(), list(h.val_steps), list(h.val_loss)
 
