@@ -203,7 +203,11 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
         keep = np.fromiter((ch in tr.task.stoi for ch in read), dtype=bool, count=len(read))
         values = neurons.track(cmd.track, read).values[keep][:SHOWN]
         shown = "".join(ch for ch, k in zip(read, keep, strict=True) if k)[:SHOWN]
-        acts = np.stack([u.activations[:SHOWN] for u in ranking.units]).astype(np.float32)
+        rows = []
+        for u in ranking.units:
+            assert u.activations is not None  # asked for with keep_activations
+            rows.append(u.activations[:SHOWN])
+        acts = np.stack(rows).astype(np.float32)
     except Exception as exc:
         return m.RankedUnits(generation, cmd.track, tr.steps, error=error_text(exc, report_bug=False))
     units = tuple((u.layer, u.unit, u.kind, u.correlation, u.accuracy) for u in ranking.units)
@@ -219,7 +223,7 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
         ranking.n_units,
         ranking.seconds,
         every_r=ranking.every,
-        unit_keys=tuple(tuple(k) for k in neurons.units_of(tr.model)),
+        unit_keys=tuple((layer, unit, state) for layer, unit, state in neurons.units_of(tr.model)),
     )
 
 
