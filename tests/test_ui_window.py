@@ -341,9 +341,8 @@ def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_pat
         panel.chat_edit.setText("Knock, knock!")
         with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
             panel.send_button.click()
-        assert blocker.args[0].result == m.ReplyAnswer(
-            m.Reply("Knock, knock!"), "Who's there?", "Who's there?"
-        ), blocker.args[0]
+        reply = blocker.args[0].result
+        assert isinstance(reply, m.ReplyAnswer) and reply.reply == "Who's there?", blocker.args[0].error
         assert time.perf_counter() - t0 < 60
     finally:
         w.shutdown()
