@@ -145,13 +145,13 @@ def test_the_window_refuses_a_live_setting_that_would_not_fit_and_shows_what_tra
     """In the window the largest model its panels allow (LSTM 512 x 4 layers), then the largest batch
     and sequence length: refused in the banner with both numbers, and the controls go back to what
     training keeps (they never show settings that are not in use)."""
-    from window_helpers import answer_is
+    from window_helpers import arrived
 
     from playground.app import messages as m
     from playground.core.presets import default_session
 
     w = open_window(default_session())
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         w.model_panel.hidden_spin.setValue(512)
         w.model_panel.layers_spin.setValue(4)
     vocab = len(w.summary["task"].vocab)

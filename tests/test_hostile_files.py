@@ -95,13 +95,13 @@ def test_a_regular_file_over_the_limit_is_refused_before_reading(tmp_path):
 
 def test_the_window_says_so_and_keeps_its_model(qtbot, open_window, tmp_path):
     """Open a FIFO as a model in the window: a message, and the model in the window stays."""
-    from window_helpers import answer_is
+    from window_helpers import FAILED, answer_is
 
     from playground.core.presets import default_session
 
     w = open_window(default_session())
     before = w.config
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=10_000) as got:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(*FAILED), timeout=10_000) as got:
         w.open_path(str(_fifo(tmp_path)))
     assert "FIFO" in got.args[0].message
     assert w.config == before and w.state.has_model
@@ -167,7 +167,7 @@ def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_
     """Opened in the window, a text model (its file since replaced by a FIFO) and a price model (its
     CSV since replaced by another with other columns) preview the data inside them; the files
     their settings name are never opened."""
-    from window_helpers import answer_is
+    from window_helpers import arrived
 
     from playground.core import checkpoint
     from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
@@ -196,7 +196,7 @@ def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_
     monkeypatch.setattr(os, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
     w = open_window(default_session())
     for name, (path, task) in models.items():
-        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("opened"), timeout=20_000):
+        with qtbot.waitSignal(w.answered, check_params_cb=arrived("opened"), timeout=20_000):
             w.open_path(str(path))
         assert w.data_panel.wait_idle(10)
         panel = w.data_panel

@@ -238,6 +238,8 @@ def test_the_first_run_window_answers_names_it_never_saw_after_two_minutes_of_pl
     carries where the model looked."""
     from window_helpers import answer_is
 
+    from playground.app import messages as m
+
     w = open_window(default_session())
     w.play()
     qtbot.wait(120_000)
@@ -246,12 +248,12 @@ def test_the_first_run_window_answers_names_it_never_saw_after_two_minutes_of_pl
     names = held_out_names()[::3]
     right = []
     for name in names:
-        request = {"kind": "reply", "turn": f"{name}.", "history": [KNOCK, WHO], "model": "lm"}
-        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=20_000) as got:
+        request = m.Reply(f"{name}.", (KNOCK, WHO), "lm")
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=20_000) as got:
             w.prediction_panel.request.emit(request)
-        answer = got.args[0].as_dict()
-        assert answer.get("lm_attention") is not None
-        right += [name] if answer["reply"] == f"{name} who?" else []
+        answer = got.args[0].result
+        assert isinstance(answer, m.ReplyAnswer) and answer.lm_attention is not None, got.args[0].error
+        right += [name] if answer.reply == f"{name} who?" else []
     assert len(right) >= 0.9 * len(names), (w.session.steps, sorted(set(names) - set(right)))
 
 

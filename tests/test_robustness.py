@@ -142,14 +142,15 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(b"\x80\x04\x95 a pickle, not a model")
     messages: list[str] = []
-    answers: list[dict] = []
     from playground.app.messages import Failed, Predicted
+
+    answers: list[Predicted] = []
 
     def collect(a) -> None:  # every answer the worker sent, stale ones too
         if isinstance(a, Failed):
             messages.append(a.message)
         elif isinstance(a, Predicted):
-            answers.append(a.as_dict())
+            answers.append(a)
 
     worker.answer.connect(collect)
 
@@ -206,10 +207,10 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
     # Every message was one a user can act on, never an internal error.
     assert not [m for m in messages if m.startswith("unexpected error")], messages
     assert "unexpected error" not in w.data_panel.error_text()
-    internal = [a["error"] for a in answers if "error" in a and a["error"].split()[0].endswith("Error:")]
+    internal = [a.error for a in answers if a.error and a.error.split()[0].endswith("Error:")]
     assert not internal, internal
     assert set(done) == set(names)  # every kind of press happened
-    assert len(answers) > 20 and any("error" not in a for a in answers)
+    assert len(answers) > 20 and any(not a.error for a in answers)
 
     check_consistent(w, "at the end")
     trainer = worker.trainer

@@ -164,7 +164,7 @@ def test_the_window_writes_a_word_from_a_typed_letter(qtbot, open_window):
     w.prediction_panel.classify_edit.setText("d")
     with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000) as got:
         w.prediction_panel.classify_button.click()
-    assert got.args[0].result["written"] == "dragonfly" and got.args[0].result["rule"] == "dragonfly"
+    assert got.args[0].result == m.WrittenAnswer(m.Classify("d"), "dragonfly", got.args[0].result.steps, "dragonfly")
     shown = w.prediction_panel.classify_page.classify_result.text()
     assert "dragonfly" in shown and "right" in shown
     assert "step 9" in w.prediction_panel.classify_page.class_list.toPlainText()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from window_helpers import answer_is
+from window_helpers import arrived
 
 from playground.app import messages as m
 from playground.app.process import EngineProcess, ProcessLost
@@ -95,7 +95,8 @@ def test_the_first_run_model_answers_a_chat_with_its_attention_across_the_pipe()
         arrived = [a for a in answers if isinstance(a, m.ModelArrived)]
         assert arrived and arrived[0].summary["session"] == default_session()
         predicted = next(a for a in answers if isinstance(a, m.Predicted))
-        assert not predicted.error and predicted.result["lm_attention"]["weights"].ndim == 2
+        assert not predicted.error and isinstance(predicted.result, m.ReplyAnswer), predicted.error
+        assert predicted.result.lm_attention is not None and predicted.result.lm_attention.weights.ndim == 2
     finally:
         assert proc.close(30.0)
 
@@ -128,7 +129,7 @@ def test_an_answer_from_a_replaced_model_is_dropped_across_the_pipe(qtbot, proce
     w.answered.connect(lambda a: isinstance(a, m.Predicted) and shown.append(a))
     panel.prompt_edit.setText("the ")
     dropped = w.controller.dropped
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         panel.complete_button.click()
         w.reset()
     qtbot.waitUntil(lambda: w.controller.dropped > dropped, timeout=10_000)
@@ -167,7 +168,7 @@ def test_a_crashed_training_process_leaves_the_window_and_a_fresh_process(qtbot,
     assert not w.state.has_model and w.state.play == "paused" and not w.dirty
     qtbot.waitUntil(w.worker_thread.running, timeout=10_000)
     assert w.worker_thread.worker.process.process.pid != old.pid
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         w.reset()  # the settings survived: the same model again, in the new process
     assert w.state.has_model and w.state.config == config()
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from window_helpers import answer_is
 
+from playground.app import messages as m
 from playground.core.config import DataConfig
 from playground.core.data.series import generate
 from playground.ui.panels import PredictionPanel
@@ -23,35 +24,37 @@ def panel(qtbot) -> PredictionPanel:
     return p
 
 
-def planted_answer(n: int = 120, window: int = 8) -> dict:
+def predicted(result: m.ForecastAnswer) -> m.Predicted:
+    return m.Predicted(1, result.request, 10, result=result)
+
+
+def planted_answer(n: int = 120, window: int = 8) -> m.ForecastAnswer:
     """A forecast answer whose anomaly scores are planted: 7.0 at 30 (and its echo 31), 5.0 at 60, 12.0 at 100."""
     values = 100 + np.sin(np.arange(n) / 6.0)
     index = np.arange(window, n)
     score = np.full(index.size, 0.5)
     for pos, s in {30: 7.0, 31: 4.5, 60: 5.0, 100: 12.0}.items():
         score[pos - window] = s
-    anomalies = {
-        "index": index,
-        "predicted": values[window:],
-        "error": score * 0.21,
-        "score": score,
-        "flagged": np.array([30, 60, 100]),
-        "above": np.array([30, 31, 60, 100]),
-        "scale": 0.21,
-        "centre": 0.0,
-        "threshold": 4.0,
-    }
-    return {
-        "kind": "forecast",
-        "horizon": 5,
-        "threshold": 4.0,
-        "values": values,
-        "split": n - 12,
-        "forecast": np.full(5, 100.0),
-        "mae": 0.2,
-        "baseline_mae": 0.4,
-        "anomalies": anomalies,
-    }
+    anomalies = m.AnomalyScores(
+        index=index,
+        score=score,
+        scale=0.21,
+        predicted=values[window:],
+        error=score * 0.21,
+        flagged=np.array([30, 60, 100]),
+        above=np.array([30, 31, 60, 100]),
+        centre=0.0,
+        threshold=4.0,
+    )
+    return m.ForecastAnswer(
+        m.Forecast(horizon=5, threshold=4.0),
+        values=values,
+        mae=0.2,
+        baseline_mae=0.4,
+        forecast=np.full(5, 100.0),
+        split=n - 12,
+        anomalies=anomalies,
+    )
 
 
 def drawn(panel: PredictionPanel) -> tuple[np.ndarray, np.ndarray]:
@@ -63,11 +66,11 @@ def test_planted_scores_are_circled_and_counted(qtbot, panel):
     answer = planted_answer()
     with qtbot.waitSignal(panel.request, timeout=1000) as blocker:
         panel.forecast_button.click()
-    assert blocker.args[0]["threshold"] == 4.0
-    panel.show_answer(answer)
+    assert blocker.args[0].threshold == 4.0
+    panel.show_answer(predicted(answer))
     x, y = drawn(panel)
     np.testing.assert_array_equal(x, [30, 60, 100])  # the echo at 31 is the same anomaly as 30
-    np.testing.assert_allclose(y, answer["values"][[30, 60, 100]])
+    np.testing.assert_allclose(y, answer.values[[30, 60, 100]])
     assert panel.anomaly_scatter.opts["pen"].color().name().lower() == VERMILLION.lower()
     text = panel.anomaly_label.text()
     assert text.startswith("3 anomalies above 4× the usual error (0.21)"), text
@@ -93,8 +96,8 @@ def test_planted_scores_are_circled_and_counted(qtbot, panel):
 
 
 def test_answers_without_anomalies_clear_the_marks(panel):
-    panel.show_answer(planted_answer())
-    panel.show_answer({"kind": "forecast", "mae": 1.0, "baseline_mae": 2.0, "values": [1.0, 2.0]})
+    panel.show_answer(predicted(planted_answer()))
+    panel.show_answer(predicted(m.ForecastAnswer(m.Forecast(), values=np.array([1.0, 2.0]), mae=1.0, baseline_mae=2.0)))
     assert len(drawn(panel)[0]) == 0 and panel.anomaly_label.isHidden()
 
 
@@ -135,17 +138,15 @@ def test_window_forecast_marks_planted_spikes(qtbot, open_window):
     qtbot.waitUntil(lambda: w.session.steps >= 150 and w.state.play == "paused", timeout=15_000)
     panel = w.prediction_panel
     assert panel.kind() == "prices"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
         panel.forecast_button.click()
-    answer = blocker.args[0].as_dict()
-    assert "error" not in answer, answer
-    found = answer["anomalies"]
-    assert set(spikes) <= set(found["flagged"].tolist()), (
-        found["flagged"],
-        found["score"][np.array(spikes) - 24],
-    )
-    qtbot.waitUntil(lambda: len(drawn(panel)[0]) == len(found["flagged"]), timeout=5_000)
+    answer = blocker.args[0].result
+    assert isinstance(answer, m.ForecastAnswer) and answer.anomalies is not None, blocker.args[0].error
+    found = answer.anomalies
+    assert found.flagged is not None
+    assert set(spikes) <= set(found.flagged.tolist()), (found.flagged, found.score[np.array(spikes) - 24])
+    qtbot.waitUntil(lambda: len(drawn(panel)[0]) == len(found.flagged), timeout=5_000)
     x, y = drawn(panel)
-    np.testing.assert_array_equal(x, found["flagged"])
-    np.testing.assert_allclose(y, np.asarray(values)[found["flagged"]])
-    assert panel.anomaly_label.text().startswith(f"{len(found['flagged'])} anomal")
+    np.testing.assert_array_equal(x, found.flagged)
+    np.testing.assert_allclose(y, np.asarray(values)[found.flagged])
+    assert panel.anomaly_label.text().startswith(f"{len(found.flagged)} anomal")

@@ -8,8 +8,9 @@ import csv
 import numpy as np
 import pytest
 import torch
-from window_helpers import answer_is
+from window_helpers import answer_is, arrived
 
+from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
@@ -254,24 +255,18 @@ def test_export_to_a_missing_folder_says_so_and_keeps_the_old_file(qtbot, open_w
 def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtbot, open_window, tmp_path):
     w = open_window(config("lstm", "text"))
     press_step(qtbot, w, 20)
-    request = {
-        "kind": "sample",
-        "prompt": "the ",
-        "length": 30,
-        "temperature": 1.0,
-        "top_k": 0,
-        "seed": 3,
-        "k": 5,
-    }
+    request = m.SampleText(prompt="the ", length=30, temperature=1.0, top_k=0, seed=3, k=5)
 
-    def ask(win):
-        with qtbot.waitSignal(win.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+    def ask(win) -> m.SampleAnswer:
+        with qtbot.waitSignal(win.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
             win.prediction_panel.request.emit(request)
-        return blocker.args[0].as_dict()
+        answer = blocker.args[0].result
+        assert isinstance(answer, m.SampleAnswer), blocker.args[0].error
+        return answer
 
     before = ask(w)
     path = tmp_path / "m.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=5_000):
         w.save_to(str(path))
     qtbot.waitUntil(lambda: w.path == str(path), timeout=5_000)
     assert w.recent_files()[0] == str(path.resolve())
@@ -280,12 +275,12 @@ def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtb
     w2.settings = w.settings  # the same user: the same recent files
     w2.files.fill_recent(w2.recent_menu)
     assert w2.recent_menu.actions()[0].text() == "m.safetensors"
-    with qtbot.waitSignal(w2.answered, check_params_cb=answer_is("opened"), timeout=10_000):
+    with qtbot.waitSignal(w2.answered, check_params_cb=arrived("opened"), timeout=10_000):
         w2.recent_menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
     after = ask(w2)
-    assert after["text"] == before["text"]
-    assert after["next"] == before["next"]
+    assert after.text == before.text
+    assert after.next == before.next
     np.testing.assert_array_equal(w2.session.loss.view()[1], w.session.loss.view()[1])
     assert w2.session.steps == 20
 
@@ -353,14 +348,14 @@ def test_encoder_decoder_trains_in_the_worker_and_answers_beside_the_language_mo
     assert w.worker_thread.worker.trainer.steps == 5  # the main model waited
     compare.set_in_use("seq2seq")
     panel.chat_edit.setText("Knock, knock!")
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
         panel.send_button.click()
-    answer = blocker.args[0].as_dict()
-    assert answer["model"] == "seq2seq"
-    assert answer["reply"] == answer["s2s_reply"] and isinstance(answer["lm_reply"], str)
+    answer = blocker.args[0].result
+    assert isinstance(answer, m.ReplyAnswer) and answer.request.model == "seq2seq"
+    assert answer.reply == answer.s2s_reply and isinstance(answer.lm_reply, str)
     qtbot.waitUntil(lambda: len(compare.rows()) == 1, timeout=5_000)
     turn, lm, s2s = compare.rows()[0]
-    assert turn == "Knock, knock!" and lm == answer["lm_reply"] and s2s == answer["s2s_reply"]
+    assert turn == "Knock, knock!" and lm == answer.lm_reply and s2s == answer.s2s_reply
     # a new model: the encoder-decoder must be trained again for its dialogs
     w.reset()
     qtbot.waitUntil(lambda: bool(w.summary), timeout=10_000)
@@ -381,33 +376,28 @@ def test_every_example_opens_from_the_menu_and_predicts(qtbot, open_window):
     kinds = set()
     for action, example in zip(actions, examples, strict=True):
         assert action.text() == f"{example.title}: {example.description}"
-        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("opened"), timeout=20_000):
+        with qtbot.waitSignal(w.answered, check_params_cb=arrived("opened"), timeout=20_000):
             action.trigger()
         qtbot.waitUntil(lambda e=example: w.path == str(e.path), timeout=5_000)
         kind = w.config.data.kind
         kinds.add(kind)
         request = {
-            "text": {
-                "kind": "sample",
-                "prompt": "The ",
-                "length": 40,
-                "temperature": 0.7,
-                "top_k": 0,
-                "k": 5,
-            },
-            "knock-knock": {"kind": "reply", "turn": "Knock, knock!", "history": []},
-            "prices": {"kind": "forecast", "horizon": 5},
+            "text": m.SampleText(prompt="The ", length=40, temperature=0.7, top_k=0, k=5),
+            "knock-knock": m.Reply("Knock, knock!"),
+            "prices": m.Forecast(horizon=5),
         }[kind]
-        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
             w.prediction_panel.request.emit(request)
-        answer = blocker.args[0].as_dict()
-        assert "error" not in answer, answer.get("error")
+        answer = blocker.args[0].result
+        assert not blocker.args[0].error, blocker.args[0].error
         if kind == "text":
-            assert len(answer["text"]) >= 40 and len(answer["next"]) == 5
+            assert isinstance(answer, m.SampleAnswer)
+            assert len(answer.text) >= 40 and len(answer.next) == 5
         elif kind == "knock-knock":
-            assert answer["reply"] == "Who's there?"
+            assert isinstance(answer, m.ReplyAnswer) and answer.reply == "Who's there?"
         else:
-            assert len(answer["forecast"]) == 5 and np.isfinite(answer["forecast"]).all()
-            assert answer["mae"] < answer["baseline_mae"]
+            assert isinstance(answer, m.ForecastAnswer) and answer.forecast is not None
+            assert len(answer.forecast) == 5 and np.isfinite(answer.forecast).all()
+            assert answer.mae < answer.baseline_mae
         assert w.session.steps == w.summary["steps"] > 0  # the loss history came with it
     assert kinds == {"text", "knock-knock", "prices"}

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from test_ui_window import make_config
 from window_helpers import answer_is
 
+from playground.app import messages as m
 from playground.core.recognise import looks_like_dialogs, recognise_file
 
 DIALOGS = "\n\n".join(f"Knock, knock!\nWho's there?\n{n}.\n{n} who?\n{n} is here!" for n in ("Ada", "Bo", "Cy", "Di"))
@@ -61,7 +62,7 @@ def test_a_dropped_model_opens_and_a_foreign_file_is_one_line(qtbot, open_window
     w.step(2)
     qtbot.waitUntil(lambda: w.session.steps == 2 and w.state.play == "paused", timeout=15_000)
     model = tmp_path / "kk.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=10_000):
         w.save_to(str(model))
     w2 = open_window(make_config("rnn", "text"))
     assert _drop(w2, model)

@@ -9,6 +9,7 @@ import sys
 from test_ui_window import make_config
 from window_helpers import answer_is
 
+from playground.app import messages as m
 from playground.core import checkpoint, inference
 
 
@@ -18,7 +19,7 @@ def test_export_saves_unsaved_work_then_writes_a_script_that_samples_as_the_app(
     qtbot.waitUntil(lambda: w.session.steps == 6 and w.state.play == "paused", timeout=15_000)
     assert w.dirty and w.path is None
     model, script = tmp_path / "mine.safetensors", tmp_path / "mine.py"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=10_000):
         w.files.export_script_to(str(script), str(model))
     qtbot.waitUntil(script.exists, timeout=10_000)
     assert "exported" in w.statusBar().currentMessage()
@@ -40,7 +41,7 @@ def test_export_to_a_folder_that_is_not_there_says_why_in_the_banner(qtbot, open
     w.step(2)
     qtbot.waitUntil(lambda: w.session.steps == 2 and w.state.play == "paused", timeout=15_000)
     model = tmp_path / "saved.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=10_000):
         w.save_to(str(model))
     qtbot.waitUntil(lambda: not w.dirty, timeout=5_000)
     w.files.export_script_to(str(tmp_path / "missing" / "out.py"))  # the window's own saved file

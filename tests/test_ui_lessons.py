@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from window_helpers import answer_is
+from window_helpers import arrived
 
 from playground.app import messages as m
 from playground.core import lessons
@@ -53,7 +53,7 @@ def test_set_up_each_lesson_and_check_it(qtbot, open_window, lesson_id):
     card = lesson(lesson_id)
     w.show_lessons(lesson_id)
     assert w.lessons_view.current().id == lesson_id
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         assert w.setup_lesson(lesson_id)
     assert w.config == PRESETS[card.preset][1]  # the lesson's own data, model and settings
     assert w.model_panel.config() == w.config.model and w.data_panel.config() == w.config.data
@@ -98,7 +98,7 @@ def test_a_passed_check_is_remembered(qtbot, open_window):
     """Lesson 13 from the text preset: set up, train the card's steps, check: the vanilla RNN writes
     the words from their first letter, and the card is ticked."""
     w = open_window(PRESETS["text"][1])
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         w.setup_lesson("shapes")
     assert w.config.data.kind == "spell" and w.shapes_view.highlighted() == "one-to-many"
     steps = lessons.lesson("shapes").steps
@@ -130,7 +130,7 @@ def test_each_lesson_shows_what_it_claims_in_the_window(qtbot, open_window, less
 
     w = open_window(default_session())
     card = lesson(lesson_id)
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         assert w.setup_lesson(lesson_id)
     if card.steps:
         w.step(card.steps)

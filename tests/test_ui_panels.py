@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig
 from playground.core.data import build_task
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
@@ -405,6 +406,12 @@ def test_data_panel_every_control_explains_itself(qtbot, data_panel):
 # ----------------------------------------------------------------------------- PredictionPanel
 
 
+def predicted(result: m.PredictResult | None, request: m.PredictRequest | None = None, error: str = "") -> m.Predicted:
+    """The worker's answer carrying ``result`` (or, with ``error``, none for ``request``)."""
+    asked = request if request is not None else result.request
+    return m.Predicted(1, asked, 10, error, result)
+
+
 @pytest.fixture
 def prediction_panel(qtbot) -> PredictionPanel:
     panel = PredictionPanel("text")
@@ -419,32 +426,26 @@ def test_prediction_complete_requests_a_sample(qtbot, prediction_panel):
     with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
         qtbot.mouseClick(prediction_panel.complete_button, Qt.MouseButton.LeftButton)
     req = blocker.args[0]
-    assert req["kind"] == "sample" and req["prompt"] == "The cat"
-    assert req["temperature"] == pytest.approx(1.2)
-    assert req["length"] == prediction_panel.length_spin.value() and req["k"] == 5
-    assert {"top_k", "seed"} <= set(req)
+    assert isinstance(req, m.SampleText) and req.prompt == "The cat"
+    assert req.temperature == pytest.approx(1.2)
+    assert req.length == prediction_panel.length_spin.value() and req.k == 5
+    assert req.top_k == 0 and req.seed == 1  # a new seed each press
 
 
 def test_prediction_typing_requests_next_characters_once(qtbot, prediction_panel):
-    seen: list[dict] = []
+    seen: list[m.PredictRequest] = []
     prediction_panel.request.connect(seen.append)
     qtbot.keyClicks(prediction_panel.prompt_edit, "Th")
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)
     qtbot.wait(300)
-    assert seen == [{"kind": "next", "prompt": "Th", "k": 5}]
+    assert seen == [m.NextChars("Th", 5)]
 
 
 def test_prediction_shows_completion_escaped(prediction_panel):
     prompt = "a <b>bold</b> & move"
     prediction_panel.prompt_edit.setText(prompt)
     prediction_panel.show_answer(
-        {
-            "kind": "sample",
-            "prompt": prompt,
-            "text": " and then\nsome",
-            "next": [(" ", 0.62), ("\n", 0.2), ("x", 0.1)],
-            "step": 10,
-        }
+        predicted(m.SampleAnswer(m.SampleText(prompt), " and then\nsome", ((" ", 0.62), ("\n", 0.2), ("x", 0.1))))
     )
     plain = prediction_panel.output_view.toPlainText()
     assert plain.startswith(prompt)  # the tags are shown as typed, not applied
@@ -458,9 +459,9 @@ def test_prediction_shows_completion_escaped(prediction_panel):
 
 def test_prediction_stale_next_answer_is_ignored(prediction_panel):
     prediction_panel.prompt_edit.setText("Hello")
-    prediction_panel.show_answer({"kind": "next", "prompt": "Hel", "next": [("l", 0.9)]})
+    prediction_panel.show_answer(predicted(m.NextAnswer(m.NextChars("Hel"), (("l", 0.9),))))
     assert prediction_panel.bar_glyphs[0].text() == ""
-    prediction_panel.show_answer({"kind": "next", "prompt": "Hello", "next": [(" ", 0.7)]})
+    prediction_panel.show_answer(predicted(m.NextAnswer(m.NextChars("Hello"), ((" ", 0.7),))))
     assert prediction_panel.bar_glyphs[0].text() == "\u2423"
 
 
@@ -470,22 +471,19 @@ def test_prediction_chat_keeps_the_dialog(qtbot, prediction_panel):
     prediction_panel.chat_edit.setText("Knock, knock!")
     with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
         qtbot.mouseClick(prediction_panel.send_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0] == {"kind": "reply", "turn": "Knock, knock!", "history": [], "model": "lm"}
+    assert blocker.args[0] == m.Reply("Knock, knock!", (), "lm")
     assert prediction_panel.chat_edit.text() == ""
-    prediction_panel.show_answer(
-        {"kind": "reply", "turn": "Knock, knock!", "history": [], "reply": "Who's there?", "step": 5}
-    )
+    prediction_panel.show_answer(predicted(m.ReplyAnswer(blocker.args[0], "Who's there?", "Who's there?")))
     transcript = prediction_panel.transcript.toPlainText()
     assert "You: Knock, knock!" in transcript and "Model: Who's there?" in transcript
     prediction_panel.chat_edit.setText("Lettuce.")
     with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
         qtbot.keyClick(prediction_panel.chat_edit, Qt.Key.Key_Return)
-    assert blocker.args[0] == {
-        "kind": "reply",
-        "turn": "Lettuce.",
-        "history": ["Knock, knock!", "Who's there?"],
-        "model": "lm",  # the turn-marker language model answers until an encoder-decoder is trained
-    }
+    assert blocker.args[0] == m.Reply(
+        "Lettuce.",
+        ("Knock, knock!", "Who's there?"),
+        "lm",  # the turn-marker language model answers until an encoder-decoder is trained
+    )
     qtbot.mouseClick(prediction_panel.new_joke_button, Qt.MouseButton.LeftButton)
     assert prediction_panel.history() == []
     assert prediction_panel.transcript.toPlainText() == ""
@@ -502,24 +500,25 @@ def test_prediction_forecast_page_draws_and_compares(qtbot, prediction_panel):
         return torch.zeros(x.shape[0], 1)
 
     ev = task.evaluate(half_oracle)
-    answer = {
-        "kind": "forecast",
-        "horizon": 12,
-        **ev,
-        "forecast": task.forecast(half_oracle, task.values, 12),
-        "values": task.values,
-        "split": task.split,
-        "step": 100,
-    }
+    answer = m.ForecastAnswer(
+        m.Forecast(12),
+        values=task.values,
+        mae=ev["mae"],
+        baseline_mae=ev["baseline_mae"],
+        rmse=ev["rmse"],
+        baseline_rmse=ev["baseline_rmse"],
+        forecast=task.forecast(half_oracle, task.values, 12),
+        predictions=ev["predictions"],
+        target_index=ev["target_index"],
+        split=task.split,
+    )
     prediction_panel.set_kind("prices")
     with qtbot.waitSignal(prediction_panel.request, timeout=1000) as blocker:
         prediction_panel.forecast_button.click()
-    assert blocker.args[0] == {
-        "kind": "forecast",
-        "horizon": prediction_panel.horizon_spin.value(),
-        "threshold": prediction_panel.threshold_spin.value(),
-    }
-    prediction_panel.show_answer(answer)
+    assert blocker.args[0] == m.Forecast(
+        horizon=prediction_panel.horizon_spin.value(), threshold=prediction_panel.threshold_spin.value()
+    )
+    prediction_panel.show_answer(predicted(answer))
     text = prediction_panel.metrics_label.text()
     assert f"MAE {format_number(ev['mae'])}" in text
     assert f"baseline {format_number(ev['baseline_mae'])}" in text
@@ -536,27 +535,24 @@ def test_prediction_forecast_page_draws_and_compares(qtbot, prediction_panel):
 
 def test_prediction_worse_than_baseline_says_so(prediction_panel):
     prediction_panel.show_answer(
-        {
-            "kind": "forecast",
-            "mae": 2.0,
-            "rmse": 3.0,
-            "baseline_mae": 1.0,
-            "baseline_rmse": 1.5,
-            "values": [1, 2],
-        }
+        predicted(
+            m.ForecastAnswer(
+                m.Forecast(), values=np.array([1.0, 2.0]), mae=2.0, baseline_mae=1.0, rmse=3.0, baseline_rmse=1.5
+            )
+        )
     )
     assert "100% worse" in prediction_panel.metrics_label.text()
 
 
 def test_prediction_error_answer_is_red(prediction_panel):
     prediction_panel.set_kind("prices")
-    prediction_panel.show_answer(
-        {"kind": "forecast", "horizon": 5, "error": "this model predicts characters"}
-    )
+    prediction_panel.show_answer(predicted(None, m.Forecast(5), "this model predicts characters"))
     assert prediction_panel.error_text() == "this model predicts characters"
     assert ERROR_RED in prediction_panel.error.styleSheet()
     assert not prediction_panel.error.isHidden()
-    prediction_panel.show_answer({"kind": "forecast", "mae": 1.0, "baseline_mae": 2.0, "values": [1.0, 2.0]})
+    prediction_panel.show_answer(
+        predicted(m.ForecastAnswer(m.Forecast(), values=np.array([1.0, 2.0]), mae=1.0, baseline_mae=2.0))
+    )
     assert prediction_panel.error_text() == ""
 
 
@@ -564,9 +560,7 @@ def test_prediction_failed_reply_leaves_history_clean(qtbot, prediction_panel):
     prediction_panel.set_kind("knock-knock")
     prediction_panel.chat_edit.setText("Knock, knock!")
     prediction_panel.send_button.click()
-    prediction_panel.show_answer(
-        {"kind": "reply", "turn": "Knock, knock!", "history": [], "error": "no model"}
-    )
+    prediction_panel.show_answer(predicted(None, m.Reply("Knock, knock!"), "no model"))
     assert prediction_panel.history() == []
     assert "no model" in prediction_panel.error_text()
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from test_ui_panels import choose, new_data_panel
 from window_helpers import answer_is
 
+from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 
 
@@ -117,11 +118,12 @@ def test_a_multi_column_csv_trains_and_forecasts_in_the_window(qtbot, open_windo
     qtbot.waitUntil(lambda: w.session.steps >= 40, timeout=20_000)
     page = w.prediction_panel.forecast_page
     page.horizon_spin.setValue(6)
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
         page.forecast_button.click()
-    answer = blocker.args[0].as_dict()
-    assert len(answer["forecast"]) == 6 and np.isfinite(answer["mae"])
-    assert answer["inputs_held"] == {"rate": pytest.approx(float(_economy().splitlines()[-1].split(",")[2]))}
+    answer = blocker.args[0].result
+    assert isinstance(answer, m.ForecastAnswer) and answer.forecast is not None, blocker.args[0].error
+    assert len(answer.forecast) == 6 and np.isfinite(answer.mae)
+    assert answer.inputs_held == {"rate": pytest.approx(float(_economy().splitlines()[-1].split(",")[2]))}
     # the forecast chart's time axis is the file's quarters, continued past its end
     assert page.date_axis.dates is not None
     assert page.date_axis.tickStrings([120.0, 125.0], 1, 5) == ["2020Q1", "2021Q2"]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import torch
-from window_helpers import answer_is
+from window_helpers import FAILED, answer_is, arrived
 
 from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
@@ -30,7 +30,7 @@ def config(kind: str = "text", arch: str = "gru") -> SessionConfig:
 def reset_while_in_flight(qtbot, w, ask) -> None:
     """``ask()`` sends a question; Reset follows before the window's thread can take the answer in."""
     dropped = w.controller.dropped
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("built"), timeout=20_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=20_000):
         ask()
         w.reset()
     # everything the old model sent is in the window's queue by now: let it all arrive
@@ -47,7 +47,7 @@ def test_a_prediction_from_the_replaced_model_is_dropped(qtbot, open_window):
     reset_while_in_flight(qtbot, w, panel.complete_button.click)
     assert shown == [] and panel.output_view.toPlainText() == ""
     # the new model answers as usual, stamped with its own generation
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as got:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as got:
         panel.complete_button.click()
     assert got.args[0].generation == w.state.generation
     assert panel.output_view.toPlainText().startswith("the ")
@@ -97,9 +97,9 @@ def test_play_during_a_comparison_says_why_and_the_main_model_waits(qtbot, open_
     for arch, box in view.checks.items():
         box.setChecked(arch in ("rnn", "gru"))
     view.steps.setValue(150)
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("compared"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Compared), timeout=10_000):
         view.run_button.click()
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(*FAILED), timeout=10_000):
         w.play()
     assert "comparison is running" in w.banner.text()
     qtbot.waitUntil(lambda: view.answer is not None and not view.answer["running"], timeout=60_000)

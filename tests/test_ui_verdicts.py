@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from window_helpers import answer_is
+from window_helpers import answer_is, arrived
 
 from playground.app import messages as m
 from playground.core import paths
@@ -36,7 +36,7 @@ def test_clipping_after_a_blow_up_first_goes_back_to_a_sane_state(qtbot, open_wi
     start_norm = weights_norm(w)
     blow_up(qtbot, w)
     assert "clip" in w.banner.fix_buttons
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("undone"), timeout=10_000) as got:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Undone), timeout=10_000) as got:
         w.banner.fix_buttons["clip"].click()
     back_to = got.args[0].step
     trainer = w.worker_thread.worker.trainer
@@ -62,7 +62,7 @@ def test_go_back_before_the_blow_up_lands_on_sane_weights(qtbot, open_window):
     start_norm = weights_norm(w)
     blow_up(qtbot, w)
     assert "undo" in w.banner.fix_buttons
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("undone"), timeout=10_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Undone), timeout=10_000):
         w.banner.fix_buttons["undo"].click()
     trainer = w.worker_thread.worker.trainer
     assert trainer.weights_finite() and weights_norm(w) < 10 * start_norm
@@ -88,7 +88,7 @@ def test_the_banner_clears_once_the_cause_is_gone(qtbot, open_window):
 def test_bundled_text_models_get_no_pathology_banner(qtbot, open_window, name):
     w = open_window(default_session())
     path = paths.models_dir() / f"{name}.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("opened"), timeout=30_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("opened"), timeout=30_000):
         w.open_path(str(path))
     # the probe and the reach context come after the model: let them arrive, then judge
     qtbot.waitUntil(lambda: w.session.probe is not None and w.controller.reach_init is not None, timeout=20_000)
@@ -106,7 +106,7 @@ def test_prediction_panel_clears_when_its_model_is_replaced(qtbot, open_window, 
     w = open_window(PRESETS["text"][1])
     panel = w.prediction_panel
     panel.prompt_edit.setText("The ")
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=20_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=20_000):
         panel.complete_button.click()
     assert panel.output_view.toPlainText().startswith("The ")
     with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.ModelArrived), timeout=30_000):

@@ -7,8 +7,9 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from window_helpers import answer_is
+from window_helpers import FAILED, answer_is, arrived
 
+from playground.app import messages as m
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.ui.main_window import MainWindow
 
@@ -36,24 +37,19 @@ def wait_steps(qtbot, w: MainWindow, n: int, timeout: int = 20_000) -> None:
     qtbot.waitUntil(lambda: w.session.steps >= n, timeout=timeout)
 
 
-def ask_and_wait(qtbot, w: MainWindow, request: dict) -> dict:
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+def ask_and_wait(qtbot, w: MainWindow, request: m.PredictRequest) -> m.PredictResult:
+    """The window's answer to ``request``, asked as the prediction panel asks (it must not fail)."""
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
         w.prediction_panel.request.emit(request)
-    return blocker.args[0].as_dict()
+    answer = blocker.args[0]
+    assert not answer.error and answer.result is not None, answer.error
+    return answer.result
 
 
-REQUESTS = {
-    "text": {
-        "kind": "sample",
-        "prompt": "the ",
-        "length": 20,
-        "temperature": 0.8,
-        "top_k": 0,
-        "seed": 0,
-        "k": 5,
-    },
-    "knock-knock": {"kind": "reply", "turn": "Knock, knock!", "history": []},
-    "prices": {"kind": "forecast", "horizon": 5},
+REQUESTS: dict[str, m.PredictRequest] = {
+    "text": m.SampleText(prompt="the ", length=20, temperature=0.8, top_k=0, seed=0, k=5),
+    "knock-knock": m.Reply("Knock, knock!"),
+    "prices": m.Forecast(horizon=5),
 }
 
 
@@ -89,24 +85,26 @@ def test_play_pause_step_reset_predict(qtbot, open_window, arch, kind):
 
     # The prediction panel answers for this data kind.
     answer = ask_and_wait(qtbot, w, REQUESTS[kind])
-    assert "error" not in answer, answer
     from playground.core import inference
 
     trainer = w.worker_thread.worker.trainer  # paused: reading the model from here changes nothing
     if kind == "text":
-        assert isinstance(answer["text"], str) and len(answer["text"]) == 20
+        assert isinstance(answer, m.SampleAnswer)
+        assert isinstance(answer.text, str) and len(answer.text) == 20
         # the five candidates the window shows are the model's own distribution's top five, in order
         expected = inference.top_next(trainer.model, trainer.task, "the ", 5)
-        assert [c for c, _ in answer["next"]] == [c for c, _ in expected]
-        probs = [p for _, p in answer["next"]]
+        assert [c for c, _ in answer.next] == [c for c, _ in expected]
+        probs = [p for _, p in answer.next]
         np.testing.assert_allclose(probs, [p for _, p in expected], rtol=1e-5)
         assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-6
     elif kind == "knock-knock":
         # the reply the window shows is the model's own greedy reply to that turn, and not empty
         expected = inference.reply(trainer.model, trainer.task, "Knock, knock!")
-        assert answer["reply"] == answer["lm_reply"] == expected
+        assert isinstance(answer, m.ReplyAnswer)
+        assert answer.reply == answer.lm_reply == expected
     else:
-        assert len(answer["forecast"]) == 5 and np.isfinite(answer["mae"])
+        assert isinstance(answer, m.ForecastAnswer) and answer.forecast is not None
+        assert len(answer.forecast) == 5 and np.isfinite(answer.mae)
 
     # Reset: a fresh model, an empty loss curve.
     old = w.worker_thread.worker.trainer
@@ -220,7 +218,7 @@ def test_bad_model_file_shows_message_and_keeps_work(qtbot, open_window, tmp_pat
     trainer = w.worker_thread.worker.trainer
     bad = tmp_path / "broken.safetensors"
     bad.write_bytes(b"\x80\x04\x95 this is a pickle, not a model")
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("failed"), timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(*FAILED), timeout=5_000):
         w.controller.open_path(str(bad))
     # the blocker may wake before the window's own (queued) slot has run: wait for the banner itself
     qtbot.waitUntil(lambda: "pickle" in w.banner.text(), timeout=5_000)
@@ -233,14 +231,14 @@ def test_save_and_open_restore_the_session(qtbot, open_window, tmp_path):
     w.step(30)
     qtbot.waitUntil(lambda: w.session.steps == 30, timeout=10_000)
     path = tmp_path / "kk.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=5_000):
         w.save_to(str(path))
     qtbot.waitUntil(lambda: not w.dirty, timeout=5_000)  # the window's own slot may run just after
     assert path.exists()
     losses = w.session.loss.view()[1][:, 0].copy()
 
     w2 = open_window(make_config("rnn", "text"))
-    with qtbot.waitSignal(w2.answered, check_params_cb=answer_is("opened"), timeout=10_000):
+    with qtbot.waitSignal(w2.answered, check_params_cb=arrived("opened"), timeout=10_000):
         w2.open_path(str(path))
     qtbot.waitUntil(lambda: w2.path == str(path), timeout=5_000)
     assert w2.config.model.arch == "gru" and w2.config.data.kind == "knock-knock"
@@ -341,9 +339,10 @@ def test_first_run_is_a_ready_preset_that_answers_within_a_minute(qtbot, tmp_pat
         qtbot.waitUntil(lambda: w.state.play == "paused", timeout=5_000)
         panel = w.prediction_panel
         panel.chat_edit.setText("Knock, knock!")
-        with qtbot.waitSignal(w.answered, check_params_cb=answer_is("predicted"), timeout=10_000) as blocker:
+        with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Predicted), timeout=10_000) as blocker:
             panel.send_button.click()
-        assert blocker.args[0].as_dict()["reply"] == "Who's there?"
+        reply = blocker.args[0].result
+        assert isinstance(reply, m.ReplyAnswer) and reply.reply == "Who's there?", blocker.args[0].error
         assert time.perf_counter() - t0 < 60
     finally:
         w.shutdown()
@@ -355,7 +354,7 @@ def test_a_model_opened_before_the_first_build_is_the_one_that_stays(qtbot, tmp_
     w.step(3)
     qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=10_000)
     path = tmp_path / "early.safetensors"
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("saved"), timeout=5_000):
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=5_000):
         w.save_to(str(path))
     w2 = MainWindow(
         config=make_config("rnn", "text"),

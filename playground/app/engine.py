@@ -42,6 +42,9 @@ from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
 if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
+    from playground.core.kinds import Task
+    from playground.core.probes import Probe
+    from playground.core.seq2seq import Seq2SeqTrainer
     from playground.core.threads import ThreadTuner
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
@@ -75,7 +78,8 @@ class Engine:
         self.probe_every = PROBE_S
         self.step_s = self.probe_s = 0.0  # running averages: a step, and what a probe adds to one
         self.rate = 0.0
-        self.rescues: deque[tuple[TrainerSnapshot, float]] = deque(maxlen=RESCUE_KEEP)  # (state, its loss)
+        # (state, its loss; None: not trained yet)
+        self.rescues: deque[tuple[TrainerSnapshot, float | None]] = deque(maxlen=RESCUE_KEEP)
         self.rescue_t = 0.0
         self.refused_run = 0  # refused steps in a row
         self.main_random = RandomState()
@@ -86,9 +90,21 @@ class Engine:
         self.refused_steps: list[int] = []  # the step count at each refused step since then (the checks count them)
         self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
-        self.seq2seq = None  # playground.core.seq2seq.Seq2SeqTrainer for the dialog data, when trained
-        self._s2s_task = None
+        self.seq2seq: Seq2SeqTrainer | None = None  # for the dialog data, when trained
+        self._s2s_task: Task | None = None
         self.thread_tuner: ThreadTuner | None = None  # torch's thread count, measured while training
+
+    @property
+    def ring(self) -> UndoRing:
+        """The undo ring (made with the first model: every command that uses it comes with one)."""
+        assert self.undo_ring is not None, "no model yet: no undo ring"
+        return self.undo_ring
+
+    @property
+    def live(self) -> Trainer:
+        """The model in training, where one is certain to be (a step, a probe, a rescue)."""
+        assert self.trainer is not None, "no model yet"
+        return self.trainer
 
     def time_step(self, seconds: float, probed: bool) -> None:
         """Learn what a step and a probe cost; probe no more often than PROBE_SHARE of the time allows.
@@ -180,7 +196,7 @@ class Engine:
             case m.Play():
                 if self.trainer is not None and self.job is None:
                     with self.main_random.active():  # Undo after Play goes back to where Play started
-                        self.undo_ring.push(self.trainer)
+                        self.ring.push(self.trainer)
                     self._start(TrainJob(self, -1))
                 elif self.trainer is not None:
                     self._refuse_if_busy("Play")
@@ -338,15 +354,22 @@ class Engine:
         # A new model measures its own best thread count (another size may want another).
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> m.ModelSummary:
         tr = self.trainer
         assert tr is not None
         s = tr.summary()
-        s["session"] = tr.session
-        s["task"] = tr.task
-        return s
+        return m.ModelSummary(
+            model=s["model"],
+            parameters=s["parameters"],
+            device=s["device"],
+            steps=s["steps"],
+            data=s["data"],
+            session=tr.session,
+            task=tr.task,
+        )
 
-    def _history(self) -> tuple[Any, Any, Any]:
+    def _history(self) -> m.History:
+        assert self.trainer is not None
         h = self.trainer.history
         return h.losses.copy(), list(h.val_steps), list(h.val_loss)
 
@@ -398,7 +421,7 @@ class Engine:
         step = None
         with self.main_random.active():  # the snapshot's random state becomes the main model's
             for _ in range(n):
-                back = self.undo_ring.pop(tr, keep_live_settings=True)
+                back = self.ring.pop(tr, keep_live_settings=True)
                 if back is None:
                     break
                 step = back
@@ -410,7 +433,7 @@ class Engine:
         self.probe_now()
 
     def keep_rescue(self, now: float) -> None:
-        tr = self.trainer
+        tr = self.live
         losses = tr.history.losses
         # the loss the weights had just reached; None: not trained yet (the model as built is sane)
         loss = float(np.median(losses[-10:])) if len(losses) else None
@@ -421,7 +444,7 @@ class Engine:
 
     def roll_back_nan(self) -> None:
         """The weights themselves went NaN or infinite: go back to the last healthy copy."""
-        tr = self.trainer
+        tr = self.live
         if not self.rescues:
             self.flush(force=True)
             self.fail("the weights became NaN and there is no earlier healthy state to go back to: Reset")
@@ -457,7 +480,7 @@ class Engine:
             return
         with self.main_random.active():
             tr.restore(snap, keep_live_settings=True)
-        self.undo_ring.clear()
+        self.ring.clear()
         self.refused_run = 0
         self._forget_steps_after(tr.steps)
         self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=False))
@@ -483,6 +506,7 @@ class Engine:
         # every EMIT_S on average, not every whole number of steps after it
         if not self.pending or (not force and now + 0.5 * self.step_s - self.last_emit < EMIT_S):
             return
+        assert self.groups is not None  # reports come from a model, and its groups with it
         p = Progress.from_reports(self.pending, self.groups, self.rate)
         self.answer(m.ProgressBatch(self.generation, dataclasses.replace(p, undo_steps=self.undo_steps())))
         self.pending = []
@@ -498,11 +522,11 @@ class Engine:
             return
         self._emit_probe(probe)
 
-    def _emit_probe(self, probe: Any) -> None:
+    def _emit_probe(self, probe: Probe) -> None:
+        tr = self.live
+        assert self.groups is not None  # made with the model
         p = Progress.from_reports([], self.groups, self.rate)
-        p = dataclasses.replace(
-            p, probe=probe, probe_step=self.trainer.steps, lr=self.trainer.lr, undo_steps=self.undo_steps()
-        )
+        p = dataclasses.replace(p, probe=probe, probe_step=tr.steps, lr=tr.lr, undo_steps=self.undo_steps())
         self.answer(m.ProgressBatch(self.generation, p))
 
     # -- questions to the model (playground/app/questions.py answers them) ------------------------------
@@ -516,7 +540,7 @@ class Engine:
             return
         answer = questions.inspect(self.trainer, cmd, self.generation)
         self.answer(answer)
-        if not answer.error:
+        if not answer.error and answer.probe is not None:
             self._emit_probe(answer.probe)  # the live plots show the same text from now on
             self.send_reach_context()
 

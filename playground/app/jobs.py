@@ -15,7 +15,10 @@ from playground.app import messages as m
 from playground.core.errors import error_text
 
 if TYPE_CHECKING:
+    import torch
+
     from playground.app.engine import Engine
+    from playground.core.kinds import Task
 
 PROBE_S = 0.2  # while playing, at most this often a step also runs the probe (5 a second)
 PROBE_SHARE = 0.025  # ... and the probes take at most about this share of training time (docs/benchmarks.md)
@@ -27,8 +30,8 @@ class RandomState:
     """A job's own copy of torch's global random state (CPU, and CUDA when the job trains there)."""
 
     def __init__(self) -> None:
-        self.cpu = None
-        self.cuda = None
+        self.cpu: torch.Tensor | None = None
+        self.cuda: torch.Tensor | None = None
         self._depth = 0
 
     @contextlib.contextmanager
@@ -52,7 +55,7 @@ class RandomState:
             self._depth -= 1
             self.cpu = torch.get_rng_state()
             torch.set_rng_state(outer_cpu)
-            if cuda:
+            if outer_cuda is not None:  # (it is, exactly when ``cuda``)
                 self.cuda = torch.cuda.get_rng_state()
                 torch.cuda.set_rng_state(outer_cuda)
 
@@ -100,7 +103,7 @@ class TrainJob(Job):
                 want_probe = last_of_budget or now - e.last_probe >= e.probe_every
                 stepping = self.budget > 0
                 if stepping:  # each stepped step can be undone; playing keeps one state per Play
-                    e.undo_ring.push(tr)
+                    e.ring.push(tr)
                     pushed = True
                 if now - e.rescue_t > RESCUE_S and e.refused_run == 0:
                     e.keep_rescue(now)
@@ -135,7 +138,7 @@ class TrainJob(Job):
             # A failed step (out of GPU memory) leaves no trace, not even an Undo entry that would go
             # back to where training already is: a Step's own, or a Play's that took no step.
             if pushed or (self.budget < 0 and self.rate_steps == 0):
-                e.undo_ring.pop(tr)
+                e.ring.pop(tr)
             self.budget = 0
             e.flush(force=True)
             e.fail(exc)
@@ -218,17 +221,17 @@ class CompareJob(Job):
     def emit(self, running: bool) -> None:
         cmp, sweep = self.comparison, self.sweep
         self.last_emit = time.perf_counter()
-        curves = {}
+        curves: dict[str, m.ComparedCurve] = {}
         for arch, runs in cmp.runs.items():
             losses = tuple(tr.history.losses.copy() for tr in runs.values())  # one per seed, in order
             first = cmp.trainers[arch]
-            curves[arch] = {
-                "losses": losses,
-                "loss": losses[0],  # the first seed's (the model "continue with" takes)
-                "val_steps": list(first.history.val_steps),
-                "val_loss": list(first.history.val_loss),
-                "probe": cmp.probe_curve(arch),  # geometric mean over the seeds
-            }
+            curves[arch] = m.ComparedCurve(
+                losses=losses,
+                loss=losses[0],  # the first seed's (the model "continue with" takes)
+                val_steps=list(first.history.val_steps),
+                val_loss=list(first.history.val_loss),
+                probe=cmp.probe_curve(arch),  # geometric mean over the seeds
+            )
         self.engine.answer(
             m.Compared(
                 self.generation,
@@ -242,9 +245,19 @@ class CompareJob(Job):
                 steps_taken=cmp.steps_taken,
                 steps=cmp.steps,
                 kind=cmp.task.kind,
-                chance=cmp.task.chance if cmp.task.spec.has_accuracy else None,
+                chance=_chance(cmp.task),
             )
         )
+
+
+def _chance(task: Task) -> float | None:
+    """The accuracy of a model that guesses (None where the data has no accuracy to judge)."""
+    from playground.core.data.classify import ClassifyTask
+    from playground.core.data.spell import SpellTask
+
+    if not task.spec.has_accuracy or not isinstance(task, (ClassifyTask, SpellTask)):
+        return None
+    return task.chance
 
 
 class Seq2SeqJob(Job):

@@ -12,11 +12,24 @@ live tensor or the model. No Qt and no torch are imported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
-from playground.core.config import SessionConfig
+import numpy as np
+
+from playground.core.config import SessionConfig, TrainConfig
+
+if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
+    from playground.app.progress import Progress
+    from playground.core.compare import CompareRow
+    from playground.core.data.dates import Dates
+    from playground.core.kinds import Task
+    from playground.core.lessons import LessonCheck
+    from playground.core.probes import Probe
+    from playground.core.unroll import Unrolled
+
+TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
 # -- commands: the window asks -----------------------------------------------------------------
 
@@ -85,7 +98,7 @@ class RollBack:
 class UpdateTrain:
     """Live training settings (learning rate, batch size, clipping ...), applied between steps."""
 
-    changes: Mapping[str, Any]
+    changes: Mapping[str, TrainValue]
 
 
 @dataclass(frozen=True)
@@ -211,6 +224,113 @@ class Forecast:
 PredictRequest = SampleText | NextChars | Reply | Classify | Forecast
 
 
+# -- prediction answers: one per request (``Predicted.result`` holds one) -----------------------
+
+Candidates = tuple[tuple[str, float], ...]  # (character or class, probability), likeliest first
+
+
+@dataclass(frozen=True)
+class SampleAnswer:
+    """The model's continuation of ``request.prompt``, and the likeliest next characters after it."""
+
+    request: SampleText
+    text: str
+    next: Candidates = ()
+
+
+@dataclass(frozen=True)
+class NextAnswer:
+    """The likeliest characters after ``request.prompt`` (the bars shown while typing)."""
+
+    request: NextChars
+    next: Candidates = ()
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Where a model looked while it wrote ``reply``: ``weights`` (len(reply) [+ 1 for the end of the
+    turn], len(source)), a row per character written over the characters read."""
+
+    source: str
+    reply: str
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReplyAnswer:
+    """The next turn of a dialog: ``reply`` from the model ``request.model`` chose, and both models'
+    replies side by side (``s2s_reply`` None while no encoder-decoder is trained)."""
+
+    request: Reply
+    reply: str
+    lm_reply: str
+    s2s_reply: str | None = None
+    lm_attention: Attention | None = None  # a language model with attention: where it looked
+    s2s_attention: Attention | None = None  # the encoder-decoder's
+
+
+@dataclass(frozen=True)
+class ClassifyAnswer:
+    """Every class with its probability, likeliest first, and what the data's own rule says (None
+    where the rule cannot judge the text)."""
+
+    request: Classify
+    classes: Candidates = ()
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """A one-to-many model's answer to ``Classify``: the word it wrote from one letter, each step's
+    likeliest letter with its probability, and the word the data's rule gives."""
+
+    request: Classify
+    written: str
+    steps: Candidates = ()
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class AnomalyScores:
+    """playground.core.anomalies.anomalies in fields: ``index`` (positions scored), ``predicted``,
+    ``error`` and ``score`` per position, ``flagged`` (one position per anomaly) and ``above`` (every
+    position over ``threshold``); ``scale`` is the usual size of an error, ``centre`` the median one."""
+
+    index: np.ndarray
+    score: np.ndarray
+    scale: float
+    predicted: np.ndarray | None = None
+    error: np.ndarray | None = None
+    flagged: np.ndarray | None = None
+    above: np.ndarray | None = None
+    centre: float = 0.0
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class ForecastAnswer:
+    """The series (``values``, held out from ``split``), the one-step predictions of its held-out tail
+    (``predictions`` at ``target_index``) with their errors beside the last-value baseline's, the
+    forecast past its end, and the anomaly scores."""
+
+    request: Forecast
+    values: np.ndarray
+    mae: float
+    baseline_mae: float
+    rmse: float | None = None
+    baseline_rmse: float | None = None
+    forecast: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    target_index: np.ndarray | None = None
+    split: int | None = None
+    dates: Dates | None = None  # the chart's time axis
+    inputs_held: Mapping[str, float] = field(default_factory=dict)  # input columns held past the data
+    anomalies: AnomalyScores | None = None
+
+
+PredictResult = SampleAnswer | NextAnswer | ReplyAnswer | ClassifyAnswer | WrittenAnswer | ForecastAnswer
+
+
 @dataclass(frozen=True)
 class Predict:
     request: PredictRequest
@@ -224,15 +344,30 @@ class Answer:
     generation: int
 
 
+class ModelSummary(TypedDict):
+    """What the window shows of a model: its name, size, device, steps, data kind, settings and task."""
+
+    model: str
+    parameters: int
+    device: str
+    steps: int
+    data: str
+    session: SessionConfig
+    task: Task
+
+
+History = tuple[np.ndarray, list[int], list[float]]  # train losses, validation steps, validation losses
+
+
 @dataclass(frozen=True)
 class ModelArrived(Answer):
     """A model is ready: built (``how="built"``), opened from ``path``, adopted from a comparison, or
     kept (``"kept"``): the model before a Build that failed, back with its settings and history."""
 
     how: str
-    summary: Mapping[str, Any]
+    summary: ModelSummary
     path: str | None = None
-    history: tuple[Any, Any, Any] | None = None  # train losses, validation steps, validation losses
+    history: History | None = None  # train losses, validation steps, validation losses
 
 
 @dataclass(frozen=True)
@@ -248,13 +383,13 @@ class ReachContext(Answer):
     the same curve for the model at initialisation (top layer), and the loss of a model that has
     learned nothing (None where not known)."""
 
-    init_grad: Any  # numpy (T,) or None
+    init_grad: np.ndarray | None  # (T,)
     chance_loss: float | None
 
 
 @dataclass(frozen=True)
 class ProgressBatch(Answer):
-    progress: Any  # playground.ui.session.Progress
+    progress: Progress
 
 
 @dataclass(frozen=True)
@@ -273,7 +408,7 @@ class SettingRefused(Answer):
     the TrainConfig the trainer keeps, which the window shows again."""
 
     message: str
-    train: Any
+    train: TrainConfig
 
 
 @dataclass(frozen=True)
@@ -297,41 +432,17 @@ class Undone(Answer):
 
 @dataclass(frozen=True)
 class Predicted(Answer):
+    """The answer to ``Predict(request)``: ``result`` is the request's own answer class (a
+    ``SampleAnswer`` for ``SampleText`` ...), or None with ``error`` saying why there is none."""
+
     request: PredictRequest
     step: int
     error: str = ""
-    result: Mapping[str, Any] = field(default_factory=dict)  # what the request's page shows
-
-    def as_dict(self) -> dict[str, Any]:
-        """The request's fields, its kind and the result in one mapping (what the panel reads)."""
-        from dataclasses import asdict
-
-        out: dict[str, Any] = {"kind": PREDICT_KINDS[type(self.request)], **asdict(self.request)}
-        out.update(self.result)
-        out["step"] = self.step
-        if self.error:
-            out["error"] = self.error
-        return out
+    result: PredictResult | None = None  # what the request's page shows
 
 
-PREDICT_KINDS: dict[type, str] = {
-    SampleText: "sample",
-    NextChars: "next",
-    Reply: "reply",
-    Classify: "classify",
-    Forecast: "forecast",
-}
-
-
-def predict_request(kind: str, fields: Mapping[str, Any]) -> PredictRequest:
-    """The typed request for a panel's request (its page name and fields); unknown fields are errors."""
-    for cls, name in PREDICT_KINDS.items():
-        if name == kind:
-            values = {k: v for k, v in fields.items() if k != "kind"}
-            if "history" in values:
-                values["history"] = tuple(values["history"])
-            return cls(**values)
-    raise ValueError(f"unknown prediction request {kind!r}")
+# playground.core.equations.recurrence_terms: vectors (numpy), the equation's lines and names, layer and t
+RecurrenceTerms = Mapping[str, np.ndarray | str | int | list[str]]
 
 
 @dataclass(frozen=True)
@@ -339,14 +450,14 @@ class Inspected(Answer):
     text: str
     layer: int
     step: int = 0
-    probe: Any = None
+    probe: Probe | None = None
     labels: tuple[str, ...] = ()
-    connectivity: Any = None
-    terms: Any = None
+    connectivity: np.ndarray | None = None  # (T, T): how strongly each input moves each prediction
+    terms: Sequence[RecurrenceTerms] | None = None  # one per time step (None: no recurrence to show)
     error: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "layer": self.layer}
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"text": self.text, "layer": self.layer}
         if self.error:
             out["error"] = self.error
         else:
@@ -356,14 +467,24 @@ class Inspected(Answer):
         return out
 
 
+class ComparedCurve(TypedDict):
+    """One architecture's curves in a comparison."""
+
+    losses: tuple[np.ndarray, ...]  # the training losses of each seed, in order
+    loss: np.ndarray  # the first seed's (the model "continue with" takes)
+    val_steps: list[int]
+    val_loss: list[float]
+    probe: np.ndarray | None  # ||dL/dh_t|| over the probe sequence, geometric mean over the seeds
+
+
 @dataclass(frozen=True)
 class Compared(Answer):
     """A comparison's curves and table so far (``running`` False once it is done or stopped)."""
 
     running: bool
-    curves: Mapping[str, Any] = field(default_factory=dict)
-    rows: tuple[Any, ...] = ()
-    sweep: Mapping[str, Any] | None = None
+    curves: Mapping[str, ComparedCurve] = field(default_factory=dict)  # by architecture
+    rows: tuple[CompareRow, ...] = ()
+    sweep: Mapping[str, list[tuple[int, tuple[float, ...]]]] | None = None  # arch -> (gap, per seed)
     gap: int | None = None
     gaps: tuple[int, ...] | None = None
     steps_taken: int = 0
@@ -373,7 +494,7 @@ class Compared(Answer):
     error: str = ""
     seeds: tuple[int, ...] = ()  # the seeds every architecture is trained with
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         if self.error:
             return {"error": self.error, "running": False}
         return {
@@ -429,13 +550,13 @@ class JobRefused(Answer):
 class LessonChecked(Answer):
     """A lesson's check: whether the learner has seen it, in numbers (``check`` is a LessonCheck)."""
 
-    check: Any
+    check: LessonCheck
 
 
 @dataclass(frozen=True)
 class UnrolledAnswer(Answer):
     step: int
-    unrolled: Any = None  # playground.core.unroll.Unrolled
+    unrolled: Unrolled | None = None
     error: str = ""
 
 
@@ -483,13 +604,13 @@ class RankedUnits(Answer):
     step: int = 0
     units: tuple[tuple[int, int, str, float, float | None], ...] = ()
     text: str = ""
-    activations: Any = None
-    track_values: Any = None
+    activations: np.ndarray | None = None  # (units, characters) float32
+    track_values: np.ndarray | None = None  # (characters,) float32
     characters: int = 0
     n_units: int = 0
     seconds: float = 0.0
     error: str = ""
-    every_r: Any = None  # r of every unit (float32), in the order of ``unit_keys``
+    every_r: np.ndarray | None = None  # r of every unit (float32), in the order of ``unit_keys``
     unit_keys: tuple[tuple[int, int, str], ...] = ()  # (layer, unit, state) of every unit scored
 
 

@@ -5,67 +5,107 @@ No Qt here."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from playground.app import messages as m
 from playground.core.errors import PlaygroundError, error_text
 
+if TYPE_CHECKING:
+    from playground.core.kinds import Task
+    from playground.core.seq2seq import Seq2SeqTrainer
+    from playground.core.trainer import Trainer
 
-def predict(tr: Any, seq2seq: Any, req: m.PredictRequest, generation: int) -> m.Predicted:
+
+def predict(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest, generation: int) -> m.Predicted:
     """Answer a prediction request; a request the model cannot answer comes back with its reason."""
-    from playground.core import anomalies, inference
-
-    result: dict[str, Any] = {}
-    error = ""
     try:
-        match req:
-            case m.SampleText():
-                result["text"] = inference.sample(
-                    tr.model, tr.task, req.prompt, req.length, req.temperature, req.top_k, seed=req.seed
-                )
-                result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
-            case m.NextChars():
-                result["next"] = inference.top_next(tr.model, tr.task, req.prompt, req.k)
-            case m.Reply():
-                # with attention over its past (the first-run model), where it looked, for the heatmap
-                lm, result["lm_attention"] = inference.reply_with_attention(tr.model, tr.task, req.turn, list(req.history))
-                s2s, looked = None, None
-                if seq2seq is not None:
-                    s2s, source, weights = seq2seq.reply_with_attention(req.turn, list(req.history))
-                    if weights is not None:  # where the decoder looked, for the chat's heatmap
-                        looked = {"source": source, "reply": s2s, "weights": weights}
-                    s2s = s2s.strip()
-                result["s2s_attention"] = looked
-                use_s2s = req.model == "seq2seq" and s2s is not None
-                result.update(lm_reply=lm, s2s_reply=s2s, reply=s2s if use_s2s else lm)
-            case m.Classify() if tr.task.spec.shape == "one-to-many":
-                result["written"], result["steps"] = inference.write(tr.model, tr.task, req.text)
-                result["rule"] = tr.task.answer_for(tr.task.tokenize(req.text))
-            case m.Classify():
-                result["classes"] = inference.classify(tr.model, tr.task, req.text)
-                try:  # what the data's own rule says, so the user sees right or wrong
-                    result["rule"] = tr.task.answer_for(tr.task.tokenize(req.text))
-                except PlaygroundError:
-                    result["rule"] = None
-            case m.Forecast():
-                # The forecast first: it refuses, in words, a model that is not a series model.
-                result["forecast"] = inference.forecast(tr.model, tr.task, req.horizon)
-                result.update(inference.evaluate(tr.model, tr.task))
-                result["values"] = tr.task.values
-                result["split"] = tr.task.split
-                result["dates"] = tr.task.dates  # the chart's time axis, or None
-                result["inputs_held"] = tr.task.held_inputs()
-                threshold = anomalies.DEFAULT_THRESHOLD if req.threshold is None else req.threshold
-                result["anomalies"] = anomalies.anomalies(tr.model, tr.task, threshold)
-            case _:
-                raise TypeError(f"not a prediction request: {req!r}")
+        result = _answer(tr, seq2seq, req)
     except TypeError:
         raise
     except Exception as exc:
-        error = error_text(exc, report_bug=False)
-    return m.Predicted(generation, req, tr.steps, error, result)
+        return m.Predicted(generation, req, tr.steps, error_text(exc, report_bug=False))
+    return m.Predicted(generation, req, tr.steps, "", result)
+
+
+def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) -> m.PredictResult:
+    """The request's own answer class (``SampleAnswer`` for ``SampleText`` ...)."""
+    from playground.core import anomalies, inference
+    from playground.core.data.series import SeriesTask
+
+    match req:
+        case m.SampleText():
+            text = inference.sample(
+                tr.model, tr.task, req.prompt, req.length, req.temperature, req.top_k, seed=req.seed
+            )
+            return m.SampleAnswer(req, text, tuple(inference.top_next(tr.model, tr.task, req.prompt, req.k)))
+        case m.NextChars():
+            return m.NextAnswer(req, tuple(inference.top_next(tr.model, tr.task, req.prompt, req.k)))
+        case m.Reply():
+            # with attention over its past (the first-run model), where it looked, for the heatmap
+            lm, lm_looked = inference.reply_with_attention(tr.model, tr.task, req.turn, list(req.history))
+            s2s, s2s_looked = None, None
+            if seq2seq is not None:
+                s2s, source, weights = seq2seq.reply_with_attention(req.turn, list(req.history))
+                if weights is not None:  # where the decoder looked, for the chat's heatmap
+                    s2s_looked = m.Attention(source, s2s, weights)
+                s2s = s2s.strip()
+            use_s2s = req.model == "seq2seq" and s2s is not None
+            return m.ReplyAnswer(
+                req,
+                s2s if use_s2s and s2s is not None else lm,
+                lm,
+                s2s,
+                None if lm_looked is None else m.Attention(**lm_looked),
+                s2s_looked,
+            )
+        case m.Classify() if tr.task.spec.shape == "one-to-many":
+            written, steps = inference.write(tr.model, tr.task, req.text)
+            return m.WrittenAnswer(req, written, tuple(steps), _rule(tr.task, req.text))
+        case m.Classify():
+            classes = tuple(inference.classify(tr.model, tr.task, req.text))
+            try:  # what the data's own rule says, so the user sees right or wrong
+                rule: str | None = _rule(tr.task, req.text)
+            except PlaygroundError:
+                rule = None
+            return m.ClassifyAnswer(req, classes, rule)
+        case m.Forecast():
+            # The forecast first: it refuses, in words, a model that is not a series model.
+            forecast = inference.forecast(tr.model, tr.task, req.horizon)
+            task = tr.task
+            if not isinstance(task, SeriesTask):
+                raise PlaygroundError(f"a {task.kind} model does not forecast: only number series do")
+            ev = inference.evaluate(tr.model, task)
+            threshold = anomalies.DEFAULT_THRESHOLD if req.threshold is None else req.threshold
+            found = anomalies.anomalies(tr.model, task, threshold)
+            return m.ForecastAnswer(
+                req,
+                values=task.values,
+                mae=ev["mae"],
+                baseline_mae=ev["baseline_mae"],
+                rmse=ev["rmse"],
+                baseline_rmse=ev["baseline_rmse"],
+                forecast=forecast,
+                predictions=ev["predictions"],
+                target_index=ev["target_index"],
+                split=task.split,
+                dates=task.dates,  # the chart's time axis, or None
+                inputs_held=task.held_inputs(),
+                anomalies=m.AnomalyScores(**found),
+            )
+        case _:
+            raise TypeError(f"not a prediction request: {req!r}")
+
+
+def _rule(task: Task, text: str) -> str:
+    """What the data's own rule answers for ``text`` (memory, order, spelling)."""
+    from playground.core.data.classify import ClassifyTask
+    from playground.core.data.spell import SpellTask
+
+    if not isinstance(task, (ClassifyTask, SpellTask)):
+        raise PlaygroundError(f"{task.kind} data has no rule that answers a sequence")
+    return task.answer_for(task.tokenize(text))
 
 
 def inspect(tr: Any, cmd: m.Inspect, generation: int) -> m.Inspected:
@@ -163,7 +203,11 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
         keep = np.fromiter((ch in tr.task.stoi for ch in read), dtype=bool, count=len(read))
         values = neurons.track(cmd.track, read).values[keep][:SHOWN]
         shown = "".join(ch for ch, k in zip(read, keep, strict=True) if k)[:SHOWN]
-        acts = np.stack([u.activations[:SHOWN] for u in ranking.units]).astype(np.float32)
+        rows = []
+        for u in ranking.units:
+            assert u.activations is not None  # asked for with keep_activations
+            rows.append(u.activations[:SHOWN])
+        acts = np.stack(rows).astype(np.float32)
     except Exception as exc:
         return m.RankedUnits(generation, cmd.track, tr.steps, error=error_text(exc, report_bug=False))
     units = tuple((u.layer, u.unit, u.kind, u.correlation, u.accuracy) for u in ranking.units)
@@ -179,7 +223,7 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
         ranking.n_units,
         ranking.seconds,
         every_r=ranking.every,
-        unit_keys=tuple(tuple(k) for k in neurons.units_of(tr.model)),
+        unit_keys=tuple((layer, unit, state) for layer, unit, state in neurons.units_of(tr.model)),
     )
 
 

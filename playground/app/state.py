@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.core.config import SessionConfig
+
+if TYPE_CHECKING:
+    from playground.core.diagnosis import Diagnosis
 
 
 class Event:
@@ -56,7 +59,7 @@ class AppState:
         self.changed_since_save = False  # a Play, Step or Undo was sent after the newest save or open
         self._play = "paused"
         self.undo_steps: tuple[int, ...] = ()
-        self.diagnosis = None  # playground.core.diagnosis.Diagnosis shown now
+        self.diagnosis: Diagnosis | None = None  # the diagnosis shown now
         self.dismissed: set[str] = set()  # diagnoses the user closed, not shown again for this model
         self.generation = 0  # of the newest build, open or adopt asked for
         self.floor = 0  # answers from models older than this are dropped
@@ -128,7 +131,7 @@ class AppState:
             self.undo_steps = steps
             self.events.undo.emit(steps)
 
-    def set_diagnosis(self, diagnosis) -> None:
+    def set_diagnosis(self, diagnosis: Diagnosis | None) -> None:
         if diagnosis is not self.diagnosis:
             self.diagnosis = diagnosis
             self.events.diagnosis.emit(diagnosis)

@@ -117,7 +117,7 @@ class Controller(QObject):
             case m.Undone():
                 self._on_undone(a)
             case m.Predicted():
-                w.prediction_panel.show_answer(a.as_dict())
+                w.prediction_panel.show_answer(a)
             case m.Inspected():
                 w.scrubber.show_answer(a.as_dict())
             case m.RankedUnits() | m.ClampSampled():
@@ -365,9 +365,9 @@ class Controller(QObject):
         w.compare_view.show_note(note)
         w.statusBar().showMessage(note, 10_000)
 
-    def predict(self, request: dict) -> None:
+    def predict(self, request: m.PredictRequest) -> None:
         if self.state.has_model:
-            self.send(m.Predict(m.predict_request(str(request.get("kind")), request)))
+            self.send(m.Predict(request))
 
     def inspect(self, request: dict) -> None:
         if self.state.has_model:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from playground.app.messages import Attention
 from playground.ui.panels._common import VERMILLION
 
 LM_TIP = (
@@ -53,17 +54,16 @@ class AttentionMap(QWidget):
         self._who = "seq2seq"
 
     # -- public -------------------------------------------------------------------------
-    def show_attention(self, attention: dict | None, who: str = "seq2seq") -> None:
-        """``{"source": text read, "reply": text written, "weights": (len(reply) + 1, len(source))}``
-        from ``who`` ("seq2seq", the encoder-decoder, or "lm", a language model with attention);
-        None clears the map."""
+    def show_attention(self, attention: Attention | None, who: str = "seq2seq") -> None:
+        """Where ``who`` ("seq2seq", the encoder-decoder, or "lm", a language model with attention)
+        looked: ``weights`` (len(reply) + 1, len(source)); None clears the map."""
         self._who = who
         self.setToolTip(LM_TIP if who == "lm" else TIP)
         if not attention:
             self.clear()
             return
-        weights = np.asarray(attention.get("weights", []), dtype=np.float64)
-        source, reply = str(attention.get("source", "")), str(attention.get("reply", ""))
+        weights = np.asarray(attention.weights, dtype=np.float64)
+        source, reply = attention.source, attention.reply
         # a row per written character, and one for the end unless the reply was cut off
         if weights.ndim != 2 or weights.shape[1] != len(source) or weights.shape[0] not in (len(reply), len(reply) + 1):
             self.clear()

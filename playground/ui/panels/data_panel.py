@@ -87,7 +87,7 @@ TIPS = {
     "made_up_jokes": "Made-up knock-knock jokes mixed into the bundled ones for training: names nobody wrote "
     "down, so copying the name is what pays. 0 turns them off: the model then learns the bundled jokes by "
     "heart and answers a new name with an old one. The held-out jokes are always bundled ones.",
-    "kind": "What the network learns from. Each kind teaches something different about memory.",
+    "data_kind": "What the network learns from. Each kind teaches something different about memory.",
     "source": "Where the data comes from.",
     "file": "Choose the file to learn from. Problems with it (empty, not text, no numbers) are explained here.",
     "paste": "Type or paste data here, then press Apply.",
@@ -177,7 +177,7 @@ class DataPanel(QWidget):
 
     # -- construction ----------------------------------------------------------------------
     def _build_controls(self) -> None:
-        self.kind_combo = choice_combo(KIND_OPTIONS, TIPS["kind"])
+        self.kind_combo = choice_combo(KIND_OPTIONS, TIPS["data_kind"])
         self.source_combo = choice_combo(SOURCE_OPTIONS[DEFAULT_KIND], TIPS["source"])
 
         self.file_button = QPushButton("Choose file…")

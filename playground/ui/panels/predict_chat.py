@@ -7,6 +7,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from playground.app import messages as m
 from playground.ui.panels._common import BLUE, note_label
 
 TIPS = {
@@ -20,7 +21,7 @@ TIPS = {
 class ChatPage(QWidget):
     """A transcript, a line to send, and the encoder-decoder's reply beside the language model's."""
 
-    request = Signal(dict)  # a request for the worker's predict slot
+    request = Signal(object)  # a Reply for the worker's predict slot
     error_changed = Signal(str)  # the panel's error line should show this ("" clears it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -85,36 +86,27 @@ class ChatPage(QWidget):
         turn = self.chat_edit.text().strip()
         if not self.has_model or not turn:
             return
-        self.request.emit(
-            {
-                "kind": "reply",
-                "turn": turn,
-                "history": list(self._turns),
-                "model": self.dialog_compare.in_use(),
-            }
-        )
+        self.request.emit(m.Reply(turn, tuple(self._turns), self.dialog_compare.in_use()))
         self._turns.append(turn)
         self._append_chat("You", turn, None)
         self.chat_edit.clear()
 
-    def show_failed(self, turn: object) -> None:
+    def show_failed(self, turn: str) -> None:
         """A turn that got no answer (the worker failed) is no part of the dialog."""
         if self._turns and self._turns[-1] == turn:
             self._turns.pop()
             self._append_chat("Model", "(no answer)", BLUE)
 
-    def show_reply(self, answer: dict) -> None:
-        reply = str(answer.get("reply", ""))
+    def show_reply(self, answer: m.ReplyAnswer) -> None:
+        reply = answer.reply
         self._turns.append(reply)
         self._append_chat("Model", reply if reply else "(says nothing)", BLUE)
-        self.dialog_compare.show_replies(
-            str(answer.get("turn", "")), answer.get("lm_reply"), answer.get("s2s_reply")
-        )
+        self.dialog_compare.show_replies(answer.request.turn, answer.lm_reply, answer.s2s_reply)
         # the map shows where the answering model looked (a language model without attention: nothing)
         if self.dialog_compare.in_use() == "seq2seq":
-            self.attention_map.show_attention(answer.get("s2s_attention"), "seq2seq")
+            self.attention_map.show_attention(answer.s2s_attention, "seq2seq")
         else:
-            self.attention_map.show_attention(answer.get("lm_attention"), "lm")
+            self.attention_map.show_attention(answer.lm_attention, "lm")
 
     def _append_chat(self, who: str, text: str, colour: str | None) -> None:
         # The whole transcript is set again: QTextBrowser.append() carries one block's alignment

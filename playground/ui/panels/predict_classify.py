@@ -8,6 +8,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from playground.app import messages as m
 from playground.core.kinds import KINDS
 from playground.ui.panels._common import BLUE, note_label
 
@@ -38,7 +39,7 @@ def _verdict(said: object, rule: object, says: str) -> str:
 class ClassifyPage(QWidget):
     """A sequence in, the model's answer and every class's probability out."""
 
-    request = Signal(dict)  # a request for the worker's predict slot
+    request = Signal(object)  # a Classify for the worker's predict slot
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,17 +84,14 @@ class ClassifyPage(QWidget):
         text = self.classify_edit.text().strip()
         if not self.has_model or not text:
             return
-        self.request.emit({"kind": "classify", "text": text})
+        self.request.emit(m.Classify(text))
 
-    def show_classes(self, answer: dict) -> None:
-        if "written" in answer:
-            self.show_written(answer)
-            return
-        ranked = answer.get("classes", [])
+    def show_classes(self, answer: m.ClassifyAnswer) -> None:
+        ranked = answer.classes
         if not ranked:
             return
         best, p = ranked[0]
-        verdict = _verdict(best, answer.get("rule"), "the rule says")
+        verdict = _verdict(best, answer.rule, "the rule says")
         self.classify_result.setText(f"Model: <b>{html.escape(str(best))}</b> with {p * 100:.1f}%{verdict}")
         rows = "".join(
             f"<tr><td style='padding-right: 10px;'>{html.escape(str(c))}</td>"
@@ -103,17 +101,17 @@ class ClassifyPage(QWidget):
         )
         self.class_list.setHtml(f"<table>{rows}</table>")
 
-    def show_written(self, answer: dict) -> None:
+    def show_written(self, answer: m.WrittenAnswer) -> None:
         """One-to-many: the word the model wrote from one letter, beside the word, and each step's letter."""
-        word = str(answer.get("written", ""))
-        verdict = _verdict(word, answer.get("rule"), "the word is")
+        word = answer.written
+        verdict = _verdict(word, answer.rule, "the word is")
         self.classify_result.setText(f"Model writes: <b>{html.escape(word) or '(nothing)'}</b>{verdict}")
         rows = "".join(
             f"<tr><td style='padding-right: 10px;'>step {t}</td>"
             f"<td style='padding-right: 10px;'><b>{html.escape(ch)}</b></td>"
             f"<td style='white-space: nowrap;'>{_bar(q)}</td>"
             f"<td style='padding-left: 8px;'>{q * 100:.1f}%</td></tr>"
-            for t, (ch, q) in enumerate(answer.get("steps", []))
+            for t, (ch, q) in enumerate(answer.steps)
         )
         self.class_list.setHtml(
             "<p>Each step's likeliest letter and how sure the model is; '.' ends the word. Only step 0 "

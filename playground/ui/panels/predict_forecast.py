@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.app import messages as m
 from playground.core.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.core.errors import PlaygroundError
 from playground.ui.panels._common import BLUE, GREY, VERMILLION
@@ -94,28 +95,26 @@ def anomaly_text(count: int, threshold: float, scale: float, positions: Any = ()
     return f"{text}: at step{'s' if count > 1 else ''} {', '.join(map(str, steps))}{more}."
 
 
-def metrics_text(answer: dict[str, Any]) -> str:
+def metrics_text(answer: m.ForecastAnswer) -> str:
     """The held-out errors, each beside the last-value baseline's, in a few lines."""
-    if "mae" not in answer:
-        return ""
-    mae, base_mae = float(answer["mae"]), float(answer.get("baseline_mae", float("nan")))
+    mae, base_mae = float(answer.mae), float(answer.baseline_mae)
     lines = [
         f"MAE {format_number(mae)} (last-value baseline {format_number(base_mae)}) — "
         f"{comparison_text(mae, base_mae)}."
     ]
-    if "rmse" in answer:
-        rmse, base_rmse = float(answer["rmse"]), float(answer.get("baseline_rmse", float("nan")))
+    if answer.rmse is not None:
+        rmse = float(answer.rmse)
+        base_rmse = float("nan") if answer.baseline_rmse is None else float(answer.baseline_rmse)
         lines.append(f"RMSE {format_number(rmse)} (baseline {format_number(base_rmse)}).")
-    if "target_index" in answer:
-        lines.append(f"Measured on {len(answer['target_index'])} held-out steps, one step ahead each.")
-    held = answer.get("inputs_held") or {}
-    if held and answer.get("forecast") is not None:
+    if answer.target_index is not None:
+        lines.append(f"Measured on {len(answer.target_index)} held-out steps, one step ahead each.")
+    held = answer.inputs_held
+    if held and answer.forecast is not None:
         shown = ", ".join(f"{name} = {format_number(v)}" for name, v in held.items())
         lines.append(f"Past the data the inputs are not forecast: they stay at their last values ({shown}).")
-    dates = answer.get("dates")
-    forecast = answer.get("forecast")
-    if dates is not None and forecast is not None and len(forecast) and len(answer.get("values", ())):
-        n = len(answer["values"])
+    dates, forecast = answer.dates, answer.forecast
+    if dates is not None and forecast is not None and len(forecast) and len(answer.values):
+        n = len(answer.values)
         lines.append(f"The forecast runs from {dates.label(n)} to {dates.label(n + len(forecast) - 1)}.")
     return "\n".join(lines)
 
@@ -123,7 +122,7 @@ def metrics_text(answer: dict[str, Any]) -> str:
 class ForecastPage(QWidget):
     """The series, the held-out one-step predictions, the forecast past the end, and the anomalies."""
 
-    request = Signal(dict)  # a request for the worker's predict slot
+    request = Signal(object)  # a Forecast for the worker's predict slot
     error_changed = Signal(str)  # the panel's error line should show this
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -156,7 +155,7 @@ class ForecastPage(QWidget):
         self.anomaly_label.setToolTip(TIPS["mark_anomalies"])
         self.anomaly_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.anomaly_label.setVisible(False)
-        self._anomalies: dict[str, Any] | None = None  # the last answer's scores, filtered here
+        self._anomalies: m.AnomalyScores | None = None  # the last answer's scores, filtered here
         self._values = np.zeros(0)
         self.metrics_label = QLabel(METRICS_PROMPT)
         self.metrics_label.setWordWrap(True)
@@ -234,33 +233,26 @@ class ForecastPage(QWidget):
 
     def _on_forecast(self) -> None:
         if self.has_model:
-            self.request.emit(
-                {
-                    "kind": "forecast",
-                    "horizon": self.horizon_spin.value(),
-                    "threshold": self.threshold_spin.value(),
-                }
-            )
+            self.request.emit(m.Forecast(self.horizon_spin.value(), self.threshold_spin.value()))
 
-    def show_forecast(self, answer: dict[str, Any]) -> None:
-        values = np.asarray(answer.get("values", []), dtype=np.float64)
+    def show_forecast(self, answer: m.ForecastAnswer) -> None:
+        values = np.asarray(answer.values, dtype=np.float64)
         n = len(values)
-        self.date_axis.set_dates(answer.get("dates"))
+        self.date_axis.set_dates(answer.dates)
         x = np.arange(n, dtype=np.float64)
         self.series_curve.setData(x, values)
-        split = answer.get("split")
+        split = answer.split
         if split is not None and n:
             self.held_out_region.setRegion((int(split) - 0.5, n - 0.5))
             self.held_out_region.setVisible(True)
-        predictions = answer.get("predictions")
-        target_index = answer.get("target_index")
+        predictions, target_index = answer.predictions, answer.target_index
         if predictions is not None and target_index is not None:
             self.prediction_curve.setData(
                 np.asarray(target_index, dtype=np.float64), np.asarray(predictions, dtype=np.float64)
             )
         else:
             self.prediction_curve.setData([], [])
-        forecast = np.asarray(answer.get("forecast", []), dtype=np.float64)
+        forecast = np.asarray(() if answer.forecast is None else answer.forecast, dtype=np.float64)
         if forecast.size and n:
             # start the dashed line at the last real value so it visibly continues the series
             fx = np.arange(n - 1, n + forecast.size, dtype=np.float64)
@@ -268,7 +260,7 @@ class ForecastPage(QWidget):
         else:
             self.forecast_curve.setData([], [])
         self._values = values
-        self._anomalies = answer.get("anomalies")
+        self._anomalies = answer.anomalies
         self.show_anomalies()
         self.forecast_plot.getPlotItem().enableAutoRange()
         self.metrics_label.setText(metrics_text(answer))
@@ -276,17 +268,17 @@ class ForecastPage(QWidget):
     def show_anomalies(self) -> None:
         """Circle the points over the threshold: filtered here from the answer's scores, so instant."""
         found = self._anomalies
-        if not found or not self.mark_anomalies_check.isChecked():
+        if found is None or not self.mark_anomalies_check.isChecked():
             self.anomaly_scatter.setData([], [])
             self.anomaly_label.setVisible(False)
             return
         threshold = self.threshold_spin.value()
         try:
-            flagged, _ = flag(found["index"], found["score"], check_threshold(threshold))
-        except (KeyError, PlaygroundError) as e:
+            flagged, _ = flag(found.index, found.score, check_threshold(threshold))
+        except PlaygroundError as e:
             self.error_changed.emit(f"cannot mark anomalies: {e}")
             return
         flagged = flagged[(flagged >= 0) & (flagged < len(self._values))]
         self.anomaly_scatter.setData(flagged.astype(np.float64), self._values[flagged])
-        self.anomaly_label.setText(anomaly_text(len(flagged), threshold, float(found["scale"]), flagged))
+        self.anomaly_label.setText(anomaly_text(len(flagged), threshold, float(found.scale), flagged))
         self.anomaly_label.setVisible(True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.app import messages as m
 from playground.ui.panels._common import BLUE, visible
 
 NEXT_DEBOUNCE_MS = 200  # ask for the next-character bars this long after the last keystroke
@@ -48,7 +50,7 @@ TIPS = {
 class TextPage(QWidget):
     """Complete a prompt; the bars show the likeliest next characters (asked for after a typing pause)."""
 
-    request = Signal(dict)  # a request for the worker's predict slot
+    request = Signal(object)  # a SampleText or NextChars for the worker's predict slot
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,7 +181,7 @@ class TextPage(QWidget):
 
     def _on_request_next(self) -> None:
         if self.has_model:
-            self.request.emit({"kind": "next", "prompt": self.prompt_edit.text(), "k": TOP_K})
+            self.request.emit(m.NextChars(self.prompt_edit.text(), TOP_K))
 
     def _on_complete(self) -> None:
         if not self.has_model:
@@ -187,15 +189,14 @@ class TextPage(QWidget):
         self._next_timer.stop()
         self._seed += 1  # a new sample each press; the same seed would repeat the same text
         self.request.emit(
-            {
-                "kind": "sample",
-                "prompt": self.prompt_edit.text(),
-                "length": self.length_spin.value(),
-                "temperature": self._temperature(),
-                "top_k": 0,
-                "seed": self._seed,
-                "k": TOP_K,
-            }
+            m.SampleText(
+                prompt=self.prompt_edit.text(),
+                length=self.length_spin.value(),
+                temperature=self._temperature(),
+                top_k=0,
+                seed=self._seed,
+                k=TOP_K,
+            )
         )
 
     # -- answers ------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ class TextPage(QWidget):
         )
         self.output_view.setHtml(body)
 
-    def show_next(self, pairs: list[tuple[str, float]]) -> None:
+    def show_next(self, pairs: Sequence[tuple[str, float]]) -> None:
         for i in range(TOP_K):
             if i < len(pairs):
                 ch, p = pairs[i]

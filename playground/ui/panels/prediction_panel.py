@@ -1,8 +1,9 @@
 """The prediction panel: try the trained model, one page per kind of data.
 
-The panel never touches the model. It emits request dicts (``request``) that the
-window forwards to the worker's ``predict`` slot, and draws the answers it is
-given (``show_answer``). Text: complete a prompt and see the likeliest next
+The panel never touches the model. It emits typed requests (``request``: the
+``SampleText``, ``NextChars``, ``Reply``, ``Classify`` or ``Forecast`` of
+playground.app.messages) that the window forwards to the worker, and draws the
+``Predicted`` answers it is given (``show_answer``), dispatched on their type. Text: complete a prompt and see the likeliest next
 characters as you type. Dialogs: tell the model a joke. Prices: forecast, and
 compare the held-out predictions with simply repeating the last value.
 Classify: type a sequence and see the model's answer beside the rule's.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from playground.app import messages as m
 from playground.core.kinds import DEFAULT_KIND, KINDS
 from playground.ui.panels._common import error_label, note_label, set_error
 from playground.ui.panels.predict_chat import TIPS as CHAT_TIPS
@@ -46,14 +48,13 @@ __all__ = [
 
 # The pages, in the stack's order; which kind shows which is the registry's ``prediction_page``.
 PAGES = ("complete", "chat", "forecast", "classify")
-_ANSWER_PAGES = {"sample": 0, "next": 0, "reply": 1, "forecast": 2, "classify": 3}
 TIPS = {**TEXT_TIPS, **CHAT_TIPS, **FORECAST_TIPS}
 
 
 class PredictionPanel(QWidget):
     """Try the model: complete text, answer a knock-knock joke, forecast a series, or classify one."""
 
-    request = Signal(dict)  # a request for the worker's predict slot
+    request = Signal(object)  # an m.PredictRequest for the worker's predict slot
 
     def __init__(self, kind: str = DEFAULT_KIND, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,26 +192,32 @@ class PredictionPanel(QWidget):
         self.chat_page.new_joke()
 
     @Slot(object)
-    def show_answer(self, answer: dict) -> None:
-        """Draw an answer from the worker (it repeats its request's fields)."""
-        kind = answer.get("kind")
-        if answer.get("error"):
-            if kind == "reply":
-                self.chat_page.show_failed(answer.get("turn"))
-            set_error(self.error, str(answer["error"]))
+    def show_answer(self, answer: m.Predicted) -> None:
+        """Draw an answer from the worker on its request's page."""
+        if answer.error or answer.result is None:
+            if isinstance(answer.request, m.Reply):
+                self.chat_page.show_failed(answer.request.turn)
+            set_error(self.error, answer.error or "no answer")
             return
-        if kind == "next":
-            if answer.get("prompt", "") == self.prompt_edit.text():  # an older prompt's bars are stale
-                self.text_page.show_next(answer.get("next", []))
-            return
-        set_error(self.error, "")
-        if kind == "sample":
-            self.text_page.show_completion(answer.get("prompt", ""), answer.get("text", ""))
-            if "next" in answer and answer.get("prompt", "") == self.prompt_edit.text():
-                self.text_page.show_next(answer["next"])
-        elif kind == "reply":
-            self.chat_page.show_reply(answer)
-        elif kind == "forecast":
-            self.forecast_page.show_forecast(answer)
-        elif kind == "classify":
-            self.classify_page.show_classes(answer)
+        match answer.result:
+            case m.NextAnswer(request=asked, next=pairs):
+                if asked.prompt == self.prompt_edit.text():  # an older prompt's bars are stale
+                    self.text_page.show_next(pairs)
+                return
+            case m.SampleAnswer(request=asked, text=text, next=pairs):
+                set_error(self.error, "")
+                self.text_page.show_completion(asked.prompt, text)
+                if asked.prompt == self.prompt_edit.text():
+                    self.text_page.show_next(pairs)
+            case m.ReplyAnswer() as reply:
+                set_error(self.error, "")
+                self.chat_page.show_reply(reply)
+            case m.ForecastAnswer() as forecast:
+                set_error(self.error, "")
+                self.forecast_page.show_forecast(forecast)
+            case m.ClassifyAnswer() as classes:
+                set_error(self.error, "")
+                self.classify_page.show_classes(classes)
+            case m.WrittenAnswer() as written:
+                set_error(self.error, "")
+                self.classify_page.show_written(written)
