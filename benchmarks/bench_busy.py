@@ -4,7 +4,7 @@ Starts ``--hogs`` CPU-bound programs (a Python busy loop each, as a browser tab 
 trains the knock-knock preset (an LSTM 128 with attention) for ``--seconds`` each, alternating:
 
 - the command line (``rnn-playground train --data knock-knock --seconds S --json``) with the default
-  policy (core/threads.py measures and picks), with ``RNN_PLAYGROUND_TORCH_THREADS=1`` and with
+  policy (core/train/threads.py measures and picks), with ``RNN_PLAYGROUND_TORCH_THREADS=1`` and with
   ``=2`` (the fixed counts the default chooses between on two cores);
 - the window (``rnn-playground gui --demo S --preset knock-knock --json``, offscreen, or under Xvfb
   with ``--xvfb``), the same three ways.

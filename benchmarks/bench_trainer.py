@@ -45,8 +45,8 @@ import torch.nn.functional as F
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data import build_task
 from playground.core.errors import PlaygroundError
-from playground.core.nets import SequenceModel
-from playground.core.trainer import Trainer, pick_device
+from playground.core.model.nets import SequenceModel
+from playground.core.train.trainer import Trainer, pick_device
 
 VARIANTS = ("bare", "off", "probe10", "probe1", "val50")
 LABELS = {

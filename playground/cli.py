@@ -19,8 +19,8 @@ from playground.cli_args import EXIT_USAGE, build_parser
 from playground.cli_neurons import cmd_clamped_sample, cmd_neurons
 from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
-from playground.core.out_path import check_out
 from playground.core.shown import printable
+from playground.core.train.out_path import check_out
 
 
 # -- train ------------------------------------------------------------------------------
@@ -233,10 +233,10 @@ class _Progress:
 def cmd_train(a: argparse.Namespace) -> int:
     import torch
 
-    from playground.core import checkpoint
-    from playground.core.device import share_the_cpu
-    from playground.core.diagnosis import VerdictWatch
-    from playground.core.trainer import Trainer
+    from playground.core.inspect.diagnosis import VerdictWatch
+    from playground.core.train import checkpoint
+    from playground.core.train.device import share_the_cpu
+    from playground.core.train.trainer import Trainer
 
     if a.steps and a.seconds:
         raise PlaygroundError("give either --steps or --seconds, not both")
@@ -313,7 +313,7 @@ def cmd_train(a: argparse.Namespace) -> int:
         "steps_per_s": done / elapsed if elapsed > 0 else 0.0,
         "seconds": elapsed,
         "device": str(trainer.device),
-        "threads": threads_used,  # at the end of training (core/threads.py picks it)
+        "threads": threads_used,  # at the end of training (core/train/threads.py picks it)
         "thread_trials": tuner.trials if tuner is not None else 0,
         "parameters": trainer.model.n_params(),
         "model": trainer.session.model.describe(),
@@ -366,7 +366,8 @@ def _verdict_line(v) -> str:
 
 # -- sample / forecast / info -------------------------------------------------------------
 def cmd_sample(a: argparse.Namespace) -> int:
-    from playground.core import checkpoint, inference
+    from playground.core import inference
+    from playground.core.train import checkpoint
 
     if a.clamp:  # units pinned while sampling: cli_neurons.py
         return cmd_clamped_sample(a)
@@ -433,7 +434,8 @@ def _answer(a: argparse.Namespace, model, task) -> int:
 
 
 def cmd_forecast(a: argparse.Namespace) -> int:
-    from playground.core import checkpoint, inference
+    from playground.core import inference
+    from playground.core.train import checkpoint
 
     trainer = checkpoint.load(a.model, device="cpu")
     task = trainer.task
@@ -474,8 +476,11 @@ def cmd_forecast(a: argparse.Namespace) -> int:
 
 
 def cmd_info(a: argparse.Namespace) -> int:
-    from playground.core import checkpoint
+    import dataclasses
+
+    from playground.core.config import DataConfig
     from playground.core.kinds import KINDS
+    from playground.core.train import checkpoint
 
     info = checkpoint.describe(a.model)
     if a.json:
@@ -492,7 +497,7 @@ def cmd_info(a: argparse.Namespace) -> int:
     )
     data = info["data"]
     spec = KINDS.get(data.get("kind"))
-    details = spec.describe(data) if spec is not None else data.get("source")
+    details = spec.describe({**dataclasses.asdict(DataConfig()), **data}) if spec is not None else data.get("source")
     print(f"  data: {p(data.get('kind'), 40)} ({p(details)})")
     print(f"  trained: {p(info['steps'], 40)} steps on {p(info['trained_on'], 40)}")
     if info["last_train_loss"] is not None:
@@ -504,7 +509,7 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def cmd_export(a: argparse.Namespace) -> int:
-    """The model as one PyTorch script (core/export.py): torch, numpy and safetensors, no playground."""
+    """The model as one PyTorch script (core/export/script.py): torch, numpy and safetensors, no playground."""
     from playground.core.export import export_script
 
     out = export_script(a.model, a.script)

@@ -1,6 +1,6 @@
 """The command line's look at single hidden units: `neurons` (which unit follows a property of the
 text) and `sample --clamp` (write with units pinned). The options are ``cli_args.py``'s; the work is
-``core/neurons.py``'s and ``core/clamp.py``'s. Nothing here imports torch until a command runs."""
+``core/inspect/neurons.py``'s and ``core/inspect/clamp.py``'s. Nothing here imports torch until a command runs."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def _clamp_dict(pins: list[tuple[int, int, float]]) -> dict[tuple[int, int], flo
 
 def cmd_clamped_sample(a: argparse.Namespace) -> int:
     """`sample MODEL --clamp L:U=V ...`: continue the prompt with the units pinned."""
-    from playground.core import checkpoint, clamp
+    from playground.core.inspect import clamp
+    from playground.core.train import checkpoint
 
     given = [flag for flag, v in (("--next", a.next), ("--reply", a.reply)) if v is not None]
     if given:
@@ -80,15 +81,15 @@ def cmd_clamped_sample(a: argparse.Namespace) -> int:
 
 def cmd_neurons(a: argparse.Namespace) -> int:
     """`neurons MODEL --track T`: the units that follow the track best."""
-    from playground.core import neurons
+    from playground.core.inspect import neurons
 
     neurons.check_track(a.track)  # a typo costs no model loading
     if a.file and a.text is not None:
         raise PlaygroundError("give either --file or --text, not both")
     if a.text is not None and not a.text:
         raise PlaygroundError("--text is empty: give some text to read")
-    from playground.core import checkpoint
     from playground.core.data.text import read_text_file
+    from playground.core.train import checkpoint
 
     trainer = checkpoint.load(a.model, device="cpu")
     if a.file:

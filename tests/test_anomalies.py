@@ -7,13 +7,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from playground.core import anomalies as anomalies_module
-from playground.core.anomalies import anomalies, flag, robust_scale
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data.series import generate
 from playground.core.errors import PlaygroundError
 from playground.core.inference import evaluate
-from playground.core.trainer import Trainer
+from playground.core.inspect import anomalies as anomalies_module
+from playground.core.inspect.anomalies import anomalies, flag, robust_scale
+from playground.core.train.trainer import Trainer
 
 NOISE = 0.5
 SPIKES = (90, 210, 330, 450, 570)  # the last one in the held-out tail (split 540)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 
 from playground.app.progress import LayerGroups, Progress
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
+from playground.core.train.trainer import Trainer
 from playground.ui.plots.base import BLUE
 from playground.ui.scrubber import BACKWARD_COLOUR
 

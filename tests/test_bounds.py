@@ -126,7 +126,7 @@ def test_an_output_that_cannot_be_written_fails_before_training(capsys, tmp_path
     (tmp_path / "a_folder.safetensors").mkdir()
     monkeypatch.chdir(tmp_path)
     calls = []
-    from playground.core import trainer as trainer_module
+    from playground.core.train import trainer as trainer_module
 
     monkeypatch.setattr(trainer_module.Trainer, "step", lambda self, **k: calls.append(1))
     assert_error(capsys, "train", "--data", "text", "--hidden", "8", "--steps", "5", "--out", out, words=words)
@@ -198,9 +198,9 @@ PRICES = {"--length", "--start", "--slope", "--period", "--amplitude", "--noise"
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
-    from playground.core import checkpoint
     from playground.core.config import DataConfig, SessionConfig
-    from playground.core.trainer import Trainer
+    from playground.core.train import checkpoint
+    from playground.core.train.trainer import Trainer
 
     folder = tmp_path_factory.mktemp("tiny")
     text = Trainer(SessionConfig(
@@ -333,9 +333,9 @@ def test_a_commands_own_options_are_refused_by_the_parser(capsys, args, words):
 
 
 def test_a_transformer_writes_at_most_a_thousand_characters_at_once(capsys, tmp_path):
-    from playground.core import checkpoint
     from playground.core.config import DataConfig, SessionConfig
-    from playground.core.trainer import Trainer
+    from playground.core.train import checkpoint
+    from playground.core.train.trainer import Trainer
 
     t = Trainer(SessionConfig(
         model=ModelConfig(arch="transformer", hidden=8, embed=4, heads=2),

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from playground.core.cells import Trace, trace_recurrent
+from playground.core.model.cells import Trace, trace_recurrent
 
 I, H, T, B = 3, 5, 7, 2
 KINDS = ("rnn_tanh", "rnn_relu", "lstm", "gru")

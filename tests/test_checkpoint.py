@@ -15,10 +15,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 TEXT = "the cat sat on the mat. the dog ate the log. a bird sang in the tree. " * 20
 

@@ -16,9 +16,9 @@ import pytest
 import torch
 from cli_helpers import assert_error, cli
 
-from playground.core import checkpoint
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SENTENCES = "the cat sat on the mat. the dog ate the log. a bird sang in the tree. "
@@ -383,7 +383,7 @@ def test_no_command_opens_window_or_says_it_is_missing():
 
 @pytest.fixture
 def no_training(monkeypatch):
-    from playground.core import trainer as trainer_module
+    from playground.core.train import trainer as trainer_module
 
     calls = []
     monkeypatch.setattr(trainer_module.Trainer, "step", lambda self, **k: calls.append(1))
@@ -476,7 +476,7 @@ def test_evaluation_runs_in_bounded_slices(monkeypatch):
 
 
 def test_a_regex_that_backtracks_is_stopped_in_time(capsys, models, monkeypatch):
-    from playground.core import neurons
+    from playground.core.inspect import neurons
 
     monkeypatch.setattr(neurons, "REGEX_SECONDS", 1.0)
     t0 = time.perf_counter()
@@ -488,7 +488,7 @@ def test_a_regex_that_backtracks_is_stopped_in_time(capsys, models, monkeypatch)
 
 
 def test_printed_values_from_a_file_are_stripped_of_control_characters(capsys, models, tmp_path):
-    from playground.core import checkpoint as ck
+    from playground.core.train import checkpoint as ck
 
     meta, tensors = ck.read(models["text"])
     path = tmp_path / "bell.safetensors"

@@ -1,4 +1,4 @@
-"""Comparisons over several seeds (playground.core.compare): one run per architecture and seed, the
+"""Comparisons over several seeds (playground.core.train.compare): one run per architecture and seed, the
 runs of one seed on the very same batches, and a table whose means and spreads are the per-seed
 values' own; the engine's comparison job is deterministic, and a failing memory example can be
 looked into."""
@@ -13,9 +13,9 @@ import torch
 
 from playground.app import messages as m
 from playground.app.engine import Engine
-from playground.core.compare import Comparison, GapSweep
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.errors import PlaygroundError
+from playground.core.train.compare import Comparison, GapSweep
 from playground.ui.compare_bands import band, smooth
 
 
@@ -104,7 +104,7 @@ def test_band_is_mean_min_max_over_seeds():
 
 
 def test_seeds_are_checked():
-    from playground.core.compare import MAX_SEEDS
+    from playground.core.train.compare import MAX_SEEDS
     from playground.ui.compare_view import MAX_SEEDS as OFFERED
 
     assert OFFERED == MAX_SEEDS  # the view's spin box offers what a comparison takes

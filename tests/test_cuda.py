@@ -11,10 +11,11 @@ import sys
 import pytest
 import torch
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.export import export_script
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (torch.cuda)")
 

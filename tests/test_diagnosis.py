@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.diagnosis import diagnose
+from playground.core.inspect.diagnosis import diagnose
 
 RNN = ModelConfig(arch="rnn", hidden=16)
 NO_CLIP = TrainConfig(clip="off")
@@ -246,7 +246,7 @@ def test_a_blown_up_model_says_so_when_asked_for_text():
 
     from playground.core import inference
     from playground.core.errors import PlaygroundError
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     tr = Trainer(
         SessionConfig(

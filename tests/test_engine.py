@@ -266,7 +266,7 @@ def test_a_dropout_model_saved_mid_training_resumes_exactly_as_training_would_ha
     """Save runs in the model's own random stream: the file holds the generator state that the next
     step's dropout masks come from. Continuing in the engine and continuing from the file must give
     the same weights, bit for bit (CPU)."""
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     engine, _ = new_engine(session(dropout=0.3), generation=1)
     step(engine, 3)

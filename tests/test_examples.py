@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from playground.core import checkpoint, examples, inference, paths
+from playground.core import examples, inference, paths
 from playground.core.errors import PlaygroundError
+from playground.core.train import checkpoint
 
 MODELS = paths.models_dir()
 FILES = sorted(MODELS.glob("*.safetensors"))

@@ -21,10 +21,11 @@ import torch
 from cli_helpers import assert_error, cli
 from script_helpers import drive, script_env
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.export import export_script
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 TEXT = "the cat sat on the mat. the dog ate the log. a bird sang in the tree.\n" * 12
 OTHER_TEXT = "a cat ate the bird. the log sat in the tree.\n" * 10  # only characters of TEXT
@@ -288,7 +289,7 @@ def test_export_refusals_are_one_line(run, capsys, tmp_path):
 
 
 def test_an_encoder_decoder_is_refused(capsys, tmp_path):
-    from playground.core.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
+    from playground.core.train.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
 
     path = Seq2SeqTrainer(Seq2SeqConfig(hidden=8, embed=4, batch_size=2, device="cpu")).save(tmp_path / "s2s")
     assert_error(capsys, "export", path, "--script", tmp_path / "s2s.py", words=("encoder-decoder",))

@@ -34,9 +34,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from playground.cli import main  # noqa: E402
-from playground.core import checkpoint  # noqa: E402
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig  # noqa: E402
-from playground.core.trainer import Trainer  # noqa: E402
+from playground.core.train import checkpoint  # noqa: E402
+from playground.core.train.trainer import Trainer  # noqa: E402
 
 FAST_CASES = 60
 FULL_CASES = 1000

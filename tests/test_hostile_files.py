@@ -115,9 +115,9 @@ def test_a_price_model_without_its_series_never_reads_the_file_it_names(tmp_path
     from safetensors.torch import save_file
 
     from playground.cli import main
-    from playground.core import checkpoint
     from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-    from playground.core.trainer import Trainer
+    from playground.core.train import checkpoint
+    from playground.core.train.trainer import Trainer
 
     private = tmp_path / "private.csv"
     private.write_text("salary,secret_column\n" + "\n".join(f"{i},{i * 2}" for i in range(200)))
@@ -169,10 +169,10 @@ def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_
     their settings name are never opened."""
     from window_helpers import arrived
 
-    from playground.core import checkpoint
     from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
     from playground.core.presets import default_session
-    from playground.core.trainer import Trainer
+    from playground.core.train import checkpoint
+    from playground.core.train.trainer import Trainer
 
     text = "a small story about a cat and a hat. " * 40
     story = tmp_path / "story.txt"
@@ -250,7 +250,7 @@ def _join(header, body: bytes) -> bytes:
 
 def _train(data, **model):
     from playground.core.config import ModelConfig, SessionConfig, TrainConfig
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     trainer = Trainer(
         SessionConfig(
@@ -267,8 +267,8 @@ def _train(data, **model):
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory) -> dict[str, bytes]:
     """Small trained models, as bytes: a text model whose text is in its settings, a dialog model."""
-    from playground.core import checkpoint
     from playground.core.config import DataConfig
+    from playground.core.train import checkpoint
 
     folder = tmp_path_factory.mktemp("bases")
     made = {
@@ -305,7 +305,7 @@ def _inner(field: str, change):
 def _tensors(blob: bytes, change, tmp_path: Path) -> bytes:
     from safetensors.torch import save
 
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     meta, tensors = checkpoint.read(_crafted(tmp_path, blob, "source"))
     change(tensors)
@@ -356,7 +356,7 @@ def test_a_padded_header_is_refused_cheaply(capsys, tmp_path, bases):
     import struct
     import tracemalloc
 
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     header, body = _split(bases["text"])
     raw = json.dumps(header).encode()
@@ -472,7 +472,7 @@ def test_a_poisoned_optimizer_is_refused_and_the_file_left_as_it_was(capsys, tmp
 
 
 def test_a_resume_that_ends_in_nan_weights_does_not_save_over_its_file(capsys, tmp_path, bases, monkeypatch):
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     path = _crafted(tmp_path, bases["text"], "model")
     before = path.read_bytes()
@@ -498,8 +498,9 @@ def test_a_resume_that_ends_in_nan_weights_does_not_save_over_its_file(capsys, t
 def test_the_model_is_saved_before_the_held_out_evaluation(capsys, tmp_path, monkeypatch):
     """The evaluation after training runs after the save (a failure there loses no run) and in
     bounded batches (a long held-out series is not one forward pass)."""
-    from playground.core import budget, checkpoint, inference
+    from playground.core import budget, inference
     from playground.core.config import DataConfig
+    from playground.core.train import checkpoint
 
     def fails(*a, **k):
         raise PlaygroundError("out of memory in the evaluation")
@@ -522,7 +523,7 @@ def test_the_model_is_saved_before_the_held_out_evaluation(capsys, tmp_path, mon
 
 
 def test_a_symlink_to_another_users_model_is_not_opened_as_the_named_file(capsys, tmp_path, bases, monkeypatch):
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     private = _crafted(tmp_path, bases["text"], "someone-elses")
     link = tmp_path / "mine.safetensors"
@@ -542,8 +543,8 @@ def test_a_model_file_is_read_without_a_second_copy(tmp_path):
 
     from safetensors.torch import save_file
 
-    from playground.core import checkpoint
     from playground.core.config import DataConfig
+    from playground.core.train import checkpoint
 
     trainer = _train(DataConfig(kind="prices", source="generator", length=200, window=8))
     path = checkpoint.save(trainer, tmp_path / "big.safetensors")
@@ -554,7 +555,7 @@ def test_a_model_file_is_read_without_a_second_copy(tmp_path):
     size = path.stat().st_size
     probe = (
         "import resource, sys\n"
-        "from playground.core import checkpoint\n"
+        "from playground.core.train import checkpoint\n"
         "rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
         "before = rss()\n"
         "getattr(checkpoint, sys.argv[1])(sys.argv[2])\n"

@@ -129,7 +129,7 @@ def test_the_language_model_ends_a_joke_with_a_laugh_only_when_taught_to():
 
     from playground.core import inference
     from playground.core.presets import default_session
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     history = ["Knock, knock!", "Who's there?", "Gertrude.", "Gertrude who?"]
     punchlines = ["Gertrude and I baked you a pie!", "Gertrude is my name, can I come in?", "Gertrude, your neighbour!"]

@@ -22,8 +22,8 @@ from playground.core.kinds import (
     Task,
     kind_names,
     kind_spec,
-    presets_for,
 )
+from playground.core.presets import presets_for
 
 PLAYGROUND = Path(__file__).resolve().parent.parent / "playground"
 MAX_FILES_PER_KIND = 5
@@ -100,7 +100,7 @@ def test_the_prediction_page_of_each_kind_exists(qtbot):
 
 def test_a_model_without_its_data_reopens_only_where_the_registry_says():
     for name, spec in KINDS.items():
-        if spec.vocab_only is None:
+        if not spec.reopens_from_vocab:
             with pytest.raises(PlaygroundError, match="needs its data"):
                 vocab_only_task(name, ["a", "b"])
         else:

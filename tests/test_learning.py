@@ -8,7 +8,7 @@ import pytest
 
 from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
+from playground.core.train.trainer import Trainer
 
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru", "transformer", "mlp"])

@@ -1,4 +1,4 @@
-"""Each lesson's claim, over seeds 0-4, with the lesson's own preset (core/lesson_claims.py).
+"""Each lesson's claim, over seeds 0-4, with the lesson's own preset (core/lessons/claims.py).
 
 The ``lessons`` tests train for minutes and run only with ``-m lessons`` (or
 RNN_PLAYGROUND_LESSONS=1; see conftest.py). Each claim also has one fast check (one seed, the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from lesson_seeds import at_least, seeds
 
-from playground.core import lesson_claims as L
+from playground.core.lessons import claims as L
 from playground.core.presets import PRESETS
 
 SEEDS = L.SEEDS
@@ -175,7 +175,7 @@ def test_lesson_8s_check_credits_the_init_not_the_activation(seed):
     import dataclasses
 
     from playground.core import lessons
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     session = L.lesson_session("lesson-vanishing", seed)
     for model in (session.model, dataclasses.replace(session.model, activation="relu")):

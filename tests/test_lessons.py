@@ -12,13 +12,14 @@ import pytest
 import torch
 from cli_helpers import assert_error, cli, cli_json
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data import build_task
 from playground.core.data.memory import MemoryTask
 from playground.core.data.order import CLASSES, OrderTask, rule_label, sentences_for, word_choices
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 
 def session(kind: str, arch: str = "lstm", bidirectional: bool = False, **data) -> SessionConfig:

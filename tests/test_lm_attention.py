@@ -18,13 +18,14 @@ from cli_helpers import assert_error, cli, cli_json
 from lesson_seeds import seeds
 from test_jokes import held_out_names
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data.dialogs import SPEAKERS
 from playground.core.errors import PlaygroundError
-from playground.core.nets import SequenceModel
+from playground.core.model.nets import SequenceModel
 from playground.core.presets import default_session
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 KNOCK, WHO = "Knock, knock!", "Who's there?"
 

@@ -14,16 +14,18 @@ import torch
 from cli_helpers import assert_error, cli, cli_json
 from lesson_seeds import seeds
 
-from playground.core import checkpoint, clamp, inference, neurons
-from playground.core.cells import trace_recurrent
+from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data import build_task
 from playground.core.data.quotes import VOCAB, generate
 from playground.core.data.text import build_vocab_only_task
 from playground.core.errors import PlaygroundError
+from playground.core.inspect import clamp, neurons
 from playground.core.kinds import kind_spec
-from playground.core.nets import SequenceModel
-from playground.core.trainer import Trainer
+from playground.core.model.cells import trace_recurrent
+from playground.core.model.nets import SequenceModel
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 
 def values(name: str, text: str) -> list[float]:

@@ -43,6 +43,6 @@ def test_wheel_contains_resources_and_models(tmp_path):
     assert "playground/resources/dialogs/knock_knock.txt" in names
     assert any(n.startswith("playground/models/") for n in names)
     assert "playground/models/index.json" in names  # the examples' titles travel with them
-    assert "playground/core/trainer.py" in names and "playground/cli.py" in names
+    assert "playground/core/train/trainer.py" in names and "playground/cli.py" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "rnn-playground = playground.cli:run" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import QApplication
 from safetensors.torch import save as st_save
 
 from playground.cli import main as cli_main
-from playground.core import checkpoint
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 from playground.ui.panels._common import set_combo_value
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
@@ -621,7 +621,7 @@ def test_out_of_gpu_memory_in_a_step_keeps_the_model(qtbot, open_window):
 def test_out_of_gpu_memory_in_a_probe_is_a_clear_message():
     """The probe (hidden states, gradients through time) can run out of memory on its own."""
     from playground.core.errors import PlaygroundError
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     tr = Trainer(config("lstm", "text"))
     hook = tr.model.head.register_forward_pre_hook(

@@ -10,9 +10,9 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from playground.core.checkpoint import FORMAT
 from playground.core.errors import PlaygroundError
-from playground.core.seq2seq import (
+from playground.core.train.checkpoint import FORMAT
+from playground.core.train.seq2seq import (
     SEP,
     Seq2Seq,
     Seq2SeqConfig,
@@ -220,7 +220,7 @@ def test_built_from_a_dialog_task_uses_its_vocabulary():
 
 def test_module_imports_no_qt():
     code = (
-        "import sys, playground.core.seq2seq\n"
+        "import sys, playground.core.train.seq2seq\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,9 +12,9 @@ from lesson_seeds import seeds
 from safetensors.torch import save as st_save
 from test_jokes import held_out_names
 
-from playground.core.checkpoint import read, write_atomic
 from playground.core.data.jokes import made_up_jokes
-from playground.core.seq2seq import SEP, Seq2SeqConfig, Seq2SeqTrainer
+from playground.core.train.checkpoint import read, write_atomic
+from playground.core.train.seq2seq import SEP, Seq2SeqConfig, Seq2SeqTrainer
 
 KNOCK, WHO = "Knock, knock!", "Who's there?"
 

@@ -17,13 +17,14 @@ import pytest
 import torch
 from cli_helpers import assert_error, cli
 
-from playground.core import checkpoint, inference
+from playground.core import inference
 from playground.core.config import GAP_POLICIES, DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data.dates import Dates, parse_dates
 from playground.core.data.series import SeriesTask
 from playground.core.data.series_io import read_csv_table, split_inputs
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:

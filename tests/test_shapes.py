@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QColor
 
 from playground.core.kinds import KINDS
-from playground.core.shapes import SHAPES, badges, shape_of
+from playground.core.lessons.shapes import SHAPES, badges, shape_of
 from playground.ui.plots.base import VERMILLION
 
 

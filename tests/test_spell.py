@@ -18,7 +18,7 @@ from playground.core.config import DataConfig, ModelConfig, SessionConfig, Train
 from playground.core.data import build_task
 from playground.core.data.spell import BLANK, END, WORDS, SpellTask
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import Trainer
+from playground.core.train.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_the_window_writes_a_word_from_a_typed_letter(qtbot, open_window):
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_no_pathology_is_named_on_a_solved_one_to_many_task(arch):
     """A look-alike: after step 0 the inputs are blanks, yet nothing here vanished or exploded."""
-    from playground.core.lesson_claims import _verdict
+    from playground.core.lessons.claims import _verdict
 
     tr = Trainer(_session(arch))
     norms = [tr.step().grad_norm for _ in range(600)]

@@ -12,10 +12,10 @@ import torch
 from playground.core import inference
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.data.series import SeriesTask
-from playground.core.equations import recurrence_terms
 from playground.core.errors import PlaygroundError
-from playground.core.probes import connectivity
-from playground.core.trainer import StepDetail, Trainer, UndoRing
+from playground.core.inspect.equations import recurrence_terms
+from playground.core.inspect.probes import connectivity
+from playground.core.train.trainer import StepDetail, Trainer, UndoRing
 
 
 def text_session(tiny_text, train: dict | None = None, **model) -> SessionConfig:

@@ -1,4 +1,4 @@
-"""The thread policy (core/threads.py): torch's thread count chosen by measuring steps, re-checked.
+"""The thread policy (core/train/threads.py): torch's thread count chosen by measuring steps, re-checked.
 
 Most tests drive the tuner with a simulated machine (a step's time as a function of the thread count
 and of the load at that moment) and a simulated clock, so they say exactly when it must switch."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core import device, threads
-from playground.core.threads import MAX_RECHECK_S, RECHECK_S, ThreadTuner, candidates
+from playground.core.train import device, threads
+from playground.core.train.threads import MAX_RECHECK_S, RECHECK_S, ThreadTuner, candidates
 
 
 class Machine:

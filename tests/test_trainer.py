@@ -10,7 +10,7 @@ import torch
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.errors import PlaygroundError
-from playground.core.trainer import Trainer, pick_device
+from playground.core.train.trainer import Trainer, pick_device
 
 
 def text_session(tiny_text, **model) -> SessionConfig:

@@ -139,7 +139,7 @@ def test_an_answer_from_a_replaced_model_is_dropped_across_the_pipe(qtbot, proce
 def test_quit_with_save_writes_the_model_through_the_process(qtbot, process_window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     w = process_window()
     with qtbot.waitSignal(

@@ -1,4 +1,4 @@
-"""Hidden-state trajectories (core/trajectory.py): the projection is PCA, and it keeps its orientation
+"""Hidden-state trajectories (core/inspect/trajectory.py): the projection is PCA, and it keeps its orientation
 between two probes of the same model a step apart (issue 13), whatever SVD's signs and order do."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.core.trajectory import project
+from playground.core.inspect.trajectory import project
 
 
 def test_the_projection_is_the_first_principal_components():
@@ -43,7 +43,7 @@ def test_orientation_follows_the_previous_fit_whatever_the_signs_and_order():
 
 def test_two_probes_of_a_model_a_step_apart_keep_their_orientation():
     from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-    from playground.core.trainer import Trainer
+    from playground.core.train.trainer import Trainer
 
     text = "the cat sat on the mat. the dog ate the log. a bird sang in the tree.\n" * 20
     tr = Trainer(SessionConfig(

@@ -11,7 +11,7 @@ from test_ui_window import make_config
 from window_helpers import answer_is
 
 from playground.app import messages as m
-from playground.core.recognise import looks_like_dialogs, recognise_file
+from playground.core.data.recognise import looks_like_dialogs, recognise_file
 
 DIALOGS = "\n\n".join(f"Knock, knock!\nWho's there?\n{n}.\n{n} who?\n{n} is here!" for n in ("Ada", "Bo", "Cy", "Di"))
 PROSE = (

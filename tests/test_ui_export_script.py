@@ -10,7 +10,8 @@ from test_ui_window import make_config
 from window_helpers import answer_is
 
 from playground.app import messages as m
-from playground.core import checkpoint, inference
+from playground.core import inference
+from playground.core.train import checkpoint
 
 
 def test_export_saves_unsaved_work_then_writes_a_script_that_samples_as_the_app(qtbot, open_window, tmp_path):

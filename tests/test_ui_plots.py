@@ -12,8 +12,8 @@ from PySide6.QtGui import QImage
 
 from playground.app.progress import LayerGroups, Progress
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.probes import Probe
-from playground.core.trainer import Trainer
+from playground.core.inspect.probes import Probe
+from playground.core.train.trainer import Trainer
 from playground.ui.plots import (
     GatesPlot,
     GradientThroughTimePlot,

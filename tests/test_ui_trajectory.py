@@ -8,8 +8,8 @@ import numpy as np
 
 from playground.app.progress import LayerGroups, Progress
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
-from playground.core.trajectory import project
+from playground.core.inspect.trajectory import project
+from playground.core.train.trainer import Trainer
 from playground.ui.plots.trajectory import TrajectoryPlot
 from playground.ui.session import TRAJECTORIES, Session
 

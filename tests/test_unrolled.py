@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.trainer import Trainer
-from playground.core.unroll import MAX_STEPS, unroll
+from playground.core.inspect.unroll import MAX_STEPS, unroll
+from playground.core.train.trainer import Trainer
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree. " * 30
 

@@ -15,13 +15,15 @@ import pytest
 import torch
 from cli_helpers import assert_error, cli, cli_json
 
-from playground.core import checkpoint, paths, reach
+from playground.core import paths
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
-from playground.core.diagnosis import REFUSAL_MEMORY, diagnose, loss_stuck
 from playground.core.inference import model_fn
+from playground.core.inspect import reach
+from playground.core.inspect.diagnosis import REFUSAL_MEMORY, diagnose, loss_stuck
 from playground.core.lessons import LESSONS
 from playground.core.presets import PRESETS
-from playground.core.trainer import Trainer
+from playground.core.train import checkpoint
+from playground.core.train.trainer import Trainer
 
 RNN = ModelConfig(arch="rnn", hidden=32)
 LSTM = ModelConfig(arch="lstm", hidden=32)
@@ -114,7 +116,7 @@ def test_probe_at_init_is_the_fresh_models_probe_and_leaves_training_alone():
     torch.manual_seed(123)
     expected_next = torch.rand(3)
     torch.manual_seed(123)
-    at_init = reach.probe_at_init(tr).grad_norm
+    at_init = tr.probe_at_init().grad_norm
     assert torch.equal(torch.rand(3), expected_next)  # the global random state is untouched
     np.testing.assert_allclose(at_init, fresh, rtol=1e-6)
     assert not np.allclose(tr.probe().grad_norm, fresh)  # the trained model's curve differs
@@ -347,7 +349,7 @@ def test_the_long_context_lstms_clipped_spikes_are_no_blow_up():
     """The measured false verdict: lesson 2's LSTM, seed 0, clipping at norm 1. At step 455 the gradient
     norm is 55.6, 196 times its usual 0.28 (before that, 107 at step 371); clipping cuts the update to
     norm 1 and the loss goes on falling. Judged at step 464, as the window did, it is no verdict."""
-    from playground.core.diagnosis import VerdictWatch
+    from playground.core.inspect.diagnosis import VerdictWatch
 
     cfg = PRESETS["lesson-memory"][1]
     trainer = Trainer(cfg)
@@ -557,7 +559,7 @@ def test_train_lesson_mistakes_are_one_line(capsys, tmp_path):
 def test_watching_a_run_never_changes_it():
     """Two layers with dropout draw from torch's random stream at every step; the watch's probes (the
     loss is stuck, so it looks inside every 100 steps) must not move that stream."""
-    from playground.core.diagnosis import VerdictWatch
+    from playground.core.inspect.diagnosis import VerdictWatch
 
     cfg = SessionConfig(
         model=ModelConfig(arch="rnn", hidden=16, embed=8, layers=2, dropout=0.3),

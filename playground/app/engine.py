@@ -42,11 +42,11 @@ from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
 if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
+    from playground.core.inspect.probes import Probe
     from playground.core.kinds import Task
-    from playground.core.probes import Probe
-    from playground.core.seq2seq import Seq2SeqTrainer
-    from playground.core.threads import ThreadTuner
-    from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
+    from playground.core.train.seq2seq import Seq2SeqTrainer
+    from playground.core.train.threads import ThreadTuner
+    from playground.core.train.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
 EMIT_S = 0.033  # a progress batch goes to the window about this often (30 a second, over the frame rate)
@@ -67,7 +67,7 @@ class Engine:
     ):
         self.answer = answer
         self.interrupted = interrupted
-        self.same_process = same_process  # as the window: see playground.core.device.share_the_cpu
+        self.same_process = same_process  # as the window: see playground.core.train.device.share_the_cpu
         self.trainer: Trainer | None = None
         self.generation = 0  # of the model in training: the window drops answers older than its own
         self.groups: LayerGroups | None = None
@@ -278,7 +278,7 @@ class Engine:
         self.answer(m.Loading(cmd.generation, f"building {cmd.config.model.describe()}"))
         random = RandomState()
         try:
-            from playground.core.trainer import Trainer
+            from playground.core.train.trainer import Trainer
 
             with random.active():  # the model's seed sets its own stream, not the window's
                 trainer = Trainer(cmd.config)
@@ -294,7 +294,7 @@ class Engine:
         self._pause_training()
         random = RandomState()
         try:
-            from playground.core import checkpoint
+            from playground.core.train import checkpoint
 
             with random.active():
                 trainer = checkpoint.load(cmd.path)
@@ -328,8 +328,8 @@ class Engine:
         self.send_reach_context()
 
     def _install(self, trainer: Trainer, generation: int, random: RandomState) -> None:
-        from playground.core.device import share_the_cpu
-        from playground.core.trainer import UndoRing
+        from playground.core.train.device import share_the_cpu
+        from playground.core.train.trainer import UndoRing
 
         if isinstance(self.job, CompareJob):  # the window it reported to shows another model now
             self.job.stop()
@@ -378,7 +378,7 @@ class Engine:
             self.fail("nothing to save yet")
             return
         try:
-            from playground.core import checkpoint
+            from playground.core.train import checkpoint
 
             # In the model's own random stream: the file holds the state that training continues
             # from (dropout draws from it), so reopening it resumes exactly as the app would have.
@@ -488,13 +488,13 @@ class Engine:
 
     def send_reach_context(self) -> None:
         """The probe sequence's gradient curve at initialisation, and the chance loss (see ReachContext)."""
-        from playground.core import reach
+        from playground.core.inspect import reach
 
         tr = self.trainer
         if tr is None:
             return
         try:
-            init = reach.probe_at_init(tr).grad_norm[-1].copy()
+            init = tr.probe_at_init().grad_norm[-1].copy()
         except Exception:  # the verdicts then go without it; never a reason to stop training
             init = None
         self.answer(m.ReachContext(self.generation, init, reach.chance_loss(tr.task)))
@@ -599,7 +599,7 @@ class Engine:
 
     def _train_seq2seq(self, steps: int) -> None:
         tr = self.trainer
-        from playground.core.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
+        from playground.core.train.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
 
         if tr is None or not tr.task.spec.supports_seq2seq:
             self.answer(

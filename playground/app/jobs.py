@@ -160,7 +160,7 @@ class CompareJob(Job):
 
     def __init__(self, engine: Engine, cmd: m.Compare) -> None:
         super().__init__()
-        from playground.core.compare import Comparison, GapSweep
+        from playground.core.train.compare import Comparison, GapSweep
 
         self.engine = engine
         self.generation = engine.generation  # its answers belong to the window's view of that model

@@ -22,12 +22,12 @@ from playground.core.config import SessionConfig, TrainConfig
 
 if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
     from playground.app.progress import Progress
-    from playground.core.compare import CompareRow
     from playground.core.data.dates import Dates
+    from playground.core.inspect.probes import Probe
+    from playground.core.inspect.unroll import Unrolled
     from playground.core.kinds import Task
     from playground.core.lessons import LessonCheck
-    from playground.core.probes import Probe
-    from playground.core.unroll import Unrolled
+    from playground.core.train.compare import CompareRow
 
 TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
@@ -159,7 +159,7 @@ class StopCompare:
 
 @dataclass(frozen=True)
 class Unroll:
-    """The probe sequence unrolled (playground.core.unroll): the Unrolled view's picture."""
+    """The probe sequence unrolled (playground.core.inspect.unroll): the Unrolled view's picture."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,7 @@ class WrittenAnswer:
 
 @dataclass(frozen=True)
 class AnomalyScores:
-    """playground.core.anomalies.anomalies in fields: ``index`` (positions scored), ``predicted``,
+    """playground.core.inspect.anomalies.anomalies in fields: ``index`` (positions scored), ``predicted``,
     ``error`` and ``score`` per position, ``flagged`` (one position per anomaly) and ``above`` (every
     position over ``threshold``); ``scale`` is the usual size of an error, ``centre`` the median one."""
 
@@ -441,7 +441,7 @@ class Predicted(Answer):
     result: PredictResult | None = None  # what the request's page shows
 
 
-# playground.core.equations.recurrence_terms: vectors (numpy), the equation's lines and names, layer and t
+# playground.core.inspect.equations.recurrence_terms: vectors (numpy), the equation's lines and names, layer and t
 RecurrenceTerms = Mapping[str, np.ndarray | str | int | list[str]]
 
 
@@ -569,7 +569,7 @@ class SeedSpread(Answer):
     error: str = ""
 
 
-# -- find the neuron (the Neurons tab; playground.core.neurons and clamp do the work) ----------------
+# -- find the neuron (the Neurons tab; playground.core.inspect.neurons and clamp do the work) ----------------
 
 
 @dataclass(frozen=True)

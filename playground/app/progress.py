@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from playground.core.probes import Probe
-    from playground.core.trainer import StepDetail, StepReport
+    from playground.core.inspect.probes import Probe
+    from playground.core.train.trainer import StepDetail, StepReport
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from playground.core.errors import PlaygroundError, error_text
 
 if TYPE_CHECKING:
     from playground.core.kinds import Task
-    from playground.core.seq2seq import Seq2SeqTrainer
-    from playground.core.trainer import Trainer
+    from playground.core.train.seq2seq import Seq2SeqTrainer
+    from playground.core.train.trainer import Trainer
 
 
 def predict(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest, generation: int) -> m.Predicted:
@@ -31,8 +31,9 @@ def predict(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest, 
 
 def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) -> m.PredictResult:
     """The request's own answer class (``SampleAnswer`` for ``SampleText`` ...)."""
-    from playground.core import anomalies, inference
+    from playground.core import inference
     from playground.core.data.series import SeriesTask
+    from playground.core.inspect import anomalies
 
     match req:
         case m.SampleText():
@@ -128,8 +129,8 @@ def inspect(tr: Any, cmd: m.Inspect, generation: int) -> m.Inspected:
 def compared_example(cmp: Any, cmd: m.InspectCompared, generation: int) -> m.ComparedExample:
     """One held-out example the first seed's ``cmd.arch`` of comparison ``cmp`` answers wrong, inspected
     as the scrubber shows a typed text; the model's own probe text is left as it was."""
-    from playground.core.equations import recurrence_terms_all
-    from playground.core.probes import connectivity, run_probe
+    from playground.core.inspect.equations import recurrence_terms_all
+    from playground.core.inspect.probes import connectivity, run_probe
 
     where = "" if cmd.gap is None else f" at gap d = {cmd.gap}"
     if cmp is None or cmd.arch not in cmp.trainers:
@@ -169,7 +170,7 @@ def compared_example(cmp: Any, cmd: m.InspectCompared, generation: int) -> m.Com
 
 
 def unroll(tr: Any, generation: int) -> m.UnrolledAnswer:
-    from playground.core.unroll import unroll as unroll_probe
+    from playground.core.inspect.unroll import unroll as unroll_probe
 
     try:
         return m.UnrolledAnswer(generation, tr.steps, unroll_probe(tr))
@@ -194,7 +195,7 @@ SHOWN = 2_000  # characters of the ranked text whose activations go back to the 
 def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
     """The Neurons tab's ranking: the top units and, for the first ``SHOWN`` characters the model read,
     their activations and the track."""
-    from playground.core import neurons
+    from playground.core.inspect import neurons
 
     try:
         text = cmd.text or neurons.default_text(tr.task)
@@ -229,7 +230,7 @@ def rank_units(tr: Any, cmd: m.RankUnits, generation: int) -> m.RankedUnits:
 
 def clamp_sample(tr: Any, cmd: m.ClampSample, generation: int) -> m.ClampSampled:
     """The same prompt and seed written twice: free, then with one unit pinned."""
-    from playground.core import clamp
+    from playground.core.inspect import clamp
 
     try:
         if not (tr.task.spec.tokens and tr.task.spec.many_to_many and getattr(tr.task, "stoi", None)):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from playground.core.config import SessionConfig
 
 if TYPE_CHECKING:
-    from playground.core.diagnosis import Diagnosis
+    from playground.core.inspect.diagnosis import Diagnosis
 
 
 class Event:

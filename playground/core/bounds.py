@@ -1,7 +1,7 @@
 """The one table of bounds on every numeric setting.
 
 The command line's options (``cli_args.py``), the configs' ``validate`` (and so every model file's
-settings, ``core/file_checks.py`` and ``checkpoint``), the window's controls (their minimum and
+settings, ``core/train/file_checks.py`` and ``checkpoint``), the window's controls (their minimum and
 maximum) and the requests a model answers (``inference``) all read :data:`BOUNDS`. A control in the
 window may offer a narrower range than the table allows (``window``): a desktop-sized slice of it,
 never more. No Qt, no torch.

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playground.core import checkpoint, paths
+from playground.core import paths
 from playground.core.config import ARCH_NAMES
 from playground.core.errors import PlaygroundError
+from playground.core.train import checkpoint
 
 INDEX_NAME = "index.json"
 _FIELDS = ("title", "description")

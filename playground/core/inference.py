@@ -12,7 +12,7 @@ import torch
 from playground.core.bounds import BOUNDS, MAX_FORECAST_WORK, MAX_SAMPLE_REREAD
 from playground.core.data.dialogs import END_OF_TURN, MARKERS, encode_turns
 from playground.core.errors import PlaygroundError
-from playground.core.nets import MAX_LEN, SequenceModel
+from playground.core.model.nets import MAX_LEN, SequenceModel
 
 
 @contextlib.contextmanager

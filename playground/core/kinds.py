@@ -7,14 +7,15 @@ built. The window, the CLI, model files and inference ask this registry
 (``kind_spec(task.kind)`` or ``task.spec``) instead of comparing kind names.
 
 Adding a kind: write its task (``playground/core/data/<kind>.py``, implementing
-:class:`Task`), add one :class:`KindSpec` to ``_SPECS`` below with a builder, and a preset
-if it deserves one (``core/presets.py``). Nothing here imports torch or Qt: the builders
-import their data module when they run.
+:class:`Task`), add one :class:`KindSpec` to ``_SPECS`` below, its builder to
+``data/builders.py``, and a preset if it deserves one (``core/presets.py``). This module
+imports nothing of the project but its errors: what a kind *is* lives here, how its task is
+*built* lives in ``data`` (which imports this registry, never the other way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -23,8 +24,6 @@ from playground.core.errors import PlaygroundError
 
 if TYPE_CHECKING:
     import torch
-
-    from playground.core.config import DataConfig
 
 __all__ = [
     "DEFAULT_KIND",
@@ -36,15 +35,11 @@ __all__ = [
     "Task",
     "kind_names",
     "kind_spec",
-    "presets_for",
 ]
 
 PREDICTION_PAGES = ("complete", "chat", "forecast", "classify")  # the prediction panel's pages
 SHAPES = ("many-to-many", "many-to-one", "one-to-many")
 LOSS_UNITS = ("nats", "MSE")
-
-Builder = Callable[["DataConfig", Mapping[str, Any], Any], "Task"]
-
 
 @runtime_checkable
 class Task(Protocol):
@@ -116,8 +111,6 @@ class KindSpec:
     metrics: tuple[str, ...]
     settings: tuple[str, ...]  # DataConfig fields this kind reads, besides kind, source, path and text
     preview: str  # how the data panel previews it: "text", "dialogs", "series" or "examples"
-    # (DataConfig, saved task state, the data a model file carries: its raw series or source text) -> the task
-    build: Builder
     default_hidden: int = 32  # hidden units the CLI picks when none is given
     default_attention: bool = False  # a recurrent model the CLI builds attends over its past states
     default_lr: float = 3e-3  # the CLI's learning rate, batch size and sequence length when none is given
@@ -135,8 +128,9 @@ class KindSpec:
     info_format: str = "{source}"  # `rnn-playground info`: the data line's details (DataConfig fields)
     # the compare demo: architectures, steps each and the gaps d of a sweep (() for no sweep)
     demo_comparison: tuple[tuple[str, ...], int, tuple[int, ...]] | None = None
-    # a model whose data is gone still samples: builds a data-less task from the stored vocabulary
-    vocab_only: Callable[[Sequence[str]], Task] | None = None
+    # a model whose data is gone still samples: its task can be built from the stored vocabulary
+    # alone (``data.vocab_only_task``)
+    reopens_from_vocab: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -166,121 +160,9 @@ class KindSpec:
         return "gap" in self.settings
 
     def describe(self, data: Mapping[str, Any]) -> str:
-        """The details of a stored DataConfig dict for `rnn-playground info`."""
-        from dataclasses import asdict
-
-        from playground.core.config import DataConfig
-
-        return self.info_format.format(**{**asdict(DataConfig()), **data})
-
-
-# -- the builders: each imports its data module (torch) only when it runs --------------------------
-def _build_text(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
-    from playground.core import paths
-    from playground.core.data.text import build_text_task, decode_text_bytes, read_text_file
-
-    if cfg.source == "file":
-        # a reopened model's text travels inside its file: the path in its settings is never read
-        text = stored if isinstance(stored, str) else read_text_file(cfg.path)
-    elif cfg.source == "inline":
-        text = decode_text_bytes(cfg.text.encode("utf-8"), "the pasted text")
-    else:
-        text = read_text_file(paths.bundled_text())
-    task = build_text_task(text, cfg.val_fraction, vocab=saved.get("vocab"))
-    if cfg.source == "file":
-        task.source_text = text  # saved with the model (``checkpoint``), so it trains on without the file
-    return task
-
-
-def _build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
-    from pathlib import Path
-
-    from playground.core import paths
-    from playground.core.data.dialogs import (
-        build_dialog_task,
-        parse_dialog_text,
-        parse_dialogs,
-        read_dialog_file,
-    )
-    from playground.core.data.text import read_text_file
-
-    if cfg.source == "file":
-        source = stored if isinstance(stored, str) else read_text_file(cfg.path)
-        dialogs = parse_dialogs(source, Path(cfg.path).name or "the dialog file")
-    elif cfg.source == "inline":
-        dialogs = parse_dialog_text(cfg.text)
-    else:
-        dialogs = read_dialog_file(str(paths.bundled_dialogs()))
-    made_up = cfg.made_up_jokes if cfg.source == "bundled" else 0  # your own dialogs stay as they are
-    task = build_dialog_task(dialogs, cfg.val_fraction, vocab=saved.get("vocab"), made_up=made_up, seed=cfg.seed)
-    if cfg.source == "file":
-        task.source_text = source  # saved with the model, as a text model's is
-    return task
-
-
-def _build_series(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
-    import numpy as np
-
-    from playground.core.data.dates import Dates
-    from playground.core.data.series import Normalizer, SeriesTask, build_task
-    from playground.core.data.series_scale import InputScale
-
-    norm = Normalizer.from_dict(saved["normalizer"]) if "normalizer" in saved else None
-    if series is not None:  # a model file's: the series alone, or with its input columns and dates
-        parts = series if isinstance(series, Mapping) else {"values": series}
-        values, notes = np.asarray(parts["values"], dtype=np.float64), list(saved.get("notes", []))
-        inputs, ords = parts.get("inputs"), parts.get("dates")
-        scales = [InputScale.from_dict(d) for d in saved.get("inputs", [])]
-        unit = (saved.get("dates") or {}).get("unit")
-        dates = Dates(str(unit), np.asarray(ords)) if ords is not None and unit else None
-        return SeriesTask(
-            values, cfg.window, cfg.val_fraction, notes=notes, normalizer=norm,
-            inputs=None if inputs is None else np.asarray(inputs, dtype=np.float64),
-            input_names=[s.name for s in scales], input_scales=scales or None, dates=dates,
-        )
-    return build_task(cfg, normalizer=norm)
-
-
-def _build_memory(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
-    from playground.core.data.memory import MemoryTask
-
-    task = MemoryTask(cfg.gap, cfg.keys, cfg.seed)
-    task.check_saved(saved)
-    return task
-
-
-def _build_order(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
-    from playground.core.data.order import OrderTask
-
-    task = OrderTask(cfg.seed, cfg.val_fraction)
-    task.check_saved(saved)
-    return task
-
-
-def _build_spell(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
-    from playground.core.data.spell import SpellTask
-
-    task = SpellTask()
-    task.check_saved(dict(saved))
-    return task
-
-
-def _build_quotes(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
-    from playground.core.data.quotes import build_quotes_task
-
-    return build_quotes_task(cfg.seed, cfg.val_fraction, saved_vocab=saved.get("vocab"))
-
-
-def _text_vocab_only(vocab: Sequence[str]) -> Task:
-    from playground.core.data.text import build_vocab_only_task
-
-    return build_vocab_only_task(vocab)
-
-
-def _dialog_vocab_only(vocab: Sequence[str]) -> Task:
-    from playground.core.data.dialogs import build_vocab_only_task
-
-    return build_vocab_only_task(vocab)
+        """The details of a stored DataConfig dict for `rnn-playground info` (``data``: every
+        DataConfig field, the defaults filled in by the caller)."""
+        return self.info_format.format(**data)
 
 
 _NEXT_CHARACTER_METRICS = ("unigram_entropy",)
@@ -323,12 +205,11 @@ _SPECS = (
         metrics=_NEXT_CHARACTER_METRICS,
         settings=("val_fraction",),
         preview="text",
-        build=_build_text,
         default_hidden=128,
         paste_placeholder="Paste or type some text to learn from…",
         step_unit="characters",
         demo_question="The ",
-        vocab_only=_text_vocab_only,
+        reopens_from_vocab=True,
     ),
     KindSpec(
         name="knock-knock",
@@ -359,7 +240,6 @@ _SPECS = (
         metrics=_NEXT_CHARACTER_METRICS,
         settings=("val_fraction", "made_up_jokes", "seed"),
         preview="dialogs",
-        build=_build_dialogs,
         default_hidden=128,
         default_attention=True,  # copying a name it never saw: see ModelConfig.attention
         # a training window holds a whole joke (they start where a joke starts: dialogs.JokeStream), so
@@ -370,7 +250,7 @@ _SPECS = (
         paste_placeholder="Knock, knock!\nWho's there?\nLettuce.\nLettuce who?\nLettuce in, it's cold!",
         step_unit="characters",
         demo_question="Knock, knock!",
-        vocab_only=_dialog_vocab_only,
+        reopens_from_vocab=True,
     ),
     KindSpec(
         name="prices",
@@ -398,7 +278,6 @@ _SPECS = (
         metrics=("mae", "rmse", "baseline_mae", "baseline_rmse"),
         settings=_SERIES_SETTINGS,
         preview="series",
-        build=_build_series,
         paste_placeholder="10, 11, 12, 13, 14, 15 …",
         file_dialog=("CSV file…", "Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)"),
     ),
@@ -420,7 +299,6 @@ _SPECS = (
         metrics=("accuracy", "chance"),
         settings=("seed", "gap", "keys"),  # no val_fraction: a fixed 512 sequences are held out
         preview="examples",
-        build=_build_memory,
         demo_question="A 3 9 1 4 ?",
         demo_hint="A key letter, some digits, then '?': which partner does the model answer?",
         info_format="gap {gap}, {keys} keys, seed {seed}",
@@ -446,7 +324,6 @@ _SPECS = (
         metrics=("accuracy", "chance"),
         settings=("seed", "val_fraction"),
         preview="examples",
-        build=_build_order,
         step_unit="words",
         demo_question="the food was good , not bad at all",
         demo_hint="A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
@@ -471,7 +348,6 @@ _SPECS = (
         metrics=("accuracy", "chance"),
         settings=(),
         preview="examples",
-        build=_build_spell,
         step_unit="letters",
         demo_question="g",
         demo_hint="One letter: the model writes the word that starts with it, from that one input.",
@@ -499,7 +375,6 @@ _SPECS = (
         metrics=_NEXT_CHARACTER_METRICS,
         settings=("seed", "val_fraction"),
         preview="text",
-        build=_build_quotes,
         default_hidden=64,
         step_unit="characters",
         demo_question='the miller said, "',
@@ -524,11 +399,3 @@ def kind_spec(name: str) -> KindSpec:
         raise PlaygroundError(
             f"unknown data kind {name!r}: choose one of {', '.join(KINDS)}"
         ) from None
-
-
-def presets_for(name: str) -> list[str]:
-    """The names of the presets (``core/presets.py``) that train on this kind of data."""
-    kind_spec(name)
-    from playground.core.presets import PRESETS
-
-    return [preset for preset, (_, session) in PRESETS.items() if session.data.kind == name]

@@ -104,7 +104,7 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
 }
 
 # The lessons' own settings: under these each lesson's claim was measured over seeds 0-4
-# (core/lesson_claims.py; tests/test_lesson_claims.py). Steps are in lesson_claims.
+# (core/lessons/claims.py; tests/test_lesson_claims.py). Steps are in lesson_claims.
 LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
     "lesson-memory": (
         "Lesson 2: the key 20 steps back; the LSTM carries it, the vanilla RNN forgets",
@@ -201,3 +201,11 @@ LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
     ),
 }
 PRESETS.update(LESSON_PRESETS)
+
+
+def presets_for(kind: str) -> list[str]:
+    """The names of the presets that train on this kind of data."""
+    from playground.core.kinds import kind_spec
+
+    kind_spec(kind)  # an unknown kind is a one-line error
+    return [preset for preset, (_, session) in PRESETS.items() if session.data.kind == kind]

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 class Banner(QFrame):
     """A message across the top of the plots: errors, diagnoses and their fixes, never a modal box."""
 
-    fix_clicked = Signal(str)  # a fix id from playground.core.diagnosis.FIX_TEXT
+    fix_clicked = Signal(str)  # a fix id from playground.core.inspect.diagnosis.FIX_TEXT
     dismissed = Signal(str)  # the kind of the message the user closed
 
     def __init__(self, parent: QWidget | None = None):
@@ -42,7 +42,7 @@ class Banner(QFrame):
         self.dismissed.emit(self.kind)
 
     def set_fixes(self, fixes: tuple[str, ...]) -> None:
-        from playground.core.diagnosis import FIX_TEXT, FIX_TIPS
+        from playground.core.inspect.diagnosis import FIX_TEXT, FIX_TIPS
 
         while self.fix_row.count():
             item = self.fix_row.takeAt(0)
@@ -77,7 +77,7 @@ class Banner(QFrame):
         self.show()
 
     def show_diagnosis(self, diagnosis) -> None:
-        """A diagnosis (playground.core.diagnosis): its words, and a button for each fix."""
+        """A diagnosis (playground.core.inspect.diagnosis): its words, and a button for each fix."""
         self.show_message(
             diagnosis.message, "info" if diagnosis.kind in ("vanishing", "overfitting") else "warning"
         )

@@ -70,7 +70,7 @@ HEADER_TIPS = {
 DEFAULT_GAPS = "2, 5, 10, 20, 40"
 TABLE_HEIGHT = 170  # pixels at most for the results table (four rows)
 NAME_WIDTH = 170  # pixels the architecture column keeps when the table is short of room (names wrap)
-MAX_SEEDS = 5  # playground.core.compare.MAX_SEEDS (importing it here would load torch)
+MAX_SEEDS = 5  # playground.core.train.compare.MAX_SEEDS (importing it here would load torch)
 QUICK_SEEDS = 3  # the default for the quick classification lessons (memory, order, spell)
 EXPLANATION = (
     "Train several architectures on the same data and on the very same batches, once per seed, and "

@@ -385,7 +385,7 @@ class Controller(QObject):
     # -- diagnosis ---------------------------------------------------------------------------------
     def _update_reach_context(self) -> None:
         """What the gradient plot quotes beside its reach: the unit, the curve at init, needed positions."""
-        from playground.core import reach
+        from playground.core.inspect import reach
         from playground.core.kinds import kind_spec
 
         task = self.state.summary.get("task")
@@ -406,7 +406,7 @@ class Controller(QObject):
 
     def diagnose(self, force: bool = False) -> None:
         """Look for exploding or vanishing gradients (twice a second at most) and say so in the banner."""
-        from playground.core.diagnosis import diagnose
+        from playground.core.inspect.diagnosis import diagnose
 
         now = time.perf_counter()
         if self._barrier or (not force and now - self._diagnosed_at < DIAGNOSE_S):
@@ -455,7 +455,7 @@ class Controller(QObject):
 
     def apply_fix(self, fix: str) -> None:
         """One click from the diagnosis banner: change the setting that addresses the trouble."""
-        from playground.core.diagnosis import FIX_TEXT
+        from playground.core.inspect.diagnosis import FIX_TEXT
 
         w, st = self.w, self.state
         if (

@@ -1,5 +1,5 @@
 """Your own data into the window: a file dropped anywhere on it, or text pasted from the clipboard
-(Edit > Paste Data). What it is comes from ``core/recognise.py`` (extension and content); a model file
+(Edit > Paste Data). What it is comes from ``core/data/recognise.py`` (extension and content); a model file
 opens as File > Open does, data goes to the Data panel (where another kind can be chosen), the reason
 goes to the banner (a note), and a file that is none of ours gets a one-line message in the banner."""
 
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QGuiApplication
 
+from playground.core.data.recognise import Recognised, recognise_file, recognise_text
 from playground.core.errors import PlaygroundError
-from playground.core.recognise import Recognised, recognise_file, recognise_text
 
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow

@@ -148,7 +148,7 @@ class FileLists:
             self.export_script(model, script)
 
     def export_script(self, model: str, script: str) -> bool:
-        """Write ``model`` (a saved model file) as one PyTorch script (core/export.py)."""
+        """Write ``model`` (a saved model file) as one PyTorch script (core/export/script.py)."""
         from playground.core.export import export_script
 
         return self._exported(lambda: export_script(model, script), ": run python {name} --help")

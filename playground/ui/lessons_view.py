@@ -1,6 +1,6 @@
 """The Lessons dock: fourteen cards, each with Set it up, What to watch, Try this and a Check.
 
-The cards are data (playground.core.lesson_cards); this widget only shows them and says what the
+The cards are data (playground.core.lessons.cards); this widget only shows them and says what the
 learner asked for through its signals. Which lessons were checked successfully is remembered in
 the settings.
 """

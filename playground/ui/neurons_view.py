@@ -1,6 +1,6 @@
 """The Neurons tab: which hidden unit follows a property of the text, and what it does when pinned.
 
-The ranking (``playground.core.neurons``) and the clamped sampling (``playground.core.clamp``) run in
+The ranking (``playground.core.inspect.neurons``) and the clamped sampling (``playground.core.inspect.clamp``) run in
 the engine, between training slices: the tab sends ``RankUnits`` and ``ClampSample`` and shows the
 answers the controller routes to :meth:`NeuronsView.show_answer` (stale ones never get here).
 """

@@ -20,8 +20,8 @@ import numpy as np
 from playground.app.progress import Progress
 
 if TYPE_CHECKING:  # plain data here: no torch needed to show a window
-    from playground.core.probes import Probe
-    from playground.core.trainer import StepDetail, StepReport
+    from playground.core.inspect.probes import Probe
+    from playground.core.train.trainer import StepDetail, StepReport
 
 MAX_POINTS = 20_000  # per curve; beyond this older points are thinned by half
 PROBE_TRAIL = 12  # earlier gradient-through-time curves drawn faded behind the newest

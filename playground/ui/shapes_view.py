@@ -3,7 +3,7 @@
 Each shape is a small unrolled network: input boxes below, hidden boxes in the
 middle (joined by the recurrent arrow), output boxes above. Under each, what
 it means in one line, and a badge for every data kind of the app that has
-that shape (from the kinds registry, via ``playground.core.shapes``).
+that shape (from the kinds registry, via ``playground.core.lessons.shapes``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
-from playground.core.shapes import CAPTIONS, SHAPES, Badge, badges, shape_of
+from playground.core.lessons.shapes import CAPTIONS, SHAPES, Badge, badges, shape_of
 from playground.ui.plots.base import BLUE, GREEN, HINT_COLOUR, ORANGE, TEXT_COLOUR, VERMILLION, font
 
 INPUT_FILL = "#DCEBF7"  # inputs: pale blue, outlined in the app's blue

@@ -1,4 +1,4 @@
-"""The network unrolled through time (lessons 4 and 5), drawn from a ``core.unroll.Unrolled``.
+"""The network unrolled through time (lessons 4 and 5), drawn from a ``core.inspect.unroll.Unrolled``.
 
 One box per time step with its input under it and h_t inside as a coloured
 strip; the same W_hh on every arrow between boxes, in one colour, so it reads
@@ -7,7 +7,7 @@ as one matrix; the loss of each step above. Under the boxes the backward pass:
 and how much each step adds to dL/dW_hh. Long sequences show a window of
 steps with a scroll bar. Clicking a step emits ``step_clicked(t)``.
 
-Nothing here computes: the numbers come from ``playground.core.unroll``.
+Nothing here computes: the numbers come from ``playground.core.inspect.unroll``.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ _ROWS = (
 
 
 if TYPE_CHECKING:  # torch loads in the training thread, after the window is on screen
-    from playground.core.unroll import Unrolled
+    from playground.core.inspect.unroll import Unrolled
 
 def _row_tops() -> dict[str, tuple[int, int]]:
     tops, y = {}, 0

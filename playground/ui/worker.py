@@ -108,8 +108,8 @@ class WorkerThread(QObject):
     def save_now(self, path: str) -> str:
         """Save the model from the window's thread once training has stopped (on quit); the error
         text, or "" when it was saved (or there was nothing to save). Training runs on after an error."""
-        from playground.core import checkpoint
         from playground.core.errors import PlaygroundError
+        from playground.core.train import checkpoint
 
         self.shutdown()
         trainer = self.worker.trainer

@@ -4,7 +4,7 @@ A task knows how to cut its data into batches, how to encode and decode it
 (a vocabulary or a normalizer, stored with the model), and its loss. The
 generated lessons (memory and order) are sequence classification tasks
 (``classify.ClassifyTask``): tokens in, one class out, scored by accuracy.
-Which module builds which kind is the registry's business (``core/kinds.py``).
+What a kind is, the registry says (``core/kinds.py``); how its task is built, ``builders.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ def build_task(cfg: DataConfig, saved: dict[str, Any] | None = None, series: Any
     came from is gone.
     """
     cfg.validate()
-    return kind_spec(cfg.kind).build(cfg, saved or {}, series)
+    from playground.core.data.builders import BUILDERS
+
+    kind_spec(cfg.kind)  # an unknown kind is a one-line error
+    return BUILDERS[cfg.kind](cfg, saved or {}, series)
 
 
 def vocab_only_task(kind: str, vocab: Sequence[str]) -> Task:
@@ -33,9 +36,9 @@ def vocab_only_task(kind: str, vocab: Sequence[str]) -> Task:
 
     Raises PlaygroundError for a kind that cannot do without its data.
     """
+    from playground.core.data.builders import VOCAB_ONLY
     from playground.core.errors import PlaygroundError
 
-    spec = kind_spec(kind)
-    if spec.vocab_only is None:
+    if not kind_spec(kind).reopens_from_vocab:
         raise PlaygroundError(f"a {kind} model needs its data: it cannot be reopened from its vocabulary")
-    return spec.vocab_only(vocab)
+    return VOCAB_ONLY[kind](vocab)

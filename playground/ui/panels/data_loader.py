@@ -58,7 +58,7 @@ def load(what: DataConfig | FromModelFile) -> Loaded:
             learnt = [what.config.column, *split_inputs(what.config.inputs)]
             result.columns = (learnt, learnt)
         try:
-            from playground.core import checkpoint
+            from playground.core.train import checkpoint
 
             result.task = checkpoint.stored_task(what.path)
         except PlaygroundError as e:

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.app import messages as m
-from playground.core.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.core.errors import PlaygroundError
+from playground.core.inspect.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.ui.panels._common import BLUE, GREY, VERMILLION
 from playground.ui.panels.date_axis import DateAxis
 

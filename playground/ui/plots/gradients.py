@@ -10,7 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
-from playground.core.reach import REACH_FRACTION, gradient_reach, reach_sentence, reach_summary, share_text
+from playground.core.inspect.reach import (
+    REACH_FRACTION,
+    gradient_reach,
+    reach_sentence,
+    reach_summary,
+    share_text,
+)
 from playground.ui.plots.base import (
     BLUE,
     LABEL_PT,
@@ -90,7 +96,7 @@ def gradient_verdict(g: np.ndarray, unit: str = "steps") -> tuple[str, str]:
     step's), 'growing' (it grows going back, or passes 1000), 'overflow' (infinite or NaN) or 'none'.
     A short reach is not called vanishing here: a trained model whose prediction does not depend
     on far inputs has small gradients to them by design. The diagnosis banner names pathologies,
-    from the loss as well (``playground.core.diagnosis``).
+    from the loss as well (``playground.core.inspect.diagnosis``).
     """
     g = np.asarray(g, np.float64)
     if g.size == 0:

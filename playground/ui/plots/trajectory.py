@@ -1,5 +1,5 @@
 """The hidden state's path through time: each probe's top-layer states h_1 ... h_T projected on their
-first two principal components (core/trajectory.py), drawn as a path whose points go from dark to
+first two principal components (core/inspect/trajectory.py), drawn as a path whose points go from dark to
 light with the time step, the character under the mouse. A slider scrubs back through the probes kept
 over training; each projection is aligned with the one before it, so the picture does not flip or
 swap its axes from one probe to the next and the shape can be watched forming."""
@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
-from playground.core.trajectory import Projection, project
+from playground.core.inspect.trajectory import Projection, project
 from playground.ui.plots.base import EmptyHint, ProbeCard, SessionCard, make_plot
 from playground.ui.session import Session
 

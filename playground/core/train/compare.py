@@ -20,7 +20,7 @@ from playground.core.config import ARCHS, MAX_SEED, ModelConfig, SessionConfig
 from playground.core.data import build_task
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
-from playground.core.trainer import Trainer
+from playground.core.train.trainer import Trainer
 
 MAX_SEEDS = 5  # runs per architecture a comparison offers
 FIGURES = ("train_loss", "val_loss", "accuracy", "steps_per_s", "gradient_reach")

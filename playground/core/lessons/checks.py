@@ -5,7 +5,7 @@ Lessons are data (:data:`LESSONS`); the window shows them as cards, the command 
 (``rnn-playground lessons``). A check is a plain function of the model in training
 (:class:`LessonContext`): it never trains, it only measures, so it runs between two steps. Where a
 claim depends on luck (which seed), the card says so and its set-up runs several seeds (the
-lesson's ``seeds``; see playground.core.lesson_claims). No Qt here.
+lesson's ``seeds``; see playground.core.lessons.claims). No Qt here.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 
 from playground.core.errors import PlaygroundError
-from playground.core.lesson_cards import CARDS, OUTLINES, TABS, Lesson
+from playground.core.lessons.cards import CARDS, OUTLINES, TABS, Lesson
 
 __all__ = [
     "CHECKS",
     "LESSONS",
     "OUTLINES",
+    "RELU_ALONE_SLACK",
     "TABS",
     "Lesson",
     "LessonCheck",
@@ -48,7 +49,7 @@ class LessonCheck:
 class LessonContext:
     """The model in training and what the engine saw of its recent steps."""
 
-    trainer: Any  # playground.core.trainer.Trainer
+    trainer: Any  # playground.core.train.trainer.Trainer
     grad_norms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # before clipping, recent steps
     grad_norms_clipped: np.ndarray = field(default_factory=lambda: np.zeros(0))
     refused: int = 0  # refused (NaN) steps of this model
@@ -72,7 +73,7 @@ def _model_name(tr: Any) -> str:
 def _probe_reach(ctx: LessonContext, fraction: float = 1e-3) -> tuple[int, int, float]:
     """(steps back the newest probe's gradient reaches at ``fraction`` of the last, sequence length,
     share at the first step) for the top layer."""
-    from playground.core.reach import gradient_reach
+    from playground.core.inspect.reach import gradient_reach
 
     g = ctx.trainer.probe().grad_norm[-1]
     r = gradient_reach(g, fraction)
@@ -171,7 +172,7 @@ def check_bptt(ctx: LessonContext) -> LessonCheck:
 
 
 def check_vanishing(ctx: LessonContext) -> LessonCheck:
-    from playground.core.reach import needed_positions
+    from playground.core.inspect.reach import needed_positions
 
     tr = ctx.trainer
     probe = tr.probe()
@@ -214,13 +215,13 @@ RELU_ALONE_SLACK = 2  # "no further": ReLU + default reaches at most this many s
 
 def check_activation(ctx: LessonContext) -> LessonCheck:
     """At initialisation, the activation and the initialisation apart: all four combinations."""
-    from playground.core.reach import gradient_reach, probe_at_init
+    from playground.core.inspect.reach import gradient_reach
 
     tr = ctx.trainer
     reach: dict[str, int] = {}
     first: dict[str, float] = {}
     for activation, init in ACTIVATION_INIT:
-        r = gradient_reach(probe_at_init(tr, arch="rnn", activation=activation, init=init).grad_norm[-1])
+        r = gradient_reach(tr.probe_at_init(arch="rnn", activation=activation, init=init).grad_norm[-1])
         reach[f"{activation}+{init}"] = 0 if r is None else r.steps
         first[f"{activation}+{init}"] = float("nan") if r is None else float(r.first)
     back = len(tr.probe().labels) - 1
@@ -257,9 +258,9 @@ def check_identity(ctx: LessonContext) -> LessonCheck:
 
 def _reach_at_init(tr: Any, **model_changes: Any) -> int:
     """Steps back the gradient reaches (10⁻³) for a fresh model like ``tr``'s with ``model_changes``."""
-    from playground.core.reach import gradient_reach, probe_at_init
+    from playground.core.inspect.reach import gradient_reach
 
-    r = gradient_reach(probe_at_init(tr, **model_changes).grad_norm[-1])
+    r = gradient_reach(tr.probe_at_init(**model_changes).grad_norm[-1])
     return 0 if r is None else r.steps
 
 
@@ -359,7 +360,7 @@ def check_shapes(ctx: LessonContext) -> LessonCheck:
 
 def check_uses(ctx: LessonContext) -> LessonCheck:
     """The anomaly preset: the forecast errors find the planted spikes."""
-    from playground.core import anomalies
+    from playground.core.inspect import anomalies
     from playground.core.presets import PLANTED_SPIKES
 
     tr = ctx.trainer
@@ -440,7 +441,7 @@ def spread_text(values: Sequence[float], what: str = "accuracy") -> str:
     return f"{what} over {len(values)} seeds: " + ", ".join(_pct(v) for v in values)
 
 
-LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lesson_cards.py
+LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lessons/cards.py
 
 
 # -- the spread over seeds ------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lesson_
 
 def _seed_claims() -> dict[str, tuple[Callable[[int], Any], Callable[[list[Any]], str]]]:
     """Lesson id -> (the claim for one seed, the words for the spread over the seeds run so far)."""
-    from playground.core import lesson_claims as c
+    from playground.core.lessons import claims as c
 
     def acc(results: list[Any], arch: str) -> str:
         return " / ".join(f"{r.accuracy[arch]:.0%}" for r in results)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.core.cells import run_direction
-from playground.core.nets import SequenceModel
+from playground.core.model.cells import run_direction
+from playground.core.model.nets import SequenceModel
 
 __all__ = ["MAX_STEPS", "NOT_RECURRENT", "Unrolled", "unroll", "unroll_model"]
 

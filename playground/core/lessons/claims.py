@@ -25,14 +25,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.core.compare import Comparison
 from playground.core.config import ModelConfig, SessionConfig
 from playground.core.data import build_task
-from playground.core.diagnosis import diagnose
 from playground.core.inference import forecast, model_fn
+from playground.core.inspect.diagnosis import diagnose
+from playground.core.inspect.reach import chance_loss, gradient_reach, needed_positions
 from playground.core.presets import PRESETS
-from playground.core.reach import chance_loss, gradient_reach, needed_positions, probe_at_init
-from playground.core.trainer import Trainer
+from playground.core.train.compare import Comparison
+from playground.core.train.trainer import Trainer
 
 SEEDS = (0, 1, 2, 3, 4)  # the seeds every claim is tested over
 
@@ -150,7 +150,7 @@ def _verdict(trainer: Trainer, grad_norms: Sequence[float], refused: int = 0) ->
         np.asarray(grad_norms, np.float64),
         refused=refused,
         probe_grad=g,
-        probe_grad_init=probe_at_init(trainer).grad_norm[-1],
+        probe_grad_init=trainer.probe_at_init().grad_norm[-1],
         needed_positions=needed,
         labels=probe.labels,
         chance_loss=chance_loss(trainer.task),

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.core.cells import trace_recurrent
-from playground.core.nets import SequenceModel
+from playground.core.model.cells import trace_recurrent
+from playground.core.model.nets import SequenceModel
 
 SHOWN_ROWS = 8  # sequences of the batch the debugger shows; the numbers cover the whole batch
 

@@ -115,7 +115,7 @@ def check_vocab_sizes(name: str, entries: dict[str, Any], task_state: dict[str, 
     wants = {}
     if isinstance(vocab, list):
         wants["model/embed.weight"] = (len(vocab), "vocabulary entries")
-        if kind_spec(kind).vocab_only is not None:  # characters in, the next character out
+        if kind_spec(kind).reopens_from_vocab:  # characters in, the next character out
             wants["model/head.weight"] = (len(vocab), "vocabulary entries")
     if isinstance(classes, list):
         wants["model/head.weight"] = (len(classes), "classes")
@@ -386,7 +386,7 @@ def checked_vocab(name: str, task_state: dict[str, Any], kind: str) -> list[str]
     vocab = task_state.get("vocab")
     if vocab is None:
         return None
-    characters = kind_spec(kind).vocab_only is not None
+    characters = kind_spec(kind).reopens_from_vocab
     longest = 1 if characters else MAX_TOKEN
     if (
         not isinstance(vocab, list)

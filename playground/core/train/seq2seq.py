@@ -34,7 +34,13 @@ import torch.nn.functional as F
 
 import playground
 from playground.core import paths
-from playground.core.checkpoint import (
+from playground.core.config import MAX_MADE_UP_JOKES
+from playground.core.data.dialogs import build_dialog_task, read_dialog_file
+from playground.core.data.jokes import made_up_jokes, make_joke
+from playground.core.errors import PlaygroundError
+from playground.core.kinds import kind_spec
+from playground.core.model.seq2seq_net import MAX_REPLY, Seq2Seq
+from playground.core.train.checkpoint import (
     FORMAT,
     SUFFIX,
     _canonical,
@@ -43,13 +49,7 @@ from playground.core.checkpoint import (
     training_tensors,
     write_atomic,
 )
-from playground.core.config import MAX_MADE_UP_JOKES
-from playground.core.data.dialogs import build_dialog_task, read_dialog_file
-from playground.core.data.jokes import made_up_jokes, make_joke
-from playground.core.errors import PlaygroundError
-from playground.core.kinds import kind_spec
-from playground.core.seq2seq_net import MAX_REPLY, Seq2Seq
-from playground.core.trainer import History, make_optimizer, pick_device
+from playground.core.train.trainer import History, make_optimizer, pick_device
 
 __all__ = [
     "END",

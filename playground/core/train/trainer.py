@@ -26,18 +26,18 @@ import torch
 from playground.core.budget import check_fits
 from playground.core.config import LIVE_TRAIN_SETTINGS, SessionConfig
 from playground.core.data import build_task
-from playground.core.device import pick_device, share_the_cpu
-from playground.core.equations import recurrence_terms, recurrence_terms_all
 from playground.core.errors import PlaygroundError
-from playground.core.nets import SequenceModel, check_compatible
-from playground.core.probes import Probe, connectivity, run_probe
-from playground.core.stepdetail import (
+from playground.core.inspect.equations import recurrence_terms, recurrence_terms_all
+from playground.core.inspect.probes import Probe, connectivity, run_probe
+from playground.core.inspect.stepdetail import (
     StepDetail,
     decode_batch,
     feature_grad_norms,
     grad_through_time,
     loss_per_step,
 )
+from playground.core.model.nets import SequenceModel, check_compatible
+from playground.core.train.device import pick_device, share_the_cpu
 
 __all__ = [
     "History",
@@ -398,6 +398,18 @@ class Trainer:
                 "length; the model and its training are kept"
             ) from None
 
+
+    def probe_at_init(self, **model_changes: Any) -> Probe:
+        """The probe of a fresh model with this one's settings and seed (and ``model_changes``, e.g.
+        ``activation="relu"``): the curve at initialisation, on this trainer's probe sequence and
+        task. Torch's global random state is left as it was: the running training is not disturbed."""
+        session = self.session
+        if model_changes:
+            session = replace(session, model=replace(session.model, **model_changes))
+        x, y, labels = self._probe_sequence()
+        with torch.random.fork_rng(devices=[]):
+            fresh = Trainer(session, task=self.task, device=self.device)
+            return run_probe(fresh.model, self.task, x, y, labels)
     def connectivity(self, text: str | None = None) -> tuple[tuple[str, ...], np.ndarray]:
         """(input labels (T,), C) for the probe sequence, or for ``text`` typed by a user.
 

@@ -29,7 +29,9 @@ import playground
 from playground.core.config import SessionConfig
 from playground.core.data import build_task, vocab_only_task
 from playground.core.errors import PlaygroundError
-from playground.core.file_checks import (
+from playground.core.files import open_bounded
+from playground.core.kinds import kind_spec
+from playground.core.train.file_checks import (
     MAX_STEPS,
     check_entries,
     check_optimizer_settings,
@@ -40,9 +42,7 @@ from playground.core.file_checks import (
     optimizer_state,
     stored_data,
 )
-from playground.core.files import open_bounded
-from playground.core.kinds import kind_spec
-from playground.core.model_file import (
+from playground.core.train.model_file import (
     MAX_HEADER,
     Entry,
     header_entries,
@@ -51,7 +51,7 @@ from playground.core.model_file import (
     parse_json,
     read_tensors,
 )
-from playground.core.trainer import Trainer
+from playground.core.train.trainer import Trainer
 
 FORMAT = "rnn-playground-model"
 FORMAT_VERSION = 1
@@ -405,7 +405,7 @@ def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], 
     carried = stored if isinstance(stored, str) else session.data.text if session.data.source == "inline" else None
     check_vocab_covers(name, vocab, carried, "the text inside it")
     if session.data.source == "file" and stored is None:
-        if spec.vocab_only is None:  # every series model of ours carries its series
+        if not spec.reopens_from_vocab:  # every series model of ours carries its series
             raise PlaygroundError(
                 f"{name} is corrupted: its series is not inside it, and a model file is never allowed to "
                 f"open the data file its settings name ({Path(session.data.path).name or 'none'})"
@@ -418,7 +418,7 @@ def _task_inside(name: str, session: SessionConfig, task_state: dict[str, Any], 
         return build_task(session.data, saved=task_state, series=stored)
     except PlaygroundError as e:
         # the app's own data (bundled), changed by another version of the app: the model samples
-        if session.data.source == "bundled" and isinstance(vocab, list) and spec.vocab_only is not None:
+        if session.data.source == "bundled" and isinstance(vocab, list) and spec.reopens_from_vocab:
             return vocab_only_task(session.data.kind, vocab)
         raise _named(name, e) from None
 
@@ -445,7 +445,7 @@ def _load(path: str | Path, device: str | torch.device | None, data_file: str | 
 
     spec = kind_spec(session.data.kind)
     if data_file is not None:  # the user names the data again: only theirs is read, never the file's
-        if spec.vocab_only is None:
+        if not spec.reopens_from_vocab:
             raise PlaygroundError(
                 f"{name} is a {spec.noun} model: it carries its own data, so no data file is given to train it on"
             )

@@ -19,10 +19,10 @@ from typing import Any
 
 import torch
 
-from playground.core import export_template as T
 from playground.core.errors import PlaygroundError
-from playground.core.export_quotes import quotes_data
-from playground.core.export_series import SERIES_DATA
+from playground.core.export import template as T
+from playground.core.export.quotes import quotes_data
+from playground.core.export.series import SERIES_DATA
 
 _LINE = 110  # the script's longest line
 
@@ -247,7 +247,7 @@ def export_script(model_path: str | Path, out_path: str | Path) -> Path:
     """Write the PyTorch script for the model file ``model_path`` to ``out_path`` (atomically); the
     path written. One-line PlaygroundErrors for a file that is not a model of ours, an
     encoder-decoder, or a place that cannot be written."""
-    from playground.core import checkpoint
+    from playground.core.train import checkpoint
 
     model_path, out_path = Path(model_path), Path(out_path)
     meta, _ = checkpoint.read(model_path)  # framing, format, size: refused before anything is built

@@ -143,29 +143,6 @@ def chance_loss(task: Any) -> float | None:
     return None
 
 
-def probe_at_init(trainer: Any, **model_changes: Any):
-    """The probe of a fresh model with the same settings and seed as ``trainer`` (and ``model_changes``,
-    e.g. ``activation="relu"``): the curve at initialisation.
-
-    Built on the trainer's own probe sequence and task; the global torch random state is left as it
-    was, so the running training is not disturbed.
-    """
-    import dataclasses
-
-    import torch
-
-    from playground.core.probes import run_probe
-    from playground.core.trainer import Trainer
-
-    session = trainer.session
-    if model_changes:
-        session = dataclasses.replace(session, model=dataclasses.replace(session.model, **model_changes))
-    x, y, labels = trainer._probe_sequence()
-    with torch.random.fork_rng(devices=[]):
-        fresh = Trainer(session, task=trainer.task, device=trainer.device)
-        return run_probe(fresh.model, trainer.task, x, y, labels)
-
-
 def reach_summary(
     probe_grad: Sequence[float] | np.ndarray | None,
     probe_grad_init: Sequence[float] | np.ndarray | None = None,

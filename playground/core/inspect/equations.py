@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.core.cells import trace_recurrent
 from playground.core.errors import PlaygroundError
-from playground.core.nets import SequenceModel
+from playground.core.model.cells import trace_recurrent
+from playground.core.model.nets import SequenceModel
 
 RNN_EQUATION = "h_t = {act}(W_hh h_{{t-1}} + W_xh x_t + b)"
 LSTM_EQUATIONS = (

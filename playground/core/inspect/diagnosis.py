@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.core.config import ModelConfig, TrainConfig
-from playground.core.reach import REACH_FRACTION, gradient_reach, share_text, steps_text
+from playground.core.inspect.reach import REACH_FRACTION, gradient_reach, share_text, steps_text
 
 EXPLODE_FACTOR = 100.0  # gradient norm this many times its recent median: exploding
 LOSS_FACTOR = 3.0  # loss this many times its best so far (after warm-up): blowing up
@@ -131,7 +131,7 @@ def diagnose(
     Optional, keyword only:
 
     * ``probe_grad_init``: the same curve for the model at initialisation (same seed, same probe
-      sequence; ``reach.probe_at_init``), quoted beside the newest one.
+      sequence; ``Trainer.probe_at_init``), quoted beside the newest one.
     * ``needed_positions``: the time steps of the probe sequence the answer depends on
       (``reach.needed_positions(task, probe.labels)``; memory: the key). None or empty: not known,
       and the first time step stands in for them.
@@ -463,7 +463,7 @@ class Verdict:
 
 
 class VerdictWatch:
-    """Follows a :class:`~playground.core.trainer.Trainer` step by step and judges it with
+    """Follows a :class:`~playground.core.train.trainer.Trainer` step by step and judges it with
     :func:`diagnose`, from the same numbers the window's banner is judged from: every accepted step's
     loss and gradient norm before and after clipping, the refused steps, the validation losses, and
     (while the loss is stuck) the probe's gradient through time beside the one at initialisation.
@@ -474,7 +474,7 @@ class VerdictWatch:
     """
 
     def __init__(self, trainer) -> None:
-        from playground.core import reach
+        from playground.core.inspect import reach
 
         self.trainer = trainer
         self.steps: list[int] = []
@@ -554,7 +554,6 @@ class VerdictWatch:
         loss is stuck (vanishing needs both), at most every PROBE_EVERY steps."""
         import torch
 
-        from playground.core import reach
 
         tr = self.trainer
         if not tr.session.model.recurrent or self.step - self._probe_step < PROBE_EVERY:
@@ -567,10 +566,10 @@ class VerdictWatch:
         self._probe_grad = probe.grad_norm[-1]
         self._probe_labels = list(probe.labels)
         if self._init_grad is None or len(self._init_grad) != len(self._probe_grad):
-            self._init_grad = reach.probe_at_init(tr).grad_norm[-1]
+            self._init_grad = tr.probe_at_init().grad_norm[-1]
 
     def _needed(self) -> tuple[int, ...]:
-        from playground.core import reach
+        from playground.core.inspect import reach
 
         if self._probe_labels is None:
             return ()

@@ -9,7 +9,7 @@ import sys
 import torch
 
 from playground.core.errors import PlaygroundError
-from playground.core.threads import ThreadTuner, tuner_for
+from playground.core.train.threads import ThreadTuner, tuner_for
 
 ALL_CORES_UP_TO = 2  # beside a window, torch takes every core of a machine this small
 
@@ -28,7 +28,7 @@ def share_the_cpu(same_process: bool = True, beside_window: bool = True) -> Thre
     every millisecond instead of every five. On the command line (``beside_window=False``): all.
 
     That is the most, not the count: the cores a machine has are not the cores that are free, so a
-    ThreadTuner (core/threads.py) measures the steps at 1 ... most threads and keeps the fastest,
+    ThreadTuner (core/train/threads.py) measures the steps at 1 ... most threads and keeps the fastest,
     re-checking while training. It is returned for the training loop to feed; None when there is
     nothing to choose (one core) or ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count. An
     ``OMP_NUM_THREADS`` of the user's caps the most.

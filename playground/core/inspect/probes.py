@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from playground.core.cells import trace_recurrent
-from playground.core.nets import SequenceModel
+from playground.core.model.cells import trace_recurrent
+from playground.core.model.nets import SequenceModel
 
 
 @dataclass(frozen=True)

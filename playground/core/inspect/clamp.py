@@ -25,7 +25,7 @@ import torch
 
 from playground.core import inference
 from playground.core.errors import PlaygroundError
-from playground.core.neurons import single_layers, small_ops_threads
+from playground.core.inspect.neurons import single_layers, small_ops_threads
 
 __all__ = ["check_clamp", "sample"]
 
