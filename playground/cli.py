@@ -164,28 +164,29 @@ def _lesson_setup(a: argparse.Namespace, given: set[str]) -> None:
     session = lessons.setup_session(a.lesson)
     data, model, train = session.data, session.model, session.train
 
-    def put(name: str, value: Any) -> None:
-        if name not in given:
-            setattr(a, name, value)
+    def put(**values: Any) -> None:
+        for name, value in values.items():
+            if name not in given:
+                setattr(a, name, value)
 
-    put("data", data.kind)
+    put(data=data.kind)
     spec = kind_spec(a.data)
     if a.data == data.kind:  # the lesson's own data (unless --data chose other data)
         if data.source == "file":
-            put("file", data.path)
+            put(file=data.path)
         elif data.source == "inline" and spec.tokens:
-            put("text", data.text)
+            put(text=data.text)
         elif data.source == "inline":
-            put("values", data.values)
+            put(values=data.values)
         for name, field in _LESSON_DATA:
-            put(name, getattr(data, field))
+            put(**{name: getattr(data, field)})
         for name, field in _LESSON_KIND:
             if field in spec.settings:
-                put(name, getattr(data, field))
+                put(**{name: getattr(data, field)})
     for name, field in _LESSON_MODEL:
-        put(name, getattr(model, field))
+        put(**{name: getattr(model, field)})
     for name in _LESSON_TRAIN:
-        put(name, getattr(train, name))
+        put(**{name: getattr(train, name)})
     if not a.steps and not a.seconds:
         a.steps = card.steps or None
 

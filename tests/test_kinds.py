@@ -118,9 +118,9 @@ def test_an_unknown_kind_is_a_clear_error():
 
 
 def test_info_line_and_presets_come_from_the_registry():
-    assert kind_spec("memory").describe({"gap": 20, "seed": 3}) == "gap 20, 8 keys, seed 3"
-    assert kind_spec("order").describe({}) == "seed 0"
-    assert kind_spec("text").describe({"source": "file"}) == "file"
+    assert C.describe_data({"kind": "memory", "gap": 20, "seed": 3}) == "gap 20, 8 keys, seed 3"
+    assert C.describe_data({"kind": "order"}) == "seed 0"
+    assert C.describe_data({"kind": "text", "source": "file"}) == "file"
     for name in KINDS:
         assert presets_for(name), f"no preset trains on {name}"
 

@@ -290,6 +290,12 @@ class TrainConfig:
         return self
 
 
+def describe_data(data: dict[str, Any]) -> str:
+    """A stored DataConfig dict in a few words, for `rnn-playground info` (its kind's ``info_format``,
+    with the defaults for the fields the file leaves out)."""
+    return kind_spec(str(data.get("kind"))).describe({**dataclasses.asdict(DataConfig()), **data})
+
+
 def to_dict(cfg: Any) -> dict[str, Any]:
     d = dataclasses.asdict(cfg)
     for k, v in d.items():

@@ -63,7 +63,7 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 def kind_of(value: Any) -> str:
     """A JSON value's type, as a user reads it."""
-    return {dict: "a table", list: "a list", str: "text", bool: "true or false", type(None): "null"}.get(
+    return {dict: "a table", list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(
         type(value), "a number"
     )
 
