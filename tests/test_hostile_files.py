@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from cli_helpers import assert_error
+from cli_helpers import assert_error, cli
 
 from playground.core.errors import PlaygroundError
 from playground.core.files import read_bounded
@@ -485,13 +485,21 @@ def test_a_resume_that_ends_in_nan_weights_does_not_save_over_its_file(capsys, t
         return report
 
     monkeypatch.setattr(Trainer, "step", diverging)
-    assert_error(
-        capsys, "train", "--resume", path, "--steps", "3", "--quiet",
-        words=("model.safetensors", "NaN or infinite weights", "previous file is unchanged"),
-    )  # fmt: skip
+
+    def refused(*args, words):
+        """Exit 2, one line on stderr with every word; on stdout at most the verdicts the run earned
+        while it trained (a NaN is one), never a result."""
+        code, out, err = cli(capsys, "train", "--resume", path, "--quiet", *args)
+        assert code == 2, (code, err)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("rnn-playground: error:"), err
+        assert all(w in lines[0] for w in words), (words, err)
+        assert all(line.startswith("verdict at step") for line in out.splitlines()), out
+
+    refused("--steps", "3", words=("model.safetensors", "NaN or infinite weights", "previous file is unchanged"))
     assert path.read_bytes() == before
     fresh = tmp_path / "fresh.safetensors"
-    assert_error(capsys, "train", "--resume", path, "--steps", "1", "--quiet", "--out", fresh, words=("nothing was saved",))
+    refused("--steps", "1", "--out", fresh, words=("nothing was saved",))
     assert not fresh.exists()
 
 

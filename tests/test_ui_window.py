@@ -256,7 +256,7 @@ def test_refused_nan_step_shows_in_window(qtbot, open_window):
     w.step(1)
     qtbot.waitUntil(lambda: "1 step produced NaN" in w.banner.text(), timeout=5_000)
     assert (
-        "was rolled back" in w.banner.text()
+        "was refused: it did not change the weights" in w.banner.text()
         and "Learning rate ÷10" in w.banner.fix_buttons["lower_lr"].text()
     )
     handle.remove()
