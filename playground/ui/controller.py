@@ -436,6 +436,7 @@ class Controller(QObject):
             grad_norms_clipped=grad[:, 1],
             steps=steps,
             since_step=self.since_step,
+            fresh_share=float(getattr(task, "fresh_share", 0.0)),
         )
         if found is None:
             if st.diagnosis is not None:  # the cause is gone: so is the banner

@@ -151,6 +151,12 @@ class TokenTask:
         self._val_cache: dict[tuple, list] = {}
 
     @property
+    def fresh_share(self) -> float:
+        """The share of training examples made afresh for each batch and never seen again (the
+        dialogs' made-up jokes): a model cannot learn those by heart."""
+        return float(getattr(self.batch_stream, "share", 0.0))
+
+    @property
     def spec(self) -> KindSpec:
         return kind_spec(self.kind)
 

@@ -77,6 +77,7 @@ FIX_TIPS = {
     "cannot lean on any one of them to recite the training data. Starts a new model with 2 layers.",
 }
 OVERFIT_RISE = 0.15  # validation loss this far (relative) above its best while training loss falls ...
+FRESH_ENOUGH = 0.5  # at least this share of training examples made afresh: no overfitting verdict
 OVERFIT_GAP = 0.05  # ... and at least this far (absolute, in the loss's units: nats) above it
 
 
@@ -120,6 +121,7 @@ def diagnose(
     grad_norms_clipped: np.ndarray | None = None,
     steps: np.ndarray | None = None,
     since_step: int = 0,
+    fresh_share: float = 0.0,
 ) -> Diagnosis | None:
     """The most urgent trouble in a run, or None when the evidence shows none.
 
@@ -148,6 +150,8 @@ def diagnose(
     * ``steps``: the step number of each entry of ``losses`` (None: 1, 2, 3, ...).
     * ``since_step``: the step at which the settings last changed (a fix, a roll-back): only steps
       after it are evidence of exploding.
+    * ``fresh_share``: the task's share of training examples made afresh for each batch
+      (``task.fresh_share``); from FRESH_ENOUGH on, a rising held-out loss is no overfitting.
     """
     run = _Run.of(losses, grad_norms, grad_norms_clipped, steps, train)
     if refused and (steps_since_refusal is None or steps_since_refusal <= REFUSAL_MEMORY):
@@ -162,7 +166,12 @@ def diagnose(
     )
     if vanishing is not None:
         return vanishing
-    overfit = _overfitting(model, losses, val_steps, val_losses)
+    # Training examples made afresh for each batch (most of the knock-knock preset's: made-up jokes)
+    # cannot be learnt by heart; there the held-out loss measures how far the training mix is from the
+    # held-out jokes, and a rise of it is no overfitting (measured, the first-run preset: the held-out
+    # loss climbs from 2.04 at step 100 to 2.91 at 300, then falls back to 2.2 by step 4,000 while
+    # the model learns to copy names it never saw).
+    overfit = None if fresh_share >= FRESH_ENOUGH else _overfitting(model, losses, val_steps, val_losses)
     if overfit is not None:
         return overfit
     return None
@@ -541,6 +550,7 @@ class VerdictWatch:
             steps_since_refusal=self.step - self.last_refusal_step if self.refused else None,
             grad_norms_clipped=np.asarray(self.applied, np.float64),
             steps=np.asarray(self.steps, np.int64),
+            fresh_share=float(getattr(tr.task, "fresh_share", 0.0)),
         )
         before, self.current = self.current, found
         if found is None or (before is not None and before.kind == found.kind):
