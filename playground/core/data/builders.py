@@ -17,13 +17,15 @@ from playground.core.kinds import Task
 
 def build_text(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
     from playground.core import paths
-    from playground.core.data.text import build_text_task, decode_text_bytes, read_text_file
+    from playground.core.data.text import build_text_task, read_text_file
 
     if cfg.source == "file":
         # a reopened model's text travels inside its file: the path in its settings is never read
         text = stored if isinstance(stored, str) else read_text_file(cfg.path)
-    elif cfg.source == "inline":
-        text = decode_text_bytes(cfg.text.encode("utf-8"), "the pasted text")
+    elif cfg.source == "inline":  # checked as a text file is: its size limit, valid Unicode, no NUL
+        from playground.core.data.recognise import checked_paste
+
+        text = checked_paste(cfg.text)
     else:
         text = read_text_file(paths.bundled_text())
     task = build_text_task(text, cfg.val_fraction, vocab=saved.get("vocab"))
@@ -38,7 +40,6 @@ def build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Tas
     from playground.core import paths
     from playground.core.data.dialogs import (
         build_dialog_task,
-        parse_dialog_text,
         parse_dialogs,
         read_dialog_file,
     )
@@ -48,7 +49,9 @@ def build_dialogs(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Tas
         source = stored if isinstance(stored, str) else read_text_file(cfg.path)
         dialogs = parse_dialogs(source, Path(cfg.path).name or "the dialog file")
     elif cfg.source == "inline":
-        dialogs = parse_dialog_text(cfg.text)
+        from playground.core.data.recognise import checked_paste
+
+        dialogs = parse_dialogs(checked_paste(cfg.text, "the pasted dialogs"), "the pasted dialogs")
     else:
         dialogs = read_dialog_file(str(paths.bundled_dialogs()))
     made_up = cfg.made_up_jokes if cfg.source == "bundled" else 0  # your own dialogs stay as they are

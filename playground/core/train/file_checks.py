@@ -396,6 +396,13 @@ def checked_vocab(name: str, task_state: dict[str, Any], kind: str) -> list[str]
     ):
         what = "single characters" if characters else f"words of up to {MAX_TOKEN} characters"
         raise PlaygroundError(f"{name} is corrupted: its vocabulary is not a list of 2 to {MAX_VOCAB} different {what}")
+    try:  # a lone surrogate (JSON can escape one) is no character: it cannot be shown, printed or saved
+        "".join(vocab).encode("utf-8")
+    except UnicodeEncodeError as e:
+        code = ord("".join(vocab)[e.start])
+        raise PlaygroundError(
+            f"{name} is corrupted: its vocabulary holds U+{code:04X}, a lone surrogate, which is not a character"
+        ) from None
     if characters and vocab != sorted(vocab):  # the app builds it sorted: another order decodes wrongly
         raise PlaygroundError(f"{name} is corrupted: its vocabulary is not in the order the app writes (sorted)")
     if kind == "knock-knock":

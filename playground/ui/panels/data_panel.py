@@ -48,6 +48,10 @@ from playground.ui.panels.data_preview import DataPreview, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
 LOADING_DELAY_MS = 100  # say "loading" only for builds that take longer than this (no flicker)
+# A longer pasted text shows its start in the box, read-only (the whole text is used): a text box
+# holding 50 MB takes the GUI thread for minutes to lay out.
+PASTE_BOX_CHARS = 100_000
+APPLY = "apply"  # the tag of a request from ``apply``: emitted when it builds, ``applied`` either way
 
 # The kinds, their sources and what the panel shows for them come from the registry (core/kinds.py).
 KIND_OPTIONS = tuple((spec.name, spec.label, spec.description) for spec in KINDS.values())
@@ -127,6 +131,7 @@ class DataPanel(QWidget):
     """Controls for a :class:`DataConfig` and a preview of the task it builds."""
 
     changed = Signal(object)  # DataConfig, validated and built
+    applied = Signal(str)  # the answer to ``apply``: "" (built, and ``changed`` emitted) or why not
     loading = Signal(bool)  # True while a task builds in the background, False once the newest is done
 
     def __init__(self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False) -> None:
@@ -140,6 +145,7 @@ class DataPanel(QWidget):
         self._paths = dict.fromkeys(self._sources, "")
         self._pasted = dict.fromkeys(self._sources, "")
         self._loading_text = ""  # what the preview says while the newest request builds
+        self._box_cut = False  # the paste box shows only the start of a long pasted text (read-only)
 
         self._loader = TaskLoader(self)
         self._loader.loaded.connect(self._on_loaded)
@@ -322,6 +328,19 @@ class DataPanel(QWidget):
         self._show(cfg)
         self._rebuild(emit=False, candidate=cfg, model_file=model_file)
 
+    def apply(self, cfg: DataConfig) -> None:
+        """Use ``cfg`` as if the user had set the controls to it (a dropped file, pasted text): shown
+        at once, built in the background, and emitted as ``changed`` only if it builds (the last good
+        config stays otherwise, as after an edit); ``applied`` answers "" or the refusal."""
+        self._timer.stop()
+        try:
+            self._show(cfg.validate())
+        except PlaygroundError as e:
+            self._refuse(str(e))
+            self.applied.emit(str(e))
+            return
+        self._rebuild(emit=APPLY, candidate=cfg)
+
     def task(self) -> Any:
         """The task the last good config built (TokenTask or SeriesTask), or None."""
         return self._task
@@ -464,8 +483,22 @@ class DataPanel(QWidget):
         self.path_label.setText(Path(path).name if path else "no file chosen")
         self.path_label.setToolTip(path or TIPS["file"])
         self.paste_edit.setPlaceholderText(spec.paste_placeholder)
-        if source == "inline" and self.paste_edit.toPlainText() != self._pasted[kind]:
-            self.paste_edit.setPlainText(self._pasted[kind])
+        if source == "inline":
+            self._show_pasted(self._pasted[kind])
+
+    def _show_pasted(self, text: str) -> None:
+        """The paste box: the text, or the start of a long one, read-only (the whole text is used)."""
+        self._box_cut = len(text) > PASTE_BOX_CHARS
+        shown = text[:PASTE_BOX_CHARS] if self._box_cut else text
+        self.paste_edit.setReadOnly(self._box_cut)
+        self.paste_edit.setToolTip(
+            f"The first {PASTE_BOX_CHARS:,} of its {len(text):,} characters: the whole text is used. A text "
+            "this long is edited in a file (then choose the file, or drop it on the window)."
+            if self._box_cut
+            else TIPS["paste"]
+        )
+        if self.paste_edit.toPlainText() != shown:
+            self.paste_edit.setPlainText(shown)
 
     # -- slots ------------------------------------------------------------------------------------
     def _on_kind_changed(self) -> None:
@@ -531,30 +564,34 @@ class DataPanel(QWidget):
 
     def _on_apply_paste(self) -> None:
         kind = self._kind()
-        self._pasted[kind] = self.paste_edit.toPlainText()
+        if not self._box_cut:  # (a long text's box is read-only: the whole text stays as it was)
+            self._pasted[kind] = self.paste_edit.toPlainText()
         if not self._pasted[kind].strip():
             self._refuse("the box is empty: paste or type something first")
             return
         self._rebuild()
 
     # -- building the task ----------------------------------------------------------------------------
-    def _rebuild(self, emit: bool = True, candidate: DataConfig | None = None, model_file: str | None = None) -> None:
-        """Build the task the controls describe, in the background; ``_on_loaded`` adopts it."""
+    def _rebuild(
+        self, emit: bool | str = True, candidate: DataConfig | None = None, model_file: str | None = None
+    ) -> None:
+        """Build the task the controls describe, in the background; ``_on_loaded`` adopts it.
+        ``emit``: True (emit ``changed`` if it builds), False (do not) or APPLY (``apply``'s request)."""
         self._timer.stop()
         try:
             cfg = (candidate or self._from_controls()).validate()
-        except PlaygroundError as e:
-            self._refuse(str(e))
-            return
-        except Exception as e:  # a bug must not take the window down: say what happened
-            self._refuse(f"unexpected error: {type(e).__name__}: {e}")
+        except Exception as e:  # PlaygroundError; anything else is a bug, which must not take the window down
+            why = str(e) if isinstance(e, PlaygroundError) else f"unexpected error: {type(e).__name__}: {e}"
+            self._refuse(why)
+            if emit == APPLY:
+                self.applied.emit(why)
             return
         name = Path(cfg.path).name if cfg.source == "file" and cfg.path else ""
         self._loading_text = f"Loading {name}…" if name else "Building the data…"
         self._loader.request(FromModelFile(cfg, model_file) if model_file else cfg, emit)
         self._show_state()
 
-    def _on_loaded(self, result: Loaded, emit: bool) -> None:
+    def _on_loaded(self, result: Loaded, emit: bool | str) -> None:
         """The newest request's task (or its error): adopt and emit it only if it built."""
         cfg = result.config
         if reads_csv_columns(cfg):
@@ -562,6 +599,8 @@ class DataPanel(QWidget):
             self._update_rows()
         if result.error:
             self._show_error(result.error)
+            if emit == APPLY:
+                self.applied.emit(result.error)
             return
         self._show_error("")
         self._config = cfg
@@ -569,6 +608,8 @@ class DataPanel(QWidget):
         self.preview_box.show_task(result.task, cfg)
         if emit:
             self.changed.emit(cfg)
+        if emit == APPLY:
+            self.applied.emit("")
 
     def _on_loading(self, loading: bool) -> None:
         if loading:
