@@ -323,7 +323,7 @@ def _every_command_refuses(capsys, path: Path, kind: str, words: tuple[str, ...]
 
 TOP = {  # the metadata's own type, and format_version's
     "metadata-a-list": (lambda h: h.update(__metadata__=[1, 2]), ("metadata is a list",)),
-    "metadata-text": (lambda h: h.update(__metadata__="rnn-playground-model"), ("metadata is text",)),
+    "metadata-text": (lambda h: h.update(__metadata__="rnn-playground-model"), ("metadata is a string",)),
     "version-a-list": (lambda h: h["__metadata__"].update(format_version=[1]), ("'format_version' is a list",)),
     "version-a-table": (lambda h: h["__metadata__"].update(format_version={"v": 1}), ("'format_version' is a table",)),
     "version-null": (lambda h: h["__metadata__"].update(format_version=None), ("'format_version' is null",)),
