@@ -186,8 +186,10 @@ FORMS = {
 @pytest.mark.parametrize("seed", seeds([0, 1, 2]))
 def test_two_minutes_of_the_default_command_answer_nine_in_ten_names_it_never_saw(capsys, tmp_path, seed):
     """`rnn-playground train --data knock-knock --seconds 120`, then greedy replies to the 60 held-out
-    names: at least 90% answered exactly "<name> who?" (measured on this 2-core CPU, about 4,900
-    steps: seeds 0-2 gave 55, 57-59 and 56-59 of 60 over the run). For each letter of the name after
+    names: at least 90% answered exactly "<name> who?" in each way of typing them, "Name.", "Name",
+    "Name!" and "name." (measured with the forms in the data, 4,900 steps, seeds 0 / 1 / 2: 59 / 59 /
+    58, 60 / 59 / 58, 58 / 59 / 58 and 57 / 59 / 57 of 60; on this 2-core CPU two quiet minutes are
+    about 4,900 steps). For each letter of the name after
     the first, the attention peaks on the state just after that same letter of the user's turn
     (the induction pattern: "I just wrote e; where did e come before, and what followed it?")."""
     out = tmp_path / "kk.safetensors"
@@ -260,17 +262,22 @@ def test_the_first_run_window_answers_names_it_never_saw_after_two_minutes_of_pl
 
 def test_the_shipped_knock_knock_model_answers_names_it_never_saw_and_laughs_at_the_end():
     """models/knock-knock-lstm.safetensors (models/README.md says how it was made): at least 90% of
-    the held-out names answered "<name> who?" (measured: 59 of 60), and a laugh after punchlines
-    written for this test (measured: 5 of 6 of those in the README)."""
+    the held-out names answered "<name> who?" in each way of typing them (measured: 59, 60, 58 and 57
+    of 60 for "Name.", "Name", "Name!" and "name."), and a laugh after punchlines written for this
+    test (measured: all six)."""
     from playground.core import paths
 
     tr = checkpoint.load(paths.models_dir() / "knock-knock-lstm.safetensors")
     assert tr.model.attends
     names = held_out_names()
-    right = _copied(tr.model, tr.task, names)
-    assert len(right) >= 0.9 * len(names), sorted(set(names) - set(right))
-    history = [KNOCK, WHO, "Marigold.", "Marigold who?"]
-    punchlines = ["Marigold and I baked you a pie!", "Marigold from upstairs, it's raining!", "Just Marigold. I brought soup!"]
-    laughs = [inference.reply(tr.model, tr.task, p, history) for p in punchlines]
-    assert sum(r.startswith("Ha") for r in laughs) >= 2, laughs
+    for form in FORMS:
+        right = _copied(tr.model, tr.task, names, form)
+        assert len(right) >= 0.9 * len(names), (form, sorted(set(names) - set(right)))
+    told = [
+        ("Marigold", "Marigold and I baked you a pie!"), ("Marigold", "Marigold from upstairs, it's raining!"),
+        ("Marigold", "Just Marigold. I brought soup!"), ("Gertrude", "Gertrude and I baked you a pie!"),
+        ("Gertrude", "Gertrude, your neighbour!"), ("Lettuce", "Lettuce in, it's cold!"),
+    ]  # fmt: skip
+    laughs = [inference.reply(tr.model, tr.task, p, [KNOCK, WHO, f"{n}.", f"{n} who?"]) for n, p in told]
+    assert sum(r.startswith(("Ha ha", "Ha!")) for r in laughs) >= 5, laughs
     assert inference.reply(tr.model, tr.task, KNOCK) == WHO
