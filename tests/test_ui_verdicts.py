@@ -130,7 +130,7 @@ def test_after_clip_at_norm_1_no_verdict_or_check_quotes_the_blow_up(qtbot, open
     before = check_lesson(qtbot, w, "exploding")
     assert before.passed and (before.numbers or "refused" in before.text), before.text
     assert before.text in w.lessons_view.result_text()
-    with qtbot.waitSignal(w.answered, check_params_cb=answer_is("undone"), timeout=10_000) as got:
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Undone), timeout=10_000) as got:
         w.lesson_actions.try_action("exploding", "fix:clip")
     assert before.text not in w.lessons_view.result_text()  # at once: the card's result was about the blow-up
     back_to = got.args[0].step

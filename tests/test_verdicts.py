@@ -266,7 +266,7 @@ def _unit(trainer: Trainer) -> str:
 def _judge(trainer: Trainer, grads: np.ndarray):
     """diagnose() with what the window has: the history, the newest probe and its context."""
     probe = trainer.probe()
-    init = reach.probe_at_init(trainer)
+    init = trainer.probe_at_init()
     needed = reach.needed_positions(trainer.task, probe.labels)
     h = trainer.history
     d = diagnose(
