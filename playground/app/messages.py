@@ -12,6 +12,7 @@ live tensor or the model. No Qt and no torch are imported here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,6 +223,56 @@ class Predict:
 @dataclass(frozen=True)
 class Answer:
     generation: int
+
+
+class TaskRef:
+    """A model's task as it crosses from the training process: its kind at once, the rest (tensors,
+    so torch) unpickled on first use. The window shows the first model without importing torch;
+    the data preview (a background thread) is the first to open it.
+
+    Reads as the task it holds: ``ref.kind`` and ``ref.spec`` never load it, any other attribute does."""
+
+    def __init__(self, kind: str, blob: bytes, has: frozenset[str]) -> None:
+        self.kind = kind
+        self._blob = blob
+        self._has = has  # the task's attributes, so that a getattr(..., None) does not load it
+        self._task: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, task: Any) -> TaskRef:
+        import pickle
+
+        if isinstance(task, TaskRef):
+            return task
+        return cls(task.kind, pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), frozenset(dir(task)))
+
+    @property
+    def spec(self) -> Any:
+        from playground.core.kinds import kind_spec
+
+        return kind_spec(self.kind)
+
+    @property
+    def loaded(self) -> bool:
+        return self._task is not None
+
+    def load(self) -> Any:
+        """The task itself (imports torch the first time)."""
+        with self._lock:
+            if self._task is None:
+                import pickle
+
+                self._task = pickle.loads(self._blob)
+            return self._task
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name not in self.__dict__.get("_has", ()):
+            raise AttributeError(name)
+        return getattr(self.load(), name)
+
+    def __reduce__(self):
+        return (TaskRef, (self.kind, self._blob, self._has))
 
 
 @dataclass(frozen=True)

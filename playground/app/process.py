@@ -17,15 +17,13 @@ multiprocessing does); model files never go through it, only their paths.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import sys
+import dataclasses
 import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from playground.app import launch
 from playground.app import messages as m
 
 
@@ -41,6 +39,64 @@ class ProcessLost(m.Answer):
     message: str
 
 
+def warm_up(conn: Any) -> None:
+    """While no command is waiting: load what the first Build needs, so that the first model is
+    ready soon after the window asks for it (it starts while the window is being built).
+
+    Measured (docs/benchmarks.md): the first Build spends most of its time in two imports, torch and
+    torch._dynamo; the second comes with the first optimizer (torch.optim's methods are wrapped by
+    torch._disable_dynamo, which imports torch._dynamo on the first call). A throwaway optimizer
+    takes it here. Nothing draws random numbers: the first model is the same as without this."""
+    if conn.poll():  # a command is waiting: it loads what it needs itself
+        return
+    import torch
+
+    from playground.core import trainer  # noqa: F401  (the model, the data kinds)
+
+    if conn.poll():
+        return
+    weight = torch.nn.Parameter(torch.zeros(1))
+    torch.optim.Adam([weight], lr=1e-3).zero_grad()
+
+
+def _startup_reporter() -> Callable[[str], None]:
+    """For benchmarks/bench_startup.py (``RNN_PLAYGROUND_STARTUP_T0`` set, the launch's epoch time):
+    print each start-up phase of this process once, as seconds since launch; else do nothing."""
+    import os
+
+    t0 = os.environ.get("RNN_PLAYGROUND_STARTUP_T0")
+    if not t0:
+        return lambda what: None
+    import time
+
+    said: set[str] = set()
+
+    def report(what: str) -> None:
+        if what not in said:
+            said.add(what)
+            print(f"{what} {time.time() - float(t0):.3f}", flush=True)
+
+    return report
+
+
+def _report_task_built(report: Callable[[str], None]) -> None:
+    """(Benchmark only) say when the first task is built: the Trainer's data, read before its model."""
+    import os
+
+    if not os.environ.get("RNN_PLAYGROUND_STARTUP_T0"):
+        return
+    from playground.core import trainer
+
+    build_task = trainer.build_task
+
+    def timed_build_task(*args: Any, **kwargs: Any) -> Any:
+        task = build_task(*args, **kwargs)
+        report("task-built")
+        return task
+
+    trainer.build_task = timed_build_task
+
+
 def serve(conn: Any) -> None:
     """The child's main loop: commands in, answers out, until Shutdown or the window's end of the
     pipe closes."""
@@ -52,9 +108,21 @@ def serve(conn: Any) -> None:
     stopping = False
 
     def send(answer: m.Answer) -> None:
+        if isinstance(answer, m.ModelArrived) and "task" in answer.summary:
+            # the task holds tensors: the window unpickles it only when it needs more than its kind,
+            # so that its process does not import torch for the first model
+            summary = {**answer.summary, "task": m.TaskRef.of(answer.summary["task"])}
+            answer = dataclasses.replace(answer, summary=summary)
         conn.send(answer)
+        if isinstance(answer, m.ModelArrived):
+            report("model-built")
 
     engine = Engine(send, lambda: stopping, same_process=False)
+    report = _startup_reporter()
+    report("process-up")
+    warm_up(conn)
+    report("process-warm")
+    _report_task_built(report)
 
     def handle(cmd: Any) -> None:
         nonlocal stopping
@@ -81,20 +149,6 @@ def serve(conn: Any) -> None:
         conn.close()
 
 
-@contextlib.contextmanager
-def _main_hidden():
-    """The child needs nothing from the program that opened the window, so spawn must not run that
-    program's main module again there (a script without ``if __name__ == "__main__"`` would open a
-    window, or start processes, in the child)."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
 class EngineProcess:
     """The window's end: starts the child, sends commands, reads answers on a thread of its own and
     gives each to ``on_answer`` (called from that thread)."""
@@ -103,12 +157,8 @@ class EngineProcess:
         self.on_answer = on_answer
         self._closing = False
         self._lock = threading.Lock()
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt's threads
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(child,), name="rnn-playground training", daemon=True)
-        with _main_hidden():
-            self.process.start()
-        child.close()
+        # the process the command line started before the window was built, else a fresh one
+        self.conn, self.process, self.started = launch.take_early() or launch.spawn()
         self.reader = threading.Thread(target=self._read, name="training answers", daemon=True)
         self.reader.start()
 

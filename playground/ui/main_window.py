@@ -68,11 +68,13 @@ class MainWindow(QMainWindow):
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
         self._drawn_version = -1
 
-        self._build_widgets()
+        # The training process starts first, so that its import of torch runs while the widgets
+        # are built (the command line may have started it earlier still: playground.app.launch).
         self.controller = Controller(self, self.state)
         self.worker_thread = self.controller.worker_thread
         self.model_ready = self.controller.model_ready
         self.answered = self.controller.answered
+        self._build_widgets()
         self.neurons_view, self.neurons_tab = add_neurons_tab(self)
         self.trajectory_plot = add_trajectory_tab(self)
         build_menus(self)
@@ -84,8 +86,8 @@ class MainWindow(QMainWindow):
 
         self.frame_timer = FramePacer(self, self._on_frame)  # the controller says when data arrives
         self.frame_timer.start()
-        # The first model is built once the event loop runs: the window paints first, and the
-        # training thread's import of torch does not compete with that first paint.
+        # The first model is asked for once the event loop runs; the training process has been
+        # loading torch meanwhile (playground.app.process.warm_up).
         QTimer.singleShot(0, lambda: self.state.generation == 0 and self.controller.build(self.config))
 
     # -- what the rest of the program reads -----------------------------------------------------
@@ -392,7 +394,8 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config.train)
 
     def model_shown(self, summary: dict) -> None:
-        self.data_panel.build_now()  # torch is loaded now: the data preview costs little
+        # the model's own task (built once, in the training process) is the data preview's
+        self.data_panel.build_now(summary.get("task"), getattr(summary.get("session"), "data", None))
         kind = summary["task"].kind
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])

@@ -48,8 +48,23 @@ class FromModelFile:
     path: str
 
 
-def load(what: DataConfig | FromModelFile) -> Loaded:
+@dataclasses.dataclass(frozen=True)
+class Built:
+    """A task built already (the training process's, for the model it built): adopted, not built again.
+    ``task`` may be a playground.app.messages.TaskRef, opened here, in the loader's thread."""
+
+    config: DataConfig
+    task: Any
+
+
+def load(what: DataConfig | FromModelFile | Built) -> Loaded:
     """Build the task of a config or of a model file (in the loader's thread); a refusal is returned, not raised."""
+    if isinstance(what, Built):
+        load_task = getattr(what.task, "load", None)
+        try:
+            return Loaded(what.config, task=load_task() if callable(load_task) else what.task)
+        except Exception as e:  # a bug must not take the window down: say what happened
+            return Loaded(what.config, error=f"unexpected error: {type(e).__name__}: {e}")
     if isinstance(what, FromModelFile):
         result = Loaded(what.config)
         if reads_csv_columns(what.config) and what.config.column:  # the columns the model learnt from
