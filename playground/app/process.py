@@ -39,24 +39,74 @@ class ProcessLost(m.Answer):
     message: str
 
 
-def warm_up(conn: Any) -> None:
-    """While no command is waiting: load what the first Build needs, so that the first model is
-    ready soon after the window asks for it (it starts while the window is being built).
+def warm_up(conn: Any) -> list[Any]:
+    """Load what the first Build needs, so that the first model is ready soon after the window asks
+    for it (this process starts while the window is being built). Returns the commands that came
+    meanwhile, to be handled next in their order; a Shutdown among them ends the warming at once.
 
-    Measured (docs/benchmarks.md): the first Build spends most of its time in two imports, torch and
-    torch._dynamo; the second comes with the first optimizer (torch.optim's methods are wrapped by
-    torch._disable_dynamo, which imports torch._dynamo on the first call). A throwaway optimizer
-    takes it here. Nothing draws random numbers: the first model is the same as without this."""
-    if conn.poll():  # a command is waiting: it loads what it needs itself
+    Measured (docs/benchmarks.md): the first Build spent most of its time in two imports, torch and
+    torch._dynamo, each about as long as the other. The second comes with the first optimizer:
+    torch.optim's methods are wrapped by torch._disable_dynamo, which imports torch._dynamo on their
+    first call to turn off a compiler that nothing here turns on. :func:`defer_dynamo` lets that
+    first call skip it, so the first model is built after torch alone; torch._dynamo, which the
+    first training step needs in any case, is loaded next, while the window shows the new model
+    (:func:`finish_warming`, from the idle loop)."""
+    pending: list[Any] = []
+    while conn.poll():  # a Build waiting needs this warming too: only a Shutdown stops it
+        cmd = conn.recv()
+        pending.append(cmd)
+        if isinstance(cmd, Shutdown):
+            return pending
+    from playground.core import trainer  # noqa: F401  (torch, the model, the data kinds)
+
+    global _deferred
+    _deferred = defer_dynamo()
+    return pending
+
+
+_deferred: list[Any] | None = None  # the optimizer methods whose torch._dynamo import waits
+
+
+def defer_dynamo() -> list[Any]:
+    """Let torch.optim's ``_disable_dynamo`` methods run without importing torch._dynamo, until
+    :func:`finish_warming`: each wrapper caches the "disabled" function on the wrapped one; here it
+    is the wrapped function itself, which is what the disabled one runs while no compiler is active
+    (none is in this process). Only wrappers recognised by their code are touched: with another
+    torch, nothing is, and the first optimizer imports torch._dynamo as before. Returns the
+    functions changed."""
+    try:
+        import torch
+        from torch._compile import _disable_dynamo
+
+        wrapper_code = _disable_dynamo(lambda: None).__code__
+    except Exception:
+        return []
+    changed = []
+    for cls in vars(torch.optim).values():
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            continue
+        for klass in cls.__mro__:
+            for fn in vars(klass).values():
+                inner = getattr(fn, "__wrapped__", None)
+                ours = getattr(fn, "__code__", None) is wrapper_code and inner is not None
+                if ours and "__dynamo_disable" not in getattr(inner, "__dict__", {}):
+                    inner.__dict__["__dynamo_disable"] = inner  # (torch's own name: no mangling)
+                    changed.append(inner)
+    return changed
+
+
+def finish_warming() -> None:
+    """Load torch._dynamo (the first training step needs it: torch.optim's step imports it) and
+    give the optimizer methods their usual wrappers back. Once; called when no command waits."""
+    global _deferred
+    deferred, _deferred = _deferred, None
+    if deferred is None:
         return
-    import torch
+    import torch._dynamo  # noqa: F401
 
-    from playground.core import trainer  # noqa: F401  (the model, the data kinds)
-
-    if conn.poll():
-        return
-    weight = torch.nn.Parameter(torch.zeros(1))
-    torch.optim.Adam([weight], lr=1e-3).zero_grad()
+    for fn in deferred:
+        if fn.__dict__.get("__dynamo_disable") is fn:
+            del fn.__dict__["__dynamo_disable"]
 
 
 def _startup_reporter() -> Callable[[str], None]:
@@ -120,9 +170,6 @@ def serve(conn: Any) -> None:
     engine = Engine(send, lambda: stopping, same_process=False)
     report = _startup_reporter()
     report("process-up")
-    warm_up(conn)
-    report("process-warm")
-    _report_task_built(report)
 
     def handle(cmd: Any) -> None:
         nonlocal stopping
@@ -135,6 +182,11 @@ def serve(conn: Any) -> None:
             engine.fail(exc)
 
     try:
+        pending = warm_up(conn)
+        report("process-warm")
+        _report_task_built(report)
+        for cmd in pending:
+            handle(cmd)
         while not stopping:
             if engine.busy:
                 while not stopping and conn.poll():
@@ -142,6 +194,9 @@ def serve(conn: Any) -> None:
                 if not stopping:
                     engine.tick()
             else:
+                if _deferred is not None and not conn.poll():
+                    finish_warming()  # idle: what the first step needs, while the window shows the model
+                    report("process-warm-all")
                 handle(conn.recv())
     except (EOFError, OSError):  # the window's process is gone
         pass
@@ -181,12 +236,12 @@ class EngineProcess:
                 answer = self.conn.recv()
             except (EOFError, OSError):
                 break
-            self.on_answer(answer)
+            self._give(answer)
         if not self._closing:
             self.process.join(1.0)
             code = self.process.exitcode
             why = f"exit status {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
-            self.on_answer(
+            self._give(
                 ProcessLost(
                     -1,
                     f"Training stopped: its process ended unexpectedly ({why}). The window and your "
@@ -194,6 +249,12 @@ class EngineProcess:
                     "Press Reset to build it again, or open a saved model.",
                 )
             )
+
+    def _give(self, answer: m.Answer) -> None:
+        try:
+            self.on_answer(answer)
+        except RuntimeError:  # the window's end is gone (its Qt object deleted): nobody to tell
+            pass
 
     def close(self, timeout_s: float = 1.0) -> bool:
         """Ask the child to end; kill it if it has not within ``timeout_s`` (a step of a huge model).
