@@ -38,9 +38,12 @@ class LazyPage(QWidget):
                 area.setWidgetResizable(True)
                 area.setFrameShape(QFrame.Shape.NoFrame)
                 area.setWidget(self.widget)
-                self.layout().addWidget(area)
+                shown: QWidget = area
             else:
-                self.layout().addWidget(self.widget)
+                shown = self.widget
+            self.layout().addWidget(shown)
+            if self.isVisible():  # made while its page is shown: show it now, not a turn later
+                shown.show()
         return self.widget
 
     def showEvent(self, event) -> None:
