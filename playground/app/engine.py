@@ -41,7 +41,7 @@ from playground.app.jobs import (
 from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
-if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
+if TYPE_CHECKING:  # torch loads with the first model (in the training process: warm_up)
     from playground.core.threads import ThreadTuner
     from playground.core.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
 
