@@ -194,3 +194,17 @@ def test_the_first_model_is_ready_soon_after_launch(tmp_path, platform):
     assert {"first-paint", "process-up", "model-ready"} <= phases.keys(), out.stdout + out.stderr[-2000:]
     assert phases["model-ready"] < 30.0
     assert phases["process-up"] < phases["model-ready"]
+
+
+def test_the_engine_says_which_probe_positions_matter_so_the_window_need_not_open_the_task():
+    from playground.app import messages as m
+    from playground.app.engine import Engine
+    from playground.core import reach
+    from playground.core.presets import PRESETS
+
+    answers: list = []
+    engine = Engine(answers.append)
+    engine.handle(m.Build(PRESETS["memory"][1], 1))
+    context = next(a for a in answers if isinstance(a, m.ReachContext))
+    assert context.needed and context.labels
+    assert context.needed == reach.needed_positions(engine.trainer.task, list(context.labels))

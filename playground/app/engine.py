@@ -454,11 +454,15 @@ class Engine:
         tr = self.trainer
         if tr is None:
             return
+        needed = labels = None
         try:
-            init = reach.probe_at_init(tr).grad_norm[-1].copy()
+            probe = reach.probe_at_init(tr)
+            init = probe.grad_norm[-1].copy()
+            labels = tuple(probe.labels)
+            needed = reach.needed_positions(tr.task, labels)
         except Exception:  # the verdicts then go without it; never a reason to stop training
             init = None
-        self.answer(m.ReachContext(self.generation, init, reach.chance_loss(tr.task)))
+        self.answer(m.ReachContext(self.generation, init, reach.chance_loss(tr.task), needed, labels))
 
     # -- progress -------------------------------------------------------------------------------
     def flush(self, force: bool = False) -> None:

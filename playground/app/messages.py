@@ -301,6 +301,10 @@ class ReachContext(Answer):
 
     init_grad: Any  # numpy (T,) or None
     chance_loss: float | None
+    # the probe's positions the task's answer depends on, and the probe's labels they are for
+    # (reach.needed_positions, asked here: the window need not open the task for them)
+    needed: tuple[int, ...] | None = None
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
