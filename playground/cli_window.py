@@ -60,6 +60,11 @@ def cmd_gui(a: argparse.Namespace) -> int:
         from playground.core.data import build_task
 
         build_task(data)  # a missing file, a CSV without that column...: one line, no window left waiting
+    from playground.app import launch
+
+    if a.demo is not None or not launch.no_display():
+        # the training process loads torch while the window is imported and built
+        launch.start_early()
     try:
         from playground.ui.app import main as gui_main  # the window arrives with the UI package
     except ModuleNotFoundError as e:

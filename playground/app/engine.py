@@ -41,7 +41,7 @@ from playground.app.jobs import (
 from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
-if TYPE_CHECKING:  # torch loads with the first model, after the window is on screen
+if TYPE_CHECKING:  # torch loads with the first model (in the training process: warm_up)
     from playground.core.inspect.probes import Probe
     from playground.core.kinds import Task
     from playground.core.train.seq2seq import Seq2SeqTrainer
@@ -493,11 +493,15 @@ class Engine:
         tr = self.trainer
         if tr is None:
             return
+        needed = labels = None
         try:
-            init = tr.probe_at_init().grad_norm[-1].copy()
+            probe = tr.probe_at_init()
+            init = probe.grad_norm[-1].copy()
+            labels = tuple(probe.labels)
+            needed = reach.needed_positions(tr.task, labels)
         except Exception:  # the verdicts then go without it; never a reason to stop training
             init = None
-        self.answer(m.ReachContext(self.generation, init, reach.chance_loss(tr.task)))
+        self.answer(m.ReachContext(self.generation, init, reach.chance_loss(tr.task), needed, labels))
 
     # -- progress -------------------------------------------------------------------------------
     def flush(self, force: bool = False) -> None:

@@ -12,6 +12,7 @@ live tensor or the model. No Qt and no torch are imported here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # names for annotations only: the window process never import
     from playground.core.data.dates import Dates
     from playground.core.inspect.probes import Probe
     from playground.core.inspect.unroll import Unrolled
-    from playground.core.kinds import Task
+    from playground.core.kinds import KindSpec, Task
     from playground.core.lessons import LessonCheck
     from playground.core.train.compare import CompareRow
 
@@ -353,10 +354,60 @@ class ModelSummary(TypedDict):
     steps: int
     data: str
     session: SessionConfig
-    task: Task
+    task: Task | TaskRef  # a TaskRef as it crosses from the training process
 
 
 History = tuple[np.ndarray, list[int], list[float]]  # train losses, validation steps, validation losses
+
+
+class TaskRef:
+    """A model's task as it crosses from the training process: its kind at once, the rest (tensors,
+    so torch) unpickled on first use. The window shows the first model without importing torch;
+    the data preview (a background thread) is the first to open it.
+
+    Reads as the task it holds: ``ref.kind`` and ``ref.spec`` never load it, any other attribute does."""
+
+    def __init__(self, kind: str, blob: bytes, has: frozenset[str]) -> None:
+        self.kind = kind
+        self._blob = blob
+        self._has = has  # the task's attributes, so that a getattr(..., None) does not load it
+        self._task: Task | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, task: Task | TaskRef) -> TaskRef:
+        import pickle
+
+        if isinstance(task, TaskRef):
+            return task
+        return cls(task.kind, pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), frozenset(dir(task)))
+
+    @property
+    def spec(self) -> KindSpec:
+        from playground.core.kinds import kind_spec
+
+        return kind_spec(self.kind)
+
+    @property
+    def loaded(self) -> bool:
+        return self._task is not None
+
+    def load(self) -> Task:
+        """The task itself (imports torch the first time)."""
+        with self._lock:
+            if self._task is None:
+                import pickle
+
+                self._task = pickle.loads(self._blob)
+            return self._task
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__") or name not in self.__dict__.get("_has", ()):
+            raise AttributeError(name)
+        return getattr(self.load(), name)
+
+    def __reduce__(self):
+        return (TaskRef, (self.kind, self._blob, self._has))
 
 
 @dataclass(frozen=True)
@@ -385,6 +436,10 @@ class ReachContext(Answer):
 
     init_grad: np.ndarray | None  # (T,)
     chance_loss: float | None
+    # the probe's positions the task's answer depends on, and the probe's labels they are for
+    # (reach.needed_positions, asked here: the window need not open the task for them)
+    needed: tuple[int, ...] | None = None
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

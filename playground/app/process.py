@@ -17,15 +17,13 @@ multiprocessing does); model files never go through it, only their paths.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import sys
+import dataclasses
 import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from playground.app import launch
 from playground.app import messages as m
 
 
@@ -41,6 +39,114 @@ class ProcessLost(m.Answer):
     message: str
 
 
+def warm_up(conn: Any) -> list[Any]:
+    """Load what the first Build needs, so that the first model is ready soon after the window asks
+    for it (this process starts while the window is being built). Returns the commands that came
+    meanwhile, to be handled next in their order; a Shutdown among them ends the warming at once.
+
+    Measured (docs/benchmarks.md): the first Build spent most of its time in two imports, torch and
+    torch._dynamo, each about as long as the other. The second comes with the first optimizer:
+    torch.optim's methods are wrapped by torch._disable_dynamo, which imports torch._dynamo on their
+    first call to turn off a compiler that nothing here turns on. :func:`defer_dynamo` lets that
+    first call skip it, so the first model is built after torch alone; torch._dynamo, which the
+    first training step needs in any case, is loaded next, while the window shows the new model
+    (:func:`finish_warming`, from the idle loop)."""
+    pending: list[Any] = []
+    while conn.poll():  # a Build waiting needs this warming too: only a Shutdown stops it
+        cmd = conn.recv()
+        pending.append(cmd)
+        if isinstance(cmd, Shutdown):
+            return pending
+    from playground.core.train import trainer  # noqa: F401  (torch, the model, the data kinds)
+
+    global _deferred
+    _deferred = defer_dynamo()
+    return pending
+
+
+_deferred: list[Any] | None = None  # the optimizer methods whose torch._dynamo import waits
+
+
+def defer_dynamo() -> list[Any]:
+    """Let torch.optim's ``_disable_dynamo`` methods run without importing torch._dynamo, until
+    :func:`finish_warming`: each wrapper caches the "disabled" function on the wrapped one; here it
+    is the wrapped function itself, which is what the disabled one runs while no compiler is active
+    (none is in this process). Only wrappers recognised by their code are touched: with another
+    torch, nothing is, and the first optimizer imports torch._dynamo as before. Returns the
+    functions changed."""
+    try:
+        import torch
+        from torch._compile import _disable_dynamo
+
+        wrapper_code = _disable_dynamo(lambda: None).__code__
+    except Exception:
+        return []
+    changed = []
+    for cls in vars(torch.optim).values():
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            continue
+        for klass in cls.__mro__:
+            for fn in vars(klass).values():
+                inner = getattr(fn, "__wrapped__", None)
+                ours = getattr(fn, "__code__", None) is wrapper_code and inner is not None
+                if ours and "__dynamo_disable" not in getattr(inner, "__dict__", {}):
+                    inner.__dict__["__dynamo_disable"] = inner  # (torch's own name: no mangling)
+                    changed.append(inner)
+    return changed
+
+
+def finish_warming() -> None:
+    """Load torch._dynamo (the first training step needs it: torch.optim's step imports it) and
+    give the optimizer methods their usual wrappers back. Once; called when no command waits."""
+    global _deferred
+    deferred, _deferred = _deferred, None
+    if deferred is None:
+        return
+    import torch._dynamo  # noqa: F401
+
+    for fn in deferred:
+        if fn.__dict__.get("__dynamo_disable") is fn:
+            del fn.__dict__["__dynamo_disable"]
+
+
+def _startup_reporter() -> Callable[[str], None]:
+    """For benchmarks/bench_startup.py (``RNN_PLAYGROUND_STARTUP_T0`` set, the launch's epoch time):
+    print each start-up phase of this process once, as seconds since launch; else do nothing."""
+    import os
+
+    t0 = os.environ.get("RNN_PLAYGROUND_STARTUP_T0")
+    if not t0:
+        return lambda what: None
+    import time
+
+    said: set[str] = set()
+
+    def report(what: str) -> None:
+        if what not in said:
+            said.add(what)
+            print(f"{what} {time.time() - float(t0):.3f}", flush=True)
+
+    return report
+
+
+def _report_task_built(report: Callable[[str], None]) -> None:
+    """(Benchmark only) say when the first task is built: the Trainer's data, read before its model."""
+    import os
+
+    if not os.environ.get("RNN_PLAYGROUND_STARTUP_T0"):
+        return
+    from playground.core.train import trainer
+
+    build_task = trainer.build_task
+
+    def timed_build_task(*args: Any, **kwargs: Any) -> Any:
+        task = build_task(*args, **kwargs)
+        report("task-built")
+        return task
+
+    trainer.build_task = timed_build_task
+
+
 def serve(conn: Any) -> None:
     """The child's main loop: commands in, answers out, until Shutdown or the window's end of the
     pipe closes."""
@@ -52,9 +158,19 @@ def serve(conn: Any) -> None:
     stopping = False
 
     def send(answer: m.Answer) -> None:
+        if isinstance(answer, m.ModelArrived) and "task" in answer.summary:
+            # the task holds tensors: the window unpickles it only when it needs more than its kind,
+            # so that its process does not import torch for the first model
+            summary = m.ModelSummary(**answer.summary)
+            summary["task"] = m.TaskRef.of(answer.summary["task"])
+            answer = dataclasses.replace(answer, summary=summary)
         conn.send(answer)
+        if isinstance(answer, m.ModelArrived):
+            report("model-built")
 
     engine = Engine(send, lambda: stopping, same_process=False)
+    report = _startup_reporter()
+    report("process-up")
 
     def handle(cmd: Any) -> None:
         nonlocal stopping
@@ -67,6 +183,11 @@ def serve(conn: Any) -> None:
             engine.fail(exc)
 
     try:
+        pending = warm_up(conn)
+        report("process-warm")
+        _report_task_built(report)
+        for cmd in pending:
+            handle(cmd)
         while not stopping:
             if engine.busy:
                 while not stopping and conn.poll():
@@ -74,25 +195,14 @@ def serve(conn: Any) -> None:
                 if not stopping:
                     engine.tick()
             else:
+                if _deferred is not None and not conn.poll():
+                    finish_warming()  # idle: what the first step needs, while the window shows the model
+                    report("process-warm-all")
                 handle(conn.recv())
     except (EOFError, OSError):  # the window's process is gone
         pass
     finally:
         conn.close()
-
-
-@contextlib.contextmanager
-def _main_hidden():
-    """The child needs nothing from the program that opened the window, so spawn must not run that
-    program's main module again there (a script without ``if __name__ == "__main__"`` would open a
-    window, or start processes, in the child)."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
 
 
 class EngineProcess:
@@ -103,12 +213,8 @@ class EngineProcess:
         self.on_answer = on_answer
         self._closing = False
         self._lock = threading.Lock()
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt's threads
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(child,), name="rnn-playground training", daemon=True)
-        with _main_hidden():
-            self.process.start()
-        child.close()
+        # the process the command line started before the window was built, else a fresh one
+        self.conn, self.process, self.started = launch.take_early() or launch.spawn()
         self.reader = threading.Thread(target=self._read, name="training answers", daemon=True)
         self.reader.start()
 
@@ -131,12 +237,12 @@ class EngineProcess:
                 answer = self.conn.recv()
             except (EOFError, OSError):
                 break
-            self.on_answer(answer)
+            self._give(answer)
         if not self._closing:
             self.process.join(1.0)
             code = self.process.exitcode
             why = f"exit status {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
-            self.on_answer(
+            self._give(
                 ProcessLost(
                     -1,
                     f"Training stopped: its process ended unexpectedly ({why}). The window and your "
@@ -144,6 +250,12 @@ class EngineProcess:
                     "Press Reset to build it again, or open a saved model.",
                 )
             )
+
+    def _give(self, answer: m.Answer) -> None:
+        try:
+            self.on_answer(answer)
+        except RuntimeError:  # the window's end is gone (its Qt object deleted): nobody to tell
+            pass
 
     def close(self, timeout_s: float = 1.0) -> bool:
         """Ask the child to end; kill it if it has not within ``timeout_s`` (a step of a huge model).

@@ -10,13 +10,12 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from playground.app.launch import no_display
 from playground.core.presets import DEFAULT_PRESET
 
 
 def _no_display() -> bool:
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return no_display()
 
 
 def _app() -> QApplication:
@@ -54,6 +53,15 @@ def _report_first_paint(app, window, t0: float) -> None:
         built()
     else:
         window.model_ready.connect(built)
+
+
+def _phase_reporter(t0: float):
+    import time
+
+    def phase(what: str) -> None:
+        print(f"{what} {time.time() - t0:.3f}", flush=True)
+
+    return phase
 
 
 VIEWS = ("training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory")
@@ -144,15 +152,19 @@ def main(
             )
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
+    t0 = os.environ.get("RNN_PLAYGROUND_STARTUP_T0")  # benchmarks/bench_startup.py: report the phases
+    phase = _phase_reporter(float(t0)) if t0 and demo is None else (lambda what: None)
     app = _app()
     from playground.core.presets import PRESETS
     from playground.ui.main_window import MainWindow
 
     if demo is None:
+        phase("imported")
         window = MainWindow()
+        phase("window-built")
         window.show()
-        if os.environ.get("RNN_PLAYGROUND_STARTUP_T0"):
-            _report_first_paint(app, window, float(os.environ["RNN_PLAYGROUND_STARTUP_T0"]))
+        if t0:
+            _report_first_paint(app, window, float(t0))
         return app.exec()
 
     import tempfile

@@ -49,6 +49,7 @@ class Controller(QObject):
         self._after_save: Callable[[str], object] | None = None  # what waits for the next Saved
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
         self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
+        self._needed_for: tuple[Any, tuple[int, ...]] | None = None  # (probe labels, needed) from the engine
         self.worker_thread = make_worker(self)
         self.command.connect(self.worker_thread.worker.command)
         self.worker_thread.worker.answer.connect(self.on_answer)
@@ -101,6 +102,7 @@ class Controller(QObject):
                         self.diagnose(force=True)
             case m.ReachContext():
                 self.reach_init, self.chance_loss = a.init_grad, a.chance_loss
+                self._needed_for = (a.labels, a.needed) if a.needed is not None else None
                 self._update_reach_context()
             case m.PlayState():
                 self._on_play_state(a.state)
@@ -392,7 +394,13 @@ class Controller(QObject):
         probe = self.session.probe
         if task is None:
             return
-        needed = reach.needed_positions(task, probe.labels) if probe is not None else ()
+        known = self._needed_for
+        if probe is None:
+            needed: tuple[int, ...] = ()
+        elif known is not None and known[0] == tuple(probe.labels):
+            needed = known[1]  # the engine's answer: the task (in the window, maybe unopened) is not asked
+        else:
+            needed = reach.needed_positions(task, probe.labels)
         self.needed = needed
         self.w.gradient_plot.set_reach_context(kind_spec(task.kind).step_unit, self._init_curve(), needed)
 

@@ -88,18 +88,19 @@ class LessonActions(QObject):
 
     def target(self, outline: str) -> QWidget | None:
         w = self.w
-        return {
-            "loss": w.loss_plot,
-            "grad_norm": w.grad_norm_plot,
-            "gradient": w.gradient_plot,
-            "gates": w.gates_plot,
-            "hidden": w.hidden_plot,
-            "predict": w.prediction_panel,
-            "compare": w.compare_view,
-            "scrubber": w.scrubber,
-            "unrolled": getattr(w, "unrolled_view", None),
-            "shapes": getattr(w, "shapes_view", None),
+        make = {
+            "loss": lambda: w.loss_plot,
+            "grad_norm": lambda: w.grad_norm_plot,
+            "gradient": lambda: w.gradient_plot,
+            "gates": lambda: w.gates_plot,
+            "hidden": lambda: w.hidden_plot,
+            "predict": lambda: w.prediction_panel,
+            "compare": lambda: w.compare_view,  # (a page made on first use: only the one outlined)
+            "scrubber": lambda: w.scrubber,
+            "unrolled": lambda: getattr(w, "unrolled_view", None),
+            "shapes": lambda: getattr(w, "shapes_view", None),
         }.get(outline)
+        return make() if make is not None else None
 
     def set_outline(self, target: QWidget | None) -> None:
         if self.outline is not None:

@@ -33,25 +33,18 @@ from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
 from playground.core.presets import default_session
 from playground.ui.banner import Banner
-from playground.ui.compare_view import CompareView
 from playground.ui.controller import Controller
 from playground.ui.file_menu import MODEL_FILTER, FileLists
 from playground.ui.frames import FramePacer
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
 from playground.ui.menus import build_menus, build_shortcuts
-from playground.ui.neurons_view import add_neurons_tab
+from playground.ui.pages import add_tab, lazy_pages, page
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
 from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
-from playground.ui.plots.grad_history import GradHistoryPlot
-from playground.ui.plots.trajectory import add_trajectory_tab
-from playground.ui.scrubber import TimeScrubber
 from playground.ui.session import Session
-from playground.ui.shapes_view import ShapesView
 from playground.ui.status_line import StatusLine
-from playground.ui.step_view import StepDebugger
 from playground.ui.training_controls import TrainingControls
-from playground.ui.unrolled_view import UnrolledView
 from playground.ui.window_settings import remembered_config, restore_layout, save_settings
 
 
@@ -68,13 +61,15 @@ class MainWindow(QMainWindow):
         self.frames = 0  # redraws that found something new (for the frame-rate benchmark)
         self._drawn_version = -1
 
-        self._build_widgets()
+        # The training process starts first, so that its import of torch runs while the widgets
+        # are built (the command line may have started it earlier still: playground.app.launch).
         self.controller = Controller(self, self.state)
         self.worker_thread = self.controller.worker_thread
         self.model_ready = self.controller.model_ready
         self.answered = self.controller.answered
-        self.neurons_view, self.neurons_tab = add_neurons_tab(self)
-        self.trajectory_plot = add_trajectory_tab(self)
+        self._build_widgets()
+        self.neurons_tab = add_tab(self, "neurons")
+        add_tab(self, "trajectory")
         build_menus(self)
         build_shortcuts(self)
         self._connect()
@@ -84,8 +79,8 @@ class MainWindow(QMainWindow):
 
         self.frame_timer = FramePacer(self, self._on_frame)  # the controller says when data arrives
         self.frame_timer.start()
-        # The first model is built once the event loop runs: the window paints first, and the
-        # training thread's import of torch does not compete with that first paint.
+        # The first model is asked for once the event loop runs; the training process has been
+        # loading torch meanwhile (playground.app.process.warm_up).
         QTimer.singleShot(0, lambda: self.state.generation == 0 and self.controller.build(self.config))
 
     # -- what the rest of the program reads -----------------------------------------------------
@@ -117,6 +112,16 @@ class MainWindow(QMainWindow):
     def last_error(self) -> str:
         return self.controller.last_error
 
+    # the pages made on first use (playground.ui.pages): built when first shown or asked for
+    step_view = page("step")
+    scrubber = page("scrubber")
+    grad_history_plot = page("grad_history")
+    compare_view = page("compare")
+    unrolled_view = page("unrolled")
+    shapes_view = page("shapes")
+    neurons_view = page("neurons")
+    trajectory_plot = page("trajectory")
+
     # -- construction ------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         cfg = self.config
@@ -127,21 +132,16 @@ class MainWindow(QMainWindow):
         self.gradient_plot = GradientThroughTimePlot(session)
         self.hidden_plot = HiddenStatePlot(session)
         self.gates_plot = GatesPlot(session)
-        self.grad_history_plot = GradHistoryPlot(session)
         self.plots = [
             self.loss_plot,
             self.grad_norm_plot,
             self.gradient_plot,
             self.hidden_plot,
             self.gates_plot,
-            self.grad_history_plot,
-        ]
-        self.step_view = StepDebugger(session)
-        self.scrubber = TimeScrubber()
-        self.compare_view = CompareView()
-        self.unrolled_view = UnrolledView()
-        self.shapes_view = ShapesView()
-        self.shapes_view.set_kind(cfg.data.kind)
+        ]  # and each lazy page's plot once it is made (gradients over training, trajectory)
+        # The other tabs are made when first shown or asked for (LazyPage): the first paint does
+        # not wait for pages nobody has opened yet.
+        self._pages = lazy_pages(self)
 
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -159,46 +159,43 @@ class MainWindow(QMainWindow):
         live.setLayout(grid)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        pages = self._pages
         tabs = [
             (live, "Training", "Live plots while training: loss, gradients, gates, h_t."),
             (
-                self.step_view,
+                pages["step"],
                 "Step debugger",
                 "The last Step laid open: batch, predictions, loss per time step, update sizes.",
             ),
             (
-                self.scrubber,
+                pages["scrubber"],
                 "Inside a sequence",
                 "Walk through one sequence step by step: h_t, gates, the equation, and what the model remembers.",
             ),
             (
-                self.grad_history_plot,
+                pages["grad_history"],
                 "Gradients over training",
                 "The gradient through time of every probe so far: watch vanishing develop.",
             ),
             (
-                self.compare_view,
+                pages["compare"],
                 "Compare",
                 "Train two to four architectures on the same data and batches, side by side.",
             ),
             (
-                self.unrolled_view,
+                pages["unrolled"],
                 "Unrolled",
                 "The network drawn unrolled over the probe sequence: the same W_hh at every step, and the "
                 "gradient flowing back through time.",
             ),
             (
-                self.shapes_view,
+                pages["shapes"],
                 "Shapes",
                 "The four shapes of sequence tasks; the current data's highlighted.",
             ),
         ]
         for widget, title, tip in tabs:
-            if widget in (
-                live,
-                self.step_view,
-                self.compare_view,
-            ):  # big pages scroll: the window fits a laptop
+            if widget is live:  # big pages scroll: the window fits a laptop (the lazy ones: theirs)
                 widget = _scrolled(widget)
             self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
         self.training_tab, self.step_tab, self.scrubber_tab, self.history_tab = range(4)
@@ -266,16 +263,11 @@ class MainWindow(QMainWindow):
         self.controls.live_changed.connect(c.live_changed)
         self.banner.fix_clicked.connect(c.apply_fix)
         self.banner.dismissed.connect(st.dismissed.add)
-        self.scrubber.inspect_requested.connect(c.inspect)
-        self.compare_view.run_requested.connect(self._on_compare_request)
-        c.connect_compare(self.compare_view)  # Stop, and the sweep's clicked points
-        self.compare_view.adopt_requested.connect(self._on_adopt_request)
         self.model_panel.changed.connect(c.model_changed)
         self.data_panel.changed.connect(c.data_changed)
         self.prediction_panel.request.connect(c.predict)
         self.prediction_panel.dialog_compare.train_requested.connect(c.train_seq2seq)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.unrolled_view.step_clicked.connect(self._on_unrolled_step)
         self.data_panel.loading.connect(
             lambda on: (
                 self.statusBar().showMessage("loading the data…") if on else self.statusBar().clearMessage()
@@ -354,7 +346,8 @@ class MainWindow(QMainWindow):
         self.controller.build(config)
         self.prediction_panel.dialog_compare.set_ready(False)  # a new model gets new dialogs: train again
         self.prediction_panel.clear_answers()  # they came from the model that is gone
-        self.compare_view.clear()  # a comparison still running stops with the old model
+        if self._pages["compare"].built:
+            self.compare_view.clear()  # a comparison still running stops with the old model
         self.prediction_panel.set_enabled_for_model(False)
         self.banner.hide()
         self._update_title()
@@ -379,8 +372,10 @@ class MainWindow(QMainWindow):
         """A new model: every plot draws the new session from now on."""
         for plot in self.plots:
             plot.reset(session)
-        self.step_view.reset(session)
-        self.scrubber.clear()
+        if self._pages["step"].built:  # (a page made later starts from the session then current)
+            self.step_view.reset(session)
+        if self._pages["scrubber"].built:
+            self.scrubber.clear()
         self._drawn_version = -1
 
     def show_config(self, config: SessionConfig, model_file: str | None = None) -> None:
@@ -392,14 +387,18 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config.train)
 
     def model_shown(self, summary: dict) -> None:
-        self.data_panel.build_now()  # torch is loaded now: the data preview costs little
+        # the model's own task (built once, in the training process) is the data preview's
+        self.data_panel.build_now(summary.get("task"), getattr(summary.get("session"), "data", None))
         kind = summary["task"].kind
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])
         self.prediction_panel.set_kind(kind)
-        self.compare_view.set_data_kind(kind)
-        self.shapes_view.set_kind(kind)
-        self.unrolled_view.clear()
+        if self._pages["compare"].built:
+            self.compare_view.set_data_kind(kind)
+        if self._pages["shapes"].built:
+            self.shapes_view.set_kind(kind)
+        if self._pages["unrolled"].built:
+            self.unrolled_view.clear()
         self.unrolled_stale = True
         if self.tabs.currentIndex() == self.unrolled_tab:
             self.controller.send(Unroll())
@@ -520,7 +519,7 @@ class MainWindow(QMainWindow):
         for plot in self.plots:
             if plot.isVisible():  # hidden tabs draw when they are shown
                 plot.refresh()
-        if self.step_view.isVisible():
+        if self._pages["step"].built and self.step_view.isVisible():
             self.step_view.refresh()
         self.controller.diagnose()
         self.frames += 1

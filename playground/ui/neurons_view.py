@@ -423,21 +423,20 @@ class NeuronsView(QWidget):
             self.pinned_label.setText(self.pinned_label.text() + ": the same text, try a stronger value")
 
 
-def add_neurons_tab(w: Any) -> tuple[NeuronsView, int]:
-    """The tab in window ``w``: its commands go to the controller, a new model clears it."""
+def make_neurons_view(w: Any) -> NeuronsView:
+    """The view for window ``w`` (playground.ui.pages makes it when its tab is first shown): its
+    commands go to the controller, a new model clears it."""
     view = NeuronsView(lambda: w.state.playing)
-    index = w.tabs.addTab(view, "Neurons")
-    w.tabs.setTabToolTip(
-        index,
-        "Find the neuron: which hidden unit follows quotes, brackets, line position… and pin it. "
-        + CHARACTER_MODELS[0].upper()
-        + CHARACTER_MODELS[1:]
-        + ".",
-    )
-    w.extra_tabs["neurons"] = index
     view.request.connect(lambda cmd: w.state.has_model and w.controller.send(cmd))
     w.controller.model_ready.connect(view.model_changed)
-    return view, index
+    return view
 
 
-__all__ = ["NeuronsView", "activation_html", "add_neurons_tab"]
+NEURONS_TIP = (
+    "Find the neuron: which hidden unit follows quotes, brackets, line position… and pin it. "
+    + CHARACTER_MODELS[0].upper()
+    + CHARACTER_MODELS[1:]
+    + "."
+)
+
+__all__ = ["NEURONS_TIP", "NeuronsView", "activation_html", "make_neurons_view"]

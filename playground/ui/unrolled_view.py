@@ -61,7 +61,7 @@ _ROWS = (
 )
 
 
-if TYPE_CHECKING:  # torch loads in the training thread, after the window is on screen
+if TYPE_CHECKING:  # torch loads in the training process, not the window's
     from playground.core.inspect.unroll import Unrolled
 
 def _row_tops() -> dict[str, tuple[int, int]]:

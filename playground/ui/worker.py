@@ -27,14 +27,14 @@ from typing import ClassVar
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from playground.app.engine import Engine
-
 
 class TrainingWorker(QObject):
     answer = Signal(object)  # a playground.app.messages.Answer
 
     def __init__(self) -> None:
         super().__init__()
+        from playground.app.engine import Engine  # (the window's process needs it only here)
+
         self.engine = Engine(self.answer.emit, self._interrupted)
         self._timer: QTimer | None = None
 

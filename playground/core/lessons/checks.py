@@ -31,6 +31,7 @@ __all__ = [
     "LessonContext",
     "check",
     "lesson",
+    "seed_claim",
     "setup_session",
 ]
 

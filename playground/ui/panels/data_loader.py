@@ -48,8 +48,31 @@ class FromModelFile:
     path: str
 
 
-def load(what: DataConfig | FromModelFile) -> Loaded:
+@dataclasses.dataclass(frozen=True)
+class Built:
+    """A task built already (the training process's, for the model it built): adopted, not built again.
+    ``task`` may be a playground.app.messages.TaskRef, opened here, in the loader's thread."""
+
+    config: DataConfig
+    task: Any
+
+
+def load(what: DataConfig | FromModelFile | Built) -> Loaded:
     """Build the task of a config or of a model file (in the loader's thread); a refusal is returned, not raised."""
+    if isinstance(what, Built):
+        result = Loaded(what.config)
+        load_task = getattr(what.task, "load", None)
+        try:
+            if reads_csv_columns(what.config):  # the file's columns, for the panel's list (not its task)
+                from playground.core.data import series as series_data
+
+                result.columns = series_data.csv_columns(what.config.path)
+            result.task = load_task() if callable(load_task) else what.task
+        except PlaygroundError as e:
+            result.error = str(e)
+        except Exception as e:  # a bug must not take the window down: say what happened
+            result.error = f"unexpected error: {type(e).__name__}: {e}"
+        return result
     if isinstance(what, FromModelFile):
         result = Loaded(what.config)
         if reads_csv_columns(what.config) and what.config.column:  # the columns the model learnt from

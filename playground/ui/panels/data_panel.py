@@ -43,7 +43,7 @@ from playground.ui.panels._common import (
     set_error,
 )
 from playground.ui.panels.csv_columns import CsvColumns
-from playground.ui.panels.data_loader import FromModelFile, Loaded, TaskLoader, reads_csv_columns
+from playground.ui.panels.data_loader import Built, FromModelFile, Loaded, TaskLoader, reads_csv_columns
 from playground.ui.panels.data_preview import DataPreview, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
@@ -176,10 +176,18 @@ class DataPanel(QWidget):
             self._rebuild(emit=False)
         self._connect()
 
-    def build_now(self) -> None:
-        """Build the preview of a deferred panel (the window calls it once torch has loaded)."""
-        if self._task is None and not self.busy:
-            self._rebuild(emit=False)
+    def build_now(self, task: Any = None, config: DataConfig | None = None) -> None:
+        """Build the preview of a deferred panel (the window calls it once the first model is built);
+        ``task``, built from ``config`` by the training process, is shown rather than built again
+        when ``config`` is what the panel shows."""
+        if self._task is not None or self.busy:
+            return
+        if task is not None and config is not None and config == self._config and not self._timer.isActive():
+            self._loading_text = "Building the data…"
+            self._loader.request(Built(config, task), False)
+            self._show_state()
+            return
+        self._rebuild(emit=False)
 
     # -- construction ----------------------------------------------------------------------
     def _build_controls(self) -> None:

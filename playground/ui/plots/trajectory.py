@@ -131,11 +131,13 @@ class TrajectoryPlot(ProbeCard, SessionCard):
         self.hint.setVisible(True)
 
 
-def add_trajectory_tab(w) -> TrajectoryPlot:
-    """The card as a tab of window ``w``: drawn with the other plots (only while shown), reset with them."""
+TRAJECTORY_TIP = "The hidden state's path through its space over the probe text, and how it formed."
+
+
+def make_trajectory_plot(w) -> TrajectoryPlot:
+    """The card for window ``w`` (playground.ui.pages makes it when its tab is first shown): drawn
+    with the other plots (only while shown), reset with them."""
     plot = TrajectoryPlot(w.session)
-    index = w.tabs.addTab(plot, "Trajectory")
-    w.tabs.setTabToolTip(index, "The hidden state's path through its space over the probe text, and how it formed.")
     w.plots.append(plot)
-    w.extra_tabs["trajectory"] = index
+    w._drawn_version = -1  # drawn at the next frame
     return plot

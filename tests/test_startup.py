@@ -1,0 +1,210 @@
+"""Start-up (issue 27, "quick to open"): the training process starts before the window is shown and
+loads torch meanwhile; the window shows the first model without importing torch; the first model's
+data is built once; tabs nobody opened are made when first shown. The figures themselves are
+benchmarks/bench_startup.py's; the one timed test here has a very wide margin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = "the cat sat on the mat. the dog sat on the log. " * 20
+
+
+def config() -> SessionConfig:
+    return SessionConfig(
+        model=ModelConfig(arch="gru", hidden=16, embed=8),
+        data=DataConfig(kind="text", source="inline", text=TEXT),
+        train=TrainConfig(batch_size=8, seq_len=24, lr=1e-2, val_every=0),
+    )
+
+
+def _run(code: str, timeout: float = 180) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_the_training_process_starts_before_the_window_is_first_shown(qtbot, open_window, monkeypatch):
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    monkeypatch.setenv("RNN_PLAYGROUND_TRAINING", "process")
+    shown: list[float] = []
+
+    class FirstShow(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Show and isinstance(obj, QMainWindow) and not shown:
+                shown.append(time.monotonic())
+            return False
+
+    spy = FirstShow()
+    QApplication.instance().installEventFilter(spy)
+    try:
+        w = open_window(config())
+    finally:
+        QApplication.instance().removeEventFilter(spy)
+    process = w.worker_thread.worker.process
+    assert shown and process.started < shown[0], "the training process started only after the window showed"
+    assert w.summary["steps"] == 0 and w.summary["task"].kind == "text"
+
+
+def test_the_window_takes_the_process_the_command_line_started_early(open_window, monkeypatch):
+    from playground.app import launch
+
+    monkeypatch.setenv("RNN_PLAYGROUND_TRAINING", "process")
+    assert launch.start_early()
+    early = launch._early[1]
+    w = open_window(config())
+    assert w.worker_thread.worker.process.process is early
+    assert launch._early is None  # taken once: the next window starts its own
+
+
+def test_no_early_process_when_training_runs_in_a_thread(monkeypatch):
+    from playground.app import launch
+
+    monkeypatch.setenv("RNN_PLAYGROUND_TRAINING", "thread")
+    assert not launch.start_early()
+    assert launch.take_early() is None
+
+
+def test_the_first_model_reaches_the_window_without_torch_and_its_task_opens_on_use():
+    out = _run(
+        """
+        import sys, time
+        from playground.app import messages as m
+        from playground.app.process import EngineProcess
+        from playground.core.presets import default_session
+
+        answers = []
+        proc = EngineProcess(answers.append)
+        proc.send(m.Build(default_session(), 1))
+        end = time.monotonic() + 150
+        while time.monotonic() < end and not any(isinstance(a, m.ModelArrived) for a in answers):
+            time.sleep(0.05)
+        arrived = next(a for a in answers if isinstance(a, m.ModelArrived))
+        task = arrived.summary["task"]
+        print("torch before:", "torch" in sys.modules)
+        print("kind:", task.kind, task.spec.step_unit, type(task).__name__)
+        print("no attribute:", getattr(task, "no_such_attribute", None), "torch", "torch" in sys.modules)
+        real = task.load()
+        print("loaded:", type(real).__name__, task.vocab == real.vocab, "torch" in sys.modules)
+        assert proc.close(60.0)
+        """
+    )
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert lines["torch before"] == "False"  # the window's process has not loaded torch for it
+    assert lines["kind"].endswith(" TaskRef")  # its kind (and spec) without opening it
+    assert lines["no attribute"] == "None torch False"  # asking what a task lacks opens nothing
+    assert lines["loaded"].endswith("True True")
+
+
+def test_the_first_optimizer_skips_dynamo_until_the_warming_ends():
+    out = _run(
+        """
+        import sys
+        import torch
+        from playground.app import process
+
+        deferred = process.defer_dynamo()
+        print("deferred", len(deferred) > 0)
+        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+        opt.zero_grad()
+        print("dynamo after the first optimizer", "torch._dynamo" in sys.modules)
+        process._deferred = deferred
+        process.finish_warming()
+        print("dynamo after warming", "torch._dynamo" in sys.modules)
+        print("wrappers back", all("__dynamo_disable" not in f.__dict__ for f in deferred))
+        w = torch.nn.Parameter(torch.ones(2))
+        opt = torch.optim.Adam([w], lr=0.1)
+        (w * w).sum().backward()
+        opt.step()
+        print("steps", bool((w < 1).all()))
+        """
+    )
+    assert out.splitlines() == [
+        "deferred True",
+        "dynamo after the first optimizer False",
+        "dynamo after warming True",
+        "wrappers back True",
+        "steps True",
+    ]
+
+
+def test_a_shutdown_during_the_warming_ends_the_process_without_a_model():
+    from playground.app.process import EngineProcess
+
+    answers: list = []
+    proc = EngineProcess(answers.append)
+    assert proc.close(60.0), "the process did not end when asked"
+    assert proc.process.exitcode == 0 and answers == []
+
+
+def test_the_data_preview_shows_the_models_own_task(qtbot, open_window):
+    w = open_window(config())
+    panel = w.data_panel
+    qtbot.waitUntil(lambda: panel._task is not None, timeout=20_000)
+    assert panel._task is w.summary["task"]  # built once, by the training side, not again for the preview
+
+
+def test_tabs_nobody_opened_are_made_when_first_shown(qtbot, open_window):
+    w = open_window(config())
+    assert not w._pages["compare"].built and not w._pages["neurons"].built
+    w.tabs.setCurrentIndex(w.compare_tab)
+    assert w._pages["compare"].built
+    assert w.compare_view.isVisible()
+    w.tabs.setCurrentIndex(w.extra_tabs["trajectory"])
+    assert w._pages["trajectory"].built and w.trajectory_plot in w.plots
+    assert w.neurons_view is w._pages["neurons"].widget  # asked for: made, not shown
+
+
+@pytest.mark.parametrize("platform", ["offscreen"])
+def test_the_first_model_is_ready_soon_after_launch(tmp_path, platform):
+    """Very wide margin (a loaded 2-core machine): the real figures are bench_startup.py's."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": platform,
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "RNN_PLAYGROUND_STARTUP_T0": repr(time.time()),
+    }
+    env.pop("RNN_PLAYGROUND_TRAINING", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "playground", "gui"], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT
+    )
+    phases = {}
+    for line in out.stdout.splitlines():
+        name, _, value = line.partition(" ")
+        phases.setdefault(name, float(value))
+    assert {"first-paint", "process-up", "model-ready"} <= phases.keys(), out.stdout + out.stderr[-2000:]
+    assert phases["model-ready"] < 30.0
+    assert phases["process-up"] < phases["model-ready"]
+
+
+def test_the_engine_says_which_probe_positions_matter_so_the_window_need_not_open_the_task():
+    from playground.app import messages as m
+    from playground.app.engine import Engine
+    from playground.core.inspect import reach
+    from playground.core.presets import PRESETS
+
+    answers: list = []
+    engine = Engine(answers.append)
+    engine.handle(m.Build(PRESETS["memory"][1], 1))
+    context = next(a for a in answers if isinstance(a, m.ReachContext))
+    assert context.needed and context.labels
+    assert context.needed == reach.needed_positions(engine.trainer.task, list(context.labels))
