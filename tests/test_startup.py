@@ -5,6 +5,7 @@ benchmarks/bench_startup.py's; the one timed test here has a very wide margin.""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -208,3 +209,41 @@ def test_the_engine_says_which_probe_positions_matter_so_the_window_need_not_ope
     context = next(a for a in answers if isinstance(a, m.ReachContext))
     assert context.needed and context.labels
     assert context.needed == reach.needed_positions(engine.trainer.task, list(context.labels))
+
+
+def test_the_answers_of_training_unpickle_in_the_window_without_torch(tmp_path):
+    """A step's progress (with its probe and, for a Step press, the step laid open), a model, a reach
+    context: everything the training process sends as the window trains opens in a process that has
+    never imported torch (their records live in core/inspect/reports.py)."""
+    import pickle
+    import subprocess
+    import sys
+
+    from playground.app import messages as m
+    from playground.app.engine import Engine
+    from playground.core.presets import default_session
+
+    answers: list = []
+    engine = Engine(answers.append, same_process=False)
+    engine.handle(m.Build(default_session(), 1))
+    engine.handle(m.Step(2))
+    engine.run_until_idle()
+    batches = [a for a in answers if isinstance(a, m.ProgressBatch)]
+    assert any(b.progress.probe is not None for b in batches)
+    assert any(b.progress.detail is not None and b.progress.detail_report is not None for b in batches)
+    kinds = set()
+    for i, a in enumerate(answers):
+        if isinstance(a, m.ModelArrived):  # as the training process sends it: the task unopened
+            a = dataclasses.replace(a, summary={**a.summary, "task": m.TaskRef.of(a.summary["task"])})
+        (tmp_path / f"{i}.pickle").write_bytes(pickle.dumps(a))
+        kinds.add(type(a).__name__)
+    assert {"ModelArrived", "ProgressBatch", "PlayState"} <= kinds
+    code = (
+        "import pickle, sys, pathlib\n"
+        f"for p in sorted(pathlib.Path({str(tmp_path)!r}).glob('*.pickle')):\n"
+        "    pickle.loads(p.read_bytes())\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"

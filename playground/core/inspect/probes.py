@@ -12,39 +12,13 @@ model cannot learn long-range dependencies; when it grows, it explodes.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from playground.core.inspect.reports import Probe
 from playground.core.model.cells import trace_recurrent
 from playground.core.model.nets import SequenceModel
-
-
-@dataclass(frozen=True)
-class Probe:
-    """Numbers only (numpy arrays), safe to hand to another thread."""
-
-    labels: tuple[str, ...]  # the input at each time step, as shown on a time axis (T)
-    hidden: np.ndarray  # (L, T, F) hidden state per layer and time step (directions concatenated)
-    grad_norm: np.ndarray  # (L, T) ||dL_T/dh_t||: the last prediction's loss against each h_t
-    gates: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (L, T, F); LSTM i f g o c, GRU r z n
-    loss: float = float("nan")  # the last prediction's loss
-    target_prob: np.ndarray | None = None  # (T,) probability given to the true next character
-    predicted: np.ndarray | None = None  # (T,) most likely next character id; series: (1,) predicted value
-    input_grad: np.ndarray | None = (
-        None  # (T,) ||dL_T/dx_t||: how much each input step matters to the last prediction
-    )
-    # Per time step, the TOP_K most likely next characters (as task.vocab spells them) with their
-    # probabilities, most likely first: what the time scrubber shows. None for prices.
-    top_k: list[list[tuple[str, float]]] | None = None
-    # Memory and order (one answer per sequence): every class with its probability, likeliest first.
-    # There, target_prob (1,) is the probability of the true class and predicted (1,) the chosen class id.
-    answers: list[tuple[str, float]] | None = None
-    # Recurrent models: ||dL_T/dh_t|| per direction, (L, D, T) (D = 2 for a bidirectional model, whose
-    # grad_norm above takes both directions together); None for the Transformer and feed-forward network.
-    grad_norm_dirs: np.ndarray | None = None
-
 
 TOP_K = 5  # next-character candidates the probe keeps per time step
 CONNECTIVITY_ROWS = 64  # copies of the sequence per backward pass in connectivity(): bounds memory

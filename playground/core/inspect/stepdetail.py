@@ -13,35 +13,14 @@ bit for bit the step taken without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
+from playground.core.inspect.reports import StepDetail  # noqa: F401 (made here, defined there: torch-free)
 from playground.core.model.cells import trace_recurrent
 from playground.core.model.nets import SequenceModel
 
 SHOWN_ROWS = 8  # sequences of the batch the debugger shows; the numbers cover the whole batch
-
-
-@dataclass(frozen=True)
-class StepDetail:
-    """One optimizer step, laid open. S = shown sequences (at most 8), T = time steps, P = parameter tensors."""
-
-    kind: str  # the task's data kind (a name in the registry, playground.core.kinds)
-    inputs: list[list[str]]  # (S, T) each input step as shown on a time axis; prices in raw units
-    # (S, T) the true next character; prices: (S, 1) the true next value; memory, order: (S, 1) the class
-    targets: list[list[str]]
-    predictions: list[list[str]]  # same shape as targets: the most likely character or class, or the value
-    # (S, T) probability given to the true next character; memory, order: (S, 1) to the true class;
-    # None for prices
-    target_prob: np.ndarray | None
-    loss_per_step: (
-        np.ndarray
-    )  # (T,) loss at each time step, batch mean; (1,) for one output. Mean == report.loss
-    grad_through_time: np.ndarray  # (T,) ||dL/dh_t|| over the batch, top layer (see grad_through_time())
-    update_norms: np.ndarray  # (P,) ||theta_after - theta_before|| per parameter tensor; zeros when refused
-    param_norms: np.ndarray  # (P,) ||theta|| before the step; names in StepReport.param_names
 
 
 def format_value(v: float) -> str:

@@ -29,6 +29,7 @@ from playground.core.data import build_task
 from playground.core.errors import PlaygroundError
 from playground.core.inspect.equations import recurrence_terms, recurrence_terms_all
 from playground.core.inspect.probes import Probe, connectivity, run_probe
+from playground.core.inspect.reports import StepReport
 from playground.core.inspect.stepdetail import (
     StepDetail,
     decode_batch,
@@ -50,23 +51,6 @@ __all__ = [
     "pick_device",
     "share_the_cpu",
 ]
-
-
-@dataclass(frozen=True)
-class StepReport:
-    step: int  # optimizer steps taken so far, this one included (unchanged when refused)
-    loss: float
-    grad_norm: float  # total gradient norm before clipping
-    grad_norm_clipped: float  # after clipping (equal when clipping is off or not needed)
-    param_names: tuple[str, ...]
-    param_grad_norms: np.ndarray  # one norm per parameter tensor, before clipping
-    lr: float
-    seconds: float
-    refused: bool = False  # NaN or inf in the loss or the gradients: the weights were not changed
-    message: str = ""
-    val_loss: float | None = None
-    probe: Probe | None = None
-    detail: StepDetail | None = None  # only when step(detail=True) was asked: this step laid open
 
 
 class History:
