@@ -7,12 +7,15 @@ CPU-bound programs beside it, 6-8 steps/s with two threads against 60-89 with on
 machine two threads are the faster choice. Neither the core count nor the load average (a minute
 late) says which holds now, so the tuner asks the steps themselves:
 
-- a *trial* runs a few steps at each candidate count (after one step to settle) and keeps the
-  count whose median step was shortest;
-- it trials again after ``recheck_s`` (doubling, up to ``MAX_RECHECK_S``, while the answer stays the
-  same) and at once when the median of the recent steps grows by half over what the trial measured
-  (another program started);
-- steps that do more than a step (a probe, a validation pass) are left out of every median.
+- a *trial* runs each candidate count for at least ``TRIAL_STEPS`` steps and ``TRIAL_S`` seconds
+  (after one step to settle) and keeps the count whose mean step was shortest: the mean, not the
+  median, because what two threads cost on a busy machine is mostly rare long stalls (a thread
+  descheduled while the other waits for it), which a median hides and the training speed does not;
+- it trials again ``CONFIRM_S`` after an answer that changed (one noisy trial must not stand for
+  long), then after ``recheck_s`` (doubling, up to ``MAX_RECHECK_S``, while the answer stays the
+  same) and at once when the mean of the last ``RECENT_S`` seconds of steps grows by half over what
+  the trial measured (another program started);
+- steps that do more than a step (a probe, a validation pass) are left out of every mean.
 
 The command line and the window's training process use the same tuner (``cli.cmd_train``,
 ``app.engine``). ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count and turns the tuner off. No Qt.
@@ -20,16 +23,18 @@ The command line and the window's training process use the same tuner (``cli.cmd
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
 RECHECK_S = 15.0  # the first re-check after a trial
+CONFIRM_S = 4.0  # a trial whose answer changed is repeated this soon
 MAX_RECHECK_S = 120.0  # re-checks while the best count stays the same: 15, 30, 60, 120, 120 s ...
-TRIAL_STEPS = 5  # measured steps per candidate in a trial (after one that settles the new count)
+TRIAL_STEPS = 5  # at least this many measured steps per candidate in a trial (after one that settles)
+TRIAL_S = 0.5  # ... and at least this long: rare stalls must have a chance to show
 SLOWER = 1.5  # recent steps this much slower than the trial measured: trial again now
-RECENT = 9  # steps in the running median that watches for a slowdown
+RECENT_S = 1.5  # the window of recent steps that watches for a slowdown ...
+RECENT_MIN = 5  # ... once it holds at least this many steps
 WARMUP = 2  # the first measured steps (allocations, caches) say nothing about threads
 
 
@@ -59,20 +64,22 @@ class ThreadTuner:
         clock: Callable[[], float] = time.perf_counter,
         recheck_s: float = RECHECK_S,
         trial_steps: int = TRIAL_STEPS,
+        trial_s: float = TRIAL_S,
     ) -> None:
         self.counts = tuple(dict.fromkeys(int(c) for c in counts if int(c) >= 1)) or (1,)
         self._set = set_threads
         self._clock = clock
         self.base_recheck_s = self.recheck_s = float(recheck_s)
         self.trial_steps = int(trial_steps)
+        self.trial_s = float(trial_s)
         self.current = self.counts[0]
         self.trials = 0  # how many trials have ended (for tests and benchmarks)
-        self.history: list[tuple[int, dict[int, float]]] = []  # (chosen, median per count) per trial
+        self.history: list[tuple[int, dict[int, float]]] = []  # (chosen, mean step per count) per trial
         self._queue: list[int] = []  # counts still to measure in the running trial
         self._settle = False  # the next step follows a change of count: not measured
         self._samples: dict[int, list[float]] = {}
-        self._measured = 0.0  # the chosen count's median in the last trial
-        self._recent: deque[float] = deque(maxlen=RECENT)
+        self._measured = 0.0  # the chosen count's mean step in the last trial
+        self._recent: deque[float] = deque()  # the last RECENT_S seconds of measured steps
         self._warmup = WARMUP
         self._next_trial = 0.0  # the first trial starts after the warm-up
         self._set(self.current)
@@ -100,7 +107,7 @@ class ThreadTuner:
         if self._queue:
             samples = self._samples.setdefault(self.current, [])
             samples.append(seconds)
-            if len(samples) >= self.trial_steps:
+            if len(samples) >= self.trial_steps and sum(samples) >= self.trial_s:
                 self._queue.pop(0)
                 if self._queue:
                     self._switch(self._queue[0])
@@ -108,10 +115,13 @@ class ThreadTuner:
                     self._end_trial()
             return
         self._recent.append(seconds)
+        while len(self._recent) > RECENT_MIN and sum(self._recent) - self._recent[0] >= RECENT_S:
+            self._recent.popleft()
         slowed = (
-            len(self._recent) == self._recent.maxlen
+            len(self._recent) >= RECENT_MIN
+            and sum(self._recent) >= RECENT_S
             and self._measured > 0
-            and statistics.median(self._recent) > SLOWER * self._measured
+            and sum(self._recent) / len(self._recent) > SLOWER * self._measured
         )
         if self._clock() >= self._next_trial or slowed:
             if slowed:
@@ -130,20 +140,22 @@ class ThreadTuner:
         self._settle = True
 
     def _end_trial(self) -> None:
-        medians = {c: statistics.median(s) for c, s in self._samples.items() if s}
-        best = min(medians, key=lambda c: (medians[c], -c)) if medians else self.current
+        means = {c: sum(s) / len(s) for c, s in self._samples.items() if s}
+        best = min(means, key=lambda c: (means[c], -c)) if means else self.current
         before = self.history[-1][0] if self.history else None
-        self.history.append((best, medians))
+        self.history.append((best, means))
         self.trials += 1
         if best == before:
             self.recheck_s = min(MAX_RECHECK_S, self.recheck_s * 2)
-        else:
+            wait = self.recheck_s
+        else:  # a new answer (or the first) is confirmed soon: one noisy trial must not stand for long
             self.recheck_s = self.base_recheck_s
+            wait = min(CONFIRM_S, self.recheck_s)
         if best != self.current:
             self._switch(best)
-        self._measured = medians.get(best, 0.0)
+        self._measured = means.get(best, 0.0)
         self._recent.clear()
-        self._next_trial = self._clock() + self.recheck_s
+        self._next_trial = self._clock() + wait
 
 
 def tuner_for(most: int, fixed: int = 0) -> ThreadTuner | None:
