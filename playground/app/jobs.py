@@ -100,7 +100,10 @@ class TrainJob(Job):
             while self.budget != 0 and time.perf_counter() < deadline and not e.interrupted():
                 now = time.perf_counter()
                 last_of_budget = self.budget == 1
-                want_probe = last_of_budget or now - e.last_probe >= e.probe_every
+                # not while the thread tuner tries another count: a probe there would be timed at
+                # a count that is not kept, and probes would then come far apart
+                trying = e.thread_tuner is not None and e.thread_tuner.in_trial
+                want_probe = last_of_budget or (now - e.last_probe >= e.probe_every and not trying)
                 stepping = self.budget > 0
                 if stepping:  # each stepped step can be undone; playing keeps one state per Play
                     e.ring.push(tr)

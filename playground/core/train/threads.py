@@ -17,6 +17,10 @@ late) says which holds now, so the tuner asks the steps themselves:
   the trial measured (another program started);
 - steps that do more than a step (a probe, a validation pass) are left out of every mean.
 
+It starts on one thread (never far from the best: measured, 0.6-0.9 of two threads on a quiet
+2-core machine, and ten times two on a busy one) and stops measuring a candidate after two steps
+when they already take ``ABANDON`` times the best so far.
+
 The command line and the window's training process use the same tuner (``cli.cmd_train``,
 ``app.engine``). ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count and turns the tuner off. No Qt.
 """
@@ -32,6 +36,7 @@ CONFIRM_S = 4.0  # a trial whose answer changed is repeated this soon
 MAX_RECHECK_S = 120.0  # re-checks while the best count stays the same: 15, 30, 60, 120, 120 s ...
 TRIAL_STEPS = 5  # at least this many measured steps per candidate in a trial (after one that settles)
 TRIAL_S = 0.5  # ... and at least this long: rare stalls must have a chance to show
+ABANDON = 3.0  # a candidate this many times slower than the best so far after two steps: done
 SLOWER = 1.5  # recent steps this much slower than the trial measured: trial again now
 RECENT_S = 1.5  # the window of recent steps that watches for a slowdown ...
 RECENT_MIN = 5  # ... once it holds at least this many steps
@@ -72,7 +77,7 @@ class ThreadTuner:
         self.base_recheck_s = self.recheck_s = float(recheck_s)
         self.trial_steps = int(trial_steps)
         self.trial_s = float(trial_s)
-        self.current = self.counts[0]
+        self.current = min(self.counts)  # one thread until measured: never wrong by much
         self.trials = 0  # how many trials have ended (for tests and benchmarks)
         self.history: list[tuple[int, dict[int, float]]] = []  # (chosen, mean step per count) per trial
         self._queue: list[int] = []  # counts still to measure in the running trial
@@ -107,7 +112,8 @@ class ThreadTuner:
         if self._queue:
             samples = self._samples.setdefault(self.current, [])
             samples.append(seconds)
-            if len(samples) >= self.trial_steps and sum(samples) >= self.trial_s:
+            done = len(samples) >= self.trial_steps and sum(samples) >= self.trial_s
+            if done or self._clearly_worse(samples):
                 self._queue.pop(0)
                 if self._queue:
                     self._switch(self._queue[0])
@@ -129,6 +135,12 @@ class ThreadTuner:
             self._start_trial()
 
     # -- the trial -----------------------------------------------------------------------------
+    def _clearly_worse(self, samples: list[float]) -> bool:
+        """A candidate whose first steps already take ABANDON times the best mean so far (two threads
+        on a busy machine: a second a step) is not measured to the end: it costs what it loses."""
+        done = [sum(v) / len(v) for c, v in self._samples.items() if v and c != self.current]
+        return len(samples) >= 2 and bool(done) and sum(samples) / len(samples) > ABANDON * min(done)
+
     def _start_trial(self) -> None:
         self._samples = {}
         # The count in use first (it needs no settling step), then the others.
