@@ -18,8 +18,8 @@ late) says which holds now, so the tuner asks the steps themselves:
 - steps that do more than a step (a probe, a validation pass) are left out of every mean.
 
 It starts on one thread (never far from the best: measured, 0.6-0.9 of two threads on a quiet
-2-core machine, and ten times two on a busy one) and stops measuring a candidate after two steps
-when they already take ``ABANDON`` times the best so far.
+2-core machine, and 2.5 to 10 times two on a busy one) and stops measuring a candidate as soon as its
+steps take ``ABANDON`` times the best so far.
 
 The command line and the window's training process use the same tuner (``cli.cmd_train``,
 ``app.engine``). ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count and turns the tuner off. No Qt.
@@ -36,7 +36,7 @@ CONFIRM_S = 4.0  # a trial whose answer changed is repeated this soon
 MAX_RECHECK_S = 120.0  # re-checks while the best count stays the same: 15, 30, 60, 120, 120 s ...
 TRIAL_STEPS = 5  # at least this many measured steps per candidate in a trial (after one that settles)
 TRIAL_S = 0.5  # ... and at least this long: rare stalls must have a chance to show
-ABANDON = 3.0  # a candidate this many times slower than the best so far after two steps: done
+ABANDON = 3.0  # a candidate this many times slower than the best so far: done measuring it
 SLOWER = 1.5  # recent steps this much slower than the trial measured: trial again now
 RECENT_S = 1.5  # the window of recent steps that watches for a slowdown ...
 RECENT_MIN = 5  # ... once it holds at least this many steps
@@ -136,10 +136,12 @@ class ThreadTuner:
 
     # -- the trial -----------------------------------------------------------------------------
     def _clearly_worse(self, samples: list[float]) -> bool:
-        """A candidate whose first steps already take ABANDON times the best mean so far (two threads
-        on a busy machine: a second a step) is not measured to the end: it costs what it loses."""
+        """A candidate whose steps already take ABANDON times the best mean so far (two threads on a
+        busy machine: up to a second a step beside a window) is not measured to the end: every step
+        of it costs what it loses, so one such step is enough (a fluke is tried again at the next
+        re-check)."""
         done = [sum(v) / len(v) for c, v in self._samples.items() if v and c != self.current]
-        return len(samples) >= 2 and bool(done) and sum(samples) / len(samples) > ABANDON * min(done)
+        return bool(samples) and bool(done) and sum(samples) / len(samples) > ABANDON * min(done)
 
     def _start_trial(self) -> None:
         self._samples = {}
@@ -154,7 +156,7 @@ class ThreadTuner:
     def _end_trial(self) -> None:
         means = {c: sum(s) / len(s) for c, s in self._samples.items() if s}
         best = min(means, key=lambda c: (means[c], -c)) if means else self.current
-        before = self.history[-1][0] if self.history else None
+        before = self.history[-1][0] if self.history else min(self.counts)  # the count it started on
         self.history.append((best, means))
         self.trials += 1
         if best == before:
