@@ -215,22 +215,34 @@ def test_two_minutes_of_the_default_command_answer_nine_in_ten_names_it_never_sa
     assert hits >= 0.9 * total, (hits, total)
 
 
+# The steps two quiet minutes of the default command reach on this 2-core CPU: the look-alikes get
+# the same number of steps, not the same seconds (a step is faster without attention, and a faster
+# machine takes more of them: CI's machine reached 13 of 60 without attention in two minutes).
+TWO_MINUTES_OF_STEPS = 4_900
+
+
 @pytest.mark.lessons
-def test_without_attention_or_without_made_up_jokes_the_same_two_minutes_do_not_copy(capsys, tmp_path):
-    """The two look-alikes the lesson contrasts, same command and time: with --no-attention the name
-    has to survive in the hidden state and almost never comes out right (measured 0-4 of 60); with
-    --made-up-jokes 0 the model learns the 63 bundled jokes by heart and answers with their names."""
+@pytest.mark.parametrize("seed", seeds([0, 1, 2]))
+def test_without_attention_or_without_made_up_jokes_the_same_steps_do_not_copy(capsys, tmp_path, seed):
+    """The two look-alikes the lesson contrasts, same command and the same 4,900 steps that give the
+    attention model 57 to 60 of 60: with --no-attention the name has to survive in the hidden state
+    and seldom comes out right (measured 1 / 4 / 2 of 60 typed "Name.", seeds 0 / 1 / 2, against at least 54 with attention; it does learn
+    slowly: 12 / 12 after 12,000 steps, 22 / 13 after 15,000); with --made-up-jokes 0 the model learns
+    the 63 bundled jokes by heart and answers with their names (0 / 0 / 0 of 60)."""
     names = held_out_names()
-    for extra in (["--no-attention"], ["--made-up-jokes", "0"]):
+    for extra, most in ((["--no-attention"], 8), (["--made-up-jokes", "0"], 3)):
         out = tmp_path / "m.safetensors"
         torch.set_num_threads(2)
         try:
-            cli_json(capsys, "train", "--data", "knock-knock", *extra, "--seconds", 120, "--quiet", "--out", out)
+            cli_json(
+                capsys, "train", "--data", "knock-knock", "--seed", seed, *extra,
+                "--steps", TWO_MINUTES_OF_STEPS, "--quiet", "--out", out,
+            )  # fmt: skip
         finally:
             torch.set_num_threads(1)
         tr = checkpoint.load(out)
         right = _copied(tr.model, tr.task, names)
-        assert len(right) <= 0.2 * len(names), (extra, right)
+        assert len(right) <= most, (extra, right)
     assert np.isfinite(tr.validate())
 
 

@@ -25,7 +25,7 @@ LM_TIP = (
     "shows as a diagonal: after writing a letter of the name it looks at the state just after that "
     "letter in your turn, which leads to the next one. Without attention (untick it in the Model "
     "panel) the name must survive inside one state vector, letter by letter: that is why such a "
-    "model answers a new name with a garbled or an old one."
+    "model, trained as long, answers most new names with a garbled or an old one."
 )
 TIP = (
     "Where the encoder-decoder looked while writing its last reply. Rows: the characters it wrote "
@@ -33,8 +33,8 @@ TIP = (
     "turn). Darker: more attention. To copy a name it has to find each of its letters again: with "
     "attention the decoder looks straight at them (the diagonal), and its copy switch takes the "
     "letter it looks at instead of writing one from memory. Without attention the name must "
-    "survive inside the encoder's last state, letter by letter: that is why such a model answers a "
-    "new name with a garbled or an old one."
+    "survive inside the encoder's last state, letter by letter: that is why such a model, trained as "
+    "long, answers most new names with a garbled or an old one."
 )
 SHOWN = {"\x1f": "│", " ": "·", "\n": "⏎"}  # the separator, spaces and the end, readable
 CELL_MAX = 16.0
