@@ -134,6 +134,11 @@ class LessonActions(QObject):
             w.apply_fix(arg)
         elif verb == "clip":
             w.controls.clip.setCurrentIndex(w.controls.clip.findData(arg))
+        elif verb == "restart":  # a fresh model, one setting changed (e.g. clip-off: no clipping from step 1)
+            setting, _, value = arg.rpartition("-")
+            if setting == "clip":
+                w.controls.clip.setCurrentIndex(w.controls.clip.findData(value))
+            w.reset()
         elif verb == "data":
             combo = w.data_panel.kind_combo
             combo.setCurrentIndex(combo.findData(arg))

@@ -25,6 +25,7 @@ from playground.core.lessons import LESSONS, Lesson, LessonCheck
 
 PASS_COLOUR = "#1b6e3a"
 NOT_YET_COLOUR = "#7a5200"
+DIFFERS_COLOUR = "#1f4e8c"  # not seen, for a reason the check explains (blue: information, not a fault)
 
 
 class LessonsView(QWidget):
@@ -175,9 +176,17 @@ class LessonsView(QWidget):
             self.result.setText("<i>Set it up, train a little, then press Check.</i>")
 
     def _show_result(self, found: LessonCheck) -> None:
-        colour = PASS_COLOUR if found.passed else NOT_YET_COLOUR
-        head = "Seen." if found.passed else "Not yet."
-        self.result.setText(f'<span style="color: {colour};"><b>{head}</b> {html.escape(found.text)}</span>')
+        if found.passed:
+            colour, head, why = PASS_COLOUR, "Seen.", ""
+        elif found.differs:  # the run differs from the card's claim, and the check says why
+            colour, head, why = DIFFERS_COLOUR, "Why it differs:", f" {html.escape(found.differs)}"
+        else:
+            colour, head, why = NOT_YET_COLOUR, "Not yet.", ""
+        if why:
+            body = f"{html.escape(found.text)}<br><b>{head}</b>{why}"
+        else:
+            body = f"<b>{head}</b> {html.escape(found.text)}"
+        self.result.setText(f'<span style="color: {colour};">{body}</span>')
 
 
 def _wrapped() -> QLabel:

@@ -191,8 +191,8 @@ CARDS: tuple[Lesson, ...] = (
         outline="grad_norm",
         watch="Two lines: the gradient norm before clipping (grey, dashed) keeps spiking, the one after "
         "clipping stays at the limit, and the loss keeps falling.",
-        try_label="Turn clipping off",
-        try_action="clip:off",
+        try_label="Start again without clipping",
+        try_action="restart:clip-off",
         steps=300,
         seeds=SEEDS,
     ),

@@ -44,6 +44,10 @@ class LessonCheck:
     passed: bool
     text: str
     numbers: dict[str, float] = field(default_factory=dict)
+    # Not seen, but for a reason the learner should hear (the card's own "Try this" led here, or luck
+    # did): one sentence on why this run differs from the card's claim. The window shows it in place
+    # of a bare "Not yet."
+    differs: str = ""
 
 
 @dataclass
@@ -69,6 +73,21 @@ def _accuracy(ctx: LessonContext) -> tuple[float, float]:
 
 def _model_name(tr: Any) -> str:
     return tr.session.model.describe().split(",")[0]
+
+
+def _a(name: str) -> str:
+    """'an LSTM', 'a GRU': the article as the letters are spoken."""
+    return ("an " if name[:1].upper() in "AEFHILMNORSX" else "a ") + name
+
+
+def _untrained(ctx: LessonContext, lesson_id: str) -> str:
+    """Where a check passes on a model that stays at chance, a model that has hardly trained proves
+    nothing: the words asking for the card's steps first, or "" once it has trained half of them."""
+    want = next((x.steps for x in CARDS if x.id == lesson_id), 0)
+    done = int(ctx.trainer.steps)
+    if done * 2 >= want:
+        return ""
+    return f"Train first (the card's {want:,} steps; {done:,} so far): a model at chance before training shows nothing."
 
 
 def _probe_reach(ctx: LessonContext, fraction: float = 1e-3) -> tuple[int, int, float]:
@@ -108,16 +127,32 @@ def check_memory(ctx: LessonContext) -> LessonCheck:
     tr = ctx.trainer
     gap = int(tr.session.data.gap)
     name = _model_name(tr)
+    vanilla = tr.session.model.arch == "rnn" and not tr.session.model.bidirectional
+    differs = ""
     if acc >= 0.9:
         text = f"The {name} answers {acc:.0%} right at d = {gap} (chance {chance:.1%}): it carried the key across {gap} digits."
         passed = True
     elif acc <= chance + 0.1:
-        text = f"The {name} answers {acc:.0%} at d = {gap}, and chance is {chance:.1%}: it has forgotten the key."
-        passed = tr.session.model.arch == "rnn" and not tr.session.model.bidirectional and gap >= 20
+        text = (
+            f"The {name} answers {acc:.0%} at d = {gap}, and chance is {chance:.1%} (always giving the "
+            "commonest answer in the held-out questions): it has forgotten the key."
+        )
+        passed = vanilla and gap >= 20
+        if passed and _untrained(ctx, "long-context"):
+            text, passed = _untrained(ctx, "long-context"), False
+        elif not passed:
+            text += " Not yet: train on, then check again."
     else:
-        text = f"The {name} answers {acc:.0%} at d = {gap} (chance {chance:.1%}): partly there; train on and check again."
+        text = f"The {name} answers {acc:.0%} at d = {gap} (chance {chance:.1%}): partly there."
         passed = False
-    return LessonCheck("long-context", passed, text, {"accuracy": acc, "chance": chance, "gap": gap})
+        if vanilla:  # the card's Try this, on one of the seeds where the RNN does find the key
+            differs = (
+                "The vanilla RNN found the key in one of the five seeds the card measured, and this "
+                "run is on its way there: press Run seeds for the spread."
+            )
+        else:
+            text += " Not yet: train on, then check again."
+    return LessonCheck("long-context", passed, text, {"accuracy": acc, "chance": chance, "gap": gap}, differs)
 
 
 def check_price(ctx: LessonContext) -> LessonCheck:
@@ -183,26 +218,70 @@ def check_vanishing(ctx: LessonContext) -> LessonCheck:
     numbers = {"share_at_needed": share}
     text = f"The gradient reaching the step the answer needs is {share:.1e} of the last step's."
     passed = share < 1e-3
-    if tr.task.classes is not None:
-        acc, chance = _accuracy(ctx)
-        numbers.update(accuracy=acc, chance=chance)
-        text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
-        passed = passed and acc <= chance + 0.1
+    if tr.task.classes is None:
+        return LessonCheck("vanishing", passed, text, numbers)
+    acc, chance = _accuracy(ctx)
+    numbers.update(accuracy=acc, chance=chance)
+    text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
+    if tr.session.model.arch in ("lstm", "gru"):  # the card's Try this: the gated model beside the RNN
+        # Measured after the card's 2,000 steps (seeds 0-2): the LSTM's share at the key 1.3e-3 to
+        # 2.8e-2 and 100% right, the vanilla RNN's 6e-8 to 8e-8 at chance.
+        passed = acc >= 0.9 and share >= 1e-4
+        if passed:
+            text += (
+                " Along its gated cell the error still reaches the key (a vanilla RNN that has not found "
+                "the key gets below 10⁻³ there), so it learned to carry the key."
+            )
+        else:
+            text += " Not yet: train on, then check again."
+        return LessonCheck("vanishing", passed, text, numbers)
+    passed = passed and acc <= chance + 0.1
+    if passed and _untrained(ctx, "vanishing"):
+        return LessonCheck("vanishing", False, _untrained(ctx, "vanishing"), numbers)
+    if acc >= 0.9:
+        why = (
+            "In one of the five seeds the card measured the vanilla RNN finds the key after all, and this "
+            "run is that kind: its gradient did reach the key. Set it up again for the typical run."
+        )
+        return LessonCheck("vanishing", False, text, numbers, differs=why)
     return LessonCheck("vanishing", passed, text, numbers)
 
 
-def check_exploding(ctx: LessonContext) -> LessonCheck:
+def _spikes(ctx: LessonContext) -> tuple[float, float, float]:
+    """(peak, median, peak / median) of the recent gradient norms before clipping."""
     g = ctx.grad_norms[np.isfinite(ctx.grad_norms)]
-    if len(g) < 10 and not ctx.refused:
-        return LessonCheck("exploding", False, "Press Play and let it train a little first.", {})
     typical = float(np.median(g)) if len(g) else float("nan")
     peak = float(np.max(g)) if len(g) else float("nan")
-    ratio = peak / typical if typical > 0 else float("inf")
+    return peak, typical, (peak / typical if typical > 0 else float("inf"))
+
+
+def check_exploding(ctx: LessonContext) -> LessonCheck:
+    train = ctx.trainer.session.train
+    if len(ctx.grad_norms) < 10 and not ctx.refused:
+        return LessonCheck("exploding", False, "Press Play and let it train a little first.", {})
+    peak, typical, ratio = _spikes(ctx)
+    numbers = {"peak": peak, "median": typical}
     text = (
         f"The gradient norm peaked at {peak:.3g}, {ratio:.0f}× its median {typical:.2g}"
         + (f", and {ctx.refused} steps went NaN and were refused." if ctx.refused else ".")
     )
-    return LessonCheck("exploding", ctx.refused > 0 or ratio > 100, text, {"peak": peak, "median": typical})
+    if train.clip == "off":
+        return LessonCheck("exploding", ctx.refused > 0 or ratio > 100, text, numbers)
+    # Clipping is on (the card's Try this): the spikes may still come, but no update follows them.
+    losses = np.asarray(ctx.trainer.history.losses[-max(1, len(ctx.grad_norms)) :], dtype=np.float64)
+    calm = ctx.refused == 0 and bool(np.all(np.isfinite(losses)))
+    limit = f"norm {train.clip_value:g}" if train.clip == "norm" else f"value {train.clip_value:g}"
+    if calm:
+        text += (
+            f" Clipped at {limit}, no update was larger than the limit and the loss stayed finite: the "
+            "spikes no longer throw the weights away (lesson 10)."
+        )
+        return LessonCheck("exploding", True, text, numbers)
+    why = (
+        f"Even clipped at {limit}, steps went NaN: the weights had blown up before clipping was turned "
+        "on; press Set it up, then clip before training."
+    )
+    return LessonCheck("exploding", False, text, numbers, differs=why)
 
 
 # Lesson 8's four fresh models: (activation, init). Measured at initialisation over seeds 0-4 on the
@@ -269,12 +348,26 @@ def check_clipping(ctx: LessonContext) -> LessonCheck:
     train = ctx.trainer.session.train
     before = ctx.grad_norms[np.isfinite(ctx.grad_norms)]
     after = ctx.grad_norms_clipped[np.isfinite(ctx.grad_norms_clipped)]
-    if train.clip == "off":
-        return LessonCheck("clipping", False, "Clipping is off: press Try this to clip at norm 1, then Play.", {})
-    if len(before) < 10:
+    if len(before) < 10 and not ctx.refused:
         return LessonCheck("clipping", False, "Press Play and let it train a little first.", {})
-    losses = ctx.trainer.history.losses[-len(before) :]
+    losses = np.asarray(ctx.trainer.history.losses[-max(1, len(ctx.grad_norms)) :], dtype=np.float64)
     finite = bool(np.all(np.isfinite(losses)))
+    if train.clip == "off":  # the card's Try this: the same network without clipping
+        peak, typical, ratio = _spikes(ctx)
+        text = (
+            f"Without clipping the gradient norm peaked at {peak:.3g}, {ratio:.0f}× its median {typical:.2g}"
+            + (f", and {ctx.refused} steps went NaN and were refused" if ctx.refused else "")
+            + "."
+        )
+        numbers = {"max_before": peak, "median": typical}
+        if ctx.refused > 0 or not finite or ratio > 100:
+            text += " Every one of those spikes went into the weights: clipping is what kept this network calm."
+            return LessonCheck("clipping", True, text, numbers)
+        why = (
+            "This model was trained with clipping first and no longer meets the huge early gradients: "
+            "without clipping from the first step it blows up within a few steps (lesson 7)."
+        )
+        return LessonCheck("clipping", False, text + " The loss stayed finite.", numbers, differs=why)
     clipped_share = float(np.mean(before > train.clip_value + 1e-6)) if train.clip == "norm" else float("nan")
     text = (
         f"Gradient norms reached {before.max():.3g} before clipping and at most {after.max():.3g} after; "
@@ -286,30 +379,51 @@ def check_clipping(ctx: LessonContext) -> LessonCheck:
     )
 
 
-def check_gates(ctx: LessonContext) -> LessonCheck:
+# A unit "keeps" its cell (LSTM) or state (GRU) from the key to the question when the product of its
+# gate over those steps is above this: half of what it held at the key is still there at the answer.
+KEEPS = 0.5
+
+
+def gate_keeps(ctx: LessonContext) -> tuple[str, np.ndarray, int, int]:
+    """(gate name, per unit: the share of its cell or state kept from the key to the question, key
+    step, steps between) for the top layer of the probe sequence of a memory task."""
+    from playground.core.inspect.reach import needed_positions
+
     tr = ctx.trainer
     arch = tr.session.model.arch
     if arch not in ("lstm", "gru"):
         raise PlaygroundError("gates are an LSTM's or a GRU's: switch to one (Try this)")
+    if tr.task.kind != "memory":
+        raise PlaygroundError("this check needs the memory task (the key and the question): press Set it up")
     probe = tr.probe()
-    name = "f" if arch == "lstm" else "z"
+    name = "f" if arch == "lstm" else "z"  # LSTM: c = f·c + i·g; GRU (PyTorch): h = z·h + (1 − z)·n
     gate = probe.gates.get(name)
     if gate is None:
         raise PlaygroundError("no gate values in this probe")
-    inner = gate[-1, 1:-1] if gate.shape[1] > 2 else gate[-1]
-    mean = float(np.mean(inner))
-    word = "forget gate f" if arch == "lstm" else "update gate z"
+    key = min(needed_positions(tr.task, probe.labels) or (0,))
+    between = np.asarray(gate[-1, key + 1 :], dtype=np.float64)  # (steps after the key, units)
+    return name, np.prod(between, axis=0), key, len(between)
+
+
+def check_gates(ctx: LessonContext) -> LessonCheck:
+    """Not the gate's mean (0.5 over 20 steps keeps 0.5^20 of a memory): the share of its cell each
+    unit keeps from the key to the question, the product of its gate over those steps."""
+    tr = ctx.trainer
+    _name, keeps, _key, steps = gate_keeps(ctx)
+    lstm = tr.session.model.arch == "lstm"
+    word = "forget gate f" if lstm else "update gate z"
+    what = "cell" if lstm else "state"
+    holding = int(np.sum(keeps > KEEPS))
+    acc, chance = _accuracy(ctx)
     text = (
-        f"Between the first and the last step the {word} averages {mean:.2f} "
-        "(1 keeps the cell as it was, 0 overwrites it)."
+        f"From the key to the question ({steps} steps) {holding} of {len(keeps)} units keep more than half "
+        f"of their {what} (the best keeps {float(keeps.max()):.2f}: its {word} stays near 1 at every step); "
+        f"the others are free to change. The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
     )
-    numbers = {"gate_mean": mean}
-    passed = mean > 0.5
-    if tr.task.classes is not None:
-        acc, chance = _accuracy(ctx)
-        numbers["accuracy"] = acc
-        text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
-        passed = passed and acc >= 0.9
+    numbers = {"holding": float(holding), "best_keep": float(keeps.max()), "accuracy": acc, "chance": chance}
+    passed = holding >= 1 and acc >= 0.9
+    if not passed:
+        text += " Not yet: train on, then check again."
     return LessonCheck("gates", passed, text, numbers)
 
 
@@ -320,9 +434,30 @@ def check_bidirectional(ctx: LessonContext) -> LessonCheck:
     gap = int(tr.session.data.gap) if tr.task.kind == "memory" else 0
     name = _model_name(tr) if m.bidirectional else f"one-directional {_model_name(tr)}"
     text = f"The {name} answers {acc:.0%} at d = {gap} (chance {chance:.1%})."
+    numbers = {"accuracy": acc, "gap": gap}
     if m.bidirectional:
         text += " Its backward pass reads the key one step before the answer."
-    return LessonCheck("bidirectional", m.bidirectional and acc >= 0.9, text, {"accuracy": acc, "gap": gap})
+        passed = acc >= 0.9
+        if not passed:
+            text += " Not yet: train on, then check again."
+        return LessonCheck("bidirectional", passed, text, numbers)
+    if m.arch == "rnn" and gap >= 20 and acc <= chance + 0.1:  # the card's Try this: the contrast seen
+        if _untrained(ctx, "bidirectional"):
+            return LessonCheck("bidirectional", False, _untrained(ctx, "bidirectional"), numbers)
+        text += (
+            f" Reading forwards only, the key is {gap} steps back when the answer is due, and the "
+            "error does not reach it; the bidirectional model's backward pass reads the key last."
+        )
+        return LessonCheck("bidirectional", True, text, numbers)
+    why = (
+        f"the contrast is for the vanilla RNN: {_a(_model_name(tr))} can carry a key {gap} steps through "
+        "its gates (lesson 11)"
+        if m.arch != "rnn"
+        else f"at d = {gap} the key is near enough for one direction: set d to 40 or more"
+        if gap < 20
+        else "this run is on its way to the key, which one direction seldom finds at this distance"
+    )
+    return LessonCheck("bidirectional", False, text, numbers, differs=why[0].upper() + why[1:] + ".")
 
 
 def check_shapes(ctx: LessonContext) -> LessonCheck:
