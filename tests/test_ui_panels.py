@@ -100,9 +100,10 @@ def test_model_panel_text_data_switches_bidirectional_off(qtbot):
     qtbot.addWidget(panel)
     with qtbot.assertNotEmitted(panel.changed):
         panel.set_data_kind("prices")
-    with qtbot.waitSignal(panel.changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.notice, timeout=1000) as said, qtbot.waitSignal(panel.changed, timeout=1000) as blocker:
         panel.set_data_kind("text")
     assert blocker.args[0].bidirectional is False
+    assert said.args[0].startswith("The model is one-directional now") and "next character" in said.args[0]
     assert panel.config().bidirectional is False
     assert panel.direction_combo.currentData() is False
 

@@ -177,6 +177,14 @@ def test_a_long_sequence_shows_a_window_that_scrolls(qtbot, view):
     view.show(u)
     shown = view.visible_steps()
     assert 8 <= len(shown) <= 24 and view.scroll.isVisible()
+    # it opens at the end, where the error starts and the steps hold most of dL/dW_hh (lesson 5)
+    assert shown[-1] == 89 and view.scroll.value() == view.scroll.maximum()
+    view.scroll.setValue(0)
+    assert view.visible_steps()[0] == 0
+    start = list(view.visible_steps())
+    assert u.w_hh_share[list(shown)].sum() > 3 * u.w_hh_share[start].sum()
+    view.show(unroll(trainer("gru", "text", seq_len=90, steps=2)))  # the next probe keeps the place
+    assert view.visible_steps()[0] == 0
     view.scroll.setValue(view.scroll.maximum())
     assert view.visible_steps()[-1] == 89 and view.step_rect(0) is None
     with qtbot.waitSignal(view.step_clicked, timeout=1000) as signal:

@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
         self.banner.fix_clicked.connect(c.apply_fix)
         self.banner.dismissed.connect(st.dismissed.add)
         self.model_panel.changed.connect(c.model_changed)
+        self.model_panel.notice.connect(lambda text: self.banner.show_message(text, "info"))
         self.data_panel.changed.connect(c.data_changed)
         self.prediction_panel.request.connect(c.predict)
         self.prediction_panel.dialog_compare.train_requested.connect(c.train_seq2seq)

@@ -173,7 +173,7 @@ class _UnrolledCanvas(QWidget):
         names = {
             "loss": "loss at step t",
             "box": "h_t (the cell)",
-            "input": "input x_t",
+            "input": "input x_t\n(in through W_xh)",
             "grad": "‖dL/dh_t‖ (log)",
             "share": "step t's share\nof dL/dW_hh",
         }
@@ -254,6 +254,10 @@ class _UnrolledCanvas(QWidget):
         in_top, in_h = ROWS["in"]
         cx = box.center().x()
         self._arrow(p, QPointF(cx, in_top + in_h + 2), QPointF(cx, in_top), QColor("#707070"), 1.2)
+        if box.width() >= 40:  # the input's matrix, the same at every step (where there is room for it)
+            p.setFont(font(7))
+            p.setPen(QColor("#606060"))
+            p.drawText(QRectF(cx + 3, in_top, box.width() / 2 - 3, in_h), Qt.AlignmentFlag.AlignVCenter, "W_xh")
         top, _h = ROWS["input"]
         rect = QRectF(box.left() + 1, top + 2, box.width() - 2, 20)
         p.setPen(QPen(QColor("#909090"), 1))
@@ -361,7 +365,7 @@ class _UnrolledCanvas(QWidget):
         self._arrow(p, QPointF(x, y), QPointF(x + 30, y), colour, 2.2)
         p.setFont(font(9, bold=True))
         p.setPen(colour)
-        text = "W_hh: one matrix, shared by every step"
+        text = "W_hh: one matrix, shared by every step (so is W_xh, from each input)"
         fm = QFontMetrics(p.font())
         p.drawText(QPointF(x + 36, y + 4), text)
         x += 36 + fm.horizontalAdvance(text) + 24
@@ -453,6 +457,8 @@ class UnrolledView(QWidget):
         self.canvas.setVisible(True)
         if self.canvas.selected is not None and self.canvas.selected >= unrolled.n_steps:
             self.canvas.selected = None
+        if self.canvas.data is None:  # a new model's first picture opens at the end: the last steps,
+            self.canvas.first = unrolled.n_steps  # where the error starts and most of dL/dW_hh comes from
         self.canvas.data = unrolled
         self.caption.setText(_caption_html(unrolled))
         self._sync_scroll()

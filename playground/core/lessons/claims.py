@@ -191,8 +191,10 @@ class MemoryResult:
 
 
 @lru_cache(maxsize=16)
-def _memory(seed: int, archs: tuple[str, ...], steps: int, gap: int | None) -> MemoryResult:
+def _memory(seed: int, archs: tuple[str, ...], steps: int, gap: int | None, hidden: int | None = None) -> MemoryResult:
     session = lesson_session("lesson-memory", seed)
+    if hidden is not None:  # capacity: the lesson's 32 units against the window's default 128
+        session = dataclasses.replace(session, model=dataclasses.replace(session.model, hidden=hidden))
     if gap is not None:
         session = dataclasses.replace(session, data=dataclasses.replace(session.data, gap=gap))
     t0 = time.perf_counter()
@@ -224,12 +226,14 @@ def memory_claim(
     archs: Sequence[str] = ("rnn", "lstm", "gru"),
     steps: int = MEMORY_STEPS,
     gap: int | None = None,
+    hidden: int | None = None,
 ) -> MemoryResult:
-    """Train ``archs`` side by side (``Comparison``) on the lesson-memory preset for ``steps`` steps.
+    """Train ``archs`` side by side (``Comparison``) on the lesson-memory preset for ``steps`` steps
+    (``hidden``: another size than the preset's 32).
 
     Cached per arguments: the vanishing claim reads the same run.
     """
-    return _memory(int(seed), tuple(archs), int(steps), gap)
+    return _memory(int(seed), tuple(archs), int(steps), gap, hidden)
 
 
 @dataclass(frozen=True)

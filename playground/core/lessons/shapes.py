@@ -27,8 +27,8 @@ CAPTIONS = {
     "many-to-one": "the whole sequence in, one answer after the last step",
     "one-to-many": "one input, a sequence out: a word's first letter, then blanks, and the whole word "
     "comes out of the hidden state (sampling text from a first letter is one-to-many too)",
-    "encoder-decoder": "an encoder reads the whole input (a line of the joke), a decoder writes the reply "
-    "from the encoder's last state",
+    "encoder-decoder": "an encoder reads the whole input (a line of the joke), a decoder starts from the "
+    "encoder's last state and writes the reply, looking back at the encoder's states as it goes (attention)",
 }
 
 

@@ -187,6 +187,7 @@ class ModelPanel(QWidget):
     """Controls for a :class:`ModelConfig`; emits a validated config when the user changes one."""
 
     changed = Signal(object)  # ModelConfig
+    notice = Signal(str)  # a setting the panel changed by itself, and why (the window shows it)
 
     def __init__(self, config: ModelConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -279,11 +280,13 @@ class ModelPanel(QWidget):
     def set_data_kind(self, kind: str) -> None:
         """Grey out what this kind of data forbids; a config it forbids is fixed and emitted."""
         self._data_kind = kind
-        if self._config.bidirectional and self._bidirectional_reason(self._config.arch):
+        reason = self._bidirectional_reason(self._config.arch) if self._config.bidirectional else ""
+        if reason:
             self._updating = True
             set_combo_value(self.direction_combo, False)
             self._updating = False
             self._on_control_changed()
+            self.notice.emit(f"The model is one-directional now: {reason}")
         else:
             self._update_enabled()
 
