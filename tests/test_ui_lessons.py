@@ -152,8 +152,8 @@ def test_each_lesson_shows_what_it_claims_in_the_window(qtbot, open_window, less
         done = lambda a: isinstance(a, m.Compared) and not a.running  # noqa: E731
         with qtbot.waitSignal(w.answered, check_params_cb=done, timeout=300_000):
             w.lessons_view.try_button.click()
-    elif verb == "fix":  # a fix rolls back before a blow-up, then waits for the steps in flight (a Barrier)
-        with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Passed), timeout=30_000):
+    elif verb == "fix":  # a fix rolls back before a blow-up; the card on show is checked again after it
+        with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.LessonChecked), timeout=30_000):
             w.lessons_view.try_button.click()
     elif verb == "forecast":
         with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=30_000):

@@ -589,3 +589,24 @@ def test_prediction_every_control_explains_itself(prediction_panel):
         assert w.toolTip().strip(), f"{type(w).__name__} has no tooltip"
     tip = prediction_panel.temperature_slider.toolTip()
     assert "repeats itself" in tip and "mistakes" in tip
+
+
+def test_the_memory_example_question_has_the_sessions_own_gap(qtbot):
+    """Lesson 2 trains with 20 digits between the key and the question: the example the Predict panel
+    offers has 20 too (it had 4, whatever the gap), and the task reads it."""
+    from playground.core.kinds import demo_question
+
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.set_kind("memory", 20)
+    example = panel.classify_page.classify_edit.placeholderText()
+    tokens = example.split()
+    assert tokens[0] == "A" and tokens[-1] == "?" and len(tokens) == 22 and all(t.isdigit() for t in tokens[1:-1])
+    assert demo_question("memory", 40).count(" ") == 41 and demo_question("text") == "The "
+    from playground.core import inference
+    from playground.core.lessons import setup_session
+    from playground.core.train.trainer import Trainer
+
+    tr = Trainer(setup_session("long-context"))  # gap 20, 8 keys: the task reads the example as it is
+    ranked = inference.classify(tr.model, tr.task, example)
+    assert len(ranked) == 8 and abs(sum(p for _, p in ranked) - 1) < 1e-4

@@ -399,3 +399,19 @@ def kind_spec(name: str) -> KindSpec:
         raise PlaygroundError(
             f"unknown data kind {name!r}: choose one of {', '.join(KINDS)}"
         ) from None
+
+
+DEMO_DIGITS = "3914728506"  # the digits of the memory task's example question, repeated to its gap
+
+
+def demo_question(kind: str, gap: int | None = None) -> str:
+    """The example question a newcomer is offered for this kind of data. For the memory task it has
+    the session's own number of digits between the key and the "?" (the registry's example has 4;
+    the lessons train with 20 and 40)."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        return ""
+    if kind == "memory" and gap:
+        digits = (DEMO_DIGITS * (int(gap) // len(DEMO_DIGITS) + 1))[: int(gap)]
+        return "A " + " ".join(digits) + " ?"
+    return spec.demo_question

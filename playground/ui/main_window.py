@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.model_panel.set_data_kind(cfg.data.kind)
         self.data_panel = DataPanel(cfg.data, deferred=True)
         self.prediction_panel = PredictionPanel()
-        self.prediction_panel.set_kind(cfg.data.kind)
+        self.prediction_panel.set_kind(cfg.data.kind, cfg.data.gap)
         self.prediction_panel.set_enabled_for_model(False)
 
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -393,7 +393,8 @@ class MainWindow(QMainWindow):
         kind = summary["task"].kind
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])
-        self.prediction_panel.set_kind(kind)
+        data = getattr(summary.get("session"), "data", None)
+        self.prediction_panel.set_kind(kind, getattr(data, "gap", None))
         if self._pages["compare"].built:
             self.compare_view.set_data_kind(kind)
         if self._pages["shapes"].built:

@@ -69,11 +69,12 @@ class ClassifyPage(QWidget):
         layout.addWidget(self.classify_result)
         layout.addWidget(self.class_list, 1)
 
-    def set_kind(self, kind: str) -> None:
-        """Show this kind's example sequence and hint (other kinds leave them as they were)."""
+    def set_kind(self, kind: str, example: str = "") -> None:
+        """Show this kind's example sequence (``example``: one made for the session's settings) and
+        hint (other kinds leave them as they were)."""
         if kind in CLASSIFY_HINTS:
-            example, hint = CLASSIFY_HINTS[kind]
-            self.classify_edit.setPlaceholderText(example)
+            default, hint = CLASSIFY_HINTS[kind]
+            self.classify_edit.setPlaceholderText(example or default)
             self.classify_hint.setText(hint)
 
     def clear(self) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from playground.app import messages as m
-from playground.core.kinds import DEFAULT_KIND, KINDS
+from playground.core.kinds import DEFAULT_KIND, KINDS, demo_question
 from playground.ui.panels._common import error_label, note_label, set_error
 from playground.ui.panels.predict_chat import TIPS as CHAT_TIPS
 from playground.ui.panels.predict_chat import ChatPage
@@ -133,13 +133,15 @@ class PredictionPanel(QWidget):
         set_error(self.error, text)
 
     # -- public API -----------------------------------------------------------------------------
-    def set_kind(self, kind: str) -> None:
-        """Show the page for this data kind (the registry's ``prediction_page``)."""
+    def set_kind(self, kind: str, gap: int | None = None) -> None:
+        """Show the page for this data kind (the registry's ``prediction_page``); ``gap``: the memory
+        task's digits between key and question, which its example question then has."""
         self._kind = kind
         spec = KINDS.get(kind)
         self.pages.setCurrentIndex(PAGES.index(spec.prediction_page) if spec is not None else 0)
         set_error(self.error, "")
-        self.classify_page.set_kind(kind)
+        self._question = demo_question(kind, gap)
+        self.classify_page.set_kind(kind, self._question)
 
     def kind(self) -> str:
         return self._kind
@@ -165,7 +167,7 @@ class PredictionPanel(QWidget):
             self.prompt_edit.setText(spec.demo_question if spec is not None else "")
             self.complete_button.click()
         elif page == "classify":
-            self.classify_edit.setText(spec.demo_question or self.classify_edit.placeholderText())
+            self.classify_edit.setText(self._question or self.classify_edit.placeholderText())
             self.classify_button.click()
         else:
             self.forecast_button.click()
