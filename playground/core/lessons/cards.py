@@ -42,8 +42,8 @@ CARDS: tuple[Lesson, ...] = (
         preset="lesson-order",
         tab="compare",
         outline="compare",
-        watch="The accuracy column: the recurrent models climb towards 100% while the feed-forward "
-        "reference, which averages its words, stays at a coin toss.",
+        watch="The accuracy column: the recurrent models climb towards 100% while the word-averaging "
+        "model (the feed-forward reference, given the average of the word vectors) stays at a coin toss.",
         try_label="Compare with a word counter",
         try_action="compare:rnn,gru,mlp",
         steps=300,
@@ -74,7 +74,9 @@ CARDS: tuple[Lesson, ...] = (
         title="Recurrent against feed-forward",
         text="Prices 10, 11, 12, 13, 14: what comes next? Averaging them, which throws their order away, "
         "says 12. A recurrent network carries a state from one price to the next, so it can learn that "
-        "each price is one more than the last and say 15.",
+        "each price is one more than the last and say 15. A feed-forward network that gets the five "
+        "prices in five inputs of their own sees their order too, and says 15 as well: its limit is "
+        "length, a fixed window (lesson 13 shows the window run out).",
         preset="lesson-prices",
         tab="training",
         outline="predict",

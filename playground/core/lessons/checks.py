@@ -110,8 +110,10 @@ def check_order(ctx: LessonContext) -> LessonCheck:
     name = _model_name(tr)
     if tr.session.model.arch == "mlp":
         text = (
-            f"The feed-forward reference answers {acc:.0%} of held-out sentences right (chance {chance:.0%}): "
-            "it averages the words, and both orders have the same words."
+            f"The word-averaging model answers {acc:.0%} of held-out sentences right (chance {chance:.0%}): "
+            "on this data the feed-forward reference is given the average of the word vectors, and both "
+            "orders have the same words. (Lesson 3's feed-forward network reads a window of prices "
+            "position by position instead, and does see their order.)"
         )
         return LessonCheck("order", acc < 0.65, text, {"accuracy": acc, "chance": chance})
     passed = acc >= 0.9
@@ -172,6 +174,12 @@ def check_price(ctx: LessonContext) -> LessonCheck:
         f"After 10, 11, 12, 13, 14 the {_model_name(tr)} says {pred:.2f}. The average of those five prices, "
         f"which ignores their order, says {average:.0f}; the last price alone says 14."
     )
+    if tr.session.model.arch == "mlp":
+        text += (
+            f" The feed-forward network gets the last {window} prices in {window} inputs of their own, so it "
+            "reads their order too; what it cannot do is look further back than that fixed window "
+            "(lesson 13)."
+        )
     return LessonCheck("recurrent-vs-feedforward", passed, text, {"prediction": pred, "average": average})
 
 
