@@ -90,3 +90,43 @@ def test_one_direction_lstm_differs_for_its_gates_not_a_bare_not_yet():
     tr = _trainer("lesson-bidirectional", steps=2, arch="lstm", bidirectional=False)
     found = lessons.check("bidirectional", LessonContext(tr))
     assert found.passed is False and "lesson 11" in found.differs and found.differs.count(".") == 1
+
+
+def test_every_card_action_is_one_the_window_knows():
+    """Each card's Try this and its more buttons: a verb ui/lesson_actions.py handles, a preset that
+    exists, model settings its preset's model accepts."""
+    from playground.core.config import ModelConfig
+    from playground.core.presets import PRESETS
+
+    verbs = {"compare", "arch", "init", "activation", "bidirectional", "fix", "clip", "restart", "data",
+             "forecast", "step", "model", "preset"}  # fmt: skip
+    seen = 0
+    for card in lessons.LESSONS:
+        for label, action in ((card.try_label, card.try_action), *card.more):
+            verb, _, arg = action.partition(":")
+            assert label and verb in verbs, (card.id, action)
+            if verb == "preset":
+                assert arg in PRESETS, (card.id, arg)
+            if verb == "model":
+                changes = dict(pair.split("=") for pair in arg.split(","))
+                typed = {k: int(v) if v.isdigit() else v for k, v in changes.items()}
+                base = PRESETS[card.preset][1].model
+                assert isinstance(dataclasses.replace(base, **typed).validate(), ModelConfig)
+            seen += 1
+    assert seen >= 14 + 4  # lesson 2's 128 units and lesson 14's three other uses
+
+
+def test_lesson_14_checks_the_use_that_is_set_up():
+    """The card's four uses each get their own measure: a fresh model of each preset is measured
+    (and, untrained, does not pass), in words that name the use."""
+    from playground.core.presets import PRESETS
+
+    words = {"anomalies": "Anomaly detection", "prices": "A price forecast", "text": "Autocomplete",
+             "knock-knock": "A joke partner"}  # fmt: skip
+    for preset, word in words.items():
+        session = PRESETS[preset][1]
+        if preset in ("text", "knock-knock"):
+            session = dataclasses.replace(session, model=dataclasses.replace(session.model, hidden=16))
+        found = lessons.check("uses", LessonContext(Trainer(session)))
+        assert found.text.startswith(word), (preset, found.text)
+        assert not found.passed, (preset, found.text)  # a fresh anomaly model flags spikes too: no pass

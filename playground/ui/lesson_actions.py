@@ -57,18 +57,23 @@ class LessonActions(QObject):
     # -- the card's three buttons ------------------------------------------------------------------
     def setup(self, lesson_id: str) -> bool:
         """Load the lesson's own session (asking first about unsaved work), open its view, outline it."""
+        return self._set_up(lessons.lesson(lesson_id))
+
+    def _set_up(self, card: lessons.Lesson, preset: str | None = None) -> bool:
+        """The card's own set-up, or another of its presets (``preset``)."""
+        from playground.core.presets import PRESETS
+
         w = self.w
-        card = lessons.lesson(lesson_id)
-        try:
-            config = lessons.setup_session(lesson_id)  # the same set-up as `train --lesson ID`
-        except PlaygroundError as exc:
-            w.report(str(exc))
+        try:  # the card's own: the same set-up as `train --lesson ID`
+            config = lessons.setup_session(card.id) if preset is None else PRESETS[preset][1]
+        except (PlaygroundError, KeyError) as exc:
+            w.report(f"lesson {card.number}: no set-up {preset!r}" if isinstance(exc, KeyError) else str(exc))
             return False
         if not w.may_discard(f"Set up lesson {card.number}?"):
             return False
         w.show_config(config)
         w.rebuild(config)
-        self.current = lesson_id
+        self.current = card.id
         self.open_view(card)
         w.banner.show_message(f"Lesson {card.number}, {card.title}: {card.watch}", "info")
         return True
@@ -142,6 +147,17 @@ class LessonActions(QObject):
         elif verb == "data":
             combo = w.data_panel.kind_combo
             combo.setCurrentIndex(combo.findData(arg))
+        elif verb == "model":  # settings of the model, e.g. "arch=rnn,hidden=128": a new model
+            changes: dict[str, object] = {}
+            for pair in arg.split(","):
+                key, _, value = pair.partition("=")
+                changes[key] = int(value) if value.isdigit() else value
+            if "arch" in changes:
+                changes.setdefault("activation", "tanh")
+                changes.setdefault("init", "default")
+            self._new_model(dataclasses.replace(model, **changes))
+        elif verb == "preset":  # another set-up of the same card (lesson 14's uses)
+            self._set_up(lessons.lesson(lesson_id), arg)
         elif verb == "forecast":
             w.prediction_panel.ask_natural_question()
         elif verb == "step":

@@ -26,6 +26,9 @@ class Lesson:
     try_action: str  # what that button does (the window's action id, see ui/lessons_view.py)
     steps: int = 0  # optimizer steps "Set it up" trains before the check means something (0: none)
     seeds: tuple[int, ...] = ()  # where the claim depends on luck: the seeds its spread is shown over
+    # More buttons beside "Try this", as (label, action): a setting the claim depends on (lesson 2's
+    # hidden size), or the card's other set-ups (lesson 14's four uses). Actions as ``try_action``.
+    more: tuple[tuple[str, str], ...] = ()
 
 
 
@@ -67,6 +70,7 @@ CARDS: tuple[Lesson, ...] = (
         try_action="arch:rnn",
         steps=2000,
         seeds=SEEDS,
+        more=(("Vanilla RNN with 128 units", "model:arch=rnn,hidden=128"),),
     ),
     Lesson(
         id="recurrent-vs-feedforward",
@@ -265,5 +269,10 @@ CARDS: tuple[Lesson, ...] = (
         try_label="Forecast and mark anomalies",
         try_action="forecast",
         steps=400,
+        more=(
+            ("Set up autocomplete (text)", "preset:text"),
+            ("Set up a joke partner (knock-knock)", "preset:knock-knock"),
+            ("Set up a price forecast", "preset:prices"),
+        ),
     ),
 )
