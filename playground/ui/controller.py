@@ -131,7 +131,7 @@ class Controller(QObject):
             case m.Seq2SeqProgress():
                 self._on_seq2seq(a)
             case m.LessonChecked():
-                w.lessons_view.show_check(a.check)
+                w.lessons_view.show_check(a.check, st.config.model)  # (the model it measured: same generation)
             case m.SeedSpread():
                 done = f" ({a.done} of {a.total} seeds)" if a.done < a.total else ""
                 text = f"Could not run the seeds: {a.error}" if a.error else a.text + done

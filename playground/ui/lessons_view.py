@@ -1,8 +1,10 @@
-"""The Lessons dock: fourteen cards, each with Set it up, What to watch, Try this and a Check.
+"""The Lessons dock: fourteen cards, each with Set it up, What to watch, Try this, a prediction
+and a Check.
 
-The cards are data (playground.core.lessons.cards); this widget only shows them and says what the
-learner asked for through its signals. Which lessons were checked successfully is remembered in
-the settings.
+The cards are data (playground.core.lessons.cards), and so are their questions
+(playground.core.lessons.predictions); this widget only shows them and says what the learner asked
+for through its signals. The settings remember which lessons were checked successfully, the learner's
+prediction on each card, and the prediction that stood before its first check that answered it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,29 @@ import html
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
+from playground.core.config import ModelConfig
 from playground.core.lessons import LESSONS, Lesson, LessonCheck
+from playground.core.lessons.predictions import PREDICTIONS, Measured, Prediction, reveal
 
 PASS_COLOUR = "#1b6e3a"
 NOT_YET_COLOUR = "#7a5200"
 DIFFERS_COLOUR = "#1f4e8c"  # not seen, for a reason the check explains (blue: information, not a fault)
+REVEAL_COLOUR = "#4a3b6b"  # the prediction beside the measurement (apart from the blue of "Why it differs")
+PREDICTED = "lesson_predictions/"  # + lesson id: the learner's choice on that card (a Choice key)
+PREDICTED_BEFORE = "lesson_predictions_before_check/"  # + lesson id: the choice at its first answered check
+MAX_CHOICES = max(len(p.choices) for p in PREDICTIONS.values())
 
 
 class LessonsView(QWidget):
@@ -39,6 +49,10 @@ class LessonsView(QWidget):
         self.settings = settings
         self._checks: dict[str, LessonCheck] = {}
         self._spreads: dict[str, str] = {}  # lesson id -> the newest words about its spread over seeds
+        self._measured: dict[str, Measured] = {}  # lesson id -> what its check's numbers say to its question
+        self._at_press: dict[str, str | None] = {}  # lesson id -> its prediction when Check was pressed
+        self._said: dict[str, str | None] = {}  # lesson id -> the prediction that stood at its shown check
+        self._filling = False  # the card is being drawn: a radio button set now is not the learner's choice
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.list = QListWidget()
@@ -68,10 +82,35 @@ class LessonsView(QWidget):
         self.try_button = QPushButton()
         self.try_button.clicked.connect(lambda: self.try_requested.emit(self.current().id, self.current().try_action))
         self.check_button = QPushButton("Check")
-        self.check_button.setToolTip("Measure the model in training and say in numbers whether the lesson shows.")
-        self.check_button.clicked.connect(lambda: self.check_requested.emit(self.current().id))
+        self.check_button.setToolTip(
+            "Measure the model in training, say in numbers whether the lesson shows, and set your "
+            "prediction beside it."
+        )
+        self.check_button.clicked.connect(self._check_pressed)
         self.result = _wrapped()
         self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.question = _wrapped()
+        self.question.setToolTip(
+            "Pick what you expect before you press Check: your answer is kept, and Check sets it beside "
+            "what it measures on your model."
+        )
+        self.choice_group = QButtonGroup(self)
+        self.choice_buttons: list[QRadioButton] = []
+        choices = QVBoxLayout()
+        choices.setContentsMargins(6, 0, 0, 0)
+        choices.setSpacing(2)
+        for i in range(MAX_CHOICES):
+            button = QRadioButton()
+            self.choice_group.addButton(button, i)
+            self.choice_buttons.append(button)
+            choices.addWidget(button)
+        self.choice_group.idToggled.connect(self._choice_toggled)
+        self.before_note = _wrapped()
+        self.before_note.setStyleSheet("color: #555;")
+        self.reveal = _wrapped()
+        self.reveal.setTextFormat(Qt.TextFormat.PlainText)
+        self.reveal.setStyleSheet(f"color: {REVEAL_COLOUR};")
+        self.reveal.setToolTip("Your prediction beside what Check measured on the model in training.")
         self.seeds_button = QPushButton("Run 5 seeds")
         self.seeds_button.setToolTip(
             "This lesson's claim depends on luck: train it from scratch with five seeds in the background "
@@ -87,12 +126,17 @@ class LessonsView(QWidget):
         body.addWidget(self.watch)
         body.addWidget(_heading("Try this"))
         body.addWidget(self.try_button)
+        body.addWidget(_heading("Predict first"))
+        body.addWidget(self.question)
+        body.addLayout(choices)
+        body.addWidget(self.before_note)
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addStretch(1)
         body.addWidget(_heading("Check"))
         body.addLayout(row)
         body.addWidget(self.result)
+        body.addWidget(self.reveal)
         body.addWidget(self.seeds_button)
         body.addWidget(self.seeds)
         body.addStretch(1)
@@ -117,14 +161,65 @@ class LessonsView(QWidget):
         values = [raw] if isinstance(raw, str) else list(raw or [])
         return {v for v in values if isinstance(v, str)}
 
-    def show_check(self, found: LessonCheck) -> None:
-        """A check's result: its words on the card, and a ✓ in the list when it passed."""
+    def show_check(self, found: LessonCheck, model: ModelConfig | None = None) -> None:
+        """A check's result: its words on the card, a ✓ in the list when it passed, and the learner's
+        prediction beside what it measured (``model``: the model it measured, where known). The first
+        check whose numbers answer the question keeps the prediction that stood before it."""
         self._checks[found.lesson] = found
         if found.passed:
             self.settings.setValue("lessons_done", sorted(self.done() | {found.lesson}))
             self._refresh_items()
+        pred = PREDICTIONS.get(found.lesson)
+        at_press = self._at_press.pop(found.lesson, self.predicted(found.lesson))
+        if pred is not None:
+            measured = pred.measure(found, model)
+            self._measured[found.lesson] = measured
+            self._said[found.lesson] = at_press
+            if measured.choice is not None and at_press and self.predicted_before_check(found.lesson) is None:
+                self.settings.setValue(PREDICTED_BEFORE + found.lesson, at_press)
         if found.lesson == self.current().id:
             self._show_result(found)
+            self._show_prediction(self.current())
+
+    # -- predictions ------------------------------------------------------------------------------
+    def predicted(self, lesson_id: str) -> str | None:
+        """The learner's prediction on a card now (a Choice key), or None."""
+        return self._stored(PREDICTED + lesson_id, lesson_id)
+
+    def predicted_before_check(self, lesson_id: str) -> str | None:
+        """The prediction that stood when a check first answered the card's question, or None."""
+        return self._stored(PREDICTED_BEFORE + lesson_id, lesson_id)
+
+    def predict(self, key: str) -> None:
+        """Choose a prediction on the card shown, as clicking its radio button does."""
+        pred = PREDICTIONS.get(self.current().id)
+        keys = [c.key for c in pred.choices] if pred is not None else []
+        if key not in keys:
+            raise ValueError(f"no choice {key!r} on this card: {', '.join(keys)}")
+        self.choice_buttons[keys.index(key)].click()
+
+    def reveal_text(self) -> str:
+        return self.reveal.text()
+
+    def _stored(self, name: str, lesson_id: str) -> str | None:
+        """A choice key kept in the settings; None where there is none, or it is not one of the card's."""
+        value = self.settings.value(name, "")
+        pred = PREDICTIONS.get(lesson_id)
+        if not isinstance(value, str) or pred is None or pred.choice(value) is None:
+            return None
+        return value
+
+    def _check_pressed(self) -> None:
+        lesson_id = self.current().id
+        self._at_press[lesson_id] = self.predicted(lesson_id)
+        self.check_requested.emit(lesson_id)
+
+    def _choice_toggled(self, index: int, checked: bool) -> None:
+        pred = PREDICTIONS.get(self.current().id)
+        if self._filling or not checked or pred is None or index >= len(pred.choices):
+            return
+        self.settings.setValue(PREDICTED + pred.lesson, pred.choices[index].key)
+        self._show_prediction(self.current())
 
     def forget_checks(self, again: bool = False) -> str | None:
         """The model or its settings changed: the checks' results are about what was before, so they
@@ -132,6 +227,10 @@ class LessonsView(QWidget):
         it is being checked again."""
         shown = self.current().id if self.current().id in self._checks else None
         self._checks.clear()
+        self._measured.clear()
+        self._said.clear()
+        self.reveal.clear()
+        self.reveal.hide()
         if shown is not None:
             self.result.setText(
                 "<i>The settings changed: checking again…</i>"
@@ -174,6 +273,45 @@ class LessonsView(QWidget):
             self._show_result(found)
         else:
             self.result.setText("<i>Set it up, train a little, then press Check.</i>")
+        self._fill_choices(PREDICTIONS.get(item.id))
+        self._show_prediction(item)
+
+    def _fill_choices(self, pred: Prediction | None) -> None:
+        """The card's question and its choices, the learner's own one ticked."""
+        self._filling = True
+        try:
+            self.question.setText(pred.question if pred is not None else "")
+            chosen = self.predicted(pred.lesson) if pred is not None else None
+            self.choice_group.setExclusive(False)  # (so that no button is ticked where none was chosen)
+            for i, button in enumerate(self.choice_buttons):
+                choice = pred.choices[i] if pred is not None and i < len(pred.choices) else None
+                button.setVisible(choice is not None)
+                button.setText(choice.label if choice is not None else "")
+                button.setToolTip(choice.tip if choice is not None else "")
+                button.setChecked(choice is not None and choice.key == chosen)
+            self.choice_group.setExclusive(True)
+        finally:
+            self._filling = False
+
+    def _show_prediction(self, item: Lesson) -> None:
+        """Under the choices, the prediction kept from before the check where it has changed since; under
+        the result, the prediction beside what was measured."""
+        pred = PREDICTIONS.get(item.id)
+        before, now = self.predicted_before_check(item.id), self.predicted(item.id)
+        if pred is None:
+            self.before_note.clear()
+            self.reveal.clear()
+            return
+        kept = pred.choice(before)
+        self.before_note.setText(
+            f"Before your check you predicted “{kept.label}”." if kept is not None and before != now else ""
+        )
+        self.before_note.setVisible(bool(self.before_note.text()))
+        measured = self._measured.get(item.id) if item.id in self._checks else None
+        # the prediction kept from before a check, else the one at this check (one chosen after it does not count)
+        said = before if before is not None else self._said.get(item.id)
+        self.reveal.setText(reveal(pred, said, measured, now) if measured is not None else "")
+        self.reveal.setVisible(measured is not None)
 
     def _show_result(self, found: LessonCheck) -> None:
         if found.passed:

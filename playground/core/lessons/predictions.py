@@ -1,0 +1,491 @@
+"""Predict, then reveal: before Check, each lesson card asks what the learner expects.
+
+Every lesson has one question with two to four choices (:data:`PREDICTIONS`). ``claim`` names the
+choice the card's own measured claim supports; :meth:`Prediction.measure` says which choice the
+check's numbers on the live model support, or why they cannot say. :func:`reveal` puts the learner's
+answer and the measurement side by side in one line. No Qt here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playground.core.config import ARCH_NAMES, ModelConfig
+from playground.core.lessons.checks import RELU_ALONE_SLACK, LessonCheck
+from playground.core.presets import PLANTED_SPIKES
+
+__all__ = ["PREDICTIONS", "Choice", "Measured", "Prediction", "prediction", "reveal"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer the learner can pick: a stable key (kept in the settings), a short label, a tooltip."""
+
+    key: str
+    label: str  # short: it sits beside a radio button in a narrow dock
+    tip: str
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Which choice a check's numbers support (``choice``), or None and, in ``detail``, why they cannot
+    say. With a choice, ``detail`` is the number behind it."""
+
+    choice: str | None
+    detail: str
+
+
+Judge = Callable[[LessonCheck, ModelConfig | None], Measured]
+
+
+class _Unread(Exception):
+    """A number the question needs is missing from the check, or not a number (NaN)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A lesson's question, its choices, and how a check's numbers pick one of them."""
+
+    lesson: str
+    question: str
+    choices: tuple[Choice, ...]
+    claim: tuple[str, ...]  # the choice(s) the card's own measured claim supports
+    judge: Judge
+
+    def choice(self, key: str | None) -> Choice | None:
+        return next((c for c in self.choices if c.key == key), None)
+
+    def measure(self, found: LessonCheck, model: ModelConfig | None = None) -> Measured:
+        """The choice the live measurement supports (``model``: the model that was checked, if known)."""
+        if found.lesson != self.lesson:
+            return Measured(None, f"that check was for another lesson ({found.lesson})")
+        if not found.numbers:
+            return Measured(None, "the check measured nothing this time (its message is above)")
+        try:
+            return self.judge(found, model)
+        except _Unread as e:
+            return Measured(None, f"the check gave no usable number ({e}) to judge by")
+
+
+# -- small helpers ---------------------------------------------------------------------------------------
+
+
+def _name(model: ModelConfig) -> str:
+    return ("bidirectional " if model.bidirectional else "") + ARCH_NAMES.get(model.arch, model.arch)
+
+
+def _other_model(
+    model: ModelConfig | None, wanted: str, ok: Callable[[ModelConfig], bool], fix: str
+) -> str | None:
+    """Why a check of ``model`` does not answer a question about a ``wanted`` model; None when it does
+    (or when the model is not known)."""
+    if model is None or ok(model):
+        return None
+    return f"the check measured the {_name(model)}, and the question is about {wanted} ({fix})"
+
+
+def _num(found: LessonCheck, key: str) -> float:
+    value = found.numbers.get(key)
+    if value is None or math.isnan(value):
+        raise _Unread(key)
+    return float(value)
+
+
+def _near_chance(acc: float, chance: float | None) -> bool:
+    """At chance, with the margin the checks use (ten points above it). Unknown chance: the memory
+    presets' 8 keys, 1 in 8."""
+    return acc <= (chance if chance is not None else 0.125) + 0.1
+
+
+# -- lesson by lesson ------------------------------------------------------------------------------------
+
+
+def _order(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    why = _other_model(
+        model,
+        "a network that reads the words in turn",
+        lambda m: m.arch in ("rnn", "lstm", "gru"),
+        "press Set it up to get the GRU back",
+    )
+    if why:
+        return Measured(None, why)
+    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
+    detail = f"{acc:.0%} of held-out sentences right"
+    if acc >= 0.9:
+        return Measured("apart", detail)
+    if _near_chance(acc, chance):
+        return Measured("coin", detail)
+    return Measured("some", detail)
+
+
+def _memory(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    why = _other_model(
+        model,
+        "a vanilla RNN",
+        lambda m: m.arch == "rnn" and not m.bidirectional,
+        "press Try this, train, and check again",
+    )
+    if why:
+        return Measured(None, why)
+    acc, chance, gap = _num(found, "accuracy"), found.numbers.get("chance"), found.numbers.get("gap", 20)
+    if gap != 20:
+        return Measured(None, f"the key was {gap:.0f} steps back here, and the question is about 20")
+    detail = f"{acc:.0%} right" + (f", chance {chance:.1%}" if chance is not None else "")
+    if acc >= 0.9:
+        return Measured("yes", detail)
+    if _near_chance(acc, chance):
+        return Measured("no", detail)
+    return Measured("partly", detail)
+
+
+def _price(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    said = _num(found, "prediction")
+    target, key = min(((15.0, "up"), (12.0, "average"), (14.0, "same")), key=lambda t: abs(said - t[0]))
+    if abs(said - target) > 0.5:
+        return Measured(None, f"it says {said:.2f}, not close to any of the three")
+    return Measured(key, f"it says {said:.2f}")
+
+
+def _unrolled(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    worst = _num(found, "max_difference")
+    if found.passed:
+        steps = _num(found, "steps")
+        return Measured("shared", f"all {steps:.0f} h_t rebuilt from one W_hh, to within {worst:.0e}")
+    return Measured(
+        None, f"rebuilding the steps from one W_hh missed by {worst:.1e}, so it cannot confirm it"
+    )
+
+
+def _bptt(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    first = _num(found, "first")
+    detail = f"the first step gets {first:.1e} of the last one's"
+    if first < 0.5:
+        return Measured("less", detail)
+    if first > 2.0:
+        return Measured("more", detail)
+    return Measured("whole", detail)
+
+
+def _vanishing(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    why = _other_model(
+        model,
+        "a vanilla RNN",
+        lambda m: m.arch == "rnn" and not m.bidirectional,
+        "press Set it up to get it back",
+    )
+    if why:
+        return Measured(None, why)
+    share = _num(found, "share_at_needed")
+    detail = f"{share:.1e} of the last step's gradient reaches the key"
+    if share < 1e-3:
+        return Measured("none", detail)
+    if share <= 1.0:
+        return Measured("some", detail)
+    return Measured("more", detail)
+
+
+def _exploding(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    if found.passed:  # a spike over 100× its median, or refused (NaN) steps: what the check calls exploding
+        peak, median = found.numbers.get("peak", math.nan), found.numbers.get("median", math.nan)
+        ratio = peak / median if median > 0 else math.nan
+        return Measured("spike", f"{ratio:.0f}× its median" if math.isfinite(ratio) else "steps went NaN")
+    peak, median = _num(found, "peak"), _num(found, "median")
+    ratio = peak / median if median > 0 else math.inf
+    detail = f"peak {peak:.3g}, {ratio:.0f}× its median" if math.isfinite(ratio) else f"peak {peak:.3g}"
+    if ratio >= 10:
+        return Measured("bumps", detail)
+    return Measured("steady", detail)
+
+
+def _activation(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    tanh, relu = _num(found, "reach tanh+default"), _num(found, "reach relu+default")
+    detail = f"tanh reaches {tanh:.0f} steps back, ReLU {relu:.0f}"
+    if relu > tanh + RELU_ALONE_SLACK:
+        return Measured("further", detail)
+    if relu < tanh - RELU_ALONE_SLACK:
+        return Measured("less", detail)
+    return Measured("same", detail)
+
+
+def _identity(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    ident, default = _num(found, "identity"), _num(found, "default")
+    detail = f"{ident:.0f} steps back with W_hh = I, {default:.0f} with the default start"
+    if ident > default:
+        return Measured("further", detail)
+    if ident < default:
+        return Measured("less", detail)
+    return Measured("same", detail)
+
+
+def _clipping(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    before, after = _num(found, "max_before"), _num(found, "max_after")
+    detail = f"norms up to {before:.3g} before clipping, {after:.3g} after"
+    return Measured("calm" if found.passed else "blows", detail)
+
+
+def _gates(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    mean = _num(found, "gate_mean")
+    gate = "update gate z" if model is not None and model.arch == "gru" else "gate"
+    detail = f"the {gate} averages {mean:.2f}"
+    if mean > 0.5:  # where the check says the gate keeps the cell
+        return Measured("open", detail)
+    if mean < 0.2:
+        return Measured("shut", detail)
+    return Measured("half", detail)
+
+
+def _bidirectional(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    why = _other_model(
+        model,
+        "a vanilla RNN that reads both ways",
+        lambda m: m.arch == "rnn" and m.bidirectional,
+        "press Set it up to get it back",
+    )
+    if why:
+        return Measured(None, why)
+    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
+    detail = f"{acc:.0%} right at d = {found.numbers.get('gap', 40):.0f}"
+    if acc >= 0.9:
+        return Measured("yes", detail)
+    if _near_chance(acc, chance):
+        return Measured("no", detail)
+    return Measured("partly", detail)
+
+
+def _shapes(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    why = _other_model(
+        model,
+        "the recurrent network",
+        lambda m: m.arch in ("rnn", "lstm", "gru"),
+        "press Set it up to get it back",
+    )
+    if why:
+        return Measured(None, why)
+    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
+    detail = f"{acc:.0%} of the words written right"
+    if acc >= 0.9:
+        return Measured("all", detail)
+    if acc <= (chance if chance is not None else 1 / 16) + 0.1:
+        return Measured("few", detail)
+    return Measured("some", detail)
+
+
+def _uses(found: LessonCheck, model: ModelConfig | None) -> Measured:
+    hits, extra = int(_num(found, "hits")), int(_num(found, "extra"))
+    detail = f"{hits} of {len(PLANTED_SPIKES)} spikes flagged, {extra} other points"
+    if hits == 0 and extra == 0:
+        return Measured("nothing", detail)
+    if found.passed:
+        return Measured("spikes", detail)
+    return Measured("muddled", detail)
+
+
+# -- the questions ----------------------------------------------------------------------------------------
+
+PREDICTIONS: dict[str, Prediction] = {
+    p.lesson: p
+    for p in (
+        Prediction(
+            "order",
+            "Two sentences, the same words, opposite meanings. Once trained, will the network that "
+            "reads them word by word tell them apart?",
+            (
+                Choice("apart", "Yes, nearly always", "90% or more of the held-out sentences right."),
+                Choice(
+                    "coin",
+                    "No, it guesses like a coin",
+                    "About half right: no better than counting the words.",
+                ),
+                Choice("some", "Some of the time", "Better than a coin, short of 90%."),
+            ),
+            ("apart",),
+            _order,
+        ),
+        Prediction(
+            "long-context",
+            "The key comes 20 digits before the question. Will a vanilla RNN (32 units) learn to "
+            "answer with its partner?",
+            (
+                Choice("yes", "Yes, like the LSTM", "It answers 90% or more right, as the LSTM does."),
+                Choice("no", "No, it stays at chance", "About 1 in 8 right: it lost the key on the way."),
+                Choice("partly", "Partly", "Clearly above chance, but short of 90%."),
+            ),
+            ("no",),  # at chance in four seeds of five (and found the key in one)
+            _memory,
+        ),
+        Prediction(
+            "recurrent-vs-feedforward",
+            "The prices were 10, 11, 12, 13, 14. What will the trained network say comes next?",
+            (
+                Choice("up", "About 15", "It has learnt that each price is one more than the one before."),
+                Choice("average", "About 12", "The mean of the five: what an order-blind model says."),
+                Choice("same", "About 14", "The last price again."),
+            ),
+            ("up",),
+            _price,
+        ),
+        Prediction(
+            "unrolled",
+            "Drawn out over a sequence, the network is a chain with one box per character. How many "
+            "recurrent weight matrices W_hh does that chain hold?",
+            (
+                Choice("shared", "One, used by every box", "The same W_hh (and W_xh) at each step."),
+                Choice("each", "One per character", "Each box has a W_hh of its own."),
+                Choice("arrows", "One per arrow between boxes", "Each link from h_(t-1) to h_t has its own."),
+            ),
+            ("shared",),
+            _unrolled,
+        ),
+        Prediction(
+            "bptt",
+            "The error at the last character travels back along the chain. Compared with the last "
+            "step, how much of it reaches the first?",
+            (
+                Choice(
+                    "less", "Much less", "It weakens on every step back: the first step gets a small share."
+                ),
+                Choice("whole", "About as much", "The chain hands it back unchanged."),
+                Choice("more", "More", "It grows on the way back."),
+            ),
+            ("less",),
+            _bptt,
+        ),
+        Prediction(
+            "vanishing",
+            "In this vanilla tanh RNN, how much of the last step's gradient will reach the key, 20 steps back?",
+            (
+                Choice("none", "Almost nothing", "Under a thousandth of what the last step gets."),
+                Choice("some", "A weaker but real share", "Between a thousandth and all of it."),
+                Choice("more", "More than the last step", "The gradient grows on its way back."),
+            ),
+            ("none",),
+            _vanishing,
+        ),
+        Prediction(
+            "exploding",
+            "ReLU, W_hh = I, plain SGD and no clipping. While it trains, what will the gradient norm do?",
+            (
+                Choice("spike", "Spike, or turn into NaN", "Jumps to a hundred times its median or more."),
+                Choice("bumps", "Wobble, 10 to 100×", "Bumps above its usual size, but below 100×."),
+                Choice("steady", "Stay steady", "Within ten times its median."),
+            ),
+            ("spike",),
+            _exploding,
+        ),
+        Prediction(
+            "activations",
+            "A fresh network with the default random start: swap tanh for ReLU. How far back will "
+            "the gradient reach?",
+            (
+                Choice("further", "Clearly further", "ReLU's slope of one carries it a good way further."),
+                Choice(
+                    "same",
+                    "About as far",
+                    "Within two steps of tanh: it still crosses a small W_hh each step.",
+                ),
+                Choice("less", "Less far", "ReLU reaches fewer steps back than tanh."),
+            ),
+            ("same",),
+            _activation,
+        ),
+        Prediction(
+            "identity-init",
+            "Start W_hh as the identity instead of small random numbers. How far back will a fresh "
+            "network's gradient reach?",
+            (
+                Choice("further", "Further back", "More steps than with the default start."),
+                Choice("same", "Just as far", "The start makes no difference."),
+                Choice("less", "Less far", "Fewer steps than with the default start."),
+            ),
+            ("further",),
+            _identity,
+        ),
+        Prediction(
+            "clipping",
+            "The same network that exploded, now with its gradient clipped at norm 1. Will it still blow up?",
+            (
+                Choice("calm", "No, it trains calmly", "The loss stays finite and no step is refused."),
+                Choice(
+                    "blows", "Yes, it still blows up", "NaN losses or refused steps, as without clipping."
+                ),
+            ),
+            ("calm",),
+            _clipping,
+        ),
+        Prediction(
+            "gates",
+            "On the memory task, once trained: between the key and the question, where will the LSTM's "
+            "forget gate (a GRU's update gate z) sit?",
+            (
+                Choice("open", "Mostly open (above 0.5)", "It keeps the cell, and the key with it."),
+                Choice("half", "Half way (0.2 to 0.5)", "It lets part of the cell through at each step."),
+                Choice("shut", "Nearly shut (below 0.2)", "It clears the cell at every digit."),
+            ),
+            ("open",),
+            _gates,
+        ),
+        Prediction(
+            "bidirectional",
+            "Now the key is 40 steps back. Will a vanilla RNN that also reads the sequence from the "
+            "end find it?",
+            (
+                Choice("yes", "Yes, nearly always", "90% or more right: read backwards, the key is close."),
+                Choice("no", "No, it stays at chance", "40 steps is even further than lesson 2's 20."),
+                Choice("partly", "Partly", "Above chance, short of 90%."),
+            ),
+            ("yes",),
+            _bidirectional,
+        ),
+        Prediction(
+            "shapes",
+            "Only a word's first letter goes in, then blanks. How many of the 16 words will the "
+            "trained vanilla RNN write out in full?",
+            (
+                Choice("all", "All or nearly all", "90% or more: the hidden state keeps the word going."),
+                Choice("some", "Some of them", "More than a guess, short of 90%."),
+                Choice("few", "Hardly any", "About what ignoring the letter would get (1 word)."),
+            ),
+            ("all",),
+            _shapes,
+        ),
+        Prediction(
+            "uses",
+            "Five spikes are hidden in the price series. Where will the forecast's unusually large "
+            "errors be?",
+            (
+                Choice("spikes", "On the planted spikes", "At least four of the five, and few other points."),
+                Choice("muddled", "Spread about", "Spikes missed, or many other points flagged too."),
+                Choice("nothing", "Nowhere", "No error stands out from the rest."),
+            ),
+            ("spikes",),
+            _uses,
+        ),
+    )
+}
+
+
+def prediction(lesson_id: str) -> Prediction | None:
+    return PREDICTIONS.get(lesson_id)
+
+
+def reveal(pred: Prediction, before: str | None, measured: Measured, now: str | None = None) -> str:
+    """One friendly line: the learner's prediction (``before``: the one made before the check; ``now``:
+    today's choice, where it changed since) beside what was measured."""
+    said = pred.choice(before)
+    found = pred.choice(measured.choice)
+    changed = pred.choice(now) if now != before else None
+    head = ""
+    if said is not None:
+        later = f" before the check (now: “{changed.label}”)" if changed else ""
+        head = f"You predicted “{said.label}”{later}. "
+    if found is None:
+        tail = f"No answer to your question yet: {measured.detail}."
+        return head + tail + ("" if said is not None else " Pick a prediction, then check again.")
+    tail = f"Measured: “{found.label}” ({measured.detail})."
+    if said is None:
+        return tail + " Next time, pick a prediction before you press Check."
+    if said.key == found.key:
+        return head + tail + " They match: well predicted."
+    return head + tail + " Not what you expected: that difference is worth a look."

@@ -1,0 +1,248 @@
+"""Predict, then reveal: every card asks a question before Check, and the check's numbers on the live
+model say which answer they support (playground.core.lessons.predictions, ui/lessons_view.py)."""
+
+from __future__ import annotations
+
+import pytest
+from window_helpers import answer_is, arrived
+
+from playground.app import messages as m
+from playground.core.config import ModelConfig
+from playground.core.lessons import LESSONS, LessonCheck
+from playground.core.lessons.predictions import PREDICTIONS, Measured, reveal
+
+RNN = ModelConfig(arch="rnn", hidden=32, embed=16)
+LSTM = ModelConfig(arch="lstm", hidden=32, embed=16)
+BIRNN = ModelConfig(arch="rnn", hidden=32, embed=16, bidirectional=True)
+MLP = ModelConfig(arch="mlp", hidden=32, embed=16, window=4)
+
+
+def measured(lesson_id: str, passed: bool, numbers: dict[str, float], model: ModelConfig | None = None) -> Measured:
+    return PREDICTIONS[lesson_id].measure(LessonCheck(lesson_id, passed, "(the check's words)", numbers), model)
+
+
+# -- the questions, as data ---------------------------------------------------------------------------------
+
+
+def test_every_lesson_has_a_question_with_two_to_four_distinct_choices():
+    assert set(PREDICTIONS) == {card.id for card in LESSONS}
+    for card in LESSONS:
+        pred = PREDICTIONS[card.id]
+        assert pred.lesson == card.id
+        assert pred.question.endswith("?") and len(pred.question) < 200, card.id
+        assert 2 <= len(pred.choices) <= 4, card.id
+        keys, labels = [c.key for c in pred.choices], [c.label for c in pred.choices]
+        assert len(set(keys)) == len(keys) and len(set(labels)) == len(labels), card.id
+        assert all(c.tip and len(c.label) <= 30 for c in pred.choices), card.id  # short beside a radio button
+        assert pred.claim and set(pred.claim) <= set(keys), card.id
+
+
+def test_a_check_that_measured_nothing_answers_no_question():
+    for lesson_id, pred in PREDICTIONS.items():
+        said = pred.measure(LessonCheck(lesson_id, False, "this check needs the memory data: press Set it up", {}))
+        assert said.choice is None and "measured nothing" in said.detail, lesson_id
+
+
+# -- what the numbers say: a passed and a failed check, lesson by lesson --------------------------------------
+
+
+def test_long_context_on_the_vanilla_rnn():
+    # seeds 1-4: at chance (the check passes: that is the claim); seed 0 found the key
+    at_chance = measured("long-context", True, {"accuracy": 0.15, "chance": 0.148, "gap": 20}, RNN)
+    assert at_chance == Measured("no", "15% right, chance 14.8%")
+    assert measured("long-context", True, {"accuracy": 1.0, "chance": 0.148, "gap": 20}, RNN).choice == "yes"
+    partway = measured("long-context", False, {"accuracy": 0.45, "chance": 0.148, "gap": 20}, RNN)
+    assert partway.choice == "partly"
+    # the set-up's LSTM passes its check, but the question is about a vanilla RNN: no answer yet
+    lstm = measured("long-context", True, {"accuracy": 1.0, "chance": 0.148, "gap": 20}, LSTM)
+    assert lstm.choice is None and "LSTM" in lstm.detail and "Try this" in lstm.detail
+    far = measured("long-context", False, {"accuracy": 0.9, "chance": 0.148, "gap": 40}, RNN)
+    assert far.choice is None and "40" in far.detail
+
+
+def test_vanishing():
+    stuck = measured("vanishing", True, {"share_at_needed": 8e-8, "accuracy": 0.15, "chance": 0.148}, RNN)
+    assert stuck.choice == "none" and "8.0e-08" in stuck.detail
+    # the one seed in five where the RNN found the key: the check does not pass, some gradient got there
+    found = measured("vanishing", False, {"share_at_needed": 4e-3, "accuracy": 0.97, "chance": 0.148}, RNN)
+    assert found.choice == "some"
+    assert measured("vanishing", False, {"share_at_needed": float("nan")}, RNN).choice is None  # g[-1] was 0
+    assert measured("vanishing", False, {"share_at_needed": 0.2, "accuracy": 1.0}, LSTM).choice is None
+
+
+def test_exploding():
+    blew = measured("exploding", True, {"peak": 3.9e4, "median": 9.6}, RNN)  # 4,000× its median, NaN refused
+    assert blew.choice == "spike" and "4062×" in blew.detail
+    calm = measured("exploding", False, {"peak": 3.1, "median": 0.9}, RNN)
+    assert calm.choice == "steady"
+    assert measured("exploding", False, {"peak": 40.0, "median": 1.2}, RNN).choice == "bumps"
+    nan_only = measured("exploding", True, {"peak": float("nan"), "median": float("nan")}, RNN)
+    assert nan_only.choice == "spike" and "NaN" in nan_only.detail  # every step refused: still exploding
+
+
+def test_bidirectional():
+    assert measured("bidirectional", True, {"accuracy": 1.0, "gap": 40}, BIRNN).choice == "yes"
+    early = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, BIRNN)  # a few steps in
+    assert early == Measured("no", "13% right at d = 40")
+    assert measured("bidirectional", False, {"accuracy": 0.6, "gap": 40}, BIRNN).choice == "partly"
+    one_way = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, RNN)  # Try this: one direction
+    assert one_way.choice is None and "vanilla RNN" in one_way.detail
+
+
+def test_shapes():
+    assert measured("shapes", True, {"accuracy": 1.0, "chance": 1 / 16}, RNN).choice == "all"
+    halfway = measured("shapes", False, {"accuracy": 7 / 16, "chance": 1 / 16}, RNN)
+    assert halfway == Measured("some", "44% of the words written right")
+    assert measured("shapes", False, {"accuracy": 1 / 16, "chance": 1 / 16}, RNN).choice == "few"
+    window = measured("shapes", True, {"accuracy": 5 / 16, "chance": 1 / 16}, MLP)  # the feed-forward reference
+    assert window.choice is None and "feed-forward" in window.detail
+
+
+def test_the_other_lessons_map_their_numbers_too():
+    assert measured("order", True, {"accuracy": 1.0, "chance": 0.5}, ModelConfig(arch="gru")).choice == "apart"
+    assert measured("order", False, {"accuracy": 0.52, "chance": 0.5}, ModelConfig(arch="gru")).choice == "coin"
+    assert measured("order", True, {"accuracy": 0.5, "chance": 0.5}, MLP).choice is None
+    assert measured("recurrent-vs-feedforward", True, {"prediction": 15.06, "average": 12.0}).choice == "up"
+    assert measured("recurrent-vs-feedforward", False, {"prediction": 12.2, "average": 12.0}).choice == "average"
+    assert measured("recurrent-vs-feedforward", False, {"prediction": 13.1, "average": 12.0}).choice is None
+    assert measured("unrolled", True, {"steps": 24, "max_difference": 3e-7}).choice == "shared"
+    assert measured("unrolled", False, {"steps": 24, "max_difference": 0.2}).choice is None
+    assert measured("bptt", True, {"reach": 5, "length": 24, "first": 2e-9}).choice == "less"
+    assert measured("bptt", True, {"reach": 23, "length": 24, "first": 0.8}).choice == "whole"
+    eight = {"reach tanh+default": 10, "reach relu+default": 8, "reach tanh+identity": 21, "reach relu+identity": 21}
+    assert measured("activations", True, eight).choice == "same"
+    assert measured("activations", False, {**eight, "reach relu+default": 16}).choice == "further"
+    assert measured("identity-init", True, {"identity": 63, "default": 7}).choice == "further"
+    assert measured("identity-init", False, {"identity": 7, "default": 7}).choice == "same"
+    assert measured("clipping", True, {"max_before": 134.0, "max_after": 1.0}).choice == "calm"
+    assert measured("clipping", False, {"max_before": 9e3, "max_after": 1.0}).choice == "blows"
+    assert measured("gates", True, {"gate_mean": 0.83, "accuracy": 1.0}, LSTM).choice == "open"
+    assert measured("gates", False, {"gate_mean": 0.35, "accuracy": 0.2}, LSTM).choice == "half"
+    assert measured("uses", True, {"hits": 5, "extra": 1}).choice == "spikes"
+    assert measured("uses", False, {"hits": 2, "extra": 9}).choice == "muddled"
+    assert measured("uses", False, {"hits": 0, "extra": 0}).choice == "nothing"
+
+
+def test_reveal_in_one_line():
+    pred = PREDICTIONS["long-context"]
+    at_chance = Measured("no", "15% right, chance 14.8%")
+    assert reveal(pred, "no", at_chance) == (
+        "You predicted “No, it stays at chance”. Measured: “No, it stays at chance” (15% right, chance 14.8%). "
+        "They match: well predicted."
+    )
+    other = reveal(pred, "yes", at_chance)
+    assert "You predicted “Yes, like the LSTM”" in other and "Not what you expected" in other
+    changed = reveal(pred, "yes", at_chance, now="no")
+    assert "“Yes, like the LSTM” before the check (now: “No, it stays at chance”)" in changed
+    unasked = reveal(pred, None, at_chance)
+    assert unasked.startswith("Measured: “No, it stays at chance”") and "Next time, pick a prediction" in unasked
+    open_ = reveal(pred, "yes", Measured(None, "the check measured nothing this time (its message is above)"))
+    assert "No answer to your question yet: the check measured nothing" in open_
+    assert "\n" not in changed + unasked + open_
+
+
+# -- in the window ----------------------------------------------------------------------------------------
+
+
+def test_the_card_keeps_a_prediction_and_reveals_it_beside_the_check(qtbot, tmp_path):
+    """The view alone: a prediction, a check, a changed prediction, a check without one."""
+    from PySide6.QtCore import QSettings
+
+    from playground.ui.lessons_view import LessonsView
+
+    path = str(tmp_path / "settings.ini")
+    view = LessonsView(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(view)
+    view.select("long-context")
+    assert view.question.text() == PREDICTIONS["long-context"].question
+    shown = [b for b in view.choice_buttons if not b.isHidden()]
+    assert [b.text() for b in shown] == ["Yes, like the LSTM", "No, it stays at chance", "Partly"]
+    assert not any(b.isChecked() for b in shown) and all(b.toolTip() for b in shown)
+    view.predict("yes")
+    with qtbot.waitSignal(view.check_requested):
+        view.check_button.click()
+    at_chance = LessonCheck("long-context", True, "The vanilla RNN answers 15% at d = 20 …", {"accuracy": 0.15, "chance": 0.148, "gap": 20})
+    view.show_check(at_chance, RNN)
+    assert view.reveal_text() == (
+        "You predicted “Yes, like the LSTM”. Measured: “No, it stays at chance” (15% right, chance 14.8%). "
+        "Not what you expected: that difference is worth a look."
+    )
+    view.predict("no")  # changed after the check: the one before it stays on show
+    assert view.predicted("long-context") == "no" and view.predicted_before_check("long-context") == "yes"
+    assert "“Yes, like the LSTM” before the check (now: “No, it stays at chance”)" in view.reveal_text()
+    assert view.before_note.text() == "Before your check you predicted “Yes, like the LSTM”."
+
+    view.select("vanishing")  # no prediction: Check still works, and invites one
+    view.check_button.click()
+    view.show_check(LessonCheck("vanishing", True, "…", {"share_at_needed": 8e-8, "accuracy": 0.15, "chance": 0.148}), RNN)
+    assert view.reveal_text().startswith("Measured: “Almost nothing” (8.0e-08")
+    assert "Next time, pick a prediction before you press Check." in view.reveal_text()
+    view.predict("none")  # chosen after seeing it: not a prediction that came before
+    assert "You predicted" not in view.reveal_text() and view.predicted_before_check("vanishing") is None
+
+    view.settings.sync()
+    again = LessonsView(QSettings(path, QSettings.Format.IniFormat))  # a restart
+    qtbot.addWidget(again)
+    again.select("long-context")
+    checked = [b.text() for b in again.choice_buttons if b.isChecked()]
+    assert checked == ["No, it stays at chance"] and again.predicted_before_check("long-context") == "yes"
+    assert again.before_note.text() == "Before your check you predicted “Yes, like the LSTM”."
+    assert again.reveal_text() == ""  # no check of this model yet
+
+
+def test_predict_set_up_and_check_lesson_4_in_the_window(qtbot, open_window):
+    """As a learner would: pick an answer on lesson 4, Set it up, train a little, Check; the card says
+    what was predicted and what was measured, and the answer is still there after a restart."""
+    from PySide6.QtCore import QSettings
+
+    from playground.core.presets import default_session
+    from playground.ui.lessons_view import LessonsView
+
+    w = open_window(default_session())
+    w.show_lessons("unrolled")
+    view = w.lessons_view
+    one_per_step = next(b for b in view.choice_buttons if b.text() == "One per character")
+    one_per_step.click()
+    assert view.predicted("unrolled") == "each"
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        assert w.setup_lesson("unrolled")
+    w.step(5)
+    qtbot.waitUntil(lambda: w.session.steps >= 5 and w.state.play == "paused", timeout=30_000)
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.LessonChecked), timeout=60_000) as got:
+        view.check_button.click()
+    found = got.args[0].check
+    assert found.passed, found.text
+    assert "Seen." in view.result_text()
+    shown = view.reveal_text()
+    assert shown.startswith("You predicted “One per character”. Measured: “One, used by every box” (all ")
+    assert "h_t rebuilt from one W_hh" in shown and "Not what you expected" in shown
+    assert view.reveal.isVisible()
+
+    w.settings.sync()
+    reopened = LessonsView(QSettings(w.settings.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(reopened)
+    reopened.select("unrolled")
+    assert [b.text() for b in reopened.choice_buttons if b.isChecked()] == ["One per character"]
+    assert reopened.predicted_before_check("unrolled") == "each"
+
+
+@pytest.mark.parametrize("lesson_id", ["order", "long-context", "shapes"])
+def test_the_choices_can_be_reached_from_the_keyboard(qtbot, tmp_path, lesson_id):
+    from PySide6.QtCore import QSettings, Qt
+
+    from playground.ui.lessons_view import LessonsView
+
+    view = LessonsView(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(view)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=5_000)  # (keys go to the active window's focus)
+    view.select(lesson_id)
+    view.try_button.setFocus()
+    qtbot.keyClick(view.try_button, Qt.Key.Key_Tab)  # Tab leads from Try this to the choices
+    first = view.choice_buttons[0]
+    assert first.hasFocus()
+    qtbot.keyClick(first, Qt.Key.Key_Space)
+    assert view.predicted(lesson_id) == PREDICTIONS[lesson_id].choices[0].key
+    qtbot.keyClick(first, Qt.Key.Key_Down)  # arrows move along the group
+    assert view.predicted(lesson_id) == PREDICTIONS[lesson_id].choices[1].key
