@@ -3,22 +3,42 @@ model say which answer they support (playground.core.lessons.predictions, ui/les
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from window_helpers import answer_is, arrived
 
 from playground.app import messages as m
-from playground.core.config import ModelConfig
+from playground.core.config import SessionConfig
 from playground.core.lessons import LESSONS, LessonCheck
 from playground.core.lessons.predictions import PREDICTIONS, Measured, reveal
-
-RNN = ModelConfig(arch="rnn", hidden=32, embed=16)
-LSTM = ModelConfig(arch="lstm", hidden=32, embed=16)
-BIRNN = ModelConfig(arch="rnn", hidden=32, embed=16, bidirectional=True)
-MLP = ModelConfig(arch="mlp", hidden=32, embed=16, window=4)
+from playground.core.presets import PRESETS
 
 
-def measured(lesson_id: str, passed: bool, numbers: dict[str, float], model: ModelConfig | None = None) -> Measured:
-    return PREDICTIONS[lesson_id].measure(LessonCheck(lesson_id, passed, "(the check's words)", numbers), model)
+def model(preset: str, **changes) -> SessionConfig:
+    """A lesson's set-up, its model changed as the card's Try this changes it."""
+    session = PRESETS[preset][1]
+    return dataclasses.replace(session, model=dataclasses.replace(session.model, **changes))
+
+
+LSTM = PRESETS["lesson-memory"][1]  # lessons 2 and 11 set up an LSTM
+RNN = model("lesson-memory", arch="rnn", activation="tanh")  # lesson 2's Try this
+VANISHING = PRESETS["lesson-vanishing"][1]
+BIRNN = PRESETS["lesson-bidirectional"][1]
+SPELL_RNN, SPELL_MLP = PRESETS["lesson-shapes"][1], model("lesson-shapes", arch="mlp")
+EXPLODING, CLIPPING = PRESETS["lesson-exploding"][1], PRESETS["lesson-clipping"][1]
+TRAINED = 2000  # the memory lessons' own steps (cards.py): past half of every card's
+
+
+def measured(
+    lesson_id: str,
+    passed: bool,
+    numbers: dict[str, float],
+    session: SessionConfig | None = None,
+    steps: int | None = TRAINED,
+) -> Measured:
+    found = LessonCheck(lesson_id, passed, "(the check's words)", numbers)
+    return PREDICTIONS[lesson_id].measure(found, session, steps)
 
 
 # -- the questions, as data ---------------------------------------------------------------------------------
@@ -58,50 +78,66 @@ def test_long_context_on_the_vanilla_rnn():
     assert lstm.choice is None and "LSTM" in lstm.detail and "Try this" in lstm.detail
     far = measured("long-context", False, {"accuracy": 0.9, "chance": 0.148, "gap": 40}, RNN)
     assert far.choice is None and "40" in far.detail
+    # at chance after 12 steps proves nothing: the check says "Train first", and so does the reveal
+    early = measured("long-context", False, {"accuracy": 0.15, "chance": 0.148, "gap": 20}, RNN, steps=12)
+    assert early.choice is None and "too few" in early.detail
+    unknown = measured("long-context", False, {"accuracy": 0.15, "chance": 0.148, "gap": 20}, RNN, steps=None)
+    assert unknown.choice is None and "too few steps" in unknown.detail
 
 
 def test_vanishing():
-    stuck = measured("vanishing", True, {"share_at_needed": 8e-8, "accuracy": 0.15, "chance": 0.148}, RNN)
+    stuck = measured("vanishing", True, {"share_at_needed": 8e-8, "accuracy": 0.15, "chance": 0.148}, VANISHING)
     assert stuck.choice == "none" and "8.0e-08" in stuck.detail
     # the one seed in five where the RNN found the key: the check does not pass, some gradient got there
-    found = measured("vanishing", False, {"share_at_needed": 4e-3, "accuracy": 0.97, "chance": 0.148}, RNN)
+    found = measured("vanishing", False, {"share_at_needed": 4e-3, "accuracy": 0.97, "chance": 0.148}, VANISHING)
     assert found.choice == "some"
-    assert measured("vanishing", False, {"share_at_needed": float("nan")}, RNN).choice is None  # g[-1] was 0
-    assert measured("vanishing", False, {"share_at_needed": 0.2, "accuracy": 1.0}, LSTM).choice is None
+    assert measured("vanishing", False, {"share_at_needed": float("nan")}, VANISHING).choice is None  # g[-1] was 0
+    # the card's Try this: the LSTM passes its own check, and the question is about the vanilla RNN
+    lstm = measured("vanishing", True, {"share_at_needed": 0.02, "accuracy": 1.0, "chance": 0.148}, LSTM)
+    assert lstm.choice is None and "the LSTM" in lstm.detail
 
 
 def test_exploding():
-    blew = measured("exploding", True, {"peak": 3.9e4, "median": 9.6}, RNN)  # 4,000× its median, NaN refused
+    blew = measured("exploding", True, {"peak": 3.9e4, "median": 9.6}, EXPLODING)  # 4,000× its median
     assert blew.choice == "spike" and "4062×" in blew.detail
-    calm = measured("exploding", False, {"peak": 3.1, "median": 0.9}, RNN)
+    calm = measured("exploding", False, {"peak": 3.1, "median": 0.9}, EXPLODING)
     assert calm.choice == "steady"
-    assert measured("exploding", False, {"peak": 40.0, "median": 1.2}, RNN).choice == "bumps"
-    nan_only = measured("exploding", True, {"peak": float("nan"), "median": float("nan")}, RNN)
+    assert measured("exploding", False, {"peak": 40.0, "median": 1.2}, EXPLODING).choice == "bumps"
+    assert measured("exploding", False, {"peak": 3.1, "median": 0.9}, EXPLODING, steps=20).choice is None
+    nan_only = measured("exploding", True, {"peak": float("nan"), "median": float("nan")}, EXPLODING)
     assert nan_only.choice == "spike" and "NaN" in nan_only.detail  # every step refused: still exploding
+    # the card's Try this clips: its check passes when the clipped spikes do no harm, another question
+    clipped = measured("exploding", True, {"peak": 134.0, "median": 0.9}, CLIPPING)
+    assert clipped.choice is None and "clips" in clipped.detail
 
 
 def test_bidirectional():
-    assert measured("bidirectional", True, {"accuracy": 1.0, "gap": 40}, BIRNN).choice == "yes"
-    early = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, BIRNN)  # a few steps in
-    assert early == Measured("no", "13% right at d = 40")
+    assert measured("bidirectional", True, {"accuracy": 1.0, "gap": 40}, BIRNN, steps=600).choice == "yes"
+    stuck = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, BIRNN, steps=600)
+    assert stuck == Measured("no", "13% right at d = 40")
+    early = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, BIRNN, steps=12)  # a few steps in
+    assert early.choice is None and "train on" in early.detail
     assert measured("bidirectional", False, {"accuracy": 0.6, "gap": 40}, BIRNN).choice == "partly"
-    one_way = measured("bidirectional", False, {"accuracy": 0.13, "gap": 40}, RNN)  # Try this: one direction
-    assert one_way.choice is None and "vanilla RNN" in one_way.detail
+    one_way = model("lesson-bidirectional", bidirectional=False)  # the card's Try this
+    said = measured("bidirectional", True, {"accuracy": 0.13, "gap": 40}, one_way)
+    assert said.choice is None and "the vanilla RNN, and the question" in said.detail
 
 
 def test_shapes():
-    assert measured("shapes", True, {"accuracy": 1.0, "chance": 1 / 16}, RNN).choice == "all"
-    halfway = measured("shapes", False, {"accuracy": 7 / 16, "chance": 1 / 16}, RNN)
+    assert measured("shapes", True, {"accuracy": 1.0, "chance": 1 / 16}, SPELL_RNN, steps=600).choice == "all"
+    halfway = measured("shapes", False, {"accuracy": 7 / 16, "chance": 1 / 16}, SPELL_RNN, steps=600)
     assert halfway == Measured("some", "44% of the words written right")
-    assert measured("shapes", False, {"accuracy": 1 / 16, "chance": 1 / 16}, RNN).choice == "few"
-    window = measured("shapes", True, {"accuracy": 5 / 16, "chance": 1 / 16}, MLP)  # the feed-forward reference
+    assert measured("shapes", False, {"accuracy": 1 / 16, "chance": 1 / 16}, SPELL_RNN, steps=600).choice == "few"
+    assert measured("shapes", False, {"accuracy": 1 / 16, "chance": 1 / 16}, SPELL_RNN, steps=50).choice is None
+    window = measured("shapes", True, {"accuracy": 5 / 16, "chance": 1 / 16}, SPELL_MLP)  # the card's Try this
     assert window.choice is None and "feed-forward" in window.detail
 
 
 def test_the_other_lessons_map_their_numbers_too():
-    assert measured("order", True, {"accuracy": 1.0, "chance": 0.5}, ModelConfig(arch="gru")).choice == "apart"
-    assert measured("order", False, {"accuracy": 0.52, "chance": 0.5}, ModelConfig(arch="gru")).choice == "coin"
-    assert measured("order", True, {"accuracy": 0.5, "chance": 0.5}, MLP).choice is None
+    order = PRESETS["lesson-order"][1]
+    assert measured("order", True, {"accuracy": 1.0, "chance": 0.5}, order).choice == "apart"
+    assert measured("order", False, {"accuracy": 0.52, "chance": 0.5}, order).choice == "coin"
+    assert measured("order", True, {"accuracy": 0.5, "chance": 0.5}, model("lesson-order", arch="mlp")).choice is None
     assert measured("recurrent-vs-feedforward", True, {"prediction": 15.06, "average": 12.0}).choice == "up"
     assert measured("recurrent-vs-feedforward", False, {"prediction": 12.2, "average": 12.0}).choice == "average"
     assert measured("recurrent-vs-feedforward", False, {"prediction": 13.1, "average": 12.0}).choice is None
@@ -114,10 +150,14 @@ def test_the_other_lessons_map_their_numbers_too():
     assert measured("activations", False, {**eight, "reach relu+default": 16}).choice == "further"
     assert measured("identity-init", True, {"identity": 63, "default": 7}).choice == "further"
     assert measured("identity-init", False, {"identity": 7, "default": 7}).choice == "same"
-    assert measured("clipping", True, {"max_before": 134.0, "max_after": 1.0}).choice == "calm"
-    assert measured("clipping", False, {"max_before": 9e3, "max_after": 1.0}).choice == "blows"
-    assert measured("gates", True, {"gate_mean": 0.83, "accuracy": 1.0}, LSTM).choice == "open"
-    assert measured("gates", False, {"gate_mean": 0.35, "accuracy": 0.2}, LSTM).choice == "half"
+    assert measured("clipping", True, {"max_before": 134.0, "max_after": 1.0}, CLIPPING).choice == "calm"
+    assert measured("clipping", False, {"max_before": 9e3, "max_after": 1.0}, CLIPPING).choice == "blows"
+    unclipped = dataclasses.replace(CLIPPING, train=dataclasses.replace(CLIPPING.train, clip="off"))
+    assert measured("clipping", True, {"max_before": 4e4, "median": 9.6}, unclipped).choice is None  # Try this
+    keeps = {"holding": 3.0, "best_keep": 0.93, "accuracy": 1.0, "chance": 0.148}
+    assert measured("gates", True, keeps, LSTM).choice == "most"
+    assert measured("gates", False, {**keeps, "holding": 0.0, "best_keep": 0.004, "accuracy": 0.15}, LSTM).choice == "none"
+    assert measured("gates", False, {**keeps, "holding": 0.0, "best_keep": 0.2, "accuracy": 0.5}, LSTM).choice == "little"
     assert measured("uses", True, {"hits": 5, "extra": 1}).choice == "spikes"
     assert measured("uses", False, {"hits": 2, "extra": 9}).choice == "muddled"
     assert measured("uses", False, {"hits": 0, "extra": 0}).choice == "nothing"
@@ -246,3 +286,39 @@ def test_the_choices_can_be_reached_from_the_keyboard(qtbot, tmp_path, lesson_id
     assert view.predicted(lesson_id) == PREDICTIONS[lesson_id].choices[0].key
     qtbot.keyClick(first, Qt.Key.Key_Down)  # arrows move along the group
     assert view.predicted(lesson_id) == PREDICTIONS[lesson_id].choices[1].key
+
+
+# -- real checks on real (fresh) models ----------------------------------------------------------------------
+
+
+def _check(lesson_id: str, preset: str, steps: int = 0, **changes) -> tuple[LessonCheck, Measured]:
+    """Run a lesson's own check on a model of ``preset`` trained ``steps``; what its numbers answer."""
+    from playground.core import lessons
+    from playground.core.lessons import LessonContext
+    from playground.core.lessons.claims import lesson_session
+    from playground.core.train.trainer import Trainer
+
+    session = lesson_session(preset, 0, **changes)
+    tr = Trainer(session)
+    for _ in range(steps):
+        tr.step()
+    found = lessons.check(lesson_id, LessonContext(tr))
+    return found, PREDICTIONS[lesson_id].measure(found, session, int(tr.steps))
+
+
+@pytest.mark.parametrize(
+    "lesson_id, preset",
+    [("unrolled", "lesson-unrolled"), ("bptt", "lesson-unrolled"), ("activations", "lesson-vanishing"),
+     ("identity-init", "lesson-identity"), ("vanishing", "lesson-vanishing")],
+)
+def test_the_claim_shows_on_a_fresh_model_where_it_needs_no_training(lesson_id, preset):
+    found, said = _check(lesson_id, preset)
+    assert said.choice in PREDICTIONS[lesson_id].claim, (found.text, said)
+
+
+@pytest.mark.parametrize("lesson_id", ["long-context", "gates"])
+def test_a_fresh_model_at_chance_answers_no_question_about_learning(lesson_id):
+    """Lesson 2 on its vanilla RNN, lesson 11 on its LSTM, two steps in: too early to tell."""
+    changes = {"arch": "rnn", "activation": "tanh"} if lesson_id == "long-context" else {}
+    found, said = _check(lesson_id, "lesson-memory", steps=2, **changes)
+    assert said.choice is None and "too few" in said.detail, (found.text, said)

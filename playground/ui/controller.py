@@ -131,7 +131,8 @@ class Controller(QObject):
             case m.Seq2SeqProgress():
                 self._on_seq2seq(a)
             case m.LessonChecked():
-                w.lessons_view.show_check(a.check, st.config.model)  # (the model it measured: same generation)
+                # (the settings and steps of the model it measured: the same generation)
+                w.lessons_view.show_check(a.check, st.config, self.session.steps)
             case m.SeedSpread():
                 done = f" ({a.done} of {a.total} seeds)" if a.done < a.total else ""
                 text = f"Could not run the seeds: {a.error}" if a.error else a.text + done

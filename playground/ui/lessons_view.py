@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.config import ModelConfig
+from playground.core.config import SessionConfig
 from playground.core.lessons import LESSONS, Lesson, LessonCheck
 from playground.core.lessons.predictions import PREDICTIONS, Measured, Prediction, reveal
 
@@ -161,10 +161,11 @@ class LessonsView(QWidget):
         values = [raw] if isinstance(raw, str) else list(raw or [])
         return {v for v in values if isinstance(v, str)}
 
-    def show_check(self, found: LessonCheck, model: ModelConfig | None = None) -> None:
+    def show_check(self, found: LessonCheck, session: SessionConfig | None = None, steps: int | None = None) -> None:
         """A check's result: its words on the card, a ✓ in the list when it passed, and the learner's
-        prediction beside what it measured (``model``: the model it measured, where known). The first
-        check whose numbers answer the question keeps the prediction that stood before it."""
+        prediction beside what it measured (``session``: the measured model's settings, ``steps``: the
+        steps it has trained, where known). The first check whose numbers answer the question keeps the
+        prediction that stood before it."""
         self._checks[found.lesson] = found
         if found.passed:
             self.settings.setValue("lessons_done", sorted(self.done() | {found.lesson}))
@@ -172,7 +173,7 @@ class LessonsView(QWidget):
         pred = PREDICTIONS.get(found.lesson)
         at_press = self._at_press.pop(found.lesson, self.predicted(found.lesson))
         if pred is not None:
-            measured = pred.measure(found, model)
+            measured = pred.measure(found, session, steps)
             self._measured[found.lesson] = measured
             self._said[found.lesson] = at_press
             if measured.choice is not None and at_press and self.predicted_before_check(found.lesson) is None:

@@ -12,8 +12,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from playground.core.config import ARCH_NAMES, ModelConfig
-from playground.core.lessons.checks import RELU_ALONE_SLACK, LessonCheck
+from playground.core.config import ARCH_NAMES, ModelConfig, SessionConfig
+from playground.core.lessons.cards import CARDS
+from playground.core.lessons.checks import KEEPS, RELU_ALONE_SLACK, LessonCheck
 from playground.core.presets import PLANTED_SPIKES
 
 __all__ = ["PREDICTIONS", "Choice", "Measured", "Prediction", "prediction", "reveal"]
@@ -37,7 +38,8 @@ class Measured:
     detail: str
 
 
-Judge = Callable[[LessonCheck, ModelConfig | None], Measured]
+# (the check, the settings of the model it measured where known) -> the choice its numbers support
+Judge = Callable[[LessonCheck, SessionConfig | None], Measured]
 
 
 class _Unread(Exception):
@@ -53,20 +55,32 @@ class Prediction:
     choices: tuple[Choice, ...]
     claim: tuple[str, ...]  # the choice(s) the card's own measured claim supports
     judge: Judge
+    # choices a model supports only once it has trained half the card's steps: one at chance before
+    # training shows nothing (the checks' own rule)
+    after_training: tuple[str, ...] = ()
 
     def choice(self, key: str | None) -> Choice | None:
         return next((c for c in self.choices if c.key == key), None)
 
-    def measure(self, found: LessonCheck, model: ModelConfig | None = None) -> Measured:
-        """The choice the live measurement supports (``model``: the model that was checked, if known)."""
+    def measure(
+        self, found: LessonCheck, session: SessionConfig | None = None, steps: int | None = None
+    ) -> Measured:
+        """The choice the live measurement supports. ``session``: the settings of the model that was
+        checked, ``steps``: the steps it has trained (each where known)."""
         if found.lesson != self.lesson:
             return Measured(None, f"that check was for another lesson ({found.lesson})")
         if not found.numbers:
             return Measured(None, "the check measured nothing this time (its message is above)")
         try:
-            return self.judge(found, model)
+            said = self.judge(found, session)
         except _Unread as e:
             return Measured(None, f"the check gave no usable number ({e}) to judge by")
+        want = next((card.steps for card in CARDS if card.id == self.lesson), 0)
+        if said.choice in self.after_training and steps is not None and steps * 2 < want:
+            return Measured(
+                None, f"{steps:,} of the card's {want:,} steps trained, too few to tell: train on"
+            )
+        return said
 
 
 # -- small helpers ---------------------------------------------------------------------------------------
@@ -77,13 +91,22 @@ def _name(model: ModelConfig) -> str:
 
 
 def _other_model(
-    model: ModelConfig | None, wanted: str, ok: Callable[[ModelConfig], bool], fix: str
+    session: SessionConfig | None, wanted: str, ok: Callable[[ModelConfig], bool], fix: str
 ) -> str | None:
-    """Why a check of ``model`` does not answer a question about a ``wanted`` model; None when it does
-    (or when the model is not known)."""
-    if model is None or ok(model):
+    """Why a check of ``session``'s model does not answer a question about a ``wanted`` model; None
+    when it does (or when the model is not known)."""
+    if session is None or ok(session.model):
         return None
-    return f"the check measured the {_name(model)}, and the question is about {wanted} ({fix})"
+    return f"the check measured the {_name(session.model)}, and the question is about {wanted} ({fix})"
+
+
+def _clipped(session: SessionConfig | None) -> bool | None:
+    """Whether the measured run clips its gradient (None: not known)."""
+    return None if session is None else session.train.clip != "off"
+
+
+def _vanilla(m: ModelConfig) -> bool:
+    return m.arch == "rnn" and not m.bidirectional
 
 
 def _num(found: LessonCheck, key: str) -> float:
@@ -102,9 +125,9 @@ def _near_chance(acc: float, chance: float | None) -> bool:
 # -- lesson by lesson ------------------------------------------------------------------------------------
 
 
-def _order(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _order(found: LessonCheck, session: SessionConfig | None) -> Measured:
     why = _other_model(
-        model,
+        session,
         "a network that reads the words in turn",
         lambda m: m.arch in ("rnn", "lstm", "gru"),
         "press Set it up to get the GRU back",
@@ -120,11 +143,11 @@ def _order(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("some", detail)
 
 
-def _memory(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _memory(found: LessonCheck, session: SessionConfig | None) -> Measured:
     why = _other_model(
-        model,
+        session,
         "a vanilla RNN",
-        lambda m: m.arch == "rnn" and not m.bidirectional,
+        _vanilla,
         "press Try this, train, and check again",
     )
     if why:
@@ -136,11 +159,13 @@ def _memory(found: LessonCheck, model: ModelConfig | None) -> Measured:
     if acc >= 0.9:
         return Measured("yes", detail)
     if _near_chance(acc, chance):
+        if not found.passed:  # at chance, and the check says it has not trained enough to show it
+            return Measured(None, "too few steps trained to tell (the check says how many above)")
         return Measured("no", detail)
     return Measured("partly", detail)
 
 
-def _price(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _price(found: LessonCheck, session: SessionConfig | None) -> Measured:
     said = _num(found, "prediction")
     target, key = min(((15.0, "up"), (12.0, "average"), (14.0, "same")), key=lambda t: abs(said - t[0]))
     if abs(said - target) > 0.5:
@@ -148,7 +173,7 @@ def _price(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured(key, f"it says {said:.2f}")
 
 
-def _unrolled(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _unrolled(found: LessonCheck, session: SessionConfig | None) -> Measured:
     worst = _num(found, "max_difference")
     if found.passed:
         steps = _num(found, "steps")
@@ -158,7 +183,7 @@ def _unrolled(found: LessonCheck, model: ModelConfig | None) -> Measured:
     )
 
 
-def _bptt(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _bptt(found: LessonCheck, session: SessionConfig | None) -> Measured:
     first = _num(found, "first")
     detail = f"the first step gets {first:.1e} of the last one's"
     if first < 0.5:
@@ -168,11 +193,11 @@ def _bptt(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("whole", detail)
 
 
-def _vanishing(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _vanishing(found: LessonCheck, session: SessionConfig | None) -> Measured:
     why = _other_model(
-        model,
+        session,
         "a vanilla RNN",
-        lambda m: m.arch == "rnn" and not m.bidirectional,
+        _vanilla,
         "press Set it up to get it back",
     )
     if why:
@@ -186,7 +211,11 @@ def _vanishing(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("more", detail)
 
 
-def _exploding(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _exploding(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    if _clipped(session):  # (then a passed check means the clipped spikes did no harm: lesson 10's claim)
+        return Measured(
+            None, "this run clips its gradient, and the question is about the run without (press Set it up)"
+        )
     if found.passed:  # a spike over 100× its median, or refused (NaN) steps: what the check calls exploding
         peak, median = found.numbers.get("peak", math.nan), found.numbers.get("median", math.nan)
         ratio = peak / median if median > 0 else math.nan
@@ -199,7 +228,7 @@ def _exploding(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("steady", detail)
 
 
-def _activation(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _activation(found: LessonCheck, session: SessionConfig | None) -> Measured:
     tanh, relu = _num(found, "reach tanh+default"), _num(found, "reach relu+default")
     detail = f"tanh reaches {tanh:.0f} steps back, ReLU {relu:.0f}"
     if relu > tanh + RELU_ALONE_SLACK:
@@ -209,7 +238,7 @@ def _activation(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("same", detail)
 
 
-def _identity(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _identity(found: LessonCheck, session: SessionConfig | None) -> Measured:
     ident, default = _num(found, "identity"), _num(found, "default")
     detail = f"{ident:.0f} steps back with W_hh = I, {default:.0f} with the default start"
     if ident > default:
@@ -219,26 +248,30 @@ def _identity(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("same", detail)
 
 
-def _clipping(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _clipping(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    if _clipped(session) is False or "max_after" not in found.numbers:  # the card's Try this: no clipping
+        return Measured(
+            None,
+            "this run trains without clipping, and the question is about the clipped one (press Set it up)",
+        )
     before, after = _num(found, "max_before"), _num(found, "max_after")
     detail = f"norms up to {before:.3g} before clipping, {after:.3g} after"
     return Measured("calm" if found.passed else "blows", detail)
 
 
-def _gates(found: LessonCheck, model: ModelConfig | None) -> Measured:
-    mean = _num(found, "gate_mean")
-    gate = "update gate z" if model is not None and model.arch == "gru" else "gate"
-    detail = f"the {gate} averages {mean:.2f}"
-    if mean > 0.5:  # where the check says the gate keeps the cell
-        return Measured("open", detail)
-    if mean < 0.2:
-        return Measured("shut", detail)
-    return Measured("half", detail)
+def _gates(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    best, holding = _num(found, "best_keep"), _num(found, "holding")
+    detail = f"the best unit keeps {best:.2f}; {holding:.0f} keep more than half"
+    if best > KEEPS:  # where the check says a unit keeps its cell
+        return Measured("most", detail)
+    if best >= 0.01:
+        return Measured("little", detail)
+    return Measured("none", detail)
 
 
-def _bidirectional(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _bidirectional(found: LessonCheck, session: SessionConfig | None) -> Measured:
     why = _other_model(
-        model,
+        session,
         "a vanilla RNN that reads both ways",
         lambda m: m.arch == "rnn" and m.bidirectional,
         "press Set it up to get it back",
@@ -254,9 +287,9 @@ def _bidirectional(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("partly", detail)
 
 
-def _shapes(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _shapes(found: LessonCheck, session: SessionConfig | None) -> Measured:
     why = _other_model(
-        model,
+        session,
         "the recurrent network",
         lambda m: m.arch in ("rnn", "lstm", "gru"),
         "press Set it up to get it back",
@@ -272,7 +305,7 @@ def _shapes(found: LessonCheck, model: ModelConfig | None) -> Measured:
     return Measured("some", detail)
 
 
-def _uses(found: LessonCheck, model: ModelConfig | None) -> Measured:
+def _uses(found: LessonCheck, session: SessionConfig | None) -> Measured:
     hits, extra = int(_num(found, "hits")), int(_num(found, "extra"))
     detail = f"{hits} of {len(PLANTED_SPIKES)} spikes flagged, {extra} other points"
     if hits == 0 and extra == 0:
@@ -302,6 +335,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("apart",),
             _order,
+            after_training=("coin", "some"),
         ),
         Prediction(
             "long-context",
@@ -314,6 +348,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("no",),  # at chance in four seeds of five (and found the key in one)
             _memory,
+            after_training=("no", "partly"),
         ),
         Prediction(
             "recurrent-vs-feedforward",
@@ -325,6 +360,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("up",),
             _price,
+            after_training=("average", "same"),
         ),
         Prediction(
             "unrolled",
@@ -373,6 +409,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("spike",),
             _exploding,
+            after_training=("steady", "bumps"),
         ),
         Prediction(
             "activations",
@@ -413,18 +450,20 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("calm",),
             _clipping,
+            after_training=("calm",),
         ),
         Prediction(
             "gates",
-            "On the memory task, once trained: between the key and the question, where will the LSTM's "
-            "forget gate (a GRU's update gate z) sit?",
+            "Once the LSTM has learnt the memory task, how much of its cell can its best unit carry "
+            "from the key to the question, 20 steps on?",
             (
-                Choice("open", "Mostly open (above 0.5)", "It keeps the cell, and the key with it."),
-                Choice("half", "Half way (0.2 to 0.5)", "It lets part of the cell through at each step."),
-                Choice("shut", "Nearly shut (below 0.2)", "It clears the cell at every digit."),
+                Choice("most", "More than half", "Its forget gate stays near 1 at every step in between."),
+                Choice("little", "Some, under half", "Between a hundredth and a half of it."),
+                Choice("none", "Almost nothing", "Under a hundredth: even 0.8 a step leaves 0.8²⁰ ≈ 0.01."),
             ),
-            ("open",),
+            ("most",),
             _gates,
+            after_training=("little", "none"),
         ),
         Prediction(
             "bidirectional",
@@ -437,6 +476,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("yes",),
             _bidirectional,
+            after_training=("no", "partly"),
         ),
         Prediction(
             "shapes",
@@ -449,6 +489,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("all",),
             _shapes,
+            after_training=("some", "few"),
         ),
         Prediction(
             "uses",
