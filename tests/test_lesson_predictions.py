@@ -76,6 +76,9 @@ def test_long_context_on_the_vanilla_rnn():
     # the set-up's LSTM passes its check, but the question is about a vanilla RNN: no answer yet
     lstm = measured("long-context", True, {"accuracy": 1.0, "chance": 0.148, "gap": 20}, LSTM)
     assert lstm.choice is None and "LSTM" in lstm.detail and "Try this" in lstm.detail
+    wide = model("lesson-memory", arch="rnn", activation="tanh", hidden=128)  # the card's second button
+    capacity = measured("long-context", False, {"accuracy": 0.73, "chance": 0.148, "gap": 20}, wide)
+    assert capacity.choice is None and "128 units" in capacity.detail
     far = measured("long-context", False, {"accuracy": 0.9, "chance": 0.148, "gap": 40}, RNN)
     assert far.choice is None and "40" in far.detail
     # at chance after 12 steps proves nothing: the check says "Train first", and so does the reveal
@@ -158,9 +161,14 @@ def test_the_other_lessons_map_their_numbers_too():
     assert measured("gates", True, keeps, LSTM).choice == "most"
     assert measured("gates", False, {**keeps, "holding": 0.0, "best_keep": 0.004, "accuracy": 0.15}, LSTM).choice == "none"
     assert measured("gates", False, {**keeps, "holding": 0.0, "best_keep": 0.2, "accuracy": 0.5}, LSTM).choice == "little"
-    assert measured("uses", True, {"hits": 5, "extra": 1}).choice == "spikes"
-    assert measured("uses", False, {"hits": 2, "extra": 9}).choice == "muddled"
-    assert measured("uses", False, {"hits": 0, "extra": 0}).choice == "nothing"
+    good = {"mae": 0.74, "baseline_mae": 1.15}  # after the card's 400 steps
+    assert measured("uses", True, {"hits": 5, "extra": 1, **good}).choice == "spikes"
+    assert measured("uses", False, {"hits": 2, "extra": 9, **good}).choice == "muddled"
+    assert measured("uses", False, {"hits": 0, "extra": 0, **good}).choice == "nothing"
+    fresh = measured("uses", False, {"hits": 4, "extra": 0, "mae": 1.17, "baseline_mae": 1.15})
+    assert fresh.choice is None and "not good yet" in fresh.detail  # a fresh model's errors follow the series
+    jokes = measured("uses", True, {"answered": 1.0})  # the card's knock-knock set-up
+    assert jokes.choice is None and "another of the card's uses" in jokes.detail
 
 
 def test_reveal_in_one_line():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from playground.core.config import ARCH_NAMES, ModelConfig, SessionConfig
 from playground.core.lessons.cards import CARDS
-from playground.core.lessons.checks import KEEPS, RELU_ALONE_SLACK, LessonCheck
+from playground.core.lessons.checks import FORECASTS_WELL, KEEPS, RELU_ALONE_SLACK, LessonCheck
 from playground.core.presets import PLANTED_SPIKES
 
 __all__ = ["PREDICTIONS", "Choice", "Measured", "Prediction", "prediction", "reveal"]
@@ -152,6 +152,12 @@ def _memory(found: LessonCheck, session: SessionConfig | None) -> Measured:
     )
     if why:
         return Measured(None, why)
+    if session is not None and session.model.hidden != 32:  # the card's second button: 128 units
+        units = session.model.hidden
+        return Measured(
+            None,
+            f"this vanilla RNN has {units} units, and the question is about 32 (a lesson about capacity)",
+        )
     acc, chance, gap = _num(found, "accuracy"), found.numbers.get("chance"), found.numbers.get("gap", 20)
     if gap != 20:
         return Measured(None, f"the key was {gap:.0f} steps back here, and the question is about 20")
@@ -306,7 +312,18 @@ def _shapes(found: LessonCheck, session: SessionConfig | None) -> Measured:
 
 
 def _uses(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    if "hits" not in found.numbers:  # one of the card's other uses: autocomplete, jokes, a plain forecast
+        return Measured(
+            None,
+            "this check read another of the card's uses, and the question is about the planted spikes (press Set it up)",
+        )
     hits, extra = int(_num(found, "hits")), int(_num(found, "extra"))
+    mae, base = found.numbers.get("mae"), found.numbers.get("baseline_mae")
+    if mae is not None and base is not None and not mae <= FORECASTS_WELL * base:
+        return Measured(
+            None,
+            f"its forecast is not good yet (error {mae:.3g} against {base:.3g} for repeating the last value), so its errors say little: train on",
+        )
     detail = f"{hits} of {len(PLANTED_SPIKES)} spikes flagged, {extra} other points"
     if hits == 0 and extra == 0:
         return Measured("nothing", detail)
@@ -502,6 +519,7 @@ PREDICTIONS: dict[str, Prediction] = {
             ),
             ("spikes",),
             _uses,
+            after_training=("muddled", "nothing"),
         ),
     )
 }
