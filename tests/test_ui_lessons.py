@@ -173,3 +173,31 @@ def test_each_lesson_shows_what_it_claims_in_the_window(qtbot, open_window, less
     assert tried.passed or tried.differs, (card.try_action, tried.text)
     shown = w.lessons_view.result_text()
     assert "Not yet." not in shown and ("Seen." in shown or "Why it differs:" in shown), shown
+
+
+def test_a_cards_more_buttons_set_up_its_other_uses_and_settings(qtbot, open_window):
+    """Lesson 14's other uses are a button each: autocomplete loads the text preset, and Check then
+    measures autocomplete; lesson 2's second button makes the vanilla RNN with 128 units."""
+    from playground.core.presets import default_session
+    from playground.ui.lessons_view import MAX_MORE
+
+    assert max(len(card.more) for card in LESSONS) <= MAX_MORE
+    w = open_window(default_session())
+    view = w.lessons_view
+    view.select("uses")
+    shown = [b for b in view.more_buttons if not b.isHidden()]
+    assert [b.text() for b in shown] == [label for label, _ in lesson("uses").more]
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        shown[0].click()  # Set up autocomplete (text)
+    assert w.config == PRESETS["text"][1] and w.lesson_actions.current == "uses"
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=30_000)
+    found = check_in_window(qtbot, w, "uses").check
+    assert found.text.startswith("Autocomplete") and "nats per character" in found.text, found.text
+    view.select("long-context")
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        assert w.setup_lesson("long-context")
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        next(b for b in view.more_buttons if not b.isHidden()).click()
+    assert (w.config.model.arch, w.config.model.hidden) == ("rnn", 128)
+    assert [b.isHidden() for b in view.more_buttons] == [False, True, True]

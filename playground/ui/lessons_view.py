@@ -33,6 +33,7 @@ PASS_COLOUR = "#1b6e3a"
 NOT_YET_COLOUR = "#7a5200"
 DIFFERS_COLOUR = "#1f4e8c"  # not seen, for a reason the check explains (blue: information, not a fault)
 REVEAL_COLOUR = "#4a3b6b"  # the prediction beside the measurement (apart from the blue of "Why it differs")
+MAX_MORE = 3  # more buttons a card can show beside Try this (lesson 14: its three other uses)
 PREDICTED = "lesson_predictions/"  # + lesson id: the learner's choice on that card (a Choice key)
 PREDICTED_BEFORE = "lesson_predictions_before_check/"  # + lesson id: the choice at its first answered check
 MAX_CHOICES = max(len(p.choices) for p in PREDICTIONS.values())
@@ -81,6 +82,12 @@ class LessonsView(QWidget):
         self.watch = _wrapped()
         self.try_button = QPushButton()
         self.try_button.clicked.connect(lambda: self.try_requested.emit(self.current().id, self.current().try_action))
+        # the card's more buttons (Lesson.more): a setting its claim depends on, or its other set-ups
+        self.more_buttons: list[QPushButton] = []
+        for i in range(MAX_MORE):
+            button = QPushButton()
+            button.clicked.connect(lambda _=False, i=i: self._more_pressed(i))
+            self.more_buttons.append(button)
         self.check_button = QPushButton("Check")
         self.check_button.setToolTip(
             "Measure the model in training, say in numbers whether the lesson shows, and set your "
@@ -126,6 +133,8 @@ class LessonsView(QWidget):
         body.addWidget(self.watch)
         body.addWidget(_heading("Try this"))
         body.addWidget(self.try_button)
+        for button in self.more_buttons:
+            body.addWidget(button)
         body.addWidget(_heading("Predict first"))
         body.addWidget(self.question)
         body.addLayout(choices)
@@ -257,6 +266,11 @@ class LessonsView(QWidget):
         for row, item in enumerate(LESSONS):
             self.list.item(row).setText(self._item_text(item))
 
+    def _more_pressed(self, i: int) -> None:
+        card = self.current()
+        if i < len(card.more):
+            self.try_requested.emit(card.id, card.more[i][1])
+
     def _show_card(self, row: int) -> None:
         if row < 0:
             return
@@ -266,6 +280,17 @@ class LessonsView(QWidget):
         self.watch.setText(item.watch)
         self.try_button.setText(item.try_label)
         self.try_button.setToolTip(f"One click: {item.try_label.lower()}.")
+        for i, button in enumerate(self.more_buttons):
+            if i < len(item.more):
+                label, action = item.more[i]
+                button.setText(label)
+                verb = action.partition(":")[0]
+                button.setToolTip(
+                    f"{label}: loads that set-up (asks first if there is unsaved training); train, then Check."
+                    if verb == "preset"
+                    else f"One click: {label.lower()}, a new model; train the card's steps, then Check."
+                )
+            button.setVisible(i < len(item.more))
         self.seeds_button.setVisible(bool(item.seeds))
         self.seeds_button.setText(f"Run {len(item.seeds)} seeds")
         self.seeds.setText(self._spreads.get(item.id, ""))
