@@ -99,7 +99,7 @@ def test_every_card_action_is_one_the_window_knows():
     from playground.core.presets import PRESETS
 
     verbs = {"compare", "arch", "init", "activation", "bidirectional", "fix", "clip", "restart", "data",
-             "forecast", "step", "model", "preset"}  # fmt: skip
+             "forecast", "step", "model", "preset", "sweep"}  # fmt: skip
     seen = 0
     for card in lessons.LESSONS:
         for label, action in ((card.try_label, card.try_action), *card.more):
@@ -107,13 +107,19 @@ def test_every_card_action_is_one_the_window_knows():
             assert label and verb in verbs, (card.id, action)
             if verb == "preset":
                 assert arg in PRESETS, (card.id, arg)
+            if verb == "sweep":  # archs:gaps, on the lesson-window preset
+                archs, _, gaps = arg.partition(":")
+                assert set(archs.split(",")) <= {"rnn", "lstm", "gru", "mlp"} and all(
+                    g.strip().isdigit() for g in gaps.split(",")
+                ), arg
+                assert "lesson-window" in PRESETS
             if verb == "model":
                 changes = dict(pair.split("=") for pair in arg.split(","))
                 typed = {k: int(v) if v.isdigit() else v for k, v in changes.items()}
                 base = PRESETS[card.preset][1].model
                 assert isinstance(dataclasses.replace(base, **typed).validate(), ModelConfig)
             seen += 1
-    assert seen >= 14 + 4  # lesson 2's 128 units and lesson 14's three other uses
+    assert seen >= 14 + 5  # lesson 2's 128 units, lesson 3's sweep, lesson 14's three other uses
 
 
 def test_lesson_14_checks_the_use_that_is_set_up():

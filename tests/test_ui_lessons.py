@@ -201,3 +201,30 @@ def test_a_cards_more_buttons_set_up_its_other_uses_and_settings(qtbot, open_win
         next(b for b in view.more_buttons if not b.isHidden()).click()
     assert (w.config.model.arch, w.config.model.hidden) == ("rnn", 128)
     assert [b.isHidden() for b in view.more_buttons] == [False, True, True]
+
+
+@pytest.mark.lessons
+def test_lesson_3s_sweep_shows_where_the_window_runs_out(qtbot, open_window):
+    """Lesson 3's second button in the real window: it sets up the memory task with a GRU and runs the
+    Compare tab's gap sweep, GRU against the feed-forward network with a window of 16 inputs; the
+    sweep's points show the feed-forward network right while the key is inside its window and at
+    chance once it is not, the GRU right at every gap. Then Check on the set-up model, trained."""
+    from playground.core.presets import default_session
+
+    w = open_window(default_session())
+    view = w.lessons_view
+    view.select("recurrent-vs-feedforward")
+    button = next(b for b in view.more_buttons if not b.isHidden())
+    done = lambda a: isinstance(a, m.Compared) and not a.running and a.sweep  # noqa: E731
+    with qtbot.waitSignal(w.answered, check_params_cb=done, timeout=300_000) as got:
+        button.click()
+    assert w.config == PRESETS["lesson-window"][1] and w.tabs.currentIndex() == w.compare_tab
+    sweep = {arch: {gap: float(sum(a) / len(a)) for gap, a in rows} for arch, rows in got.args[0].sweep.items()}
+    assert set(sweep) == {"gru", "mlp"} and sorted(sweep["mlp"]) == [4, 8, 12, 16, 20], sweep
+    assert all(sweep["gru"][g] >= 0.9 for g in sweep["gru"]), sweep
+    assert all(sweep["mlp"][g] >= 0.9 for g in (4, 8, 12)) and all(sweep["mlp"][g] <= 0.225 for g in (16, 20)), sweep
+    card = lesson("recurrent-vs-feedforward")
+    w.step(2000)
+    qtbot.waitUntil(lambda: w.session.steps >= 2000 and w.state.play == "paused", timeout=300_000)
+    found = check_in_window(qtbot, w, card.id).check
+    assert found.passed and "past any fixed window" in found.text, found.text

@@ -122,6 +122,15 @@ LESSON_PRESETS: dict[str, tuple[str, SessionConfig]] = {
             train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
         ),
     ),
+    "lesson-window": (
+        "Lesson 3: the key d steps back; a feed-forward network reads a window of 16 inputs, a GRU a state",
+        SessionConfig(
+            # window: the feed-forward reference's 16 inputs; the key is inside it while d <= 14
+            model=ModelConfig(arch="gru", hidden=32, embed=16, window=16),
+            data=DataConfig(kind="memory", source="generator", gap=20, keys=8),
+            train=TrainConfig(lr=3e-3, batch_size=64, val_every=0),
+        ),
+    ),
     "lesson-order": (
         "Lesson 1: the same words in another order; a recurrent net reads it, a bag of words cannot",
         SessionConfig(

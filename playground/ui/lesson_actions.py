@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from playground.app.messages import CheckLesson, RunSeeds
+from playground.app.messages import CheckLesson, ModelArrived, RunSeeds
 from playground.core import lessons
 from playground.core.errors import PlaygroundError
 
@@ -53,6 +53,8 @@ class LessonActions(QObject):
         view.try_requested.connect(self.try_action)
         view.check_requested.connect(self.check)
         view.seeds_requested.connect(self.run_seeds)
+        self._sweep: tuple[list[str], str] | None = None  # a gap sweep to run once the set-up's model is built
+        window.answered.connect(self._on_answer)
 
     # -- the card's three buttons ------------------------------------------------------------------
     def setup(self, lesson_id: str) -> bool:
@@ -156,6 +158,10 @@ class LessonActions(QObject):
                 changes.setdefault("activation", "tanh")
                 changes.setdefault("init", "default")
             self._new_model(dataclasses.replace(model, **changes))
+        elif verb == "sweep":  # lesson 3: set up the window test, then sweep the gap in Compare
+            archs, _, gaps = arg.partition(":")
+            if self._set_up(lessons.lesson(lesson_id), "lesson-window"):
+                self._sweep = (archs.split(","), gaps)
         elif verb == "preset":  # another set-up of the same card (lesson 14's uses)
             self._set_up(lessons.lesson(lesson_id), arg)
         elif verb == "forecast":
@@ -164,6 +170,29 @@ class LessonActions(QObject):
             w.step(1)
         else:
             w.report(f"unknown lesson action {action!r}")
+
+    def _on_answer(self, answer: object) -> None:
+        if self._sweep is not None and isinstance(answer, ModelArrived):
+            archs, gaps = self._sweep
+            self._sweep = None
+            self.run_sweep(archs, gaps)
+
+    def run_sweep(self, archs: list[str], gaps: str) -> None:
+        """Compare ``archs`` on the memory task at each gap (lesson 3: where the window runs out)."""
+        from playground.core.lessons.cards import WINDOW_SWEEP_STEPS
+
+        w = self.w
+        view = w.compare_view
+        view.set_data_kind(w.config.data.kind)
+        for arch, box in view.checks.items():
+            box.setChecked(arch in archs)
+        view.sweep_check.setChecked(True)
+        view.gaps_edit.setText(gaps)
+        view.steps.setValue(WINDOW_SWEEP_STEPS)
+        view.seeds.setValue(1)
+        w.tabs.setCurrentIndex(w.compare_tab)
+        self.set_outline(view)
+        view.run_button.click()
 
     def _new_model(self, model) -> None:
         w = self.w

@@ -33,6 +33,10 @@ class Lesson:
 
 
 SEEDS = (0, 1, 2, 3, 4)
+# Lesson 3's sweep: the memory task at these gaps d, a GRU against a feed-forward network with a window
+# of 16 inputs (the lesson-window preset): the key is inside the window while d <= 14.
+WINDOW_GAPS = "4, 8, 12, 16, 20"
+WINDOW_SWEEP_STEPS = 1000
 
 CARDS: tuple[Lesson, ...] = (
     Lesson(
@@ -81,7 +85,7 @@ CARDS: tuple[Lesson, ...] = (
         "says 12. A recurrent network carries a state from one price to the next, so it can learn that "
         "each price is one more than the last and say 15. A feed-forward network that gets the five "
         "prices in five inputs of their own sees their order too, and says 15 as well: its limit is "
-        "length, a fixed window (lesson 13 shows the window run out).",
+        "length, a fixed window: the second button shows where it runs out.",
         preset="lesson-prices",
         tab="training",
         outline="predict",
@@ -89,6 +93,7 @@ CARDS: tuple[Lesson, ...] = (
         try_label="Forecast",
         try_action="forecast",
         steps=400,
+        more=(("Where the window runs out (GRU against feed-forward)", f"sweep:gru,mlp:{WINDOW_GAPS}"),),
     ),
     Lesson(
         id="unrolled",

@@ -169,6 +169,8 @@ def check_price(ctx: LessonContext) -> LessonCheck:
     from playground.core import inference
 
     tr = ctx.trainer
+    if tr.task.kind == "memory":  # the card's second set-up: where the window runs out
+        return _check_window(ctx)
     if tr.task.vocab is not None:
         raise PlaygroundError("this check needs a price series: press Set it up")
     window = int(tr.session.data.window)
@@ -184,9 +186,40 @@ def check_price(ctx: LessonContext) -> LessonCheck:
         text += (
             f" The feed-forward network gets the last {window} prices in {window} inputs of their own, so it "
             "reads their order too; what it cannot do is look further back than that fixed window "
-            "(lesson 13)."
+            "(the card's second button shows it)."
         )
     return LessonCheck("recurrent-vs-feedforward", passed, text, {"prediction": pred, "average": average})
+
+
+def _check_window(ctx: LessonContext) -> LessonCheck:
+    """Lesson 3 on the memory task: a feed-forward network sees its last ``window`` inputs, so it finds
+    the key only while the key is inside them; a recurrent state carries it past any window."""
+    tr = ctx.trainer
+    acc, chance = _accuracy(ctx)
+    gap, m = int(tr.session.data.gap), tr.session.model
+    back = gap + 1  # inputs from the key to the "?" the answer comes after
+    numbers = {"accuracy": acc, "chance": chance, "gap": gap}
+    text = f"The {_model_name(tr)} answers {acc:.0%} at d = {gap} (chance {chance:.1%})."
+    if m.arch == "mlp":
+        inside = back < int(m.window)
+        text += (
+            f" It reads the last {m.window} inputs: the key, {back} inputs before the question, is "
+            + ("inside that window." if inside else "outside it, so no training can give it the key.")
+        )
+        if not inside and acc <= chance + 0.1:
+            if _untrained(ctx, "recurrent-vs-feedforward"):
+                return LessonCheck("recurrent-vs-feedforward", False, _untrained(ctx, "recurrent-vs-feedforward"), numbers)
+            return LessonCheck("recurrent-vs-feedforward", True, text, numbers)
+        passed = inside and acc >= 0.9
+        return LessonCheck("recurrent-vs-feedforward", passed, text + ("" if passed else " Not yet: train on."), numbers)
+    passed = acc >= 0.9
+    text += (
+        f" Its state carries the key across the {gap} digits, past any fixed window; the Compare tab's "
+        "sweep sets the feed-forward network beside it."
+        if passed
+        else " Not yet: train on, then check again."
+    )
+    return LessonCheck("recurrent-vs-feedforward", passed, text, numbers)
 
 
 def check_unrolled(ctx: LessonContext) -> LessonCheck:
