@@ -131,14 +131,37 @@ PRESSES = 2000
 CHECK_EVERY = 100  # settle and compare the window with the trainer this often
 
 
-def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
+def settle_process(qtbot, w, path: Path, where: str) -> None:
+    """With training in a child process, nothing of it can be read directly: pause, save, and the
+    Saved answer (commands and answers keep their order across the pipe) comes after every answer to
+    what was sent before it. The file then holds what the window shows."""
+    qtbot.waitUntil(lambda: not w.data_panel.busy and bool(w.summary) and w.state.has_model, timeout=30_000)
+    w.pause()
+    save_and_wait(qtbot, w, path)
+    qtbot.waitUntil(lambda: w.state.play == "paused", timeout=15_000)
+    saved = checkpoint.describe(path)
+    shown = w.config.to_dict()
+    assert saved["steps"] == w.session.steps, (where, saved["steps"], w.session.steps)
+    assert saved["model"] == shown["model"], (where, saved["model"], shown["model"])
+    assert saved["data"]["kind"] == w.config.data.kind == w.data_panel.config().kind, where
+    assert w.model_panel.config().arch == saved["model"]["arch"], where
+    assert "*" not in w.windowTitle() and not w.dirty, (where, w.windowTitle())
+
+
+@pytest.mark.parametrize("training", ["thread", "process"])  # process: the window's own mode
+def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path, monkeypatch, training):
     """2,000 seeded random presses while training runs: nothing escapes, nothing hangs, what the
-    window shows stays what the worker trains, and a final save holds exactly the steps shown."""
+    window shows stays what the model in training is (read directly in a thread; through a save with
+    training in a child process), and a final save holds exactly the steps shown."""
+    monkeypatch.setenv("RNN_PLAYGROUND_TRAINING", training)
     w = open_window(config("gru", "text"))
     w.resize(1000, 700)
-    worker = w.worker_thread.worker
+    in_thread = training == "thread"
+    assert (type(w.worker_thread).__name__ == "TrainingProcess") == (not in_thread)
+    worker = w.worker_thread.worker if in_thread else None
     rng = random.Random(int(os.environ.get("FUZZ_SEED", "20240611")))  # FUZZ_SEED=n tries others
     good = tmp_path / "fuzz.safetensors"
+    checked = tmp_path / "checked.safetensors"
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(b"\x80\x04\x95 a pickle, not a model")
     messages: list[str] = []
@@ -152,7 +175,17 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
         elif isinstance(a, Predicted):
             answers.append(a)
 
-    worker.answer.connect(collect)
+    if in_thread:
+        worker.answer.connect(collect)
+    else:  # the answers the window accepted (stale ones are dropped before this signal)
+        w.answered.connect(collect)
+
+    def consistent(where: str) -> None:
+        if in_thread:
+            settle(qtbot, w)
+            check_consistent(w, where)
+        else:
+            settle_process(qtbot, w, checked, where)
 
     actions = {
         "play": w.play,
@@ -193,13 +226,13 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
             if exceptions:
                 break
             if i % CHECK_EVERY == 0:
-                settle(qtbot, w)
-                check_consistent(w, f"after press {i} (the last: {' '.join(done[-12:])})")
+                consistent(f"after press {i} (the last: {' '.join(done[-12:])})")
         # The window still answers at once while training runs flat out.
         w.play()
         qtbot.wait(100)
         answered_s = event_loop_answers(qtbot)
-        settle(qtbot, w)
+        if in_thread:
+            settle(qtbot, w)
     fuzz_s = time.perf_counter() - t0
     assert not exceptions, report(exceptions)
     assert answered_s < 1.0
@@ -212,18 +245,27 @@ def test_fuzz_random_presses_while_training(qtbot, open_window, tmp_path):
     assert set(done) == set(names)  # every kind of press happened
     assert len(answers) > 20 and any(not a.error for a in answers)
 
-    check_consistent(w, "at the end")
-    trainer = worker.trainer
     final = tmp_path / "final.safetensors"
-    save_and_wait(qtbot, w, final)
-    reopened = checkpoint.load(final)
-    assert reopened.steps == w.session.steps == trainer.steps
-    assert reopened.session.model == w.config.model and reopened.session.data == w.config.data
-    assert same_weights(weights(reopened), weights(trainer))
-    # And it trains on from there.
-    press_step(qtbot, w, 2)
-    assert trainer.steps == reopened.steps + 2
-    print(f"fuzz: {len(done)} presses in {fuzz_s:.1f} s; messages: {sorted(set(messages))}")
+    if in_thread:
+        check_consistent(w, "at the end")
+        trainer = worker.trainer
+        save_and_wait(qtbot, w, final)
+        reopened = checkpoint.load(final)
+        assert reopened.steps == w.session.steps == trainer.steps
+        assert reopened.session.model == w.config.model and reopened.session.data == w.config.data
+        assert same_weights(weights(reopened), weights(trainer))
+        # And it trains on from there.
+        press_step(qtbot, w, 2)
+        assert trainer.steps == reopened.steps + 2
+    else:
+        settle_process(qtbot, w, final, "at the end")
+        reopened = checkpoint.load(final)
+        assert reopened.steps == w.session.steps
+        assert reopened.session.model == w.config.model and reopened.session.data == w.config.data
+        before = w.session.steps
+        w.step(2)  # and it trains on from there
+        qtbot.waitUntil(lambda: w.session.steps == before + 2 and w.state.play == "paused", timeout=15_000)
+    print(f"fuzz ({training}): {len(done)} presses in {fuzz_s:.1f} s; messages: {sorted(set(messages))}")
 
 
 # -- 2. saving where the disk says no -------------------------------------------------------------
