@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 from safetensors.torch import save as st_save
 
 from playground.cli import main as cli_main
+from playground.core import files
 from playground.core.config import DataConfig, ModelConfig, SessionConfig, TrainConfig
 from playground.core.train import checkpoint
 from playground.core.train.trainer import Trainer
@@ -306,7 +307,7 @@ def test_failed_save_keeps_the_previous_file_and_the_work(qtbot, open_window, tm
         raise PermissionError(errno.EACCES, "Permission denied")
 
     if problem == "read-only folder":  # the temporary file cannot even be made beside the old one
-        monkeypatch.setattr(checkpoint.tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
         reason = "Permission denied"
     elif problem == "read-only at the rename":  # written in full, then the rename over the old one fails
         monkeypatch.setattr(checkpoint.os, "replace", refuse)

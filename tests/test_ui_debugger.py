@@ -252,6 +252,28 @@ def test_export_to_a_missing_folder_says_so_and_keeps_the_old_file(qtbot, open_w
     assert "use .png, .svg or .csv" in w.last_error
 
 
+def test_a_failed_export_leaves_the_previous_file_and_no_temporary(qtbot, open_window, tmp_path, monkeypatch):
+    """Exports save through the same atomic write as models (core/files.py): the disk refusing the
+    rename leaves yesterday's CSV as it was, says so in one line, and leaves nothing beside it."""
+    import errno
+    import os
+
+    w = open_window(config("gru", "text"))
+    press_step(qtbot, w, 2)
+    old = tmp_path / "loss.csv"
+    old.write_text("yesterday\n")
+
+    def refuse(*_a, **_k):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    assert not w.export_to(w.loss_plot, str(old))
+    monkeypatch.undo()
+    assert w.last_error == "cannot export loss.csv: Permission denied; the previous file is unchanged"
+    assert old.read_text() == "yesterday\n" and sorted(p.name for p in tmp_path.iterdir() if "loss" in p.name) == ["loss.csv"]
+    assert w.export_to(w.loss_plot, str(old)) and old.read_text().startswith("training loss")
+
+
 def test_save_then_open_in_a_fresh_window_reproduces_predictions_and_history(qtbot, open_window, tmp_path):
     w = open_window(config("lstm", "text"))
     press_step(qtbot, w, 20)

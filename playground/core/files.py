@@ -20,6 +20,7 @@ import contextlib
 import errno
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -130,3 +131,74 @@ def read_bounded(path: str | Path, limit: int, what: str = "file", missing: str 
     if len(data) > limit:
         raise PlaygroundError(too_big.format(size=f"more than {_size_text(limit)}"))
     return data
+
+
+# -- writing: one atomic write for every file the app saves ---------------------------------------------
+
+TMP_SUFFIX = ".tmp"
+LEFTOVER_AGE_S = 60.0  # a temporary file of ours older than this is from a save that never finished
+
+
+def _through_link(path: Path, verb: str) -> Path:
+    """Saving over a symbolic link writes to the file it points to (the link stays a link); a link
+    that loops is refused."""
+    if not path.is_symlink():
+        return path
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise PlaygroundError(f"cannot {verb} {path.name}: it is a symbolic link that loops back on itself") from None
+    return Path(os.path.realpath(path))  # a dangling link: the file it names is created
+
+
+def _remove_leftovers(path: Path, folder: Path, suffix: str) -> None:
+    """Remove temporary files an interrupted save of this file left beside it (ours only: the same
+    name, our prefix and suffix, and older than a minute, so a save running now is left alone)."""
+    import time
+
+    now = time.time()
+    for leftover in folder.glob(f".{path.name}.*{suffix}"):
+        try:
+            if leftover.is_file() and not leftover.is_symlink() and now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+                leftover.unlink()
+        except OSError:
+            pass  # not ours to fight over: the save goes on
+
+
+def file_mode(path: Path) -> int:
+    """Keep an overwritten file's permissions; a new file gets the usual ones (0666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path, verb: str = "save", suffix: str = TMP_SUFFIX) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write; when the block ends without an error it is
+    renamed over ``path``, so a failed save (a full disk, a read-only folder, an exporter that
+    raised) leaves any previous file as it was. ``suffix``: the temporary file's ending (an image
+    exporter picks its format by it). A save through a symbolic link writes the file it points to.
+    Model files, exported scripts and the window's plot exports all save through here."""
+    path = _through_link(Path(path), verb)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"cannot {verb} {path.name}: the folder {folder} does not exist")
+    _remove_leftovers(path, folder, suffix)
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
+        os.close(fd)
+        yield Path(tmp)
+        os.chmod(tmp, file_mode(path))  # mkstemp makes 0600; a saved file is an ordinary file
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise PlaygroundError(f"cannot {verb} {path.name}: {reason}; the previous file is unchanged") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

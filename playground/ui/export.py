@@ -7,8 +7,6 @@ export never leaves half a file where an earlier one was.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ import pyqtgraph.exporters as exporters
 from PySide6.QtWidgets import QWidget
 
 from playground.core.errors import PlaygroundError
+from playground.core.files import atomic_write
 from playground.ui.plots.live_curve import LiveCurve
 
 FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV numbers (*.csv)"}
@@ -78,9 +77,9 @@ def export_card(card: QWidget, path: str | Path) -> Path:
         raise PlaygroundError(f"cannot export to {path.name}: use .png, .svg or .csv")
     if not path.parent.is_dir():
         raise PlaygroundError(f"cannot export to {path}: the folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    # one atomic write for every file the app saves (core/files.py): a failed export leaves the old file
+    with atomic_write(path, verb="export", suffix=path.suffix) as target:
+        tmp = str(target)
         if fmt == "csv":
             header, rows = csv_rows(card)
             with open(tmp, "w", newline="", encoding="utf-8") as f:
@@ -103,13 +102,4 @@ def export_card(card: QWidget, path: str | Path) -> Path:
                     _qt_svg(scene, tmp)
             if not Path(tmp).exists() or Path(tmp).stat().st_size == 0:
                 raise PlaygroundError(f"could not write {path.name}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
-        os.replace(tmp, path)
-    except OSError as e:
-        raise PlaygroundError(f"cannot export to {path}: {e.strerror or e}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path

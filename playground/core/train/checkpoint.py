@@ -10,12 +10,10 @@ and renames it over the old one only once it is complete.
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
 import struct
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +27,7 @@ import playground
 from playground.core.config import SessionConfig
 from playground.core.data import build_task, vocab_only_task
 from playground.core.errors import PlaygroundError
-from playground.core.files import open_bounded
+from playground.core.files import atomic_write, open_bounded
 from playground.core.kinds import kind_spec
 from playground.core.train.file_checks import (
     MAX_STEPS,
@@ -111,67 +109,13 @@ def restore_training(
         raise PlaygroundError(f"{name} is corrupted: its loss history is missing ({e})") from None
 
 
-TMP_SUFFIX = ".tmp"
-LEFTOVER_AGE_S = 60.0  # a temporary file of ours older than this is from a save that never finished
-
-
-def _through_link(path: Path) -> Path:
-    """Saving over a symbolic link writes to the file it points to (the link stays a link); a link
-    that loops is refused."""
-    if not path.is_symlink():
-        return path
-    try:
-        os.stat(path)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise PlaygroundError(
-                f"cannot save {path.name}: it is a symbolic link that loops back on itself"
-            ) from None
-    return Path(os.path.realpath(path))  # a dangling link: the file it names is created
-
-
-def _remove_leftovers(path: Path, folder: Path) -> None:
-    """Remove temporary files an interrupted save of this file left beside it (ours only: the same
-    name, our prefix and suffix, and older than a minute, so a save running now is left alone)."""
-    import time
-
-    now = time.time()
-    for leftover in folder.glob(f".{path.name}.*{TMP_SUFFIX}"):
-        try:
-            if (
-                leftover.is_file()
-                and not leftover.is_symlink()
-                and now - leftover.stat().st_mtime > LEFTOVER_AGE_S
-            ):
-                leftover.unlink()
-        except OSError:
-            pass  # not ours to fight over: the save goes on
-
-
 def write_atomic(path: Path, blob: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``: a failed save
-    (a full disk, a read-only folder) leaves any previous file as it was."""
-    path = _through_link(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise PlaygroundError(f"cannot save {path.name}: the folder {folder} does not exist")
-    _remove_leftovers(path, folder)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        reason = e.strerror or str(e)
-        raise PlaygroundError(f"cannot save {path.name}: {reason}; the previous file is unchanged") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write ``blob`` to ``path`` so that a failed save (a full disk, a read-only folder) leaves any
+    previous file as it was (``files.atomic_write``)."""
+    with atomic_write(Path(path)) as tmp, os.fdopen(os.open(tmp, os.O_WRONLY | os.O_TRUNC), "wb") as f:
+        f.write(blob)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -260,16 +204,6 @@ def _canonical(blob: bytes) -> bytes:
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)  # safetensors aligns the data that follows to 8 bytes
     return struct.pack("<Q", len(text)) + text + blob[8 + n :]
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an overwritten file's permissions; a new file gets the usual ones (0666 less the umask)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _not_a_pickle(first: bytes, name: str, size: int) -> None:
