@@ -127,3 +127,16 @@ def test_each_room_imports_only_the_rooms_below_it():
             if other not in (room, "core") and other not in ALLOWED[room]:
                 wrong.append(f"{m} imports {d} ({room} -> {other})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_one_atomic_write():
+    """Every file the app saves goes through core/files.atomic_write; only the exported script, which
+    must run without the app installed, carries its own copy."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "playground"
+    writers = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*.py") if re.search(r"\bos\.replace\(", p.read_text(encoding="utf-8"))
+    )
+    assert writers == ["core/export/template.py", "core/files.py"], writers
