@@ -21,14 +21,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.core.data._batching import in_batches
+from playground.core.data.base import VocabTask
 from playground.core.errors import PlaygroundError
-from playground.core.kinds import KindSpec, kind_spec
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-class ClassifyTask(ABC):
+class ClassifyTask(VocabTask, ABC):
     """Token sequences (B, T) in, one class id (B,) out; subclasses make the data and read the user's text.
 
     Subclasses set ``kind``, call ``__init__`` with their vocabulary, classes and
@@ -62,17 +61,9 @@ class ClassifyTask(ABC):
         self.notes = list(notes)
         self._val_cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    @property
-    def spec(self) -> KindSpec:
-        return kind_spec(self.kind)
-
     # -- sizes and names -------------------------------------------------------------
     @property
-    def n_inputs(self) -> int:
-        return len(self.vocab)
-
-    @property
-    def n_outputs(self) -> int:
+    def n_outputs(self) -> int:  # one output per class, not per token
         return len(self.classes)
 
     @property
@@ -151,17 +142,6 @@ class ClassifyTask(ABC):
                 torch.from_numpy(self.val_y).to(device),
             )
         return self._val_cache[key]
-
-    def val_batches(
-        self,
-        batch_size: int,
-        seq_len: int,
-        max_batches: int | None = None,
-        device: torch.device | str = "cpu",
-    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """The held-out set in a fixed order, in batches of ``batch_size``; at most ``max_batches``."""
-        x, y = self._val_tensors(device)
-        return in_batches(x, y, batch_size, max_batches)
 
     def probe(
         self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from playground.core.budget import check_windows, eval_rows
 from playground.core.config import GENERATORS, DataConfig
-from playground.core.data._batching import in_batches
+from playground.core.data.base import TaskBase
 from playground.core.data.dates import Dates
 from playground.core.data.series_io import (
     SeriesTable,
@@ -35,7 +35,6 @@ from playground.core.data.series_io import (
 )
 from playground.core.data.series_scale import InputScale, Normalizer
 from playground.core.errors import PlaygroundError
-from playground.core.kinds import KindSpec, kind_spec
 
 __all__ = [
     "InputScale",
@@ -156,7 +155,7 @@ def _split_point(n: int, val_fraction: float) -> int:
     return n - max(1, round(val_fraction * n))
 
 
-class SeriesTask:
+class SeriesTask(TaskBase):
     """Windows of ``window`` past values, each predicting the next value; the tail is held out.
 
     Train windows are those whose target index is before ``split``; validation windows those
@@ -176,10 +175,6 @@ class SeriesTask:
     classes = None
     has_data = True  # the raw series travels with the model
     mlp_bag_of_words = False
-
-    @property
-    def spec(self) -> KindSpec:
-        return kind_spec(self.kind)
 
     def __init__(
         self,
@@ -330,6 +325,9 @@ class SeriesTask:
         x, y, _, _ = self._tensors(device)
         return x, y
 
+    def _val_tensors(self, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.val_tensors(device)
+
     def val_tensors(self, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
         """All validation windows: X (M, W, 1) and Y (M, 1), float32."""
         _, _, x, y = self._tensors(device)
@@ -359,17 +357,6 @@ class SeriesTask:
         targets = self.target_index[rows]  # (M,)
         inputs = self.values[targets[:, None] - self.window + np.arange(self.window)[None, :]]
         return inputs, self.values[targets]
-
-    def val_batches(
-        self,
-        batch_size: int,
-        seq_len: int,
-        max_batches: int | None = None,
-        device: torch.device | str = "cpu",
-    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """The validation windows in order, cut into batches of ``batch_size``; at most ``max_batches``."""
-        x, y = self.val_tensors(device)
-        return in_batches(x, y, batch_size, max_batches)
 
     def probe(
         self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"

@@ -28,9 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.core.data._batching import in_batches
+from playground.core.data.base import VocabTask
 from playground.core.errors import PlaygroundError
-from playground.core.kinds import KindSpec, kind_spec
 
 KIND = "spell"
 BLANK = "·"  # the input at every step after the first: nothing
@@ -59,7 +58,7 @@ WORDS = (
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-class SpellTask:
+class SpellTask(VocabTask):
     """A word's first letter in, the whole word out, one letter per step (B, T) -> (B, T, V)."""
 
     kind = KIND
@@ -94,18 +93,6 @@ class SpellTask:
     def _target(self, word: str) -> list[int]:
         padded = word + END * (self.length - len(word))
         return [self.stoi[ch] for ch in padded]
-
-    @property
-    def spec(self) -> KindSpec:
-        return kind_spec(self.kind)
-
-    @property
-    def n_inputs(self) -> int:
-        return len(self.vocab)
-
-    @property
-    def n_outputs(self) -> int:
-        return len(self.vocab)
 
     @property
     def chance(self) -> float:
@@ -186,13 +173,6 @@ class SpellTask:
         if key not in self._val_cache:
             self._val_cache[key] = (torch.from_numpy(self.val_x).to(device), torch.from_numpy(self.val_y).to(device))
         return self._val_cache[key]
-
-    def val_batches(
-        self, batch_size: int, seq_len: int, max_batches: int | None = None, device: torch.device | str = "cpu"
-    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Every word once, in the list's order."""
-        x, y = self._val_tensors(device)
-        return in_batches(x, y, batch_size, max_batches)
 
     def probe(
         self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from playground.core.data.base import VocabTask
 from playground.core.errors import PlaygroundError
 from playground.core.files import read_bounded
-from playground.core.kinds import KindSpec, kind_spec
 
 KIND = "text"  # this module's data kind (core/kinds.py)
 _IDS = np.int16  # how a task stores its texts' ids (MAX_VOCAB fits)
@@ -89,7 +89,7 @@ def decode_text_bytes(data: bytes, name: str) -> str:
     return text
 
 
-class TokenTask:
+class TokenTask(VocabTask):
     """Characters in, the next character out, at every time step (many-to-many).
 
     ``kind`` is this module's ``KIND`` or the dialogs' (``dialogs.KIND``): dialogs reuse this
@@ -156,19 +156,7 @@ class TokenTask:
         dialogs' made-up jokes): a model cannot learn those by heart."""
         return float(getattr(self.batch_stream, "share", 0.0))
 
-    @property
-    def spec(self) -> KindSpec:
-        return kind_spec(self.kind)
-
     # -- the vocabulary -----------------------------------------------------------
-    @property
-    def n_inputs(self) -> int:
-        return len(self.vocab)
-
-    @property
-    def n_outputs(self) -> int:
-        return len(self.vocab)
-
     @property
     def has_data(self) -> bool:
         return len(self.train_ids) > 1

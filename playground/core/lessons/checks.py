@@ -10,6 +10,7 @@ lesson's ``seeds``; see playground.core.lessons.claims). No Qt here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ __all__ = [
     "seed_claim",
     "setup_session",
 ]
+
+
+THIS = ""  # a check's LessonCheck names no lesson: ``check`` stamps the id it was asked for
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,13 @@ def check_order(ctx: LessonContext) -> LessonCheck:
             "orders have the same words. (Lesson 3's feed-forward network reads a window of prices "
             "position by position instead, and does see their order.)"
         )
-        return LessonCheck("order", acc < 0.65, text, {"accuracy": acc, "chance": chance})
+        return LessonCheck(THIS, acc < 0.65, text, {"accuracy": acc, "chance": chance})
     passed = acc >= 0.9
     text = (
         f"The {name} answers {acc:.0%} of held-out sentences right (chance {chance:.0%}): "
         + ("it reads the order, not just the words." if passed else "not yet: train on, then check again.")
     )
-    return LessonCheck("order", passed, text, {"accuracy": acc, "chance": chance})
+    return LessonCheck(THIS, passed, text, {"accuracy": acc, "chance": chance})
 
 
 def check_memory(ctx: LessonContext) -> LessonCheck:
@@ -160,7 +164,7 @@ def check_memory(ctx: LessonContext) -> LessonCheck:
             )
         else:
             text += " Not yet: train on, then check again."
-    return LessonCheck("long-context", passed, text, {"accuracy": acc, "chance": chance, "gap": gap}, differs)
+    return LessonCheck(THIS, passed, text, {"accuracy": acc, "chance": chance, "gap": gap}, differs)
 
 
 def check_price(ctx: LessonContext) -> LessonCheck:
@@ -188,7 +192,7 @@ def check_price(ctx: LessonContext) -> LessonCheck:
             "reads their order too; what it cannot do is look further back than that fixed window "
             "(the card's second button shows it)."
         )
-    return LessonCheck("recurrent-vs-feedforward", passed, text, {"prediction": pred, "average": average})
+    return LessonCheck(THIS, passed, text, {"prediction": pred, "average": average})
 
 
 def _check_window(ctx: LessonContext) -> LessonCheck:
@@ -208,10 +212,10 @@ def _check_window(ctx: LessonContext) -> LessonCheck:
         )
         if not inside and acc <= chance + 0.1:
             if _untrained(ctx, "recurrent-vs-feedforward"):
-                return LessonCheck("recurrent-vs-feedforward", False, _untrained(ctx, "recurrent-vs-feedforward"), numbers)
-            return LessonCheck("recurrent-vs-feedforward", True, text, numbers)
+                return LessonCheck(THIS, False, _untrained(ctx, "recurrent-vs-feedforward"), numbers)
+            return LessonCheck(THIS, True, text, numbers)
         passed = inside and acc >= 0.9
-        return LessonCheck("recurrent-vs-feedforward", passed, text + ("" if passed else " Not yet: train on."), numbers)
+        return LessonCheck(THIS, passed, text + ("" if passed else " Not yet: train on."), numbers)
     passed = acc >= 0.9
     text += (
         f" Its state carries the key across the {gap} digits, past any fixed window; the Compare tab's "
@@ -219,7 +223,7 @@ def _check_window(ctx: LessonContext) -> LessonCheck:
         if passed
         else " Not yet: train on, then check again."
     )
-    return LessonCheck("recurrent-vs-feedforward", passed, text, numbers)
+    return LessonCheck(THIS, passed, text, numbers)
 
 
 def check_unrolled(ctx: LessonContext) -> LessonCheck:
@@ -241,7 +245,7 @@ def check_unrolled(ctx: LessonContext) -> LessonCheck:
         f"{n} steps, one set of weights: rebuilt from the shared {core.hidden}×{core.hidden} W_hh at every step, "
         f"each h_t matches the model's own to {worst:.0e}."
     )
-    return LessonCheck("unrolled", worst < 1e-4, text, {"steps": n, "max_difference": worst})
+    return LessonCheck(THIS, worst < 1e-4, text, {"steps": n, "max_difference": worst})
 
 
 def check_bptt(ctx: LessonContext) -> LessonCheck:
@@ -251,7 +255,7 @@ def check_bptt(ctx: LessonContext) -> LessonCheck:
         f"The last prediction's error flows back {reach} of {length - 1} {unit} at 10⁻³ of its strength; "
         f"the first {unit[:-1]} gets {first:.1e} of it."
     )
-    return LessonCheck("bptt", reach > 0, text, {"reach": reach, "length": length, "first": first})
+    return LessonCheck(THIS, reach > 0, text, {"reach": reach, "length": length, "first": first})
 
 
 def check_vanishing(ctx: LessonContext) -> LessonCheck:
@@ -266,7 +270,7 @@ def check_vanishing(ctx: LessonContext) -> LessonCheck:
     text = f"The gradient reaching the step the answer needs is {share:.1e} of the last step's."
     passed = share < 1e-3
     if tr.task.classes is None:
-        return LessonCheck("vanishing", passed, text, numbers)
+        return LessonCheck(THIS, passed, text, numbers)
     acc, chance = _accuracy(ctx)
     numbers.update(accuracy=acc, chance=chance)
     text += f" The {_model_name(tr)} answers {acc:.0%} (chance {chance:.1%})."
@@ -281,17 +285,17 @@ def check_vanishing(ctx: LessonContext) -> LessonCheck:
             )
         else:
             text += " Not yet: train on, then check again."
-        return LessonCheck("vanishing", passed, text, numbers)
+        return LessonCheck(THIS, passed, text, numbers)
     passed = passed and acc <= chance + 0.1
     if passed and _untrained(ctx, "vanishing"):
-        return LessonCheck("vanishing", False, _untrained(ctx, "vanishing"), numbers)
+        return LessonCheck(THIS, False, _untrained(ctx, "vanishing"), numbers)
     if acc >= 0.9:
         why = (
             "In one of the five seeds the card measured the vanilla RNN finds the key after all, and this "
             "run is that kind: its gradient did reach the key. Set it up again for the typical run."
         )
-        return LessonCheck("vanishing", False, text, numbers, differs=why)
-    return LessonCheck("vanishing", passed, text, numbers)
+        return LessonCheck(THIS, False, text, numbers, differs=why)
+    return LessonCheck(THIS, passed, text, numbers)
 
 
 def _spikes(ctx: LessonContext) -> tuple[float, float, float]:
@@ -305,7 +309,7 @@ def _spikes(ctx: LessonContext) -> tuple[float, float, float]:
 def check_exploding(ctx: LessonContext) -> LessonCheck:
     train = ctx.trainer.session.train
     if len(ctx.grad_norms) < 10 and not ctx.refused:
-        return LessonCheck("exploding", False, "Press Play and let it train a little first.", {})
+        return LessonCheck(THIS, False, "Press Play and let it train a little first.", {})
     peak, typical, ratio = _spikes(ctx)
     numbers = {"peak": peak, "median": typical}
     text = (
@@ -313,7 +317,7 @@ def check_exploding(ctx: LessonContext) -> LessonCheck:
         + (f", and {ctx.refused} steps went NaN and were refused." if ctx.refused else ".")
     )
     if train.clip == "off":
-        return LessonCheck("exploding", ctx.refused > 0 or ratio > 100, text, numbers)
+        return LessonCheck(THIS, ctx.refused > 0 or ratio > 100, text, numbers)
     # Clipping is on (the card's Try this): the spikes may still come, but no update follows them.
     losses = np.asarray(ctx.trainer.history.losses[-max(1, len(ctx.grad_norms)) :], dtype=np.float64)
     calm = ctx.refused == 0 and bool(np.all(np.isfinite(losses)))
@@ -323,12 +327,12 @@ def check_exploding(ctx: LessonContext) -> LessonCheck:
             f" Clipped at {limit}, no update was larger than the limit and the loss stayed finite: the "
             "spikes no longer throw the weights away (lesson 10)."
         )
-        return LessonCheck("exploding", True, text, numbers)
+        return LessonCheck(THIS, True, text, numbers)
     why = (
         f"Even clipped at {limit}, steps went NaN: the weights had blown up before clipping was turned "
         "on; press Set it up, then clip before training."
     )
-    return LessonCheck("exploding", False, text, numbers, differs=why)
+    return LessonCheck(THIS, False, text, numbers, differs=why)
 
 
 # Lesson 8's four fresh models: (activation, init). Measured at initialisation over seeds 0-4 on the
@@ -365,7 +369,7 @@ def check_activation(ctx: LessonContext) -> LessonCheck:
         "gradient; ReLU's slope of one lets the identity pass it on unchanged (lesson 9)."
     )
     numbers = {f"reach {k}": float(v) for k, v in reach.items()} | {f"first {k}": v for k, v in first.items()}
-    return LessonCheck("activations", relu_alone and identity_helps and relu_keeps_more, text, numbers)
+    return LessonCheck(THIS, relu_alone and identity_helps and relu_keeps_more, text, numbers)
 
 
 def check_identity(ctx: LessonContext) -> LessonCheck:
@@ -379,7 +383,7 @@ def check_identity(ctx: LessonContext) -> LessonCheck:
         f"({m.activation}); with the default init, {default}."
     )
     return LessonCheck(
-        "identity-init", with_identity > default, text, {"identity": with_identity, "default": default}
+        THIS, with_identity > default, text, {"identity": with_identity, "default": default}
     )
 
 
@@ -396,7 +400,7 @@ def check_clipping(ctx: LessonContext) -> LessonCheck:
     before = ctx.grad_norms[np.isfinite(ctx.grad_norms)]
     after = ctx.grad_norms_clipped[np.isfinite(ctx.grad_norms_clipped)]
     if len(before) < 10 and not ctx.refused:
-        return LessonCheck("clipping", False, "Press Play and let it train a little first.", {})
+        return LessonCheck(THIS, False, "Press Play and let it train a little first.", {})
     losses = np.asarray(ctx.trainer.history.losses[-max(1, len(ctx.grad_norms)) :], dtype=np.float64)
     finite = bool(np.all(np.isfinite(losses)))
     if train.clip == "off":  # the card's Try this: the same network without clipping
@@ -409,12 +413,12 @@ def check_clipping(ctx: LessonContext) -> LessonCheck:
         numbers = {"max_before": peak, "median": typical}
         if ctx.refused > 0 or not finite or ratio > 100:
             text += " Every one of those spikes went into the weights: clipping is what kept this network calm."
-            return LessonCheck("clipping", True, text, numbers)
+            return LessonCheck(THIS, True, text, numbers)
         why = (
             "This model was trained with clipping first and no longer meets the huge early gradients: "
             "without clipping from the first step it blows up within a few steps (lesson 7)."
         )
-        return LessonCheck("clipping", False, text + " The loss stayed finite.", numbers, differs=why)
+        return LessonCheck(THIS, False, text + " The loss stayed finite.", numbers, differs=why)
     clipped_share = float(np.mean(before > train.clip_value + 1e-6)) if train.clip == "norm" else float("nan")
     text = (
         f"Gradient norms reached {before.max():.3g} before clipping and at most {after.max():.3g} after; "
@@ -422,7 +426,7 @@ def check_clipping(ctx: LessonContext) -> LessonCheck:
         + ("finite." if finite else "NOT finite.")
     )
     return LessonCheck(
-        "clipping", finite and ctx.refused == 0, text, {"max_before": float(before.max()), "max_after": float(after.max())}
+        THIS, finite and ctx.refused == 0, text, {"max_before": float(before.max()), "max_after": float(after.max())}
     )
 
 
@@ -471,7 +475,7 @@ def check_gates(ctx: LessonContext) -> LessonCheck:
     passed = holding >= 1 and acc >= 0.9
     if not passed:
         text += " Not yet: train on, then check again."
-    return LessonCheck("gates", passed, text, numbers)
+    return LessonCheck(THIS, passed, text, numbers)
 
 
 def check_bidirectional(ctx: LessonContext) -> LessonCheck:
@@ -487,15 +491,15 @@ def check_bidirectional(ctx: LessonContext) -> LessonCheck:
         passed = acc >= 0.9
         if not passed:
             text += " Not yet: train on, then check again."
-        return LessonCheck("bidirectional", passed, text, numbers)
+        return LessonCheck(THIS, passed, text, numbers)
     if m.arch == "rnn" and gap >= 20 and acc <= chance + 0.1:  # the card's Try this: the contrast seen
         if _untrained(ctx, "bidirectional"):
-            return LessonCheck("bidirectional", False, _untrained(ctx, "bidirectional"), numbers)
+            return LessonCheck(THIS, False, _untrained(ctx, "bidirectional"), numbers)
         text += (
             f" Reading forwards only, the key is {gap} steps back when the answer is due, and the "
             "error does not reach it; the bidirectional model's backward pass reads the key last."
         )
-        return LessonCheck("bidirectional", True, text, numbers)
+        return LessonCheck(THIS, True, text, numbers)
     why = (
         f"the contrast is for the vanilla RNN: {_a(_model_name(tr))} can carry a key {gap} steps through "
         "its gates (lesson 11)"
@@ -504,7 +508,7 @@ def check_bidirectional(ctx: LessonContext) -> LessonCheck:
         if gap < 20
         else "this run is on its way to the key, which one direction seldom finds at this distance"
     )
-    return LessonCheck("bidirectional", False, text, numbers, differs=why[0].upper() + why[1:] + ".")
+    return LessonCheck(THIS, False, text, numbers, differs=why[0].upper() + why[1:] + ".")
 
 
 def check_shapes(ctx: LessonContext) -> LessonCheck:
@@ -515,7 +519,7 @@ def check_shapes(ctx: LessonContext) -> LessonCheck:
     spec = tr.task.spec
     shape = f"{spec.label}: {spec.shape}. {SHAPE_WORDS.get(spec.shape, '')}"
     if spec.shape != "one-to-many":
-        return LessonCheck("shapes", False, shape + " The check needs the one-to-many words: press Set it up.", {})
+        return LessonCheck(THIS, False, shape + " The check needs the one-to-many words: press Set it up.", {})
     result = tr.task.evaluate(model_fn(tr.model), tr.device)
     words = tr.task.words
     right, n = round(result["accuracy"] * len(words)), len(words)
@@ -538,7 +542,7 @@ def check_shapes(ctx: LessonContext) -> LessonCheck:
         )
         if not passed:
             text += " Not yet all: train on, then check again."
-    return LessonCheck("shapes", passed, text, numbers)
+    return LessonCheck(THIS, passed, text, numbers)
 
 
 def check_uses(ctx: LessonContext) -> LessonCheck:
@@ -546,10 +550,10 @@ def check_uses(ctx: LessonContext) -> LessonCheck:
     (better than repeating the last price), autocomplete (better than letter frequencies), a joke
     partner (it answers "Knock, knock!")."""
     tr = ctx.trainer
-    kind = tr.task.kind
-    if kind == "knock-knock":
+    page = tr.task.spec.prediction_page  # the registry says which use a kind serves
+    if page == "chat":
         return _use_jokes(ctx)
-    if kind in ("text", "quotes"):
+    if page == "complete":
         return _use_autocomplete(ctx)
     if tr.task.vocab is not None:
         raise PlaygroundError("this check reads one of the card's four uses: press one of its set-ups")
@@ -583,7 +587,7 @@ def _use_anomalies(ctx: LessonContext) -> LessonCheck:
         + ("." if predicts else ": it does not predict well yet, so its errors say little. Train on, then check again.")
     )
     passed = predicts and hits >= len(PLANTED_SPIKES) - 1 and extra <= 3
-    return LessonCheck("uses", passed, text, {"hits": hits, "extra": extra, "mae": mae, "baseline_mae": base})
+    return LessonCheck(THIS, passed, text, {"hits": hits, "extra": extra, "mae": mae, "baseline_mae": base})
 
 
 FORECASTS_WELL = 0.85  # a forecast "predicts well" at this share of repeating-the-last-value's error or less
@@ -601,7 +605,7 @@ def _use_forecast(ctx: LessonContext) -> LessonCheck:
         f"averages {mae:.3g}, against {base:.3g} for repeating the last price."
         + ("" if passed else " Not yet better than that: train on, then check again.")
     )
-    return LessonCheck("uses", passed, text, {"mae": mae, "baseline_mae": base})
+    return LessonCheck(THIS, passed, text, {"mae": mae, "baseline_mae": base})
 
 
 def _use_autocomplete(ctx: LessonContext) -> LessonCheck:
@@ -621,7 +625,7 @@ def _use_autocomplete(ctx: LessonContext) -> LessonCheck:
         f"{unigram:.2f} for guessing from letter frequencies alone; after {prompt!r} it suggests {shown}."
         + ("" if passed else " Not yet far below: train on, then check again.")
     )
-    return LessonCheck("uses", passed, text, {"val_loss": float(val), "unigram": unigram})
+    return LessonCheck(THIS, passed, text, {"val_loss": float(val), "unigram": unigram})
 
 
 def _use_jokes(ctx: LessonContext) -> LessonCheck:
@@ -633,7 +637,7 @@ def _use_jokes(ctx: LessonContext) -> LessonCheck:
     text = f"A joke partner: to \"Knock, knock!\" the {_model_name(tr)} answers \"{said}\"." + (
         " Type a name next in the Predict panel's chat." if passed else " Not yet: train on, then check again."
     )
-    return LessonCheck("uses", passed, text, {"answered": float(passed)})
+    return LessonCheck(THIS, passed, text, {"answered": float(passed)})
 
 
 SHAPE_WORDS = {
@@ -663,14 +667,16 @@ CHECKS: dict[str, Callable[[LessonContext], LessonCheck]] = {
 
 
 def check(lesson_id: str, ctx: LessonContext) -> LessonCheck:
-    """Run a lesson's check on the live model; a check that cannot read this model says why."""
+    """Run a lesson's check on the live model; a check that cannot read this model says why. The
+    checks leave their lesson's id to this function (``THIS``): the ids are spelled in the cards."""
     fn = CHECKS.get(lesson_id)
     if fn is None:
         raise PlaygroundError(f"unknown lesson {lesson_id!r}: choose one of {', '.join(CHECKS)}")
     try:
-        return fn(ctx)
+        found = fn(ctx)
     except PlaygroundError as e:
-        return LessonCheck(lesson_id, False, str(e), {})
+        found = LessonCheck(THIS, False, str(e), {})
+    return found if found.lesson else dataclasses.replace(found, lesson=lesson_id)
 
 
 def lesson(lesson_id: str) -> Lesson:
