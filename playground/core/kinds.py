@@ -89,6 +89,24 @@ class Task(Protocol):
 
 
 @dataclass(frozen=True)
+class ScriptSpec:
+    """How "Export as PyTorch Script" writes a model of this kind (playground.core.export.script)."""
+
+    parts: tuple[str, ...]  # the script's data parts, by the names of their templates (TEXT_DATA, ...)
+    data_class: str  # the class in the script that draws its training batches
+    commands: tuple[str, ...]  # the script's commands that use the model: sample, reply, forecast, ...
+    data_file: str | None = None  # what `train --data FILE` reads, in words; None: it takes no file
+    stdlib: tuple[str, ...] = ()  # standard modules the data parts need besides the usual ones
+    fields: tuple[str, ...] = ()  # the DataConfig settings the script's CONFIG shows
+    carried: tuple[str, ...] = ()  # word lists the script carries (JOKE_WORDS, ORDER_WORDS)
+    bundled: str | None = None  # playground.paths function naming its bundled data file
+
+
+_TEXT_FILE = "a UTF-8 text file"
+_DIALOG_FILE = "a dialog file (a turn a line, a blank line between dialogs)"
+
+
+@dataclass(frozen=True)
 class KindSpec:
     """One data kind: everything the window, the CLI, model files and inference ask about it."""
 
@@ -131,6 +149,7 @@ class KindSpec:
     # a model whose data is gone still samples: its task can be built from the stored vocabulary
     # alone (``data.vocab_only_task``)
     reopens_from_vocab: bool = False
+    script: ScriptSpec | None = None  # how its exported PyTorch script is made; None: not exported
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -210,6 +229,7 @@ _SPECS = (
         step_unit="characters",
         demo_question="The ",
         reopens_from_vocab=True,
+        script=ScriptSpec(("TEXT_DATA",), "TextData", ("sample",), _TEXT_FILE, fields=("source", "val_fraction"), bundled="bundled_text"),
     ),
     KindSpec(
         name="knock-knock",
@@ -251,6 +271,7 @@ _SPECS = (
         step_unit="characters",
         demo_question="Knock, knock!",
         reopens_from_vocab=True,
+        script=ScriptSpec(("TEXT_DATA", "DIALOG_DATA"), "DialogData", ("sample", "reply"), _DIALOG_FILE, fields=("source", "val_fraction", "made_up_jokes"), carried=("JOKE_WORDS",), bundled="bundled_dialogs"),
     ),
     KindSpec(
         name="prices",
@@ -280,6 +301,7 @@ _SPECS = (
         preview="series",
         paste_placeholder="10, 11, 12, 13, 14, 15 …",
         file_dialog=("CSV file…", "Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)"),
+        script=ScriptSpec(("SERIES_DATA",), "SeriesData", ("forecast",), "a CSV file", stdlib=("csv",), fields=("source", "window", "val_fraction", "column", "inputs")),
     ),
     KindSpec(
         name="memory",
@@ -303,6 +325,7 @@ _SPECS = (
         demo_hint="A key letter, some digits, then '?': which partner does the model answer?",
         info_format="gap {gap}, {keys} keys, seed {seed}",
         demo_comparison=(("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
+        script=ScriptSpec(("CLASSIFY_DATA", "MEMORY_DATA"), "MemoryData", ("classify",), fields=("gap", "keys", "seed")),
     ),
     KindSpec(
         name="order",
@@ -329,6 +352,7 @@ _SPECS = (
         demo_hint="A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
         info_format="seed {seed}",
         demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
+        script=ScriptSpec(("CLASSIFY_DATA", "ORDER_DATA"), "OrderData", ("classify",), stdlib=("itertools", "re"), fields=("seed", "val_fraction"), carried=("ORDER_WORDS",)),
     ),
     KindSpec(
         name="spell",
@@ -353,6 +377,7 @@ _SPECS = (
         demo_hint="One letter: the model writes the word that starts with it, from that one input.",
         info_format="sixteen words from their first letters",
         demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
+        script=ScriptSpec(("SPELL_DATA",), "SpellData", ("write",)),
     ),
     KindSpec(
         name="quotes",
@@ -379,6 +404,7 @@ _SPECS = (
         step_unit="characters",
         demo_question='the miller said, "',
         info_format="seed {seed}",
+        script=ScriptSpec(("TEXT_DATA", "QUOTES_DATA"), "QuotesData", ("sample",), _TEXT_FILE, fields=("seed", "val_fraction")),
     ),
 )
 

@@ -27,27 +27,17 @@ from playground.core.export.series import SERIES_DATA
 _LINE = 110  # the script's longest line
 
 
-def _kind_table() -> dict[str, tuple]:
-    """What each kind's script holds: its data parts, the class that draws its training batches, the
-    commands that use the model, what `train --data FILE` reads (None: it takes no file), the
-    stdlib modules it needs, the data settings CONFIG shows, the word lists it carries
-    (``_constants``) and its bundled data file (a ``paths`` function, or None). A kind missing here
-    is refused (its name stays in the registry: only dict keys spell it here)."""
-    dialogs = "a dialog file (a turn a line, a blank line between dialogs)"
+def _parts() -> dict[str, str]:
+    """The data parts a kind's ``ScriptSpec.parts`` names, by name."""
     return {
-        "text": ((TEXT_DATA,), "TextData", ("sample",), "a UTF-8 text file", (), ("source", "val_fraction"),
-                 (), "bundled_text"),
-        "knock-knock": ((TEXT_DATA, DIALOG_DATA), "DialogData", ("sample", "reply"), dialogs, (), ("source",
-                        "val_fraction", "made_up_jokes"), ("JOKE_WORDS",), "bundled_dialogs"),
-        "prices": ((SERIES_DATA,), "SeriesData", ("forecast",), "a CSV file", ("csv",), ("source", "window",
-                   "val_fraction", "column", "inputs"), (), None),
-        "memory": ((CLASSIFY_DATA, MEMORY_DATA), "MemoryData", ("classify",), None, (), ("gap", "keys", "seed"),
-                   (), None),
-        "order": ((CLASSIFY_DATA, ORDER_DATA), "OrderData", ("classify",), None, ("itertools", "re"), ("seed",
-                  "val_fraction"), ("ORDER_WORDS",), None),
-        "spell": ((T.SPELL_DATA,), "SpellData", ("write",), None, (), (), (), None),
-        "quotes": ((TEXT_DATA, quotes_data(_render_names)), "QuotesData", ("sample",), "a UTF-8 text file", (),
-                   ("seed", "val_fraction"), (), None),
+        "TEXT_DATA": TEXT_DATA,
+        "DIALOG_DATA": DIALOG_DATA,
+        "SERIES_DATA": SERIES_DATA,
+        "CLASSIFY_DATA": CLASSIFY_DATA,
+        "MEMORY_DATA": MEMORY_DATA,
+        "ORDER_DATA": ORDER_DATA,
+        "SPELL_DATA": T.SPELL_DATA,
+        "QUOTES_DATA": quotes_data(_render_names),
     }
 
 
@@ -191,16 +181,18 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
     ``repr``; the docstring holds none of them, and names the script as argparse's ``%(prog)s``."""
     from playground.core import paths
     from playground.core.config import ARCH_NAMES, to_dict
-    from playground.core.kinds import kind_spec
+    from playground.core.kinds import KINDS, kind_spec
 
     session, task = trainer.session, trainer.task
     kind, spec = session.data.kind, kind_spec(session.data.kind)
-    table = _kind_table()
-    if kind not in table:
-        raise PlaygroundError(
-            f"{model_path.name} is a {spec.noun} model: export as a PyTorch script covers {', '.join(table)} models"
-        )
-    data_parts, data_class, uses, data_file, stdlib, fields, carried, bundled = table[kind]
+    if spec.script is None:  # the registry says how each kind's script is made (KindSpec.script)
+        covered = ", ".join(k.name for k in KINDS.values() if k.script is not None)
+        raise PlaygroundError(f"{model_path.name} is a {spec.noun} model: export as a PyTorch script covers {covered} models")
+    how = spec.script
+    data_parts = tuple(_parts()[name] for name in how.parts)
+    data_class, uses, data_file, stdlib, fields, carried, bundled = (
+        how.data_class, how.commands, how.data_file, how.stdlib, how.fields, how.carried, how.bundled
+    )
     data = {k: getattr(session.data, k) for k in fields}
     if bundled:
         data["bundled_file"] = getattr(paths, bundled)().relative_to(paths.resources_dir()).as_posix()
