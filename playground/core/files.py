@@ -34,7 +34,9 @@ def _size_text(n: int) -> str:
     return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / MB:.0f} MB" if n >= MB else f"{n:,} bytes"
 
 
-def check_regular(path: str | Path, what: str = "file", missing: str = "", own_links: bool = False) -> os.stat_result:
+def check_regular(
+    path: str | Path, what: str = "file", missing: str = "", own_links: bool = False
+) -> os.stat_result:
     """The file's stat if it is a regular file that exists; else a one-line error, nothing read.
     ``missing``: the message for a file that is not there ("{path}" is filled in). ``own_links``:
     a symbolic link must lead to a file of the user's own (see the module's notes)."""
@@ -46,7 +48,9 @@ def check_regular(path: str | Path, what: str = "file", missing: str = "", own_l
         raise PlaygroundError((missing or f"no such {what}: {{path}}").format(path=p)) from None
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise PlaygroundError(f"{name} is a symbolic link that loops back on itself: give the file itself") from None
+            raise PlaygroundError(
+                f"{name} is a symbolic link that loops back on itself: give the file itself"
+            ) from None
         raise PlaygroundError(f"cannot open {name}: {e.strerror or e}") from None
     if stat.S_ISDIR(st.st_mode):
         raise PlaygroundError(f"{name} is a folder, not a {what}: give the file inside it")
@@ -148,7 +152,9 @@ def _through_link(path: Path, verb: str) -> Path:
         os.stat(path)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise PlaygroundError(f"cannot {verb} {path.name}: it is a symbolic link that loops back on itself") from None
+            raise PlaygroundError(
+                f"cannot {verb} {path.name}: it is a symbolic link that loops back on itself"
+            ) from None
     return Path(os.path.realpath(path))  # a dangling link: the file it names is created
 
 
@@ -160,7 +166,11 @@ def _remove_leftovers(path: Path, folder: Path, suffix: str) -> None:
     now = time.time()
     for leftover in folder.glob(f".{path.name}.*{suffix}"):
         try:
-            if leftover.is_file() and not leftover.is_symlink() and now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+            if (
+                leftover.is_file()
+                and not leftover.is_symlink()
+                and now - leftover.stat().st_mtime > LEFTOVER_AGE_S
+            ):
                 leftover.unlink()
         except OSError:
             pass  # not ours to fight over: the save goes on
@@ -198,7 +208,9 @@ def atomic_write(path: Path, verb: str = "save", suffix: str = TMP_SUFFIX) -> It
         tmp = None
     except OSError as e:
         reason = e.strerror or str(e)
-        raise PlaygroundError(f"cannot {verb} {path.name}: {reason}; the previous file is unchanged") from None
+        raise PlaygroundError(
+            f"cannot {verb} {path.name}: {reason}; the previous file is unchanged"
+        ) from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)

@@ -41,6 +41,7 @@ PREDICTION_PAGES = ("complete", "chat", "forecast", "classify")  # the predictio
 SHAPES = ("many-to-many", "many-to-one", "one-to-many")
 LOSS_UNITS = ("nats", "MSE")
 
+
 @runtime_checkable
 class Task(Protocol):
     """What every task implements: the trainer, the probes, inference and the window rely on it.
@@ -210,7 +211,11 @@ _SPECS = (
         "and can then autocomplete a prompt and write text in the same style.",
         noun="text",
         source_options=(
-            ("bundled", "Bundled corpus", "The text that comes with the playground: about 50,000 characters."),
+            (
+                "bundled",
+                "Bundled corpus",
+                "The text that comes with the playground: about 50,000 characters.",
+            ),
             ("file", "File", "A UTF-8 text file of your own (up to 50 MB)."),
             ("inline", "Paste", "Text you paste or type below; press Apply to use it."),
         ),
@@ -229,7 +234,14 @@ _SPECS = (
         step_unit="characters",
         demo_question="The ",
         reopens_from_vocab=True,
-        script=ScriptSpec(("TEXT_DATA",), "TextData", ("sample",), _TEXT_FILE, fields=("source", "val_fraction"), bundled="bundled_text"),
+        script=ScriptSpec(
+            ("TEXT_DATA",),
+            "TextData",
+            ("sample",),
+            _TEXT_FILE,
+            fields=("source", "val_fraction"),
+            bundled="bundled_text",
+        ),
     ),
     KindSpec(
         name="knock-knock",
@@ -271,7 +283,15 @@ _SPECS = (
         step_unit="characters",
         demo_question="Knock, knock!",
         reopens_from_vocab=True,
-        script=ScriptSpec(("TEXT_DATA", "DIALOG_DATA"), "DialogData", ("sample", "reply"), _DIALOG_FILE, fields=("source", "val_fraction", "made_up_jokes"), carried=("JOKE_WORDS",), bundled="bundled_dialogs"),
+        script=ScriptSpec(
+            ("TEXT_DATA", "DIALOG_DATA"),
+            "DialogData",
+            ("sample", "reply"),
+            _DIALOG_FILE,
+            fields=("source", "val_fraction", "made_up_jokes"),
+            carried=("JOKE_WORDS",),
+            bundled="bundled_dialogs",
+        ),
     ),
     KindSpec(
         name="prices",
@@ -301,7 +321,14 @@ _SPECS = (
         preview="series",
         paste_placeholder="10, 11, 12, 13, 14, 15 …",
         file_dialog=("CSV file…", "Open a CSV file", "CSV files (*.csv *.tsv *.txt);;All files (*)"),
-        script=ScriptSpec(("SERIES_DATA",), "SeriesData", ("forecast",), "a CSV file", stdlib=("csv",), fields=("source", "window", "val_fraction", "column", "inputs")),
+        script=ScriptSpec(
+            ("SERIES_DATA",),
+            "SeriesData",
+            ("forecast",),
+            "a CSV file",
+            stdlib=("csv",),
+            fields=("source", "window", "val_fraction", "column", "inputs"),
+        ),
     ),
     KindSpec(
         name="memory",
@@ -310,7 +337,9 @@ _SPECS = (
         "then a question. The answer is the key's partner, seen d steps earlier. A vanilla RNN forgets as "
         "d grows; an LSTM or GRU remembers.",
         noun="memory sequences",
-        source_options=(("generator", "Generator", "Sequences made from the seed: as many as training needs."),),
+        source_options=(
+            ("generator", "Generator", "Sequences made from the seed: as many as training needs."),
+        ),
         loss_unit="nats",
         seq_len_applies=False,
         prediction_page="classify",
@@ -325,7 +354,9 @@ _SPECS = (
         demo_hint="A key letter, some digits, then '?': which partner does the model answer?",
         info_format="gap {gap}, {keys} keys, seed {seed}",
         demo_comparison=(("rnn", "lstm", "gru"), 1000, (2, 5, 10, 20, 40)),
-        script=ScriptSpec(("CLASSIFY_DATA", "MEMORY_DATA"), "MemoryData", ("classify",), fields=("gap", "keys", "seed")),
+        script=ScriptSpec(
+            ("CLASSIFY_DATA", "MEMORY_DATA"), "MemoryData", ("classify",), fields=("gap", "keys", "seed")
+        ),
     ),
     KindSpec(
         name="order",
@@ -352,7 +383,14 @@ _SPECS = (
         demo_hint="A sentence in the data's words: is it positive or negative? Swap two words and ask again.",
         info_format="seed {seed}",
         demo_comparison=(("rnn", "lstm", "gru", "mlp"), 300, ()),
-        script=ScriptSpec(("CLASSIFY_DATA", "ORDER_DATA"), "OrderData", ("classify",), stdlib=("itertools", "re"), fields=("seed", "val_fraction"), carried=("ORDER_WORDS",)),
+        script=ScriptSpec(
+            ("CLASSIFY_DATA", "ORDER_DATA"),
+            "OrderData",
+            ("classify",),
+            stdlib=("itertools", "re"),
+            fields=("seed", "val_fraction"),
+            carried=("ORDER_WORDS",),
+        ),
     ),
     KindSpec(
         name="spell",
@@ -388,7 +426,11 @@ _SPECS = (
         "`rnn-playground neurons MODEL --track quotes`).",
         noun="quoted prose",
         source_options=(
-            ("generator", "Generator", "300,000 characters made from the seed: quotations, asides, paragraphs."),
+            (
+                "generator",
+                "Generator",
+                "300,000 characters made from the seed: quotations, asides, paragraphs.",
+            ),
         ),
         loss_unit="nats",
         seq_len_applies=True,
@@ -404,7 +446,13 @@ _SPECS = (
         step_unit="characters",
         demo_question='the miller said, "',
         info_format="seed {seed}",
-        script=ScriptSpec(("TEXT_DATA", "QUOTES_DATA"), "QuotesData", ("sample",), _TEXT_FILE, fields=("seed", "val_fraction")),
+        script=ScriptSpec(
+            ("TEXT_DATA", "QUOTES_DATA"),
+            "QuotesData",
+            ("sample",),
+            _TEXT_FILE,
+            fields=("seed", "val_fraction"),
+        ),
     ),
 )
 
@@ -422,9 +470,7 @@ def kind_spec(name: str) -> KindSpec:
     try:
         return KINDS[name]
     except (KeyError, TypeError):
-        raise PlaygroundError(
-            f"unknown data kind {name!r}: choose one of {', '.join(KINDS)}"
-        ) from None
+        raise PlaygroundError(f"unknown data kind {name!r}: choose one of {', '.join(KINDS)}") from None
 
 
 DEMO_DIGITS = "3914728506"  # the digits of the memory task's example question, repeated to its gap

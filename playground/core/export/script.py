@@ -43,20 +43,20 @@ def _parts() -> dict[str, str]:
 
 # The usage lines of the script's docstring, per command ({s}: the script's name).
 _USAGE = {
-    "sample": '''    python {s} sample --prompt "{q}" --length 200 --greedy
+    "sample": """    python {s} sample --prompt "{q}" --length 200 --greedy
         continue the prompt one character at a time, always the likeliest (or draw them:
-        --temperature 0.8 --top-k 10 --seed 1): the same text as `rnn-playground sample`''',
-    "reply": '''    python {s} reply --turn "Knock, knock!" [--history TURN ...]
-        the next turn of the dialog, as the app's chat answers it''',
-    "forecast": '''    python {s} forecast --horizon 10
+        --temperature 0.8 --top-k 10 --seed 1): the same text as `rnn-playground sample`""",
+    "reply": """    python {s} reply --turn "Knock, knock!" [--history TURN ...]
+        the next turn of the dialog, as the app's chat answers it""",
+    "forecast": """    python {s} forecast --horizon 10
         the next values after the series the model file carries, each prediction fed back as
-        the newest input: the same numbers as `rnn-playground forecast`''',
-    "classify": '''    python {s} classify --text "{q}"
+        the newest input: the same numbers as `rnn-playground forecast`""",
+    "classify": """    python {s} classify --text "{q}"
         every answer (class) for the sequence with its probability, likeliest first; the first
-        line is what `rnn-playground sample MODEL --prompt ...` answers''',
-    "write": '''    python {s} write --letter g
+        line is what `rnn-playground sample MODEL --prompt ...` answers""",
+    "write": """    python {s} write --letter g
         the word the model writes from its first letter (one letter per step, up to the end
-        mark), then each step's letter with its probability''',
+        mark), then each step's letter with its probability""",
 }
 
 # Comments beside CONFIG's entries: by (section, key), else by key.
@@ -154,12 +154,25 @@ def _constants(carried: tuple[str, ...], keys: int) -> dict[str, str]:
     words and templates, what a memory sequence looks like."""
     from playground.core.data import jokes, order
 
-    words = ("LETTERS", "ONSETS", "VOWELS", "CODAS", "WORDS", "PUNCHLINES", "LAUGHS", "ENDINGS", "ENDING_P", "CASE_P")
+    words = (
+        "LETTERS",
+        "ONSETS",
+        "VOWELS",
+        "CODAS",
+        "WORDS",
+        "PUNCHLINES",
+        "LAUGHS",
+        "ENDINGS",
+        "ENDING_P",
+        "CASE_P",
+    )
     sentences = ("NOUNS", "VERBS", "POSITIVE", "NEGATIVE", "PAD", "TEMPLATES", "VOCAB", "MAX_WORDS")
     last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[keys - 1]
     return {
         "JOKE_WORDS": _render_names({k: getattr(jokes, k) for k in words}) if "JOKE_WORDS" in carried else "",
-        "ORDER_WORDS": _render_names({k: getattr(order, k) for k in sentences}) if "ORDER_WORDS" in carried else "",
+        "ORDER_WORDS": _render_names({k: getattr(order, k) for k in sentences})
+        if "ORDER_WORDS" in carried
+        else "",
         "MEMORY_HINT": _py(f"use keys A to {last}, digits 0-9 and ?, e.g. A 3 9 1 4 ?"),
     }
 
@@ -187,11 +200,19 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
     kind, spec = session.data.kind, kind_spec(session.data.kind)
     if spec.script is None:  # the registry says how each kind's script is made (KindSpec.script)
         covered = ", ".join(k.name for k in KINDS.values() if k.script is not None)
-        raise PlaygroundError(f"{model_path.name} is a {spec.noun} model: export as a PyTorch script covers {covered} models")
+        raise PlaygroundError(
+            f"{model_path.name} is a {spec.noun} model: export as a PyTorch script covers {covered} models"
+        )
     how = spec.script
     data_parts = tuple(_parts()[name] for name in how.parts)
     data_class, uses, data_file, stdlib, fields, carried, bundled = (
-        how.data_class, how.commands, how.data_file, how.stdlib, how.fields, how.carried, how.bundled
+        how.data_class,
+        how.commands,
+        how.data_file,
+        how.stdlib,
+        how.fields,
+        how.carried,
+        how.bundled,
     )
     data = {k: getattr(session.data, k) for k in fields}
     if bundled:
@@ -207,11 +228,15 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "data": data,
     }
     indent = {"initial_indent": " " * 8, "subsequent_indent": " " * 8}
-    note = "\n        The data is made as the app makes it, from CONFIG[\"data\"]."
+    note = '\n        The data is made as the app makes it, from CONFIG["data"].'
     if data_file:
         note = f"--data FILE: {data_file} to train on; without it, the data the model was trained on "
-        note = "\n" + textwrap.fill(note + "(inside its file, pasted into its settings, or bundled)", 100, **indent)
-    title = f"{spec.noun.capitalize()}: an RNN Playground model ({session.model.describe()}) as a PyTorch script."
+        note = "\n" + textwrap.fill(
+            note + "(inside its file, pasted into its settings, or bundled)", 100, **indent
+        )
+    title = (
+        f"{spec.noun.capitalize()}: an RNN Playground model ({session.model.describe()}) as a PyTorch script."
+    )
     if len(title) > _LINE - 3:
         title = f"{spec.noun.capitalize()}: an RNN Playground {ARCH_NAMES[session.model.arch]} as a PyTorch script."
     title = _doc(title)
@@ -222,11 +247,15 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "SCRIPT": "%(prog)s",
         "DATA_USAGE": " [--data FILE]" if data_file else "",
         "DATA_NOTE": note,
-        "STDLIB": "\n".join(f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))),
+        "STDLIB": "\n".join(
+            f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))
+        ),
         "CONFIG": "CONFIG = {\n" + "\n".join(_render_dict(config, 4)) + "\n}",
         "DATA_CLASS": data_class,
         "DATA_ARG": "args.data" if data_file else "None",
-        "DATA_OPTION": f'\n    p.add_argument("--data", help={_py(data_file + " to train on")})' if data_file else "",
+        "DATA_OPTION": f'\n    p.add_argument("--data", help={_py(data_file + " to train on")})'
+        if data_file
+        else "",
         "ADD_COMMANDS": "\n".join(f"    add_{u}(sub)" for u in uses),
         **_constants(carried, session.data.keys),
     }
@@ -451,7 +480,7 @@ class DialogData(TextData):
         return chunk[:, :-1], chunk[:, 1:]
 '''
 
-CLASSIFY_DATA = r'''
+CLASSIFY_DATA = r"""
 # --------------------------------------------------------------------------------------------------
 # The data: a sequence of tokens in, one class out after the last token (many-to-one). The data is
 # made as the app makes it, from CONFIG["data"]; the vocabulary and classes are in the model file.
@@ -464,7 +493,7 @@ class ClassifyData:
     @staticmethod
     def loss(out, y):  # out (B, C) class logits, y (B,) class ids
         return F.cross_entropy(out, y)
-'''
+"""
 
 MEMORY_DATA = r'''
 # Memory: a key, `gap` random digits, "?"; the answer is the key's partner (A 3 9 1 4 ? -> a). The
