@@ -237,6 +237,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from playground.core.inspect.diagnosis import VerdictWatch
     from playground.core.train import checkpoint
     from playground.core.train.device import share_the_cpu
+    from playground.core.train.stopping import EarlyStop, Stopped
     from playground.core.train.trainer import Trainer
 
     if a.steps and a.seconds:
@@ -263,6 +264,8 @@ def cmd_train(a: argparse.Namespace) -> int:
     tuner = share_the_cpu(same_process=False, beside_window=False)
     progress = _Progress(steps_goal, a.seconds, enabled=not a.quiet)
     watch = VerdictWatch(trainer)  # the window's diagnosis, said as each verdict comes
+    stop_rule = EarlyStop(trainer, a.patience or 0, a.stop_at_val_loss)
+    stopped: Stopped | None = None
     start_steps = trainer.steps
     done, last_val, refused = 0, None, 0
     losses: list[float] = []
@@ -292,6 +295,12 @@ def cmd_train(a: argparse.Namespace) -> int:
             if r.val_loss is not None:
                 last_val = r.val_loss
             progress.update(done, r.loss, last_val)
+            stopped = stop_rule.add(r)
+            if stopped is not None:
+                progress.clear()
+                if not a.json:
+                    print(stopped.message, flush=True)
+                break
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -308,6 +317,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     result: dict[str, Any] = {
         "steps": trainer.steps,
         "steps_this_run": trainer.steps - start_steps,
+        "stopped": stopped.as_dict() if stopped is not None else None,  # --patience, --stop-at-val-loss
         "refused_steps": refused,
         "train_loss": train_loss,
         "val_loss": val,

@@ -182,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--val-every", type=setting("train.val_every"), default=50, help="steps between validation losses (default: 50)")
     o.add_argument("--steps", type=option("run.steps"), help="optimizer steps to take (default: 500)")
     o.add_argument("--seconds", type=option("run.seconds"), help="train for this long instead of a step count")
+    o.add_argument(
+        "--patience",
+        type=option("run.patience"),
+        metavar="N",
+        help="stop after N validations without a better validation loss, and keep the best weights",
+    )
+    o.add_argument(
+        "--stop-at-val-loss",
+        type=option("run.stop_at_val_loss"),
+        metavar="X",
+        help="stop once a validation loss is X or lower",
+    )
     o.add_argument("--device", choices=C.DEVICES, default="auto", help="auto = CUDA, then MPS, then CPU")
     o.add_argument("--seed", type=setting("train.seed"), default=0, help="same seed, same run on a CPU (default: 0)")
     o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win; --file gives a text or dialog model its data again)")

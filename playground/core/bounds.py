@@ -155,6 +155,8 @@ BOUNDS: dict[str, Bound] = {
     # a command's own
     "run.steps": Bound("steps", 1, 10_000_000),
     "run.seconds": Bound("seconds", 0.0, 7 * 86_400.0, whole=False, lo_open=True, unit=" (a week)"),
+    "run.patience": Bound("patience", 1, 100_000, unit=" validations"),
+    "run.stop_at_val_loss": Bound("stop-at-val-loss", 0.0, 1e6, whole=False),
     "sample.length": Bound("length", 0, 10_000, unit=" characters"),
     "sample.temperature": Bound("temperature", 0.001, 100.0, whole=False, also=(0.0,)),
     "sample.top_k": Bound("top-k", 0, 100_000),
