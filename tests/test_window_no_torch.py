@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a fresh interpreter with training in its own process, as the app runs: the default
 # knock-knock session, a few steps, the chat, the data preview, a data setting changed (a new
-# preview, then a new model on it), the model exported as a script. It prints whether torch was ever
+# preview, then a new model on it), the model exported as a script, the Unrolled view, a comparison. It prints whether torch was ever
 # imported in this process (and where first), and whether any task object ever reached it.
 SCRIPT = r"""
 import os, sys, tempfile, time, traceback
@@ -134,6 +134,15 @@ script = home / "jokes.py"
 w.files.export_script_to(str(script), str(home / "jokes.safetensors"))
 wait("the script", lambda: any(isinstance(a, m.Exported) for a in answers))
 print("exported:", script.exists(), "exported" in w.statusBar().currentMessage())
+w.tabs.setCurrentIndex(w.unrolled_tab)  # the recurrence unrolled, and a short comparison: numbers only
+wait("the unrolled view", lambda: any(isinstance(a, m.UnrolledAnswer) for a in answers))
+w.tabs.setCurrentIndex(w.compare_tab)
+for arch, box in w.compare_view.checks.items():
+    box.setChecked(arch in ("rnn", "gru"))
+w.compare_view.steps.setValue(20)
+w.compare_view.run_button.click()
+wait("the comparison", lambda: any(isinstance(a, m.Compared) and not a.running and a.rows for a in answers))
+print("views:", w.unrolled_view.unrolled is not None, len(w.compare_view.answer["rows"]))
 print("torch:", "torch" in sys.modules)
 print("tasks:", len(tasks_seen))
 modules = ("text", "dialogs", "series", "memory", "order", "spell", "classify", "quotes")
@@ -157,6 +166,7 @@ def test_the_window_process_never_imports_torch_nor_receives_a_task(tmp_path):
     assert lines["new preview"] == "True True", out.stdout
     assert lines["previewed"].endswith(" True"), out.stdout
     assert lines["exported"] == "True True", out.stdout + out.stderr[-2000:]
+    assert lines["views"] == "True 2", out.stdout
     assert lines["tasks"] == "0", out.stdout  # no task object ever reached the window's process
     assert lines["task modules"] == "[]", out.stdout  # (unpickling one would have imported its class)
     assert lines["torch"] == "False", lines.get("first torch import", out.stdout)

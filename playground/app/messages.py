@@ -25,9 +25,8 @@ if TYPE_CHECKING:  # names for annotations only: the window process never import
     from playground.core.data.dates import Dates
     from playground.core.data.preview import DataPreview
     from playground.core.inspect.probes import Probe
-    from playground.core.inspect.unroll import Unrolled
+    from playground.core.inspect.reports import CompareRow, Unrolled
     from playground.core.lessons import LessonCheck
-    from playground.core.train.compare import CompareRow
 
 TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
