@@ -107,13 +107,13 @@ def data_preview(
 
 def _text(task: Any) -> dict[str, Any]:
     vocab = tuple(task.vocab or ())
-    return {
-        "n_train": len(task.train_ids),
-        "n_val": len(task.val_ids),
-        "vocab": vocab,
-        "vocab_labels": tuple(task.label(ch) for ch in vocab),
-        "text": task.decode(task.train_ids[:PREVIEW_CHARS]),
-    }
+    return dict(
+        n_train=len(task.train_ids),
+        n_val=len(task.val_ids),
+        vocab=vocab,
+        vocab_labels=tuple(task.label(ch) for ch in vocab),
+        text=task.decode(task.train_ids[:PREVIEW_CHARS]),
+    )
 
 
 def _turns(dialogs: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
