@@ -154,7 +154,7 @@ def test_the_window_refuses_a_live_setting_that_would_not_fit_and_shows_what_tra
     with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         w.model_panel.hidden_spin.setValue(512)
         w.model_panel.layers_spin.setValue(4)
-    vocab = len(w.summary["task"].vocab)
+    vocab = len(w.summary["preview"].vocab)
     need = budget.step_bytes(w.config.model, TrainConfig(batch_size=1024, seq_len=1024), vocab, vocab, 1024)
     free = budget.free_memory()
     if free is not None and need <= budget.SAFETY * free:

@@ -202,10 +202,10 @@ def test_the_window_previews_an_opened_models_own_data_and_never_reads_the_file_
         panel = w.data_panel
         assert panel.error_text() == "", panel.error_text()
         if name == "story":
-            assert panel.task().source_text == text
+            assert panel.preview().text == text[:400] and panel.preview().n_train + panel.preview().n_val == len(text)
             assert panel.preview_box.text_view.toPlainText().startswith("a small story")
         else:
-            assert list(panel.task().values) == list(task.values)
+            assert list(panel.preview().values) == list(task.values)
             columns = [panel.column_combo.itemText(i) for i in range(panel.column_combo.count())]
             assert columns == ["close"] and "secret_column" not in panel.column_combo.toolTip()
     assert not any(p.endswith(("story.txt", "prices.csv")) for p in opened), opened

@@ -497,7 +497,7 @@ def test_bad_data_files_in_the_window_keep_the_model_and_data(
     trainer = w.worker_thread.worker.trainer
     panel = w.data_panel
     assert panel.wait_idle()  # the preview, built in the background
-    config_before, task_before = w.config, w.data_panel.task()
+    config_before, preview_before = w.config, w.data_panel.preview()
     for name, content, words in DATA_FILES[kind]:
         path = tmp_path / name
         path.write_bytes(content)
@@ -509,7 +509,7 @@ def test_bad_data_files_in_the_window_keep_the_model_and_data(
         assert all(word in error for word in words), (name, error)
         assert "--" not in error, (name, error)  # the panel's words, not the command line's options
         assert not panel.error.isHidden(), name
-        assert panel.config() == config_before.data and panel.task() is task_before, name
+        assert panel.config() == config_before.data and panel.preview() is preview_before, name
         assert w.config == config_before and w.worker_thread.worker.trainer is trainer, name
         assert trainer.steps == 2 and w.session.steps == 2, name
     press_step(qtbot, w, 1)  # the model trains on, on the data it had

@@ -5,7 +5,6 @@ benchmarks/bench_startup.py's; the one timed test here has a very wide margin.""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -63,7 +62,7 @@ def test_the_training_process_starts_before_the_window_is_first_shown(qtbot, ope
         QApplication.instance().removeEventFilter(spy)
     process = w.worker_thread.worker.process
     assert shown and process.started < shown[0], "the training process started only after the window showed"
-    assert w.summary["steps"] == 0 and w.summary["task"].kind == "text"
+    assert w.summary["steps"] == 0 and w.summary["preview"].kind == "text"
 
 
 def test_the_window_takes_the_process_the_command_line_started_early(open_window, monkeypatch):
@@ -85,7 +84,7 @@ def test_no_early_process_when_training_runs_in_a_thread(monkeypatch):
     assert launch.take_early() is None
 
 
-def test_the_first_model_reaches_the_window_without_torch_and_its_task_opens_on_use():
+def test_the_first_model_reaches_the_window_without_torch_with_a_preview_of_its_data():
     out = _run(
         """
         import sys, time
@@ -100,20 +99,17 @@ def test_the_first_model_reaches_the_window_without_torch_and_its_task_opens_on_
         while time.monotonic() < end and not any(isinstance(a, m.ModelArrived) for a in answers):
             time.sleep(0.05)
         arrived = next(a for a in answers if isinstance(a, m.ModelArrived))
-        task = arrived.summary["task"]
-        print("torch before:", "torch" in sys.modules)
-        print("kind:", task.kind, task.spec.step_unit, type(task).__name__)
-        print("no attribute:", getattr(task, "no_such_attribute", None), "torch", "torch" in sys.modules)
-        real = task.load()
-        print("loaded:", type(real).__name__, task.vocab == real.vocab, "torch" in sys.modules)
+        seen = arrived.summary["preview"]
+        print("torch:", "torch" in sys.modules)
+        print("kind:", seen.kind, seen.step_unit, type(seen).__name__, seen.mode)
+        print("dialogs:", seen.dialogs_total > 50, seen.dialogs[0][0], seen.made_up > 0, seen.fresh_share > 0)
         assert proc.close(60.0)
         """
     )
     lines = dict(line.split(": ", 1) for line in out.splitlines())
-    assert lines["torch before"] == "False"  # the window's process has not loaded torch for it
-    assert lines["kind"].endswith(" TaskRef")  # its kind (and spec) without opening it
-    assert lines["no attribute"] == "None torch False"  # asking what a task lacks opens nothing
-    assert lines["loaded"].endswith("True True")
+    assert lines["torch"] == "False"  # the window's process has not loaded torch for it
+    assert lines["kind"] == "knock-knock characters DataPreview dialogs"
+    assert lines["dialogs"] == "True Knock, knock! True True"
 
 
 def test_the_first_optimizer_skips_dynamo_until_the_warming_ends():
@@ -160,8 +156,9 @@ def test_a_shutdown_during_the_warming_ends_the_process_without_a_model():
 def test_the_data_preview_shows_the_models_own_task(qtbot, open_window):
     w = open_window(config())
     panel = w.data_panel
-    qtbot.waitUntil(lambda: panel._task is not None, timeout=20_000)
-    assert panel._task is w.summary["task"]  # built once, by the training side, not again for the preview
+    qtbot.waitUntil(lambda: panel.preview() is not None, timeout=20_000)
+    assert panel.preview() is w.summary["preview"]  # built once, by the training side, not again
+    assert w.worker_thread.worker.engine.previews.built == 0
 
 
 def test_tabs_nobody_opened_are_made_when_first_shown(qtbot, open_window):
@@ -232,12 +229,12 @@ def test_the_answers_of_training_unpickle_in_the_window_without_torch(tmp_path):
     assert any(b.progress.probe is not None for b in batches)
     assert any(b.progress.detail is not None and b.progress.detail_report is not None for b in batches)
     kinds = set()
+    engine.handle(m.PreviewData(DataConfig(kind="prices", source="generator"), 1))
+    assert engine.previews.wait_idle()
     for i, a in enumerate(answers):
-        if isinstance(a, m.ModelArrived):  # as the training process sends it: the task unopened
-            a = dataclasses.replace(a, summary={**a.summary, "task": m.TaskRef.of(a.summary["task"])})
         (tmp_path / f"{i}.pickle").write_bytes(pickle.dumps(a))
         kinds.add(type(a).__name__)
-    assert {"ModelArrived", "ProgressBatch", "PlayState"} <= kinds
+    assert {"ModelArrived", "ProgressBatch", "PlayState", "DataPreviewed"} <= kinds
     code = (
         "import pickle, sys, pathlib\n"
         f"for p in sorted(pathlib.Path({str(tmp_path)!r}).glob('*.pickle')):\n"

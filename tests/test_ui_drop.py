@@ -129,7 +129,7 @@ def _refused(qtbot, w, act, *words: str) -> str:
     SAID_WITHIN_S, the event loop never stalls LATE_MS, and the window keeps its model, its data and
     its settings."""
     kept = lambda: (w.config, w.data_panel.config(), w.session.steps, w.path, w.state.has_model)  # noqa: E731
-    before, task = kept(), w.summary.get("task")
+    before, preview = kept(), w.summary.get("preview")
     w.banner.hide()
     ticks: list[float] = []
     ticker = QTimer()
@@ -150,7 +150,7 @@ def _refused(qtbot, w, act, *words: str) -> str:
     assert all(word in text for word in words), text
     assert "\n" not in text and "unexpected" not in text and "Error:" not in text, text
     assert late.max() < LATE_MS, late.max()
-    assert kept() == before and w.summary.get("task") is task and w.banner.kind == "error"
+    assert kept() == before and w.summary.get("preview") is preview and w.banner.kind == "error"
     return text
 
 

@@ -85,8 +85,8 @@ def test_a_45mb_text_file_loads_while_the_window_answers(qtbot, open_window, mon
     qtbot.wait(500)  # the window's first paints are done: what follows is the load
 
     def trains_on_it() -> bool:
-        task = w.summary.get("task") if w.summary else None
-        return w.config.data.path == str(text_45mb) and task is not None and len(task.train_ids) > 40e6
+        seen = w.summary.get("preview") if w.summary else None
+        return w.config.data.path == str(text_45mb) and seen is not None and seen.n_train > 40e6
 
     loaded: list[float] = []
     panel.changed.connect(lambda cfg: loaded.append(time.perf_counter()))
@@ -114,7 +114,7 @@ def test_a_45mb_text_file_loads_while_the_window_answers(qtbot, open_window, mon
     assert panel.preview_box.title() == "Preview" and not panel.loading_label.isVisibleTo(panel)
     assert panel.error_text() == "" and not panel.busy
     assert panel.config().path == str(text_45mb)
-    n = len(panel.task().train_ids) + len(panel.task().val_ids)
+    n = panel.preview().n_train + panel.preview().n_val
     assert n == text_45mb.stat().st_size  # ASCII: one character a byte
     assert f"{n:,} characters" in panel.summary_label.text()
     assert panel.text_view.toPlainText() == PARAGRAPH * 2 + PARAGRAPH[: 400 - 2 * len(PARAGRAPH)]
@@ -150,8 +150,8 @@ def test_a_45mb_paste_is_checked_and_loaded_while_the_window_answers(qtbot, open
     qtbot.wait(500)
 
     def trains_on_it() -> bool:
-        task = w.summary.get("task") if w.summary else None
-        return len(w.config.data.text) == len(text) and task is not None and len(task.train_ids) > 40e6
+        seen = w.summary.get("preview") if w.summary else None
+        return len(w.config.data.text) == len(text) and seen is not None and seen.n_train > 40e6
 
     t0 = time.perf_counter()
     ticker.start()

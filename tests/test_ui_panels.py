@@ -180,14 +180,17 @@ def new_data_panel(qtbot, cfg: DataConfig) -> DataPanel:
 
 
 def test_data_panel_previews_the_bundled_text(data_panel):
-    task = data_panel.task()
-    assert task is not None and task.kind == "text"
+    from playground.core import paths
+    from playground.core.data.text import read_text_file
+
+    seen = data_panel.preview()
+    assert seen is not None and seen.kind == "text"
     assert data_panel.error_text() == ""
     assert "different characters" in data_panel.summary_label.text()
     assert "\u2423" in data_panel.vocab_label.text()  # the space gets a visible glyph
     preview = data_panel.text_view.toPlainText()
     assert 0 < len(preview) <= 400
-    assert preview == task.decode(task.train_ids[: len(preview)])
+    assert preview == seen.text == read_text_file(paths.bundled_text())[: len(preview)]
 
 
 def test_data_panel_switch_to_prices_builds_series_and_chart(qtbot, data_panel):
@@ -195,9 +198,9 @@ def test_data_panel_switch_to_prices_builds_series_and_chart(qtbot, data_panel):
         choose(data_panel.kind_combo, "prices")
     cfg = blocker.args[0]
     assert (cfg.kind, cfg.source) == ("prices", "generator")
-    task = data_panel.task()
-    assert task.kind == "prices"
-    values, split = task.values, task.split
+    seen = data_panel.preview()
+    assert seen.kind == "prices"
+    values, split = seen.values, seen.split
     x_train, y_train = data_panel.train_curve.getData()
     assert x_train[0] == 0 and len(x_train) == split
     x_held, y_held = data_panel.held_out_curve.getData()
@@ -232,7 +235,7 @@ def test_data_panel_debounces_a_burst_of_edits(qtbot):
     qtbot.waitUntil(lambda: len(emitted) == 1, timeout=2000)
     qtbot.wait(250)
     assert len(emitted) == 1 and emitted[0].length == 300
-    assert len(panel.task().values) == 300
+    assert len(panel.preview().values) == 300
 
 
 def test_data_panel_set_config_is_silent(qtbot, data_panel):
@@ -242,7 +245,7 @@ def test_data_panel_set_config_is_silent(qtbot, data_panel):
         assert data_panel.kind_combo.currentData() == "knock-knock"
         assert data_panel.wait_idle()
     assert data_panel.config().kind == "knock-knock"
-    assert data_panel.task().kind == "knock-knock"
+    assert data_panel.preview().kind == "knock-knock"
 
 
 def test_data_panel_bundled_dialogs_are_listed(qtbot):
@@ -270,7 +273,7 @@ def test_data_panel_bad_files_show_an_error_and_keep_the_config(
     panel = new_data_panel(
         qtbot, DataConfig(kind=kind, source="generator" if kind == "prices" else "bundled")
     )
-    before, task_before = panel.config(), panel.task()
+    before, task_before = panel.config(), panel.preview()
     path = tmp_path / name
     path.write_bytes(content)
     monkeypatch.setattr(panel, "_ask_open_path", lambda caption, filter: str(path))
@@ -281,7 +284,7 @@ def test_data_panel_bad_files_show_an_error_and_keep_the_config(
     assert panel.error.styleSheet().count(ERROR_RED) == 1
     assert not panel.error.isHidden()
     assert panel.config() == before
-    assert panel.task() is task_before
+    assert panel.preview() is task_before
 
 
 def test_data_panel_gaps_policy_fixes_a_refused_csv(qtbot, monkeypatch, tmp_path):
@@ -297,7 +300,7 @@ def test_data_panel_gaps_policy_fixes_a_refused_csv(qtbot, monkeypatch, tmp_path
     assert blocker.args[0].gaps == "interpolate"
     assert panel.error_text() == ""
     assert "filled 2 missing values" in panel.notes_label.text()
-    assert panel.task().values[5] == pytest.approx(105.0)
+    assert panel.preview().values[5] == pytest.approx(105.0)
 
 
 def test_data_panel_csv_columns_fill_the_combo(qtbot, monkeypatch, tmp_path):
@@ -313,11 +316,11 @@ def test_data_panel_csv_columns_fill_the_combo(qtbot, monkeypatch, tmp_path):
     assert combo.currentData() == "close"
     cfg = blocker.args[0]
     assert (cfg.source, cfg.path, cfg.column) == ("file", str(path), "close")
-    assert panel.task().values[0] == pytest.approx(100.5)
+    assert panel.preview().values[0] == pytest.approx(100.5)
     with qtbot.waitSignal(panel.changed, timeout=2000) as blocker:
         choose(combo, "volume")
     assert blocker.args[0].column == "volume"
-    assert panel.task().values[0] == pytest.approx(1007)
+    assert panel.preview().values[0] == pytest.approx(1007)
 
 
 def test_data_panel_file_source_cancelled_goes_back(qtbot, monkeypatch, data_panel):
@@ -335,7 +338,7 @@ def test_data_panel_pasted_text(qtbot, data_panel, tiny_text):
     with qtbot.waitSignal(data_panel.changed, timeout=2000) as blocker:
         data_panel.apply_button.click()
     assert (blocker.args[0].source, blocker.args[0].text) == ("inline", tiny_text)
-    assert data_panel.task().decode(data_panel.task().train_ids[:20]) == tiny_text[:20]
+    assert data_panel.preview().text[:20] == tiny_text[:20]
 
 
 def test_data_panel_builds_in_the_background_and_shows_only_the_newest(qtbot, data_panel):
@@ -345,7 +348,7 @@ def test_data_panel_builds_in_the_background_and_shows_only_the_newest(qtbot, da
 
     gate = threading.Event()
 
-    def slow(cfg: DataConfig) -> data_loader.Loaded:
+    def slow(cfg: DataConfig) -> m.DataPreviewed:
         if cfg.kind == "prices":
             assert gate.wait(10)
         return data_loader.load(cfg)
@@ -366,7 +369,7 @@ def test_data_panel_builds_in_the_background_and_shows_only_the_newest(qtbot, da
     assert data_panel.wait_idle()
     qtbot.wait(100)  # the dropped result had time to arrive too
     assert [cfg.kind for cfg in emitted] == ["knock-knock"] and loading == [True, False]
-    assert data_panel.config().kind == "knock-knock" and data_panel.task().kind == "knock-knock"
+    assert data_panel.config().kind == "knock-knock" and data_panel.preview().kind == "knock-knock"
     assert data_panel.preview_box.title() == "Preview" and not data_panel.loading_label.isVisibleTo(
         data_panel
     )

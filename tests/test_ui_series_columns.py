@@ -68,21 +68,20 @@ def test_target_and_inputs_are_chosen_in_the_data_panel(qtbot, monkeypatch, tmp_
     with qtbot.waitSignal(panel.changed, timeout=5000) as blocker:
         _tick(panel, "rate")
     assert blocker.args[0].inputs == "rate"
-    task = panel.task()
-    assert task.input_names == ["rate"] and task.n_inputs == 2
+    assert panel.preview().input_names == ("rate",)
     assert "the model also sees rate" in panel.summary_label.text()
     assert "quarterly, 1990Q1 to 2019Q4" in panel.summary_label.text()
 
     with qtbot.waitSignal(panel.changed, timeout=5000) as blocker:
         _tick(panel, "volume")
-    assert blocker.args[0].inputs == "rate,volume" and panel.task().input_names == ["rate", "volume"]
+    assert blocker.args[0].inputs == "rate,volume" and panel.preview().input_names == ("rate", "volume")
 
     # the target is never an input: choosing it as the target unticks and hides it
     with qtbot.waitSignal(panel.changed, timeout=5000) as blocker:
         choose(combo, "rate")
     assert (blocker.args[0].column, blocker.args[0].inputs) == ("rate", "volume")
     assert _items(panel)["rate"] == (False, False) and _items(panel)["output"] == (True, False)
-    assert panel.task().values[0] == pytest.approx(float(_economy().splitlines()[1].split(",")[2]))
+    assert panel.preview().values[0] == pytest.approx(float(_economy().splitlines()[1].split(",")[2]))
 
 
 def test_an_input_with_a_gap_is_refused_in_one_line(qtbot, monkeypatch, tmp_path):

@@ -38,6 +38,7 @@ from playground.app.jobs import (
     Seq2SeqJob,
     TrainJob,
 )
+from playground.app.previews import PreviewBuilder, csv_columns_of
 from playground.app.progress import LayerGroups, Progress
 from playground.core.errors import PlaygroundError, error_text
 
@@ -93,6 +94,9 @@ class Engine:
         self.seq2seq: Seq2SeqTrainer | None = None  # for the dialog data, when trained
         self._s2s_task: Task | None = None
         self.thread_tuner: ThreadTuner | None = None  # torch's thread count, measured while training
+        # the data panel's previews, built beside training; the newest task is kept for the next Build
+        self.previews = PreviewBuilder(self.answer, lambda: self.generation)
+        self.data_columns: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # the model's CSV's, if read
 
     @property
     def ring(self) -> UndoRing:
@@ -245,6 +249,10 @@ class Engine:
                 self._check_lesson(cmd.lesson)
             case m.TrainSeq2Seq():
                 self._train_seq2seq(int(cmd.steps))
+            case m.PreviewData():
+                self.previews.request(cmd)
+            case m.ExportScript():
+                self._export_script(cmd)
             case m.RankUnits() if self.trainer is not None:  # between training slices, as Predict
                 self.answer(questions.rank_units(self.trainer, cmd, self.generation))
             case m.ClampSample() if self.trainer is not None:
@@ -277,15 +285,21 @@ class Engine:
         self._pause_training()
         self.answer(m.Loading(cmd.generation, f"building {cmd.config.model.describe()}"))
         random = RandomState()
+        kept = self.previews.take(cmd.config.data)  # the data panel's preview built it: not read again
         try:
+            from playground.core.data.csv_table import read_once
             from playground.core.train.trainer import Trainer
 
-            with random.active():  # the model's seed sets its own stream, not the window's
-                trainer = Trainer(cmd.config)
+            # the model's seed sets its own stream, not the window's; a CSV is read once for its
+            # series and the columns the data panel lists
+            with random.active(), read_once():
+                trainer = Trainer(cmd.config, task=None if kept is None else kept.task)
+                columns = kept.columns if kept is not None else csv_columns_of(cmd.config.data)
         except Exception as exc:
             self._keep_after_failed_build(cmd.generation, exc)
             return
         self._install(trainer, cmd.generation, random)
+        self.data_columns = columns
         self.answer(m.ModelArrived(self.generation, "built", self.summary()))
         self.probe_now()
         self.send_reach_context()
@@ -337,6 +351,7 @@ class Engine:
             self.job = None
         self.trainer = trainer
         self.generation = generation
+        self.data_columns = None  # (a Build sets them: an opened model's data file is never read)
         self.groups = LayerGroups(trainer.param_names)
         self.pending.clear()
         if self.undo_ring is None:
@@ -355,6 +370,8 @@ class Engine:
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
 
     def summary(self) -> m.ModelSummary:
+        from playground.core.data.preview import data_preview
+
         tr = self.trainer
         assert tr is not None
         s = tr.summary()
@@ -365,7 +382,7 @@ class Engine:
             steps=s["steps"],
             data=s["data"],
             session=tr.session,
-            task=tr.task,
+            preview=data_preview(tr.task, tr.session.data, self.data_columns),
         )
 
     def _history(self) -> m.History:
@@ -388,6 +405,17 @@ class Engine:
             self.fail(exc)
             return
         self.answer(m.Saved(self.generation, str(written)))
+
+    def _export_script(self, cmd: m.ExportScript) -> None:
+        """A saved model file as one PyTorch script: loaded here, where torch is, between slices."""
+        try:
+            from playground.core.export import export_script
+
+            written = export_script(cmd.model, cmd.script)
+        except Exception as exc:
+            self.answer(m.Exported(self.generation, error=error_text(exc)))
+            return
+        self.answer(m.Exported(self.generation, str(written)))
 
     def _update_train(self, changes: dict) -> None:
         if self.trainer is not None:

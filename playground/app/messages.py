@@ -12,23 +12,21 @@ live tensor or the model. No Qt and no torch are imported here.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
-from playground.core.config import SessionConfig, TrainConfig
+from playground.core.config import DataConfig, SessionConfig, TrainConfig
 
 if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
     from playground.app.progress import Progress
     from playground.core.data.dates import Dates
+    from playground.core.data.preview import DataPreview
     from playground.core.inspect.probes import Probe
-    from playground.core.inspect.unroll import Unrolled
-    from playground.core.kinds import KindSpec, Task
+    from playground.core.inspect.reports import CompareRow, Unrolled
     from playground.core.lessons import LessonCheck
-    from playground.core.train.compare import CompareRow
 
 TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
@@ -176,6 +174,26 @@ class CheckLesson:
     """Run a lesson's check on the model in training (playground.core.lessons)."""
 
     lesson: str
+
+
+@dataclass(frozen=True)
+class PreviewData:
+    """The data panel's preview of ``config``: its task is built in the training process, on a thread
+    of its own beside training (the newest request only), and answered by ``DataPreviewed`` with the
+    same ``number``. The task is kept: a Build of the same DataConfig next takes it, so a data file is
+    read once per change of the data."""
+
+    config: DataConfig
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class ExportScript:
+    """File > Export as PyTorch Script: the saved model file ``model`` written as one script (the
+    model is loaded in the training process); answered by ``Exported``."""
+
+    model: str
+    script: str
 
 
 @dataclass(frozen=True)
@@ -346,7 +364,9 @@ class Answer:
 
 
 class ModelSummary(TypedDict):
-    """What the window shows of a model: its name, size, device, steps, data kind, settings and task."""
+    """What the window shows of a model: its name, size, device, steps, data kind, settings, and the
+    preview of its data (playground.core.data.preview: a glimpse of the task, never the task, so the
+    window's process never imports torch)."""
 
     model: str
     parameters: int
@@ -354,60 +374,10 @@ class ModelSummary(TypedDict):
     steps: int
     data: str
     session: SessionConfig
-    task: Task | TaskRef  # a TaskRef as it crosses from the training process
+    preview: DataPreview
 
 
 History = tuple[np.ndarray, list[int], list[float]]  # train losses, validation steps, validation losses
-
-
-class TaskRef:
-    """A model's task as it crosses from the training process: its kind at once, the rest (tensors,
-    so torch) unpickled on first use. The window shows the first model without importing torch;
-    the data preview (a background thread) is the first to open it.
-
-    Reads as the task it holds: ``ref.kind`` and ``ref.spec`` never load it, any other attribute does."""
-
-    def __init__(self, kind: str, blob: bytes, has: frozenset[str]) -> None:
-        self.kind = kind
-        self._blob = blob
-        self._has = has  # the task's attributes, so that a getattr(..., None) does not load it
-        self._task: Task | None = None
-        self._lock = threading.Lock()
-
-    @classmethod
-    def of(cls, task: Task | TaskRef) -> TaskRef:
-        import pickle
-
-        if isinstance(task, TaskRef):
-            return task
-        return cls(task.kind, pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), frozenset(dir(task)))
-
-    @property
-    def spec(self) -> KindSpec:
-        from playground.core.kinds import kind_spec
-
-        return kind_spec(self.kind)
-
-    @property
-    def loaded(self) -> bool:
-        return self._task is not None
-
-    def load(self) -> Task:
-        """The task itself (imports torch the first time)."""
-        with self._lock:
-            if self._task is None:
-                import pickle
-
-                self._task = pickle.loads(self._blob)
-            return self._task
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith("__") or name not in self.__dict__.get("_has", ()):
-            raise AttributeError(name)
-        return getattr(self.load(), name)
-
-    def __reduce__(self):
-        return (TaskRef, (self.kind, self._blob, self._has))
 
 
 @dataclass(frozen=True)
@@ -469,6 +439,27 @@ class SettingRefused(Answer):
 @dataclass(frozen=True)
 class Saved(Answer):
     path: str
+
+
+@dataclass(frozen=True)
+class DataPreviewed(Answer):
+    """The answer to ``PreviewData(config, number)``: ``config`` as built (a CSV's column filled in
+    where it named none of the file's), and the preview, or ``error`` saying why the data was refused;
+    ``columns``: (every column, the numeric ones) of a CSV, for the panel's lists."""
+
+    number: int
+    config: DataConfig
+    preview: DataPreview | None = None
+    error: str = ""
+    columns: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class Exported(Answer):
+    """The answer to ``ExportScript``: the script written (``path``), or ``error`` saying why not."""
+
+    path: str = ""
+    error: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ multiprocessing does); model files never go through it, only their paths.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,14 +156,11 @@ def serve(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the window's to handle
     stopping = False
 
+    sending = threading.Lock()  # answers come from the main loop and from the preview's thread
+
     def send(answer: m.Answer) -> None:
-        if isinstance(answer, m.ModelArrived) and "task" in answer.summary:
-            # the task holds tensors: the window unpickles it only when it needs more than its kind,
-            # so that its process does not import torch for the first model
-            summary = m.ModelSummary(**answer.summary)
-            summary["task"] = m.TaskRef.of(answer.summary["task"])
-            answer = dataclasses.replace(answer, summary=summary)
-        conn.send(answer)
+        with sending:
+            conn.send(answer)
         if isinstance(answer, m.ModelArrived):
             report("model-built")
 

@@ -76,6 +76,14 @@ class Controller(QObject):
             self._on_process_lost(a)
             self.answered.emit(a)
             return
+        if isinstance(a, m.DataPreviewed):  # about the data panel's settings, whichever model trains
+            w.data_panel.previewed(a)
+            self.answered.emit(a)
+            return
+        if isinstance(a, m.Exported):  # the script was written (or not) whichever model trains now
+            w.files.exported(a)
+            self.answered.emit(a)
+            return
         if isinstance(a, m.Passed):  # whichever model: a fix's barrier never stays up
             if a.token == self._barrier:  # what arrives from here was trained after the fix
                 self._barrier = 0
@@ -154,6 +162,7 @@ class Controller(QObject):
         st.next_generation(replaces_now=True)  # the window forgets the lost model; settings stay
         st.set_file(st.path, False)  # nothing left to save: quitting does not offer to
         self.worker_thread.restart()  # a fresh process, ready for Reset or Open
+        self.w.data_panel.ask_again()  # a preview the lost process was building
         self.report(a.message)
 
     def report(self, message: str) -> None:
@@ -180,7 +189,8 @@ class Controller(QObject):
             self._fresh_session()
             losses, val_steps, val_loss = a.history
             self.session.load_history(losses, val_steps, val_loss)
-            w.show_config(st.config, model_file=a.path if a.how == "opened" else None)
+            # an opened file's data is the one it carries: its preview came with it (no file is read)
+            w.show_config(st.config, preview=summary["preview"] if a.how == "opened" else None)
         w.model_shown(summary)
         w.lessons_view.forget_checks()  # they were about the model this one replaces
         if a.how == "opened":
@@ -319,6 +329,11 @@ class Controller(QObject):
         self._after_save = then
         self.send(m.Save(path))
 
+    def export_script(self, model: str, script: str) -> None:
+        """Write the saved model file ``model`` as a PyTorch script (in the training process, where
+        torch is; ``Exported`` answers)."""
+        self.send(m.ExportScript(model, script))
+
     def adopt(self, arch: str) -> None:
         self.send(m.Adopt(arch, self.state.next_generation(replaces_now=False)))
 
@@ -388,22 +403,17 @@ class Controller(QObject):
     # -- diagnosis ---------------------------------------------------------------------------------
     def _update_reach_context(self) -> None:
         """What the gradient plot quotes beside its reach: the unit, the curve at init, needed positions."""
-        from playground.core.inspect import reach
-        from playground.core.kinds import kind_spec
-
-        task = self.state.summary.get("task")
+        preview = self.state.summary.get("preview")
         probe = self.session.probe
-        if task is None:
+        if preview is None:
             return
         known = self._needed_for
-        if probe is None:
-            needed: tuple[int, ...] = ()
-        elif known is not None and known[0] == tuple(probe.labels):
-            needed = known[1]  # the engine's answer: the task (in the window, maybe unopened) is not asked
+        if probe is not None and known is not None and known[0] == tuple(probe.labels):
+            needed: tuple[int, ...] = known[1]  # the engine's answer (the window holds no task to ask)
         else:
-            needed = reach.needed_positions(task, probe.labels)
+            needed = ()  # no probe yet, or a newer probe text's answer is on its way (ReachContext)
         self.needed = needed
-        self.w.gradient_plot.set_reach_context(kind_spec(task.kind).step_unit, self._init_curve(), needed)
+        self.w.gradient_plot.set_reach_context(preview.step_unit, self._init_curve(), needed)
 
     def _init_curve(self):
         """The curve at initialisation, if it was made for the newest probe's text (else None: a newer
@@ -425,7 +435,7 @@ class Controller(QObject):
         steps, loss = s.loss.view()
         _, grad = s.grad.view()
         val_x, val_y = s.val.view()
-        task = st.summary.get("task")
+        preview = st.summary.get("preview")
         found = diagnose(
             st.config.model,
             st.config.train,
@@ -439,13 +449,13 @@ class Controller(QObject):
             probe_grad_init=self._init_curve(),
             needed_positions=self.needed,
             labels=None if s.probe is None else s.probe.labels,
-            unit=task.spec.step_unit if task is not None else "steps",
+            unit=preview.step_unit if preview is not None else "steps",
             chance_loss=self.chance_loss,
             steps_since_refusal=s.steps_since_refusal,
             grad_norms_clipped=grad[:, 1],
             steps=steps,
             since_step=self.since_step,
-            fresh_share=float(getattr(task, "fresh_share", 0.0)),
+            fresh_share=preview.fresh_share if preview is not None else 0.0,
         )
         if found is None:
             if st.diagnosis is not None:  # the cause is gone: so is the banner

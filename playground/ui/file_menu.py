@@ -147,11 +147,17 @@ class FileLists:
         else:
             self.export_script(model, script)
 
-    def export_script(self, model: str, script: str) -> bool:
-        """Write ``model`` (a saved model file) as one PyTorch script (core/export/script.py)."""
-        from playground.core.export import export_script
+    def export_script(self, model: str, script: str) -> None:
+        """Write ``model`` (a saved model file) as one PyTorch script (core/export/script.py): the model
+        is loaded in the training process, never on the window's thread; ``exported`` says how it went."""
+        self.parent.controller.export_script(model, script)
 
-        return self._exported(lambda: export_script(model, script), ": run python {name} --help")
+    def exported(self, answer: Any) -> None:
+        """The training process's answer to an export (an Exported): the script in the status bar, or why not."""
+        if answer.error:
+            self.report(answer.error)
+            return
+        self.status(f"exported {answer.path}: run python {Path(answer.path).name} --help")
 
     def export_to(self, card: Any, path: str) -> bool:
         from playground.ui.export import export_card

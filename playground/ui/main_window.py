@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         self.controls.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.model_panel = ModelPanel(cfg.model)
         self.model_panel.set_data_kind(cfg.data.kind)
-        self.data_panel = DataPanel(cfg.data, deferred=True)
+        self.data_panel = DataPanel(cfg.data, deferred=True, ask=self.controller.send)  # previews: training's
         self.prediction_panel = PredictionPanel()
         self.prediction_panel.set_kind(cfg.data.kind, cfg.data.gap)
         self.prediction_panel.set_enabled_for_model(False)
@@ -379,18 +379,18 @@ class MainWindow(QMainWindow):
             self.scrubber.clear()
         self._drawn_version = -1
 
-    def show_config(self, config: SessionConfig, model_file: str | None = None) -> None:
+    def show_config(self, config: SessionConfig, preview=None) -> None:
         """Put the panels to ``config`` (an opened or adopted model's, or the one still training);
-        ``model_file``: the opened file, whose own data the data panel previews."""
+        ``preview``: of an opened file's own data, which the data panel shows as it is."""
         self.model_panel.set_data_kind(config.data.kind)
         self.model_panel.set_config(config.model)
-        self.data_panel.set_config(config.data, model_file)
+        self.data_panel.set_config(config.data, preview)
         self.controls.set_config(config.train)
 
     def model_shown(self, summary: dict) -> None:
-        # the model's own task (built once, in the training process) is the data preview's
-        self.data_panel.build_now(summary.get("task"), getattr(summary.get("session"), "data", None))
-        kind = summary["task"].kind
+        # the preview of the model's own task (built once, in the training process) is the data panel's
+        self.data_panel.build_now(summary.get("preview"), getattr(summary.get("session"), "data", None))
+        kind = summary["preview"].kind
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])
         data = getattr(summary.get("session"), "data", None)

@@ -57,8 +57,8 @@ def page(name: str) -> property:
 
 
 def _shown_kind(w: Any) -> str:
-    task = w.summary.get("task") if w.summary else None
-    return task.kind if task is not None else w.config.data.kind
+    preview = w.summary.get("preview") if w.summary else None
+    return preview.kind if preview is not None else w.config.data.kind
 
 
 def _step(w: Any):

@@ -62,7 +62,7 @@ _ROWS = (
 
 
 if TYPE_CHECKING:  # torch loads in the training process, not the window's
-    from playground.core.inspect.unroll import Unrolled
+    from playground.core.inspect.reports import Unrolled
 
 def _row_tops() -> dict[str, tuple[int, int]]:
     tops, y = {}, 0

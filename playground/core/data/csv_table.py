@@ -16,13 +16,15 @@ Nothing here imports pandas or pyarrow until a file is read: the window starts w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import math
+import os
 import re
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -373,6 +375,19 @@ class _Cache:
 
 
 _cache = _Cache()
+_once = threading.local()  # inside ``read_once``: the tables this thread read, by resolved path
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within it, a CSV this thread reads again is the table it read the first time, without opening
+    the file again: the data preview lists a file's columns and builds its series from one read."""
+    before = getattr(_once, "tables", None)
+    _once.tables = {} if before is None else before
+    try:
+        yield
+    finally:
+        _once.tables = before
 
 
 def read_table(path: str | Path) -> Table:
@@ -381,14 +396,19 @@ def read_table(path: str | Path) -> Table:
     or "1.234,5" in it is read with decimal commas (:func:`parse_decimal_comma_cell`)."""
     path = Path(path)
     name = path.name or str(path)
+    once: dict[str, Table] | None = getattr(_once, "tables", None)
+    if once is not None and os.path.abspath(path) in once:
+        return once[os.path.abspath(path)]
     raw, text = read_text(path, name)
     key = (str(path.resolve()), len(raw), hashlib.blake2b(raw, digest_size=16).digest())
     with _cache.lock:
-        if _cache.key == key and _cache.table is not None:
-            return _cache.table
-    table = _parse(raw, text, name)
-    with _cache.lock:
-        _cache.key, _cache.table = key, table
+        table = _cache.table if _cache.key == key else None
+    if table is None:
+        table = _parse(raw, text, name)
+        with _cache.lock:
+            _cache.key, _cache.table = key, table
+    if once is not None:
+        once[os.path.abspath(path)] = table
     return table
 
 

@@ -1,7 +1,8 @@
 """What training and looking inside report: numbers only (numpy arrays, strings, floats), safe to
 hand to another thread or process. They live apart from the code that makes them (inspect/probes.py,
-inspect/stepdetail.py, train/trainer.py import torch), so that the window's process unpickles a probe
-or a step's report without importing torch."""
+inspect/stepdetail.py, inspect/unroll.py, train/trainer.py, train/compare.py import torch), so that the
+window's process unpickles a probe, a step's report, the unrolled recurrence or a comparison's table
+without importing torch."""
 
 from __future__ import annotations
 
@@ -70,3 +71,74 @@ class StepReport:
     val_loss: float | None = None
     probe: Probe | None = None
     detail: StepDetail | None = None  # only when step(detail=True) was asked: this step laid open
+
+
+@dataclass(frozen=True)
+class Unrolled:
+    """One probe sequence unrolled at one layer, first (forward) direction: numbers only (numpy).
+
+    For a model without recurrence (Transformer, feed-forward) ``recurrent`` is False and the
+    arrays are empty: there is nothing to unroll, and a view says so.
+    """
+
+    labels: tuple[str, ...]  # the input at each step (T)
+    hidden: np.ndarray  # (T, H) h_t
+    step_loss: np.ndarray  # (T,) the loss of the prediction at step t; NaN where t has no target
+    grad_h: np.ndarray  # (T,) ||dL/dh_t||: the backward pass's size at each step
+    w_hh_share: np.ndarray  # (T,) ||step t's term of dL/dW_hh|| = ||dL/da_t|| ||h_{t-1}||
+    w_hh_grad: np.ndarray  # (G*H, H) dL/dW_hh: the sum of every step's term
+    w_hh_norm: float  # ||dL/dW_hh||
+    arch: str  # "rnn", "lstm", "gru"; "transformer" or "mlp" when not recurrent
+    shared: str  # the shared weight, in words: "W_hh, 16 × 16: one matrix, used at every step"
+    loss: float = float("nan")  # L, where the backward pass starts
+    loss_scope: str = "last"  # "last": the last prediction's loss (as the probe); "mean": the training loss
+    many_to_many: bool = True  # a target at every step (text, dialogs); else one after the last step
+    layer: int = 0
+    n_layers: int = 1
+    bidirectional: bool = False  # only the forward direction is unrolled
+    probe_steps: int = 0  # the probe's length; more than T when a long probe was cut to MAX_STEPS
+
+    @property
+    def recurrent(self) -> bool:
+        return self.arch in ("rnn", "lstm", "gru")
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.labels)
+
+    @property
+    def loss_words(self) -> str:
+        """What L is, in words, for a caption."""
+        if not self.many_to_many:
+            return "the loss of the one answer after the last step"
+        if self.loss_scope == "mean":
+            return "the training loss: the mean of every step's loss"
+        return "the loss of the last step's prediction"
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One architecture's numbers for the results table: each figure is the mean over its seeds
+    (``per_seed`` holds every seed's value, NaN where a seed has none yet)."""
+
+    arch: str
+    name: str  # e.g. "LSTM, 1 layer x 128"
+    parameters: int
+    steps: int  # steps every seed has taken
+    train_loss: float  # mean of the last 20 steps' losses
+    val_loss: float | None  # the newest validation loss
+    steps_per_s: float
+    gradient_reach: float | None  # ||dL/dh_0|| / ||dL/dh_T|| of the newest probe (top layer); geometric mean
+    accuracy: float | None = None  # memory and order: held-out accuracy (when finished)
+    seeds: tuple[int, ...] = ()
+    per_seed: dict[str, tuple[float, ...]] = field(default_factory=dict)  # figure -> one value per seed
+
+    def values(self, figure: str) -> np.ndarray:
+        """The finite per-seed values of one figure (FIGURES)."""
+        v = np.asarray(self.per_seed.get(figure, ()), np.float64)
+        return v[np.isfinite(v)]
+
+    def spread(self, figure: str) -> float | None:
+        """Half the range of one figure over the seeds, (max - min) / 2: mean ± spread covers every seed."""
+        v = self.values(figure)
+        return None if v.size == 0 else float(v.max() - v.min()) / 2

@@ -20,11 +20,10 @@ No Qt here: the window's Unrolled view draws what this returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
+from playground.core.inspect.reports import Unrolled
 from playground.core.model.cells import run_direction
 from playground.core.model.nets import SequenceModel
 
@@ -37,49 +36,6 @@ NOT_RECURRENT = (
     "next with one shared matrix W_hh. Choose RNN, LSTM or GRU to see the network unrolled through time."
 )
 _GATE_BLOCKS = {"rnn": "", "lstm": " (4 blocks: gates i, f, g, o)", "gru": " (3 blocks: gates r, z, n)"}
-
-
-@dataclass(frozen=True)
-class Unrolled:
-    """One probe sequence unrolled at one layer, first (forward) direction: numbers only (numpy).
-
-    For a model without recurrence (Transformer, feed-forward) ``recurrent`` is False and the
-    arrays are empty: there is nothing to unroll, and a view says so.
-    """
-
-    labels: tuple[str, ...]  # the input at each step (T)
-    hidden: np.ndarray  # (T, H) h_t
-    step_loss: np.ndarray  # (T,) the loss of the prediction at step t; NaN where t has no target
-    grad_h: np.ndarray  # (T,) ||dL/dh_t||: the backward pass's size at each step
-    w_hh_share: np.ndarray  # (T,) ||step t's term of dL/dW_hh|| = ||dL/da_t|| ||h_{t-1}||
-    w_hh_grad: np.ndarray  # (G*H, H) dL/dW_hh: the sum of every step's term
-    w_hh_norm: float  # ||dL/dW_hh||
-    arch: str  # "rnn", "lstm", "gru"; "transformer" or "mlp" when not recurrent
-    shared: str  # the shared weight, in words: "W_hh, 16 × 16: one matrix, used at every step"
-    loss: float = float("nan")  # L, where the backward pass starts
-    loss_scope: str = "last"  # "last": the last prediction's loss (as the probe); "mean": the training loss
-    many_to_many: bool = True  # a target at every step (text, dialogs); else one after the last step
-    layer: int = 0
-    n_layers: int = 1
-    bidirectional: bool = False  # only the forward direction is unrolled
-    probe_steps: int = 0  # the probe's length; more than T when a long probe was cut to MAX_STEPS
-
-    @property
-    def recurrent(self) -> bool:
-        return self.arch in ("rnn", "lstm", "gru")
-
-    @property
-    def n_steps(self) -> int:
-        return len(self.labels)
-
-    @property
-    def loss_words(self) -> str:
-        """What L is, in words, for a caption."""
-        if not self.many_to_many:
-            return "the loss of the one answer after the last step"
-        if self.loss_scope == "mean":
-            return "the training loss: the mean of every step's loss"
-        return "the loss of the last step's prediction"
 
 
 def unroll(trainer, layer: int | None = None, loss_scope: str = "last") -> Unrolled:

@@ -12,46 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from playground.core.config import ARCHS, MAX_SEED, ModelConfig, SessionConfig
 from playground.core.data import build_task
 from playground.core.errors import PlaygroundError
+from playground.core.inspect.reports import CompareRow
 from playground.core.kinds import kind_spec
 from playground.core.train.trainer import Trainer
 
 MAX_SEEDS = 5  # runs per architecture a comparison offers
 FIGURES = ("train_loss", "val_loss", "accuracy", "steps_per_s", "gradient_reach")
-
-
-@dataclass(frozen=True)
-class CompareRow:
-    """One architecture's numbers for the results table: each figure is the mean over its seeds
-    (``per_seed`` holds every seed's value, NaN where a seed has none yet)."""
-
-    arch: str
-    name: str  # e.g. "LSTM, 1 layer x 128"
-    parameters: int
-    steps: int  # steps every seed has taken
-    train_loss: float  # mean of the last 20 steps' losses
-    val_loss: float | None  # the newest validation loss
-    steps_per_s: float
-    gradient_reach: float | None  # ||dL/dh_0|| / ||dL/dh_T|| of the newest probe (top layer); geometric mean
-    accuracy: float | None = None  # memory and order: held-out accuracy (when finished)
-    seeds: tuple[int, ...] = ()
-    per_seed: dict[str, tuple[float, ...]] = field(default_factory=dict)  # figure -> one value per seed
-
-    def values(self, figure: str) -> np.ndarray:
-        """The finite per-seed values of one figure (FIGURES)."""
-        v = np.asarray(self.per_seed.get(figure, ()), np.float64)
-        return v[np.isfinite(v)]
-
-    def spread(self, figure: str) -> float | None:
-        """Half the range of one figure over the seeds, (max - min) / 2: mean ± spread covers every seed."""
-        v = self.values(figure)
-        return None if v.size == 0 else float(v.max() - v.min()) / 2
 
 
 def _mean(values: list[float]) -> float | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
 # Okabe-Ito colours: told apart by colour-blind readers too.
 BLUE = "#0072B2"
@@ -100,3 +100,20 @@ def option_enabled(combo: QComboBox, value: Any) -> bool:
     if i < 0 or not isinstance(model, QStandardItemModel):
         return False
     return model.item(i).isEnabled()
+
+
+def int_spin(lo: int, hi: int, tip: str, step: int = 1) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    spin.setToolTip(tip)
+    return spin
+
+
+def float_spin(lo: float, hi: float, decimals: int, tip: str, step: float) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(lo, hi)
+    spin.setDecimals(decimals)
+    spin.setSingleStep(step)
+    spin.setToolTip(tip)
+    return spin

@@ -1,23 +1,23 @@
 """The data panel: what the network learns from, with a preview of exactly that.
 
-The panel shows a :class:`DataConfig`. Every user edit is turned into a candidate
-config and the task is built from it in a background thread (``data_loader.py``: a
-45 MB file takes a second or two, and the window keeps answering meanwhile, the
-preview saying that it is loading); only a candidate that builds becomes the
-panel's config and is emitted. A refused one (an empty file, a CSV without
-numbers...) is explained in red and the last good config stays. When edits come
-faster than builds, only the newest one's result is shown.
+The panel shows a :class:`DataConfig`. Every user edit is turned into a candidate config whose
+task is built off the window's thread (``data_loader.py``: in the window by the training process,
+which sends back a small preview and keeps the task for the next model; a 45 MB file takes a
+second or two, the preview saying meanwhile that it is loading); only a candidate that builds
+becomes the panel's config and is emitted. A refused one (an empty file, a CSV without
+numbers...) is explained in red and the last good config stays. When edits come faster than
+builds, only the newest one's result is shown.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -26,24 +26,27 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from playground.core.bounds import BOUNDS
 from playground.core.config import DataConfig
+from playground.core.data.preview import DataPreview
+from playground.core.data.series_io import split_inputs
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import DEFAULT_KIND, KINDS, kind_spec
 from playground.ui.panels._common import (
     choice_combo,
     combo_value,
     error_label,
+    float_spin,
+    int_spin,
     set_combo_value,
     set_error,
 )
 from playground.ui.panels.csv_columns import CsvColumns
-from playground.ui.panels.data_loader import Built, FromModelFile, Loaded, TaskLoader, reads_csv_columns
+from playground.ui.panels.data_loader import PreviewLoader, reads_csv_columns
 from playground.ui.panels.data_options import (
     GAPS_OPTIONS,
     GENERATOR_FIELDS,
@@ -52,7 +55,7 @@ from playground.ui.panels.data_options import (
     SOURCE_OPTIONS,
     TIPS,
 )
-from playground.ui.panels.data_preview import DataPreview, panel_words
+from playground.ui.panels.data_preview import PreviewBox, panel_words
 
 DEBOUNCE_MS = 150  # rebuild the preview this long after the last edit, not on every keystroke
 LOADING_DELAY_MS = 100  # say "loading" only for builds that take longer than this (no flicker)
@@ -74,11 +77,15 @@ class DataPanel(QWidget):
     applied = Signal(str)  # the answer to ``apply``: "" (built, and ``changed`` emitted) or why not
     loading = Signal(bool)  # True while a task builds in the background, False once the newest is done
 
-    def __init__(self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False) -> None:
-        """``deferred``: no preview until ``build_now()``, so the window paints before torch loads."""
+    def __init__(
+        self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False, ask: Callable | None = None
+    ) -> None:
+        """``deferred``: no preview until ``build_now()`` (the window shows its first model's);
+        ``ask``: send a PreviewData to the training process (the window's panel; its answers come to
+        ``previewed``), else the panel builds its previews in a thread of this process."""
         super().__init__(parent)
         self._config = config.validate()
-        self._task: Any = None
+        self._preview: DataPreview | None = None
         self._updating = False
         # What the user chose per kind, so switching kinds and back keeps it.
         self._sources = {name: spec.default_source for name, spec in KINDS.items()}
@@ -87,7 +94,9 @@ class DataPanel(QWidget):
         self._loading_text = ""  # what the preview says while the newest request builds
         self._box_cut = False  # the paste box shows only the start of a long pasted text (read-only)
 
-        self._loader = TaskLoader(self)
+        self._loader = PreviewLoader(self)
+        if ask is not None:
+            self._loader.use_engine(ask)
         self._loader.loaded.connect(self._on_loaded)
         self._loader.loading.connect(self._on_loading)
         self._loader.loading.connect(self.loading)
@@ -102,8 +111,8 @@ class DataPanel(QWidget):
         self._timer.timeout.connect(self._on_debounced)
 
         self._build_controls()
-        self.preview_box = DataPreview()
-        for name in DataPreview.PARTS:  # the preview's parts, reached as the panel's own
+        self.preview_box = PreviewBox()
+        for name in PreviewBox.PARTS:  # the preview's parts, reached as the panel's own
             setattr(self, name, getattr(self.preview_box, name))
 
         layout = QVBoxLayout(self)
@@ -116,18 +125,26 @@ class DataPanel(QWidget):
             self._rebuild(emit=False)
         self._connect()
 
-    def build_now(self, task: Any = None, config: DataConfig | None = None) -> None:
-        """Build the preview of a deferred panel (the window calls it once the first model is built);
-        ``task``, built from ``config`` by the training process, is shown rather than built again
-        when ``config`` is what the panel shows."""
-        if self._task is not None or self.busy:
+    def build_now(self, preview: DataPreview | None = None, config: DataConfig | None = None) -> None:
+        """The first preview of a deferred panel (the window calls it once a model is built):
+        ``preview``, of the task the training process built from ``config``, is shown rather than
+        asked for again when ``config`` is what the panel shows."""
+        if self._preview is not None or self.busy:
             return
-        if task is not None and config is not None and config == self._config and not self._timer.isActive():
-            self._loading_text = "Building the data…"
-            self._loader.request(Built(config, task), False)
-            self._show_state()
-            return
-        self._rebuild(emit=False)
+        same = preview is not None and config == self._config and not self._timer.isActive()
+        if same and (preview.columns is not None or not reads_csv_columns(self._config)):
+            self._list_columns(self._config, preview.columns)  # (a CSV's: read with the model's series)
+            self._adopt(self._config, preview)
+        else:
+            self._rebuild(emit=False)
+
+    def previewed(self, answer: Any) -> None:
+        """A DataPreviewed from the training process (the controller hands each one here)."""
+        self._loader.arrived(answer)
+
+    def ask_again(self) -> None:
+        """The training process was started afresh: a preview it was building is asked for again."""
+        self._loader.ask_again()
 
     # -- construction ----------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -157,19 +174,19 @@ class DataPanel(QWidget):
         paste.addWidget(self.apply_button, 0, Qt.AlignmentFlag.AlignRight)
 
         self.generator_combo = choice_combo(GENERATOR_OPTIONS, TIPS["generator"])
-        self.length_spin = self._int_spin(*_window("data.length"), TIPS["length"], step=50)
-        self.start_spin = self._float_spin(*_window("data.start"), 2, TIPS["start"], step=10)
-        self.slope_spin = self._float_spin(*_window("data.slope"), 3, TIPS["slope"], step=0.1)
-        self.period_spin = self._float_spin(*_window("data.period"), 1, TIPS["period"], step=5)
-        self.amplitude_spin = self._float_spin(*_window("data.amplitude"), 2, TIPS["amplitude"], step=1)
-        self.noise_spin = self._float_spin(*_window("data.noise"), 2, TIPS["noise"], step=0.5)
-        self.seed_spin = self._int_spin(*_window("data.seed"), TIPS["seed"])
+        self.length_spin = int_spin(*_window("data.length"), TIPS["length"], step=50)
+        self.start_spin = float_spin(*_window("data.start"), 2, TIPS["start"], step=10)
+        self.slope_spin = float_spin(*_window("data.slope"), 3, TIPS["slope"], step=0.1)
+        self.period_spin = float_spin(*_window("data.period"), 1, TIPS["period"], step=5)
+        self.amplitude_spin = float_spin(*_window("data.amplitude"), 2, TIPS["amplitude"], step=1)
+        self.noise_spin = float_spin(*_window("data.noise"), 2, TIPS["noise"], step=0.5)
+        self.seed_spin = int_spin(*_window("data.seed"), TIPS["seed"])
         self.columns = CsvColumns(self._on_edited)  # the target and the input columns of a CSV
         self.column_combo, self.inputs_list = self.columns.target_combo, self.columns.inputs_list
         self.gaps_combo = choice_combo(GAPS_OPTIONS, TIPS["gaps"])
-        self.window_spin = self._int_spin(*_window("data.window"), TIPS["window"])
+        self.window_spin = int_spin(*_window("data.window"), TIPS["window"])
         self.window_spin.setSuffix(" values")
-        self.val_spin = self._int_spin(*(round(100 * v) for v in _window("data.val_fraction")), TIPS["val"])
+        self.val_spin = int_spin(*(round(100 * v) for v in _window("data.val_fraction")), TIPS["val"])
         self.val_spin.setSuffix(" % at the end")
         # memory: d, the distance to remember, on a slider (with its number beside it)
         self.gap_slider = QSlider(Qt.Orientation.Horizontal)
@@ -184,8 +201,8 @@ class DataPanel(QWidget):
         gap_layout.addWidget(self.gap_slider, 1)
         gap_layout.addWidget(self.gap_value)
         self.gap_row.setToolTip(TIPS["gap"])
-        self.keys_spin = self._int_spin(*_window("data.keys"), TIPS["keys"])
-        self.made_up_spin = self._int_spin(*_window("data.made_up_jokes"), TIPS["made_up_jokes"], step=500)
+        self.keys_spin = int_spin(*_window("data.keys"), TIPS["keys"])
+        self.made_up_spin = int_spin(*_window("data.made_up_jokes"), TIPS["made_up_jokes"], step=500)
         self.made_up_spin.setSpecialValueText("off")
 
         form = QFormLayout()
@@ -217,23 +234,6 @@ class DataPanel(QWidget):
                 label.widget().setToolTip(field.widget().toolTip())
         self._form = form
         self.error = error_label()
-
-    @staticmethod
-    def _int_spin(lo: int, hi: int, tip: str, step: int = 1) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(lo, hi)
-        spin.setSingleStep(step)
-        spin.setToolTip(tip)
-        return spin
-
-    @staticmethod
-    def _float_spin(lo: float, hi: float, decimals: int, tip: str, step: float) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(lo, hi)
-        spin.setDecimals(decimals)
-        spin.setSingleStep(step)
-        spin.setToolTip(tip)
-        return spin
 
     def _connect(self) -> None:
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
@@ -267,14 +267,22 @@ class DataPanel(QWidget):
         """The last config that built successfully (or was set)."""
         return self._config
 
-    def set_config(self, cfg: DataConfig, model_file: str | None = None) -> None:
+    def set_config(self, cfg: DataConfig, preview: DataPreview | None = None) -> None:
         """Show ``cfg`` (from a model file or the window) at once, and preview it when its task is
-        built (in the background); does not emit ``changed``. ``model_file``: ``cfg`` is an opened
-        model's, and the preview is the data that file carries (the data file ``cfg`` names is not read)."""
+        built (in the background); does not emit ``changed``. ``preview``: ``cfg`` is an opened
+        model's, and this is the preview of the data that file carries, shown as it is (the data file
+        ``cfg`` names is never read)."""
         self._timer.stop()
         self._config = cfg.validate()
         self._show(cfg)
-        self._rebuild(emit=False, candidate=cfg, model_file=model_file)
+        if preview is None:
+            self._rebuild(emit=False, candidate=cfg)
+            return
+        self._loader.cancel()
+        learnt = [cfg.column, *split_inputs(cfg.inputs)]  # a CSV's columns the model learnt from, no others
+        self._list_columns(cfg, (learnt, learnt) if cfg.column else None)
+        self._show_error("")
+        self._adopt(self._config, preview)
 
     def apply(self, cfg: DataConfig) -> None:
         """Use ``cfg`` as if the user had set the controls to it (a dropped file, pasted text): shown
@@ -289,9 +297,9 @@ class DataPanel(QWidget):
             return
         self._rebuild(emit=APPLY, candidate=cfg)
 
-    def task(self) -> Any:
-        """The task the last good config built (TokenTask or SeriesTask), or None."""
-        return self._task
+    def preview(self) -> DataPreview | None:
+        """The preview of the data the last good config built, or None."""
+        return self._preview
 
     def error_text(self) -> str:
         """The error shown in red, "" when the data is fine."""
@@ -520,9 +528,7 @@ class DataPanel(QWidget):
         self._rebuild()
 
     # -- building the task ----------------------------------------------------------------------------
-    def _rebuild(
-        self, emit: bool | str = True, candidate: DataConfig | None = None, model_file: str | None = None
-    ) -> None:
+    def _rebuild(self, emit: bool | str = True, candidate: DataConfig | None = None) -> None:
         """Build the task the controls describe, in the background; ``_on_loaded`` adopts it.
         ``emit``: True (emit ``changed`` if it builds), False (do not) or APPLY (``apply``'s request)."""
         self._timer.stop()
@@ -536,28 +542,38 @@ class DataPanel(QWidget):
             return
         name = Path(cfg.path).name if cfg.source == "file" and cfg.path else ""
         self._loading_text = f"Loading {name}…" if name else "Building the data…"
-        self._loader.request(FromModelFile(cfg, model_file) if model_file else cfg, emit)
+        self._loader.request(cfg, emit)
         self._show_state()
 
-    def _on_loaded(self, result: Loaded, emit: bool | str) -> None:
-        """The newest request's task (or its error): adopt and emit it only if it built."""
+    def _on_loaded(self, result: Any, emit: bool | str) -> None:
+        """The newest request's preview (a DataPreviewed, or its error): adopt and emit it only if it built."""
         cfg = result.config
-        if reads_csv_columns(cfg):
-            self.columns.fill(cfg.path, result.columns, cfg.column, cfg.inputs)
-            self._update_rows()
-        if result.error:
-            self._show_error(result.error)
+        self._list_columns(cfg, result.columns)
+        if result.error or result.preview is None:
+            error = result.error or "unexpected error: no preview came back"
+            self._show_error(error)
             if emit == APPLY:
-                self.applied.emit(result.error)
+                self.applied.emit(error)
             return
         self._show_error("")
-        self._config = cfg
-        self._task = result.task
-        self.preview_box.show_task(result.task, cfg)
+        self._adopt(cfg, result.preview)
         if emit:
             self.changed.emit(cfg)
         if emit == APPLY:
             self.applied.emit("")
+
+    def _list_columns(self, cfg: DataConfig, columns: tuple[Sequence[str], Sequence[str]] | None) -> None:
+        """A CSV's columns (every one, the numeric ones; None: unreadable) in the lists; not for other data."""
+        if reads_csv_columns(cfg):
+            listed = None if columns is None else (list(columns[0]), list(columns[1]))
+            self.columns.fill(cfg.path, listed, cfg.column, cfg.inputs)
+            self._update_rows()
+
+    def _adopt(self, cfg: DataConfig, preview: DataPreview) -> None:
+        self._config = cfg
+        self._preview = preview
+        self.preview_box.show_preview(preview)
+        self._show_state()
 
     def _on_loading(self, loading: bool) -> None:
         if loading:
@@ -578,4 +594,4 @@ class DataPanel(QWidget):
     def _show_state(self) -> None:
         """The preview's title: loading (once a build takes a while), or still showing older data."""
         loading = self._loading_text if self.busy and not self._loading_timer.isActive() else ""
-        self.preview_box.set_state(loading, stale=bool(self.error.text()) and self._task is not None)
+        self.preview_box.set_state(loading, stale=bool(self.error.text()) and self._preview is not None)

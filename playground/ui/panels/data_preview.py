@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -19,12 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.config import DataConfig
+from playground.core.data.preview import PREVIEW_CHARS, DataPreview
 from playground.ui.panels._common import BLUE, VERMILLION, note_label
 from playground.ui.panels.date_axis import DateAxis
-
-PREVIEW_CHARS = 400
-MADE_UP_SHOWN = 20  # made-up jokes listed after the bundled ones
 
 # The core's messages name the command line's options; in the panel they name its controls.
 _CLI_ADVICE = (
@@ -40,8 +35,8 @@ def panel_words(text: str) -> str:
     return text
 
 
-class DataPreview(QGroupBox):
-    """A box that shows a built task; its title says when it is loading or shows older data."""
+class PreviewBox(QGroupBox):
+    """A box that shows the preview of a built task; its title says when it is loading or shows older data."""
 
     # The parts the data panel (and its tests) reach by name.
     PARTS = (
@@ -136,85 +131,84 @@ class DataPreview(QGroupBox):
         else:
             self.setTitle("Preview")
 
-    def show_task(self, task: Any, cfg: DataConfig) -> None:
-        notes = list(task.notes)
-        preview = task.spec.preview
-        if preview == "series":
-            self._preview_series(task)
-        elif preview == "dialogs":
-            self._preview_dialogs(task, cfg.val_fraction)
+    def show_preview(self, preview: DataPreview) -> None:
+        """Show a preview the training process made of a task (playground.core.data.preview)."""
+        notes = list(preview.notes)
+        if preview.mode == "series":
+            self._preview_series(preview)
+        elif preview.mode == "dialogs":
+            self._preview_dialogs(preview)
             notes = [n for n in notes if " dialogs (" not in n]  # already in the summary line
-        elif preview == "examples":
-            self._preview_examples(task)
+        elif preview.mode == "examples":
+            self._preview_examples(preview)
         else:
-            self._preview_text(task)
+            self._preview_text(preview)
         self.notes_label.setText(panel_words("\n".join(notes)))
         self.notes_label.setVisible(bool(notes))
 
-    def _preview_text(self, task: Any) -> None:
-        n_train, n_val = len(task.train_ids), len(task.val_ids)
+    def _preview_text(self, p: DataPreview) -> None:
         self.summary_label.setText(
-            f"{n_train + n_val:,} characters ({n_train:,} for training, {n_val:,} held out); "
-            f"{len(task.vocab)} different characters:"
+            f"{p.n_train + p.n_val:,} characters ({p.n_train:,} for training, {p.n_val:,} held out); "
+            f"{len(p.vocab)} different characters:"
         )
-        self.vocab_label.setText(" ".join(task.label(ch) for ch in task.vocab))
-        self.text_view.setPlainText(task.decode(task.train_ids[:PREVIEW_CHARS]))
+        self.vocab_label.setText(" ".join(p.vocab_labels))
+        self.text_view.setPlainText(p.text)
         self.preview_stack.setCurrentIndex(0)
 
-    def _preview_dialogs(self, task: Any, val_fraction: float) -> None:
-        dialogs, made_up = task.dialogs, task.made_up
-        n_val = max(1, round(len(dialogs) * val_fraction))
-        summary = f"{len(dialogs)} dialogs: {len(dialogs) - n_val} for training, the last {n_val} (grey) held out"
+    def _preview_dialogs(self, p: DataPreview) -> None:
+        n, n_val, made_up = p.dialogs_total, p.held_out, p.made_up
+        summary = f"{n} dialogs: {n - n_val} for training, the last {n_val} (grey) held out"
         if made_up:
             summary += (
-                f"; {len(made_up):,} made-up jokes mixed into training (the first {min(MADE_UP_SHOWN, len(made_up))} "
+                f"; {made_up:,} made-up jokes mixed into training (the first {len(p.made_up_shown)} "
                 "listed at the end, in blue)"
             )
         else:
             summary += "; no made-up jokes: the model can only learn these by heart"
+        if len(p.dialogs) < n:
+            summary += f" ({len(p.dialogs):,} of the {n:,} dialogs listed)"
         self.summary_label.setText(summary)
         self.dialog_list.clear()
         held_out_colour = self.dialog_list.palette().color(QPalette.ColorRole.PlaceholderText)
-        for i, turns in enumerate(dialogs):
+        for i, turns in enumerate(p.dialogs):
             item = QListWidgetItem(" / ".join(turns))
-            if i >= len(dialogs) - n_val:
+            if i >= len(p.dialogs) - p.held_listed:
                 item.setForeground(held_out_colour)
                 item.setToolTip("Held out: never trained on, used to check the model.")
             self.dialog_list.addItem(item)
-        for turns in made_up[:MADE_UP_SHOWN]:
+        for turns in p.made_up_shown:
             item = QListWidgetItem(" / ".join(turns))
             item.setForeground(QColor(BLUE))
             item.setToolTip("Made up for training: a name nobody wrote down, so copying it is what pays.")
             self.dialog_list.addItem(item)
         self.preview_stack.setCurrentIndex(1)
 
-    def _preview_examples(self, task: Any) -> None:
+    def _preview_examples(self, p: DataPreview) -> None:
         """The generated lessons: a few sequences with their answers."""
-        examples = task.examples(16)
-        self.summary_label.setText(task.preview_line())
+        self.summary_label.setText(p.line)
         self.dialog_list.clear()
-        for sequence, answer in examples:
+        for sequence, answer in p.examples:
             self.dialog_list.addItem(QListWidgetItem(f"{sequence}   →   {answer}"))
         self.preview_stack.setCurrentIndex(1)
 
-    def _preview_series(self, task: Any) -> None:
-        values = np.asarray(task.values, dtype=np.float64)
-        n, split = len(values), int(task.split)
+    def _preview_series(self, p: DataPreview) -> None:
+        values = np.zeros(0) if p.values is None else np.asarray(p.values, dtype=np.float64)
+        n, split = p.length, p.split
         text = (
-            f"{n:,} values: {task.n_train_windows:,} training windows of {task.window}, "
+            f"{n:,} values: {p.train_windows:,} training windows of {p.window}, "
             f"{n - split:,} held-out values to check predictions on"
         )
-        names, dates = getattr(task, "input_names", []), getattr(task, "dates", None)
-        if names:
-            text += f"; the model also sees {', '.join(names)}"
-        if dates is not None:
-            text += f" ({dates.describe()})"
+        if p.input_names:
+            text += f"; the model also sees {', '.join(p.input_names)}"
+        if p.dates_text:
+            text += f" ({p.dates_text})"
         self.summary_label.setText(text)
-        self.date_axis.set_dates(getattr(task, "dates", None))
-        x = np.arange(n, dtype=np.float64)
-        self.train_curve.setData(x[:split], values[:split])
+        self.date_axis.set_dates(p.dates)
+        x = p.x
+        cut = int(np.searchsorted(x, split))  # the first held-out point drawn
+        self.train_curve.setData(x[:cut], values[:cut])
         # the held-out curve starts at the last training point so the line has no gap
-        lo = max(split - 1, 0)
+        lo = max(cut - 1, 0)
         self.held_out_curve.setData(x[lo:], values[lo:])
         self.held_out_region.setRegion((split - 0.5, n - 0.5))
         self.series_plot.getPlotItem().enableAutoRange()
