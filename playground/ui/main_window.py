@@ -579,6 +579,9 @@ class MainWindow(QMainWindow):
         """Stop the timer and the training thread (within a second) and remember the layout."""
         self.frame_timer.stop()
         self.save_settings()
+        # a Python event filter must not outlive the window's own events: while a closed window is
+        # destroyed (garbage collection) Qt still sends it events, and the filter's object may be gone
+        self.removeEventFilter(self.data_drop)
         self.worker_thread.shutdown(1000)
 
     def ask_demo_question(self) -> None:
