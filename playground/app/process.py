@@ -123,7 +123,8 @@ def _startup_reporter() -> Callable[[str], None]:
     def report(what: str) -> None:
         if what not in said:
             said.add(what)
-            print(f"{what} {time.time() - float(t0):.3f}", flush=True)
+            # one write of the whole line: the window's process reports into the same pipe
+            os.write(1, f"{what} {time.time() - float(t0):.3f}\n".encode())
 
     return report
 

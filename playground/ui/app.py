@@ -39,14 +39,14 @@ def _report_first_paint(app, window, t0: float) -> None:
             if not self.done and event.type() == QEvent.Type.Paint and obj.window() is window:
                 self.done = True
                 # the rest of this frame is painted before the queued call runs
-                QTimer.singleShot(0, lambda: print(f"first-paint {time.time() - t0:.3f}", flush=True))
+                QTimer.singleShot(0, lambda: _say(f"first-paint {time.time() - t0:.3f}"))
             return False
 
     spy = FirstPaint(app)
     app.installEventFilter(spy)
 
     def built() -> None:
-        print(f"model-ready {time.time() - t0:.3f}", flush=True)
+        _say(f"model-ready {time.time() - t0:.3f}")
         QTimer.singleShot(0, app.quit)
 
     if window.summary:
@@ -55,11 +55,17 @@ def _report_first_paint(app, window, t0: float) -> None:
         window.model_ready.connect(built)
 
 
+def _say(line: str) -> None:
+    """A start-up phase on stdout in one write: the training process reports into the same pipe."""
+    sys.stdout.flush()
+    os.write(1, (line + "\n").encode())
+
+
 def _phase_reporter(t0: float):
     import time
 
     def phase(what: str) -> None:
-        print(f"{what} {time.time() - t0:.3f}", flush=True)
+        _say(f"{what} {time.time() - t0:.3f}")
 
     return phase
 
