@@ -88,6 +88,8 @@ class Engine:
         # (step, gradient norm before and after clipping) of the steps taken under the settings in force:
         # a fix, a change of settings, an Undo or a roll-back starts them again (the checks quote them)
         self.recent_grads: deque[tuple[int, float, float]] = deque(maxlen=RECENT_STEPS)
+        self.stop_rule: tuple[int, float | None] = (0, None)  # SetStopRule: patience, target val loss
+        self.early_stop: Any = None  # playground.core.train.stopping.EarlyStop on the current model
         self.refused_steps: list[int] = []  # the step count at each refused step since then (the checks count them)
         self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
@@ -216,6 +218,9 @@ class Engine:
                 self._roll_back_sane(cmd.say_if_none)
             case m.UpdateTrain():
                 self._update_train(dict(cmd.changes))
+            case m.SetStopRule():
+                self.stop_rule = (int(cmd.patience), cmd.at_val_loss)
+                self._watch_stop(say=True)
             case m.SetProbeText():
                 if self.trainer is not None:
                     try:
@@ -368,6 +373,48 @@ class Engine:
         self.main_random = random  # as the model's build left it: seeded with the model
         # A new model measures its own best thread count (another size may want another).
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
+        self._watch_stop()  # a new model: its own best validation loss
+
+    def _watch_stop(self, say: bool = False) -> None:
+        """(Re)start watching the stop rule on the current model: from here on, its validations.
+        ``say``: the rule was just set, and a model that does not validate is told so."""
+        from playground.core.train.stopping import EarlyStop
+
+        patience, at = self.stop_rule
+        self.early_stop = None
+        if self.trainer is None or (not patience and at is None):
+            return
+        try:
+            self.early_stop = EarlyStop(self.trainer, patience, at)
+        except PlaygroundError as exc:  # validation is off: say so once, training goes on
+            if say:
+                self.fail(exc)
+
+    def check_stop(self, report: Any) -> bool:
+        """After a step of Play or Step: whether the stop rule ends training here. After patience ran
+        out the trainer holds the best validation's weights, and the window is told to go back there."""
+        stop = self.early_stop
+        if stop is None or report.val_loss is None or self.trainer is None:
+            return False
+        with self.main_random.active():  # restoring the best copy restores its random streams
+            stopped = stop.add(report)
+        if stopped is None:
+            return False
+        self.flush(force=True)  # the steps up to the stop reach the window first
+        if stopped.by == "patience":
+            tr = self.trainer
+            self.ring.forget_after(tr.steps)
+            self._forget_steps_after(tr.steps)  # (and training on from here watches afresh)
+            self.answer(m.Undone(self.generation, tr.steps, self.undo_steps()))
+            self.probe_now()
+        else:
+            self._watch_stop()  # training on from here watches afresh
+        self.answer(
+            m.TrainingStopped(
+                self.generation, stopped.by, stopped.step, stopped.best_step, stopped.best_val_loss, stopped.message
+            )
+        )
+        return True
 
     def summary(self) -> m.ModelSummary:
         from playground.core.data.preview import data_preview
@@ -435,6 +482,7 @@ class Engine:
         self.recent_grads.clear()
         self.recent_grads.extend(kept)
         self.refused_steps = [s for s in self.refused_steps if s <= step]
+        self._watch_stop()  # the best validation so far may be one of the steps forgotten
 
     # -- undo and rescue ------------------------------------------------------------------------
     def undo_steps(self) -> tuple[int, ...]:

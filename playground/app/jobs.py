@@ -137,6 +137,8 @@ class TrainJob(Job):
                 self.rate_steps += 1
                 if self.budget > 0:
                     self.budget -= 1
+                if not report.refused and e.check_stop(report):  # the stop rule held: training pauses
+                    self.budget = 0
         except Exception as exc:
             # A failed step (out of GPU memory) leaves no trace, not even an Undo entry that would go
             # back to where training already is: a Step's own, or a Play's that took no step.

@@ -101,6 +101,16 @@ class UpdateTrain:
 
 
 @dataclass(frozen=True)
+class SetStopRule:
+    """Training that stops itself: after ``patience`` validations without a better validation loss
+    (0: never; the best weights come back), or once a validation loss is ``at_val_loss`` or lower
+    (None: never). Applies from the next validation on."""
+
+    patience: int = 0
+    at_val_loss: float | None = None
+
+
+@dataclass(frozen=True)
 class SetProbeText:
     text: str
 
@@ -474,6 +484,18 @@ class Undone(Answer):
     step: int
     undo_steps: tuple[int, ...]
     rescued: bool = False  # the weights had gone NaN: the last healthy copy came back
+
+
+@dataclass(frozen=True)
+class TrainingStopped(Answer):
+    """Training stopped itself (``SetStopRule``): why, in a sentence, and which step's weights the
+    model holds now (the best validation's, after patience ran out)."""
+
+    by: str  # "patience" or "val_loss"
+    step: int  # where the condition held
+    best_step: int
+    best_val_loss: float
+    message: str
 
 
 @dataclass(frozen=True)

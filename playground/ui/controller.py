@@ -126,6 +126,8 @@ class Controller(QObject):
                 self.report(a.message)
             case m.Undone():
                 self._on_undone(a)
+            case m.TrainingStopped():  # the stop rule held (the steps after a best were undone first)
+                w.banner.show_message(f"Training {a.message[0].lower()}{a.message[1:]}.", "info")
             case m.Predicted():
                 w.prediction_panel.show_answer(a)
             case m.Inspected():
@@ -274,6 +276,10 @@ class Controller(QObject):
         if self.state.has_model and self.session.undo_steps:
             self.state.mark_trained()  # the weights are no longer those of the last save
             self.send(m.Undo(int(n)))
+
+    def stop_rule_changed(self, patience: int, at_val_loss: float | None) -> None:
+        """The Training panel's stop rule: the engine watches it from the next validation on."""
+        self.send(m.SetStopRule(int(patience), at_val_loss))
 
     def live_changed(self, changes: dict) -> None:
         st = self.state

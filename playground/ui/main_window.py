@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         self.controls.reset_requested.connect(self.reset)
         self.controls.undo_requested.connect(self.undo)
         self.controls.live_changed.connect(c.live_changed)
+        self.controls.stop_rule_changed.connect(c.stop_rule_changed)
         self.banner.fix_clicked.connect(c.apply_fix)
         self.banner.dismissed.connect(st.dismissed.add)
         self.model_panel.changed.connect(c.model_changed)

@@ -61,6 +61,7 @@ class TrainingControls(QWidget):
     play_toggled = Signal(bool)  # True = play
     step_requested = Signal(int)  # how many steps
     reset_requested = Signal()
+    stop_rule_changed = Signal(int, object)  # patience (0: off), the target validation loss (None: off)
     undo_requested = Signal(int)  # go back this many entries of the undo ring
     live_changed = Signal(
         dict
@@ -180,6 +181,24 @@ class TrainingControls(QWidget):
         form.addRow("Clipping", clip_row)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Seed", self.seed)
+        self.patience = QSpinBox()
+        self.patience.setRange(0, int(BOUNDS["run.patience"].hi))
+        self.patience.setSpecialValueText("never")
+        self.patience.setSuffix(" validations")
+        self.patience.setToolTip(
+            "Stop training by itself after this many validations without a better validation loss, and go "
+            "back to the weights of the best one (as Undo does; the banner says which step). 'never': off. "
+            "Needs a model that validates (the presets other than the lessons' do, every 50 steps)."
+        )
+        self.stop_loss = QDoubleSpinBox()
+        self.stop_loss.setDecimals(4)
+        self.stop_loss.setRange(0.0, 1e6)
+        self.stop_loss.setSpecialValueText("never")
+        self.stop_loss.setToolTip(
+            "Stop training by itself at the first validation loss this low or lower. 'never' (0): off."
+        )
+        form.addRow("Stop after", self.patience)
+        form.addRow("Stop at val. loss", self.stop_loss)
         self.note = QLabel("Optimizer and seed apply at Reset.")
         self.note.setStyleSheet("color: #666;")
         form.addRow(self.note)
@@ -190,6 +209,16 @@ class TrainingControls(QWidget):
         self.seq_len.valueChanged.connect(lambda v: self.live_changed.emit({"seq_len": int(v)}))
         self.clip.currentIndexChanged.connect(self._on_clip_changed)
         self.clip_value.valueChanged.connect(self._on_clip_changed)
+        self.patience.valueChanged.connect(self._on_stop_changed)
+        self.stop_loss.valueChanged.connect(self._on_stop_changed)
+
+    def stop_rule(self) -> tuple[int, float | None]:
+        """(patience, target validation loss): 0 and None where off."""
+        target = float(self.stop_loss.value())
+        return int(self.patience.value()), (target if target > 0 else None)
+
+    def _on_stop_changed(self, *_: object) -> None:
+        self.stop_rule_changed.emit(*self.stop_rule())
 
     def _on_clip_changed(self, *_: object) -> None:
         self.clip_value.setEnabled(self.clip.currentData() != "off")

@@ -34,12 +34,11 @@ class EarlyStop:
     condition holds (and the trainer holds the weights kept), else None."""
 
     def __init__(self, trainer: Any, patience: int = 0, at_val_loss: float | None = None) -> None:
-        if patience and not trainer.session.train.val_every:
+        if (patience or at_val_loss is not None) and not trainer.session.train.val_every:
             raise PlaygroundError(
-                "--patience counts validations, and validation is off (--val-every 0): give --val-every N"
+                "stopping by itself needs validation losses, and this model never validates (its validation "
+                "interval is 0, as in the lessons' set-ups; on the command line: --val-every N)"
             )
-        if at_val_loss is not None and not trainer.session.train.val_every:
-            raise PlaygroundError("--stop-at-val-loss needs validation: give --val-every N (it is 0)")
         self.trainer = trainer
         self.patience = int(patience)
         self.at_val_loss = at_val_loss

@@ -563,6 +563,12 @@ class UndoRing:
     def clear(self) -> None:
         self._snaps.clear()
 
+    def forget_after(self, step: int) -> None:
+        """Drop the snapshots of steps after ``step`` (training went back there by another path)."""
+        kept = [s for s in self._snaps if s.step <= step]
+        self._snaps.clear()
+        self._snaps.extend(kept)
+
     def __len__(self) -> int:
         return len(self._snaps)
 
