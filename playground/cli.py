@@ -264,6 +264,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     tuner = share_the_cpu(same_process=False, beside_window=False)
     progress = _Progress(steps_goal, a.seconds, enabled=not a.quiet)
     watch = VerdictWatch(trainer)  # the window's diagnosis, said as each verdict comes
+    given = [f for f, v in (("--patience", a.patience), ("--stop-at-val-loss", a.stop_at_val_loss)) if v is not None]
+    if given and not trainer.session.train.val_every:
+        need = "needs" if len(given) == 1 else "need"
+        raise PlaygroundError(f"{' and '.join(given)} {need} validation losses, and this run never validates: give --val-every N")
     stop_rule = EarlyStop(trainer, a.patience or 0, a.stop_at_val_loss)
     stopped: Stopped | None = None
     start_steps = trainer.steps
