@@ -160,7 +160,7 @@ def check_memory(ctx: LessonContext) -> LessonCheck:
         elif vanilla:  # the card's Try this, on one of the seeds where the RNN does find the key
             differs = (
                 "The vanilla RNN found the key in one of the five seeds the card measured, and this "
-                "run is on its way there: press Run seeds for the spread."
+                "run is on its way there: press Run 5 seeds for the spread."
             )
         else:
             text += " Not yet: train on, then check again."
