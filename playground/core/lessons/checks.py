@@ -11,15 +11,24 @@ lesson's ``seeds``; see playground.core.lessons.claims). No Qt here.
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.cards import CARDS, OUTLINES, TABS, Lesson
+from playground.core.lessons.results import (
+    THIS,
+    LessonCheck,
+    LessonContext,
+    _a,
+    _accuracy,
+    _model_name,
+    _untrained,
+)
+from playground.core.lessons.spread import seed_claim
+from playground.core.lessons.uses import check_uses
 
 __all__ = [
     "CHECKS",
@@ -35,63 +44,6 @@ __all__ = [
     "seed_claim",
     "setup_session",
 ]
-
-
-THIS = ""  # a check's LessonCheck names no lesson: ``check`` stamps the id it was asked for
-
-
-@dataclass(frozen=True)
-class LessonCheck:
-    """What a check found: whether the learner has seen the lesson, in one or two sentences of numbers."""
-
-    lesson: str
-    passed: bool
-    text: str
-    numbers: dict[str, float] = field(default_factory=dict)
-    # Not seen, but for a reason the learner should hear (the card's own "Try this" led here, or luck
-    # did): one sentence on why this run differs from the card's claim. The window shows it in place
-    # of a bare "Not yet."
-    differs: str = ""
-
-
-@dataclass
-class LessonContext:
-    """The model in training and what the engine saw of its recent steps."""
-
-    trainer: Any  # playground.core.train.trainer.Trainer
-    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # before clipping, recent steps
-    grad_norms_clipped: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    refused: int = 0  # refused (NaN) steps of this model
-
-
-def _accuracy(ctx: LessonContext) -> tuple[float, float]:
-    """Held-out accuracy and chance of a classification model (memory, order)."""
-    from playground.core.inference import model_fn
-
-    tr = ctx.trainer
-    if tr.task.classes is None:
-        raise PlaygroundError("this check needs the memory or word-order data: press Set it up")
-    result = tr.task.evaluate(model_fn(tr.model), tr.device)
-    return float(result["accuracy"]), float(result["chance"])
-
-
-def _model_name(tr: Any) -> str:
-    return tr.session.model.describe().split(",")[0]
-
-
-def _a(name: str) -> str:
-    """'an LSTM', 'a GRU': the article as the letters are spoken."""
-    return ("an " if name[:1].upper() in "AEFHILMNORSX" else "a ") + name
-
-
-def _untrained(ctx: LessonContext, lesson_id: str) -> str:
-    """Where a check passes on a model that stays at chance, a model that has hardly trained proves
-    nothing: the words asking for the card's steps first, or "" once it has trained half of them."""
-    want = next((x.steps for x in CARDS if x.id == lesson_id), 0)
-    done = int(ctx.trainer.steps)
-    if done * 2 >= want:
-        return ""
-    return f"Train first (the card's {want:,} steps; {done:,} so far): a model at chance before training shows nothing."
 
 
 def _probe_reach(ctx: LessonContext, fraction: float = 1e-3) -> tuple[int, int, float]:
@@ -544,102 +496,6 @@ def check_shapes(ctx: LessonContext) -> LessonCheck:
             text += " Not yet all: train on, then check again."
     return LessonCheck(THIS, passed, text, numbers)
 
-
-def check_uses(ctx: LessonContext) -> LessonCheck:
-    """Whichever of the card's four uses is set up: anomalies (the planted spikes found), a forecast
-    (better than repeating the last price), autocomplete (better than letter frequencies), a joke
-    partner (it answers "Knock, knock!")."""
-    tr = ctx.trainer
-    page = tr.task.spec.prediction_page  # the registry says which use a kind serves
-    if page == "chat":
-        return _use_jokes(ctx)
-    if page == "complete":
-        return _use_autocomplete(ctx)
-    if tr.task.vocab is not None:
-        raise PlaygroundError("this check reads one of the card's four uses: press one of its set-ups")
-    from playground.core.presets import PRESETS
-
-    if tr.session.data.values and tr.session.data.values == PRESETS["anomalies"][1].data.values:
-        return _use_anomalies(ctx)  # the series with the planted spikes
-    return _use_forecast(ctx)
-
-
-def _use_anomalies(ctx: LessonContext) -> LessonCheck:
-    from playground.core.inference import model_fn
-    from playground.core.inspect import anomalies
-    from playground.core.presets import PLANTED_SPIKES
-
-    tr = ctx.trainer
-    found = anomalies.anomalies(tr.model, tr.task)
-    flagged = set(int(i) for i in np.asarray(found["flagged"]))
-    hits = sum(1 for i in PLANTED_SPIKES if i in flagged)
-    extra = len(flagged) - hits
-    # The errors mean something only where the model predicts well: a fresh model's errors follow the
-    # series itself and flag 4 of the 5 spikes too (its next-step error 1.17 against 1.15 for repeating
-    # the last value; after the card's 400 steps 0.74).
-    result = tr.task.evaluate(model_fn(tr.model), tr.device)
-    mae, base = float(result["mae"]), float(result["baseline_mae"])
-    predicts = mae <= FORECASTS_WELL * base
-    text = (
-        f"Anomaly detection: the forecast errors flag {len(flagged)} points; {hits} of the "
-        f"{len(PLANTED_SPIKES)} planted spikes are among them ({extra} other point{'' if extra == 1 else 's'}). "
-        f"Its next-step error averages {mae:.3g} on held-out points, against {base:.3g} for repeating the last value"
-        + ("." if predicts else ": it does not predict well yet, so its errors say little. Train on, then check again.")
-    )
-    passed = predicts and hits >= len(PLANTED_SPIKES) - 1 and extra <= 3
-    return LessonCheck(THIS, passed, text, {"hits": hits, "extra": extra, "mae": mae, "baseline_mae": base})
-
-
-FORECASTS_WELL = 0.85  # a forecast "predicts well" at this share of repeating-the-last-value's error or less
-
-
-def _use_forecast(ctx: LessonContext) -> LessonCheck:
-    from playground.core.inference import model_fn
-
-    tr = ctx.trainer
-    result = tr.task.evaluate(model_fn(tr.model), tr.device)
-    mae, base = float(result["mae"]), float(result["baseline_mae"])
-    passed = mae < base
-    text = (
-        f"A price forecast: on the held-out end of the series the {_model_name(tr)}'s next-step error "
-        f"averages {mae:.3g}, against {base:.3g} for repeating the last price."
-        + ("" if passed else " Not yet better than that: train on, then check again.")
-    )
-    return LessonCheck(THIS, passed, text, {"mae": mae, "baseline_mae": base})
-
-
-def _use_autocomplete(ctx: LessonContext) -> LessonCheck:
-    from playground.core import inference
-
-    tr = ctx.trainer
-    val = tr.validate()
-    unigram = float(tr.task.unigram_entropy())
-    if val is None or not math.isfinite(val):
-        raise PlaygroundError("no held-out text to measure: train on a longer text")
-    prompt = "The "
-    top = inference.top_next(tr.model, tr.task, prompt, k=3)
-    shown = ", ".join(f"{c!r} {p:.0%}" for c, p in top)
-    passed = val < unigram - 0.3
-    text = (
-        f"Autocomplete: on held-out text the {_model_name(tr)} needs {val:.2f} nats per character, against "
-        f"{unigram:.2f} for guessing from letter frequencies alone; after {prompt!r} it suggests {shown}."
-        + ("" if passed else " Not yet far below: train on, then check again.")
-    )
-    return LessonCheck(THIS, passed, text, {"val_loss": float(val), "unigram": unigram})
-
-
-def _use_jokes(ctx: LessonContext) -> LessonCheck:
-    from playground.core import inference
-
-    tr = ctx.trainer
-    said = inference.reply(tr.model, tr.task, "Knock, knock!")
-    passed = said == "Who's there?"
-    text = f"A joke partner: to \"Knock, knock!\" the {_model_name(tr)} answers \"{said}\"." + (
-        " Type a name next in the Predict panel's chat." if passed else " Not yet: train on, then check again."
-    )
-    return LessonCheck(THIS, passed, text, {"answered": float(passed)})
-
-
 SHAPE_WORDS = {
     "many-to-many": "A prediction after every input: each character predicts the next one.",
     "many-to-one": "A whole sequence in, one answer out: the answer comes after the last input.",
@@ -696,83 +552,4 @@ def setup_session(lesson_id: str) -> Any:
         raise PlaygroundError(f"lesson {card.number}: its preset {card.preset!r} is missing")
     return PRESETS[card.preset][1]
 
-
-def _pct(x: float) -> str:
-    return "-" if math.isnan(x) else f"{x:.0%}"
-
-
-def spread_text(values: Sequence[float], what: str = "accuracy") -> str:
-    """The spread over seeds in a few words: 'accuracy over 5 seeds: 12%, 13%, 12%, 14%, 11%'."""
-    return f"{what} over {len(values)} seeds: " + ", ".join(_pct(v) for v in values)
-
-
 LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lessons/cards.py
-
-
-# -- the spread over seeds ------------------------------------------------------------------------------------
-
-
-def _seed_claims() -> dict[str, tuple[Callable[[int], Any], Callable[[list[Any]], str]]]:
-    """Lesson id -> (the claim for one seed, the words for the spread over the seeds run so far)."""
-    from playground.core.lessons import claims as c
-
-    def acc(results: list[Any], arch: str) -> str:
-        return " / ".join(f"{r.accuracy[arch]:.0%}" for r in results)
-
-    def memory(results: list[Any]) -> str:
-        n, rnn_at_chance = len(results), sum(r.at_chance("rnn") for r in results)
-        lstm = sum(r.solved("lstm") for r in results)
-        return (
-            f"Seeds {_seeds(results)}, d = {results[0].gap}, {c.MEMORY_STEPS} steps each: LSTM {acc(results, 'lstm')} "
-            f"(above 90% in {lstm} of {n}); vanilla RNN {acc(results, 'rnn')} (at chance in {rnn_at_chance} of {n})."
-        )
-
-    def vanishing(results: list[Any]) -> str:
-        shares = " / ".join(f"{r.rnn_key_share:.0e}" for r in results)
-        called = sum(r.rnn_verdict == "vanishing" for r in results)
-        return f"Seeds {_seeds(results)}: the RNN's gradient at the key {shares} of the last step's; called vanishing in {called} of {len(results)}."
-
-    def bidirectional(results: list[Any]) -> str:
-        both = " / ".join(f"{r.bidirectional:.0%}" for r in results)
-        one = " / ".join(f"{r.unidirectional:.0%}" for r in results)
-        return f"Seeds {_seeds(results)}, d = {results[0].gap}: bidirectional {both}; one direction {one}."
-
-    def order(results: list[Any]) -> str:
-        return f"Seeds {_seeds(results)}: GRU {acc(results, 'gru')}, RNN {acc(results, 'rnn')}, word counter (mlp) {acc(results, 'mlp')}."
-
-    def exploding(results: list[Any]) -> str:
-        blew = sum(r.exploded for r in results)
-        calm = sum(r.clipped_finite and r.clipped_falls for r in results)
-        at = " / ".join(str(r.exploded_at) for r in results)
-        return (
-            f"Seeds {_seeds(results)}: without clipping it blew up in {blew} of {len(results)} (at step {at}); "
-            f"clipped at norm 1 it trained calmly in {calm}."
-        )
-
-    def shapes(results: list[Any]) -> str:
-        w = results[0].window
-        return (
-            f"Seeds {_seeds(results)}, {c.SHAPES_STEPS} steps each, words written right: vanilla RNN "
-            f"{acc(results, 'rnn')}; feed-forward, window {w}, {acc(results, 'mlp')} (the words of at most {w} "
-            f"letters are {results[0].short_share:.0%})."
-        )
-
-    return {
-        "order": (lambda s: c.order_claim(s, archs=("rnn", "gru", "mlp")), order),
-        "long-context": (lambda s: c.memory_claim(s), memory),
-        "gates": (lambda s: c.memory_claim(s), memory),
-        "vanishing": (lambda s: c.vanishing_claim(s), vanishing),
-        "bidirectional": (lambda s: c.bidirectional_claim(s), bidirectional),
-        "exploding": (lambda s: c.exploding_claim(s), exploding),
-        "clipping": (lambda s: c.exploding_claim(s), exploding),
-        "shapes": (lambda s: c.shapes_claim(s), shapes),
-    }
-
-
-def _seeds(results: list[Any]) -> str:
-    return ", ".join(str(r.seed) for r in results)
-
-
-def seed_claim(lesson_id: str) -> tuple[Callable[[int], Any], Callable[[list[Any]], str]] | None:
-    """For a lesson whose claim depends on luck: (run one seed, words for the spread so far); else None."""
-    return _seed_claims().get(lesson_id)

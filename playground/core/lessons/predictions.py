@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from playground.core.config import ARCH_NAMES, ModelConfig, SessionConfig
 from playground.core.lessons.cards import CARDS
-from playground.core.lessons.checks import FORECASTS_WELL, KEEPS, RELU_ALONE_SLACK, LessonCheck
+from playground.core.lessons.checks import KEEPS, RELU_ALONE_SLACK, LessonCheck
+from playground.core.lessons.uses import FORECASTS_WELL
 from playground.core.presets import PLANTED_SPIKES
 
 __all__ = ["PREDICTIONS", "Choice", "Measured", "Prediction", "prediction", "reveal"]
