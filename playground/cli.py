@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from playground.cli_args import EXIT_USAGE, build_parser
-from playground.cli_neurons import cmd_clamped_sample, cmd_neurons
+from playground.cli_neurons import cmd_clamped_sample, cmd_neurons, cmd_patch
 from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
 from playground.core.shown import printable
@@ -542,6 +542,7 @@ COMMANDS = {
     "lessons": cmd_lessons,
     "gui": cmd_gui,
     "neurons": cmd_neurons,
+    "patch": cmd_patch,
 }
 
 

@@ -64,7 +64,15 @@ def option(key: str) -> Setting:
 
 def build_parser() -> argparse.ArgumentParser:
     from playground import __version__
-    from playground.cli_neurons import CLAMP_HELP, NEURONS_DESCRIPTION, TRACK_HELP, clamp_arg
+    from playground.cli_neurons import (
+        CLAMP_HELP,
+        NEURONS_DESCRIPTION,
+        PATCH_DESCRIPTION,
+        TRACK_HELP,
+        at_arg,
+        clamp_arg,
+        units_arg,
+    )
     from playground.core import config as C
     from playground.core.presets import DEFAULT_PRESET, PRESETS
 
@@ -229,7 +237,36 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--file", help="a UTF-8 text file to read (default: the model's held-out text)")
     n.add_argument("--text", help="text given on the command line instead of a file")
     n.add_argument("--top", type=option("neurons.top"), default=10, metavar="K", help="units to list (default: 10)")
+    n.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also hold each listed h unit (yes/no tracks) at zero or its mean and measure the rise of the loss "
+        "inside and outside the track, beside 10 random units of the top unit's layer (reads 5,000 characters)",
+    )
+    n.add_argument(
+        "--mode", choices=["zero", "mean"], default="zero", help="--ablate holds a unit at zero or at its mean over the text"
+    )
     n.add_argument("--json", action="store_true", help='end with one JSON line: {"units": [...]}, best first')
+
+    pt = sub.add_parser("patch", help="carry a hidden state from one text into another and compare", description=PATCH_DESCRIPTION)
+    pt.add_argument("model", help="a saved character model (text, knock-knock or quotes) without attention")
+    pt.add_argument("--source", required=True, metavar="TEXT", help="the text whose state is carried")
+    pt.add_argument("--target", required=True, metavar="TEXT", help="the text it is put into")
+    pt.add_argument("--units", type=units_arg, metavar="L:U,...", help="carry only these units (h, and an LSTM's c)")
+    pt.add_argument(
+        "--direction", type=option("patch.direction"), metavar="N",
+        help="carry only the part along principal direction N of the top layer's states over both texts",
+    )  # fmt: skip
+    pt.add_argument(
+        "--at", type=at_arg, default=(None, None), metavar="S:T",
+        help="take the state after S characters of the source and put it in after T of the target, which then "
+        "reads on (default: after each whole text); either side may be left empty",
+    )  # fmt: skip
+    pt.add_argument("--length", type=option("sample.length"), default=80, help="characters to write (default: 80)")
+    pt.add_argument("--temperature", type=option("sample.temperature"), default=1.0, help="as sample's (default: 1)")
+    pt.add_argument("--greedy", action="store_true", help="always the likeliest character (temperature 0)")
+    pt.add_argument("--seed", type=option("sample.seed"), default=0, help="both continuations draw from this seed")
+    pt.add_argument("--json", action="store_true", help='one JSON line: {"unpatched": ..., "patched": ..., ...}')
 
     f = sub.add_parser("forecast", help="forecast a price series with a saved model")
     f.add_argument("model")

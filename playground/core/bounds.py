@@ -164,6 +164,7 @@ BOUNDS: dict[str, Bound] = {
     "sample.next": Bound("next", 1, 1000, unit=" answers"),
     "forecast.horizon": Bound("horizon", 1, 10_000, unit=" steps ahead"),
     "neurons.top": Bound("top", 1, 10_000, unit=" units"),
+    "patch.direction": Bound("direction", 1, 4096),
     "gui.demo": Bound("demo seconds", 0.0, 86_400.0, whole=False, lo_open=True),
 }
 
