@@ -262,7 +262,11 @@ class Engine:
                 self.answer(questions.rank_units(self.trainer, cmd, self.generation))
             case m.ClampSample() if self.trainer is not None:
                 self.answer(questions.clamp_sample(self.trainer, cmd, self.generation))
-            case m.RankUnits() | m.ClampSample():
+            case m.AblateUnits() if self.trainer is not None:
+                self.answer(questions.ablate_units(self.trainer, cmd, self.generation))
+            case m.Transplant() if self.trainer is not None:
+                self.answer(questions.transplant(self.trainer, cmd, self.generation))
+            case m.RankUnits() | m.ClampSample() | m.AblateUnits() | m.Transplant():
                 pass
             case _:
                 raise TypeError(f"not a command: {cmd!r}")

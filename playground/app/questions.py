@@ -246,3 +246,44 @@ def clamp_sample(tr: Any, cmd: m.ClampSample, generation: int) -> m.ClampSampled
     except Exception as exc:
         return m.ClampSampled(generation, cmd, error=error_text(exc, report_bug=False))
     return m.ClampSampled(generation, cmd, free, pinned)
+
+
+def ablate_units(tr: Any, cmd: m.AblateUnits, generation: int) -> m.AblatedUnits:
+    """The Neurons tab's Ablate: each ranked unit held alone, beside ten random units of the top one's layer."""
+    from playground.core.inspect import intervene, neurons
+
+    try:
+        text = cmd.text or neurons.default_text(tr.task)
+        a = intervene.ablate(tr.model, tr.task, text, list(cmd.units), cmd.track, mode=cmd.mode)
+    except Exception as exc:
+        return m.AblatedUnits(generation, cmd, error=error_text(exc, report_bug=False))
+    return m.AblatedUnits(
+        generation,
+        cmd,
+        tuple((c.inside, c.outside) for c in a.units),
+        tuple((c.inside, c.outside) for c in a.random),
+        (a.base_inside, a.base_outside),
+        a.characters,
+        a.inside_chars,
+        a.seconds,
+    )
+
+
+def transplant(tr: Any, cmd: m.Transplant, generation: int) -> m.Transplanted:
+    """The scrubber's "Put it here": the target's continuation with and without the source's state."""
+    from playground.core.inspect import intervene
+
+    try:
+        p = intervene.patch(
+            tr.model,
+            tr.task,
+            cmd.source or tr.probe_text(),  # "": the probe text the scrubber showed
+            cmd.target or tr.probe_text(),
+            at=(cmd.source_at, cmd.target_at),
+            length=cmd.length,
+            temperature=cmd.temperature,
+            seed=cmd.seed,
+        )
+    except Exception as exc:
+        return m.Transplanted(generation, cmd, error=error_text(exc, report_bug=False))
+    return m.Transplanted(generation, cmd, p.unpatched, p.patched, p.next_unpatched, p.next_patched, p.moved)

@@ -132,8 +132,10 @@ class Controller(QObject):
                 w.prediction_panel.show_answer(a)
             case m.Inspected():
                 w.scrubber.show_answer(a.as_dict())
-            case m.RankedUnits() | m.ClampSampled():
+            case m.RankedUnits() | m.ClampSampled() | m.AblatedUnits():
                 w.neurons_view.show_answer(a)
+            case m.Transplanted():
+                w.scrubber.show_transplant(a)
             case m.Compared():
                 w.compare_view.show_answer(a.as_dict())
             case m.ComparedExample():

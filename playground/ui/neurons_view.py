@@ -46,7 +46,7 @@ LINE = 48  # characters per shown line (they fit the panel of a 1600-pixel windo
 STRONGEST = 0.6  # the deepest tint, so that the letters stay readable on it
 REFRESH_MS = 3_000  # "refresh while training": at most one ranking this often
 PENDING_S = 60.0  # a ranking not answered in this long (dropped with an old model) no longer blocks refreshes
-HEADERS = ("layer", "unit", "state", "r", "accuracy")
+HEADERS = ("layer", "unit", "state", "r", "accuracy", "held: in / out")
 HEADER_TIPS = (
     "The recurrent layer, from 0 (the one reading the characters).",
     "The unit in its layer, from 0 (as `rnn-playground neurons` and `sample --clamp` number them).",
@@ -55,6 +55,16 @@ HEADER_TIPS = (
     "when the unit follows the track exactly (up to scale), 0 when it ignores it. Sorted by |r|.",
     "Yes/no tracks only: the share of characters classified right by the best single threshold on the "
     "unit (above it = 1, or below it = 1). 0.5 to 1; compare with always guessing the commoner answer.",
+    "After Ablate: how much worse the model predicts the next character (nats per character) with the unit held "
+    "at zero (or its mean) at every step, where the track holds and where it does not. ✓: more, inside, than "
+    "any of ten random units of the same layer, and more inside than outside: the model needs the unit for "
+    "this. A unit can follow the track closely (high r) and still not be needed: others carry it too.",
+)
+ABLATE_TIP = (
+    "Does the model need the unit, or does it only correlate? Hold each listed unit at zero (or at its mean "
+    "over the text) at every step while the model reads 5,000 characters, and measure how much worse it "
+    "predicts inside and outside the track, beside ten units of the same layer drawn at random (yes/no "
+    "tracks only; in the training process, between training slices)."
 )
 CLAMP_TIP = (
     "The value the unit's hidden state h is pinned to at every step, prompt included. h of an LSTM or GRU "
@@ -125,6 +135,7 @@ class NeuronsView(QWidget):
         self._asked: tuple[str, str] = ("", "")  # the track and text of the newest ranking asked for
         self.is_playing = is_playing
         self.answer: m.RankedUnits | None = None
+        self.ablated: m.AblatedUnits | None = None
         self.clamped: m.ClampSampled | None = None
         self.pending_since: float | None = None
         self.colours: list[str] = []
@@ -178,6 +189,18 @@ class NeuronsView(QWidget):
             "training slices, which slows training a little) and watch the unit form."
         )
         controls.addWidget(self.live)
+        self.ablate_button = QPushButton("Ablate")
+        self.ablate_button.setToolTip(ABLATE_TIP)
+        self.ablate_button.setEnabled(False)
+        controls.addWidget(self.ablate_button)
+        self.ablate_mode = QComboBox()
+        self.ablate_mode.addItem("at zero", "zero")
+        self.ablate_mode.addItem("at its mean", "mean")
+        self.ablate_mode.setToolTip(
+            "Hold each unit at 0, or at its mean over the text (which removes what the unit says about this "
+            "character without moving the layer to a state it never visits)"
+        )
+        controls.addWidget(self.ablate_mode)
         controls.addStretch(1)
         outer.addLayout(controls)
         self.text_edit = QPlainTextEdit()
@@ -278,6 +301,7 @@ class NeuronsView(QWidget):
         self.regex_edit.setEnabled(False)
         self.rank_button.clicked.connect(self.rank)
         self.clamp_button.clicked.connect(self.sample_clamped)
+        self.ablate_button.clicked.connect(self.ablate)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._refresh)
@@ -297,6 +321,16 @@ class NeuronsView(QWidget):
         self.status.setText("ranking…")
         self._asked = (self.track_name(), text)
         self.request.emit(m.RankUnits(self.track_name(), text))
+
+    def ablate(self) -> None:
+        """Hold each unit of the shown ranking (its track, its text) and measure what it costs."""
+        if self.answer is None or not self.answer.units:
+            return
+        units = tuple((layer, unit, kind) for layer, unit, kind, _r, _acc in self.answer.units)
+        self.ablated = None
+        self.status.setText("ablating: each unit held in turn while the model reads 5,000 characters…")
+        self.ablate_button.setEnabled(False)
+        self.request.emit(m.AblateUnits(self.answer.track, units, self._asked[1], self.ablate_mode.currentData()))
 
     def _refresh(self) -> None:
         busy = self.pending_since is not None and time.monotonic() - self.pending_since < PENDING_S
@@ -325,6 +359,8 @@ class NeuronsView(QWidget):
     def model_changed(self) -> None:
         """A new model: what was shown belonged to the old one."""
         self.answer = None
+        self.ablated = None
+        self.ablate_button.setEnabled(False)
         self.pending_since = None
         self.r_history.clear()
         self.r_curve.setData([], [])
@@ -340,6 +376,9 @@ class NeuronsView(QWidget):
         if isinstance(a, m.ClampSampled):
             self._show_clamped(a)
             return
+        if isinstance(a, m.AblatedUnits):
+            self._show_ablated(a)
+            return
         self.pending_since = None
         if a.error:
             self.status.setText(f"Cannot rank: {a.error}")
@@ -352,7 +391,7 @@ class NeuronsView(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(a.units))
         for row, (layer, unit, kind, r, acc) in enumerate(a.units):
-            cells = (str(layer), str(unit), kind, f"{r:+.3f}", "—" if acc is None else f"{acc:.3f}")
+            cells = (str(layer), str(unit), kind, f"{r:+.3f}", "—" if acc is None else f"{acc:.3f}", "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -364,9 +403,44 @@ class NeuronsView(QWidget):
             f"{a.track}: {a.n_units} units ranked over {a.characters:,} characters at step {a.step:,} "
             f"({a.seconds:.2f} s). Select a row to see the unit."
         )
+        self.ablated = None
+        self.ablate_button.setEnabled(bool(a.units) and a.accuracy_known)
         if a.units:
             self.table.selectRow(row)
             self._on_select()
+
+    def _show_ablated(self, a: m.AblatedUnits) -> None:
+        self.ablate_button.setEnabled(self.answer is not None)
+        if a.error:
+            self.status.setText(f"Cannot ablate: {a.error}")
+            return
+        shown = tuple(u[:3] for u in self.answer.units) if self.answer is not None else ()
+        if a.request.units != shown:  # a newer ranking is shown: this one's costs belong to the old rows
+            return
+        self.ablated = a
+        worst = a.random_max_inside
+        needed = 0
+        for row, (inside, outside) in enumerate(a.costs):
+            beats = worst is not None and inside > worst and inside > outside
+            needed += beats
+            item = QTableWidgetItem(f"{inside:+.3f} / {outside:+.3f}" + (" ✓" if beats else ""))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if beats:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.table.setItem(row, len(HEADERS) - 1, item)
+        mean = float(np.mean([r[0] for r in a.random])) if a.random else 0.0
+        how = "at zero" if a.request.mode == "zero" else "at its mean"
+        self.status.setText(
+            f"Each unit held {how} over {a.characters:,} characters ({a.inside_characters:,} inside the track): "
+            f"the rise of the loss inside / outside, in nats per character (base {a.base[0]:.3f} / {a.base[1]:.3f}). "
+            f"{len(a.random)} random units of layer {a.request.units[0][0]}: inside at most {worst:+.3f}, "
+            f"mean {mean:+.3f}. ✓ on {needed} of {len(a.costs)}: the model needs "
+            f"{'it' if needed == 1 else 'them'} inside the track more than a random unit, and more than outside."
+            if worst is not None
+            else f"Each unit held {how} over {a.characters:,} characters: no random units to compare with."
+        )
 
     def _on_select(self) -> None:
         unit = self.selected_unit()

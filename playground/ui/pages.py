@@ -72,6 +72,7 @@ def _scrubber(w: Any):
 
     view = TimeScrubber()
     view.inspect_requested.connect(w.controller.inspect)
+    view.transplant_requested.connect(lambda cmd: w.state.has_model and w.controller.send(cmd))
     return view
 
 

@@ -55,8 +55,20 @@ CONNECT_RGB = (0, 114, 178)  # the app's blue, with alpha by connectivity
 BACKWARD_COLOUR = ORANGE  # a bidirectional layer's backward half; its forward half stays blue
 
 
+TAKE_TIP = (
+    "Remember the model's whole state (h of every layer, and an LSTM's c) after this step of this text: "
+    "then Inspect another text, move to a step and press 'Put it here'."
+)
+PUT_TIP = (
+    "Put the state taken from the other text into this one after this step, let the model read the rest "
+    "of this text and write on: its continuation with and without the transplant, side by side (greedy). "
+    "Does the memory travel? Take it after 'he said \"' and put it into a plain sentence."
+)
+
+
 class TimeScrubber(QWidget):
     inspect_requested = Signal(object)  # {"text": str, "layer": int}
+    transplant_requested = Signal(object)  # an m.Transplant
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,6 +133,25 @@ class TimeScrubber(QWidget):
         self.gate_curves: dict[str, pg.PlotDataItem] = {}
         self.gate_hint = EmptyHint(self.gate_plot.getPlotItem(), "no gates")
 
+        self.taken: tuple[str, int, str] | None = None  # (text, characters read, what it looks like)
+        self.transplanted = None  # the last m.Transplanted shown
+        self.take_button = QPushButton("Take h from here")
+        self.take_button.setToolTip(TAKE_TIP)
+        self.take_button.clicked.connect(self.take_state)
+        self.put_button = QPushButton("Put it here")
+        self.put_button.setToolTip(PUT_TIP)
+        self.put_button.setEnabled(False)
+        self.put_button.clicked.connect(self.put_state)
+        self.taken_label = QLabel("")
+        self.taken_label.setStyleSheet("color: #505050;")
+        self.transplant_label = QLabel()
+        self.transplant_label.setWordWrap(True)
+        self.transplant_label.setTextFormat(Qt.TextFormat.RichText)
+        self.transplant_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.transplant_label.setVisible(False)
+        self.transplant_label.setStyleSheet(
+            "QLabel { background: #f3f7fb; border: 1px solid #b9cfe4; padding: 4px 6px; }"
+        )
         self.topk_label = QLabel()
         self.topk_label.setTextFormat(Qt.TextFormat.RichText)
         self.topk_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -138,6 +169,10 @@ class TimeScrubber(QWidget):
         slider_row = QHBoxLayout()
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.t_label)
+        carry_row = QHBoxLayout()
+        carry_row.addWidget(self.take_button)
+        carry_row.addWidget(self.put_button)
+        carry_row.addWidget(self.taken_label, 1)
         grid = QGridLayout()
         h_box = QVBoxLayout()
         h_box.addWidget(self.h_plot, 1)
@@ -157,6 +192,8 @@ class TimeScrubber(QWidget):
         layout.addWidget(self.source_label)
         layout.addWidget(self.connect_label)
         layout.addLayout(slider_row)
+        layout.addLayout(carry_row)
+        layout.addWidget(self.transplant_label)
         layout.addLayout(grid, 3)
         layout.addWidget(self.equation_label, 2)
         self.clear()
@@ -173,6 +210,7 @@ class TimeScrubber(QWidget):
     def clear(self) -> None:
         self.answer = None
         self.stale = True
+        self.transplant_label.setVisible(False)  # the old model's; a taken text stays (the new model reads it)
         self.source_label.setVisible(False)
         self.slider.setRange(0, 0)
         self.connect_label.setText("<i>Press Inspect to walk through the probe text, or type your own.</i>")
@@ -220,6 +258,57 @@ class TimeScrubber(QWidget):
             self.slider.setValue(self.slider.maximum())
         self.source_label.setText(example_html(example))
         self.source_label.setVisible(True)
+
+    # -- carrying a memory from one text into another ---------------------------------------------
+    def take_state(self) -> None:
+        """Remember this text and step: the state the model has after reading up to it."""
+        if self.answer is None or self.source_label.isVisible():  # (a compared model's example: not this model)
+            self.taken_label.setText("Inspect a text of this model first.")
+            return
+        labels = self.answer["probe"].labels
+        t = min(self.slider.value(), len(labels) - 1)
+        typed = str(self.answer.get("text") or "")
+        read = typed[: t + 1] if typed else "".join(labels[: t + 1])  # (the probe text: as its labels show it)
+        self.taken = (typed, t + 1, read[-24:])
+        self.taken_label.setText(
+            f"Taken: the state after {html.escape(repr(self.taken[2]))} (t = {t}). Inspect another text, move to a "
+            "step, press Put it here."
+        )
+        self.put_button.setEnabled(True)
+
+    def put_state(self) -> None:
+        """Ask for the continuation of this text, from this step, with and without the taken state."""
+        if self.taken is None or self.answer is None:
+            return
+        from playground.app import messages as m
+
+        labels = self.answer["probe"].labels
+        t = min(self.slider.value(), len(labels) - 1)
+        source, source_at, _ = self.taken
+        self.transplant_label.setText("<i>writing, with and without the transplant…</i>")
+        self.transplant_label.setVisible(True)
+        self.transplant_requested.emit(
+            m.Transplant(source, str(self.answer.get("text") or ""), source_at, t + 1, length=60)
+        )
+
+    def show_transplant(self, a) -> None:
+        """An m.Transplanted: the two continuations and the likeliest next characters, side by side."""
+        self.transplanted = a
+        self.transplant_label.setVisible(True)
+        if a.error:
+            self.transplant_label.setText(f"<span style='color:#a12a00'>{html.escape(a.error)}</span>")
+            return
+
+        def nexts(pairs) -> str:
+            return ", ".join(f"{html.escape(_show(ch))} {p:.2f}" for ch, p in pairs[:3])
+
+        shown = self.taken[2] if self.taken else ""
+        self.transplant_label.setText(
+            f"<b>Without</b>: <tt>{html.escape(a.unpatched)}</tt> &nbsp;<small>(next: {nexts(a.next_unpatched)})"
+            f"</small><br><b>With the state after {html.escape(repr(shown))}</b>: <tt>{html.escape(a.patched)}</tt>"
+            f" &nbsp;<small>(next: {nexts(a.next_patched)}; the state moved by {a.moved:.2f})</small>"
+            + ("<br><i>The same text: what this text says outweighs what was carried in.</i>" if a.unpatched == a.patched else "")
+        )
 
     def move(self, delta: int) -> None:
         """The arrow keys: one step left or right."""

@@ -370,6 +370,14 @@ class Trainer:
             self._probe_input = self.task.probe(self.session.train.seq_len)
         return self._probe_input
 
+    def probe_text(self) -> str:
+        """The probe sequence as text (a character model's; "" for other kinds): what the scrubber shows
+        when no text was typed."""
+        x = self._probe_sequence()[0]
+        if not (getattr(self.task, "vocab", None) and x.dtype == torch.long):
+            return ""
+        return self.task.decode(x.reshape(-1).tolist())
+
     def probe(self) -> Probe:
         x, y, labels = self._probe_sequence()
         try:
