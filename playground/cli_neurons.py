@@ -156,6 +156,9 @@ def cmd_neurons(a: argparse.Namespace) -> int:
                 "base": {"inside": ablation.base_inside, "outside": ablation.base_outside},
                 "random": ablation.spread(),
             }
+            if ablation.together is not None:  # every listed unit held at once, beside random groups as large
+                result["ablation"]["together"] = ablation.together.as_dict()
+                result["ablation"]["random_groups"] = ablation.group_spread()
         print(json.dumps(result))
         return 0
     kind = "yes/no" if ranking.binary else "a number"

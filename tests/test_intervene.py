@@ -120,6 +120,11 @@ def test_a_unit_that_carries_nothing_costs_nothing_and_one_that_carries_everythi
     assert len(a.random) == 3 and all(c.units[0][:2] != (0, 0) for c in a.random)
     assert all(abs(c.inside) < 1e-6 for c in a.random)  # every other unit carries nothing
     assert a.beats_random(everything) == (everything.inside > everything.outside)
+    # the pair against random pairs of the same layer, drawn from the units not asked about...
+    assert len(a.random_groups) == 3 and all(len(g.units) == 2 for g in a.random_groups)
+    assert all((0, 0, "h") not in g.units and (0, 3, "h") not in g.units for g in a.random_groups)
+    assert all(abs(g.inside) < 1e-6 for g in a.random_groups)  # ...and none of them holds it: no cost
+    assert a.group_spread()["size"] == 2 and a.beats_random(a.together) == a.beats_random(everything)
     assert a.inside_chars + a.outside_chars == a.characters - 1 == len(own) - 1
 
 

@@ -225,6 +225,7 @@ class Ablation:
     units: tuple[Cost, ...]  # each asked unit held alone, in the order asked
     together: Cost | None  # every asked unit held at once (when more than one was asked)
     random: tuple[Cost, ...]  # the look-alike: random units of the first asked unit's layer and kind
+    random_groups: tuple[Cost, ...]  # with several units of one layer: random groups as large, held together
     truncated: bool
     seconds: float
 
@@ -237,12 +238,20 @@ class Ablation:
         return out
 
     def beats_random(self, cost: Cost) -> bool:
-        """The unit costs more inside than every random unit, and more inside than outside."""
-        return (
-            bool(self.random)
-            and cost.inside > max(c.inside for c in self.random)
-            and cost.inside > cost.outside
-        )
+        """The unit (or group) costs more inside than every random unit (or random group as large), and more
+        inside than outside."""
+        pool = self.random_groups if len(cost.units) > 1 else self.random
+        return bool(pool) and cost.inside > max(c.inside for c in pool) and cost.inside > cost.outside
+
+    def group_spread(self) -> dict | None:
+        """The random groups' rises, as ``spread`` (None without groups)."""
+        if not self.random_groups:
+            return None
+        out: dict = {"groups": len(self.random_groups), "size": len(self.random_groups[0].units)}
+        for side in ("inside", "outside"):
+            values = [getattr(c, side) for c in self.random_groups]
+            out[side] = {"max": max(values), "mean": float(np.mean(values))}
+        return out
 
 
 def _means(model, ids: np.ndarray) -> dict[Unit, float]:
@@ -267,7 +276,8 @@ def ablate(
 ) -> Ablation:
     """Hold each of ``units`` (and all of them together) at zero or at its mean over ``text`` and
     measure the loss inside and outside the yes/no track, beside ``random_units`` random units of the
-    first unit's layer and kind. Reads the first ``ABLATE_CHARS`` characters of ``text``."""
+    first unit's layer and kind (and, with several units of one layer and kind, beside as many random
+    groups as large, held together). Reads the first ``ABLATE_CHARS`` characters of ``text``."""
     t0 = time.perf_counter()
     if mode not in MODES:
         raise PlaygroundError(
@@ -303,6 +313,15 @@ def ablate(
     picked = [
         pool[i] for i in sorted(rng.choice(len(pool), size=min(random_units, len(pool)), replace=False))
     ]
+    size = len(units) if all((lay, k) == (layer, kind) for lay, _, k in units) else 0  # one layer and kind
+    draws = (
+        [
+            tuple(pool[i] for i in sorted(rng.choice(len(pool), size=size, replace=False)))
+            for _ in range(random_units)
+        ]
+        if 1 < size <= len(pool)
+        else []
+    )
     was_training = model.training
     model.eval()
     try:
@@ -313,6 +332,7 @@ def ablate(
             if len(units) > 1:
                 groups.append(tuple(units))
             groups += [(u,) for u in picked]
+            groups += draws
             rows = [{}] + [{u: value(u) for u in g} for g in groups]
             losses = _row_losses(model, ids, rows, width * core.num_layers)
     finally:
@@ -325,6 +345,7 @@ def ablate(
     ]
     k = len(units)
     together = costs[k] if k > 1 else None
+    first = k + (1 if together else 0)
     return Ablation(
         track=track_name,
         mode=mode,
@@ -335,7 +356,8 @@ def ablate(
         base_outside=float(outside[0]),
         units=tuple(costs[:k]),
         together=together,
-        random=tuple(costs[k + (1 if together else 0) :]),
+        random=tuple(costs[first : first + len(picked)]),
+        random_groups=tuple(costs[first + len(picked) :]),
         truncated=truncated,
         seconds=time.perf_counter() - t0,
     )
