@@ -14,6 +14,8 @@ from playground.core.errors import PlaygroundError
 
 MAX_RECENT = 8  # model files listed under File > Open Recent
 MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
+OPEN_FILTER = "RNN Playground models and sessions (*.safetensors *.session);;All files (*)"
+SESSION_FILTER = "RNN Playground sessions (*.session);;All files (*)"
 SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
 
 
