@@ -60,7 +60,7 @@ def test_a_window_session_replays_bit_for_bit_and_reopens_where_it_ended(qtbot, 
 
     path = tmp_path / "window.session"
     with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.SessionSaved), timeout=20_000) as saved:
-        w.save_session_to(str(path))
+        w.controller.save_session_to(str(path))
     trainer = engine.trainer
     assert saved.args[0].path == str(path) and saved.args[0].steps == len(trainer.recorder.losses)
     assert "session" in w.statusBar().currentMessage()

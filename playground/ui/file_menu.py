@@ -112,6 +112,15 @@ class FileLists:
             path += "." + next((k for k, v in FORMATS.items() if v == chosen), "png")
         self.export_to(card, path)
 
+    def save_session_dialog(self) -> None:
+        """File > Save Session: asks where, then the window sends SaveSession."""
+        w = self.parent
+        if not w.state.has_model:
+            return
+        path, _ = QFileDialog.getSaveFileName(w, "Save the session", self.last_dir(), SESSION_FILTER)
+        if path:
+            w.controller.save_session_to(path)
+
     def export_script_dialog(self) -> None:
         """File > Export as PyTorch Script: the script reads the weights from the saved model file,
         so unsaved work is saved first (asked)."""

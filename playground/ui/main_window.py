@@ -34,7 +34,7 @@ from playground.core.kinds import kind_spec
 from playground.core.presets import default_session
 from playground.ui.banner import Banner
 from playground.ui.controller import Controller
-from playground.ui.file_menu import MODEL_FILTER, OPEN_FILTER, SESSION_FILTER, FileLists
+from playground.ui.file_menu import MODEL_FILTER, OPEN_FILTER, FileLists
 from playground.ui.frames import FramePacer
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
@@ -472,15 +472,6 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: str) -> None:
         self.controller.save_to(path)
-
-    def save_session_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the session", self.files.last_dir(), SESSION_FILTER)
-        if path:
-            self.save_session_to(path)
-
-    def save_session_to(self, path: str) -> None:
-        """The session file (``SessionSaved`` answers): replayable with `rnn-playground replay`."""
-        self.controller.save_session_to(path)
 
     def recent_files(self) -> list[str]:
         return self.files.recent_files()

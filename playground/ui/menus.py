@@ -35,7 +35,7 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addSeparator()
     file_menu.addAction(self.save_action)
     file_menu.addAction(self.save_as_action)
-    self.save_session_action = QAction("Save Sessio&n...", self, triggered=self.save_session_dialog)
+    self.save_session_action = QAction("Save Sessio&n...", self, triggered=self.files.save_session_dialog)
     self.save_session_action.setToolTip(
         "Everything done to this model since it was built (each Step and Play, setting changes, Undo, "
         "Reset, fixes, clamps), every step's loss and the final weights, in one .session file: "

@@ -37,7 +37,7 @@ import torch
 from playground.core import paths
 from playground.core.config import LIVE_TRAIN_SETTINGS, DataConfig, SessionConfig
 from playground.core.errors import PlaygroundError
-from playground.core.files import open_bounded
+from playground.core.files import last_read_sha256, open_bounded
 from playground.core.kinds import kind_spec
 from playground.core.train import checkpoint
 from playground.core.train.file_checks import MAX_STEPS
@@ -54,7 +54,12 @@ _HEX = re.compile(r"[0-9a-f]{64}")
 
 
 # -- the data's fingerprint ------------------------------------------------------------------------------
-def _hash_file(path: Path) -> str:
+def _hash_file(path: Path, fresh: bool) -> str:
+    """The file's SHA-256: of the bytes the model's data was built from when this process read them
+    (``files.last_read_sha256``; a window reads a data file once), else (or ``fresh``) read now."""
+    known = None if fresh else last_read_sha256(path)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with open_bounded(path, MAX_HASHED_BYTES, "data file") as (f, _size):
         for chunk in iter(lambda: f.read(2**20), b""):
@@ -62,17 +67,18 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def data_fingerprint(data: DataConfig) -> dict[str, str]:
+def data_fingerprint(data: DataConfig, fresh: bool = False) -> dict[str, str]:
     """What the data was, as a SHA-256: of the file's bytes (a text, dialog or CSV file the user named,
     or the app's bundled file), of the text or values pasted, or of a generated data set's settings
-    (all that makes it: the same settings and seed make the same data)."""
+    (all that makes it: the same settings and seed make the same data). ``fresh``: read the file now,
+    whatever was read before (a replay checks the file as it is)."""
     spec = kind_spec(data.kind)
     if data.source == "file":
-        return {"source": "file", "file": str(Path(data.path)), "sha256": _hash_file(Path(data.path))}
+        return {"source": "file", "file": str(Path(data.path)), "sha256": _hash_file(Path(data.path), fresh)}
     bundled = spec.script.bundled if spec.script is not None else None
     if data.source == "bundled" and bundled:
         path = getattr(paths, bundled)()
-        return {"source": "bundled", "file": Path(path).name, "sha256": _hash_file(path)}
+        return {"source": "bundled", "file": Path(path).name, "sha256": _hash_file(path, fresh)}
     if data.source == "inline":
         raw = data.text.encode("utf-8") if spec.tokens else json.dumps(list(data.values)).encode()
         return {"source": "inline", "sha256": hashlib.sha256(raw).hexdigest()}
@@ -82,7 +88,7 @@ def data_fingerprint(data: DataConfig) -> dict[str, str]:
 
 def check_data(found: dict[str, str], data: DataConfig) -> None:
     """Refuse, in one line naming the file and the hashes, data that is no longer what was recorded."""
-    now = data_fingerprint(data)
+    now = data_fingerprint(data, fresh=True)
     if now["sha256"] == found["sha256"]:
         return
     where = found.get("file") or f"the {found['source']} data"
