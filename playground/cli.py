@@ -7,6 +7,7 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -247,6 +248,13 @@ def cmd_train(a: argparse.Namespace) -> int:
     target = a.out if a.out is not None else a.resume
     if target is not None:  # before any training: work that cannot be saved is not started
         check_out(target)
+    record = None
+    if a.record is not None:
+        from playground.core.train.session_file import SUFFIX as SESSION_SUFFIX
+
+        if a.resume:
+            raise PlaygroundError("--record records a run from its start: it cannot --resume a model")
+        record = check_out(a.record, SESSION_SUFFIX, "--record")
     if a.resume:
         # The device is this machine's choice, not the file's: a model trained with --device cuda
         # resumes on a laptop with the default auto (the file's "cuda" would refuse there).
@@ -258,6 +266,10 @@ def cmd_train(a: argparse.Namespace) -> int:
         session = _session_from_args(a)
         trainer = Trainer(session)
         out = a.out
+        if record is not None:  # every step, change and restore from here on (session_file.py)
+            from playground.core.train.session_file import Recorder
+
+            trainer.recorder = Recorder(session)
     steps_goal = a.steps if a.steps else (None if a.seconds else 500)
     threads_before = torch.get_num_threads()
     # The same thread policy as the window's training process: measured, re-checked while training.
@@ -299,7 +311,8 @@ def cmd_train(a: argparse.Namespace) -> int:
             if r.val_loss is not None:
                 last_val = r.val_loss
             progress.update(done, r.loss, last_val)
-            stopped = stop_rule.add(r)
+            with trainer.recorder.why("patience") if trainer.recorder is not None else contextlib.nullcontext():
+                stopped = stop_rule.add(r)  # (patience: the best weights come back, a rewind)
             if stopped is not None:
                 progress.clear()
                 if not a.json:
@@ -318,6 +331,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     # saved before anything else can fail (the held-out evaluation below): a run is never lost to
     # it; a run whose weights went NaN or infinite is not saved, over the file it resumed or at all
     saved = str(checkpoint.save(trainer, out)) if out else None
+    if record is not None:
+        from playground.core.train.session_file import save_session
+
+        recorded = str(save_session(trainer, record))
     result: dict[str, Any] = {
         "steps": trainer.steps,
         "steps_this_run": trainer.steps - start_steps,
@@ -348,6 +365,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         result.update({k: ev[k] for k in evaluated})
     if saved:
         result["out"] = saved
+    if record is not None:
+        result["record"] = recorded
     if a.json:
         print(json.dumps(result))
     else:
@@ -365,6 +384,8 @@ def cmd_train(a: argparse.Namespace) -> int:
             )
         if out:
             print(f"saved {result['out']}")
+        if record is not None:
+            print(f"recorded the session in {recorded} (check it: rnn-playground replay {recorded})")
     if interrupted:
         print(
             "interrupted: " + ("the model so far was saved" if out else "nothing saved (no --out)"),
@@ -523,6 +544,24 @@ def cmd_info(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(a: argparse.Namespace) -> int:
+    """Re-run a session file and compare (core/train/replay.py): exit 0 identical, 1 a difference."""
+    from playground.core.train.replay import mismatch_line, replay
+
+    result = replay(a.session)
+    if a.json:
+        print(json.dumps(result))
+    elif result["identical"]:
+        print(
+            f"{printable(a.session)}: {result['steps']} steps replayed on the CPU ({result['actions']} actions): "
+            f"every loss identical, {result['weights_compared']} weight tensors equal"
+        )
+    if not result["identical"]:
+        print(f"rnn-playground: {printable(Path(a.session).name)}: {mismatch_line(result)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_export(a: argparse.Namespace) -> int:
     """The model as one PyTorch script (core/export/script.py): torch, numpy and safetensors, no playground."""
     from playground.core.export import export_script
@@ -538,6 +577,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "forecast": cmd_forecast,
     "info": cmd_info,
+    "replay": cmd_replay,
     "export": cmd_export,
     "lessons": cmd_lessons,
     "gui": cmd_gui,

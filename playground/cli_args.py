@@ -206,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--seed", type=setting("train.seed"), default=0, help="same seed, same run on a CPU (default: 0)")
     o.add_argument("--resume", metavar="MODEL", help="train on from a saved model (its settings win; --file gives a text or dialog model its data again)")
     o.add_argument("--out", help="where to save the model (.safetensors); default: the --resume file")
+    o.add_argument(
+        "--record",
+        metavar="SESSION",
+        help="also save the run as a session file (.session): its settings, seeds, data hash, every step's "
+        "loss and the final weights, for `rnn-playground replay` to check",
+    )
     o.add_argument("--json", action="store_true", help="end with one JSON line of results")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -272,6 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("model")
     f.add_argument("--horizon", type=option("forecast.horizon"), default=10, help="steps ahead (default: 10)")
     f.add_argument("--json", action="store_true")
+
+    r = sub.add_parser(
+        "replay",
+        help="re-run a session file from its start and check every step's loss and the final weights",
+        description="Re-run a session file's actions (train --record, or File > Save Session in the window) "
+        "from the start on the CPU, and check that every recorded step's loss is the same bit for bit and "
+        "the final weights are equal tensor for tensor. Exit 0: identical; 1: a difference (the first is "
+        "named); 2: a bad file, or data that changed since it was recorded.",
+    )
+    r.add_argument("session", help="a session file (.session)")
+    r.add_argument("--json", action="store_true", help='one JSON line: {"steps": N, "identical": true, ...}')
 
     i = sub.add_parser("info", help="show what a model file holds")
     i.add_argument("model")

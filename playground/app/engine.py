@@ -17,6 +17,7 @@ thread's ``isInterruptionRequested``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections import deque
@@ -199,6 +200,11 @@ class Engine:
                 self._adopt(cmd)
             case m.Save():
                 self._save(cmd.path)
+            case m.SaveSession():
+                self._save_session(cmd.path)
+            case m.FixApplied():
+                if self.trainer is not None and self.trainer.recorder is not None:
+                    self.trainer.recorder.fix(cmd.fix)  # what it does follows: a roll-back, a setting, a reset
             case m.Play():
                 if self.trainer is not None and self.job is None:
                     with self.main_random.active():  # Undo after Play goes back to where Play started
@@ -261,8 +267,11 @@ class Engine:
             case m.RankUnits() if self.trainer is not None:  # between training slices, as Predict
                 self.answer(questions.rank_units(self.trainer, cmd, self.generation))
             case m.ClampSample() if self.trainer is not None:
-                self.answer(questions.clamp_sample(self.trainer, cmd, self.generation))
-            case m.AblateUnits() if self.trainer is not None:
+                clamped = questions.clamp_sample(self.trainer, cmd, self.generation)
+                self.answer(clamped)
+                if not clamped.error and self.trainer.recorder is not None:  # a session replays it
+                    self.trainer.recorder.clamp(dataclasses.asdict(cmd), clamped.free, clamped.clamped)
+            case m.AblateUnits() if self.trainer is not None:  # read-only: nothing for a session to record
                 self.answer(questions.ablate_units(self.trainer, cmd, self.generation))
             case m.Transplant() if self.trainer is not None:
                 self.answer(questions.transplant(self.trainer, cmd, self.generation))
@@ -307,20 +316,41 @@ class Engine:
         except Exception as exc:
             self._keep_after_failed_build(cmd.generation, exc)
             return
+        trainer.recorder = self._recorder_for(cmd.config)
         self._install(trainer, cmd.generation, random)
         self.data_columns = columns
         self.answer(m.ModelArrived(self.generation, "built", self.summary()))
         self.probe_now()
         self.send_reach_context()
 
+    def _recorder_for(self, config: Any) -> Any:
+        """The session's recorder for a model built from ``config``: the one recording so far, told of
+        a reset, or a new one (after a model opened from a model file, whose past is not known)."""
+        from playground.core.train.session_file import Recorder
+
+        recorder = self.trainer.recorder if self.trainer is not None else None
+        try:
+            if recorder is None:
+                return Recorder(config)
+            recorder.reset(config)
+            return recorder
+        except PlaygroundError:  # the data cannot be hashed now: this model trains unrecorded
+            return None
+
+    def recording_why(self, reason: str) -> Any:
+        """Rewinds made inside are recorded (if this model is) as done for ``reason``."""
+        rec = self.trainer.recorder if self.trainer is not None else None
+        return rec.why(reason) if rec is not None else contextlib.nullcontext()
+
     def _open(self, cmd: m.Open) -> None:
         self._pause_training()
         random = RandomState()
         try:
             from playground.core.train import checkpoint
+            from playground.core.train.session_file import is_session, open_session
 
-            with random.active():
-                trainer = checkpoint.load(cmd.path)
+            with random.active():  # a session file: its end state, its recording going on
+                trainer = open_session(cmd.path) if is_session(cmd.path) else checkpoint.load(cmd.path)
         except Exception as exc:  # the model in training stays, and the window still shows it
             self.fail(exc, cmd.generation)
             return
@@ -345,6 +375,7 @@ class Engine:
         elif self.compare_random is not None:
             random.cpu = self.compare_random.cpu
         self._pause_training()
+        cmp.trainers[cmd.arch].recorder = None  # its past is the comparison's: no session records it
         self._install(cmp.trainers[cmd.arch], cmd.generation, random)
         self.answer(m.ModelArrived(self.generation, "adopted", self.summary(), None, self._history()))
         self.probe_now()
@@ -400,7 +431,7 @@ class Engine:
         stop = self.early_stop
         if stop is None or report.val_loss is None or self.trainer is None:
             return False
-        with self.main_random.active():  # restoring the best copy restores its random streams
+        with self.main_random.active(), self.recording_why("patience"):  # the best copy's random streams come back
             stopped = stop.add(report)
         if stopped is None:
             return False
@@ -457,6 +488,21 @@ class Engine:
             return
         self.answer(m.Saved(self.generation, str(written)))
 
+    def _save_session(self, path: str) -> None:
+        """File > Save Session: the session file (core/train/session_file.py), written atomically."""
+        if self.trainer is None:
+            self.fail("nothing to save yet")
+            return
+        try:
+            from playground.core.train.session_file import save_session
+
+            with self.main_random.active(cuda=self.trainer.device.type == "cuda"):  # (as _save)
+                written = save_session(self.trainer, path)
+        except Exception as exc:
+            self.fail(exc)
+            return
+        self.answer(m.SessionSaved(self.generation, str(written), self.trainer.recorder.steps))
+
     def _export_script(self, cmd: m.ExportScript) -> None:
         """A saved model file as one PyTorch script: loaded here, where torch is, between slices."""
         try:
@@ -499,7 +545,7 @@ class Engine:
         if tr is None or n < 1:
             return
         step = None
-        with self.main_random.active():  # the snapshot's random state becomes the main model's
+        with self.main_random.active(), self.recording_why("undo"):  # the snapshot's random state becomes the main model's
             for _ in range(n):
                 back = self.ring.pop(tr, keep_live_settings=True)
                 if back is None:
@@ -530,7 +576,7 @@ class Engine:
             self.fail("the weights became NaN and there is no earlier healthy state to go back to: Reset")
             return
         snap, _ = self.rescues[-1]
-        with self.main_random.active():
+        with self.main_random.active(), self.recording_why("nan rescue"):
             tr.restore(snap, keep_live_settings=True)
         self.flush(force=True)  # (the blow-up happened under these settings: the checks still count it)
         self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=True))
@@ -558,7 +604,7 @@ class Engine:
             if say_if_none:
                 self.fail("no earlier state with a sane loss was kept: Reset for a fresh model")
             return
-        with self.main_random.active():
+        with self.main_random.active(), self.recording_why("roll back"):
             tr.restore(snap, keep_live_settings=True)
         self.ring.clear()
         self.refused_run = 0
@@ -649,7 +695,10 @@ class Engine:
         if self.trainer is None:
             return
         grads = np.array([g[1:] for g in self.recent_grads], dtype=np.float64).reshape(-1, 2)
-        with self.main_random.active():  # a check only measures; it must not move the model's stream
+        import torch
+
+        # a check only measures; it must not move the model's stream (a session's replay depends on it)
+        with self.main_random.active(), torch.random.fork_rng(devices=[]):
             found = questions.check_lesson(self.trainer, lesson_id, grads, len(self.refused_steps))
         self.answer(m.LessonChecked(self.generation, found))
 

@@ -143,7 +143,8 @@ class TrainJob(Job):
             # A failed step (out of GPU memory) leaves no trace, not even an Undo entry that would go
             # back to where training already is: a Step's own, or a Play's that took no step.
             if pushed or (self.budget < 0 and self.rate_steps == 0):
-                e.ring.pop(tr)
+                with e.recording_why("failed step"):
+                    e.ring.pop(tr)
             self.budget = 0
             e.flush(force=True)
             e.fail(exc)

@@ -63,6 +63,21 @@ class Save:
 
 
 @dataclass(frozen=True)
+class SaveSession:
+    """File > Save Session: the session file (its start, every action, every step's loss, the final
+    state) written to ``path``; answered by ``SessionSaved``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class FixApplied:
+    """A fix from the diagnosis banner was clicked: the session records its name before what it does."""
+
+    fix: str
+
+
+@dataclass(frozen=True)
 class Play:
     pass
 
@@ -449,6 +464,14 @@ class SettingRefused(Answer):
 @dataclass(frozen=True)
 class Saved(Answer):
     path: str
+
+
+@dataclass(frozen=True)
+class SessionSaved(Answer):
+    """The answer to ``SaveSession``: the session file written, and how many steps it records."""
+
+    path: str
+    steps: int
 
 
 @dataclass(frozen=True)

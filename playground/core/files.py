@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -134,7 +136,22 @@ def read_bounded(path: str | Path, limit: int, what: str = "file", missing: str 
             raise PlaygroundError(f"cannot read {name}: {e.strerror or e}") from None
     if len(data) > limit:
         raise PlaygroundError(too_big.format(size=f"more than {_size_text(limit)}"))
+    with _last_reads_lock:  # a session's data hash is of these very bytes (no second read)
+        _last_reads[os.path.abspath(p)] = hashlib.sha256(data).hexdigest()
+        while len(_last_reads) > 16:
+            del _last_reads[next(iter(_last_reads))]
     return data
+
+
+_last_reads: dict[str, str] = {}  # absolute path -> SHA-256 of what read_bounded last read there
+_last_reads_lock = threading.Lock()  # (the data preview reads on a thread of its own)
+
+
+def last_read_sha256(path: str | Path) -> str | None:
+    """The SHA-256 of the bytes ``read_bounded`` last read from ``path`` in this process (None: not
+    read): a session records the data a model was built from, without opening the file again."""
+    with _last_reads_lock:
+        return _last_reads.get(os.path.abspath(path))
 
 
 # -- writing: one atomic write for every file the app saves ---------------------------------------------

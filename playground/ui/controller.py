@@ -72,6 +72,11 @@ class Controller(QObject):
             self._on_saved(a)
             self.answered.emit(a)
             return
+        if isinstance(a, m.SessionSaved):  # File > Save Session: written whichever model trains now
+            w.files.remember_dir(a.path)
+            w.statusBar().showMessage(f"saved the session ({a.steps:,} steps recorded) in {a.path}", 8000)
+            self.answered.emit(a)
+            return
         if isinstance(a, ProcessLost):  # whatever model it held is gone
             self._on_process_lost(a)
             self.answered.emit(a)
@@ -197,7 +202,14 @@ class Controller(QObject):
             w.show_config(st.config, preview=summary["preview"] if a.how == "opened" else None)
         w.model_shown(summary)
         w.lessons_view.forget_checks()  # they were about the model this one replaces
-        if a.how == "opened":
+        if a.how == "opened" and a.path is not None and a.path.endswith(".session"):
+            st.set_file(None, True)  # a session's end state: Save asks where its model file goes
+            w.banner.show_message(
+                f"Opened the session {Path(a.path).name}: {summary['steps']} steps trained. What you do now "
+                "is recorded after it (File > Save Session...).",
+                "info",
+            )
+        elif a.how == "opened":
             st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on
             w.files.remember(a.path)
             w.banner.show_message(f"Opened {Path(a.path).name}: {summary['steps']} steps trained.", "info")
@@ -330,6 +342,11 @@ class Controller(QObject):
         if st.generation == 0:  # opened before the first model was asked for: build it first,
             self.build(st.config)  # so the opened one is the newer and stays
         self.send(m.Open(path, st.next_generation(replaces_now=False)))
+
+    def save_session_to(self, path: str) -> None:
+        """File > Save Session: every action since the model was built, and where it ended
+        (``SessionSaved`` answers; a failure is said in the banner)."""
+        self.send(m.SaveSession(path))
 
     def save_to(self, path: str, then: Callable[[str], object] | None = None) -> None:
         """Save; ``then(path written)`` runs once the file is written (not after a failed save)."""
@@ -486,6 +503,8 @@ class Controller(QObject):
         from playground.core.inspect.diagnosis import FIX_TEXT
 
         w, st = self.w, self.state
+        if fix in FIX_TEXT:
+            self.send(m.FixApplied(fix))  # a session records the fix, then what it does
         if (
             fix in ("clip", "lower_lr")
             and st.diagnosis is not None

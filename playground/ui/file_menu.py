@@ -14,6 +14,8 @@ from playground.core.errors import PlaygroundError
 
 MAX_RECENT = 8  # model files listed under File > Open Recent
 MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
+OPEN_FILTER = "RNN Playground models and sessions (*.safetensors *.session);;All files (*)"
+SESSION_FILTER = "RNN Playground sessions (*.session);;All files (*)"
 SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
 
 
@@ -109,6 +111,15 @@ class FileLists:
         if not Path(path).suffix:
             path += "." + next((k for k, v in FORMATS.items() if v == chosen), "png")
         self.export_to(card, path)
+
+    def save_session_dialog(self) -> None:
+        """File > Save Session: asks where, then the window sends SaveSession."""
+        w = self.parent
+        if not w.state.has_model:
+            return
+        path, _ = QFileDialog.getSaveFileName(w, "Save the session", self.last_dir(), SESSION_FILTER)
+        if path:
+            w.controller.save_session_to(path)
 
     def export_script_dialog(self) -> None:
         """File > Export as PyTorch Script: the script reads the weights from the saved model file,

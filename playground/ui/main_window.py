@@ -34,7 +34,7 @@ from playground.core.kinds import kind_spec
 from playground.core.presets import default_session
 from playground.ui.banner import Banner
 from playground.ui.controller import Controller
-from playground.ui.file_menu import MODEL_FILTER, FileLists
+from playground.ui.file_menu import MODEL_FILTER, OPEN_FILTER, FileLists
 from playground.ui.frames import FramePacer
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", self.files.last_dir(), MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model or a session", self.files.last_dir(), OPEN_FILTER)
         if path:
             self.open_path(path)
 

@@ -35,6 +35,13 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addSeparator()
     file_menu.addAction(self.save_action)
     file_menu.addAction(self.save_as_action)
+    self.save_session_action = QAction("Save Sessio&n...", self, triggered=self.files.save_session_dialog)
+    self.save_session_action.setToolTip(
+        "Everything done to this model since it was built (each Step and Play, setting changes, Undo, "
+        "Reset, fixes, clamps), every step's loss and the final weights, in one .session file: "
+        "`rnn-playground replay FILE` re-runs it and checks it bit for bit; File > Open restores its end"
+    )
+    file_menu.addAction(self.save_session_action)
     file_menu.addSeparator()
     self.export_menu = file_menu.addMenu("E&xport Plot")
     self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))

@@ -52,6 +52,8 @@ from playground.core.train.model_file import (
 from playground.core.train.trainer import Trainer
 
 FORMAT = "rnn-playground-model"
+SESSION_FORMAT = "rnn-playground-session"  # a session file (session_file.py): a model file and its recording
+KNOWN_FORMATS = {FORMAT: "model file", SESSION_FORMAT: "session file"}
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 MAX_MODEL_BYTES = 2 * 2**30  # a model file larger than this is refused before it is read
@@ -178,9 +180,22 @@ def save(trainer: Trainer, path: str | Path) -> Path:
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
     check_finite_weights(trainer, path)
+    write_atomic(path, file_bytes(trainer))
+    return path
+
+
+def file_bytes(
+    trainer: Trainer,
+    file_format: str = FORMAT,
+    extra_meta: dict[str, str] | None = None,
+    extra_tensors: dict[str, torch.Tensor] | None = None,
+) -> bytes:
+    """A model file's bytes: the trainer's state as tensors, its settings as JSON metadata. A session
+    file (``session_file``) is the same file under its own format name, with its recording beside."""
     tensors, optim_meta = _tensors(trainer)
+    tensors.update(extra_tensors or {})
     meta = {
-        "format": FORMAT,
+        "format": file_format,
         "format_version": str(FORMAT_VERSION),
         "app_version": playground.__version__,
         "session": json.dumps(trainer.session.to_dict()),
@@ -188,9 +203,9 @@ def save(trainer: Trainer, path: str | Path) -> Path:
         "optimizer": json.dumps(optim_meta),
         "steps": str(trainer.steps),
         "trained_on": str(trainer.device),
+        **(extra_meta or {}),
     }
-    write_atomic(path, _canonical(st_save(tensors, metadata=meta)))
-    return path
+    return _canonical(st_save(tensors, metadata=meta))
 
 
 def _canonical(blob: bytes) -> bytes:
@@ -221,7 +236,7 @@ def _not_a_pickle(first: bytes, name: str, size: int) -> None:
         )
 
 
-def _checked_meta(meta: Any, name: str) -> dict[str, str]:
+def _checked_meta(meta: Any, name: str, formats: tuple[str, ...] = (FORMAT,)) -> dict[str, str]:
     """The header's metadata, judged before any value of it is used: a table of text (safetensors
     allows nothing else), our format, a format version that is a whole number this app reads."""
     if meta is None:
@@ -231,7 +246,10 @@ def _checked_meta(meta: Any, name: str) -> dict[str, str]:
     for key, value in meta.items():
         if not isinstance(value, str):
             raise PlaygroundError(f"{name} is corrupted: its metadata entry {key[:40]!r} is {kind_of(value)}, not text")
-    if meta.get("format") != FORMAT:
+    if meta.get("format") not in formats:
+        if meta.get("format") in KNOWN_FORMATS:  # a session where a model is wanted, or the other way
+            wanted = " or ".join(KNOWN_FORMATS[f] for f in formats)
+            raise PlaygroundError(f"{name} is an RNN Playground {KNOWN_FORMATS[meta['format']]}, not {wanted}")
         raise PlaygroundError(
             f"{name} is a safetensors file from another program, not an RNN Playground model"
         )
@@ -248,7 +266,10 @@ def _checked_meta(meta: Any, name: str) -> dict[str, str]:
 
 
 def read_parts(
-    path: str | Path, keys: Iterable[str] | None = None, check_meta: Callable[[dict[str, str]], None] | None = None
+    path: str | Path,
+    keys: Iterable[str] | None = None,
+    check_meta: Callable[[dict[str, str]], None] | None = None,
+    formats: tuple[str, ...] = (FORMAT,),
 ) -> tuple[dict[str, str], dict[str, Entry], dict[str, torch.Tensor]]:
     """Metadata, every tensor's header entry, and the tensors named ``keys`` (all: None), on the CPU.
 
@@ -272,7 +293,7 @@ def read_parts(
         header = parse_json(raw, f"{name} is corrupted: its header")
         del raw
         meta, entries = header_entries(header, name, size - 8 - n)
-        meta = _checked_meta(meta, name)
+        meta = _checked_meta(meta, name, formats)
         if check_meta is not None:
             check_meta(meta)
         check_entries(name, entries)
@@ -370,8 +391,18 @@ def _settings(meta: dict[str, Any], name: str, *fields: str) -> tuple[Any, ...]:
 
 
 def _load(path: str | Path, device: str | torch.device | None, data_file: str | Path | None = None) -> Trainer:
-    name = Path(path).name
-    meta, entries, tensors = read_parts(path)
+    return from_parts(Path(path).name, *read_parts(path), device, data_file)
+
+
+def from_parts(
+    name: str,
+    meta: dict[str, Any],
+    entries: dict[str, Entry],
+    tensors: dict[str, torch.Tensor],
+    device: str | torch.device | None = None,
+    data_file: str | Path | None = None,
+) -> Trainer:
+    """The Trainer a model file's checked parts (``read_parts``) describe; see ``load``."""
     session, task_state, optim_meta = _settings(meta, name, "optimizer")
     steps = _steps(meta, name)
     checked_vocab(name, task_state, session.data.kind)

@@ -49,6 +49,7 @@ TENSORS: tuple[tuple[re.Pattern[str], torch.dtype, tuple[int, ...]], ...] = tupl
         (r"data/inputs", torch.float64, (2,)),
         (r"data/dates", torch.int64, (1,)),
         (r"data/text", torch.uint8, (1,)),
+        (r"session/losses", torch.float64, (1,)),  # a session file's recorded losses (session_file.py)
     )
 )
 # Optimizer state that is a running average of squares: never negative.

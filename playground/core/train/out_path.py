@@ -30,16 +30,18 @@ def _limit(folder: str, name: str, default: int) -> int:
         return default
 
 
-def check_out(raw: str | os.PathLike) -> Path:
-    """The file a save to ``raw`` writes (``.safetensors`` added when missing), or a one-line error."""
+def check_out(raw: str | os.PathLike, suffix: str = SUFFIX, flag: str = "--out") -> Path:
+    """The file a save to ``raw`` writes (``suffix`` added when missing), or a one-line error;
+    ``flag`` names the option in the message for an empty name (``--record`` saves a session)."""
     text = os.fspath(raw)
     if not text.strip():
-        raise PlaygroundError("--out is empty: give a file name such as model.safetensors")
+        example = "model.safetensors" if suffix == SUFFIX else f"run{suffix}"
+        raise PlaygroundError(f"{flag} is empty: give a file name such as {example}")
     shown = _shown(text)
     name = os.path.basename(text)
     if name in ("", ".", "..") or os.path.isdir(text):
         raise PlaygroundError(f"cannot save to {shown}: it is a folder; give a file name")
-    path = Path(text) if text.endswith(SUFFIX) else Path(text + SUFFIX)
+    path = Path(text) if text.endswith(suffix) else Path(text + suffix)
     folder = str(path.parent) or "."
     longest = _limit(folder, "PC_NAME_MAX", 255) if os.path.isdir(folder) else 255
     if len(os.fsencode(path.name)) > longest:

@@ -124,6 +124,12 @@ class Trainer:
         self.steps = 0
         self.history = History()
         self._probe_input: tuple | None = None
+        # Every change of state counts one moment: a step taken (or refused: its batch was drawn), a
+        # change of settings, a restore. A snapshot names the moment it was taken at, so a session
+        # file can say "back to the state of moment 57" and a replay knows which state to keep.
+        self.moment = 0
+        # session_file.Recorder (or None): told of every step, change of settings and restore
+        self.recorder: Any = None
 
     def _example_length(self) -> int:
         """Time steps of one training example of a task that fixes its own length."""
@@ -154,6 +160,9 @@ class Trainer:
         if bad:
             raise PlaygroundError(f"{', '.join(bad)} cannot change during training: reset to apply")
         train = replace(self.session.train, **changes).validate()
+        if train == self.session.train:
+            return  # nothing changes (not a moment of its own, nothing to record)
+        changed = {k: getattr(train, k) for k in changes if getattr(train, k) != getattr(self.session.train, k)}
         if train.batch_size > self.session.train.batch_size or train.seq_len > self.session.train.seq_len:
             steps = train.seq_len if self.task.spec.seq_len_applies else self._example_length()
             check_fits(self.session.model, train, self.task.n_inputs, self.task.n_outputs, steps, self.task.tokens)
@@ -165,6 +174,9 @@ class Trainer:
         if "lr" in changes:
             for g in self.optimizer.param_groups:
                 g["lr"] = train.lr
+        self.moment += 1
+        if self.recorder is not None:
+            self.recorder.changed(changed)
 
     # -- one optimizer step --------------------------------------------------------
     def step(self, probe: bool = False, detail: bool = False) -> StepReport:
@@ -178,6 +190,7 @@ class Trainer:
                 "this model's training data is not inside its file (it was saved by an older version): "
                 "it predicts; to train on, give the data again (rnn-playground train --resume MODEL --file DATA)"
             )
+        threads = torch.get_num_threads()  # a session records it: sums split over threads round differently
         opt.zero_grad(set_to_none=True)
         batch_rng = self.batch_gen.get_state() if detail else None
         x, y = task.sample_batch(tcfg.batch_size, tcfg.seq_len, self.batch_gen, self.device)
@@ -242,6 +255,9 @@ class Trainer:
             opt.step()
             self.steps += 1
             self.history.add(loss_v)
+        self.moment += 1
+        if self.recorder is not None:
+            self.recorder.stepped(loss_v, threads)
 
         step_detail = None
         if detail:
@@ -450,6 +466,7 @@ class Trainer:
             torch_rng=torch.get_rng_state(),
             device_rng=cuda_rng,
             session=self.session,
+            moment=self.moment,
         )
 
     def restore(self, snap: TrainerSnapshot, keep_live_settings: bool = False) -> None:
@@ -458,6 +475,16 @@ class Trainer:
         ``keep_live_settings``: the learning rate, clipping and the other live settings stay as they
         are now (the window's Undo: the weights go back, the settings on screen stay true).
         """
+        recorder, self.recorder = self.recorder, None  # the restore is recorded as one rewind
+        try:
+            self._restore(snap, keep_live_settings)
+        finally:
+            self.recorder = recorder
+        self.moment += 1
+        if recorder is not None:
+            recorder.rewound(snap.moment, keep_live_settings)
+
+    def _restore(self, snap: TrainerSnapshot, keep_live_settings: bool) -> None:
         live = {k: getattr(self.session.train, k) for k in self.LIVE_SETTINGS}
         current = self.model.state_dict()
         if (
@@ -523,6 +550,7 @@ class TrainerSnapshot:
     torch_rng: torch.Tensor  # torch's global CPU generator: the same dropout masks
     device_rng: torch.Tensor | None  # CUDA's (or MPS's) generator, when training there
     session: SessionConfig  # the live settings (learning rate, clipping, ...) at that step
+    moment: int = -1  # the trainer's moment when it was taken (Trainer.moment; a session's rewinds name it)
 
     @property
     def nbytes(self) -> int:
