@@ -58,7 +58,7 @@ def test_a_state_taken_in_the_scrubber_is_put_into_another_text(qtbot, open_wind
     inspect_text(qtbot, w, 'he said "the cat')
     s.take_button.click()
     # the scrubber's steps are the inputs: the last character is what the last step predicts
-    assert s.put_button.isEnabled() and "&quot;the ca&#x27;" in s.taken_label.text()
+    assert s.put_button.isEnabled() and """after 'he said "the ca' (t = 14)""" in s.taken_label.text()
 
     inspect_text(qtbot, w, "then they left")
     with qtbot.waitSignal(

@@ -699,8 +699,9 @@ class AblateUnits:
 
 @dataclass(frozen=True)
 class Transplant:
-    """Carry the state after ``source_at`` characters of ``source`` into ``target`` after ``target_at`` of
-    its characters (None: the whole text), then write ``length`` characters with and without it."""
+    """Carry the state after ``source_at`` characters of ``source`` into the state after ``target_at``
+    characters of ``target`` (None: the whole text; "": the probe text) and write ``length`` characters on
+    from there, with and without it."""
 
     source: str
     target: str

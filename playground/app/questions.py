@@ -274,12 +274,13 @@ def transplant(tr: Any, cmd: m.Transplant, generation: int) -> m.Transplanted:
     from playground.core.inspect import intervene
 
     try:
+        target = cmd.target or tr.probe_text()  # "": the probe text the scrubber showed
         p = intervene.patch(
             tr.model,
             tr.task,
-            cmd.source or tr.probe_text(),  # "": the probe text the scrubber showed
-            cmd.target or tr.probe_text(),
-            at=(cmd.source_at, cmd.target_at),
+            cmd.source or tr.probe_text(),
+            target if cmd.target_at is None else target[: cmd.target_at],  # the model writes on from there
+            at=(cmd.source_at, None),
             length=cmd.length,
             temperature=cmd.temperature,
             seed=cmd.seed,

@@ -436,8 +436,15 @@ class NeuronsView(QWidget):
             f"Each unit held {how} over {a.characters:,} characters ({a.inside_characters:,} inside the track): "
             f"the rise of the loss inside / outside, in nats per character (base {a.base[0]:.3f} / {a.base[1]:.3f}). "
             f"{len(a.random)} random units of layer {a.request.units[0][0]}: inside at most {worst:+.3f}, "
-            f"mean {mean:+.3f}. ✓ on {needed} of {len(a.costs)}: the model needs "
-            f"{'it' if needed == 1 else 'them'} inside the track more than a random unit, and more than outside."
+            f"mean {mean:+.3f}. "
+            + (
+                f"✓ on {needed} of {len(a.costs)}: the model needs {'that unit' if needed == 1 else 'those units'} "
+                "inside the track more than any random unit, and more than outside."
+                if needed
+                else "None of them costs more inside than the costliest random unit and more than outside: the "
+                "model does not need any one of them alone. The memory may be spread over several (carry them "
+                "together in the scrubber, or with `rnn-playground patch --units`)."
+            )
             if worst is not None
             else f"Each unit held {how} over {a.characters:,} characters: no random units to compare with."
         )

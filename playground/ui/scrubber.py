@@ -143,6 +143,7 @@ class TimeScrubber(QWidget):
         self.put_button.setEnabled(False)
         self.put_button.clicked.connect(self.put_state)
         self.taken_label = QLabel("")
+        self.taken_label.setTextFormat(Qt.TextFormat.PlainText)
         self.taken_label.setStyleSheet("color: #505050;")
         self.transplant_label = QLabel()
         self.transplant_label.setWordWrap(True)
@@ -269,10 +270,10 @@ class TimeScrubber(QWidget):
         t = min(self.slider.value(), len(labels) - 1)
         typed = str(self.answer.get("text") or "")
         read = typed[: t + 1] if typed else "".join(labels[: t + 1])  # (the probe text: as its labels show it)
-        self.taken = (typed, t + 1, read[-24:])
+        self.taken = (typed, t + 1, read if len(read) <= 30 else "…" + read[-29:])
         self.taken_label.setText(
-            f"Taken: the state after {html.escape(repr(self.taken[2]))} (t = {t}). Inspect another text, move to a "
-            "step, press Put it here."
+            f"Taken: the state after {self.taken[2]!r} (t = {t}). Inspect another text, move to a step, press "
+            "Put it here."
         )
         self.put_button.setEnabled(True)
 
