@@ -7,8 +7,8 @@ Measured on seeds 0-2 (`train --data quotes --hidden 64 --steps 8000`, held-out 
 * the whole state after a source prompt that ends inside a quotation, put into a plain sentence: 1.00,
   1.00, 1.00; the plain sentence on its own: 0.00, 0.00, 0.00;
 * only the unit that follows the quotes best (|r| 0.88, 0.88, 0.92; its h and c): 0.00, 0.00, 0.18;
-* the 16 units that follow them best: 1.00, 1.00, 1.00; 16 units drawn at random: 0.18, 0.00, 0.00
-  (8 best: 1.00, 0.66, 0.90; 2 best: 0.00);
+* the 16 units that follow them best: 1.00, 1.00, 1.00; 16 units drawn at random, the mean of 5 draws:
+  0.14, 0.11, 0.05 (single draws 0 to 0.33) (8 best: 1.00, 0.66, 0.90; 2 best: 0.00);
 * holding the best unit at zero over 5,000 held-out characters raises the loss inside quotations by
   0.082, 0.062, 0.115 nats per character, less than the most costly of ten random units of its layer
   (0.22, 0.16, 0.28), and no more inside than outside (0.084, 0.118, 0.151).
@@ -35,6 +35,7 @@ from playground.core.train import checkpoint
 SOURCES = ('the lighthouse keeper said, "', 'my aunt whispered, "', 'a postman asked, "')
 TARGETS = ("somebody knocked twice and ", "the bicycle leaned on the ", "my uncle painted a ")
 TOP = 16  # units that follow the quotes best, carried together
+DRAWS = 5  # random groups of TOP units (a quarter of the layer: some draws hold a few quote units)
 
 
 def capitals(texts: list[str]) -> float:
@@ -68,7 +69,7 @@ def test_the_quotation_lives_in_a_handful_of_units_not_in_the_one_that_follows_i
         if (u.layer, u.unit) not in order:
             order.append((u.layer, u.unit))
     rng = np.random.default_rng(seed)
-    drawn = [(0, int(u), "h") for u in rng.choice(model.cfg.hidden, TOP, replace=False)]
+    draws = [[(0, int(u), "h") for u in rng.choice(model.cfg.hidden, TOP, replace=False)] for _ in range(DRAWS)]
     ablation = intervene.ablate(model, task, text, [(best.layer, best.unit, "h")], "quotes", seed=seed)
     figures = {
         "seed": seed,
@@ -79,7 +80,7 @@ def test_the_quotation_lives_in_a_handful_of_units_not_in_the_one_that_follows_i
         "whole state": carried(model, task),
         "best unit": carried(model, task, [(best.layer, best.unit, "h")]),
         f"best {TOP}": carried(model, task, [(layer, unit, "h") for layer, unit in order[:TOP]]),
-        f"random {TOP}": carried(model, task, drawn),
+        f"random {TOP}": [carried(model, task, units) for units in draws],
         "ablate best": ablation.units[0].as_dict(),
         "ablate random": ablation.spread(),
     }
@@ -88,7 +89,7 @@ def test_the_quotation_lives_in_a_handful_of_units_not_in_the_one_that_follows_i
     assert abs(best.correlation) >= 0.8
     # the memory travels with the state, and with the units that follow the quotes, not with random ones
     assert figures["whole state"] >= 0.9 and figures["plain"] <= 0.1, figures
-    assert figures[f"best {TOP}"] >= 0.9 and figures[f"random {TOP}"] <= 0.3, figures
+    assert figures[f"best {TOP}"] >= 0.9 and np.mean(figures[f"random {TOP}"]) <= 0.3, figures
     # ... but not with the best unit alone, and the model does not need it alone: the look-alike
     assert figures["best unit"] <= 0.3, figures
     assert not ablation.beats_random(ablation.units[0]), figures
