@@ -562,6 +562,21 @@ def cmd_replay(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace) -> int:
+    """A session as one HTML page (core/export/report.py), made from its replay."""
+    from playground.core.export.report import write_report
+    from playground.core.train.out_path import check_out
+
+    out = check_out(a.out, suffix=".html")
+    target, run = write_report(a.session, out)
+    same = "identical" if run.replay.get("identical") else "DIFFERENT (see the page)"
+    print(
+        f"wrote {printable(str(target))}: {run.replay.get('steps', 0):,} steps replayed ({same}), "
+        f"{len(run.verdicts)} verdict{'s' if len(run.verdicts) != 1 else ''} on the way"
+    )
+    return 0
+
+
 def cmd_export(a: argparse.Namespace) -> int:
     """The model as one PyTorch script (core/export/script.py): torch, numpy and safetensors, no playground."""
     from playground.core.export import export_script
@@ -579,6 +594,7 @@ COMMANDS = {
     "info": cmd_info,
     "replay": cmd_replay,
     "export": cmd_export,
+    "report": cmd_report,
     "lessons": cmd_lessons,
     "gui": cmd_gui,
     "neurons": cmd_neurons,

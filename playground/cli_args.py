@@ -290,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("session", help="a session file (.session)")
     r.add_argument("--json", action="store_true", help='one JSON line: {"steps": N, "identical": true, ...}')
 
+    rp = sub.add_parser(
+        "report",
+        help="write a session as one HTML page to hand in (settings, curves, verdicts, the replay's check)",
+        description="Replay a session file (as `replay` does) and write one self-contained HTML page: the "
+        "settings, the loss and gradient curves, the gradient through time at the end, the diagnosis' "
+        "verdicts on the way with their steps, the actions in order, and whether the replay came out the "
+        "same bit for bit. Its pictures are inline: it opens in any browser with no network.",
+    )
+    rp.add_argument("session", help="a session file (.session)")
+    rp.add_argument("--out", required=True, metavar="REPORT.html", help="the page to write (.html added when missing)")
+
     i = sub.add_parser("info", help="show what a model file holds")
     i.add_argument("model")
     i.add_argument("--json", action="store_true")

@@ -44,7 +44,7 @@ ALLOWED = {
     "train": {"bounds", "budget", "config", "data", "errors", "files", "inference", "inspect", "kinds", "model",
               "paths", "shown"},
     "examples": {"config", "errors", "paths", "train"},
-    "export": {"config", "data", "errors", "kinds", "paths", "train", "shown", "bounds"},
+    "export": {"config", "data", "errors", "files", "inspect", "kinds", "paths", "train", "shown", "bounds"},
     "lessons": {"config", "data", "errors", "inference", "inspect", "kinds", "presets", "train", "model",
                 "budget", "bounds", "shown"},
 }

@@ -11,7 +11,7 @@ Measured on seeds 0-2 (`train --data quotes --hidden 64 --steps 8000`, held-out 
   0.14, 0.11, 0.05 (single draws 0 to 0.33) (8 best: 1.00, 0.66, 0.90; 2 best: 0.00);
 * holding the best unit at zero over 5,000 held-out characters raises the loss inside quotations by
   0.082, 0.062, 0.115 nats per character, less than the most costly of ten random units of its layer
-  (0.22, 0.16, 0.28), and no more inside than outside (0.084, 0.118, 0.151).
+  (0.39, 0.15, 0.21), and no more inside than outside (0.084, 0.118, 0.151).
 
 So the unit that correlates best is not where the memory lives on its own: a handful of units hold it
 together, and the model does not need any one of them. That is what the Neurons tab's Ablate column and

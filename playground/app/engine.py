@@ -91,7 +91,9 @@ class Engine:
         self.recent_grads: deque[tuple[int, float, float]] = deque(maxlen=RECENT_STEPS)
         self.stop_rule: tuple[int, float | None] = (0, None)  # SetStopRule: patience, target val loss
         self.early_stop: Any = None  # playground.core.train.stopping.EarlyStop on the current model
-        self.refused_steps: list[int] = []  # the step count at each refused step since then (the checks count them)
+        self.refused_steps: list[
+            int
+        ] = []  # the step count at each refused step since then (the checks count them)
         self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.seq2seq: Seq2SeqTrainer | None = None  # for the dialog data, when trained
@@ -200,11 +202,15 @@ class Engine:
                 self._adopt(cmd)
             case m.Save():
                 self._save(cmd.path)
+            case m.ExportReport():
+                self._export_report(cmd)
             case m.SaveSession():
                 self._save_session(cmd.path)
             case m.FixApplied():
                 if self.trainer is not None and self.trainer.recorder is not None:
-                    self.trainer.recorder.fix(cmd.fix)  # what it does follows: a roll-back, a setting, a reset
+                    self.trainer.recorder.fix(
+                        cmd.fix
+                    )  # what it does follows: a roll-back, a setting, a reset
             case m.Play():
                 if self.trainer is not None and self.job is None:
                     with self.main_random.active():  # Undo after Play goes back to where Play started
@@ -431,7 +437,10 @@ class Engine:
         stop = self.early_stop
         if stop is None or report.val_loss is None or self.trainer is None:
             return False
-        with self.main_random.active(), self.recording_why("patience"):  # the best copy's random streams come back
+        with (
+            self.main_random.active(),
+            self.recording_why("patience"),
+        ):  # the best copy's random streams come back
             stopped = stop.add(report)
         if stopped is None:
             return False
@@ -446,7 +455,12 @@ class Engine:
             self._watch_stop()  # training on from here watches afresh
         self.answer(
             m.TrainingStopped(
-                self.generation, stopped.by, stopped.step, stopped.best_step, stopped.best_val_loss, stopped.message
+                self.generation,
+                stopped.by,
+                stopped.step,
+                stopped.best_step,
+                stopped.best_val_loss,
+                stopped.message,
             )
         )
         return True
@@ -503,6 +517,37 @@ class Engine:
             return
         self.answer(m.SessionSaved(self.generation, str(written), self.trainer.recorder.steps))
 
+    def _export_report(self, cmd: m.ExportReport) -> None:
+        """File > Export Report: the session saved to a temporary file, replayed, written as a page."""
+        if self.trainer is None:
+            self.answer(m.ReportWritten(self.generation, error="no model yet: nothing to report"))
+            return
+        import tempfile
+
+        from playground.core.export.report import LessonNote, write_report
+        from playground.core.train.session_file import save_session
+
+        try:
+            note = LessonNote(**cmd.lesson) if cmd.lesson else None
+            with tempfile.TemporaryDirectory(prefix="rnn-report-") as folder:
+                session = Path(folder) / "this.session"
+                with self.main_random.active(cuda=self.trainer.device.type == "cuda"):  # (as _save_session)
+                    save_session(self.trainer, session)
+                written, run = write_report(session, cmd.path, note, name=Path(cmd.path).stem)
+        except Exception as exc:
+            self.answer(m.ReportWritten(self.generation, error=error_text(exc, report_bug=False)))
+            return
+        r = run.replay
+        self.answer(
+            m.ReportWritten(
+                self.generation,
+                str(written),
+                int(r.get("steps", 0)),
+                bool(r.get("identical")),
+                len(run.verdicts),
+            )
+        )
+
     def _export_script(self, cmd: m.ExportScript) -> None:
         """A saved model file as one PyTorch script: loaded here, where torch is, between slices."""
         try:
@@ -545,7 +590,10 @@ class Engine:
         if tr is None or n < 1:
             return
         step = None
-        with self.main_random.active(), self.recording_why("undo"):  # the snapshot's random state becomes the main model's
+        with (
+            self.main_random.active(),
+            self.recording_why("undo"),
+        ):  # the snapshot's random state becomes the main model's
             for _ in range(n):
                 back = self.ring.pop(tr, keep_live_settings=True)
                 if back is None:

@@ -71,6 +71,16 @@ class SaveSession:
 
 
 @dataclass(frozen=True)
+class ExportReport:
+    """File > Export Report: the session so far, replayed, as one HTML page at ``path``; ``lesson``: the
+    lesson card's title, question, prediction and check (core/export/report.py's LessonNote fields) or
+    None. Answered by ``ReportWritten``."""
+
+    path: str
+    lesson: dict | None = None
+
+
+@dataclass(frozen=True)
 class FixApplied:
     """A fix from the diagnosis banner was clicked: the session records its name before what it does."""
 
@@ -472,6 +482,18 @@ class SessionSaved(Answer):
 
     path: str
     steps: int
+
+
+@dataclass(frozen=True)
+class ReportWritten(Answer):
+    """The answer to ``ExportReport``: the page written (or ``error``), the steps replayed and whether
+    the replay came out the same bit for bit."""
+
+    path: str = ""
+    steps: int = 0
+    identical: bool = False
+    verdicts: int = 0
+    error: str = ""
 
 
 @dataclass(frozen=True)

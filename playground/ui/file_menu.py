@@ -121,6 +121,19 @@ class FileLists:
         if path:
             w.controller.save_session_to(path)
 
+    def export_report_dialog(self) -> None:
+        """File > Export Report: asks where, then the training process replays the session and writes it."""
+        w = self.parent
+        if not w.state.has_model:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            w, "Export a report", str(Path(self.last_dir()) / "report.html"), "Web page (*.html)"
+        )
+        if path:
+            if not Path(path).suffix:
+                path += ".html"
+            w.controller.export_report_to(path, w.lessons_view.report_note())
+
     def export_script_dialog(self) -> None:
         """File > Export as PyTorch Script: the script reads the weights from the saved model file,
         so unsaved work is saved first (asked)."""

@@ -81,7 +81,9 @@ class LessonsView(QWidget):
         self.setup_button.clicked.connect(lambda: self.setup_requested.emit(self.current().id))
         self.watch = _wrapped()
         self.try_button = QPushButton()
-        self.try_button.clicked.connect(lambda: self.try_requested.emit(self.current().id, self.current().try_action))
+        self.try_button.clicked.connect(
+            lambda: self.try_requested.emit(self.current().id, self.current().try_action)
+        )
         # the card's more buttons (Lesson.more): a setting its claim depends on, or its other set-ups
         self.more_buttons: list[QPushButton] = []
         for i in range(MAX_MORE):
@@ -170,7 +172,9 @@ class LessonsView(QWidget):
         values = [raw] if isinstance(raw, str) else list(raw or [])
         return {v for v in values if isinstance(v, str)}
 
-    def show_check(self, found: LessonCheck, session: SessionConfig | None = None, steps: int | None = None) -> None:
+    def show_check(
+        self, found: LessonCheck, session: SessionConfig | None = None, steps: int | None = None
+    ) -> None:
         """A check's result: its words on the card, a ✓ in the list when it passed, and the learner's
         prediction beside what it measured (``session``: the measured model's settings, ``steps``: the
         steps it has trained, where known). The first check whose numbers answer the question keeps the
@@ -207,6 +211,11 @@ class LessonsView(QWidget):
         if key not in keys:
             raise ValueError(f"no choice {key!r} on this card: {', '.join(keys)}")
         self.choice_buttons[keys.index(key)].click()
+
+    def current_prediction_keys(self) -> list[str]:
+        """The choices of the card shown (Choice keys), in order; [] for a card without a question."""
+        pred = PREDICTIONS.get(self.current().id)
+        return [c.key for c in pred.choices] if pred is not None else []
 
     def reveal_text(self) -> str:
         return self.reveal.text()
@@ -253,6 +262,34 @@ class LessonsView(QWidget):
         self._spreads[lesson_id] = text
         if lesson_id == self.current().id:
             self.seeds.setText(text)
+
+    def report_note(self) -> dict | None:
+        """The card shown, for File > Export Report: its title, question, the prediction made before its
+        check, what the check measured and said (core/export/report.py's LessonNote fields); None when the
+        card was neither predicted on nor checked."""
+        card = self.current()
+        found = self._checks.get(card.id)
+        pred = PREDICTIONS.get(card.id)
+        said = self._said.get(card.id, self.predicted(card.id)) if pred is not None else None
+        if found is None and said is None:
+            return None
+        measured = self._measured.get(card.id)
+        chosen = pred.choice(said) if pred is not None else None
+        found_choice = pred.choice(measured.choice) if pred is not None and measured is not None else None
+        return {
+            "title": f"{card.number}. {card.title}",
+            "question": pred.question if pred is not None else "",
+            "predicted": chosen.label if chosen is not None else "",
+            "measured": (
+                f"{found_choice.label} ({measured.detail})" if found_choice and measured else measured.detail
+            )
+            if measured is not None
+            else "",
+            "result": (found.text + (f" {found.differs}" if found.differs else ""))
+            if found is not None
+            else "",
+            "passed": found.passed if found is not None else None,
+        }
 
     def result_text(self) -> str:
         return self.result.text()

@@ -36,6 +36,11 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addAction(self.save_action)
     file_menu.addAction(self.save_as_action)
     self.save_session_action = QAction("Save Sessio&n...", self, triggered=self.files.save_session_dialog)
+    self.export_report_action = QAction("Export &Report...", self, triggered=self.files.export_report_dialog)
+    self.export_report_action.setToolTip(
+        "One web page to hand in: the settings, the loss and gradient curves, the verdicts on the way, the "
+        "lesson's check beside your prediction, made from a replay of the session (no network needed to open it)"
+    )
     self.save_session_action.setToolTip(
         "Everything done to this model since it was built (each Step and Play, setting changes, Undo, "
         "Reset, fixes, clamps), every step's loss and the final weights, in one .session file: "
@@ -51,6 +56,7 @@ def build_menus(self: MainWindow) -> None:
         "settings, the model class, the data encoding, training and prediction (python FILE.py --help)"
     )
     file_menu.addAction(self.export_script_action)
+    file_menu.addAction(self.export_report_action)
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
     edit = self.menuBar().addMenu("&Edit")

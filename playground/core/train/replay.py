@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.train.session_file import Recording, check_data, read_session
 from playground.core.train.trainer import Trainer, TrainerSnapshot
 
+Watch = Callable[[Trainer], Callable[[Any], None]]  # a trainer -> what each of its steps' reports goes to
 
 def _bits(x: float) -> bytes:
     return struct.pack("<d", float(x))
@@ -52,8 +54,10 @@ def _needed_moments(actions: tuple[dict[str, Any], ...]) -> list[set[int]]:
 
 
 class _Replay:
-    def __init__(self, name: str, rec: Recording) -> None:
+    def __init__(self, name: str, rec: Recording, watch: Watch | None = None) -> None:
         self.name, self.rec = name, rec
+        self.watch = watch
+        self.on_step: Callable[[Any], None] | None = None
         self.needed = _needed_moments(rec.actions)
         self.segment = -1
         self.snaps: dict[int, TrainerSnapshot] = {}
@@ -64,6 +68,7 @@ class _Replay:
         check_data(fingerprint, session.data)
         session = replace(session, train=replace(session.train, device="cpu"))
         self.trainer = Trainer(session, device="cpu")
+        self.on_step = self.watch(self.trainer) if self.watch is not None else None
         self.segment += 1
         self.snaps = {}
         self.keep()
@@ -89,6 +94,8 @@ class _Replay:
                 torch.set_num_threads(a["threads"])
                 for _ in range(a["steps"]):
                     r = tr.step()
+                    if self.on_step is not None:  # (the report's curves and verdicts; it draws nothing random)
+                        self.on_step(r)
                     want = float(rec.losses[self.k])
                     self.k += 1
                     self.keep()
@@ -156,15 +163,17 @@ def replay(path: str | Path) -> dict[str, Any]:
     return replay_trainer(path)[0]
 
 
-def replay_trainer(path: str | Path) -> tuple[dict[str, Any], Trainer]:
+def replay_trainer(path: str | Path, watch: Watch | None = None) -> tuple[dict[str, Any], Trainer]:
     """Re-run a session file's actions from the start on the CPU and compare: every recorded step's
     loss (bit for bit), the clamps' texts, the step count and the final weights (tensor for tensor).
     Returns the result and the replayed trainer; in the result ``identical`` is False with ``mismatch`` at the
-    first difference. A bad file or changed data: PlaygroundError (one line naming the file)."""
+    first difference. A bad file or changed data: PlaygroundError (one line naming the file). ``watch``:
+    called with each trainer the session builds (its start and every reset), it returns what is called
+    with every step's report (the HTML report follows the run this way)."""
     name = Path(path).name
     t0 = time.perf_counter()
     _meta, tensors, rec = read_session(path)
-    run = _Replay(name, rec)
+    run = _Replay(name, rec, watch)
     threads = torch.get_num_threads()
     try:
         with torch.random.fork_rng(devices=[]):
