@@ -45,8 +45,8 @@ ALLOWED = {
               "paths", "shown"},
     "examples": {"config", "errors", "paths", "train"},
     "export": {"config", "data", "errors", "files", "inspect", "kinds", "paths", "train", "shown", "bounds"},
-    "lessons": {"config", "data", "errors", "inference", "inspect", "kinds", "presets", "train", "model",
-                "budget", "bounds", "shown"},
+    "lessons": {"config", "data", "errors", "files", "inference", "inspect", "kinds", "paths", "presets", "train",
+                "model", "budget", "bounds", "shown"},
 }
 
 

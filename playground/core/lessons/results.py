@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from playground.core.errors import PlaygroundError
 from playground.core.lessons.cards import CARDS
 
 THIS = ""  # a check's LessonCheck names no lesson: ``check`` stamps the id it was asked for
@@ -40,13 +39,9 @@ class LessonContext:
 
 def _accuracy(ctx: LessonContext) -> tuple[float, float]:
     """Held-out accuracy and chance of a classification model (memory, order)."""
-    from playground.core.inference import model_fn
+    from playground.core.lessons.quantities import accuracy_and_chance
 
-    tr = ctx.trainer
-    if tr.task.classes is None:
-        raise PlaygroundError("this check needs the memory or word-order data: press Set it up")
-    result = tr.task.evaluate(model_fn(tr.model), tr.device)
-    return float(result["accuracy"]), float(result["chance"])
+    return accuracy_and_chance(ctx)
 
 
 def _model_name(tr: Any) -> str:
