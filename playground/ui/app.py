@@ -90,6 +90,12 @@ def main(
             )
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
+    from playground.app.qt_libs import check_before_window
+
+    missing = check_before_window()  # Qt would abort the process without them: say what to install
+    if missing:
+        print(f"rnn-playground: error: {missing}", file=sys.stderr)
+        return 2
     t0 = os.environ.get("RNN_PLAYGROUND_STARTUP_T0")  # benchmarks/bench_startup.py: report the phases
     phase = _phase_reporter(float(t0)) if t0 and demo is None else (lambda what: None)
     app = _app()
