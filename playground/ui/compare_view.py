@@ -34,19 +34,14 @@ from PySide6.QtWidgets import (
 from playground.core.config import ARCH_NAMES, ARCHS
 from playground.core.kinds import KINDS
 from playground.ui.compare_bands import Band, smooth, smoothing_window
+from playground.ui.palettes import ARCH_COLOURS  # the five architectures' colours, everywhere
 from playground.ui.plots.base import (
-    BLUE,
-    GREEN,
-    ORANGE,
-    PURPLE,
-    VERMILLION,
     EmptyHint,
     LegendStrip,
     make_plot,
     pow10,
 )
 
-ARCH_COLOURS = {"rnn": VERMILLION, "lstm": BLUE, "gru": GREEN, "transformer": ORANGE, "mlp": PURPLE}
 COLUMNS = (
     "architecture",
     "parameters",

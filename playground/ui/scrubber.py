@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.palettes import HALF_COLOURS
 from playground.ui.plots.base import (
     BLUE,
-    ORANGE,
     VERMILLION,
     EmptyHint,
     LayerChooser,
@@ -52,7 +52,7 @@ EXPLANATION = (
 )
 UNITS_SHOWN = 6  # hidden units whose numbers the equation table shows
 CONNECT_RGB = (0, 114, 178)  # the app's blue, with alpha by connectivity
-BACKWARD_COLOUR = ORANGE  # a bidirectional layer's backward half; its forward half stays blue
+BACKWARD_COLOUR = HALF_COLOURS["backward"]  # a bidirectional layer's backward half; its forward half stays blue
 
 
 class TimeScrubber(QWidget):

@@ -9,11 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
-# Okabe-Ito colours: told apart by colour-blind readers too.
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-ORANGE = "#E69F00"
-GREY = "#8c8c8c"
+from playground.ui.palettes import BLUE, GREY, ORANGE, VERMILLION  # noqa: F401  (Okabe-Ito)
+
 ERROR_RED = "#c62828"
 
 _BASE_TIP = Qt.ItemDataRole.UserRole + 1  # an item's own tooltip, kept while a reason replaces it

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.data.preview import PREVIEW_CHARS, DataPreview
-from playground.ui.panels._common import BLUE, VERMILLION, note_label
+from playground.ui.palettes import SPLIT_COLOURS
+from playground.ui.panels._common import BLUE, note_label
 from playground.ui.panels.date_axis import DateAxis
 
 # The core's messages name the command line's options; in the panel they name its controls.
@@ -104,8 +105,8 @@ class PreviewBox(QGroupBox):
         )
         self.held_out_region.setZValue(-10)
         item.addItem(self.held_out_region)
-        self.train_curve = item.plot(pen=pg.mkPen(BLUE, width=1.5), name="training", antialias=True)
-        self.held_out_curve = item.plot(pen=pg.mkPen(VERMILLION, width=1.5), name="held out", antialias=True)
+        self.train_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["training"], width=1.5), name="training", antialias=True)
+        self.held_out_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["held out"], width=1.5), name="held out", antialias=True)
 
         self.preview_stack = QStackedWidget()
         self.preview_stack.addWidget(text_page)

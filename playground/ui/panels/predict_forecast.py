@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from playground.app import messages as m
 from playground.core.errors import PlaygroundError
 from playground.core.inspect.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
-from playground.ui.panels._common import BLUE, GREY, VERMILLION
+from playground.ui.palettes import FORECAST_COLOURS
+from playground.ui.panels._common import VERMILLION
 from playground.ui.panels.date_axis import DateAxis
 
 METRICS_PROMPT = "Press Forecast to see how well the model predicts the held-out tail."
@@ -203,12 +204,12 @@ class ForecastPage(QWidget):
         self.held_out_region.setVisible(False)
         item.addItem(self.held_out_region)
         # Static charts (redrawn once per answer), so antialiasing costs nothing noticeable.
-        self.series_curve = item.plot(pen=pg.mkPen(GREY, width=2.5), name="real values", antialias=True)
+        self.series_curve = item.plot(pen=pg.mkPen(FORECAST_COLOURS["real values"], width=2.5), name="real values", antialias=True)
         self.prediction_curve = item.plot(
-            pen=pg.mkPen(BLUE, width=1.5), name="one step ahead", antialias=True
+            pen=pg.mkPen(FORECAST_COLOURS["one step ahead"], width=1.5), name="one step ahead", antialias=True
         )
         self.forecast_curve = item.plot(
-            pen=pg.mkPen(VERMILLION, width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
+            pen=pg.mkPen(FORECAST_COLOURS["forecast"], width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
         )
         self.anomaly_scatter = pg.ScatterPlotItem(
             symbol="o",

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.ui.panels._common import BLUE, VERMILLION, error_label, note_label, set_error
+from playground.ui.palettes import SPEAKER_COLOURS
+from playground.ui.panels._common import error_label, note_label, set_error
 
 LM, SEQ2SEQ = "lm", "seq2seq"  # which model answers in the chat
 MAX_ROWS = 20  # exchanges kept in the list (each is a turn row and a replies row)
@@ -44,7 +45,7 @@ DESCRIPTIONS = {
     "looking back at the characters it read (the map below).",
 }
 NAMES = {LM: "Language model", SEQ2SEQ: "Encoder-decoder"}
-COLOURS = {LM: BLUE, SEQ2SEQ: VERMILLION}
+COLOURS = {LM: SPEAKER_COLOURS["language model"], SEQ2SEQ: SPEAKER_COLOURS["encoder-decoder"]}
 
 TIPS = {
     LM: (

@@ -7,18 +7,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from playground.ui.palettes import GATE_COLOURS
 from playground.ui.plots.base import (
-    BLUE,
     DIVERGING,
-    GREEN,
     HINT_COLOUR,
     LABEL_PT,
-    ORANGE,
-    PURPLE,
     SEQUENTIAL,
-    SKY,
     TEXT_COLOUR,
-    VERMILLION,
     EmptyHint,
     LayerChooser,
     LegendStrip,
@@ -37,14 +32,14 @@ from playground.ui.session import Session
 
 # name -> (what a student calls it, colour, line style)
 GATES: dict[str, tuple[str, str, Qt.PenStyle]] = {
-    "i": ("input gate i", BLUE, Qt.PenStyle.SolidLine),
-    "f": ("forget gate f", VERMILLION, Qt.PenStyle.SolidLine),
-    "g": ("candidate g", GREEN, Qt.PenStyle.SolidLine),
-    "o": ("output gate o", ORANGE, Qt.PenStyle.SolidLine),
-    "c": ("cell state c (mean)", PURPLE, Qt.PenStyle.DashLine),
-    "r": ("reset gate r", SKY, Qt.PenStyle.SolidLine),
-    "z": ("update gate z", VERMILLION, Qt.PenStyle.SolidLine),
-    "n": ("candidate n", GREEN, Qt.PenStyle.SolidLine),
+    "i": ("input gate i", GATE_COLOURS["i"], Qt.PenStyle.SolidLine),
+    "f": ("forget gate f", GATE_COLOURS["f"], Qt.PenStyle.SolidLine),
+    "g": ("candidate g", GATE_COLOURS["g"], Qt.PenStyle.SolidLine),
+    "o": ("output gate o", GATE_COLOURS["o"], Qt.PenStyle.SolidLine),
+    "c": ("cell state c (mean)", GATE_COLOURS["c"], Qt.PenStyle.DashLine),
+    "r": ("reset gate r", GATE_COLOURS["r"], Qt.PenStyle.SolidLine),
+    "z": ("update gate z", GATE_COLOURS["z"], Qt.PenStyle.SolidLine),
+    "n": ("candidate n", GATE_COLOURS["n"], Qt.PenStyle.SolidLine),
 }
 SIGMOID_GATES = frozenset("ifo" + "rz")  # between 0 (closed) and 1 (open)
 TANH_GATES = frozenset("gn")  # between -1 and 1

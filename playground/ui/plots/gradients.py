@@ -17,6 +17,7 @@ from playground.core.inspect.reach import (
     reach_summary,
     share_text,
 )
+from playground.ui.palettes import BEFORE_CLIP  # the total before clipping: grey, dashed
 from playground.ui.plots.base import (
     BLUE,
     LABEL_PT,
@@ -37,7 +38,6 @@ from playground.ui.plots.base import (
 from playground.ui.plots.live_curve import LiveCurve
 from playground.ui.session import PROBE_TRAIL, Session
 
-BEFORE_CLIP = "#8c8c8c"  # the total before clipping: grey, dashed
 GRAD_FLOOR = 1e-12  # zeros are drawn here on a log axis (lower when real values go lower)
 SMALLEST_FLOOR = 1e-40
 EXPLODING = 1e3
