@@ -87,4 +87,5 @@ def cmd_gui(a: argparse.Namespace) -> int:
         report_json=a.json,
         lesson=a.lesson,
         data=data,
+        theme=a.theme,
     )

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from playground.app import messages as m
 from playground.ui.plots.base import make_plot
-from playground.ui.plots.theme import BLUE
+from playground.ui.plots.theme import BLUE, themed
 
 TRACK_NAMES = ("quotes", "brackets", "line-position", "word", "digit", "vowel", "regex")
 LINE = 48  # characters per shown line (they fit the panel of a 1600-pixel window)
@@ -144,7 +144,7 @@ class NeuronsView(QWidget):
         outer.addLayout(head)
         self.help_label = QLabel(HELP)
         self.help_label.setWordWrap(True)
-        self.help_label.setStyleSheet("background: #eef5fb; border-left: 3px solid #0072B2; padding: 6px;")
+        themed(self.help_label, "background: {explanation_bg}; color: {text}; border-left: 3px solid #0072B2; padding: 6px;")
         self.help_label.setVisible(False)
         self.help_button.toggled.connect(self.help_label.setVisible)
         outer.addWidget(self.help_label)

@@ -37,6 +37,7 @@ from playground.ui.plots.base import (
     set_axis_label,
     style_axis,
 )
+from playground.ui.plots.theme import scheme
 from playground.ui.session import Session
 
 TABLE_EXPLANATION = (
@@ -101,7 +102,7 @@ class StepDebugger(QWidget):
 
         self.update_axis = NameAxis("left")
         self.update_plot = pg.PlotWidget(axisItems={"left": self.update_axis, "bottom": LogAxis("bottom")})
-        self.update_plot.setBackground("w")
+        self.update_plot.setBackground(scheme().plot_bg)
         item = self.update_plot.getPlotItem()
         for name in ("left", "bottom"):
             style_axis(item.getAxis(name))
@@ -166,7 +167,7 @@ class StepDebugger(QWidget):
         for h in self.empty_hints:
             h.setVisible(False)
         state = (
-            "<span style='color:#a12a00'><b>refused</b>: " + html.escape(r.message) + "</span>"
+            f"<span style='color:{scheme().error}'><b>refused</b>: " + html.escape(r.message) + "</span>"
             if r.refused
             else f"loss <b>{r.loss:.4f}</b>"
         )

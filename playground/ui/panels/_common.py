@@ -10,8 +10,9 @@ from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
 from playground.ui.palettes import BLUE, GREY, ORANGE, VERMILLION  # noqa: F401  (Okabe-Ito)
+from playground.ui.plots.theme import LIGHT, themed
 
-ERROR_RED = "#c62828"
+ERROR_RED = LIGHT.error  # error words in the light theme (the dark theme's: DARK.error)
 
 _BASE_TIP = Qt.ItemDataRole.UserRole + 1  # an item's own tooltip, kept while a reason replaces it
 
@@ -43,7 +44,7 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(f"color: {ERROR_RED};")
+    themed(label, "color: {error};")
     label.setVisible(False)
     return label
 

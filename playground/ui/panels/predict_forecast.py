@@ -25,6 +25,8 @@ from playground.core.inspect.anomalies import DEFAULT_THRESHOLD, check_threshold
 from playground.ui.palettes import FORECAST_COLOURS
 from playground.ui.panels._common import VERMILLION
 from playground.ui.panels.date_axis import DateAxis
+from playground.ui.plots.repaint import legend_brush
+from playground.ui.plots.theme import scheme
 
 METRICS_PROMPT = "Press Forecast to see how well the model predicts the held-out tail."
 
@@ -189,14 +191,14 @@ class ForecastPage(QWidget):
     def _build_plot(self) -> None:
         self.date_axis = DateAxis()
         self.forecast_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
-        self.forecast_plot.setBackground("w")
+        self.forecast_plot.setBackground(scheme().plot_bg)
         self.forecast_plot.setMinimumHeight(200)
         self.forecast_plot.setToolTip(TIPS["chart"])
         item = self.forecast_plot.getPlotItem()
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.15)
-        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        legend = item.addLegend(offset=(8, 8), labelTextColor=scheme().text)
+        legend.setBrush(legend_brush(scheme()))
         self.held_out_region = pg.LinearRegionItem(
             values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 35), pen=pg.mkPen(None)
         )
