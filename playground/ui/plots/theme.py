@@ -197,8 +197,11 @@ def apply_theme(choice: str, app: QApplication | None = None) -> Scheme:
     _mode = choice
     _current = resolve(choice)
     if app is not None:
-        app.setStyle("Fusion")  # the one style that draws every widget from the palette alone
-        app.setPalette(palette_for(_current))
+        if _current.is_dark:
+            app.setStyle("Fusion")  # the one style that draws every widget from the palette alone
+            app.setPalette(palette_for(_current))
+        else:  # the style's own light colours (a light desktop's look stays as it was)
+            app.setPalette(app.style().standardPalette())
         _follow_system(app)
     restyle()
     return _current
