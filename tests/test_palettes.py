@@ -108,7 +108,7 @@ def test_the_groups_are_the_colours_the_plots_draw():
     assert gates.GATES["f"][1] == palettes.GATE_COLOURS["f"] and gates.GATES["r"][1] == palettes.GATE_COLOURS["r"]
     assert gradients.BEFORE_CLIP == palettes.BEFORE_CLIP
     assert gradients.layer_colour(2) == palettes.SERIES_COLOURS[2]
-    assert scrubber.BACKWARD_COLOUR == palettes.HALF_COLOURS["backward"]
+    assert palettes.HALF_COLOURS["backward"] == scrubber.BACKWARD_COLOUR
     assert set(seq2seq_chat.COLOURS.values()) == set(palettes.SPEAKER_COLOURS.values())
     assert "LOSS_COLOURS" in vars(loss)
 

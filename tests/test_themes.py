@@ -4,7 +4,6 @@ and from pixels of the window drawn offscreen."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

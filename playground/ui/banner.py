@@ -39,6 +39,7 @@ class Banner(QFrame):
         close.setFlat(True)
         close.setFixedWidth(28)
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the message")
         close.clicked.connect(self._dismiss)
         row.addWidget(self.label, 1)
         row.addWidget(close)

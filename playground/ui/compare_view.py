@@ -170,6 +170,7 @@ class CompareView(QWidget):
         ]
 
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Comparison results, one row per architecture")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for j, title in enumerate(COLUMNS):
             if title in HEADER_TIPS:

@@ -182,6 +182,7 @@ class NeuronsView(QWidget):
         outer.addLayout(controls)
         self.text_edit = QPlainTextEdit()
         self.text_edit.setPlaceholderText("Paste a text to read (tick 'read my text')")
+        self.text_edit.setAccessibleName("Your text to read")
         self.text_edit.setMaximumHeight(60)
         self.text_edit.setVisible(False)
         self.own_text.toggled.connect(self.text_edit.setVisible)
@@ -241,6 +242,7 @@ class NeuronsView(QWidget):
         clamp_row.addWidget(QLabel("prompt"))
         self.prompt_edit = QLineEdit("")
         self.prompt_edit.setPlaceholderText("(empty: from the start)")
+        self.prompt_edit.setAccessibleName("Prompt for the two samples")
         self.prompt_edit.setMaximumWidth(200)
         clamp_row.addWidget(self.prompt_edit)
         clamp_row.addWidget(QLabel("temperature"))
@@ -270,6 +272,7 @@ class NeuronsView(QWidget):
         ):
             box.setReadOnly(True)
             box.setFont(mono)
+            box.setAccessibleName(f"{label.text()} sample")
             texts.addWidget(label, 0, col)
             texts.addWidget(box, 1, col)
         outer.addLayout(texts, 2)

@@ -196,6 +196,7 @@ class PlotCard(QFrame):
         self.help_button.setFont(font(LABEL_PT, bold=True))
         self.help_button.setFixedSize(24, 24)
         self.help_button.setToolTip("What am I looking at?")
+        self.help_button.setAccessibleName(f"Explain the plot: {title}")
         self.header_layout.addWidget(self.help_button)
         outer.addLayout(self.header_layout)
 
