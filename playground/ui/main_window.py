@@ -32,7 +32,6 @@ from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
 from playground.core.presets import default_session
-from playground.ui.accessible import name_unnamed
 from playground.ui.banner import Banner
 from playground.ui.controller import Controller
 from playground.ui.file_menu import MODEL_FILTER, FileLists
@@ -77,7 +76,6 @@ class MainWindow(QMainWindow):
         self.lesson_actions = LessonActions(self)
         restore_layout(self)
         self._point_to_lessons()
-        name_unnamed(self)  # screen readers: every control named (its tooltip's words where it has no text)
 
         self.frame_timer = FramePacer(self, self._on_frame)  # the controller says when data arrives
         self.frame_timer.start()

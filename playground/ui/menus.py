@@ -114,7 +114,12 @@ def set_theme(self: MainWindow, choice: str) -> None:
 
 
 def build_shortcuts(self: MainWindow) -> None:
-    """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets."""
+    """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets; and for the keyboard
+    and screen readers, every control built so far named and Tab let out of text boxes and tables
+    (ui/accessible.py; the pages made on first use do the same when they are made)."""
+    from playground.ui.accessible import name_unnamed
+
+    name_unnamed(self)
 
     def key(seq: str, slot) -> None:
         QShortcut(QKeySequence(seq), self).activated.connect(slot)

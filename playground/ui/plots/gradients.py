@@ -124,7 +124,12 @@ def gradient_verdict(g: np.ndarray, unit: str = "steps") -> tuple[str, str]:
     return "reach", text
 
 
-VERDICT_COLOURS = {"reach": "text", "growing": "error", "overflow": "error", "none": "muted"}  # Scheme fields
+VERDICT_STYLES = {  # the verdict line's colour, a Scheme field, per verdict
+    "reach": "color: {text};",
+    "growing": "color: {error};",
+    "overflow": "color: {error};",
+    "none": "color: {muted};",
+}
 
 
 class GradientThroughTimePlot(ProbeCard, SessionCard):
@@ -250,7 +255,7 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         if clipped.any():
             text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"
         if kind != self.verdict_kind:  # a new style sheet re-polishes the label: only on a change
-            themed(self.verdict, "color: {" + VERDICT_COLOURS[kind] + "};")
+            themed(self.verdict, VERDICT_STYLES[kind])
         self.verdict_kind = kind
         self.verdict.setText(text)
         self.set_title(f"gradient through time, step {self.session.probe_step}")

@@ -126,7 +126,6 @@ SCHEMES = {"light": LIGHT, "dark": DARK}
 _current: Scheme = LIGHT
 _mode: str = "system"
 _styled: weakref.WeakKeyDictionary[QWidget, str | Callable[[Scheme], str]] = weakref.WeakKeyDictionary()
-_followers: list[Callable[[Scheme], None]] = []
 
 
 def scheme() -> Scheme:
@@ -226,11 +225,6 @@ def themed(widget: QWidget, sheet: str | Callable[[Scheme], str]) -> None:
     widget.setStyleSheet(_sheet(sheet, _current))
 
 
-def on_theme_change(follow: Callable[[Scheme], None]) -> None:
-    """Call ``follow(scheme)`` whenever the theme changes (for what a style sheet cannot say)."""
-    _followers.append(follow)
-
-
 def _sheet(sheet: str | Callable[[Scheme], str], s: Scheme) -> str:
     if callable(sheet):
         return sheet(s)
@@ -238,17 +232,12 @@ def _sheet(sheet: str | Callable[[Scheme], str], s: Scheme) -> str:
 
 
 def restyle() -> None:
-    """Set every registered style sheet, follower and pyqtgraph plot to the current scheme."""
+    """Set every registered style sheet and pyqtgraph plot to the current scheme."""
     for widget, sheet in list(_styled.items()):
         try:
             widget.setStyleSheet(_sheet(sheet, _current))
         except RuntimeError:  # deleted on the C++ side
             _styled.pop(widget, None)
-    for follow in list(_followers):
-        try:
-            follow(_current)
-        except RuntimeError:
-            _followers.remove(follow)
     app = QApplication.instance()
     if app is not None:
         from playground.ui.plots.repaint import recolour_plots
@@ -276,7 +265,7 @@ def font(points: int, bold: bool = False) -> QFont:
 
 def __getattr__(name: str) -> str:
     """TEXT_COLOUR, AXIS_COLOUR and HINT_COLOUR read through the module: the current theme's."""
-    field = {"TEXT_COLOUR": "text", "AXIS_COLOUR": "axis", "HINT_COLOUR": "hint"}.get(name)
-    if field is None:
+    read = {"TEXT_COLOUR": lambda s: s.text, "AXIS_COLOUR": lambda s: s.axis, "HINT_COLOUR": lambda s: s.hint}
+    if name not in read:
         raise AttributeError(name)
-    return getattr(_current, field)
+    return read[name](_current)
