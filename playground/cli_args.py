@@ -356,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="with --demo: train the preset's model on this file instead (a CSV for --preset prices)",
     )
+    g.add_argument(
+        "--theme",
+        choices=["system", "light", "dark"],
+        default=None,
+        help="the window's colours for this run (default: the one View > Theme remembers, else the system's)",
+    )
     g.add_argument("--column", default="", help="with --file: the CSV column to forecast")
     g.add_argument("--inputs", default="", help="with --file: CSV columns the model sees beside it (A,B,...)")
     for command in sub.choices.values():  # every numeric option's --help names its range, from the table

@@ -61,7 +61,11 @@ def cmd_gui(a: argparse.Namespace) -> int:
 
         build_task(data)  # a missing file, a CSV without that column...: one line, no window left waiting
     from playground.app import launch
+    from playground.app.qt_libs import check_before_window
 
+    missing = check_before_window()  # before the training process starts: Qt would abort without them
+    if missing:
+        raise PlaygroundError(missing)
     if a.demo is not None or not launch.no_display():
         # the training process loads torch while the window is imported and built
         launch.start_early()
@@ -83,4 +87,5 @@ def cmd_gui(a: argparse.Namespace) -> int:
         report_json=a.json,
         lesson=a.lesson,
         data=data,
+        theme=a.theme,
     )

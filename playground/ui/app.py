@@ -78,9 +78,12 @@ def main(
     report_json: bool = False,
     lesson: str | None = None,
     data: Any = None,
+    theme: str | None = None,
 ) -> int:
     """Open the window. With ``demo``, train ``preset`` for that many seconds, show ``view``, save a PNG.
-    ``data`` (a DataConfig): the preset's model learns from it instead of the preset's data."""
+    ``data`` (a DataConfig): the preset's model learns from it instead of the preset's data.
+    ``theme`` ("system", "light", "dark"): for this run; without it, the one View > Theme remembered
+    (a demo, which never reads the remembered settings: the system's)."""
     if _no_display():
         if demo is None:
             print(
@@ -90,10 +93,22 @@ def main(
             )
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a demo can draw without a screen
+    from playground.app.qt_libs import check_before_window
+
+    missing = check_before_window()  # Qt would abort the process without them: say what to install
+    if missing:
+        print(f"rnn-playground: error: {missing}", file=sys.stderr)
+        return 2
     t0 = os.environ.get("RNN_PLAYGROUND_STARTUP_T0")  # benchmarks/bench_startup.py: report the phases
     phase = _phase_reporter(float(t0)) if t0 and demo is None else (lambda what: None)
     app = _app()
+    from playground.ui.plots.theme import apply_theme
+
     if demo is None:
+        from PySide6.QtCore import QSettings
+
+        remembered = QSettings("RNN Playground", "RNN Playground").value("theme", "system")
+        apply_theme(theme or (remembered if remembered in ("system", "light", "dark") else "system"), app)
         from playground.ui.main_window import MainWindow
 
         phase("imported")
@@ -104,6 +119,7 @@ def main(
             _report_first_paint(app, window, float(t0))
         return app.exec()
 
+    apply_theme(theme or "system", app)
     from playground.ui.demo import Demo, demo_window
 
     window = demo_window(preset, data)

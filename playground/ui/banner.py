@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from playground.ui.plots.theme import Scheme, themed
+
+
+def banner_sheet(s: Scheme, kind: str) -> str:
+    """The banner's colours for a message of ``kind`` ("error", "warning", "info") in scheme ``s``."""
+    bg, fg = s.banner(kind)
+    return (
+        f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
+        f" QLabel {{ color: {fg}; }} QPushButton {{ color: {s.text}; }}"
+    )
 
 
 class Banner(QFrame):
@@ -26,6 +39,7 @@ class Banner(QFrame):
         close.setFlat(True)
         close.setFixedWidth(28)
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the message")
         close.clicked.connect(self._dismiss)
         row.addWidget(self.label, 1)
         row.addWidget(close)
@@ -61,18 +75,11 @@ class Banner(QFrame):
         self.fix_row.addStretch(1)
 
     def show_message(self, text: str, kind: str = "error") -> None:
-        colours = {
-            "error": ("#fde8e4", "#a12a00"),
-            "warning": ("#fff4d6", "#7a5200"),
-            "info": ("#e6f1fa", "#084d80"),
-        }
         self.kind = kind
         self.set_fixes(())
-        bg, fg = colours.get(kind, colours["info"])
-        self.setStyleSheet(
-            f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
-            f" QLabel {{ color: {fg}; }}"
-        )
+        self.colour_kind = kind
+        me = weakref.ref(self)  # the registry holds the banner weakly: so does its style
+        themed(self, lambda s: banner_sheet(s, b.colour_kind) if (b := me()) is not None else "")
         self.label.setText(text)
         self.show()
 

@@ -34,19 +34,15 @@ from PySide6.QtWidgets import (
 from playground.core.config import ARCH_NAMES, ARCHS
 from playground.core.kinds import KINDS
 from playground.ui.compare_bands import Band, smooth, smoothing_window
+from playground.ui.palettes import ARCH_COLOURS  # the five architectures' colours, everywhere
 from playground.ui.plots.base import (
-    BLUE,
-    GREEN,
-    ORANGE,
-    PURPLE,
-    VERMILLION,
     EmptyHint,
     LegendStrip,
     make_plot,
     pow10,
 )
+from playground.ui.plots.theme import scheme, themed
 
-ARCH_COLOURS = {"rnn": VERMILLION, "lstm": BLUE, "gru": GREEN, "transformer": ORANGE, "mlp": PURPLE}
 COLUMNS = (
     "architecture",
     "parameters",
@@ -154,7 +150,7 @@ class CompareView(QWidget):
             "'Inside a sequence'."
         )
         self.accuracy_plot.getPlotItem().setYRange(0, 1.02, padding=0)
-        self.chance_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#808080", style=Qt.PenStyle.DashLine))
+        self.chance_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#8c8c8c", style=Qt.PenStyle.DashLine))
         self.accuracy_plot.addItem(self.chance_line)
         self.accuracy_bands: dict[str, Band] = {}
         self.accuracy_plot.setVisible(False)
@@ -174,6 +170,7 @@ class CompareView(QWidget):
         ]
 
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Comparison results, one row per architecture")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for j, title in enumerate(COLUMNS):
             if title in HEADER_TIPS:
@@ -213,7 +210,7 @@ class CompareView(QWidget):
         layout = QVBoxLayout(self)
         intro = QLabel(EXPLANATION)
         intro.setWordWrap(True)
-        intro.setStyleSheet("color: #505050;")
+        themed(intro, "color: {muted};")
         layout.addWidget(intro)
         layout.addLayout(row)
         layout.addLayout(how)
@@ -262,7 +259,7 @@ class CompareView(QWidget):
             gaps = self.gaps()
             if gaps is None:
                 self.status.setText(
-                    "<span style='color:#a12a00'>gaps: whole numbers of 1 or more, like 2, 5, 10</span>"
+                    f"<span style='color:{scheme().error}'>gaps: whole numbers of 1 or more, like 2, 5, 10</span>"
                 )
                 return
             request["gaps"] = gaps
@@ -310,7 +307,7 @@ class CompareView(QWidget):
     def show_answer(self, answer: dict) -> None:
         if "error" in answer:
             self.running = False
-            self.status.setText(f"<span style='color:#a12a00'>{answer['error']}</span>")
+            self.status.setText(f"<span style='color:{scheme().error}'>{answer['error']}</span>")
             self._sync_buttons()
             return
         self.answer = answer

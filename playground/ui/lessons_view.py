@@ -28,11 +28,18 @@ from PySide6.QtWidgets import (
 from playground.core.config import SessionConfig
 from playground.core.lessons import LESSONS, Lesson, LessonCheck
 from playground.core.lessons.predictions import PREDICTIONS, Measured, Prediction, reveal
+from playground.ui.plots.theme import scheme, themed
 
 PASS_COLOUR = "#1b6e3a"
 NOT_YET_COLOUR = "#7a5200"
 DIFFERS_COLOUR = "#1f4e8c"  # not seen, for a reason the check explains (blue: information, not a fault)
 REVEAL_COLOUR = "#4a3b6b"  # the prediction beside the measurement (apart from the blue of "Why it differs")
+# The same four in the dark theme: lighter, for the dark background (each 4.5:1 or more on it).
+DARK_COLOURS = {PASS_COLOUR: "#7fd6a0", NOT_YET_COLOUR: "#f0c766", DIFFERS_COLOUR: "#93c2f0", REVEAL_COLOUR: "#c8b6ec"}
+
+
+def _in_theme(colour: str) -> str:
+    return DARK_COLOURS.get(colour, colour) if scheme().is_dark else colour
 MAX_MORE = 3  # more buttons a card can show beside Try this (lesson 14: its three other uses)
 PREDICTED = "lesson_predictions/"  # + lesson id: the learner's choice on that card (a Choice key)
 PREDICTED_BEFORE = "lesson_predictions_before_check/"  # + lesson id: the choice at its first answered check
@@ -115,10 +122,10 @@ class LessonsView(QWidget):
             choices.addWidget(button)
         self.choice_group.idToggled.connect(self._choice_toggled)
         self.before_note = _wrapped()
-        self.before_note.setStyleSheet("color: #555;")
+        themed(self.before_note, "color: {muted};")
         self.reveal = _wrapped()
         self.reveal.setTextFormat(Qt.TextFormat.PlainText)
-        self.reveal.setStyleSheet(f"color: {REVEAL_COLOUR};")
+        themed(self.reveal, lambda s: f"color: {_in_theme(REVEAL_COLOUR)};")
         self.reveal.setToolTip("Your prediction beside what Check measured on the model in training.")
         self.seeds_button = QPushButton("Run 5 seeds")
         self.seeds_button.setToolTip(
@@ -127,7 +134,7 @@ class LessonsView(QWidget):
         )
         self.seeds_button.clicked.connect(lambda: self.seeds_requested.emit(self.current().id))
         self.seeds = _wrapped()
-        self.seeds.setStyleSheet("color: #444;")
+        themed(self.seeds, "color: {muted};")
         body.addWidget(self.title)
         body.addWidget(self.text)
         body.addWidget(self.setup_button)
@@ -387,7 +394,7 @@ class LessonsView(QWidget):
             body = f"{html.escape(found.text)}<br><b>{head}</b>{why}"
         else:
             body = f"<b>{head}</b> {html.escape(found.text)}"
-        self.result.setText(f'<span style="color: {colour};">{body}</span>')
+        self.result.setText(f'<span style="color: {_in_theme(colour)};">{body}</span>')
 
 
 def _wrapped() -> QLabel:

@@ -79,6 +79,8 @@ def build_menus(self: MainWindow) -> None:
     view = self.menuBar().addMenu("&View")
     for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock, self.lessons_dock):
         view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    build_theme_menu(self, view)
     help_menu = self.menuBar().addMenu("&Help")
     self.lessons_action = QAction(
         "&Lessons", self, shortcut=QKeySequence.StandardKey.HelpContents, triggered=self.show_lessons
@@ -89,8 +91,48 @@ def build_menus(self: MainWindow) -> None:
     help_menu.addAction(QAction("&About RNN Playground", self, triggered=lambda: about(self)))
 
 
+def build_theme_menu(self: MainWindow, view) -> None:
+    """View > Theme: System (follows the desktop), Light or Dark; the choice is remembered."""
+    from PySide6.QtGui import QActionGroup
+
+    from playground.ui.plots import theme
+
+    menu = view.addMenu("&Theme")
+    menu.setToolTipsVisible(True)
+    group = QActionGroup(self)
+    group.setExclusive(True)
+    self.theme_actions = {}
+    tips = {
+        "system": "Follow the desktop's light or dark colour scheme",
+        "light": "Dark text on light backgrounds",
+        "dark": "Light text on dark backgrounds",
+    }
+    for choice in theme.THEMES:
+        action = QAction(f"&{choice.capitalize()}", self, checkable=True)
+        action.setToolTip(tips[choice])
+        action.setChecked(choice == theme.mode())
+        action.triggered.connect(lambda _checked=False, c=choice: set_theme(self, c))
+        group.addAction(action)
+        menu.addAction(action)
+        self.theme_actions[choice] = action
+
+
+def set_theme(self: MainWindow, choice: str) -> None:
+    """Show ``choice`` now and remember it for the next start."""
+    from playground.ui.plots.theme import apply_theme
+
+    apply_theme(choice)
+    self.theme_actions[choice].setChecked(True)
+    self.settings.setValue("theme", choice)
+
+
 def build_shortcuts(self: MainWindow) -> None:
-    """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets."""
+    """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets; and for the keyboard
+    and screen readers, every control built so far named and Tab let out of text boxes and tables
+    (ui/accessible.py; the pages made on first use do the same when they are made)."""
+    from playground.ui.accessible import name_unnamed
+
+    name_unnamed(self)
 
     def key(seq: str, slot) -> None:
         QShortcut(QKeySequence(seq), self).activated.connect(slot)

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from playground.app import messages as m
 from playground.ui.plots.base import make_plot
-from playground.ui.plots.theme import BLUE
+from playground.ui.plots.theme import BLUE, themed
 
 TRACK_NAMES = ("quotes", "brackets", "line-position", "word", "digit", "vowel", "regex")
 LINE = 48  # characters per shown line (they fit the panel of a 1600-pixel window)
@@ -155,7 +155,7 @@ class NeuronsView(QWidget):
         outer.addLayout(head)
         self.help_label = QLabel(HELP)
         self.help_label.setWordWrap(True)
-        self.help_label.setStyleSheet("background: #eef5fb; border-left: 3px solid #0072B2; padding: 6px;")
+        themed(self.help_label, "background: {explanation_bg}; color: {text}; border-left: 3px solid #0072B2; padding: 6px;")
         self.help_label.setVisible(False)
         self.help_button.toggled.connect(self.help_label.setVisible)
         outer.addWidget(self.help_label)
@@ -205,6 +205,7 @@ class NeuronsView(QWidget):
         outer.addLayout(controls)
         self.text_edit = QPlainTextEdit()
         self.text_edit.setPlaceholderText("Paste a text to read (tick 'read my text')")
+        self.text_edit.setAccessibleName("Your text to read")
         self.text_edit.setMaximumHeight(60)
         self.text_edit.setVisible(False)
         self.own_text.toggled.connect(self.text_edit.setVisible)
@@ -264,6 +265,7 @@ class NeuronsView(QWidget):
         clamp_row.addWidget(QLabel("prompt"))
         self.prompt_edit = QLineEdit("")
         self.prompt_edit.setPlaceholderText("(empty: from the start)")
+        self.prompt_edit.setAccessibleName("Prompt for the two samples")
         self.prompt_edit.setMaximumWidth(200)
         clamp_row.addWidget(self.prompt_edit)
         clamp_row.addWidget(QLabel("temperature"))
@@ -293,6 +295,7 @@ class NeuronsView(QWidget):
         ):
             box.setReadOnly(True)
             box.setFont(mono)
+            box.setAccessibleName(f"{label.text()} sample")
             texts.addWidget(label, 0, col)
             texts.addWidget(box, 1, col)
         outer.addLayout(texts, 2)

@@ -33,6 +33,9 @@ class LazyPage(QWidget):
     def get(self) -> Any:
         if self.widget is None:
             self.widget = self._make()
+            from playground.ui.accessible import name_unnamed
+
+            name_unnamed(self.widget)  # made after the window named its controls: these too
             if self._scroll:  # big pages scroll: the window fits a laptop
                 area = QScrollArea()
                 area.setWidgetResizable(True)

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.palettes import HALF_COLOURS
 from playground.ui.plots.base import (
     BLUE,
-    ORANGE,
     VERMILLION,
     EmptyHint,
     LayerChooser,
@@ -43,6 +43,7 @@ from playground.ui.plots.base import (
     pow10,
 )
 from playground.ui.plots.gates import GATES
+from playground.ui.plots.theme import scheme, themed
 
 EXPLANATION = (
     "Walk through one sequence a time step at a time (the slider, or the Left and Right arrow keys). "
@@ -52,7 +53,7 @@ EXPLANATION = (
 )
 UNITS_SHOWN = 6  # hidden units whose numbers the equation table shows
 CONNECT_RGB = (0, 114, 178)  # the app's blue, with alpha by connectivity
-BACKWARD_COLOUR = ORANGE  # a bidirectional layer's backward half; its forward half stays blue
+BACKWARD_COLOUR = HALF_COLOURS["backward"]  # a bidirectional layer's backward half; its forward half stays blue
 
 
 TAKE_TIP = (
@@ -92,7 +93,7 @@ class TimeScrubber(QWidget):
         self.source_label.setWordWrap(True)
         self.source_label.setTextFormat(Qt.TextFormat.RichText)
         self.source_label.setStyleSheet(
-            "QLabel { background: #fff4e5; border: 1px solid #e6b566; padding: 4px 6px; }"
+            "QLabel {{ background: {explanation_bg}; color: {text}; border: 1px solid #e6b566; padding: 4px 6px; }}"
         )
         self.source_label.setVisible(False)
 
@@ -102,7 +103,7 @@ class TimeScrubber(QWidget):
         self.connect_label.setToolTip(EXPLANATION)
         self.connect_label.setMinimumHeight(40)
         self.connect_label.setStyleSheet(
-            "QLabel { background: white; border: 1px solid #d4d4d4; padding: 6px; }"
+            "QLabel {{ background: {plot_bg}; color: {text}; border: 1px solid {card_border}; padding: 6px; }}"
         )
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -121,7 +122,7 @@ class TimeScrubber(QWidget):
         self.h_legend.setVisible(False)
         self.h_caption = QLabel()
         self.h_caption.setWordWrap(True)
-        self.h_caption.setStyleSheet("color: #505050;")
+        themed(self.h_caption, "color: {muted};")
         self.h_caption.setVisible(False)
 
         self.gate_plot = make_plot("gate value", "hidden unit")
@@ -233,7 +234,7 @@ class TimeScrubber(QWidget):
         self.inspect_button.setText("Inspect")
         self.source_label.setVisible(False)
         if "error" in answer:
-            self.connect_label.setText(f"<span style='color:#a12a00'>{html.escape(answer['error'])}</span>")
+            self.connect_label.setText(f"<span style='color:{scheme().error}'>{html.escape(answer['error'])}</span>")
             return
         self.answer = answer
         self.stale = False
@@ -426,7 +427,7 @@ def _connectivity_html(labels, conn: np.ndarray, t: int, answer: bool = False) -
     for s, label in enumerate(labels):
         w = float(row[s]) / top if top > 0 and s < len(row) else 0.0
         alpha = round(255 * min(max(w, 0.0), 1.0) * 0.85)
-        colour = "white" if alpha > 140 else "#202020"
+        colour = "white" if alpha > 140 else scheme().text
         border = "border-bottom: 3px solid #D55E00;" if (s == t and many) else ""
         sep = "" if len(label) == 1 else "&nbsp;"
         parts.append(
@@ -441,7 +442,7 @@ def _connectivity_html(labels, conn: np.ndarray, t: int, answer: bool = False) -
         else "how much each input value moved the forecast (darker = more)"
     )
     return (
-        f"<p style='color:#606060; font-size: 9pt; margin: 0 0 4px 0;'>{what}</p><p>"
+        f"<p style='color:{scheme().muted}; font-size: 9pt; margin: 0 0 4px 0;'>{what}</p><p>"
         + "".join(parts)
         + "</p>"
     )
@@ -460,7 +461,7 @@ def example_html(e: dict) -> str:
         f"<b>A compared {html.escape(e['name'])}{at} (seed {e['seed']}), not the main model.</b> "
         f"Held-out sequence {e['index']}: the key is <b>{key}</b>, so the answer is "
         f"<b>{html.escape(e['right'])}</b>; it answered "
-        f"<b style='color:#a12a00'>{html.escape(e['answered'])}</b> "
+        f"<b style='color:{scheme().error}'>{html.escape(e['answered'])}</b> "
         f"({e['wrong']} of {e['total']} held-out sequences wrong).{reach} The shading shows how much "
         "each input moved its answer: does the gradient still reach the key? Press Inspect to look at the "
         "main model instead; click the point again for another sequence it gets wrong."
@@ -473,7 +474,7 @@ def _topk_html(probe, t: int) -> str:
     if not top_k and answers:  # memory and order: one answer, after the last step
         rows = "".join(
             f"<tr><td style='font-family: monospace; padding-right: 8px;'>{_show(c)}</td>"
-            f"<td style='color:{VERMILLION if i == 0 else '#303030'};'>{p * 100:.1f}%</td></tr>"
+            f"<td style='color:{VERMILLION if i == 0 else scheme().text};'>{p * 100:.1f}%</td></tr>"
             for i, (c, p) in enumerate(answers[:5])
         )
         return f"<b>its answer after the last step</b><table>{rows}</table>"
@@ -483,7 +484,7 @@ def _topk_html(probe, t: int) -> str:
         return ""
     rows = "".join(
         f"<tr><td style='font-family: monospace; padding-right: 8px;'>{_show(ch)}</td>"
-        f"<td style='color:{VERMILLION if i == 0 else '#303030'};'>{p * 100:.1f}%</td></tr>"
+        f"<td style='color:{VERMILLION if i == 0 else scheme().text};'>{p * 100:.1f}%</td></tr>"
         for i, (ch, p) in enumerate(top_k[t])
     )
     return f"<b>next character at t = {t}</b><table>{rows}</table>"

@@ -13,7 +13,12 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QPo
 from PySide6.QtWidgets import QWidget
 
 from playground.core.lessons.shapes import CAPTIONS, SHAPES, Badge, badges, shape_of
-from playground.ui.plots.base import BLUE, GREEN, HINT_COLOUR, ORANGE, TEXT_COLOUR, VERMILLION, font
+from playground.ui.plots.base import BLUE, GREEN, ORANGE, VERMILLION, font
+from playground.ui.plots.theme import LIGHT
+
+# Drawn on its own white canvas in both themes: the light theme's text colours.
+TEXT_COLOUR = LIGHT.text
+HINT_COLOUR = LIGHT.hint
 
 INPUT_FILL = "#DCEBF7"  # inputs: pale blue, outlined in the app's blue
 HIDDEN_FILL = "#EFEFEF"

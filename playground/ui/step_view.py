@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.palettes import RIGHT_BG, RIGHT_MARK, WRONG_BG, WRONG_MARK
 from playground.ui.plots.base import (
     BLUE,
     VERMILLION,
@@ -36,11 +37,12 @@ from playground.ui.plots.base import (
     set_axis_label,
     style_axis,
 )
+from playground.ui.plots.theme import scheme
 from playground.ui.session import Session
 
 TABLE_EXPLANATION = (
     "One sequence of the batch this step trained on. Each column is a time step: the input the model "
-    "read, the target it should have predicted next, what it did predict (green when right, red when "
+    "read, the target it should have predicted next, what it did predict (marked \u2713 on blue when right, \u2717 on orange when "
     "wrong) and the probability it gave the right answer. The loss of the step is the average, over "
     "every sequence and time step, of -log p(target).\n"
     "Use the arrows beside 'sequence' to look at other sequences of the same batch."
@@ -59,8 +61,9 @@ UPDATE_EXPLANATION = (
     "typical for Adam; much larger means the learning rate is high for this tensor, much smaller means "
     "it is barely learning. Refused steps (NaN) move nothing."
 )
-RIGHT = QColor("#d8f0e4")
-WRONG = QColor("#fbe0d8")
+RIGHT = QColor(RIGHT_BG)
+WRONG = QColor(WRONG_BG)
+CELL_TEXT = QColor("#1a1a1a")  # on the pale cell colours, in the light and the dark theme
 
 
 class StepDebugger(QWidget):
@@ -99,7 +102,7 @@ class StepDebugger(QWidget):
 
         self.update_axis = NameAxis("left")
         self.update_plot = pg.PlotWidget(axisItems={"left": self.update_axis, "bottom": LogAxis("bottom")})
-        self.update_plot.setBackground("w")
+        self.update_plot.setBackground(scheme().plot_bg)
         item = self.update_plot.getPlotItem()
         for name in ("left", "bottom"):
             style_axis(item.getAxis(name))
@@ -164,7 +167,7 @@ class StepDebugger(QWidget):
         for h in self.empty_hints:
             h.setVisible(False)
         state = (
-            "<span style='color:#a12a00'><b>refused</b>: " + html.escape(r.message) + "</span>"
+            f"<span style='color:{scheme().error}'><b>refused</b>: " + html.escape(r.message) + "</span>"
             if r.refused
             else f"loss <b>{r.loss:.4f}</b>"
         )
@@ -247,7 +250,11 @@ class StepDebugger(QWidget):
         for t, (want, got) in enumerate(zip(targets, preds, strict=False)):
             right = want == got
             self.table.setItem(1, offset + t, _cell(want))
-            self.table.setItem(2, offset + t, _cell(got, None if series else (RIGHT if right else WRONG)))
+            if series:
+                self.table.setItem(2, offset + t, _cell(got))
+            else:  # a mark beside the colour: right and wrong never rest on colour alone
+                mark = RIGHT_MARK if right else WRONG_MARK
+                self.table.setItem(2, offset + t, _cell(got, RIGHT if right else WRONG, mark))
             if d.target_prob is not None:
                 p = float(d.target_prob[i, t])
                 self.table.setItem(3, offset + t, _cell(f"{p:.2f}", _prob_colour(p)))
@@ -262,13 +269,15 @@ class StepDebugger(QWidget):
         self.table.setFixedHeight(self.table.horizontalHeader().height() + rows_h + bar + 6)
 
 
-def _cell(text: str, colour: QColor | None = None) -> QTableWidgetItem:
+def _cell(text: str, colour: QColor | None = None, mark: str = "") -> QTableWidgetItem:
     shown = {"\n": "↵", " ": "␣", "\t": "⇥"}.get(text, text)
-    item = QTableWidgetItem(shown)
+    item = QTableWidgetItem(f"{shown} {mark}" if mark else shown)
     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
     if colour is not None:
         item.setBackground(QBrush(colour))
-    item.setToolTip(repr(text))
+        item.setForeground(QBrush(CELL_TEXT))
+    tip = {RIGHT_MARK: " (right)", WRONG_MARK: " (wrong)"}.get(mark, "")
+    item.setToolTip(repr(text) + tip)
     return item
 
 

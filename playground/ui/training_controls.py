@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.bounds import BOUNDS
 from playground.core.config import TrainConfig
+from playground.ui.plots.theme import themed
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
 CLIP_NAMES = {"norm": "by norm", "value": "by value", "off": "off"}
@@ -113,7 +114,7 @@ class TrainingControls(QWidget):
         )
         self.undo_button.clicked.connect(lambda: self.undo_requested.emit(1))
         self.undo_label = QLabel()
-        self.undo_label.setStyleSheet("color: #606060;")
+        themed(self.undo_label, "color: {muted};")
         undo_row.addWidget(self.undo_button)
         undo_row.addWidget(self.undo_label, 1)
         layout.addLayout(undo_row)
@@ -200,7 +201,7 @@ class TrainingControls(QWidget):
         form.addRow("Stop after", self.patience)
         form.addRow("Stop at val. loss", self.stop_loss)
         self.note = QLabel("Optimizer and seed apply at Reset.")
-        self.note.setStyleSheet("color: #666;")
+        themed(self.note, "color: {muted};")
         form.addRow(self.note)
         layout.addWidget(live)
 

@@ -24,13 +24,16 @@ from PySide6.QtWidgets import QLabel, QScrollBar, QVBoxLayout, QWidget
 from playground.ui.plots.base import (
     BLUE,
     DIVERGING,
-    HINT_COLOUR,
     ORANGE,
-    TEXT_COLOUR,
     VERMILLION,
     font,
     pow10,
 )
+from playground.ui.plots.theme import LIGHT, themed
+
+# The unrolled network is drawn on its own white canvas in both themes: the light theme's text colours.
+TEXT_COLOUR = LIGHT.text
+HINT_COLOUR = LIGHT.hint
 
 W_HH_COLOUR = "#B86E00"  # the shared matrix: one darker orange everywhere (arrows, labels, its bars)
 W_HH_BAR = ORANGE
@@ -429,7 +432,7 @@ class UnrolledView(QWidget):
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setFont(font(11))
-        self.message.setStyleSheet(f"color: {TEXT_COLOUR}; padding: 24px;")
+        themed(self.message, "color: {text}; padding: 24px;")
         self.canvas = _UnrolledCanvas()
         self.canvas.clicked.connect(self._on_clicked)
         self.scroll = QScrollBar(Qt.Orientation.Horizontal)

@@ -9,12 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
-# Okabe-Ito colours: told apart by colour-blind readers too.
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-ORANGE = "#E69F00"
-GREY = "#8c8c8c"
-ERROR_RED = "#c62828"
+from playground.ui.palettes import BLUE, GREY, ORANGE, VERMILLION  # noqa: F401  (Okabe-Ito)
+from playground.ui.plots.theme import LIGHT, themed
+
+ERROR_RED = LIGHT.error  # error words in the light theme (the dark theme's: DARK.error)
 
 _BASE_TIP = Qt.ItemDataRole.UserRole + 1  # an item's own tooltip, kept while a reason replaces it
 
@@ -46,7 +44,7 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(f"color: {ERROR_RED};")
+    themed(label, "color: {error};")
     label.setVisible(False)
     return label
 

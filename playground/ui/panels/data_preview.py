@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.data.preview import PREVIEW_CHARS, DataPreview
-from playground.ui.panels._common import BLUE, VERMILLION, note_label
+from playground.ui.palettes import SPLIT_COLOURS
+from playground.ui.panels._common import BLUE, note_label
 from playground.ui.panels.date_axis import DateAxis
+from playground.ui.plots.repaint import legend_brush
+from playground.ui.plots.theme import scheme
 
 # The core's messages name the command line's options; in the panel they name its controls.
 _CLI_ADVICE = (
@@ -88,7 +91,7 @@ class PreviewBox(QGroupBox):
         # series: the values, the held-out tail shaded
         self.date_axis = DateAxis()
         self.series_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
-        self.series_plot.setBackground("w")
+        self.series_plot.setBackground(scheme().plot_bg)
         self.series_plot.setMinimumHeight(180)
         self.series_plot.setToolTip(
             "The series the network learns from. The shaded tail is held out: never trained on, "
@@ -97,15 +100,15 @@ class PreviewBox(QGroupBox):
         item = self.series_plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setMenuEnabled(False)
-        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        legend = item.addLegend(offset=(8, 8), labelTextColor=scheme().text)
+        legend.setBrush(legend_brush(scheme()))
         self.held_out_region = pg.LinearRegionItem(
             values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 45), pen=pg.mkPen(None)
         )
         self.held_out_region.setZValue(-10)
         item.addItem(self.held_out_region)
-        self.train_curve = item.plot(pen=pg.mkPen(BLUE, width=1.5), name="training", antialias=True)
-        self.held_out_curve = item.plot(pen=pg.mkPen(VERMILLION, width=1.5), name="held out", antialias=True)
+        self.train_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["training"], width=1.5), name="training", antialias=True)
+        self.held_out_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["held out"], width=1.5), name="held out", antialias=True)
 
         self.preview_stack = QStackedWidget()
         self.preview_stack.addWidget(text_page)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QText
 
 from playground.app import messages as m
 from playground.core.kinds import KINDS
+from playground.ui.palettes import RIGHT_MARK, WRONG_MARK
 from playground.ui.panels._common import BLUE, note_label
 
 CLASSIFY_HINTS = {
@@ -30,8 +31,9 @@ def _verdict(said: object, rule: object, says: str) -> str:
         return ""
     right = rule == said
     colour = "#00734f" if right else "#a12a00"
+    mark = RIGHT_MARK if right else WRONG_MARK  # a mark and a word beside the colour
     return (
-        f" <span style='color:{colour}'>({'right' if right else 'wrong'}: {says} "
+        f" <span style='color:{colour}'>{mark} ({'right' if right else 'wrong'}: {says} "
         f"<b>{html.escape(str(rule))}</b>)</span>"
     )
 

@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 from playground.app import messages as m
 from playground.core.errors import PlaygroundError
 from playground.core.inspect.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
-from playground.ui.panels._common import BLUE, GREY, VERMILLION
+from playground.ui.palettes import FORECAST_COLOURS
+from playground.ui.panels._common import VERMILLION
 from playground.ui.panels.date_axis import DateAxis
+from playground.ui.plots.repaint import legend_brush
+from playground.ui.plots.theme import scheme
 
 METRICS_PROMPT = "Press Forecast to see how well the model predicts the held-out tail."
 
@@ -188,14 +191,14 @@ class ForecastPage(QWidget):
     def _build_plot(self) -> None:
         self.date_axis = DateAxis()
         self.forecast_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
-        self.forecast_plot.setBackground("w")
+        self.forecast_plot.setBackground(scheme().plot_bg)
         self.forecast_plot.setMinimumHeight(200)
         self.forecast_plot.setToolTip(TIPS["chart"])
         item = self.forecast_plot.getPlotItem()
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.15)
-        legend = item.addLegend(offset=(8, 8), labelTextColor="#333333")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        legend = item.addLegend(offset=(8, 8), labelTextColor=scheme().text)
+        legend.setBrush(legend_brush(scheme()))
         self.held_out_region = pg.LinearRegionItem(
             values=(0, 1), movable=False, brush=pg.mkBrush(230, 159, 0, 35), pen=pg.mkPen(None)
         )
@@ -203,12 +206,12 @@ class ForecastPage(QWidget):
         self.held_out_region.setVisible(False)
         item.addItem(self.held_out_region)
         # Static charts (redrawn once per answer), so antialiasing costs nothing noticeable.
-        self.series_curve = item.plot(pen=pg.mkPen(GREY, width=2.5), name="real values", antialias=True)
+        self.series_curve = item.plot(pen=pg.mkPen(FORECAST_COLOURS["real values"], width=2.5), name="real values", antialias=True)
         self.prediction_curve = item.plot(
-            pen=pg.mkPen(BLUE, width=1.5), name="one step ahead", antialias=True
+            pen=pg.mkPen(FORECAST_COLOURS["one step ahead"], width=1.5), name="one step ahead", antialias=True
         )
         self.forecast_curve = item.plot(
-            pen=pg.mkPen(VERMILLION, width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
+            pen=pg.mkPen(FORECAST_COLOURS["forecast"], width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
         )
         self.anomaly_scatter = pg.ScatterPlotItem(
             symbol="o",

@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.ui.panels._common import BLUE, VERMILLION, error_label, note_label, set_error
+from playground.ui.palettes import SPEAKER_COLOURS
+from playground.ui.panels._common import error_label, note_label, set_error
+from playground.ui.plots.theme import scheme, text_colour, themed
 
 LM, SEQ2SEQ = "lm", "seq2seq"  # which model answers in the chat
 MAX_ROWS = 20  # exchanges kept in the list (each is a turn row and a replies row)
@@ -44,7 +46,7 @@ DESCRIPTIONS = {
     "looking back at the characters it read (the map below).",
 }
 NAMES = {LM: "Language model", SEQ2SEQ: "Encoder-decoder"}
-COLOURS = {LM: BLUE, SEQ2SEQ: VERMILLION}
+COLOURS = {LM: SPEAKER_COLOURS["language model"], SEQ2SEQ: SPEAKER_COLOURS["encoder-decoder"]}
 
 TIPS = {
     LM: (
@@ -102,7 +104,7 @@ class DialogCompare(QWidget):
         for kind in (LM, SEQ2SEQ):
             radio = QRadioButton(NAMES[kind])
             radio.setToolTip(TIPS[kind])
-            radio.setStyleSheet(f"QRadioButton {{ color: {COLOURS[kind]}; font-weight: bold; }}")
+            themed(radio, lambda s, k=kind: f"QRadioButton {{ color: {text_colour(COLOURS[k], s)}; font-weight: bold; }}")
             self.use_group.addButton(radio)
             description = note_label(DESCRIPTIONS[kind])
             description.setToolTip(TIPS[kind])
@@ -250,7 +252,7 @@ class DialogCompare(QWidget):
             # Two lines, so a narrow dock never cuts the "answers in chat" mark off.
             text = NAMES[kind] + ("\n(answers in chat)" if kind == in_use else "\n")
             item = QTableWidgetItem(text)
-            item.setForeground(QBrush(QColor(COLOURS[kind])))
+            item.setForeground(QBrush(QColor(text_colour(COLOURS[kind], scheme()))))
             font = item.font()
             font.setBold(kind == in_use)
             item.setFont(font)
@@ -275,7 +277,7 @@ class DialogCompare(QWidget):
             table.setSpan(2 * i, 0, 1, 2)
             for col, (kind, text) in enumerate(((LM, lm), (SEQ2SEQ, s2s))):
                 item = QTableWidgetItem(text)
-                item.setForeground(QBrush(QColor(COLOURS[kind])))
+                item.setForeground(QBrush(QColor(text_colour(COLOURS[kind], scheme()))))
                 item.setToolTip(f"{NAMES[kind]}: {text}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 table.setItem(2 * i + 1, col, item)

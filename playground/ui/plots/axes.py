@@ -7,7 +7,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
-from playground.ui.plots.theme import LABEL_PT, TEXT_COLOUR, TICK_PT, font
+from playground.ui.plots.theme import LABEL_PT, TICK_PT, font, scheme
 
 MAX_TIME_TICKS = 40  # at most this many labelled time steps on an axis
 
@@ -39,7 +39,7 @@ class TimeAxis(pg.AxisItem):
         # room for the first and last labels to reach past the ends of the axis
         self.setStyle(hideOverlappingLabels=int(max(15, self._tick_px / 2 + 2)))
         if self._caption:
-            self.setLabel(time_caption(labels), color=TEXT_COLOUR, **{"font-size": f"{LABEL_PT}pt"})
+            self.setLabel(time_caption(labels), color=scheme().text, **{"font-size": f"{LABEL_PT}pt"})
         if labels:  # two lines of text (character, index): pyqtgraph's own estimate is one line short
             self.setStyle(autoExpandTextSpace=False, tickTextHeight=2 * fm.height() + 2)
         else:

@@ -33,34 +33,32 @@ from PySide6.QtWidgets import (
 )
 
 from playground.ui.plots.axes import MAX_TIME_TICKS, LogAxis, TimeAxis, pow10, time_caption
+from playground.ui.plots.repaint import HINT_TAG, legend_brush
 from playground.ui.plots.theme import (
-    AXIS_COLOUR,
     BLUE,
     DIVERGING,
     GREEN,
-    HINT_COLOUR,
     LABEL_PT,
     ORANGE,
     PURPLE,
     SEQUENTIAL,
     SERIES_COLOURS,
     SKY,
-    TEXT_COLOUR,
     TICK_PT,
     TITLE_PT,
     VERMILLION,
     YELLOW,
     font,
+    scheme,
+    themed,
 )
 from playground.ui.session import Session
 
 __all__ = [
-    "AXIS_COLOUR",
     "BLUE",
     "DIVERGING",
     "EMPTY_HINT",
     "GREEN",
-    "HINT_COLOUR",
     "LABEL_PT",
     "MAX_TIME_TICKS",
     "ORANGE",
@@ -68,7 +66,6 @@ __all__ = [
     "SEQUENTIAL",
     "SERIES_COLOURS",
     "SKY",
-    "TEXT_COLOUR",
     "TICK_PT",
     "TITLE_PT",
     "VERMILLION",
@@ -93,10 +90,12 @@ __all__ = [
     "nice_step",
     "pow10",
     "round_up_steps",
+    "scheme",
     "set_axis_label",
     "set_colour_bar_label",
     "style_axis",
     "style_plot_item",
+    "themed",
     "time_caption",
     "tooltip_html",
 ]
@@ -167,7 +166,7 @@ class LegendStrip(QLabel):
             swatch = "┅┅" if dashed else "━━"
             label = html.escape(name).replace(" ", "&nbsp;")  # break between entries, never inside one
             parts.append(
-                f"<b style='color:{colour}'>{swatch}</b>&nbsp;<span style='color:{TEXT_COLOUR}'>{label}</span>"
+                f"<b style='color:{colour}'>{swatch}</b>&nbsp;<span>{label}</span>"
             )
         self.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
 
@@ -179,7 +178,7 @@ class PlotCard(QFrame):
         super().__init__(parent)
         self.setObjectName("PlotCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#PlotCard { background: white; border: 1px solid #d4d4d4; border-radius: 6px; }")
+        themed(self, "#PlotCard {{ background: {plot_bg}; border: 1px solid {card_border}; border-radius: 6px; }}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 8)
         outer.setSpacing(4)
@@ -188,7 +187,7 @@ class PlotCard(QFrame):
         self.header_layout.setSpacing(6)
         self.title_label = ElidedLabel(title)
         self.title_label.setFont(font(TITLE_PT, bold=True))
-        self.title_label.setStyleSheet(f"color: {TEXT_COLOUR};")
+        themed(self.title_label, "color: {text};")
         self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header_layout.addWidget(self.title_label, 1)
         self.help_button = QToolButton()
@@ -197,6 +196,7 @@ class PlotCard(QFrame):
         self.help_button.setFont(font(LABEL_PT, bold=True))
         self.help_button.setFixedSize(24, 24)
         self.help_button.setToolTip("What am I looking at?")
+        self.help_button.setAccessibleName(f"Explain the plot: {title}")
         self.header_layout.addWidget(self.help_button)
         outer.addLayout(self.header_layout)
 
@@ -204,8 +204,9 @@ class PlotCard(QFrame):
         self.explanation_label.setWordWrap(True)
         self.explanation_label.setTextFormat(Qt.TextFormat.PlainText)
         self.explanation_label.setFont(font(LABEL_PT))
-        self.explanation_label.setStyleSheet(
-            f"background: #eef5fb; color: {TEXT_COLOUR}; border-left: 3px solid {BLUE}; padding: 6px;"
+        themed(
+            self.explanation_label,
+            "background: {explanation_bg}; color: {text}; border-left: 3px solid " + BLUE + "; padding: 6px;",
         )
         # In a scroll area: a long explanation in a short card scrolls instead of being cut off.
         self.explanation_area = QScrollArea()
@@ -318,7 +319,7 @@ def make_plot(
     if bottom_axis is not None:
         axes["bottom"] = bottom_axis
     pw = pg.PlotWidget(axisItems=axes or None)
-    pw.setBackground("w")
+    pw.setBackground(scheme().plot_bg)
     # A plain white background is cheaper to fill than pyqtgraph's cached background is to copy:
     # a live plot repaints its whole view ~25 times a second.
     pw.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
@@ -340,8 +341,8 @@ def style_plot_item(item: pg.PlotItem, left: str, bottom: str) -> None:
 
 
 def style_axis(axis: pg.AxisItem) -> None:
-    axis.setPen(pg.mkPen(AXIS_COLOUR))
-    axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+    axis.setPen(pg.mkPen(scheme().axis))
+    axis.setTextPen(pg.mkPen(scheme().text))
     axis.setStyle(tickFont=font(TICK_PT))
     axis.enableAutoSIPrefix(False)  # a step count or a norm is never "x0.001"
     # Ticks point outwards: an axis with inward ticks reaches 5 px into its plot, so a curve drawn
@@ -350,15 +351,15 @@ def style_axis(axis: pg.AxisItem) -> None:
 
 
 def set_axis_label(item: pg.PlotItem, side: str, text: str) -> None:
-    item.setLabel(side, text, color=TEXT_COLOUR, **{"font-size": f"{LABEL_PT}pt"})
+    item.setLabel(side, text, color=scheme().text, **{"font-size": f"{LABEL_PT}pt"})
 
 
 def add_legend(item: pg.PlotItem, columns: int = 1, offset: tuple[int, int] = (-8, 8)) -> pg.LegendItem:
     legend = item.addLegend(
         offset=offset,
-        brush=pg.mkBrush(255, 255, 255, 220),
-        pen=pg.mkPen("#c8c8c8"),
-        labelTextColor=TEXT_COLOUR,
+        brush=legend_brush(scheme()),
+        pen=pg.mkPen(scheme().legend_border),
+        labelTextColor=scheme().text,
         labelTextSize=f"{TICK_PT}pt",
         verSpacing=-4,
     )
@@ -376,15 +377,15 @@ def make_colour_bar(
     bar.setImageItem(image, insert_in=item)
     for name in ("left", "right", "top", "bottom"):
         axis = bar.getAxis(name)
-        axis.setPen(pg.mkPen(AXIS_COLOUR))
-        axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+        axis.setPen(pg.mkPen(scheme().axis))
+        axis.setTextPen(pg.mkPen(scheme().text))
         axis.setStyle(tickFont=font(TICK_PT))
-    bar.getAxis("left").setLabel(label, color=TEXT_COLOUR, **{"font-size": f"{TICK_PT}pt"})
+    bar.getAxis("left").setLabel(label, color=scheme().text, **{"font-size": f"{TICK_PT}pt"})
     return bar
 
 
 def set_colour_bar_label(bar: pg.ColorBarItem, label: str) -> None:
-    bar.getAxis("left").setLabel(label, color=TEXT_COLOUR, **{"font-size": f"{TICK_PT}pt"})
+    bar.getAxis("left").setLabel(label, color=scheme().text, **{"font-size": f"{TICK_PT}pt"})
 
 
 class StepRange:
@@ -474,7 +475,8 @@ class EmptyHint:
     def __init__(self, item: pg.PlotItem, text: str = EMPTY_HINT):
         self._vb = item.getViewBox()
         self.item = QGraphicsSimpleTextItem(text, self._vb)
-        self.item.setBrush(QColor(HINT_COLOUR))
+        self.item.setBrush(QColor(scheme().hint))
+        self.item.setData(0, HINT_TAG)  # re-coloured with the theme (plots/repaint.py)
         f = font(LABEL_PT + 1)
         f.setItalic(True)
         self.item.setFont(f)

@@ -7,18 +7,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from playground.ui.palettes import GATE_COLOURS
 from playground.ui.plots.base import (
-    BLUE,
     DIVERGING,
-    GREEN,
-    HINT_COLOUR,
     LABEL_PT,
-    ORANGE,
-    PURPLE,
     SEQUENTIAL,
-    SKY,
-    TEXT_COLOUR,
-    VERMILLION,
     EmptyHint,
     LayerChooser,
     LegendStrip,
@@ -33,18 +26,19 @@ from playground.ui.plots.base import (
     set_colour_bar_label,
     style_plot_item,
 )
+from playground.ui.plots.theme import scheme, themed
 from playground.ui.session import Session
 
 # name -> (what a student calls it, colour, line style)
 GATES: dict[str, tuple[str, str, Qt.PenStyle]] = {
-    "i": ("input gate i", BLUE, Qt.PenStyle.SolidLine),
-    "f": ("forget gate f", VERMILLION, Qt.PenStyle.SolidLine),
-    "g": ("candidate g", GREEN, Qt.PenStyle.SolidLine),
-    "o": ("output gate o", ORANGE, Qt.PenStyle.SolidLine),
-    "c": ("cell state c (mean)", PURPLE, Qt.PenStyle.DashLine),
-    "r": ("reset gate r", SKY, Qt.PenStyle.SolidLine),
-    "z": ("update gate z", VERMILLION, Qt.PenStyle.SolidLine),
-    "n": ("candidate n", GREEN, Qt.PenStyle.SolidLine),
+    "i": ("input gate i", GATE_COLOURS["i"], Qt.PenStyle.SolidLine),
+    "f": ("forget gate f", GATE_COLOURS["f"], Qt.PenStyle.SolidLine),
+    "g": ("candidate g", GATE_COLOURS["g"], Qt.PenStyle.SolidLine),
+    "o": ("output gate o", GATE_COLOURS["o"], Qt.PenStyle.SolidLine),
+    "c": ("cell state c (mean)", GATE_COLOURS["c"], Qt.PenStyle.DashLine),
+    "r": ("reset gate r", GATE_COLOURS["r"], Qt.PenStyle.SolidLine),
+    "z": ("update gate z", GATE_COLOURS["z"], Qt.PenStyle.SolidLine),
+    "n": ("candidate n", GATE_COLOURS["n"], Qt.PenStyle.SolidLine),
 }
 SIGMOID_GATES = frozenset("ifo" + "rz")  # between 0 (closed) and 1 (open)
 TANH_GATES = frozenset("gn")  # between -1 and 1
@@ -75,14 +69,14 @@ class GatesPlot(ProbeCard, SessionCard):
 
         # One graphics layout for both plots, so their time axes have the same width and line up.
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(scheme().plot_bg)
         self.graphics.setMinimumSize(200, 240)
         self.time_axis = TimeAxis("bottom", caption=False)
         self.plot_item = self.graphics.addPlot(row=0, col=0, axisItems={"bottom": self.time_axis})
         style_plot_item(self.plot_item, "mean", "")
         self.time_axis.setStyle(showValues=False)  # the heatmap below labels the same time steps
         self.plot_item.setMouseEnabled(x=True, y=False)
-        self.plot_item.addLine(y=0, pen=pg.mkPen("#b0b0b0", width=1, style=Qt.PenStyle.DotLine))
+        self.plot_item.addLine(y=0, pen=pg.mkPen("#909090", width=1, style=Qt.PenStyle.DotLine))
         self.y_limit = 1.0  # y range -limit..limit, fixed; grows only if the cell state leaves it
         self.plot_item.setYRange(-1.0, 1.0, padding=0.02)
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -115,7 +109,7 @@ class GatesPlot(ProbeCard, SessionCard):
         chooser_row = QHBoxLayout()
         chooser_label = QLabel("heatmap below shows")
         chooser_label.setFont(font(LABEL_PT))
-        chooser_label.setStyleSheet(f"color: {TEXT_COLOUR};")
+        themed(chooser_label, "color: {text};")
         self.gate_choice = QComboBox()
         self.gate_choice.setToolTip("which gate to show unit by unit")
         self.gate_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -136,7 +130,7 @@ class GatesPlot(ProbeCard, SessionCard):
         self.no_gates_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_gates_label.setWordWrap(True)
         self.no_gates_label.setFont(font(LABEL_PT + 1))
-        self.no_gates_label.setStyleSheet(f"color: {HINT_COLOUR}; padding: 24px;")
+        themed(self.no_gates_label, "color: {hint}; padding: 24px;")
         self.no_gates_label.setVisible(False)
 
         self.body_layout.addWidget(self.content, 1)

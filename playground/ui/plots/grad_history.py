@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from playground.ui.palettes import SEQUENTIAL
 from playground.ui.plots.base import (
     EmptyHint,
     ProbeCard,
@@ -40,7 +41,7 @@ EXPLANATION = (
     "Exploding: rows turn bright yellow from the left and the colour scale stretches upwards.\n"
     "Try: a vanilla RNN against an LSTM on the same text, or identity init with ReLU."
 )
-CMAP = pg.colormap.get("viridis")
+CMAP = SEQUENTIAL  # cividis: the order of sizes reads in lightness
 FLOOR_DECADES = 12  # colours span at most this many decades below the largest value
 
 

@@ -17,6 +17,7 @@ from playground.core.inspect.reach import (
     reach_summary,
     share_text,
 )
+from playground.ui.palettes import BEFORE_CLIP  # the total before clipping: grey, dashed
 from playground.ui.plots.base import (
     BLUE,
     LABEL_PT,
@@ -35,9 +36,9 @@ from playground.ui.plots.base import (
     pow10,
 )
 from playground.ui.plots.live_curve import LiveCurve
+from playground.ui.plots.theme import scheme, themed
 from playground.ui.session import PROBE_TRAIL, Session
 
-BEFORE_CLIP = "#8c8c8c"  # the total before clipping: grey, dashed
 GRAD_FLOOR = 1e-12  # zeros are drawn here on a log axis (lower when real values go lower)
 SMALLEST_FLOOR = 1e-40
 EXPLODING = 1e3
@@ -123,7 +124,12 @@ def gradient_verdict(g: np.ndarray, unit: str = "steps") -> tuple[str, str]:
     return "reach", text
 
 
-VERDICT_COLOURS = {"reach": "#303030", "growing": "#a33f00", "overflow": "#a33f00", "none": "#505050"}
+VERDICT_STYLES = {  # the verdict line's colour, a Scheme field, per verdict
+    "reach": "color: {text};",
+    "growing": "color: {error};",
+    "overflow": "color: {error};",
+    "none": "color: {muted};",
+}
 
 
 class GradientThroughTimePlot(ProbeCard, SessionCard):
@@ -249,7 +255,7 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         if clipped.any():
             text += f" ({int(clipped.sum())} zero values drawn at {self.floor:.0e})"
         if kind != self.verdict_kind:  # a new style sheet re-polishes the label: only on a change
-            self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[kind]};")
+            themed(self.verdict, VERDICT_STYLES[kind])
         self.verdict_kind = kind
         self.verdict.setText(text)
         self.set_title(f"gradient through time, step {self.session.probe_step}")
@@ -282,7 +288,7 @@ class GradNormPlot(SessionCard):
         self.legend = LegendStrip()
         # before clipping: grey and dashed, so where clipping cut it, the black line below it shows the cut
         self.before_curve = self._new_curve(pg.mkPen(BEFORE_CLIP, width=1, style=Qt.PenStyle.DashLine))
-        self.after_curve = self._new_curve(pg.mkPen("k", width=1))
+        self.after_curve = self._new_curve(pg.mkPen(scheme().text, width=1))
         self.layer_curves: list[pg.PlotDataItem] = []
         self._names: tuple[str, ...] | None = None
         self.hint = EmptyHint(self.plot_item)
@@ -309,7 +315,7 @@ class GradNormPlot(SessionCard):
         entries = [(name, layer_colour(i), False) for i, name in enumerate(names)]
         entries += [
             ("total, before clipping", BEFORE_CLIP, True),
-            ("total, after clipping", "#000000", False),
+            ("total, after clipping", scheme().text, False),
         ]
         self.legend.set_entries(entries)
         for i, curve in enumerate(self.layer_curves):

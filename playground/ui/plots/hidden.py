@@ -27,7 +27,7 @@ from playground.ui.session import Session
 
 EXPLANATION = (
     "Each column is one time step of the probe text (its character is under the axis), each row is one "
-    "hidden unit, and the colour is that unit's value h_t: blue negative, white near zero, red positive. "
+    "hidden unit, and the colour is that unit's value h_t: blue negative, white near zero, orange positive. "
     "The colour scale is fixed (-1 to 1 for tanh units), so a colour means the same on every frame.\n"
     "Healthy: a varied pattern that changes with the characters, and some units that keep their colour "
     "over several steps (that is memory).\n"

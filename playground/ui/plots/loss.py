@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QWidget
 
+from playground.ui.palettes import LOSS_COLOURS
 from playground.ui.plots.base import (
-    BLUE,
     ORANGE,
     EmptyHint,
     SessionCard,
@@ -44,10 +44,10 @@ class LossPlot(SessionCard):
         self.plot = make_plot("loss (nats)", "step")
         self.plot_item = self.plot.getPlotItem()
         self.legend = add_legend(self.plot_item)
-        self.train_curve = LiveCurve(self.plot_item, pg.mkPen(BLUE, width=1), name="training loss")
+        self.train_curve = LiveCurve(self.plot_item, pg.mkPen(LOSS_COLOURS["training"], width=1), name="training loss")
         self.val_curve = self.plot_item.plot(
             name="validation loss",
-            pen=pg.mkPen(ORANGE, width=2),
+            pen=pg.mkPen(LOSS_COLOURS["validation"], width=2),
             symbol="o",
             symbolSize=5,
             symbolBrush=ORANGE,

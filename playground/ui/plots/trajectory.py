@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from playground.core.inspect.trajectory import Projection, project
+from playground.ui.palettes import SEQUENTIAL
 from playground.ui.plots.base import EmptyHint, ProbeCard, SessionCard, make_plot
 from playground.ui.session import Session
 
@@ -28,7 +29,7 @@ EXPLANATION = (
     "Two directions hold only part of the variation: points that overlap here can still be far apart in "
     "the full space."
 )
-CMAP = pg.colormap.get("viridis")
+CMAP = SEQUENTIAL  # cividis: early steps dark, late ones light
 
 
 class TrajectoryPlot(ProbeCard, SessionCard):
