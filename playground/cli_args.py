@@ -321,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="The fourteen lessons: their ids and titles, what each sets up and what its check measures.",
     )
     les.add_argument("--json", action="store_true", help='one JSON object: {"lessons": [{"id", "title", ...}]}')
+    les.add_argument(
+        "--file", metavar="LESSON.toml",
+        help="read a lesson file (docs/lessons.md) and say what it sets up, tries and checks; a mistake in it is "
+        "one line naming the line and the key (exit 2)",
+    )  # fmt: skip
 
     g = sub.add_parser("gui", help="open the window")
     g.add_argument(

@@ -12,6 +12,9 @@ from playground.core.errors import PlaygroundError
 def cmd_lessons(a: argparse.Namespace) -> int:
     from playground.core.lessons import LESSONS
 
+    if a.file:
+        return _lesson_file(a.file, a.json, len(LESSONS) + 1)
+
     rows = [
         {
             "id": x.id,
@@ -35,13 +38,63 @@ def cmd_lessons(a: argparse.Namespace) -> int:
     return 0
 
 
+def _lesson_file(path: str, as_json: bool, number: int) -> int:
+    """`lessons --file F`: the lesson a file holds, checked whole (one line and exit 2 for a mistake)."""
+    from playground.core.lessons import setup_of
+    from playground.core.lessons.files import read_lesson_file
+    from playground.core.lessons.quantities import QUANTITIES
+
+    card = read_lesson_file(path, number)
+    session = setup_of(card)
+    c = card.check
+    if c.quantity:
+        sign, threshold = (">", c.above) if c.above is not None else ("<", c.below)
+        check = f"{c.quantity} {sign} {threshold:g} ({QUANTITIES[c.quantity].words})"
+    else:
+        check = f"the built-in check of lesson {c.builtin!r}"
+    row = {
+        "id": card.id,
+        "number": card.number,
+        "title": card.title,
+        "preset": card.preset,
+        "settings": card.settings,
+        "model": session.model.describe(),
+        "view": card.tab,
+        "outline": card.outline,
+        "steps": card.steps,
+        "try": {"label": card.try_label, "action": card.try_action},
+        "check": check,
+        "question": None
+        if card.question is None
+        else {"text": card.question.text, "choices": [ch.label for ch in card.question.choices]},
+    }
+    if as_json:
+        print(json.dumps({"lesson": row}))
+        return 0
+    print(f"{card.source}: lesson {card.number}, {card.title!r} (id {card.id})")
+    over = "; ".join(
+        f"{part}: {', '.join(f'{k}={v}' for k, v in values.items())}"
+        for part, values in card.settings.items()
+    )
+    print(f"  set it up: preset {card.preset}{f' with {over}' if over else ''} ({session.model.describe()}), "
+          f"open {card.view_words()}, train {card.steps:,} steps")  # fmt: skip
+    print(f"  try this: {card.try_label} ({card.try_action})")
+    print(f"  check: {check}")
+    if card.question is not None:
+        print(f"  asks first: {card.question.text} ({' / '.join(ch.label for ch in card.question.choices)})")
+    print("Open it in the window: File > Open Lesson, or drop the file on the window")
+    return 0
+
+
 def cmd_gui(a: argparse.Namespace) -> int:
     if a.lesson is not None:
         from playground.core.lessons import lesson
 
         lesson(a.lesson)  # an unknown id is a one-line error, before any window opens
     if (a.screenshot or a.json or a.lesson or a.file) and a.demo is None:
-        flag = "--screenshot" if a.screenshot else "--json" if a.json else "--lesson" if a.lesson else "--file"
+        flag = (
+            "--screenshot" if a.screenshot else "--json" if a.json else "--lesson" if a.lesson else "--file"
+        )
         raise PlaygroundError(f"{flag} needs --demo SECONDS")
     if (a.column or a.inputs) and not a.file:
         raise PlaygroundError(f"{'--column' if a.column else '--inputs'} needs --file PATH")
@@ -56,7 +109,9 @@ def cmd_gui(a: argparse.Namespace) -> int:
         if (a.column or a.inputs) and "inputs" not in kind_spec(preset.kind).settings:
             flag = "--column" if a.column else "--inputs"
             raise PlaygroundError(f"{flag} is for a CSV series: use it with --preset prices, not {a.preset}")
-        data = dataclasses.replace(preset, source="file", path=a.file, column=a.column, inputs=a.inputs).validate()
+        data = dataclasses.replace(
+            preset, source="file", path=a.file, column=a.column, inputs=a.inputs
+        ).validate()
         from playground.core.data import build_task
 
         build_task(data)  # a missing file, a CSV without that column...: one line, no window left waiting

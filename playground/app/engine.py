@@ -263,7 +263,7 @@ class Engine:
             case m.RunSeeds():
                 self._run_seeds(cmd)
             case m.CheckLesson():
-                self._check_lesson(cmd.lesson)
+                self._check_lesson(cmd.lesson, cmd.card)
             case m.TrainSeq2Seq():
                 self._train_seq2seq(int(cmd.steps))
             case m.PreviewData():
@@ -739,7 +739,7 @@ class Engine:
         self.answer(m.SeedSpread(self.generation, cmd.lesson, 0, len(cmd.seeds), "starting"))
         self._start(job)
 
-    def _check_lesson(self, lesson_id: str) -> None:
+    def _check_lesson(self, lesson_id: str, card: Any = None) -> None:
         if self.trainer is None:
             return
         grads = np.array([g[1:] for g in self.recent_grads], dtype=np.float64).reshape(-1, 2)
@@ -747,7 +747,7 @@ class Engine:
 
         # a check only measures; it must not move the model's stream (a session's replay depends on it)
         with self.main_random.active(), torch.random.fork_rng(devices=[]):
-            found = questions.check_lesson(self.trainer, lesson_id, grads, len(self.refused_steps))
+            found = questions.check_lesson(self.trainer, lesson_id, grads, len(self.refused_steps), card)
         self.answer(m.LessonChecked(self.generation, found))
 
     # -- comparisons and the encoder-decoder -------------------------------------------------------

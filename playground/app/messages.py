@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -206,9 +206,11 @@ class RunSeeds:
 
 @dataclass(frozen=True)
 class CheckLesson:
-    """Run a lesson's check on the model in training (playground.core.lessons)."""
+    """Run a lesson's check on the model in training (playground.core.lessons); ``card``: a lesson read
+    from a teacher's file (core/lessons/files.Lesson), which the training process does not know by id."""
 
     lesson: str
+    card: Any = None
 
 
 @dataclass(frozen=True)

@@ -178,13 +178,14 @@ def unroll(tr: Any, generation: int) -> m.UnrolledAnswer:
         return m.UnrolledAnswer(generation, tr.steps, error=error_text(exc))
 
 
-def check_lesson(tr: Any, lesson_id: str, grads: np.ndarray, refused: int) -> Any:
-    """A lesson's check on the live model (``grads``: recent (before, after clipping) gradient norms)."""
+def check_lesson(tr: Any, lesson_id: str, grads: np.ndarray, refused: int, card: Any = None) -> Any:
+    """A lesson's check on the live model (``grads``: recent (before, after clipping) gradient norms;
+    ``card``: a lesson read from a teacher's file, else a built-in one by id)."""
     from playground.core import lessons
 
     ctx = lessons.LessonContext(tr, grads[:, 0], grads[:, 1], refused)
     try:
-        return lessons.check(lesson_id, ctx)
+        return lessons.check(lesson_id, ctx, card)
     except Exception as exc:
         return lessons.LessonCheck(lesson_id, False, error_text(exc), {})
 

@@ -92,7 +92,11 @@ class DataDrop(QObject):
 
     # -- the two ways in ---------------------------------------------------------------------------
     def take_file(self, path: str) -> None:
-        """Recognise and check ``path`` in the background, then use it (or say why not in the banner)."""
+        """Recognise and check ``path`` in the background, then use it (or say why not in the banner). A
+        lesson file (.toml) is opened as a lesson."""
+        if Path(path).suffix.lower() == ".toml":
+            self.w.lesson_actions.open_lesson_file(path)
+            return
         self._start(lambda: recognise_file(path), f"reading {Path(path).name}…")
 
     def paste(self) -> None:

@@ -16,6 +16,7 @@ MAX_RECENT = 8  # model files listed under File > Open Recent
 MODEL_FILTER = "RNN Playground models (*.safetensors);;All files (*)"
 OPEN_FILTER = "RNN Playground models and sessions (*.safetensors *.session);;All files (*)"
 SESSION_FILTER = "RNN Playground sessions (*.session);;All files (*)"
+LESSON_FILTER = "Lesson files (*.toml);;All files (*)"
 SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
 
 
@@ -120,6 +121,14 @@ class FileLists:
         path, _ = QFileDialog.getSaveFileName(w, "Save the session", self.last_dir(), SESSION_FILTER)
         if path:
             w.controller.save_session_to(path)
+
+    def open_lesson_dialog(self) -> None:
+        """File > Open Lesson: a lesson file (.toml), read whole; its card joins the Lessons dock."""
+        w = self.parent
+        path, _ = QFileDialog.getOpenFileName(w, "Open a lesson", self.last_dir(), LESSON_FILTER)
+        if path:
+            self.remember_dir(path)
+            w.lesson_actions.open_lesson_file(path)
 
     def export_report_dialog(self) -> None:
         """File > Export Report: asks where, then the training process replays the session and writes it."""

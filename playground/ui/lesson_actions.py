@@ -59,7 +59,7 @@ class LessonActions(QObject):
     # -- the card's three buttons ------------------------------------------------------------------
     def setup(self, lesson_id: str) -> bool:
         """Load the lesson's own session (asking first about unsaved work), open its view, outline it."""
-        return self._set_up(lessons.lesson(lesson_id))
+        return self._set_up(self.w.lessons_view.card(lesson_id))
 
     def _set_up(self, card: lessons.Lesson, preset: str | None = None) -> bool:
         """The card's own set-up, or another of its presets (``preset``)."""
@@ -67,7 +67,7 @@ class LessonActions(QObject):
 
         w = self.w
         try:  # the card's own: the same set-up as `train --lesson ID`
-            config = lessons.setup_session(card.id) if preset is None else PRESETS[preset][1]
+            config = lessons.setup_of(card) if preset is None else PRESETS[preset][1]
         except (PlaygroundError, KeyError) as exc:
             w.report(f"lesson {card.number}: no set-up {preset!r}" if isinstance(exc, KeyError) else str(exc))
             return False
@@ -117,6 +117,23 @@ class LessonActions(QObject):
             self.outline = Outline(target)
             self.outline.show()
 
+    def open_lesson_file(self, path: str) -> bool:
+        """File > Open Lesson (or a dropped .toml): read the lesson file whole, then list and show its card;
+        a mistake in it is one line in the banner, and nothing else changes."""
+        from playground.core.lessons.files import read_lesson_file
+
+        w = self.w
+        number = len(w.lessons_view.cards) + 1
+        try:
+            card = read_lesson_file(path, number)
+            w.lessons_view.add_lesson(card)
+        except (PlaygroundError, OSError) as exc:
+            w.banner.show_message(f"Could not open the lesson: {exc}", "error")
+            return False
+        w.show_lessons(card.id)
+        w.banner.show_message(f"Lesson {card.number}, {card.title}: read from {card.source}. Press Set it up.", "info")
+        return True
+
     def try_action(self, lesson_id: str, action: str) -> None:
         """The card's one action (``Lesson.try_action``)."""
         w = self.w
@@ -160,10 +177,10 @@ class LessonActions(QObject):
             self._new_model(dataclasses.replace(model, **changes))
         elif verb == "sweep":  # lesson 3: set up the window test, then sweep the gap in Compare
             archs, _, gaps = arg.partition(":")
-            if self._set_up(lessons.lesson(lesson_id), "lesson-window"):
+            if self._set_up(self.w.lessons_view.card(lesson_id), "lesson-window"):
                 self._sweep = (archs.split(","), gaps)
         elif verb == "preset":  # another set-up of the same card (lesson 14's uses)
-            self._set_up(lessons.lesson(lesson_id), arg)
+            self._set_up(self.w.lessons_view.card(lesson_id), arg)
         elif verb == "forecast":
             w.prediction_panel.ask_natural_question()
         elif verb == "step":
@@ -208,11 +225,12 @@ class LessonActions(QObject):
         if not self.w.state.has_model:
             self.w.report("no model yet: wait until it is built")
             return
-        self.w.controller.send(CheckLesson(lesson_id))
+        card = self.w.lessons_view.card(lesson_id)
+        self.w.controller.send(CheckLesson(lesson_id, None if card.builtin else card))
 
     def run_seeds(self, lesson_id: str) -> None:
-        card = lessons.lesson(lesson_id)
-        if not card.seeds:
+        card = self.w.lessons_view.card(lesson_id)
+        if not card.seeds or not card.builtin:
             return
         self.w.pause()
         self.w.lessons_view.show_seed_spread(lesson_id, f"Running {len(card.seeds)} seeds in the background…")

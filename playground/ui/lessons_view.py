@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.config import SessionConfig
+from playground.core.errors import PlaygroundError
 from playground.core.lessons import LESSONS, Lesson, LessonCheck
-from playground.core.lessons.predictions import PREDICTIONS, Measured, Prediction, reveal
+from playground.core.lessons import lesson as lessons_lesson
+from playground.core.lessons.predictions import PREDICTIONS, Measured, Prediction, prediction_of, reveal
 from playground.ui.plots.theme import scheme, themed
 
 PASS_COLOUR = "#1b6e3a"
@@ -43,7 +45,7 @@ def _in_theme(colour: str) -> str:
 MAX_MORE = 3  # more buttons a card can show beside Try this (lesson 14: its three other uses)
 PREDICTED = "lesson_predictions/"  # + lesson id: the learner's choice on that card (a Choice key)
 PREDICTED_BEFORE = "lesson_predictions_before_check/"  # + lesson id: the choice at its first answered check
-MAX_CHOICES = max(len(p.choices) for p in PREDICTIONS.values())
+MAX_CHOICES = 3  # a card's choices (the built-ins' two or three; a lesson file's 2 or 3)
 
 
 class LessonsView(QWidget):
@@ -68,7 +70,8 @@ class LessonsView(QWidget):
         self.list.setMaximumHeight(190)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        for item in LESSONS:
+        self.cards: list[Lesson] = list(LESSONS)  # the built-in lessons, then the lesson files opened
+        for item in self.cards:
             self.list.addItem(QListWidgetItem(self._item_text(item)))
         self.list.currentRowChanged.connect(self._show_card)
         layout.addWidget(self.list)
@@ -166,10 +169,42 @@ class LessonsView(QWidget):
 
     # -- public ---------------------------------------------------------------------------------
     def current(self) -> Lesson:
-        return LESSONS[max(0, self.list.currentRow())]
+        return self.cards[max(0, self.list.currentRow())]
+
+    def card(self, lesson_id: str) -> Lesson:
+        """The card ``lesson_id`` (a built-in one or one read from a lesson file)."""
+        for item in self.cards:
+            if item.id == lesson_id:
+                return item
+        return lessons_lesson(lesson_id)  # (a one-line error naming the ids)
+
+    def add_lesson(self, card: Lesson) -> None:
+        """A lesson read from a file: listed after the built-in ones (replacing one opened before with the same
+        id, a teacher's edited file) and shown. A built-in id is refused in one line."""
+        if any(x.id == card.id and x.builtin for x in self.cards):
+            raise PlaygroundError(f"{card.source}: id {card.id!r} is a built-in lesson's: give the lesson its own id")
+        for row, item in enumerate(self.cards):
+            if item.id == card.id:
+                self.cards[row] = card
+                self._checks.pop(card.id, None)
+                self.list.item(row).setText(self._item_text(card))
+                self.list.setCurrentRow(row)
+                self._show_card(row)
+                return
+        self.cards.append(card)
+        self.list.addItem(QListWidgetItem(self._item_text(card)))
+        self.list.setCurrentRow(len(self.cards) - 1)
+
+    def _pred(self, lesson_id: str) -> Prediction | None:
+        """The question a card asks before its check: a built-in card's, or a lesson file's own."""
+        found = PREDICTIONS.get(lesson_id)
+        if found is not None:
+            return found
+        card = next((x for x in self.cards if x.id == lesson_id), None)
+        return prediction_of(card) if card is not None and card.question is not None else None
 
     def select(self, lesson_id: str) -> None:
-        for row, item in enumerate(LESSONS):
+        for row, item in enumerate(self.cards):
             if item.id == lesson_id:
                 self.list.setCurrentRow(row)
                 return
@@ -190,7 +225,7 @@ class LessonsView(QWidget):
         if found.passed:
             self.settings.setValue("lessons_done", sorted(self.done() | {found.lesson}))
             self._refresh_items()
-        pred = PREDICTIONS.get(found.lesson)
+        pred = self._pred(found.lesson)
         at_press = self._at_press.pop(found.lesson, self.predicted(found.lesson))
         if pred is not None:
             measured = pred.measure(found, session, steps)
@@ -213,7 +248,7 @@ class LessonsView(QWidget):
 
     def predict(self, key: str) -> None:
         """Choose a prediction on the card shown, as clicking its radio button does."""
-        pred = PREDICTIONS.get(self.current().id)
+        pred = self._pred(self.current().id)
         keys = [c.key for c in pred.choices] if pred is not None else []
         if key not in keys:
             raise ValueError(f"no choice {key!r} on this card: {', '.join(keys)}")
@@ -221,7 +256,7 @@ class LessonsView(QWidget):
 
     def current_prediction_keys(self) -> list[str]:
         """The choices of the card shown (Choice keys), in order; [] for a card without a question."""
-        pred = PREDICTIONS.get(self.current().id)
+        pred = self._pred(self.current().id)
         return [c.key for c in pred.choices] if pred is not None else []
 
     def reveal_text(self) -> str:
@@ -230,7 +265,7 @@ class LessonsView(QWidget):
     def _stored(self, name: str, lesson_id: str) -> str | None:
         """A choice key kept in the settings; None where there is none, or it is not one of the card's."""
         value = self.settings.value(name, "")
-        pred = PREDICTIONS.get(lesson_id)
+        pred = self._pred(lesson_id)
         if not isinstance(value, str) or pred is None or pred.choice(value) is None:
             return None
         return value
@@ -241,7 +276,7 @@ class LessonsView(QWidget):
         self.check_requested.emit(lesson_id)
 
     def _choice_toggled(self, index: int, checked: bool) -> None:
-        pred = PREDICTIONS.get(self.current().id)
+        pred = self._pred(self.current().id)
         if self._filling or not checked or pred is None or index >= len(pred.choices):
             return
         self.settings.setValue(PREDICTED + pred.lesson, pred.choices[index].key)
@@ -276,7 +311,7 @@ class LessonsView(QWidget):
         card was neither predicted on nor checked."""
         card = self.current()
         found = self._checks.get(card.id)
-        pred = PREDICTIONS.get(card.id)
+        pred = self._pred(card.id)
         said = self._said.get(card.id, self.predicted(card.id)) if pred is not None else None
         if found is None and said is None:
             return None
@@ -307,7 +342,7 @@ class LessonsView(QWidget):
         return f"{mark} {item.number:2d}. {item.title}"
 
     def _refresh_items(self) -> None:
-        for row, item in enumerate(LESSONS):
+        for row, item in enumerate(self.cards):
             self.list.item(row).setText(self._item_text(item))
 
     def _more_pressed(self, i: int) -> None:
@@ -318,7 +353,7 @@ class LessonsView(QWidget):
     def _show_card(self, row: int) -> None:
         if row < 0:
             return
-        item = LESSONS[row]
+        item = self.cards[row]
         self.title.setText(f"{item.number}. {item.title}")
         self.text.setText(item.text)
         self.watch.setText(item.watch)
@@ -335,7 +370,7 @@ class LessonsView(QWidget):
                     else f"One click: {label.lower()}, a new model; train the card's steps, then Check."
                 )
             button.setVisible(i < len(item.more))
-        self.seeds_button.setVisible(bool(item.seeds))
+        self.seeds_button.setVisible(bool(item.seeds) and item.builtin)
         self.seeds_button.setText(f"Run {len(item.seeds)} seeds")
         self.seeds.setText(self._spreads.get(item.id, ""))
         found = self._checks.get(item.id)
@@ -343,7 +378,7 @@ class LessonsView(QWidget):
             self._show_result(found)
         else:
             self.result.setText("<i>Set it up, train a little, then press Check.</i>")
-        self._fill_choices(PREDICTIONS.get(item.id))
+        self._fill_choices(self._pred(item.id))
         self._show_prediction(item)
 
     def _fill_choices(self, pred: Prediction | None) -> None:
@@ -366,7 +401,7 @@ class LessonsView(QWidget):
     def _show_prediction(self, item: Lesson) -> None:
         """Under the choices, the prediction kept from before the check where it has changed since; under
         the result, the prediction beside what was measured."""
-        pred = PREDICTIONS.get(item.id)
+        pred = self._pred(item.id)
         before, now = self.predicted_before_check(item.id), self.predicted(item.id)
         if pred is None:
             self.before_note.clear()

@@ -37,6 +37,11 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addAction(self.save_as_action)
     self.save_session_action = QAction("Save Sessio&n...", self, triggered=self.files.save_session_dialog)
     self.export_report_action = QAction("Export &Report...", self, triggered=self.files.export_report_dialog)
+    self.open_lesson_action = QAction("Open &Lesson...", self, triggered=self.files.open_lesson_dialog)
+    self.open_lesson_action.setToolTip(
+        "A lesson written as a TOML file (docs/lessons.md): its card joins the Lessons dock, with its own set-up, "
+        "Try this, question and check; dropping the file on the window does the same"
+    )
     self.export_report_action.setToolTip(
         "One web page to hand in: the settings, the loss and gradient curves, the verdicts on the way, the "
         "lesson's check beside your prediction, made from a replay of the session (no network needed to open it)"
@@ -47,6 +52,7 @@ def build_menus(self: MainWindow) -> None:
         "`rnn-playground replay FILE` re-runs it and checks it bit for bit; File > Open restores its end"
     )
     file_menu.addAction(self.save_session_action)
+    file_menu.addAction(self.open_lesson_action)
     file_menu.addSeparator()
     self.export_menu = file_menu.addMenu("E&xport Plot")
     self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))

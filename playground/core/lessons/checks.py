@@ -42,6 +42,7 @@ __all__ = [
     "check",
     "lesson",
     "seed_claim",
+    "setup_of",
     "setup_session",
 ]
 
@@ -522,9 +523,14 @@ CHECKS: dict[str, Callable[[LessonContext], LessonCheck]] = {
 }
 
 
-def check(lesson_id: str, ctx: LessonContext) -> LessonCheck:
+def check(lesson_id: str, ctx: LessonContext, card: Lesson | None = None) -> LessonCheck:
     """Run a lesson's check on the live model; a check that cannot read this model says why. The
-    checks leave their lesson's id to this function (``THIS``): the ids are spelled in the cards."""
+    checks leave their lesson's id to this function (``THIS``): the ids are spelled in the cards.
+    ``card``: a lesson read from a teacher's file (its check is a measured quantity, or a built-in one)."""
+    if card is not None:
+        if card.check.quantity:
+            return _measured_check(card, ctx)
+        lesson_id = card.check.builtin
     fn = CHECKS.get(lesson_id)
     if fn is None:
         raise PlaygroundError(f"unknown lesson {lesson_id!r}: choose one of {', '.join(CHECKS)}")
@@ -533,6 +539,20 @@ def check(lesson_id: str, ctx: LessonContext) -> LessonCheck:
     except PlaygroundError as e:
         found = LessonCheck(THIS, False, str(e), {})
     return found if found.lesson else dataclasses.replace(found, lesson=lesson_id)
+
+
+def _measured_check(card: Lesson, ctx: LessonContext) -> LessonCheck:
+    """A lesson file's check: its quantity against its threshold, said in its own sentences."""
+    from playground.core.lessons.quantities import measure
+
+    spec = card.check
+    try:
+        value = measure(spec.quantity, ctx)
+    except PlaygroundError as e:
+        return LessonCheck(card.id, False, str(e), {})
+    holds = value > spec.above if spec.above is not None else value < float(spec.below)  # type: ignore[arg-type]
+    shown = f"{value:.4g}"
+    return LessonCheck(card.id, holds, (spec.passed if holds else spec.not_yet).format(value=shown), {spec.quantity: value})
 
 
 def lesson(lesson_id: str) -> Lesson:
@@ -545,11 +565,18 @@ def lesson(lesson_id: str) -> Lesson:
 def setup_session(lesson_id: str) -> Any:
     """The session a lesson's "Set it up" loads (its preset's model, data and training settings): the
     window's card and ``rnn-playground train --lesson ID`` both start from it."""
-    from playground.core.presets import PRESETS
 
     card = lesson(lesson_id)
+    return setup_of(card)
+
+
+def setup_of(card: Lesson) -> Any:
+    """The session a card's "Set it up" loads: its preset, with the card's own [setup.*] settings over it."""
+    from playground.core.lessons.files import apply_settings
+    from playground.core.presets import PRESETS
+
     if card.preset not in PRESETS:
         raise PlaygroundError(f"lesson {card.number}: its preset {card.preset!r} is missing")
-    return PRESETS[card.preset][1]
+    return apply_settings(PRESETS[card.preset][1], card.settings)
 
 LESSONS: tuple[Lesson, ...] = CARDS  # the words live in playground/core/lessons/cards.py

@@ -121,6 +121,11 @@ class Lesson:
     question: QuestionSpec | None = None  # a teacher's question (the built-ins' are in predictions.py)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # over the preset: model/data/train
     source: str = "built-in"  # the file it was read from
+    builtin: bool = False  # one of the fourteen the app ships (resources/lessons)
+
+    def view_words(self) -> str:
+        """ "the training view, the loss outlined"."""
+        return f"the {self.tab} view, the {self.outline.replace('_', ' ')} outlined"
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -287,6 +292,10 @@ def read_lesson(text: str, name: str, number: int | None = None) -> Lesson:
         )
 
     check = _check(where, d["check"], QUANTITIES)
+    if check.quantity and seeds_raw:
+        raise where.error(
+            "setup", "seeds", "a spread over seeds is measured for the built-in checks only: leave it out"
+        )
     question = _question(where, d["question"]) if "question" in d else None
     if question is not None and not check.quantity:
         raise where.error(
@@ -339,7 +348,9 @@ def _settings(where: _Where, setup: dict, preset: str) -> dict[str, dict[str, An
         out[part] = dict(table)
     if out:
         try:
-            apply_settings(base, out).validate()
+            combined = apply_settings(base, out)
+            for part in out:
+                getattr(combined, part).validate()
         except PlaygroundError as e:
             raise where.error(
                 "setup", None, f"these settings do not go together: {cut(str(e), 160)}"
@@ -448,5 +459,8 @@ def builtin_lessons() -> tuple[Lesson, ...]:
     from playground.core.paths import resources_dir
 
     folder = resources_dir() / "lessons"
-    found = [read_lesson(p.read_text(encoding="utf-8"), p.name) for p in sorted(folder.glob("*.toml"))]
+    found = [
+        dataclasses.replace(read_lesson(p.read_text(encoding="utf-8"), p.name), builtin=True)
+        for p in sorted(folder.glob("*.toml"))
+    ]
     return tuple(sorted(found, key=lambda x: x.number))

@@ -549,3 +549,27 @@ def reveal(pred: Prediction, before: str | None, measured: Measured, now: str | 
     if said.key == found.key:
         return head + tail + " They match: well predicted."
     return head + tail + " Not what you expected: that difference is worth a look."
+
+
+def prediction_of(card) -> Prediction:
+    """A lesson file's question (``card.question``, core/lessons/files.py) as a Prediction: the choice
+    marked ``when = "holds"`` is the answer when the card's measured check holds, the other when it does not."""
+    q = card.question
+    holds = next(c.key for c in q.choices if c.when == "holds")
+    fails = next(c.key for c in q.choices if c.when == "not")
+    quantity = card.check.quantity
+
+    def judge(found: LessonCheck, _session: SessionConfig | None) -> Measured:
+        if quantity not in found.numbers:
+            raise _Unread(f"no {quantity}")
+        value = found.numbers[quantity]
+        return Measured(holds if found.passed else fails, f"{quantity} {value:.4g}")
+
+    tips = {"holds": "the answer if the check holds", "not": "the answer if it does not"}
+    return Prediction(
+        card.id,
+        q.text,
+        tuple(Choice(c.key, c.label, tips[c.when]) for c in q.choices),
+        (holds,),
+        judge,
+    )

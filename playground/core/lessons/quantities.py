@@ -52,7 +52,7 @@ def _val_loss(ctx: Any) -> float:
 
 
 def _train_loss(ctx: Any) -> float:
-    losses = np.asarray(ctx.trainer.history.train_loss[-20:], dtype=np.float64)
+    losses = np.asarray(ctx.trainer.history.losses[-20:], dtype=np.float64)
     if not len(losses):
         raise PlaygroundError("no training step yet: train first, then check")
     return float(np.mean(losses))
