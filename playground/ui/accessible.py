@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -108,3 +108,11 @@ def name(w: QWidget, text: str, description: str = "") -> QWidget:
     if description:
         w.setAccessibleDescription(description)
     return w
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """Say ``text`` now to a screen reader, as a live region does: the widget's accessible name becomes
+    the text and an Alert event goes out for it (Qt's way to have a message read as it appears). Used for
+    the banner's verdicts and a lesson's check result."""
+    widget.setAccessibleName(text)
+    QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))

@@ -82,6 +82,9 @@ class Banner(QFrame):
         themed(self, lambda s: banner_sheet(s, b.colour_kind) if (b := me()) is not None else "")
         self.label.setText(text)
         self.show()
+        from playground.ui.accessible import announce
+
+        announce(self.label, text)  # a verdict is read out as it comes
 
     def show_diagnosis(self, diagnosis) -> None:
         """A diagnosis (playground.core.inspect.diagnosis): its words, and a button for each fix."""

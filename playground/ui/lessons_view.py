@@ -108,6 +108,10 @@ class LessonsView(QWidget):
         self.check_button.clicked.connect(self._check_pressed)
         self.result = _wrapped()
         self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.result.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the keyboard reaches what Check said
         self.question = _wrapped()
         self.question.setToolTip(
             "Pick what you expect before you press Check: your answer is kept, and Check sets it beside "
@@ -430,6 +434,10 @@ class LessonsView(QWidget):
         else:
             body = f"<b>{head}</b> {html.escape(found.text)}"
         self.result.setText(f'<span style="color: {_in_theme(colour)};">{body}</span>')
+        from playground.ui.accessible import announce
+
+        plain = f"{head} {found.text}" + (f" {found.differs}" if why else "")
+        announce(self.result, f"Check: {plain}")  # read out; and Tab reaches the result (its focus policy)
 
 
 def _wrapped() -> QLabel:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from playground.ui.drop import DataDrop
@@ -56,7 +57,9 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addSeparator()
     self.export_menu = file_menu.addMenu("E&xport Plot")
     self.export_menu.aboutToShow.connect(lambda: self.files.fill_export(self.export_menu))
-    self.export_script_action = QAction("Export as PyTorch &Script...", self, triggered=self.files.export_script_dialog)
+    self.export_script_action = QAction(
+        "Export as PyTorch &Script...", self, triggered=self.files.export_script_dialog
+    )
     self.export_script_action.setToolTip(
         "The saved model as one readable Python file that needs only torch, numpy and safetensors: its "
         "settings, the model class, the data encoding, training and prediction (python FILE.py --help)"
@@ -82,8 +85,40 @@ def build_menus(self: MainWindow) -> None:
     )
     edit.addAction(self.paste_data_action)
     edit.setToolTipsVisible(True)
+    training = self.menuBar().addMenu("&Training")
+    training.setToolTipsVisible(True)
+    for text, keys, slot, tip in (
+        (
+            "&Play / Pause",
+            "F5",
+            self.toggle_play,
+            "Train until paused (Space does the same where no button has the focus)",
+        ),
+        ("&Step", "F6", lambda: self.step(1), "One optimizer step (S does the same)"),
+        (
+            "Step ×&N",
+            "F7",
+            lambda: self.controls.step_n_button.click(),
+            "As many steps as the Training panel's Step ×N says",
+        ),
+        (
+            "&Check the Lesson",
+            "F8",
+            lambda: self.lessons_view.check_button.click(),
+            "Check the lesson card shown in the Lessons dock",
+        ),
+    ):
+        action = QAction(text, self, shortcut=QKeySequence(keys), triggered=slot)
+        action.setToolTip(tip)
+        training.addAction(action)
     view = self.menuBar().addMenu("&View")
-    for dock in (self.controls_dock, self.model_dock, self.data_dock, self.prediction_dock, self.lessons_dock):
+    for dock in (
+        self.controls_dock,
+        self.model_dock,
+        self.data_dock,
+        self.prediction_dock,
+        self.lessons_dock,
+    ):
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
     build_theme_menu(self, view)
@@ -93,6 +128,9 @@ def build_menus(self: MainWindow) -> None:
     )
     self.lessons_action.setToolTip("Fourteen lessons, each set up in one click and checked on your model")
     help_menu.addAction(self.lessons_action)
+    self.keyboard_action = QAction("&Keyboard", self, triggered=lambda: keyboard_help(self))
+    self.keyboard_action.setToolTip("Every shortcut of the window, in one list")
+    help_menu.addAction(self.keyboard_action)
     help_menu.addSeparator()
     help_menu.addAction(QAction("&About RNN Playground", self, triggered=lambda: about(self)))
 
@@ -132,6 +170,29 @@ def set_theme(self: MainWindow, choice: str) -> None:
     self.settings.setValue("theme", choice)
 
 
+class SpacePlays(QObject):
+    """Space plays and pauses, but only when the control with the focus does not use Space itself: a
+    focused button presses, a check box ticks, a list selects, a text box types a space. A key a control
+    leaves unhandled goes on to the window, where this filter takes it (a QShortcut would take Space
+    from every control first, and a keyboard user could never press a button)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event) -> bool:
+        if (
+            obj is self.window
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Space
+            and not event.modifiers()
+            and not event.isAutoRepeat()
+        ):
+            self.window.toggle_play()
+            return True
+        return False
+
+
 def build_shortcuts(self: MainWindow) -> None:
     """Space plays and pauses, S steps, the arrows step or scrub, Ctrl+R resets; and for the keyboard
     and screen readers, every control built so far named and Tab let out of text boxes and tables
@@ -143,11 +204,54 @@ def build_shortcuts(self: MainWindow) -> None:
     def key(seq: str, slot) -> None:
         QShortcut(QKeySequence(seq), self).activated.connect(slot)
 
-    key("Space", self.toggle_play)
+    self._space_plays = SpacePlays(self)  # Space: only where no control takes it (a button presses)
+    self.installEventFilter(self._space_plays)
     key("S", lambda: self.step(1))
     key("Right", lambda: self.arrow(+1))
     key("Left", lambda: self.arrow(-1))
     key("Ctrl+R", self.reset)
+
+
+OTHER_KEYS = (  # the window's own shortcuts (build_shortcuts) and the ways round it
+    ("Space", "play or pause, where no button has the focus"),
+    ("S", "one step"),
+    ("Right / Left", "one step; in Inside a sequence, move along the sequence"),
+    ("Ctrl+R", "reset: a new model from the settings"),
+    ("Tab / Shift+Tab", "the next / previous control; arrows move inside lists, tables and sliders"),
+    ("Alt + the underlined letter", "open a menu"),
+)
+
+
+def keyboard_lines(window: MainWindow) -> list[tuple[str, str]]:
+    """(keys, what they do) for every menu action with a shortcut, then the window's own keys."""
+    from PySide6.QtGui import QKeySequence
+
+    lines = []
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        for action in menu.actions() if menu is not None else ():
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                where = menu_action.text().replace("&", "")
+                lines.append((keys, f"{where} > {action.text().replace('&', '')}"))
+    return lines + list(OTHER_KEYS)
+
+
+def keyboard_help(window: MainWindow) -> None:
+    """Help > Keyboard: every shortcut, in one list."""
+    import html
+
+    from PySide6.QtWidgets import QMessageBox
+
+    rows = "".join(
+        f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>"
+        for k, v in keyboard_lines(window)
+    )
+    box = QMessageBox(window)
+    box.setWindowTitle("Keyboard")
+    box.setText(f"<table>{rows}</table>")
+    box.setObjectName("keyboard_help")
+    box.open()
 
 
 def about(window: MainWindow) -> None:
