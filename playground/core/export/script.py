@@ -22,6 +22,7 @@ import torch
 from playground.core.errors import PlaygroundError
 from playground.core.export import template as T
 from playground.core.export.quotes import quotes_data
+from playground.core.export.scale import DISTRIBUTED
 from playground.core.export.series import SERIES_DATA
 
 _LINE = 110  # the script's longest line
@@ -193,6 +194,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
     written to ``script_path``. Every value from the file (settings, names) is in CONFIG as a
     ``repr``; the docstring holds none of them, and names the script as argparse's ``%(prog)s``."""
     from playground.core import paths
+    from playground.core.bounds import BOUNDS
     from playground.core.config import ARCH_NAMES, to_dict
     from playground.core.kinds import KINDS, kind_spec
 
@@ -248,7 +250,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "DATA_USAGE": " [--data FILE]" if data_file else "",
         "DATA_NOTE": note,
         "STDLIB": "\n".join(
-            f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))
+            f"import {m}" for m in sorted(("argparse", "contextlib", "json", "math", "os", "sys", *stdlib))
         ),
         "CONFIG": "CONFIG = {\n" + "\n".join(_render_dict(config, 4)) + "\n}",
         "DATA_CLASS": data_class,
@@ -256,11 +258,12 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "DATA_OPTION": f'\n    p.add_argument("--data", help={_py(data_file + " to train on")})'
         if data_file
         else "",
+        "MAX_BATCH": f"{int(BOUNDS['train.batch_size'].hi):_}",
         "ADD_COMMANDS": "\n".join(f"    add_{u}(sub)" for u in uses),
         **_constants(carried, session.data.keys),
     }
     uses_text = [getattr(T, u.upper()) for u in uses]
-    text = "\n".join([T.HEAD, T.MODEL, T.FILES, *data_parts, T.TRAIN, *uses_text, T.MAIN])
+    text = "\n".join([T.HEAD, T.MODEL, T.FILES, *data_parts, DISTRIBUTED, T.TRAIN, *uses_text, T.MAIN])
     return re.sub(r"@@([A-Z_]+)@@", lambda m: fill[m.group(1)], text)  # one pass: values stay as they are
 
 
