@@ -484,6 +484,8 @@ def save_model_file(path, run):
                 scalars.setdefault(str(index), {})[field] = value
     out["history/train_loss"] = torch.tensor(run["losses"], dtype=torch.float32)
     out["rng/batches"], out["rng/torch"] = run["gen"].get_state(), torch.get_rng_state()
+    for key in getattr(data, "dropped", ()):
+        out.pop(key, None)
     out.update(data.tensors)  # the data it trained on, where --data gave it
     session = settings["session"]
     changed = {k: v for k, v in CONFIG["data"].items() if k in session["data"]} | data.session_changes
