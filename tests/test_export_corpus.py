@@ -8,6 +8,7 @@ same byte the app names.
 
 from __future__ import annotations
 
+import mmap
 import runpy
 
 import numpy as np
@@ -85,7 +86,7 @@ def test_the_map_is_made_once_and_again_when_the_text_changes(script, monkeypatc
     ns, path = script["ns"], script["folder"] / "corpus.txt"
     path.write_text(TEXT, encoding="utf-8")
     first = ns["corpus_ids"](path, script["vocab"])
-    assert isinstance(first, np.memmap) and first.dtype == np.uint8 and len(first) == len(TEXT)
+    assert isinstance(first.base.obj, mmap.mmap) and first.dtype == np.uint8 and len(first) == len(TEXT)
     made = sorted(p.name for p in script["folder"].glob("corpus.txt.ids-*"))
     assert len(made) == 2 and made[1] == made[0] + ".json"
     real = ns["encode_corpus"]

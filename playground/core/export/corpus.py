@@ -14,24 +14,30 @@ CORPUS = r'''
 # FILE.ids-XXXXXXXX (token ids, uint8 or uint16, XXXXXXXX names the vocabulary) and FILE.ids-XXXXXXXX.json
 # (its vocabulary, and the size and time of the text it was made from: a changed text is encoded
 # again). Batches are read from the ids through np.memmap: memory holds a batch, not the text.
-CORPUS_CHUNK = 8 * 2**20  # bytes of text read at a time: what encoding holds in memory, a few times over
+CORPUS_CHUNK = 4 * 2**20  # bytes of text read at a time: what encoding holds in memory, a few times over
 BOM = b"\xef\xbb\xbf"
 CARRY_BYTES = MAX_TEXT_BYTES  # a text up to this size also travels inside the model file, as the app's do
 
 
 def id_table(vocab):
     """A lookup table from a character's code point to its id (-1: not in the vocabulary), one entry
-    per code point up to the largest in the vocabulary plus one that stands for all above it."""
+    per code point up to the largest in the vocabulary plus one that stands for all above it, and
+    at least one per byte (an ASCII chunk is looked up byte by byte)."""
     codes = [ord(ch) for ch in vocab]
-    table = np.full(max(codes) + 2, -1, dtype=np.int32)
-    table[codes] = np.arange(len(codes), dtype=np.int32)
+    table = np.full(max(256, max(codes) + 2), -1, dtype=np.int16)  # ids < MAX_VOCAB
+    table[codes] = np.arange(len(codes), dtype=np.int16)
     return table
 
 
 def encode_chunk(text, table, name):
-    """The ids of `text` (line ends already LF), vectorised: its code points looked up in `table`."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ids = table[np.minimum(codes, len(table) - 1)]
+    """The ids of `text` (str, line ends already LF; or ASCII bytes without CR), vectorised: its code
+    points (or bytes) looked up in `table`."""
+    if isinstance(text, bytes):
+        codes = np.frombuffer(text, dtype=np.uint8)
+        ids = table[codes]
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        ids = table[np.minimum(codes, len(table) - 1)]
     if ids.size and int(ids.min()) < 0:
         unknown = sorted({chr(c) for c in np.unique(codes[ids < 0]).tolist()})
         more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
@@ -57,6 +63,11 @@ def encode_corpus(path, target, vocab):
                 if b"\x00" in data:
                     raise UsageError(f"{shown(path.name)} holds NUL bytes: it is not text")
                 pending = len(decoder.getstate()[0])  # bytes of a character the last chunk cut
+                if data and not pending and not carry and data.isascii() and b"\r" not in data:
+                    ids = encode_chunk(data, table, path.name).astype(dtype)  # bytes are characters
+                    dst.write(ids.tobytes())
+                    count, offset = count + len(ids), offset + len(data)
+                    continue
                 try:
                     text = carry + decoder.decode(data, final=not data)
                 except UnicodeDecodeError as e:
@@ -78,7 +89,7 @@ def encode_corpus(path, target, vocab):
 
 
 def corpus_ids(path, vocab):
-    """The token ids of the text file `path` as a read-only np.memmap, encoded on first use beside
+    """The token ids of the text file `path` as a read-only array over a memory map (mapped), encoded on first use beside
     the file (else, where that folder takes no file, in the current one) and reused while the text
     and the vocabulary stay the same."""
     path = Path(path)
@@ -92,7 +103,7 @@ def corpus_ids(path, vocab):
         ids, about = folder / f"{path.name}.ids-{digest}", folder / f"{path.name}.ids-{digest}.json"
         try:
             if json.loads(about.read_text(encoding="utf-8")) == {**made_from, "ids": ids.stat().st_size // np.dtype(dtype).itemsize}:
-                return np.memmap(ids, dtype=dtype, mode="r") if ids.stat().st_size else np.zeros(0, dtype)
+                return mapped(ids, dtype)
         except (OSError, ValueError):
             pass  # not made yet, or made from another text: encode
         try:
@@ -106,13 +117,36 @@ def corpus_ids(path, vocab):
             continue  # a folder that takes no file (a shared corpus): the next place
         except OSError as e:
             raise UsageError(f"cannot write {shown(ids)}: {shown(e.strerror or e)}") from None
-        return np.memmap(ids, dtype=dtype, mode="r") if count else np.zeros(0, dtype)
+        return mapped(ids, dtype)
     raise UsageError(f"cannot write the ids of {shown(path.name)} beside it or in the current folder")
 
 
+def mapped(path, dtype):
+    """The ids file as a read-only array over a memory map (np.frombuffer of an mmap: a np.memmap whose
+    mapping `take` can advise)."""
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype)
+    with open(path, "rb") as f:
+        return np.frombuffer(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), dtype=dtype)
+
+
 def take(ids, index):
-    """ids[index] as a LongTensor: from a tensor, or (a text read through its map) from an array."""
+    """ids[index] as a LongTensor: from a tensor, or (a text read through its map) from an array, a few
+    windows at a time, letting the map's pages go after each: a read may bring megabytes around it
+    into this process (the system's read-ahead, whole large pages; 2 MB a window on Linux 6), which
+    would otherwise add up, batch after batch, to the whole text."""
     if torch.is_tensor(ids):
         return ids[index]
-    return torch.from_numpy(ids[index.numpy()].astype(np.int64))
+    view = ids.base
+    while view is not None and not isinstance(view, mmap.mmap):  # array, array, memoryview, mmap
+        view = view.obj if isinstance(view, memoryview) else getattr(view, "base", None)
+    release = view is not None and hasattr(mmap, "MADV_DONTNEED")  # not on Windows
+    index = index.numpy()
+    rows = index.reshape(len(index), -1) if index.ndim > 1 else index[None]
+    out = np.empty(rows.shape, dtype=np.int64)
+    for r in range(0, len(rows), 4):
+        out[r : r + 4] = ids[rows[r : r + 4]]
+        if release:
+            view.madvise(mmap.MADV_DONTNEED)  # a read-only map: its pages stay in the file's cache
+    return torch.from_numpy(out.reshape(index.shape))
 '''

@@ -208,7 +208,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         )
     how = spec.script
     data_parts = tuple(_parts()[name] for name in how.parts)
-    corpus_stdlib = ("codecs", "hashlib") if "TEXT_DATA" in how.parts else ()
+    corpus_stdlib = ("codecs", "hashlib", "mmap") if "TEXT_DATA" in how.parts else ()
     if corpus_stdlib:  # a text of any size through a memory map
         data_parts = (CORPUS, *data_parts)
     data_class, uses, data_file, stdlib, fields, carried, bundled = (
