@@ -152,7 +152,7 @@ def test_scripts_need_no_playground(run):
         imports = [line for line in script.read_text(encoding="utf-8").splitlines() if line.startswith(("import ", "from "))]
         assert imports and not any("playground" in line for line in imports), imports
         assert {line.split()[1].split(".")[0] for line in imports} <= {
-            "argparse", "codecs", "contextlib", "csv", "hashlib", "itertools", "mmap", "json", "math", "os", "re", "sys", "pathlib", "numpy", "torch", "safetensors"
+            "argparse", "codecs", "contextlib", "csv", "hashlib", "itertools", "mmap", "json", "math", "os", "re", "sys", "time", "pathlib", "numpy", "torch", "safetensors"
         }
 
 

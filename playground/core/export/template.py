@@ -571,13 +571,16 @@ class SpellData:
 TRAIN = r'''
 # --------------------------------------------------------------------------------------------------
 # Training: the app's step (forward, backward, clip, optimizer step), on from where the file stopped.
-def forward_backward(model, loss_fn, x, y, tbptt):
+def forward_backward(model, loss_fn, x, y, tbptt, cast=contextlib.nullcontext):
     """Forward and backward over one batch; returns the loss. With truncated BPTT (tbptt > 0, a
     recurrent model) the gradient flows back at most tbptt steps. `model` may be wrapped in
-    DistributedDataParallel (Group.wrap): every pass that makes gradients goes through it."""
+    DistributedDataParallel (Group.wrap): every pass that makes gradients goes through it. `cast`:
+    the forward passes under bf16 autocast (--bf16), the backward passes outside it."""
     net, steps = getattr(model, "module", model), x.shape[1]
+    net = getattr(net, "_orig_mod", net)  # compiled (--compile): the model's attributes
     if not (tbptt and net.recurrent and tbptt < steps):
-        loss = loss_fn(model(x)[0], y)
+        with cast():
+            loss = loss_fn(model(x)[0], y)
         loss.backward()
         return loss.detach()
     if net.many_to_many:  # chunks of tbptt steps: the state is carried on, its history cut
@@ -585,26 +588,28 @@ def forward_backward(model, loss_fn, x, y, tbptt):
         for s in starts:  # the processes average the gradients once, after the last chunk
             hold = model.no_sync() if hasattr(model, "no_sync") and s != starts[-1] else contextlib.nullcontext()
             with hold:
-                out, state = model(x[:, s : s + tbptt], state)
-                part = loss_fn(out, y[:, s : s + tbptt]) * (out.shape[1] / steps)
+                with cast():
+                    out, state = model(x[:, s : s + tbptt], state)
+                    part = loss_fn(out, y[:, s : s + tbptt]) * (out.shape[1] / steps)
                 part.backward()
             state = tuple(v.detach() for v in state) if isinstance(state, tuple) else state.detach()
             total = total + part.detach()
         return total
-    with torch.no_grad():  # one output at the end: the early steps only set the state
+    with torch.no_grad(), cast():  # one output at the end: the early steps only set the state
         state = net.features(net.encode(x[:, : steps - tbptt]))[1]
-    loss = loss_fn(model(x[:, steps - tbptt :], state)[0], y)  # readout(features(encode(x), state))
+    with cast():
+        loss = loss_fn(model(x[:, steps - tbptt :], state)[0], y)  # readout(features(encode(x), state))
     loss.backward()
     return loss.detach()
 
 
-def train_step(model, data, optimizer, params, x, y, t, group=None):
+def train_step(model, data, optimizer, params, x, y, t, group=None, cast=contextlib.nullcontext):
     """One optimizer step; the loss, or None when the loss or a gradient is NaN or infinite (the
     weights are then left as they were, as the app refuses such a step). Under torchrun the loss is
     the whole batch's (the mean over the processes) and the gradients are already averaged, so
     every process decides alike."""
     optimizer.zero_grad(set_to_none=True)
-    loss = forward_backward(model, data.loss, x, y, t["tbptt"])
+    loss = forward_backward(model, data.loss, x, y, t["tbptt"], cast).float()
     loss = group.mean(loss) if group is not None else loss
     grads = [p.grad for p in params if p.grad is not None]
     total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
@@ -632,6 +637,31 @@ def held_out_loss(model, data, held, device):
             pred = model(x[i : i + rows].to(device))[0]
             total += float(data.loss(pred, y[i : i + rows].to(device))) * len(x[i : i + rows])
     return total / len(x)
+
+
+def speedups(model, device, args):
+    """--compile and --bf16, each refused in one line where this device cannot do it: (the model to
+    train, the context its forward passes run in). torch.compile needs a C++ compiler on the CPU and
+    triton on a GPU; bf16 autocast a CPU or a GPU with bf16 (CUDA compute capability 8 on)."""
+    cast = contextlib.nullcontext
+    if args.bf16:
+        if device.type == "mps":
+            raise UsageError("--bf16: this script's bf16 autocast runs on the CPU and CUDA GPUs, not on MPS")
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise UsageError(f"--bf16: the GPU {shown(torch.cuda.get_device_name(device))} has no bf16; train without it")
+        cast = lambda: torch.autocast(device.type, dtype=torch.bfloat16)  # noqa: E731
+    if args.compile:
+        import importlib.util
+        import shutil
+
+        if device.type == "mps":
+            raise UsageError("--compile: torch.compile's code for MPS is not ready; train without it")
+        if device.type == "cpu" and not any(shutil.which(c) for c in (os.environ.get("CXX", "g++"), "g++", "c++", "clang++")):
+            raise UsageError("--compile on the CPU needs a C++ compiler (g++ or clang++) on the PATH")
+        if device.type == "cuda" and importlib.util.find_spec("triton") is None:
+            raise UsageError("--compile on a GPU needs triton (pip install triton)")
+        model = torch.compile(model)
+    return model, cast
 
 
 def cmd_train(args):
@@ -671,16 +701,23 @@ def train(args, group, device, t):
         raise UsageError(f"{shown(Path(args.weights).name)} is corrupted: a random state ({shown(e)[:60]})") from None
     if group.rank:  # every process the same batches, but dropout masks of its own
         torch.manual_seed(int(torch.randint(0, 2**62, (1,))) + group.rank)
-    model = group.wrap(net, device)
+    model, cast = speedups(group.wrap(net, device), device, args)
     if group.world > 1:
         group.say(f"training on {group.world} processes ({dist.get_backend()}, {device.type}): "
                   f"{t['batch_size'] // group.world} of each batch's {t['batch_size']} sequences each")
     history = tensors.get("history/train_loss")
     losses, steps = ([] if history is None else history.tolist()), int(meta["steps"])
     model.train()
+    started = time.perf_counter()
     for i in range(1, args.steps + 1):
         x, y = group.mine(*data.sample_batch(t["batch_size"], t["seq_len"], gen))  # the same on each rank
-        loss = train_step(model, data, optimizer, params, x.to(device), y.to(device), t, group)
+        try:
+            loss = train_step(model, data, optimizer, params, x.to(device), y.to(device), t, group, cast)
+        except Exception as e:  # --compile: the compiler's own failure, met on the first step
+            if not (args.compile and i == 1) or isinstance(e, UsageError):
+                raise
+            reason = shown((str(e).strip().splitlines() or [type(e).__name__])[0])[:120]
+            raise UsageError(f"--compile failed on this machine ({type(e).__name__}: {reason}); train without it") from None
         if loss is None:
             group.say(f"step {steps + 1} refused: the loss or a gradient is NaN or infinite", file=sys.stderr)
             continue
@@ -688,6 +725,8 @@ def train(args, group, device, t):
         losses.append(loss)
         if i % max(1, args.steps // 10) == 0 or i == args.steps:
             group.say(f"step {steps}: loss {loss:.4f}")
+    took = time.perf_counter() - started
+    group.say(f"{args.steps} steps in {took:.1f} s: {args.steps / took:.2f} steps/s")
     if not all(bool(torch.isfinite(p).all()) for p in params):  # a file never gets worse
         raise UsageError(f"training made the weights NaN or infinite: {shown(out)} is not written "
                          "(a lower CONFIG['train']['lr'] may help)")
@@ -942,6 +981,8 @@ def main(argv=None):
                    "(default: CONFIG['train']['batch_size'])")
     p.add_argument("--out", required=True, help="the model file to write (.safetensors)")@@DATA_OPTION@@
     p.add_argument("--device", default="auto", help="auto (CUDA if there is one, else CPU), cpu, cuda, ...")
+    p.add_argument("--bf16", action="store_true", help="forward passes in bfloat16 (autocast): CPU or a bf16 GPU")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model first (a minute or more)")
     args = parser.parse_args(argv)
     try:
         args.group = Group.from_environment()  # one process, or one of torchrun's
