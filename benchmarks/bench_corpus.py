@@ -99,10 +99,12 @@ def main() -> None:
         script = str(export_script(model, folder / "model.py"))
         py = sys.executable
         steps = ["--steps", str(args.steps)]
+        floor = run([py, "-I", "-c", "import numpy, torch, safetensors"], folder)
         small = run([py, "-I", script, "train", *steps, "--out", "small"], folder)
         first = run([py, "-I", script, "train", *steps, "--data", str(text_path), "--out", "big1"], folder)
         again = run([py, "-I", script, "train", *steps, "--data", str(text_path), "--out", "big2"], folder)
         rows = {
+            "import torch, numpy only": floor,
             "own small text (no --data)": small,
             "--data, first run (encodes)": first,
             "--data, map reused": again,
