@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WORDS = "the cat sat on a mat and the dog ate his log while birds sang in trees over hills".split()
+WORDS = ["the", "cat", "sat", "on", "a", "mat", "and", "the", "dog", "ate", "his", "log", "while", "birds", "sang", "in", "trees", "over", "hills"]
 
 
 def make_script(folder: Path) -> Path:
@@ -70,7 +70,7 @@ def part_one(script: Path, steps: int, reps: int, variants: list[str]) -> dict:
     import torch.nn.functional as F
 
     ns = runpy.run_path(str(script), run_name="bench")
-    meta, settings, tensors = ns["read_model_file"](script.parent / "model.safetensors")
+    _, settings, tensors = ns["read_model_file"](script.parent / "model.safetensors")
     t = ns["CONFIG"]["train"]
     data = ns["TextData"](settings, tensors, None)
     results = {}
@@ -85,11 +85,11 @@ def part_one(script: Path, steps: int, reps: int, variants: list[str]) -> dict:
             gen = torch.Generator().manual_seed(1)
             train_ids = data.train
             if who == "ours":
-                def step(model=model, opt=opt, params=params, gen=gen):
+                def step(model=model, opt=opt, params=params, gen=gen, cast=cast):
                     x, y = data.sample_batch(32, 64, gen)
                     ns["train_step"](model, data, opt, params, x, y, t, None, cast)
             else:
-                def step(model=model, opt=opt, params=params, gen=gen):
+                def step(model=model, opt=opt, params=params, gen=gen, cast=cast, train_ids=train_ids):
                     starts = torch.randint(len(train_ids) - 64, (32, 1), generator=gen)
                     chunk = train_ids[starts + torch.arange(65)]
                     opt.zero_grad(set_to_none=True)
