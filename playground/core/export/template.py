@@ -28,6 +28,10 @@ this script's folder, so the script and the file can move together):
         train on from the weights with CONFIG["train"] (optimizer, learning rate, batch size,
         sequence length, clipping): the app opens the new file (`rnn-playground info FILE`,
         `rnn-playground train --resume FILE`); on a CPU it takes the very steps the app would.@@DATA_NOTE@@
+        --batch-size N (default CONFIG["train"]), --bf16 (bfloat16 autocast), --compile (torch.compile).
+    python -m torch.distributed.run --standalone --nproc_per_node 2 %(prog)s train --out more.safetensors
+        the same training on 2 processes (DistributedDataParallel: gloo on CPUs, nccl on GPUs): each
+        takes its half of every batch, rank 0 writes the file.
 """
 
 @@STDLIB@@
