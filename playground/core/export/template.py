@@ -650,7 +650,7 @@ def speedups(model, device, args):
     cast = contextlib.nullcontext
     if args.bf16:
         if device.type == "mps":
-            raise UsageError("--bf16: this script's bf16 autocast runs on the CPU and CUDA GPUs, not on MPS")
+            raise UsageError("--bf16: this script runs bf16 autocast on the CPU and on CUDA GPUs only, not on MPS")
         if device.type == "cuda" and not torch.cuda.is_bf16_supported():
             raise UsageError(f"--bf16: the GPU {shown(torch.cuda.get_device_name(device))} has no bf16; train without it")
         cast = lambda: torch.autocast(device.type, dtype=torch.bfloat16)  # noqa: E731
@@ -659,7 +659,7 @@ def speedups(model, device, args):
         import shutil
 
         if device.type == "mps":
-            raise UsageError("--compile: torch.compile's code for MPS is not ready; train without it")
+            raise UsageError("--compile: this script compiles for the CPU and CUDA GPUs only, not for MPS")
         if device.type == "cpu" and not any(shutil.which(c) for c in (os.environ.get("CXX", "g++"), "g++", "c++", "clang++")):
             raise UsageError("--compile on the CPU needs a C++ compiler (g++ or clang++) on the PATH")
         if device.type == "cuda" and importlib.util.find_spec("triton") is None:
