@@ -20,8 +20,9 @@ class Group:
     """Where this process stands in a torchrun run: its rank, how many there are (world) and its
     rank on this machine (local, which picks its GPU)."""
 
-    def __init__(self, rank=0, world=1, local=0):
+    def __init__(self, rank=0, world=1, local=0, launched=False):
         self.rank, self.world, self.local = rank, world, local
+        self.launched = launched  # started by torchrun (even as its only process): a process group
 
     @classmethod
     def from_environment(cls):
@@ -34,7 +35,7 @@ class Group:
             raise UsageError("RANK, WORLD_SIZE and LOCAL_RANK must be whole numbers (torchrun sets them)") from None
         if not 0 <= rank < world or local < 0:
             raise UsageError(f"RANK {rank} is not one of WORLD_SIZE {world} processes (torchrun sets them)")
-        return cls(rank, world, local)
+        return cls(rank, world, local, launched=True)
 
     @property
     def lead(self):
@@ -43,8 +44,8 @@ class Group:
 
     def start(self, device, batch_size):
         """Join the other processes (gloo on the CPU, nccl on CUDA GPUs, each rank on the GPU of its
-        LOCAL_RANK); the device this process trains on. One process starts nothing."""
-        if self.world == 1:
+        LOCAL_RANK); the device this process trains on. Without torchrun nothing starts."""
+        if not self.launched:
             return device
         if batch_size % self.world:
             raise UsageError(f"--batch-size {batch_size} does not split into {self.world} equal parts: "
@@ -57,7 +58,10 @@ class Group:
                                  "start at most that many processes here (--nproc_per_node)")
             device = torch.device("cuda", self.local)
             torch.cuda.set_device(device)
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")  # torchrun's address and port
+        if device.type == "cuda":  # torchrun's address and port
+            dist.init_process_group("nccl", device_id=device)
+        else:
+            dist.init_process_group("gloo")
         return device
 
     def stop(self, together=True):
@@ -74,8 +78,8 @@ class Group:
         dist.destroy_process_group()
 
     def wrap(self, model, device):
-        """The model whose backward averages the gradients over the processes (itself for one)."""
-        if self.world == 1:
+        """The model whose backward averages the gradients over the processes (itself without torchrun)."""
+        if not self.launched:
             return model
         return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
@@ -89,14 +93,14 @@ class Group:
     def mean(self, value):
         """The mean of a 0-d tensor over the processes: each holds the mean loss of an equal slice,
         so this is the loss of the whole batch, the same number on every process."""
-        if self.world > 1:
+        if self.launched:
             value = value.clone()
             dist.all_reduce(value)
             value /= self.world
         return value
 
     def barrier(self):
-        if self.world > 1:
+        if self.launched:
             dist.barrier()
 
     def say(self, text, file=None):

@@ -675,7 +675,7 @@ def cmd_train(args):
     try:
         train(args, group, device, t)
     except RuntimeError as e:  # under torchrun: another process stopped (its peer hung up) or failed
-        if group.world == 1:
+        if not group.launched:
             raise
         broken, reason = True, shown((str(e).strip().splitlines() or [type(e).__name__])[0])[:120]
         raise UsageError(f"rank {group.rank}: the run stopped ({reason}); {shown(args.out)} is not written") from None
@@ -706,8 +706,9 @@ def train(args, group, device, t):
     if group.rank:  # every process the same batches, but dropout masks of its own
         torch.manual_seed(int(torch.randint(0, 2**62, (1,))) + group.rank)
     model, cast = speedups(group.wrap(net, device), device, args)
-    if group.world > 1:
-        group.say(f"training on {group.world} processes ({dist.get_backend()}, {device.type}): "
+    if group.launched:
+        plural = "es" if group.world > 1 else ""
+        group.say(f"training on {group.world} process{plural} ({dist.get_backend()}, {device.type}): "
                   f"{t['batch_size'] // group.world} of each batch's {t['batch_size']} sequences each")
     history = tensors.get("history/train_loss")
     losses, steps = ([] if history is None else history.tolist()), int(meta["steps"])
