@@ -72,3 +72,31 @@ def test_the_exported_script_trains_on_the_gpu_and_the_app_opens_its_file(tmp_pa
     assert back.steps == 25
     back.step()
     assert back.steps == 26
+
+
+def test_the_exported_script_trains_under_torchrun_with_nccl_and_bf16(tmp_path):
+    """torchrun on the GPUs there are (nccl; 1 process is enough to take the path): the weights match
+    one process's on the same global batch, and --bf16 trains on the GPU (issue 34)."""
+    tr = Trainer(_session("gru"))
+    _train(tr, 3)
+    path = checkpoint.save(tr, tmp_path / "gpu.safetensors")
+    script = str(export_script(path, tmp_path / "gpu.py"))
+    n = min(2, torch.cuda.device_count())
+    runs = {
+        "one": [sys.executable, "-I", script],
+        "ddp": [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n), script],
+    }
+    for name, head in runs.items():
+        done = subprocess.run([*head, "train", "--steps", "10", "--batch-size", "32", "--device", "cuda",
+                               "--out", str(tmp_path / name)], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert "(nccl, cuda)" in done.stdout  # a process group even for one process
+    one, ddp = (checkpoint.load(tmp_path / f"{k}.safetensors", device="cpu") for k in runs)
+    for (key, a), b in zip(one.model.state_dict().items(), ddp.model.state_dict().values()):
+        assert torch.allclose(a, b, rtol=0, atol=1e-4), key
+    done = subprocess.run([sys.executable, "-I", script, "train", "--steps", "5", "--device", "cuda", "--bf16",
+                           "--out", str(tmp_path / "bf16")], capture_output=True, text=True, timeout=600)
+    if torch.cuda.is_bf16_supported():
+        assert done.returncode == 0 and checkpoint.load(tmp_path / "bf16.safetensors", device="cpu").steps == 8
+    else:
+        assert done.returncode == 2 and "has no bf16" in done.stderr

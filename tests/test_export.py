@@ -152,7 +152,7 @@ def test_scripts_need_no_playground(run):
         imports = [line for line in script.read_text(encoding="utf-8").splitlines() if line.startswith(("import ", "from "))]
         assert imports and not any("playground" in line for line in imports), imports
         assert {line.split()[1].split(".")[0] for line in imports} <= {
-            "argparse", "csv", "itertools", "json", "math", "os", "re", "sys", "pathlib", "numpy", "torch", "safetensors"
+            "argparse", "codecs", "contextlib", "csv", "hashlib", "itertools", "mmap", "json", "math", "os", "re", "sys", "time", "pathlib", "numpy", "torch", "safetensors"
         }
 
 
@@ -448,6 +448,7 @@ ARG_PROBES = {
     "--device bogus": ("spell-rnn", ["train", "--steps", "1", "--device", "bogus"], ("'bogus' is not a device",)),
     "--horizon 10**9": ("prices-gru", ["forecast", "--horizon", str(10**9)], ("--horizon", "10,000")),
     "--steps word": ("spell-rnn", ["train", "--steps", "many"], ("invalid int value", "'many'")),
+    "--batch-size 0": ("spell-rnn", ["train", "--steps", "1", "--batch-size", "0"], ("--batch-size is 0", "1 to 8,192")),
 }
 
 

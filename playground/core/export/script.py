@@ -21,7 +21,9 @@ import torch
 
 from playground.core.errors import PlaygroundError
 from playground.core.export import template as T
+from playground.core.export.corpus import CORPUS
 from playground.core.export.quotes import quotes_data
+from playground.core.export.scale import DISTRIBUTED
 from playground.core.export.series import SERIES_DATA
 
 _LINE = 110  # the script's longest line
@@ -193,6 +195,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
     written to ``script_path``. Every value from the file (settings, names) is in CONFIG as a
     ``repr``; the docstring holds none of them, and names the script as argparse's ``%(prog)s``."""
     from playground.core import paths
+    from playground.core.bounds import BOUNDS
     from playground.core.config import ARCH_NAMES, to_dict
     from playground.core.kinds import KINDS, kind_spec
 
@@ -205,6 +208,9 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         )
     how = spec.script
     data_parts = tuple(_parts()[name] for name in how.parts)
+    corpus_stdlib = ("codecs", "hashlib", "mmap") if "TEXT_DATA" in how.parts else ()
+    if corpus_stdlib:  # a text of any size through a memory map
+        data_parts = (CORPUS, *data_parts)
     data_class, uses, data_file, stdlib, fields, carried, bundled = (
         how.data_class,
         how.commands,
@@ -248,7 +254,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "DATA_USAGE": " [--data FILE]" if data_file else "",
         "DATA_NOTE": note,
         "STDLIB": "\n".join(
-            f"import {m}" for m in sorted(("argparse", "json", "math", "os", "sys", *stdlib))
+            f"import {m}" for m in sorted({"argparse", "contextlib", "json", "math", "os", "sys", "time", *stdlib, *corpus_stdlib})
         ),
         "CONFIG": "CONFIG = {\n" + "\n".join(_render_dict(config, 4)) + "\n}",
         "DATA_CLASS": data_class,
@@ -256,11 +262,12 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "DATA_OPTION": f'\n    p.add_argument("--data", help={_py(data_file + " to train on")})'
         if data_file
         else "",
+        "MAX_BATCH": f"{int(BOUNDS['train.batch_size'].hi):_}",
         "ADD_COMMANDS": "\n".join(f"    add_{u}(sub)" for u in uses),
         **_constants(carried, session.data.keys),
     }
     uses_text = [getattr(T, u.upper()) for u in uses]
-    text = "\n".join([T.HEAD, T.MODEL, T.FILES, *data_parts, T.TRAIN, *uses_text, T.MAIN])
+    text = "\n".join([T.HEAD, T.MODEL, T.FILES, *data_parts, DISTRIBUTED, T.TRAIN, *uses_text, T.MAIN])
     return re.sub(r"@@([A-Z_]+)@@", lambda m: fill[m.group(1)], text)  # one pass: values stay as they are
 
 
@@ -337,8 +344,13 @@ def bundled_file():
 class TextData:
     """Random windows of the training text; the last val_fraction of the text is held out."""
 
+    dropped = ()  # tensors of the old file the new one must not carry
+
     def __init__(self, settings, tensors, data_file):
         self.chars, self.task_changes = Chars(settings["task"]["vocab"]), {}
+        if data_file:  # a text of any size, read through its map of ids (corpus_ids)
+            self.map_text(data_file)
+            return
         text = self.source(settings, tensors, data_file)
         cut = round(len(text) * (1.0 - CONFIG["data"]["val_fraction"]))
         self.train = self.chars.encode(text[:cut], "training text")
@@ -361,18 +373,33 @@ class TextData:
             return read_text(bundled_file())
         raise UsageError("the text this model was trained on is not at hand: give it with --data FILE")
 
+    def map_text(self, data_file):
+        """--data FILE: its ids through a memory map (the text is never held whole), cut as the app
+        cuts a text; a file the app could read (CARRY_BYTES) also travels inside the new model
+        file, as the app's own does, a larger one is named by its path."""
+        ids, path = corpus_ids(data_file, self.chars.vocab), Path(data_file)
+        cut = round(len(ids) * (1.0 - CONFIG["data"]["val_fraction"]))
+        self.train, self.val = ids[:cut], ids[cut:]
+        self.session_changes = {"source": "file", "path": str(path.resolve()), "text": ""}
+        self.tensors = {}
+        if path.stat().st_size <= CARRY_BYTES:
+            text = decode_text(path.read_bytes(), shown(path.name))
+            self.tensors = {"data/text": torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8)}
+        else:  # too large to carry: the old file's text must not stand in for it
+            self.dropped = ("data/text",)
+
     def sample_batch(self, batch_size, seq_len, gen):
         """x (B, T) and y (B, T): random windows and the same windows one character later."""
         hi = len(self.train) - seq_len  # a window of T + 1 characters starts in [0, hi)
         if hi < 1:
             raise UsageError(f"the training text has {len(self.train)} characters, not seq_len {seq_len} + 1")
         starts = torch.randint(hi, (batch_size, 1), generator=gen)
-        chunk = self.train[starts + torch.arange(seq_len + 1)]  # (B, T + 1)
+        chunk = take(self.train, starts + torch.arange(seq_len + 1))  # (B, T + 1)
         return chunk[:, :-1], chunk[:, 1:]
 
     def held_out(self, seq_len):  # windows of the held-out text, one after the other (64 at most)
         n = min(64, (len(self.val) - 1) // seq_len)
-        x, y = self.val[: n * seq_len], self.val[1 : n * seq_len + 1]
+        x, y = take(self.val, torch.arange(n * seq_len)), take(self.val, torch.arange(1, n * seq_len + 1))
         return (x.view(n, seq_len), y.view(n, seq_len)) if n else None
 
     @staticmethod

@@ -28,6 +28,10 @@ this script's folder, so the script and the file can move together):
         train on from the weights with CONFIG["train"] (optimizer, learning rate, batch size,
         sequence length, clipping): the app opens the new file (`rnn-playground info FILE`,
         `rnn-playground train --resume FILE`); on a CPU it takes the very steps the app would.@@DATA_NOTE@@
+        --batch-size N (default CONFIG["train"]), --bf16 (bfloat16 autocast), --compile (torch.compile).
+    python -m torch.distributed.run --standalone --nproc_per_node 2 %(prog)s train --out more.safetensors
+        the same training on 2 processes (DistributedDataParallel: gloo on CPUs, nccl on GPUs): each
+        takes its half of every batch, rank 0 writes the file.
 """
 
 @@STDLIB@@
@@ -35,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
@@ -483,10 +488,12 @@ def save_model_file(path, run):
                 scalars.setdefault(str(index), {})[field] = value
     out["history/train_loss"] = torch.tensor(run["losses"], dtype=torch.float32)
     out["rng/batches"], out["rng/torch"] = run["gen"].get_state(), torch.get_rng_state()
+    for key in getattr(data, "dropped", ()):
+        out.pop(key, None)
     out.update(data.tensors)  # the data it trained on, where --data gave it
     session = settings["session"]
     changed = {k: v for k, v in CONFIG["data"].items() if k in session["data"]} | data.session_changes
-    session = {**session, "model": CONFIG["model"], "train": {**session["train"], **CONFIG["train"]},
+    session = {**session, "model": CONFIG["model"], "train": {**session["train"], **run["train"]},
                "data": {**session["data"], **changed}}
     header = {
         **meta,
@@ -511,9 +518,10 @@ def temporary(path):
     return path.with_name(f".{path.name}.tmp")
 
 
-def checked_out(name):
+def checked_out(name, probe=True):
     """--out as the model file to write, judged before any training: not empty, not a folder, in a
-    folder that exists and takes a new file of that name (one is made and removed to know)."""
+    folder that exists and takes a new file of that name (one is made and removed to know, by rank 0
+    only under torchrun: the others never touch the folder)."""
     if not name.strip():
         raise UsageError("--out is empty: give a file name such as more.safetensors")
     out = Path(name if name.endswith(".safetensors") else name + ".safetensors")
@@ -522,9 +530,10 @@ def checked_out(name):
     if not out.parent.is_dir():
         raise UsageError(f"cannot save to {shown(out)}: the folder {shown(out.parent)} does not exist")
     try:
-        with open(temporary(out), "wb"):
-            pass
-        os.remove(temporary(out))
+        if probe:
+            with open(temporary(out), "wb"):
+                pass
+            os.remove(temporary(out))
     except OSError as e:
         raise UsageError(f"cannot save to {shown(out)}: {shown(e.strerror or e)}") from None
     return out
@@ -566,35 +575,46 @@ class SpellData:
 TRAIN = r'''
 # --------------------------------------------------------------------------------------------------
 # Training: the app's step (forward, backward, clip, optimizer step), on from where the file stopped.
-def forward_backward(model, loss_fn, x, y, tbptt):
+def forward_backward(model, loss_fn, x, y, tbptt, cast=contextlib.nullcontext):
     """Forward and backward over one batch; returns the loss. With truncated BPTT (tbptt > 0, a
-    recurrent model) the gradient flows back at most tbptt steps."""
-    steps = x.shape[1]
-    if not (tbptt and model.recurrent and tbptt < steps):
-        loss = loss_fn(model(x)[0], y)
+    recurrent model) the gradient flows back at most tbptt steps. `model` may be wrapped in
+    DistributedDataParallel (Group.wrap): every pass that makes gradients goes through it. `cast`:
+    the forward passes under bf16 autocast (--bf16), the backward passes outside it."""
+    net, steps = getattr(model, "module", model), x.shape[1]
+    net = getattr(net, "_orig_mod", net)  # compiled (--compile): the model's attributes
+    if not (tbptt and net.recurrent and tbptt < steps):
+        with cast():
+            loss = loss_fn(model(x)[0], y)
         loss.backward()
         return loss.detach()
-    if model.many_to_many:  # chunks of tbptt steps: the state is carried on, its history cut
-        state, total = None, 0.0
-        for s in range(0, steps, tbptt):
-            out, state = model(x[:, s : s + tbptt], state)
-            part = loss_fn(out, y[:, s : s + tbptt]) * (out.shape[1] / steps)
-            part.backward()
+    if net.many_to_many:  # chunks of tbptt steps: the state is carried on, its history cut
+        state, total, starts = None, 0.0, range(0, steps, tbptt)
+        for s in starts:  # the processes average the gradients once, after the last chunk
+            hold = model.no_sync() if hasattr(model, "no_sync") and s != starts[-1] else contextlib.nullcontext()
+            with hold:
+                with cast():
+                    out, state = model(x[:, s : s + tbptt], state)
+                    part = loss_fn(out, y[:, s : s + tbptt]) * (out.shape[1] / steps)
+                part.backward()
             state = tuple(v.detach() for v in state) if isinstance(state, tuple) else state.detach()
             total = total + part.detach()
         return total
-    with torch.no_grad():  # one output at the end: the early steps only set the state
-        state = model.features(model.encode(x[:, : steps - tbptt]))[1]
-    loss = loss_fn(model.readout(model.features(model.encode(x[:, steps - tbptt :]), state)[0]), y)
+    with torch.no_grad(), cast():  # one output at the end: the early steps only set the state
+        state = net.features(net.encode(x[:, : steps - tbptt]))[1]
+    with cast():
+        loss = loss_fn(model(x[:, steps - tbptt :], state)[0], y)  # readout(features(encode(x), state))
     loss.backward()
     return loss.detach()
 
 
-def train_step(model, data, optimizer, params, x, y, t):
+def train_step(model, data, optimizer, params, x, y, t, group=None, cast=contextlib.nullcontext):
     """One optimizer step; the loss, or None when the loss or a gradient is NaN or infinite (the
-    weights are then left as they were, as the app refuses such a step)."""
+    weights are then left as they were, as the app refuses such a step). Under torchrun the loss is
+    the whole batch's (the mean over the processes) and the gradients are already averaged, so
+    every process decides alike."""
     optimizer.zero_grad(set_to_none=True)
-    loss = forward_backward(model, data.loss, x, y, t["tbptt"])
+    loss = forward_backward(model, data.loss, x, y, t["tbptt"], cast).float()
+    loss = group.mean(loss) if group is not None else loss
     grads = [p.grad for p in params if p.grad is not None]
     total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
     if t["clip"] == "norm":  # scale every gradient down together when their total norm is too large
@@ -623,12 +643,56 @@ def held_out_loss(model, data, held, device):
     return total / len(x)
 
 
+def speedups(model, device, args):
+    """--compile and --bf16, each refused in one line where this device cannot do it: (the model to
+    train, the context its forward passes run in). torch.compile needs a C++ compiler on the CPU and
+    triton on a GPU; bf16 autocast a CPU or a GPU with bf16 (CUDA compute capability 8 on)."""
+    cast = contextlib.nullcontext
+    if args.bf16:
+        if device.type == "mps":
+            raise UsageError("--bf16: this script runs bf16 autocast on the CPU and on CUDA GPUs only, not on MPS")
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise UsageError(f"--bf16: the GPU {shown(torch.cuda.get_device_name(device))} has no bf16; train without it")
+        cast = lambda: torch.autocast(device.type, dtype=torch.bfloat16)  # noqa: E731
+    if args.compile:
+        import importlib.util
+        import shutil
+
+        if device.type == "mps":
+            raise UsageError("--compile: this script compiles for the CPU and CUDA GPUs only, not for MPS")
+        if device.type == "cpu" and not any(shutil.which(c) for c in (os.environ.get("CXX", "g++"), "g++", "c++", "clang++")):
+            raise UsageError("--compile on the CPU needs a C++ compiler (g++ or clang++) on the PATH")
+        if device.type == "cuda" and importlib.util.find_spec("triton") is None:
+            raise UsageError("--compile on a GPU needs triton (pip install triton)")
+        model = torch.compile(model)
+    return model, cast
+
+
 def cmd_train(args):
+    """Train on from the file and save: one process, or under torchrun one of several (Group)."""
+    group, t = args.group, {**CONFIG["train"], "batch_size": args.batch_size}
+    device, broken = group.start(args.device, t["batch_size"]), False
+    try:
+        train(args, group, device, t)
+    except RuntimeError as e:  # under torchrun: another process stopped (its peer hung up) or failed
+        if not group.launched:
+            raise
+        broken, reason = True, shown((str(e).strip().splitlines() or [type(e).__name__])[0])[:120]
+        raise UsageError(f"rank {group.rank}: the run stopped ({reason}); {shown(args.out)} is not written") from None
+    finally:
+        group.stop(together=not broken)
+
+
+def train(args, group, device, t):
     meta, settings, tensors = read_model_file(args.weights)
-    out, device, t = args.out, args.device, CONFIG["train"]  # both checked before any work (main)
+    out = args.out  # checked before any work (main)
+    if not group.lead:  # rank 0 prepares the data first (it may encode a corpus), then the others
+        group.barrier()
     data = @@DATA_CLASS@@(settings, tensors, @@DATA_ARG@@)
-    model = build_model(settings, tensors, Path(args.weights).name).to(device)
-    params = [p for _, p in model.named_parameters()]
+    if group.lead:
+        group.barrier()
+    net = build_model(settings, tensors, Path(args.weights).name).to(device)
+    params = [p for _, p in net.named_parameters()]
     optimizer = make_optimizer(params, t)
     if t["optimizer"] == settings["session"]["train"]["optimizer"]:  # else it starts afresh
         load_optimizer_state(optimizer, params, tensors, settings["optimizer"], Path(args.weights).name)
@@ -639,28 +703,46 @@ def cmd_train(args):
             torch.set_rng_state(tensors["rng/torch"])
     except RuntimeError as e:  # of the right size (checked), but not a state the generator takes
         raise UsageError(f"{shown(Path(args.weights).name)} is corrupted: a random state ({shown(e)[:60]})") from None
+    if group.rank:  # every process the same batches, but dropout masks of its own
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,))) + group.rank)
+    model, cast = speedups(group.wrap(net, device), device, args)
+    if group.launched:
+        plural = "es" if group.world > 1 else ""
+        group.say(f"training on {group.world} process{plural} ({dist.get_backend()}, {device.type}): "
+                  f"{t['batch_size'] // group.world} of each batch's {t['batch_size']} sequences each")
     history = tensors.get("history/train_loss")
     losses, steps = ([] if history is None else history.tolist()), int(meta["steps"])
     model.train()
+    started = time.perf_counter()
     for i in range(1, args.steps + 1):
-        x, y = data.sample_batch(t["batch_size"], t["seq_len"], gen)
-        loss = train_step(model, data, optimizer, params, x.to(device), y.to(device), t)
+        x, y = group.mine(*data.sample_batch(t["batch_size"], t["seq_len"], gen))  # the same on each rank
+        try:
+            loss = train_step(model, data, optimizer, params, x.to(device), y.to(device), t, group, cast)
+        except Exception as e:  # --compile: the compiler's own failure, met on the first step
+            if not (args.compile and i == 1) or isinstance(e, UsageError):
+                raise
+            reason = shown((str(e).strip().splitlines() or [type(e).__name__])[0])[:120]
+            raise UsageError(f"--compile failed on this machine ({type(e).__name__}: {reason}); train without it") from None
         if loss is None:
-            print(f"step {steps + 1} refused: the loss or a gradient is NaN or infinite", file=sys.stderr)
+            group.say(f"step {steps + 1} refused: the loss or a gradient is NaN or infinite", file=sys.stderr)
             continue
         steps += 1
         losses.append(loss)
         if i % max(1, args.steps // 10) == 0 or i == args.steps:
-            print(f"step {steps}: loss {loss:.4f}")
+            group.say(f"step {steps}: loss {loss:.4f}")
+    took = time.perf_counter() - started
+    group.say(f"{args.steps} steps in {took:.1f} s: {args.steps / took:.2f} steps/s")
     if not all(bool(torch.isfinite(p).all()) for p in params):  # a file never gets worse
         raise UsageError(f"training made the weights NaN or infinite: {shown(out)} is not written "
                          "(a lower CONFIG['train']['lr'] may help)")
-    run = dict(meta=meta, settings=settings, tensors=tensors, data=data, model=model, optimizer=optimizer)
+    if not group.lead:  # the same weights as rank 0's: one file, written by rank 0
+        return
+    run = dict(meta=meta, settings=settings, tensors=tensors, data=data, model=net, optimizer=optimizer, train=t)
     save_model_file(out, {**run, "losses": losses, "steps": steps, "gen": gen, "device": device})
-    print(f"saved {shown(out)}")  # saved first: nothing after it can lose the run
+    print(f"saved {shown(out)}", flush=True)  # saved first: nothing after it can lose the run
     held = data.held_out(t["seq_len"])
     if held is not None:
-        print(f"held-out loss {held_out_loss(model.eval(), data, held, device):.4f}")
+        print(f"held-out loss {held_out_loss(net.eval(), data, held, device):.4f}")
 '''
 
 # -- using the model, one part per kind -----------------------------------------------------------
@@ -831,6 +913,7 @@ MAIN = r'''
 # The command line.
 MAX_LENGTH, MAX_HORIZON, MAX_STEPS = 10_000, 10_000, 10_000_000  # sample, forecast, train
 MAX_SEED = 2**64 - 1  # torch's seeds: 0 to 2**64 - 1
+MAX_BATCH = @@MAX_BATCH@@  # the app's largest batch
 
 
 class Parser(argparse.ArgumentParser):
@@ -881,7 +964,11 @@ def check_args(args):
     if getattr(args, "device", None) is not None:
         args.device = pick_device(args.device)
     if getattr(args, "out", None) is not None:
-        args.out = checked_out(args.out)
+        args.out = checked_out(args.out, probe=args.group.lead)
+    if getattr(args, "batch_size", None) is not None and not 1 <= args.batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size is {args.batch_size}: give a whole number from 1 to {MAX_BATCH:,}")
+    if getattr(args, "batch_size", 0) is None:
+        args.batch_size = CONFIG["train"]["batch_size"]
     if args.weights is None:
         args.weights = default_weights()
 
@@ -895,10 +982,15 @@ def main(argv=None):
 @@ADD_COMMANDS@@
     p = command(sub, "train", "train on from a model file and save a new one", cmd_train)
     p.add_argument("--steps", type=int, default=100, help="optimizer steps (default: 100)")
+    p.add_argument("--batch-size", type=int, help="sequences per step, over all processes under torchrun "
+                   "(default: CONFIG['train']['batch_size'])")
     p.add_argument("--out", required=True, help="the model file to write (.safetensors)")@@DATA_OPTION@@
     p.add_argument("--device", default="auto", help="auto (CUDA if there is one, else CPU), cpu, cuda, ...")
+    p.add_argument("--bf16", action="store_true", help="forward passes in bfloat16 (autocast): CPU or a bf16 GPU")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model first (a minute or more)")
     args = parser.parse_args(argv)
     try:
+        args.group = Group.from_environment()  # one process, or one of torchrun's
         check_args(args)
         args.func(args)
     except UsageError as e:
