@@ -28,9 +28,13 @@ def _session_from_args(a: argparse.Namespace):
     from playground.core import config as C
     from playground.core.kinds import KINDS, kind_spec
 
-    if a.arch not in C.ARCHS:
-        raise PlaygroundError(f"unknown architecture {a.arch!r}: choose one of {', '.join(C.ARCHS)}")
+    arch = C.arch_shorthand(a.arch, a.activation, a.init)  # irnn: a ReLU RNN with W_hh = I
+    a.arch, a.activation, a.init = arch.arch, arch.activation, arch.init
     spec = kind_spec(a.data)
+    if a.length is not None and "span" in spec.settings:  # the length T: named as the option
+        from playground.core.bounds import BOUNDS
+
+        BOUNDS["data.span"].check(a.length, "--length")
     numbers = not spec.tokens  # a number series: --text holds its values
     generated = spec.generated
     flags = (
@@ -76,7 +80,8 @@ def _session_from_args(a: argparse.Namespace):
         gaps=a.gaps,
         generator=a.generator,
         values=tuple(a.values or ()),
-        length=a.length,
+        length=400 if a.length is None or "span" in spec.settings else a.length,
+        span=a.length if a.length is not None and "span" in spec.settings else C.DataConfig.span,
         start=a.start,
         slope=a.slope,
         period=a.period,
@@ -330,6 +335,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         "device": str(trainer.device),
         "threads": threads_used,  # at the end of training (core/train/threads.py picks it)
         "thread_trials": tuner.trials if tuner is not None else 0,
+        # the classics count training sequences, not steps (the 1997 paper: "after 74,000 sequences")
+        "sequences_seen": trainer.steps * trainer.session.train.batch_size,
         "parameters": trainer.model.n_params(),
         "model": trainer.session.model.describe(),
         "verdicts": [v.as_dict() for v in watch.verdicts],

@@ -108,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--values", type=_floats, help="an explicit series, e.g. '10,11,12,13,14'")
     d.add_argument(
-        "--length", type=setting("data.length"), default=400, help="points a generator makes (default: 400)"
+        "--length",
+        type=setting("data.length"),
+        help="prices: points a generator makes (default: 400); adding, temporal-order, copy: the length T "
+        "(the sequence, the base length, the delay; default: 100) [4 to 1,000 steps for those]",
     )
     d.add_argument("--start", type=setting("data.start"), default=100.0, help="generator: first value (default: 100)")
     d.add_argument("--slope", type=setting("data.slope"), default=0.1, help="generator: change per step (default: 0.1)")
@@ -140,7 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     m = t.add_argument_group("model")
-    m.add_argument("--arch", default="lstm", help="rnn, lstm, gru, transformer or mlp (default: lstm)")
+    m.add_argument(
+        "--arch",
+        default="lstm",
+        help="rnn, lstm, gru, transformer or mlp, or irnn: a ReLU RNN with W_hh = I (Le, Jaitly & Hinton 2015), "
+        "the same as --arch rnn --activation relu --init identity (default: lstm)",
+    )
     m.add_argument(
         "--bidirectional",
         action="store_true",

@@ -386,7 +386,7 @@ def test_the_windows_controls_lie_inside_the_table(qtbot):
         (data.length_spin, "data.length"), (data.start_spin, "data.start"), (data.slope_spin, "data.slope"),
         (data.period_spin, "data.period"), (data.amplitude_spin, "data.amplitude"),
         (data.noise_spin, "data.noise"), (data.seed_spin, "data.seed"), (data.window_spin, "data.window"),
-        (data.keys_spin, "data.keys"), (data.made_up_spin, "data.made_up_jokes"),
+        (data.keys_spin, "data.keys"), (data.made_up_spin, "data.made_up_jokes"), (data.span_spin, "data.span"),
     ]
     for spin, key in pairs:
         lo, hi = BOUNDS[key].window_range()

@@ -257,12 +257,10 @@ class CompareJob(Job):
 
 def _chance(task: Task) -> float | None:
     """The accuracy of a model that guesses (None where the data has no accuracy to judge)."""
-    from playground.core.data.classify import ClassifyTask
-    from playground.core.data.spell import SpellTask
-
-    if not task.spec.has_accuracy or not isinstance(task, (ClassifyTask, SpellTask)):
+    if not task.spec.has_accuracy:
         return None
-    return task.chance
+    chance = getattr(task, "chance", None)  # memory, order, spell and the classics' own
+    return None if chance is None else float(chance)
 
 
 class Seq2SeqJob(Job):
