@@ -455,6 +455,35 @@ def _answer(a: argparse.Namespace, model, task) -> int:
     return 0
 
 
+def cmd_frontier(a: argparse.Namespace) -> int:
+    """Each architecture at each length T: the seeds that solved and the sequences they needed."""
+    from playground.core.train import frontier as F
+
+    plan = F.FrontierPlan(
+        kind=a.data, lengths=F.lengths_from(a.lengths), archs=F.archs_from(a.arch), seeds=a.seeds,
+        steps=a.steps, check_every=a.check_every, hidden=a.hidden, lr=a.lr, batch_size=a.batch_size, clip=a.clip,
+    ).validate()
+    import torch
+
+    from playground.core.train.device import share_the_cpu
+
+    threads_before = torch.get_num_threads()
+    share_the_cpu(same_process=False, beside_window=False)  # the command line's threads (or the fixed count)
+    try:
+        _frontier_cells(a, F, plan)
+    finally:
+        torch.set_num_threads(threads_before)  # as it was (the tests run this command in-process)
+    return 0
+
+
+def _frontier_cells(a: argparse.Namespace, F: Any, plan: Any) -> None:
+    if not a.json:
+        print(F.describe(plan))
+        print(F.TABLE_HEADER, flush=True)
+    for cell in F.run(plan):
+        print(json.dumps(cell.as_dict()) if a.json else F.table_row(cell), flush=True)
+
+
 def cmd_forecast(a: argparse.Namespace) -> int:
     from playground.core import inference
     from playground.core.train import checkpoint
@@ -544,6 +573,7 @@ COMMANDS = {
     "train": cmd_train,
     "sample": cmd_sample,
     "forecast": cmd_forecast,
+    "frontier": cmd_frontier,
     "info": cmd_info,
     "export": cmd_export,
     "lessons": cmd_lessons,

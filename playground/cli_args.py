@@ -239,6 +239,27 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--top", type=option("neurons.top"), default=10, metavar="K", help="units to list (default: 10)")
     n.add_argument("--json", action="store_true", help='end with one JSON line: {"units": [...]}, best first')
 
+    fr = sub.add_parser(
+        "frontier",
+        help="how many seeds of each architecture solve a classic task at each length T",
+        description="For each architecture and length T, train each seed until it solves the task by the "
+        "paper's criterion (checked on 2,560 held-out sequences) or its steps run out; one line per cell as "
+        "each finishes: the seeds that solved and the training sequences they needed.",
+    )
+    fr.add_argument("--data", default="adding", help="adding, temporal-order or copy (default: adding)")
+    fr.add_argument("--lengths", default="10,20,50", help="the lengths T, comma-separated (default: 10,20,50)")
+    fr.add_argument("--arch", default="rnn,lstm,gru,irnn", help="architectures, comma-separated (default: rnn,lstm,gru,irnn)")
+    fr.add_argument("--seeds", type=option("frontier.seeds"), default=3, help="seeds 0 to N - 1 per cell (default: 3)")
+    fr.add_argument("--steps", type=option("run.steps"), default=5000, help="at most this many steps a seed (default: 5000)")
+    fr.add_argument(
+        "--check-every", type=option("frontier.check_every"), default=100, help="steps between verdicts (default: 100)"
+    )
+    fr.add_argument("--clip", type=option("frontier.clip"), default=1.0, help="gradient norm clip; 0 = off (default: 1)")
+    fr.add_argument("--hidden", type=setting("model.hidden"), default=32, help="units (default: 32)")
+    fr.add_argument("--lr", type=setting("train.lr"), default=3e-3, help="Adam's learning rate (default: 0.003)")
+    fr.add_argument("--batch-size", type=setting("train.batch_size"), default=32, help="(default: 32)")
+    fr.add_argument("--json", action="store_true", help="one JSON object per cell, a line each, as each finishes")
+
     f = sub.add_parser("forecast", help="forecast a price series with a saved model")
     f.add_argument("model")
     f.add_argument("--horizon", type=option("forecast.horizon"), default=10, help="steps ahead (default: 10)")

@@ -242,3 +242,55 @@ def test_the_data_panel_sets_the_length(qtbot):
     assert panel._from_controls().span == 64
     panel.set_config(DataConfig(kind="memory", source="generator"))
     assert not form.isRowVisible(panel.span_spin)
+
+
+# -- the frontier ------------------------------------------------------------------------------------
+
+
+def test_the_frontier_verdict_is_the_papers():
+    from playground.core.train.frontier import solved
+
+    assert solved({"solved": True}) and not solved({"solved": False})
+    assert solved({"accuracy": 2559 / 2560}) and not solved({"accuracy": 2558 / 2560})
+    assert not solved({"accuracy": 1.0, "sequences_right": 2558 / 2560})  # copy: whole sequences
+
+
+def test_the_frontier_prints_a_cell_a_line_as_each_finishes(capsys):
+    import json
+
+    from tests.cli_helpers import cli
+
+    code, out, err = cli(
+        capsys, "frontier", "--data", "adding", "--lengths", "4,6", "--arch", "rnn,irnn", "--seeds", "2",
+        "--steps", "4", "--check-every", "2", "--hidden", "4", "--batch-size", "4", "--json",
+    )
+    assert code == 0, err
+    cells = [json.loads(line) for line in out.splitlines()]
+    assert [(c["arch"], c["length"]) for c in cells] == [("rnn", 4), ("irnn", 4), ("rnn", 6), ("irnn", 6)]
+    for c in cells:
+        assert c["seeds"] == 2 and 0 <= c["solved_seeds"] <= 2
+        assert len(c["sequences_seen"]) == 2
+        # a seed that did not solve saw all its steps x batch; one that solved, a multiple of the check
+        for seen, at in zip(c["sequences_seen"], c["solved_at"]):
+            assert seen == 16 if at is None else (at == seen and seen % 8 == 0)
+    code, out, _ = cli(capsys, "frontier", "--lengths", "4", "--arch", "gru", "--seeds", "1", "--steps", "2", "--hidden", "4")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("frontier on adding: T = 4; gru; 1 seeds")
+    assert lines[1].split() == ["arch", "T", "solved", "median", "seq.", "seq.", "at", "most"]
+    assert lines[2].split() == ["gru", "4", "0/1", "-", "64"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--lengths", "0"), ("length T must be 4 to 1,000",)),
+        (("--lengths", "10,x"), ("--lengths takes whole numbers",)),
+        (("--arch", "lstm,foo"), ("unknown architecture 'foo'",)),
+        (("--data", "text"), ("the frontier runs over the length T",)),
+        (("--seeds", "0"), ("--seeds", "1 to 100")),
+    ],
+)
+def test_the_frontier_refuses_bad_grids_in_one_line(capsys, args, words):
+    prefix = "rnn-playground frontier: error:" if args[0] == "--seeds" else "rnn-playground: error:"  # argparse's
+    assert_error(capsys, "frontier", *args, "--steps", "1", words=words, prefix=prefix)
