@@ -92,36 +92,76 @@ class FrontierPlan:
         return self
 
 
-def run_cell(plan: FrontierPlan, arch: str, length: int, should_stop: Callable[[], bool] = lambda: False) -> Cell:
-    """Train every seed of one cell until it solves or its steps run out."""
+class CellRun:
+    """One cell trained a step at a time, so that a caller can slice it (the window's engine runs
+    jobs in slices): ``advance(deadline)`` trains until the deadline or the cell is done."""
+
+    def __init__(self, plan: FrontierPlan, arch: str, length: int, seeds: Sequence[int] | None = None) -> None:
+        import time
+
+        self.plan, self.arch, self.length = plan, arch, length
+        self.seeds = tuple(range(plan.seeds)) if seeds is None else tuple(seeds)
+        self.seen: list[int] = []
+        self.solved_at: list[int | None] = []
+        self.trainer: Any = None
+        self.seconds = 0.0
+        self._clock = time.perf_counter
+
+    @property
+    def done(self) -> bool:
+        return len(self.seen) == len(self.seeds)
+
+    def advance(self, deadline: float | None = None) -> bool:
+        """Train until ``deadline`` (a perf_counter time; None: to the end); True once the cell is done."""
+        from playground.core.inference import model_fn
+        from playground.core.train.trainer import Trainer
+
+        plan, t0 = self.plan, self._clock()
+        try:
+            while not self.done and (deadline is None or self._clock() < deadline):
+                if self.trainer is None:
+                    self.trainer = Trainer(plan.sessions(self.arch, self.length, self.seeds[len(self.seen)]))
+                tr = self.trainer
+                tr.step()
+                solved_now = False
+                if tr.steps % plan.check_every == 0 or tr.steps >= plan.steps:
+                    solved_now = solved(tr.task.evaluate(model_fn(tr.model)))
+                if solved_now or tr.steps >= plan.steps:
+                    self.seen.append(tr.steps * plan.batch_size)
+                    self.solved_at.append(tr.steps * plan.batch_size if solved_now else None)
+                    self.trainer = None
+        finally:
+            self.seconds += self._clock() - t0
+        return self.done
+
+    def cell(self) -> Cell:
+        return Cell(
+            arch=self.arch,
+            length=self.length,
+            seeds=len(self.seeds),
+            solved_seeds=sum(s is not None for s in self.solved_at),
+            sequences_seen=tuple(self.seen),
+            solved_at=tuple(self.solved_at),
+            seconds=self.seconds,
+        )
+
+
+def run_cell(
+    plan: FrontierPlan,
+    arch: str,
+    length: int,
+    should_stop: Callable[[], bool] = lambda: False,
+    seeds: Sequence[int] | None = None,
+) -> Cell:
+    """Train every seed of one cell (``seeds``, default 0 to plan.seeds - 1) until it solves or its
+    steps run out."""
     import time
 
-    from playground.core.inference import model_fn
-    from playground.core.train.trainer import Trainer
-
-    t0 = time.perf_counter()
-    seen: list[int] = []
-    solved_at: list[int | None] = []
-    for seed in range(plan.seeds):
-        trainer = Trainer(plan.sessions(arch, length, seed))
-        done: int | None = None
-        while trainer.steps < plan.steps and not should_stop():
-            trainer.step()
-            if trainer.steps % plan.check_every == 0 or trainer.steps == plan.steps:
-                if solved(trainer.task.evaluate(model_fn(trainer.model))):  # type: ignore[attr-defined]
-                    done = trainer.steps * plan.batch_size
-                    break
-        seen.append(trainer.steps * plan.batch_size)
-        solved_at.append(done)
-    return Cell(
-        arch=arch,
-        length=length,
-        seeds=plan.seeds,
-        solved_seeds=sum(s is not None for s in solved_at),
-        sequences_seen=tuple(seen),
-        solved_at=tuple(solved_at),
-        seconds=time.perf_counter() - t0,
-    )
+    cell = CellRun(plan, arch, length, seeds)
+    while not cell.advance(time.perf_counter() + 0.5):
+        if should_stop():
+            break
+    return cell.cell()
 
 
 def run(plan: FrontierPlan, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Cell]:
@@ -178,4 +218,4 @@ def describe(plan: FrontierPlan) -> str:
     )
 
 
-__all__: Sequence[str] = ("Cell", "FrontierPlan", "run", "run_cell", "solved", "table_row", "TABLE_HEADER")
+__all__: Sequence[str] = ("Cell", "CellRun", "FrontierPlan", "run", "run_cell", "solved", "table_row", "TABLE_HEADER")
