@@ -52,7 +52,7 @@ def test_adding_marks_cover_their_range_and_the_baseline_is_the_variance():
     assert set(np.unique(first)) == set(range(10))
     assert marked.max() == 49  # the second can be anywhere in the first half
     # answering the mean (1.0): the variance of a sum of two uniforms, 1/6
-    assert BASELINE_MSE == pytest.approx(1 / 6)
+    assert pytest.approx(1 / 6) == BASELINE_MSE
     assert float(np.mean((y - 1.0) ** 2)) == pytest.approx(1 / 6, abs=0.005)
 
 
@@ -192,10 +192,10 @@ def test_a_bad_length_is_one_line(capsys, value):
 
 
 def test_irnn_is_a_relu_rnn_with_identity_recurrence(capsys):
-    from playground.core.config import arch_shorthand
-    from playground.core.train.trainer import Trainer
     from playground.cli import _session_from_args
     from playground.cli_args import build_parser
+    from playground.core.config import arch_shorthand
+    from playground.core.train.trainer import Trainer
 
     a = build_parser().parse_args(["train", "--data", "adding", "--length", "10", "--arch", "irnn", "--hidden", "8"])
     session = _session_from_args(a)

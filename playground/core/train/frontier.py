@@ -218,4 +218,4 @@ def describe(plan: FrontierPlan) -> str:
     )
 
 
-__all__: Sequence[str] = ("Cell", "CellRun", "FrontierPlan", "run", "run_cell", "solved", "table_row", "TABLE_HEADER")
+__all__: Sequence[str] = ("TABLE_HEADER", "Cell", "CellRun", "FrontierPlan", "run", "run_cell", "solved", "table_row")
