@@ -294,3 +294,75 @@ def test_the_frontier_prints_a_cell_a_line_as_each_finishes(capsys):
 def test_the_frontier_refuses_bad_grids_in_one_line(capsys, args, words):
     prefix = "rnn-playground frontier: error:" if args[0] == "--seeds" else "rnn-playground: error:"  # argparse's
     assert_error(capsys, "frontier", *args, "--steps", "1", words=words, prefix=prefix)
+
+
+def test_the_compare_tab_fills_the_frontier_grid_while_it_runs(qtbot, open_window):
+    from playground.app import messages as m
+    from playground.core.config import ModelConfig, SessionConfig, TrainConfig
+
+    config = SessionConfig(
+        model=ModelConfig(arch="lstm", hidden=4),
+        data=DataConfig(kind="adding", source="generator", span=6),
+        train=TrainConfig(batch_size=4, val_every=0),
+    )
+    w = open_window(config)
+    w.tabs.setCurrentIndex(w.compare_tab)
+    panel = w.compare_view.frontier
+    assert panel.isVisible()
+    seen: list[m.FrontierProgress] = []
+    original = panel.show_progress
+
+    def spy(answer):
+        seen.append(answer)
+        original(answer)
+
+    panel.show_progress = spy
+    panel.lengths_edit.setText("4, 5")
+    panel.seeds_spin.setValue(2)
+    panel.steps_spin.setValue(3)
+    panel.run_button.click()
+    assert panel.running and not panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(seen) and not seen[-1].running and len(seen[-1].cells) == 8, timeout=60_000)
+    # the grid filled in as the cells finished: one answer at least per cell, the cell count growing
+    counts = [len(a.cells) for a in seen]
+    assert counts == sorted(counts) and set(range(1, 9)) <= set(counts)
+    assert any(a.current is not None for a in seen)
+    assert panel.grid.rowCount() == 4 and panel.grid.columnCount() == 2
+    assert [panel.grid.verticalHeaderItem(r).text() for r in range(4)] == ["rnn", "lstm", "gru", "irnn"]
+    assert panel.grid.horizontalHeaderItem(1).text() == "T = 5"
+    for cell in seen[-1].cells:
+        assert (cell["seeds"] == 2 and cell["sequences_seen"] == [12, 12]) or cell["solved_seeds"] > 0
+        r, c = ["rnn", "lstm", "gru", "irnn"].index(cell["arch"]), [4, 5].index(cell["length"])
+        assert panel.grid.item(r, c).text().startswith(f"{cell['solved_seeds']}/2")
+    assert panel.note.text() == "8 of 8 cells" and panel.run_button.isEnabled()
+    panel.lengths_edit.setText("4, 2000")
+    panel.run_button.click()
+    assert "4 to 1,000" in panel.note.text() and not panel.running
+
+
+def test_a_frontier_cell_reads_as_seeds_and_sequences():
+    from playground.ui.frontier_view import cell_text, parse_lengths
+
+    assert cell_text({"solved_seeds": 2, "seeds": 3, "solved_at": [104000, None, 88000]}) == "2/3 · 104k"
+    assert cell_text({"solved_seeds": 0, "seeds": 3, "solved_at": [None] * 3}) == "0/3"
+    assert parse_lengths("10, 20;50, 20") == (10, 20, 50)
+    with pytest.raises(ValueError, match="4 to 1,000"):
+        parse_lengths("3")
+
+
+def test_a_classic_model_file_reopens(tmp_path):
+    from playground.core.config import ModelConfig, SessionConfig, TrainConfig
+    from playground.core.train import checkpoint
+    from playground.core.train.trainer import Trainer
+
+    for kind in ("adding", "temporal-order", "copy"):
+        session = SessionConfig(
+            model=ModelConfig(arch="gru", hidden=4, embed=4),
+            data=DataConfig(kind=kind, source="generator", span=6),
+            train=TrainConfig(batch_size=4, val_every=0, device="cpu"),
+        )
+        tr = Trainer(session)
+        tr.step()
+        path = checkpoint.save(tr, tmp_path / kind)
+        back = checkpoint.load(path, device="cpu")
+        assert back.task.kind == kind and back.session.data.span == 6 and back.steps == 1

@@ -32,6 +32,7 @@ from playground.app.jobs import (
     PROBE_S,
     PROBE_SHARE,
     CompareJob,
+    FrontierJob,
     Job,
     RandomState,
     SeedsJob,
@@ -242,8 +243,10 @@ class Engine:
             case m.Compare():
                 self._compare(cmd)
             case m.StopCompare():
-                if isinstance(self.job, CompareJob):
+                if isinstance(self.job, (CompareJob, FrontierJob)):
                     self.job.stop()
+            case m.RunFrontier():
+                self._frontier(cmd)
             case m.InspectCompared():
                 self._inspect_compared(cmd)
             case m.Unroll():
@@ -666,6 +669,19 @@ class Engine:
             return
         self.compare_job = job
         self.compare_random = job.random
+        self._start(job)
+        job.emit(running=True)
+
+    def _frontier(self, cmd: m.RunFrontier) -> None:
+        if self.job is not None and not isinstance(self.job, TrainJob):
+            self._refuse_if_busy("The frontier")
+            return
+        self._pause_training()  # the main model waits; it is not changed
+        try:
+            job = FrontierJob(self, cmd)
+        except Exception as exc:
+            self.answer(m.FrontierProgress(self.generation, running=False, error=error_text(exc)))
+            return
         self._start(job)
         job.emit(running=True)
 

@@ -74,7 +74,7 @@ class CopyTask(VocabTask):
         from playground.core.data.adding import check_length
 
         self.delay, self.seed = check_length(delay), int(seed)
-        self.vocab: tuple[str, ...] = VOCAB
+        self.vocab: tuple[str, ...] = VOCAB  # a tuple, as the spelling lesson's (the Task protocol's type)
         self.stoi = {tok: i for i, tok in enumerate(self.vocab)}
         rng = np.random.default_rng([self.seed, self.delay, 2016])
         self.val_x, self.val_y = layout(rng.integers(len(SYMBOLS), size=(TEST_SEQUENCES, COPIED)), self.delay)
