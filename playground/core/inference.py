@@ -297,11 +297,6 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
     """Multi-step forecast after ``history`` (default: the whole series), feeding predictions back."""
     if task.vocab is not None:
         raise PlaygroundError("this model predicts characters, not numbers: use sample")
-    if not hasattr(task, "forecast"):  # numbers in, one number out, but no series to go on from
-        raise PlaygroundError(
-            f"this {task.kind} model answers each sequence with one number: it has no series to forecast "
-            "(its held-out figures: `rnn-playground train --json`)"
-        )
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_HORIZON:
         raise PlaygroundError(f"the horizon must be 1 to {MAX_HORIZON:,} steps ahead, got {horizon}")
     window = int(getattr(task, "window", 1))
@@ -309,6 +304,11 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
         raise PlaygroundError(
             f"a horizon of {horizon:,} steps is too far for a window of {window:,} values: each step reads "
             f"the whole window, so at most {MAX_FORECAST_WORK // window:,} steps ahead"
+        )
+    if not hasattr(task, "forecast"):  # numbers in, one number out, but no series to go on from
+        raise PlaygroundError(
+            f"this {task.kind} model answers each sequence with one number: it has no series to forecast "
+            "(its held-out figures: `rnn-playground train --json`)"
         )
     hist = task.values if history is None else np.asarray(history, dtype=np.float64)
     return task.forecast(model_fn(model), hist, horizon)
