@@ -366,3 +366,24 @@ def test_a_classic_model_file_reopens(tmp_path):
         path = checkpoint.save(tr, tmp_path / kind)
         back = checkpoint.load(path, device="cpu")
         assert back.task.kind == kind and back.session.data.span == 6 and back.steps == 1
+
+
+def test_a_frontier_waits_for_a_comparison_and_says_so(qtbot, open_window):
+    from playground.core.config import ModelConfig, SessionConfig, TrainConfig
+
+    w = open_window(SessionConfig(
+        model=ModelConfig(arch="gru", hidden=4),
+        data=DataConfig(kind="adding", source="generator", span=6),
+        train=TrainConfig(batch_size=4, val_every=0),
+    ))
+    w.tabs.setCurrentIndex(w.compare_tab)
+    view = w.compare_view
+    view.steps.setValue(100_000)
+    view.run_button.click()
+    qtbot.waitUntil(lambda: view.answer is not None and view.answer["running"], timeout=20_000)
+    view.frontier.lengths_edit.setText("4")
+    view.frontier.run_button.click()
+    qtbot.waitUntil(lambda: "waits: the comparison is running" in view.frontier.note.text(), timeout=20_000)
+    assert view.frontier.run_button.isEnabled() and not view.frontier.running
+    view.run_button.click()  # while a comparison runs, its Run button stops it
+    qtbot.waitUntil(lambda: not view.answer["running"], timeout=20_000)

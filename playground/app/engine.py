@@ -353,7 +353,7 @@ class Engine:
         from playground.core.train.device import share_the_cpu
         from playground.core.train.trainer import UndoRing
 
-        if isinstance(self.job, CompareJob):  # the window it reported to shows another model now
+        if isinstance(self.job, (CompareJob, FrontierJob)):  # the window it reported to shows another model now
             self.job.stop()
             self.job.emit(running=False)
             self.job = None
@@ -673,8 +673,9 @@ class Engine:
         job.emit(running=True)
 
     def _frontier(self, cmd: m.RunFrontier) -> None:
-        if self.job is not None and not isinstance(self.job, TrainJob):
-            self._refuse_if_busy("The frontier")
+        if self.job is not None and not isinstance(self.job, TrainJob):  # said under the grid, which waits
+            why = f"The frontier waits: the {self.job.name} is running. Stop it, or wait until it is done."
+            self.answer(m.FrontierProgress(self.generation, running=False, error=why))
             return
         self._pause_training()  # the main model waits; it is not changed
         try:

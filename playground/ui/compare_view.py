@@ -453,6 +453,7 @@ class CompareView(QWidget):
             h.setVisible(True)
         self.progress.setValue(0)
         self._sync_buttons()
+        self.frontier.stop_showing()
 
 
 def _with_seeds(arch: str, n: int) -> str:

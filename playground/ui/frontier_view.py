@@ -130,6 +130,13 @@ class FrontierPanel(QWidget):
                 self.grid.setItem(r, c, QTableWidgetItem(""))
         self.note.setText("")
 
+    def stop_showing(self) -> None:
+        """Another model is on screen: a frontier still running was stopped with the old one."""
+        if self.running:
+            self.running = False
+            self._sync()
+            self.note.setText("stopped: the window shows another model now")
+
     def show_refusal(self, text: str) -> None:
         """The frontier could not start (a setting in the panels): said under the grid."""
         self.running = False
