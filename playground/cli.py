@@ -29,9 +29,13 @@ def _session_from_args(a: argparse.Namespace):
     from playground.core import config as C
     from playground.core.kinds import KINDS, kind_spec
 
-    if a.arch not in C.ARCHS:
-        raise PlaygroundError(f"unknown architecture {a.arch!r}: choose one of {', '.join(C.ARCHS)}")
+    arch = C.arch_shorthand(a.arch, a.activation, a.init)  # irnn: a ReLU RNN with W_hh = I
+    a.arch, a.activation, a.init = arch.arch, arch.activation, arch.init
     spec = kind_spec(a.data)
+    if a.length is not None and "span" in spec.settings:  # the length T: named as the option
+        from playground.core.bounds import BOUNDS
+
+        BOUNDS["data.span"].check(a.length, "--length")
     numbers = not spec.tokens  # a number series: --text holds its values
     generated = spec.generated
     flags = (
@@ -77,7 +81,8 @@ def _session_from_args(a: argparse.Namespace):
         gaps=a.gaps,
         generator=a.generator,
         values=tuple(a.values or ()),
-        length=a.length,
+        length=400 if a.length is None or "span" in spec.settings else a.length,
+        span=a.length if a.length is not None and "span" in spec.settings else C.DataConfig.span,
         start=a.start,
         slope=a.slope,
         period=a.period,
@@ -347,6 +352,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         "device": str(trainer.device),
         "threads": threads_used,  # at the end of training (core/train/threads.py picks it)
         "thread_trials": tuner.trials if tuner is not None else 0,
+        # the classics count training sequences, not steps (the 1997 paper: "after 74,000 sequences")
+        "sequences_seen": trainer.steps * trainer.session.train.batch_size,
         "parameters": trainer.model.n_params(),
         "model": trainer.session.model.describe(),
         "verdicts": [v.as_dict() for v in watch.verdicts],
@@ -467,6 +474,35 @@ def _answer(a: argparse.Namespace, model, task) -> int:
         for c, p in shown:
             print(f"{c}  (p = {p:.3f})")
     return 0
+
+
+def cmd_frontier(a: argparse.Namespace) -> int:
+    """Each architecture at each length T: the seeds that solved and the sequences they needed."""
+    from playground.core.train import frontier as F
+
+    plan = F.FrontierPlan(
+        kind=a.data, lengths=F.lengths_from(a.lengths), archs=F.archs_from(a.arch), seeds=a.seeds,
+        steps=a.steps, check_every=a.check_every, hidden=a.hidden, lr=a.lr, batch_size=a.batch_size, clip=a.clip,
+    ).validate()
+    import torch
+
+    from playground.core.train.device import share_the_cpu
+
+    threads_before = torch.get_num_threads()
+    share_the_cpu(same_process=False, beside_window=False)  # the command line's threads (or the fixed count)
+    try:
+        _frontier_cells(a, F, plan)
+    finally:
+        torch.set_num_threads(threads_before)  # as it was (the tests run this command in-process)
+    return 0
+
+
+def _frontier_cells(a: argparse.Namespace, F: Any, plan: Any) -> None:
+    if not a.json:
+        print(F.describe(plan))
+        print(F.TABLE_HEADER, flush=True)
+    for cell in F.run(plan):
+        print(json.dumps(cell.as_dict()) if a.json else F.table_row(cell), flush=True)
 
 
 def cmd_forecast(a: argparse.Namespace) -> int:
@@ -591,6 +627,7 @@ COMMANDS = {
     "train": cmd_train,
     "sample": cmd_sample,
     "forecast": cmd_forecast,
+    "frontier": cmd_frontier,
     "info": cmd_info,
     "replay": cmd_replay,
     "export": cmd_export,

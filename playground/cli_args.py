@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--values", type=_floats, help="an explicit series, e.g. '10,11,12,13,14'")
     d.add_argument(
-        "--length", type=setting("data.length"), default=400, help="points a generator makes (default: 400)"
+        "--length",
+        type=setting("data.length"),
+        help="prices: points a generator makes (default: 400); adding, temporal-order, copy: the length T "
+        "(the sequence, the base length, the delay; default: 100) [4 to 1,000 steps for those]",
     )
     d.add_argument("--start", type=setting("data.start"), default=100.0, help="generator: first value (default: 100)")
     d.add_argument("--slope", type=setting("data.slope"), default=0.1, help="generator: change per step (default: 0.1)")
@@ -148,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     m = t.add_argument_group("model")
-    m.add_argument("--arch", default="lstm", help="rnn, lstm, gru, transformer or mlp (default: lstm)")
+    m.add_argument(
+        "--arch",
+        default="lstm",
+        help="rnn, lstm, gru, transformer or mlp, or irnn: a ReLU RNN with W_hh = I (Le, Jaitly & Hinton 2015), "
+        "the same as --arch rnn --activation relu --init identity (default: lstm)",
+    )
     m.add_argument(
         "--bidirectional",
         action="store_true",
@@ -273,6 +281,27 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--greedy", action="store_true", help="always the likeliest character (temperature 0)")
     pt.add_argument("--seed", type=option("sample.seed"), default=0, help="both continuations draw from this seed")
     pt.add_argument("--json", action="store_true", help='one JSON line: {"unpatched": ..., "patched": ..., ...}')
+
+    fr = sub.add_parser(
+        "frontier",
+        help="how many seeds of each architecture solve a classic task at each length T",
+        description="For each architecture and length T, train each seed until it solves the task by the "
+        "paper's criterion (checked on 2,560 held-out sequences) or its steps run out; one line per cell as "
+        "each finishes: the seeds that solved and the training sequences they needed.",
+    )
+    fr.add_argument("--data", default="adding", help="adding, temporal-order or copy (default: adding)")
+    fr.add_argument("--lengths", default="10,20,50", help="the lengths T, comma-separated (default: 10,20,50)")
+    fr.add_argument("--arch", default="rnn,lstm,gru,irnn", help="architectures, comma-separated (default: rnn,lstm,gru,irnn)")
+    fr.add_argument("--seeds", type=option("frontier.seeds"), default=3, help="seeds 0 to N - 1 per cell (default: 3)")
+    fr.add_argument("--steps", type=option("run.steps"), default=5000, help="at most this many steps a seed (default: 5000)")
+    fr.add_argument(
+        "--check-every", type=option("frontier.check_every"), default=100, help="steps between verdicts (default: 100)"
+    )
+    fr.add_argument("--clip", type=option("frontier.clip"), default=1.0, help="gradient norm clip; 0 = off (default: 1)")
+    fr.add_argument("--hidden", type=setting("model.hidden"), default=32, help="units (default: 32)")
+    fr.add_argument("--lr", type=setting("train.lr"), default=3e-3, help="Adam's learning rate (default: 0.003)")
+    fr.add_argument("--batch-size", type=setting("train.batch_size"), default=32, help="(default: 32)")
+    fr.add_argument("--json", action="store_true", help="one JSON object per cell, a line each, as each finishes")
 
     f = sub.add_parser("forecast", help="forecast a price series with a saved model")
     f.add_argument("model")

@@ -231,6 +231,8 @@ def _base(command: str, flag: str, models) -> list[str]:
         return ["neurons", str(models["text"]), "--track", "vowel", "--text", "the cat"]
     if command == "gui":
         return ["gui"]
+    if command == "frontier":
+        return ["frontier", "--lengths", "4", "--arch", "rnn", "--seeds", "1", "--steps", "1", "--hidden", "4"]
     raise AssertionError(f"no base arguments for {command}: add them here")
 
 
@@ -386,7 +388,7 @@ def test_the_windows_controls_lie_inside_the_table(qtbot):
         (data.length_spin, "data.length"), (data.start_spin, "data.start"), (data.slope_spin, "data.slope"),
         (data.period_spin, "data.period"), (data.amplitude_spin, "data.amplitude"),
         (data.noise_spin, "data.noise"), (data.seed_spin, "data.seed"), (data.window_spin, "data.window"),
-        (data.keys_spin, "data.keys"), (data.made_up_spin, "data.made_up_jokes"),
+        (data.keys_spin, "data.keys"), (data.made_up_spin, "data.made_up_jokes"), (data.span_spin, "data.span"),
     ]
     for spin, key in pairs:
         lo, hi = BOUNDS[key].window_range()

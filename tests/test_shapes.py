@@ -16,7 +16,7 @@ def test_every_kind_has_a_badge_under_its_own_shape():
     for name, spec in KINDS.items():
         assert name in [b.kind for b in table[spec.shape]], name
         assert shape_of(name) == spec.shape
-    assert {b.kind for b in table["many-to-one"]} == {"prices", "memory", "order"}
+    assert {b.kind for b in table["many-to-one"]} == {"prices", "memory", "order", "adding", "temporal-order"}
     assert {b.kind for b in table["many-to-many"]} == {"text", "knock-knock", "quotes"}
     # the one-to-many lesson has that shape of its own; sampling from a first letter is one-to-many too;
     # the dialogs' encoder-decoder is the fourth shape

@@ -33,6 +33,7 @@ from playground.app.jobs import (
     PROBE_S,
     PROBE_SHARE,
     CompareJob,
+    FrontierJob,
     Job,
     RandomState,
     SeedsJob,
@@ -254,8 +255,10 @@ class Engine:
             case m.Compare():
                 self._compare(cmd)
             case m.StopCompare():
-                if isinstance(self.job, CompareJob):
+                if isinstance(self.job, (CompareJob, FrontierJob)):
                     self.job.stop()
+            case m.RunFrontier():
+                self._frontier(cmd)
             case m.InspectCompared():
                 self._inspect_compared(cmd)
             case m.Unroll():
@@ -391,7 +394,7 @@ class Engine:
         from playground.core.train.device import share_the_cpu
         from playground.core.train.trainer import UndoRing
 
-        if isinstance(self.job, CompareJob):  # the window it reported to shows another model now
+        if isinstance(self.job, (CompareJob, FrontierJob)):  # the window it reported to shows another model now
             self.job.stop()
             self.job.emit(running=False)
             self.job = None
@@ -767,6 +770,20 @@ class Engine:
             return
         self.compare_job = job
         self.compare_random = job.random
+        self._start(job)
+        job.emit(running=True)
+
+    def _frontier(self, cmd: m.RunFrontier) -> None:
+        if self.job is not None and not isinstance(self.job, TrainJob):  # said under the grid, which waits
+            why = f"The frontier waits: the {self.job.name} is running. Stop it, or wait until it is done."
+            self.answer(m.FrontierProgress(self.generation, running=False, error=why))
+            return
+        self._pause_training()  # the main model waits; it is not changed
+        try:
+            job = FrontierJob(self, cmd)
+        except Exception as exc:
+            self.answer(m.FrontierProgress(self.generation, running=False, error=error_text(exc)))
+            return
         self._start(job)
         job.emit(running=True)
 

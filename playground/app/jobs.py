@@ -256,14 +256,81 @@ class CompareJob(Job):
         )
 
 
+class FrontierJob(Job):
+    """The frontier of a classic task: one cell (an architecture at a length T) at a time, each of
+    its seeds trained until it solves or its steps run out; an answer when a seed or a cell is done."""
+
+    name = "frontier"
+
+    def __init__(self, engine: Engine, cmd: m.RunFrontier) -> None:
+        super().__init__()
+        from playground.core.train.frontier import FrontierPlan
+
+        self.engine = engine
+        self.generation = engine.generation
+        self.stopped = False
+        self.plan = FrontierPlan(
+            kind=cmd.kind, lengths=tuple(cmd.lengths), archs=tuple(cmd.archs), seeds=int(cmd.seeds),
+            steps=int(cmd.steps), check_every=int(cmd.check_every), hidden=int(cmd.hidden), lr=float(cmd.lr),
+            batch_size=int(cmd.batch_size), clip=float(cmd.clip),
+        ).validate()
+        self.todo = [(arch, length) for length in self.plan.lengths for arch in self.plan.archs]
+        self.cells: list[dict[str, Any]] = []
+        self.current: Any = None
+        self.seeds_done = -1
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def run(self, deadline: float) -> bool:
+        from playground.core.train.frontier import CellRun
+
+        e = self.engine
+        if self.stopped or e.interrupted():
+            self.emit(running=False)
+            return True
+        try:
+            with self.random.active():  # building and training the runs seeds torch: this job's stream only
+                while time.perf_counter() < deadline and not e.interrupted():
+                    if self.current is None:
+                        if not self.todo:
+                            break
+                        self.current = CellRun(self.plan, *self.todo.pop(0))
+                    if self.current.advance(deadline):
+                        self.cells.append(self.current.cell().as_dict())
+                        self.current = None
+                        self.emit(running=bool(self.todo))
+                    elif len(self.current.seen) != self.seeds_done:
+                        self.seeds_done = len(self.current.seen)
+                        self.emit(running=True)
+        except Exception as exc:
+            e.fail(exc)
+            self.emit(running=False, error=error_text(exc))
+            return True
+        return self.current is None and not self.todo
+
+    def emit(self, running: bool, error: str = "") -> None:
+        cur = self.current
+        self.engine.answer(
+            m.FrontierProgress(
+                self.generation,
+                running=running and not self.stopped,
+                lengths=self.plan.lengths,
+                archs=self.plan.archs,
+                cells=tuple(self.cells),
+                current=None if cur is None else (cur.arch, cur.length),
+                current_seeds_done=0 if cur is None else len(cur.seen),
+                error=error,
+            )
+        )
+
+
 def _chance(task: Task) -> float | None:
     """The accuracy of a model that guesses (None where the data has no accuracy to judge)."""
-    from playground.core.data.classify import ClassifyTask
-    from playground.core.data.spell import SpellTask
-
-    if not task.spec.has_accuracy or not isinstance(task, (ClassifyTask, SpellTask)):
+    if not task.spec.has_accuracy:
         return None
-    return task.chance
+    chance = getattr(task, "chance", None)  # memory, order, spell and the classics' own
+    return None if chance is None else float(chance)
 
 
 class Seq2SeqJob(Job):

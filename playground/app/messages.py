@@ -192,6 +192,24 @@ class StopCompare:
 
 
 @dataclass(frozen=True)
+class RunFrontier:
+    """The frontier of a classic task (core/train/frontier.py): every architecture at every length T,
+    ``seeds`` runs each, up to ``steps`` steps a run; answered by ``FrontierProgress`` as cells finish.
+    Stopped by ``StopCompare``."""
+
+    kind: str
+    lengths: tuple[int, ...]
+    archs: tuple[str, ...]
+    seeds: int = 3
+    steps: int = 2000
+    check_every: int = 100
+    hidden: int = 32
+    lr: float = 3e-3
+    batch_size: int = 32
+    clip: float = 1.0
+
+
+@dataclass(frozen=True)
 class Unroll:
     """The probe sequence unrolled (playground.core.inspect.unroll): the Unrolled view's picture."""
 
@@ -590,6 +608,21 @@ class ComparedCurve(TypedDict):
     val_steps: list[int]
     val_loss: list[float]
     probe: np.ndarray | None  # ||dL/dh_t|| over the probe sequence, geometric mean over the seeds
+
+
+@dataclass(frozen=True)
+class FrontierProgress(Answer):
+    """The frontier so far: the finished cells (``Cell.as_dict()``: arch, length, seeds, solved_seeds,
+    sequences_seen, solved_at, seconds), the cell in training and its seeds done; ``running`` False once
+    it is done or stopped."""
+
+    running: bool
+    lengths: tuple[int, ...] = ()
+    archs: tuple[str, ...] = ()
+    cells: tuple[Mapping[str, Any], ...] = ()
+    current: tuple[str, int] | None = None  # (arch, length) of the cell in training
+    current_seeds_done: int = 0
+    error: str = ""
 
 
 @dataclass(frozen=True)

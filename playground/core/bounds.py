@@ -140,6 +140,8 @@ BOUNDS: dict[str, Bound] = {
     "data.val_fraction": Bound("validation fraction", 0.0, 0.9, whole=False, lo_open=True, hi_open=True, window=(0.01, 0.8)),
     "data.gap": Bound("gap", 1, 1000, unit=" steps", window=(1, 100)),
     "data.keys": Bound("keys", 2, 26),
+    # the classics (adding, temporal-order, copy): the sequence length T, the base length, the delay
+    "data.span": Bound("length T", 4, 1000, unit=" steps"),
     "data.made_up_jokes": Bound("made-up jokes", 0, 100_000),
     # training
     "train.lr": Bound("learning rate", 0.0, 100.0, whole=False, lo_open=True, window=(1e-6, 100.0)),
@@ -162,6 +164,9 @@ BOUNDS: dict[str, Bound] = {
     "sample.top_k": Bound("top-k", 0, 100_000),
     "sample.seed": _seed("seed", None),
     "sample.next": Bound("next", 1, 1000, unit=" answers"),
+    "frontier.seeds": Bound("seeds", 1, 100),
+    "frontier.check_every": Bound("check interval", 1, 1_000_000, unit=" steps"),
+    "frontier.clip": Bound("clip", 0.0, 1e6, whole=False),
     "forecast.horizon": Bound("horizon", 1, 10_000, unit=" steps ahead"),
     "neurons.top": Bound("top", 1, 10_000, unit=" units"),
     "patch.direction": Bound("direction", 1, 4096),

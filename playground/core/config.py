@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from playground.core.bounds import BOUNDS, MAX_SEED
 from playground.core.errors import PlaygroundError
@@ -38,12 +38,39 @@ DATA_KINDS = kind_names()  # the registry's (core/kinds.py)
 GENERATED_KINDS = tuple(n for n, s in KINDS.items() if s.generated)  # seeded: no file, no pasted text
 MAX_GAP = int(BOUNDS["data.gap"].hi)  # memory: the sequence is gap + 2 steps; the Transformer covers 1024
 MAX_KEYS = int(BOUNDS["data.keys"].hi)  # memory: keys are the letters A to Z
+SPAN_BOUND = BOUNDS["data.span"]  # the classics' length T
 SOURCES = ("bundled", "file", "inline", "generator")
 GENERATORS = ("linear", "sine", "random-walk", "trend-seasonal")
 GAP_POLICIES = ("refuse", "interpolate", "ffill")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 CLIP_MODES = ("norm", "value", "off")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+# Names that stand for a set-up of an architecture: (arch, activation, init)
+ARCH_SHORTHANDS = {"irnn": ("rnn", "relu", "identity")}  # Le, Jaitly & Hinton 2015: ReLU, W_hh = I, b = 0
+
+
+class ArchChoice(NamedTuple):
+    arch: str
+    activation: str
+    init: str
+
+
+def arch_shorthand(name: str, activation: str = "tanh", init: str = "default") -> ArchChoice:
+    """An architecture as the command line and the frontier take it: one of ``ARCHS``, or a shorthand
+    (``irnn``: a vanilla ReLU RNN whose W_hh starts as the identity, its biases 0). A shorthand fixes
+    the activation and the init: another init beside it is refused rather than silently replaced."""
+    if name in ARCH_SHORTHANDS:
+        arch, act, scheme = ARCH_SHORTHANDS[name]
+        if init not in ("default", scheme):
+            raise PlaygroundError(f"--arch {name} sets the init to {scheme}: leave out --init {init}")
+        return ArchChoice(arch, act, scheme)
+    if name not in ARCHS:
+        raise PlaygroundError(
+            f"unknown architecture {name!r}: choose one of {', '.join((*ARCHS, *ARCH_SHORTHANDS))}"
+        )
+    return ArchChoice(name, activation, init)
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -189,6 +216,9 @@ class DataConfig:
     # knock-knock, bundled jokes: made-up jokes (from ``seed``) mixed into training, so the model learns
     # to copy any name; 0: off (the model learns the bundled jokes by heart)
     made_up_jokes: int = 3000
+    # the classics: adding, the pairs a sequence holds; temporal-order, the base length (T to T + T/10);
+    # copy, the delay between the ten symbols and their copy (the papers' T)
+    span: int = 100
 
     def validate(self) -> DataConfig:
         _choice("data kind", self.kind, DATA_KINDS)
@@ -237,6 +267,7 @@ class DataConfig:
             or not 0 <= self.made_up_jokes <= MAX_MADE_UP_JOKES
         ):
             raise PlaygroundError(f"made-up jokes must be 0 to {MAX_MADE_UP_JOKES:,}, got {self.made_up_jokes!r}")
+        BOUNDS["data.span"].check(self.span)
         if not isinstance(self.inputs, str) or len(self.inputs) > MAX_INPUTS_TEXT:
             raise PlaygroundError(f"inputs must be column names separated by commas, up to {MAX_INPUTS_TEXT} characters")
         if self.inputs.strip() and self.source != "file":

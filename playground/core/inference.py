@@ -305,6 +305,11 @@ def forecast(model: SequenceModel, task, horizon: int, history: np.ndarray | Non
             f"a horizon of {horizon:,} steps is too far for a window of {window:,} values: each step reads "
             f"the whole window, so at most {MAX_FORECAST_WORK // window:,} steps ahead"
         )
+    if not hasattr(task, "forecast"):  # numbers in, one number out, but no series to go on from
+        raise PlaygroundError(
+            f"this {task.kind} model answers each sequence with one number: it has no series to forecast "
+            "(its held-out figures: `rnn-playground train --json`)"
+        )
     hist = task.values if history is None else np.asarray(history, dtype=np.float64)
     return task.forecast(model_fn(model), hist, horizon)
 

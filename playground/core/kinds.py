@@ -203,7 +203,7 @@ _SERIES_SETTINGS = (
     "val_fraction",
 )
 
-_SPECS = (
+_SPECS: tuple[KindSpec, ...] = (
     KindSpec(
         name="text",
         label="Text",
@@ -453,6 +453,84 @@ _SPECS = (
             _TEXT_FILE,
             fields=("seed", "val_fraction"),
         ),
+    ),
+)
+
+_CLASSIC_SOURCE = (("generator", "Generator", "Sequences made from the seed: fresh ones every step, 2,560 held out."),)
+
+_SPECS += (
+    KindSpec(
+        name="adding",
+        label="Adding problem (1997)",
+        description="Hochreiter & Schmidhuber's adding problem: T pairs (a number in [0, 1], a marker); two "
+        "are marked, both in the first half, and the answer after the last pair is the sum of the two marked "
+        "numbers. Solved when at most 1 of 2,560 held-out answers is off by more than 0.04. Answering the mean "
+        "scores MSE 0.167; a tanh RNN stays there as T grows, an LSTM finds the markers.",
+        noun="adding-problem sequences",
+        source_options=_CLASSIC_SOURCE,
+        loss_unit="MSE",
+        seq_len_applies=False,
+        prediction_page="forecast",
+        shape="many-to-one",
+        generated=True,
+        tokens=False,
+        supports_seq2seq=False,
+        metrics=("mse", "solved_fraction", "solved", "wrong", "baseline_mse"),
+        settings=("seed", "span"),
+        preview="examples",
+        info_format="T = {span}, seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru"), 1000, ()),
+    ),
+    KindSpec(
+        name="temporal-order",
+        label="Temporal order (1997)",
+        description="Hochreiter & Schmidhuber's task 6a: 100 to 110 symbols (for T = 100), mostly distractors, "
+        "with an X or a Y early on and another near the middle; the class is their order (XX, XY, YX, YY). "
+        "Chance is 25%.",
+        noun="temporal-order sequences",
+        source_options=_CLASSIC_SOURCE,
+        loss_unit="nats",
+        seq_len_applies=False,
+        prediction_page="classify",
+        shape="many-to-one",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=("accuracy", "chance"),
+        settings=("seed", "span"),
+        preview="examples",
+        step_unit="symbols",
+        demo_question="E a X b c d Y a b B",
+        demo_hint="E, the distractors a-d, an X or Y twice, the trigger B: which order does the model answer?",
+        info_format="base length T = {span}, seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru"), 1000, ()),
+    ),
+    KindSpec(
+        name="copy",
+        label="Copy memory (2016)",
+        description="Arjovsky, Shah & Bengio's copy task: ten symbols from 1-8, T - 1 blanks, the delimiter ':', "
+        "then the network writes the ten symbols back. Forgetting them scores 10 ln 8 / (T + 20) nats and 1/8 "
+        "of the symbols.",
+        noun="copy-memory sequences",
+        source_options=_CLASSIC_SOURCE,
+        loss_unit="nats",
+        seq_len_applies=False,
+        prediction_page="classify",
+        # a target at every step, the inputs read but nothing fed back: the window's one-to-many page
+        # (it writes from what it read), as for the spelling lesson
+        shape="one-to-many",
+        generated=True,
+        tokens=True,
+        supports_seq2seq=False,
+        metrics=("accuracy", "chance", "sequences_right", "baseline_loss"),
+        settings=("seed", "span"),
+        preview="examples",
+        default_hidden=64,
+        step_unit="symbols",
+        demo_question="3 1 4 1 5 2 6 5 3 5",
+        demo_hint="Ten symbols from 1 to 8: the model reads them, waits T steps and writes its copy.",
+        info_format="delay T = {span}, seed {seed}",
+        demo_comparison=(("rnn", "lstm", "gru"), 1000, ()),
     ),
 )
 

@@ -93,6 +93,30 @@ PRESETS: dict[str, tuple[str, SessionConfig]] = {
             train=TrainConfig(lr=3e-3, batch_size=32),
         ),
     ),
+    "adding": (
+        "The adding problem (LSTM, 1997): the sum of two marked numbers among 50; a tanh RNN cannot find them",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=32),
+            data=DataConfig(kind="adding", source="generator", span=50),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
+    "temporal-order": (
+        "Temporal order (LSTM, 1997): which of X and Y came first, 100 to 110 steps of distractors",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=32, embed=8),
+            data=DataConfig(kind="temporal-order", source="generator", span=100),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
+    "copy": (
+        "Copy memory (uRNN, 2016): ten symbols written back after a delay of 50 blanks",
+        SessionConfig(
+            model=ModelConfig(arch="lstm", hidden=64, embed=8),
+            data=DataConfig(kind="copy", source="generator", span=50),
+            train=TrainConfig(lr=3e-3, batch_size=32),
+        ),
+    ),
     "quotes": (
         "An LSTM learning quoted prose in capitals: one of its units learns whether a quotation is open",
         SessionConfig(

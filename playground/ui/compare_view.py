@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from playground.core.config import ARCH_NAMES, ARCHS
 from playground.core.kinds import KINDS
 from playground.ui.compare_bands import Band, smooth, smoothing_window
+from playground.ui.frontier_view import FrontierPanel
 from playground.ui.palettes import ARCH_COLOURS  # the five architectures' colours, everywhere
 from playground.ui.plots.base import (
     EmptyHint,
@@ -82,6 +83,12 @@ SEEDS_TIP = (
     "the highest; the runs of one seed share their batches across the architectures."
 )
 
+
+
+def spec_has_span(kind: str) -> bool:
+    """A kind with a length T (the classics): the Compare tab offers its frontier."""
+    spec = KINDS.get(kind)
+    return spec is not None and "span" in spec.settings
 
 class CompareView(QWidget):
     run_requested = Signal(object)  # {"archs": [...], "steps": int, "seeds": int, "gaps": [...]}
@@ -219,6 +226,9 @@ class CompareView(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.table)
         layout.addLayout(bottom)
+        self.frontier = FrontierPanel()  # the classics: architectures x lengths T, shown for their kinds
+        self.frontier.setVisible(False)
+        layout.addWidget(self.frontier)
         self.running = False
         self._sync_buttons()
 
@@ -233,6 +243,7 @@ class CompareView(QWidget):
             spec = KINDS.get(kind)
             self.seeds.setValue(QUICK_SEEDS if spec is not None and spec.has_accuracy else 1)
         self._kind = kind
+        self.frontier.setVisible(spec_has_span(kind))
         sweep = self._gap_sweep()
         self.sweep_row.setVisible(sweep)
         if not sweep:
@@ -439,6 +450,7 @@ class CompareView(QWidget):
             h.setVisible(True)
         self.progress.setValue(0)
         self._sync_buttons()
+        self.frontier.stop_showing()
 
 
 def _with_seeds(arch: str, n: int) -> str:

@@ -155,6 +155,8 @@ class Controller(QObject):
                 w.scrubber.show_transplant(a)
             case m.Compared():
                 w.compare_view.show_answer(a.as_dict())
+            case m.FrontierProgress():
+                w.compare_view.frontier.show_progress(a)
             case m.ComparedExample():
                 self._on_compared_example(a)
             case m.Seq2SeqProgress():
@@ -391,6 +393,23 @@ class Controller(QObject):
         """The Compare view's Stop, and its sweep's clicked points, go to the worker."""
         view.stop_requested.connect(lambda: self.send(m.StopCompare()))
         view.example_requested.connect(self.inspect_compared)
+        view.frontier.stop_requested.connect(lambda: self.send(m.StopCompare()))
+        view.frontier.run_requested.connect(self.frontier)
+
+    def frontier(self, request: dict) -> None:
+        """The frontier of the panels' classic task, with their model size and training settings."""
+        self.play(False)
+        try:
+            config = self.panel_config()
+        except PlaygroundError as e:
+            self.w.compare_view.frontier.show_refusal(str(e))
+            return
+        data, model, train = config.data, config.model, config.train
+        clip = train.clip_value if train.clip == "norm" else 0.0
+        self.send(m.RunFrontier(
+            data.kind, tuple(request["lengths"]), tuple(request["archs"]), int(request["seeds"]),
+            int(request["steps"]), hidden=model.hidden, lr=train.lr, batch_size=train.batch_size, clip=clip,
+        ))
 
     def inspect_compared(self, request: dict) -> None:
         """A held-out sequence a compared model gets wrong, for the scrubber (``ComparedExample``)."""

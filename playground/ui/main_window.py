@@ -409,6 +409,7 @@ class MainWindow(QMainWindow):
         self.prediction_panel.set_enabled_for_model(True)
         spec = kind_spec(kind)
         self.loss_plot.set_loss_label(spec.loss_label)
+        self.loss_plot.set_reference(summary["preview"].reference)
         self.controls.set_seq_len_enabled(spec.seq_len_applies)  # the others set their own length
         self._update_title()
 

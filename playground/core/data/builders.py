@@ -114,6 +114,30 @@ def build_quotes(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task
     return build_quotes_task(cfg.seed, cfg.val_fraction, saved_vocab=saved.get("vocab"))
 
 
+def build_adding(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.adding import AddingTask
+
+    task = AddingTask(cfg.span, cfg.seed)
+    task.check_saved(dict(saved))
+    return task
+
+
+def build_temporal_order(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.temporal_order import TemporalOrderTask
+
+    task = TemporalOrderTask(cfg.span, cfg.seed)
+    task.check_saved(dict(saved))
+    return task
+
+
+def build_copy(cfg: DataConfig, saved: Mapping[str, Any], series: Any) -> Task:
+    from playground.core.data.copy_memory import CopyTask
+
+    task = CopyTask(cfg.span, cfg.seed)
+    task.check_saved(dict(saved))
+    return task
+
+
 def text_vocab_only(vocab: Sequence[str]) -> Task:
     from playground.core.data.text import build_vocab_only_task
 
@@ -136,6 +160,9 @@ BUILDERS: Mapping[str, Builder] = {
     "order": build_order,
     "spell": build_spell,
     "quotes": build_quotes,
+    "adding": build_adding,
+    "temporal-order": build_temporal_order,
+    "copy": build_copy,
 }
 VOCAB_ONLY: Mapping[str, Callable[[Sequence[str]], Task]] = {
     "text": text_vocab_only,

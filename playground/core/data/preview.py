@@ -38,6 +38,9 @@ class DataPreview:
     notes: tuple[str, ...] = ()
     step_unit: str = "steps"
     fresh_share: float = 0.0
+    # a loss the loss plot draws as a dashed line, with its label: what a model that learnt nothing
+    # useful scores (the classics: predicting the mean, chance, forgetting); None: no such line
+    reference: tuple[float, str] | None = None
     # text (and quotes): the characters, the vocabulary (its characters as shown) and the text's start
     n_train: int = 0
     n_val: int = 0
@@ -88,6 +91,7 @@ def data_preview(
         "notes": tuple(str(n) for n in getattr(task, "notes", ())),
         "step_unit": spec.step_unit,
         "fresh_share": float(getattr(task, "fresh_share", 0.0) or 0.0),
+        "reference": _reference(task),
     }
     if spec.preview == "series":
         if columns is not None:
@@ -103,6 +107,14 @@ def data_preview(
             examples=tuple((str(s), str(a)) for s, a in task.examples(EXAMPLES_SHOWN)),
         )
     return DataPreview(**common, **_text(task))
+
+
+def _reference(task: Any) -> tuple[float, str] | None:
+    found = getattr(task, "loss_reference", None)
+    if found is None:
+        return None
+    value, label = found
+    return float(value), str(label)
 
 
 def _text(task: Any) -> dict[str, Any]:

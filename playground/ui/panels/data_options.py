@@ -39,6 +39,9 @@ GENERATOR_FIELDS = {
 TIPS = {
     "gap": "d: how many random digits stand between the key and the question. The network must carry the "
     "key across d steps; watch a vanilla RNN fail as d grows while an LSTM or GRU still answers.",
+    "span": "T, the length the classic experiments vary: the adding problem's pairs per sequence, the "
+    "temporal-order task's base length (sequences are T to T + T/10 long), the copy task's delay between "
+    "the ten symbols and their copy. The longer T, the further back the network must remember.",
     "keys": "How many keys (A, B, ...) and answers (a, b, ...) there are: chance is one in this many.",
     "made_up_jokes": "Made-up knock-knock jokes mixed into the bundled ones for training: names nobody wrote "
     "down, so copying the name is what pays. 0 turns them off: the model then learns the bundled jokes by "

@@ -202,6 +202,7 @@ class DataPanel(QWidget):
         gap_layout.addWidget(self.gap_value)
         self.gap_row.setToolTip(TIPS["gap"])
         self.keys_spin = int_spin(*_window("data.keys"), TIPS["keys"])
+        self.span_spin = int_spin(*_window("data.span"), TIPS["span"], step=10)  # the classics' T
         self.made_up_spin = int_spin(*_window("data.made_up_jokes"), TIPS["made_up_jokes"], step=500)
         self.made_up_spin.setSpecialValueText("off")
 
@@ -224,6 +225,7 @@ class DataPanel(QWidget):
         form.addRow("Gaps", self.gaps_combo)
         form.addRow("Gap d", self.gap_row)
         form.addRow("Keys", self.keys_spin)
+        form.addRow("Length T", self.span_spin)
         form.addRow("Made-up jokes", self.made_up_spin)
         form.addRow("Window", self.window_spin)
         form.addRow("Held out", self.val_spin)
@@ -243,18 +245,9 @@ class DataPanel(QWidget):
         self.apply_button.clicked.connect(self._on_apply_paste)
         self.gaps_combo.currentIndexChanged.connect(self._on_edited)
         for spin in (
-            self.length_spin,
-            self.start_spin,
-            self.slope_spin,
-            self.period_spin,
-            self.amplitude_spin,
-            self.noise_spin,
-            self.seed_spin,
-            self.window_spin,
-            self.val_spin,
-            self.keys_spin,
-            self.made_up_spin,
-            self.gap_slider,
+            self.length_spin, self.start_spin, self.slope_spin, self.period_spin, self.amplitude_spin,
+            self.noise_spin, self.seed_spin, self.window_spin, self.val_spin, self.keys_spin,
+            self.made_up_spin, self.gap_slider, self.span_spin,
         ):
             spin.valueChanged.connect(self._on_edited)
 
@@ -357,6 +350,7 @@ class DataPanel(QWidget):
             val_fraction=self.val_spin.value() / 100,
             gap=self.gap_slider.value(),
             keys=self.keys_spin.value(),
+            span=self.span_spin.value(),
             made_up_jokes=self.made_up_spin.value(),
         )
 
@@ -390,6 +384,7 @@ class DataPanel(QWidget):
             self.gap_slider.setValue(cfg.gap)
             self.gap_value.setText(f"d = {cfg.gap}")
             self.keys_spin.setValue(cfg.keys)
+            self.span_spin.setValue(cfg.span)
             self.made_up_spin.setValue(cfg.made_up_jokes)
         finally:
             self._updating = False
@@ -428,6 +423,7 @@ class DataPanel(QWidget):
         form.setRowVisible(self.window_spin, "window" in spec.settings)
         form.setRowVisible(self.gap_row, "gap" in spec.settings)
         form.setRowVisible(self.keys_spin, "keys" in spec.settings)
+        form.setRowVisible(self.span_spin, "span" in spec.settings)
         made_up = "made_up_jokes" in spec.settings and source == "bundled"  # the made-up jokes' count and seed
         form.setRowVisible(self.made_up_spin, made_up)
         if (spec.generated and "seed" in spec.settings) or made_up:  # a word list (one-to-many) has no seed

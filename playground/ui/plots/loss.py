@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from playground.ui.palettes import LOSS_COLOURS
@@ -55,6 +56,14 @@ class LossPlot(SessionCard):
             antialias=False,
         )
         self.val_curve.setClipToView(True)
+        # a loss to beat (the classics: predicting the mean, chance), dashed, named in the legend
+        dashed = pg.mkPen("#606060", width=1, style=Qt.PenStyle.DashLine)
+        self.reference_line = pg.InfiniteLine(angle=0, pen=dashed)
+        self.reference_line.setVisible(False)
+        self.plot_item.addItem(self.reference_line, ignoreBounds=True)
+        self.reference_sample = pg.PlotDataItem(pen=dashed)  # the legend's swatch: never drawn on the plot
+        self.reference_name = ""
+        self.reference: tuple[float, str] | None = None
         self._val_shown: tuple = ()  # (count, last step, log scale) of the validation points drawn
         self.hint = EmptyHint(self.plot_item)
         self.view_range = StepRange(self.plot_item, on_resume=self.redraw)
@@ -66,8 +75,31 @@ class LossPlot(SessionCard):
         """'loss (nats)' for text, 'loss (MSE)' for prices."""
         set_axis_label(self.plot_item, "left", text)
 
+    def set_reference(self, reference: tuple[float, str] | None) -> None:
+        """A dashed horizontal line at a loss to beat, named in the legend ("predict the mean: 0.167");
+        None: no line."""
+        self.reference = reference
+        if self.reference_name:
+            self.legend.removeItem(self.reference_name)
+            self.reference_name = ""
+        if reference is None:
+            self.reference_line.setVisible(False)
+            return
+        value, label = reference
+        self._place_reference()
+        self.reference_name = f"{label}: {value:.3g}"
+        self.legend.addItem(self.reference_sample, self.reference_name)
+        self.reference_line.setToolTip(f"{label}: a loss of {value:.4g}, what a model that learnt nothing useful scores")
+        self.reference_line.setVisible(True)
+
+    def _place_reference(self) -> None:
+        if self.reference is not None:  # on a log axis the line sits at log10 of the loss
+            value = self.reference[0]
+            self.reference_line.setValue(np.log10(max(value, 1e-12)) if self.log_checkbox.isChecked() else value)
+
     def _on_log_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(x=False, y=on)
+        self._place_reference()
         self.view_range.reset()
         self.redraw()
 
@@ -82,7 +114,8 @@ class LossPlot(SessionCard):
         if shown != self._val_shown:  # validation points come every few dozen steps, not every frame
             self.val_curve.setData(vx, vy)
             self._val_shown = shown
-        self.view_range.update(x if len(x) else vx, [y, vy], log_y=self.log_checkbox.isChecked())
+        ys = [y, vy] if self.reference is None else [y, vy, np.array([self.reference[0]])]  # the line in view
+        self.view_range.update(x if len(x) else vx, ys, log_y=self.log_checkbox.isChecked())
         self.hint.setVisible(len(x) == 0 and len(vx) == 0)
 
     def _clear(self) -> None:

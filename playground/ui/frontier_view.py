@@ -1,0 +1,182 @@
+"""The frontier in the Compare tab: a grid of architectures x lengths T of a classic task (adding,
+temporal order, copy) that fills in while it runs, each cell "seeds solved / seeds" and the median
+training sequences the solving seeds needed. The work is the engine's (``RunFrontier``, answered by
+``FrontierProgress``); this widget only asks and shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.bounds import BOUNDS
+from playground.core.config import SPAN_BOUND
+from playground.ui.panels._common import int_spin
+
+ARCHS = ("rnn", "lstm", "gru", "irnn")
+DEFAULT_LENGTHS = "10, 20, 50"
+SOLVED, PARTLY, NONE = QColor("#cdebc5"), QColor("#fbeec1"), QColor("#f6d0cb")
+TIP = (
+    "For each architecture (rows) and length T (columns): train each seed until it solves the task by "
+    "the paper's criterion (adding: at most 1 of 2,560 held-out sums off by more than 0.04) or its steps "
+    "run out. A cell shows the seeds that solved and the median training sequences they needed. "
+    "`rnn-playground frontier` runs the same grid on the command line."
+)
+
+
+def cell_text(cell: Mapping[str, Any]) -> str:
+    """'2/3 · 104k': the seeds that solved and the median sequences the solving seeds needed."""
+    solved = sorted(int(s) for s in cell.get("solved_at", ()) if s is not None)
+    text = f"{cell['solved_seeds']}/{cell['seeds']}"
+    if solved:
+        median = solved[len(solved) // 2]
+        text += f" · {median / 1000:.0f}k" if median >= 1000 else f" · {median}"
+    return text
+
+
+def parse_lengths(text: str) -> tuple[int, ...]:
+    """'10, 20, 50' as lengths, each within the bound; a ValueError in words otherwise."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not SPAN_BOUND.contains(int(part)):
+            raise ValueError(f"lengths are whole numbers, each {SPAN_BOUND.range_text()}: {part[:20]!r} is not")
+        out.append(int(part))
+    if not out:
+        raise ValueError("give one or more lengths T, separated by commas")
+    return tuple(dict.fromkeys(out))
+
+
+class FrontierPanel(QWidget):
+    """The lengths, seeds and steps to run, Run and Stop, and the grid."""
+
+    run_requested = Signal(object)  # {"lengths": (...), "archs": (...), "seeds": int, "steps": int}
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(TIP)
+        self.lengths_edit = QLineEdit(DEFAULT_LENGTHS)
+        self.lengths_edit.setToolTip("The lengths T to try, separated by commas (4 to 1,000 each).")
+        self.seeds_spin = int_spin(*BOUNDS["frontier.seeds"].window_range(), "Seeds per cell (0, 1, 2, ...).")
+        self.seeds_spin.setValue(3)
+        self.steps_spin = int_spin(*BOUNDS["run.steps"].window_range(), "At most this many steps a seed.", step=500)
+        self.steps_spin.setValue(2000)
+        self.run_button = QPushButton("Run frontier")
+        self.run_button.setToolTip(TIP)
+        self.stop_button = QPushButton("Stop")
+        self.run_button.clicked.connect(self._on_run)
+        self.stop_button.clicked.connect(self.stop_requested.emit)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.grid = QTableWidget(0, 0)
+        self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.grid.setMinimumHeight(140)
+        row = QHBoxLayout()
+        for label, widget in (("Frontier over T =", self.lengths_edit), ("seeds", self.seeds_spin), ("steps", self.steps_spin)):
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
+        row.addWidget(self.run_button)
+        row.addWidget(self.stop_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.grid)
+        layout.addWidget(self.note)
+        self.running = False
+        self.answer: Any = None
+        self._sync()
+
+    def _sync(self) -> None:
+        self.run_button.setEnabled(not self.running)
+        self.stop_button.setEnabled(self.running)
+
+    def _on_run(self) -> None:
+        try:
+            lengths = parse_lengths(self.lengths_edit.text())
+        except ValueError as e:
+            self.note.setText(f"<span style='color:#b00020'>{e}</span>")
+            return
+        self.prepare(ARCHS, lengths)
+        self.running = True
+        self._sync()
+        self.run_requested.emit(
+            {"lengths": lengths, "archs": ARCHS, "seeds": self.seeds_spin.value(), "steps": self.steps_spin.value()}
+        )
+
+    def prepare(self, archs: Sequence[str], lengths: Sequence[int]) -> None:
+        """An empty grid: a row per architecture, a column per length."""
+        self.grid.clear()
+        self.grid.setRowCount(len(archs))
+        self.grid.setColumnCount(len(lengths))
+        self.grid.setVerticalHeaderLabels(list(archs))
+        self.grid.setHorizontalHeaderLabels([f"T = {t}" for t in lengths])
+        for r in range(len(archs)):
+            for c in range(len(lengths)):
+                self.grid.setItem(r, c, QTableWidgetItem(""))
+        self.note.setText("")
+
+    def stop_showing(self) -> None:
+        """Another model is on screen: a frontier still running was stopped with the old one."""
+        if self.running:
+            self.running = False
+            self._sync()
+            self.note.setText("stopped: the window shows another model now")
+
+    def show_refusal(self, text: str) -> None:
+        """The frontier could not start (a setting in the panels): said under the grid."""
+        self.running = False
+        self._sync()
+        self.note.setText(f"<span style='color:#b00020'>{text}</span>")
+
+    def show_progress(self, answer: Any) -> None:
+        """A ``FrontierProgress``: its finished cells filled in, the one in training marked."""
+        self.answer = answer
+        self.running = bool(answer.running)
+        self._sync()
+        if answer.error:
+            self.note.setText(f"<span style='color:#b00020'>{answer.error}</span>")
+            return
+        archs, lengths = list(answer.archs), list(answer.lengths)
+        if self.grid.rowCount() != len(archs) or self.grid.columnCount() != len(lengths):
+            self.prepare(archs, lengths)
+        for cell in answer.cells:
+            item = self._item(archs.index(cell["arch"]), lengths.index(cell["length"]))
+            item.setText(cell_text(cell))
+            share = cell["solved_seeds"] / max(1, cell["seeds"])
+            item.setBackground(SOLVED if share == 1 else PARTLY if share > 0 else NONE)
+            item.setToolTip(
+                f"{cell['arch']} at T = {cell['length']}: {cell['solved_seeds']} of {cell['seeds']} seeds solved; "
+                f"sequences seen per seed: {', '.join(f'{s:,}' for s in cell['sequences_seen'])}"
+            )
+        if answer.current is not None:
+            arch, length = answer.current
+            self._item(archs.index(arch), lengths.index(length)).setText(
+                f"training… ({answer.current_seeds_done} seeds done)"
+            )
+        done = len(answer.cells)
+        self.note.setText(
+            f"{done} of {len(archs) * len(lengths)} cells" + (" so far" if self.running else (" (stopped)" if done < len(archs) * len(lengths) else ""))
+        )
+
+    def _item(self, r: int, c: int) -> QTableWidgetItem:
+        item = self.grid.item(r, c)
+        if item is None:
+            item = QTableWidgetItem("")
+            self.grid.setItem(r, c, item)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        return item
