@@ -54,7 +54,9 @@ def parse_lengths(text: str) -> tuple[int, ...]:
         if not part:
             continue
         if not part.isdigit() or not SPAN_BOUND.contains(int(part)):
-            raise ValueError(f"lengths are whole numbers, each {SPAN_BOUND.range_text()}: {part[:20]!r} is not")
+            raise ValueError(
+                f"lengths are whole numbers, each {SPAN_BOUND.range_text()}: {part[:20]!r} is not"
+            )
         out.append(int(part))
     if not out:
         raise ValueError("give one or more lengths T, separated by commas")
@@ -74,7 +76,9 @@ class FrontierPanel(QWidget):
         self.lengths_edit.setToolTip("The lengths T to try, separated by commas (4 to 1,000 each).")
         self.seeds_spin = int_spin(*BOUNDS["frontier.seeds"].window_range(), "Seeds per cell (0, 1, 2, ...).")
         self.seeds_spin.setValue(3)
-        self.steps_spin = int_spin(*BOUNDS["run.steps"].window_range(), "At most this many steps a seed.", step=500)
+        self.steps_spin = int_spin(
+            *BOUNDS["run.steps"].window_range(), "At most this many steps a seed.", step=500
+        )
         self.steps_spin.setValue(2000)
         self.run_button = QPushButton("Run frontier")
         self.run_button.setToolTip(TIP)
@@ -86,8 +90,16 @@ class FrontierPanel(QWidget):
         self.grid = QTableWidget(0, 0)
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.grid.setMinimumHeight(140)
+        self.grid.setToolTip(
+            "The learnability frontier: a row per architecture, a column per length T. Dark: every seed solved "
+            "it (the sequences it needed); light: none; between: some; outlined: running."
+        )
         row = QHBoxLayout()
-        for label, widget in (("Frontier over T =", self.lengths_edit), ("seeds", self.seeds_spin), ("steps", self.steps_spin)):
+        for label, widget in (
+            ("Frontier over T =", self.lengths_edit),
+            ("seeds", self.seeds_spin),
+            ("steps", self.steps_spin),
+        ):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         row.addWidget(self.run_button)
@@ -115,7 +127,12 @@ class FrontierPanel(QWidget):
         self.running = True
         self._sync()
         self.run_requested.emit(
-            {"lengths": lengths, "archs": ARCHS, "seeds": self.seeds_spin.value(), "steps": self.steps_spin.value()}
+            {
+                "lengths": lengths,
+                "archs": ARCHS,
+                "seeds": self.seeds_spin.value(),
+                "steps": self.steps_spin.value(),
+            }
         )
 
     def prepare(self, archs: Sequence[str], lengths: Sequence[int]) -> None:
@@ -170,7 +187,8 @@ class FrontierPanel(QWidget):
             )
         done = len(answer.cells)
         self.note.setText(
-            f"{done} of {len(archs) * len(lengths)} cells" + (" so far" if self.running else (" (stopped)" if done < len(archs) * len(lengths) else ""))
+            f"{done} of {len(archs) * len(lengths)} cells"
+            + (" so far" if self.running else (" (stopped)" if done < len(archs) * len(lengths) else ""))
         )
 
     def _item(self, r: int, c: int) -> QTableWidgetItem:
