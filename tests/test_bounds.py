@@ -231,6 +231,8 @@ def _base(command: str, flag: str, models) -> list[str]:
         return ["neurons", str(models["text"]), "--track", "vowel", "--text", "the cat"]
     if command == "gui":
         return ["gui"]
+    if command == "patch":
+        return ["patch", str(models["text"]), "--source", "the cat", "--target", "the mat", "--length", "5"]
     if command == "frontier":
         return ["frontier", "--lengths", "4", "--arch", "rnn", "--seeds", "1", "--steps", "1", "--hidden", "4"]
     raise AssertionError(f"no base arguments for {command}: add them here")

@@ -72,21 +72,8 @@ class Controller(QObject):
             self._on_saved(a)
             self.answered.emit(a)
             return
-        if isinstance(a, m.ReportWritten):  # File > Export Report
-            w.state.set_loading("")
-            if a.error:
-                self.report(f"Could not write the report: {a.error}")
-            else:
-                w.files.remember_dir(a.path)
-                same = "identical" if a.identical else "NOT identical"
-                w.statusBar().showMessage(
-                    f"wrote the report {a.path}: {a.steps:,} steps replayed ({same}), {a.verdicts} verdicts", 10_000
-                )
-            self.answered.emit(a)
-            return
-        if isinstance(a, m.SessionSaved):  # File > Save Session: written whichever model trains now
-            w.files.remember_dir(a.path)
-            w.statusBar().showMessage(f"saved the session ({a.steps:,} steps recorded) in {a.path}", 8000)
+        if isinstance(a, (m.ReportWritten, m.SessionSaved)):  # File > Export Report, Save Session: whichever model
+            w.files.written(a)
             self.answered.emit(a)
             return
         if isinstance(a, ProcessLost):  # whatever model it held is gone
@@ -356,13 +343,6 @@ class Controller(QObject):
         if st.generation == 0:  # opened before the first model was asked for: build it first,
             self.build(st.config)  # so the opened one is the newer and stays
         self.send(m.Open(path, st.next_generation(replaces_now=False)))
-
-    def export_report_to(self, path: str, lesson: dict | None = None) -> None:
-        """File > Export Report: training pauses; the training process replays the session and writes the
-        page (``ReportWritten`` answers)."""
-        self.play(False)
-        self.state.set_loading("writing the report: replaying the session…")
-        self.send(m.ExportReport(path, lesson))
 
     def save_session_to(self, path: str) -> None:
         """File > Save Session: every action since the model was built, and where it ended

@@ -122,6 +122,22 @@ class FileLists:
         if path:
             w.controller.save_session_to(path)
 
+    def written(self, a) -> None:
+        """A SessionSaved or ReportWritten (playground.app.messages): said in the status line (a failed
+        report in the banner)."""
+        w = self.parent
+        if hasattr(a, "identical"):  # a report
+            w.state.set_loading("")
+            if a.error:
+                w.report(f"Could not write the report: {a.error}")
+                return
+            same = "identical" if a.identical else "NOT identical"
+            text = f"wrote the report {a.path}: {a.steps:,} steps replayed ({same}), {a.verdicts} verdicts"
+        else:
+            text = f"saved the session ({a.steps:,} steps recorded) in {a.path}"
+        self.remember_dir(a.path)
+        w.statusBar().showMessage(text, 10_000)
+
     def open_lesson_dialog(self) -> None:
         """File > Open Lesson: a lesson file (.toml), read whole; its card joins the Lessons dock."""
         w = self.parent
@@ -141,7 +157,17 @@ class FileLists:
         if path:
             if not Path(path).suffix:
                 path += ".html"
-            w.controller.export_report_to(path, w.lessons_view.report_note())
+            self.export_report_to(path, w.lessons_view.report_note())
+
+    def export_report_to(self, path: str, lesson: dict | None = None) -> None:
+        """Training pauses; the training process replays the session and writes the page (``ReportWritten``
+        answers, ``written`` says so)."""
+        from playground.app.messages import ExportReport
+
+        w = self.parent
+        w.controller.play(False)
+        w.state.set_loading("writing the report: replaying the session…")
+        w.controller.send(ExportReport(path, lesson))
 
     def export_script_dialog(self) -> None:
         """File > Export as PyTorch Script: the script reads the weights from the saved model file,

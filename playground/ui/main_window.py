@@ -303,7 +303,6 @@ class MainWindow(QMainWindow):
         self.lessons_dock.raise_()
         if lesson_id:
             self.lessons_view.select(lesson_id)
-        self.lessons_view.list.setFocus()  # the keyboard goes on from the list: arrows, then Tab to the card
 
     def setup_lesson(self, lesson_id: str) -> bool:
         """Set up a lesson as its card's button does (the demo and tests call this)."""

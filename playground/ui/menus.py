@@ -124,7 +124,11 @@ def build_menus(self: MainWindow) -> None:
     build_theme_menu(self, view)
     help_menu = self.menuBar().addMenu("&Help")
     self.lessons_action = QAction(
-        "&Lessons", self, shortcut=QKeySequence.StandardKey.HelpContents, triggered=self.show_lessons
+        "&Lessons",
+        self,
+        shortcut=QKeySequence.StandardKey.HelpContents,
+        # the keyboard goes on from the list: arrows, then Tab to the card
+        triggered=lambda: (self.show_lessons(), self.lessons_view.list.setFocus()),
     )
     self.lessons_action.setToolTip("Fourteen lessons, each set up in one click and checked on your model")
     help_menu.addAction(self.lessons_action)

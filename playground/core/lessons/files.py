@@ -66,6 +66,9 @@ ACTION_VERBS = (
     "sweep", "preset", "forecast", "step",
 )  # fmt: skip
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# A card's words and the most characters each may have (the top of a file), and its question's.
+WORDS = {"id": 40, "title": 80, "text": 2000, "watch": 600}
+QUESTION_WORDS = {"text": 300}
 # The built-in checks (checks.CHECKS, whose keys a test holds to these): a lesson file names one as
 # [check] builtin = "...".
 BUILTIN_CHECKS = (
@@ -229,13 +232,12 @@ def read_lesson(text: str, name: str, number: int | None = None) -> Lesson:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PlaygroundError(f"{name}: not a valid TOML file: {cut(str(e), 120)}") from None
-    _unknown(
-        where, d, "", {"id", "number", "title", "text", "watch", "setup", "try", "more", "check", "question"}
-    )
+    _unknown(where, d, "", {*WORDS, "number", "setup", "try", "more", "check", "question"})
     for table in ("setup", "try", "check"):
         if not isinstance(d.get(table), dict):
             raise PlaygroundError(f"{name} line {where.line('', table)}: missing the table [{table}]")
-    lesson_id = _text(where, d, "", "id", 40)
+    words = {key: _text(where, d, "", key, limit) for key, limit in WORDS.items()}
+    lesson_id, title, body, watch = words["id"], words["title"], words["text"], words["watch"]
     if not ID.match(lesson_id):
         raise where.error(
             "", "id", f"{lesson_id!r} must be lower-case letters, digits and dashes (at most 40)"
@@ -243,9 +245,6 @@ def read_lesson(text: str, name: str, number: int | None = None) -> Lesson:
     num = _whole(where, d, "", "number", 1, 999, default=number if number is not None else 0) or 0
     if num == 0:
         raise where.error("", None, "missing the key 'number'")
-    title = _text(where, d, "", "title", 80)
-    body = _text(where, d, "", "text", 2000)
-    watch = _text(where, d, "", "watch", 600)
 
     setup = d["setup"]
     _unknown(where, setup, "setup", {"preset", "view", "outline", "steps", "seeds", "model", "data", "train"})
@@ -408,8 +407,8 @@ def _check(where: _Where, d: dict, quantities: dict) -> CheckSpec:
 def _question(where: _Where, d: Any) -> QuestionSpec:
     if not isinstance(d, dict):
         raise where.error("", "question", "must be a table [question] with a text and [[question.choices]]")
-    _unknown(where, d, "question", {"text", "choices"})
-    text = _text(where, d, "question", "text", 300)
+    _unknown(where, d, "question", {*QUESTION_WORDS, "choices"})
+    text = next(_text(where, d, "question", key, limit) for key, limit in QUESTION_WORDS.items())
     raw = d.get("choices")
     if not isinstance(raw, list) or not 2 <= len(raw) <= 3:
         raise where.error(
