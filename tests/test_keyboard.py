@@ -119,3 +119,29 @@ def test_a_verdict_and_a_check_result_are_announced(qtbot, open_window, monkeypa
     assert (QAccessible.Event.Alert, w.lessons_view.result) in events
     assert w.lessons_view.result.accessibleName() == "Check: Not yet. The model is at 52%."
     assert isinstance(w.lessons_view.result, QLabel)
+
+
+def test_each_live_plot_says_what_it_shows_in_one_sentence(qtbot, open_window):
+    """For a screen reader (the card's accessible description) and on hover (first in the plot's tooltip)."""
+    import numpy as np
+
+    cfg = _config()
+    w = open_window(cfg)
+    w.step(12)
+    qtbot.waitUntil(lambda: w.session.steps >= 12 and w.state.play == "paused" and w.session.probe is not None, timeout=20_000)
+    for plot in w.plots:
+        plot.redraw()
+    x, y = w.session.loss.view()
+    said = w.loss_plot.accessibleDescription()
+    assert said.startswith(f"Training loss {float(y.reshape(-1)[-1]):.4g} at step {int(x[-1]):,}") and said.endswith(".")
+    grad = w.grad_norm_plot.accessibleDescription()
+    assert grad.startswith(f"Gradient norm {float(w.session.grad.view()[1][-1][0]):.3g} at step")
+    assert "steps back" in w.gradient_plot.accessibleDescription()
+    gates = w.gates_plot.accessibleDescription()
+    f = float(np.mean(w.session.probe.gates["f"][0]))
+    assert f"forget gate f {f:.2f}" in gates
+    assert "mean size" in w.hidden_plot.accessibleDescription()
+    for plot in w.plots[:5]:
+        shown = [x.toolTip() for x in plot._tooltip_widgets]
+        sentence = plot.accessibleDescription().split(";")[0][:30]
+        assert shown and all(sentence.replace("'", "&#x27;") in t or sentence in t for t in shown), (sentence, shown)

@@ -165,9 +165,7 @@ class LegendStrip(QLabel):
         for name, colour, dashed in entries:
             swatch = "┅┅" if dashed else "━━"
             label = html.escape(name).replace(" ", "&nbsp;")  # break between entries, never inside one
-            parts.append(
-                f"<b style='color:{colour}'>{swatch}</b>&nbsp;<span>{label}</span>"
-            )
+            parts.append(f"<b style='color:{colour}'>{swatch}</b>&nbsp;<span>{label}</span>")
         self.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
 
 
@@ -178,7 +176,10 @@ class PlotCard(QFrame):
         super().__init__(parent)
         self.setObjectName("PlotCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        themed(self, "#PlotCard {{ background: {plot_bg}; border: 1px solid {card_border}; border-radius: 6px; }}")
+        themed(
+            self,
+            "#PlotCard {{ background: {plot_bg}; border: 1px solid {card_border}; border-radius: 6px; }}",
+        )
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 8)
         outer.setSpacing(4)
@@ -283,12 +284,27 @@ class SessionCard(PlotCard):
         return self.session.version
 
     def refresh(self) -> None:
-        """Redraw from the session, unless nothing arrived since the last draw."""
+        """Redraw from the session, unless nothing arrived since the last draw; then say in one sentence
+        what the plot shows now (``summary``), for a screen reader and on hover."""
         version = self.data_version()
         if version == self._drawn_version:
             return
         self._drawn_version = version
         self._draw()
+        self.say(self.summary())
+
+    def summary(self) -> str:
+        """What the plot shows now, in one sentence ("" when it shows nothing yet). Each plot says its own."""
+        return ""
+
+    def say(self, sentence: str) -> None:
+        """The sentence as the card's accessible description, and first in its plots' tooltips."""
+        if sentence == self.accessibleDescription():
+            return
+        self.setAccessibleDescription(sentence)
+        text = self.explanation_label.text()
+        for w in self._tooltip_widgets:
+            w.setToolTip(tooltip_html(f"{sentence}\n\n{text}" if sentence else text))
 
     def redraw(self) -> None:
         """Draw again even though the session did not change (a chooser or a checkbox changed)."""

@@ -178,6 +178,18 @@ class GatesPlot(ProbeCard, SessionCard):
         return (-self.cell_level, self.cell_level)
 
     # -- drawing ----------------------------------------------------------------------------
+    def summary(self) -> str:
+        """Each gate's mean over the probe sequence and the units."""
+        probe = self.session.probe
+        if probe is None:
+            return ""
+        keys = [k for k in probe.gates if k in GATES and k != "c"]
+        if not keys:
+            return "No gates: a vanilla RNN has none."
+        layer = min(self.layer_choice.currentIndex(), probe.gates[keys[0]].shape[0] - 1)
+        means = ", ".join(f"{GATES[k][0]} {float(np.mean(probe.gates[k][layer])):.2f}" for k in keys)
+        return f"Gate means over the probe sequence at step {self.session.probe_step:,}, layer {layer + 1}: {means}."
+
     def _draw(self) -> None:
         probe = self.session.probe
         if probe is None:

@@ -202,6 +202,25 @@ class GradientThroughTimePlot(ProbeCard, SessionCard):
         self.unit, self.init_grad, self.needed = unit, init_grad, needed
         self.redraw()
 
+    def summary(self) -> str:
+        """How far back the last prediction's gradient reaches now."""
+        probe = self.session.probe
+        if probe is None:
+            return ""
+        g = np.asarray(
+            probe.grad_norm[min(self.layer_choice.currentIndex(), len(probe.grad_norm) - 1)], float
+        )
+        if not len(g) or not np.isfinite(g).all() or g[-1] <= 0:
+            return (
+                "The gradient through time is not a finite number at every step: the weights have blown up."
+            )
+        found = gradient_reach(g, 1e-3)
+        back = 0 if found is None else found.steps
+        return (
+            f"At step {self.session.probe_step:,} the last prediction's gradient keeps a thousandth of its size "
+            f"{back} of {len(g) - 1} steps back; at the first step it is {g[0] / g[-1]:.2g} of the last."
+        )
+
     def _draw(self) -> None:
         probe = self.session.probe
         if probe is None:
@@ -322,6 +341,16 @@ class GradNormPlot(SessionCard):
             curve.setVisible(i < len(names))
             if i >= len(names):
                 curve.clear_points()
+
+    def summary(self) -> str:
+        """The latest gradient norm, before and after clipping."""
+        x, y = self.session.grad.view()
+        if not len(x) or y.ndim != 2 or y.shape[1] < 2:
+            return ""
+        before, after = float(y[-1][0]), float(y[-1][1])
+        clip = f", {after:.3g} after clipping" if after < before * 0.999 else " (not clipped)"
+        recent = y[-50:, 0]
+        return f"Gradient norm {before:.3g} at step {int(x[-1]):,}{clip}; the largest of the last {len(recent)} steps {float(np.nanmax(recent)):.3g}."
 
     def _draw(self) -> None:
         s = self.session

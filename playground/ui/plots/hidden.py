@@ -65,6 +65,22 @@ class HiddenStatePlot(ProbeCard, SessionCard):
     def levels(self) -> tuple[float, float]:
         return (-self.level, self.level)
 
+    def summary(self) -> str:
+        """How large the hidden state is over the probe sequence, and how many units saturate."""
+        probe = self.session.probe
+        if probe is None:
+            return ""
+        layer = min(self.layer_choice.currentIndex(), probe.hidden.shape[0] - 1)
+        h = np.abs(np.asarray(probe.hidden[layer], float))
+        if not np.isfinite(h).all():
+            return "The hidden state holds values that are not finite numbers: the weights have blown up."
+        stuck = int((h.mean(axis=0) > 0.95).sum())
+        return (
+            f"Hidden state h_t of layer {layer + 1} over {h.shape[0]} steps at step {self.session.probe_step:,}: "
+            f"mean size {float(h.mean()):.2f}, largest {float(h.max()):.3g}; {stuck} of {h.shape[1]} units near ±1 "
+            "(saturated) on average."
+        )
+
     def _draw(self) -> None:
         probe = self.session.probe
         if probe is None:

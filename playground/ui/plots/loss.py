@@ -45,7 +45,9 @@ class LossPlot(SessionCard):
         self.plot = make_plot("loss (nats)", "step")
         self.plot_item = self.plot.getPlotItem()
         self.legend = add_legend(self.plot_item)
-        self.train_curve = LiveCurve(self.plot_item, pg.mkPen(LOSS_COLOURS["training"], width=1), name="training loss")
+        self.train_curve = LiveCurve(
+            self.plot_item, pg.mkPen(LOSS_COLOURS["training"], width=1), name="training loss"
+        )
         self.val_curve = self.plot_item.plot(
             name="validation loss",
             pen=pg.mkPen(LOSS_COLOURS["validation"], width=2),
@@ -89,19 +91,43 @@ class LossPlot(SessionCard):
         self._place_reference()
         self.reference_name = f"{label}: {value:.3g}"
         self.legend.addItem(self.reference_sample, self.reference_name)
-        self.reference_line.setToolTip(f"{label}: a loss of {value:.4g}, what a model that learnt nothing useful scores")
+        self.reference_line.setToolTip(
+            f"{label}: a loss of {value:.4g}, what a model that learnt nothing useful scores"
+        )
         self.reference_line.setVisible(True)
 
     def _place_reference(self) -> None:
         if self.reference is not None:  # on a log axis the line sits at log10 of the loss
             value = self.reference[0]
-            self.reference_line.setValue(np.log10(max(value, 1e-12)) if self.log_checkbox.isChecked() else value)
+            self.reference_line.setValue(
+                np.log10(max(value, 1e-12)) if self.log_checkbox.isChecked() else value
+            )
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(x=False, y=on)
         self._place_reference()
         self.view_range.reset()
         self.redraw()
+
+    def summary(self) -> str:
+        """The latest loss, where it is heading, and the latest validation loss."""
+        x, y = self.session.loss.view()
+        if not len(x):
+            return ""
+        y = y.reshape(len(x), -1)[:, 0]
+        ok = np.isfinite(y)
+        if not ok.any():
+            return ""
+        x, y = x[ok], y[ok]
+        n = min(len(y), 50)
+        k, start = max(1, n // 5), len(y) - n
+        now, before = float(np.mean(y[len(y) - k :])), float(np.mean(y[start : start + k]))
+        trend = "falling" if now < before * 0.98 else "rising" if now > before * 1.02 else "flat"
+        vx, vy = self.session.val.view()
+        val = f"; validation loss {float(vy.reshape(-1)[-1]):.4g} at step {int(vx[-1]):,}" if len(vx) else ""
+        return (
+            f"Training loss {float(y[-1]):.4g} at step {int(x[-1]):,}, {trend} over the last {n} steps{val}."
+        )
 
     def _draw(self) -> None:
         x, y = self.session.loss.view()
