@@ -168,3 +168,21 @@ def test_the_classify_verdict_says_right_or_wrong_in_words_and_a_mark():
 
     assert "\u2713 (right: the rule says" in _verdict("a", "a", "the rule says")
     assert "\u2717 (wrong: the rule says" in _verdict("a", "b", "the rule says")
+
+
+@pytest.mark.parametrize("vision", ["typical", "deuteranopia", "protanopia"])
+def test_the_neurons_tab_tints_tell_the_signs_apart_and_keep_the_letters_readable(vision):
+    """The Neurons tab colours each character by its unit's activation: -v and +v differ, each differs
+    from 0, and black letters keep WCAG AA contrast on the strongest tint; the track's purple differs
+    from white."""
+    from playground.ui.neurons_view import STRONGEST
+
+    for v in (0.4, 0.7, 1.0):
+        neg, pos, zero = palettes.signed_tint(-v), palettes.signed_tint(v), palettes.signed_tint(0)
+        assert delta_e(neg, pos, vision) >= APART and delta_e(neg, zero, vision) >= APART
+        assert delta_e(pos, zero, vision) >= APART
+    from test_themes import contrast
+
+    for end in (-1.0, 1.0):
+        assert contrast("#000000", palettes.signed_tint(end, STRONGEST)) >= 4.5
+    assert delta_e(palettes.track_tint(1.0), "#ffffff", vision) >= APART

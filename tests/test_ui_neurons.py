@@ -61,7 +61,11 @@ def test_rank_select_and_clamp(qtbot, open_window):
     assert view.html.count('<span style="background:#') >= len(a.text)
     hi, lo = int(np.argmax(acts)), int(np.argmin(acts))
     assert acts[hi] > 0 > acts[lo]  # a tanh unit of a trained LSTM goes both ways over this text
-    assert view.colours[hi] == "#ff6666" and view.colours[lo].endswith("ff") and view.colours[lo] != "#ffffff"
+    from playground.ui.palettes import signed_tint
+
+    # the strongest positive is the palette's orange end at 0.6, the strongest negative its blue side
+    assert view.colours[hi] == signed_tint(1.0) and view.colours[lo] != signed_tint(0.0)
+    assert int(view.colours[lo][5:7], 16) > int(view.colours[lo][1:3], 16)  # bluer than red
     assert "layer" in view.unit_label.text()
 
     # pin it hard: the two texts are shown, and an extreme pin changes what is written

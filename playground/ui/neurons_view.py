@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.app import messages as m
+from playground.ui.palettes import signed_tint, track_tint
 from playground.ui.plots.base import make_plot
 from playground.ui.plots.theme import BLUE, themed
 
@@ -78,8 +79,8 @@ HELP = (
     "the closing one: a quote detector nobody had asked for, learned because it predicts the next "
     "character better. Find one here: choose the 'quotes' preset, press Play for about 90 seconds, choose "
     "the track 'quotes' and press Rank. The table lists the ten units whose activation follows 'inside a "
-    "quotation' most closely; select one to see its activation over the text (red positive, blue "
-    "negative) with the track underneath (green where it is 1). A correlation is not proof: how do you "
+    "quotation' most closely; select one to see its activation over the text (orange positive, blue "
+    "negative) with the track underneath (purple where it is 1). A correlation is not proof: how do you "
     "know it is a quote neuron? Pin it. 'Sample with and without' writes from the same prompt and seed "
     "twice, once free and once with the unit held at a strong value; if the pinned text opens or closes "
     "quotations differently, the unit is part of how the network keeps track of them."
@@ -92,10 +93,9 @@ CHARACTER_MODELS = "the neuron search reads character models: text, knock-knock 
 
 
 def _colour(v: float) -> str:
-    """White at 0, red towards +1, blue towards -1 (at most STRONGEST of the full colour)."""
-    t = max(-1.0, min(1.0, v))
-    fade = round(255 * (1 - STRONGEST * abs(t)))
-    return f"#ff{fade:02x}{fade:02x}" if t >= 0 else f"#{fade:02x}{fade:02x}ff"
+    """Near white at 0, orange towards +1, blue towards -1 (the diverging palette, at most STRONGEST of
+    the way to its ends): told apart with the common colour-vision deficiencies."""
+    return signed_tint(v, STRONGEST)
 
 
 def _shown(ch: str) -> str:
@@ -118,10 +118,7 @@ def activation_html(text: str, acts: np.ndarray, track: np.ndarray) -> tuple[str
         cells = []
         for i in range(start, min(start + LINE, len(text))):
             g = max(0.0, float(track[i]) / top)
-            shade = round(255 - 140 * g)
-            cells.append(
-                f'<span style="background:#{shade:02x}ff{shade:02x}">\u00a0</span>' if g > 0 else "\u00a0"
-            )
+            cells.append(f'<span style="background:{track_tint(g)}">\u00a0</span>' if g > 0 else "\u00a0")
         rows.append(chars + "<br>" + "".join(cells))
     return '<pre style="line-height:120%">' + "<br>".join(rows) + "</pre>", colours
 
@@ -238,8 +235,8 @@ class NeuronsView(QWidget):
         self.text_view.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
         self.text_view.setFont(mono)
         self.text_view.setToolTip(
-            "The unit's activation after each character: red positive, blue negative, white near 0 "
-            "(scaled to the unit's largest). Under each line, the track: green where it is above 0. "
+            "The unit's activation after each character: orange positive, blue negative, white near 0 "
+            "(scaled to the unit's largest). Under each line, the track: purple where it is above 0. "
             "↵ is a line break. The first 2,000 characters read."
         )
         rl.addWidget(self.text_view, 1)

@@ -73,6 +73,25 @@ DIVERGING = pg.ColorMap(
     name="blue-white-orange",
 )
 
+
+
+def signed_tint(v: float, strongest: float = 0.6) -> str:
+    """A character's background for a signed value v in [-1, 1] (the Neurons tab's activations): the
+    diverging map, at most ``strongest`` of the way to either end, so that the letters stay readable."""
+    t = max(-1.0, min(1.0, float(v)))
+    return DIVERGING.mapToQColor(0.5 + 0.5 * strongest * t).name()
+
+
+TRACK_ON = (204, 121, 167)  # the Neurons tab's track cells: white to Okabe-Ito's reddish purple
+
+
+def track_tint(g: float) -> str:
+    """A track cell's colour for g in [0, 1] (0: white)."""
+    g = max(0.0, min(1.0, float(g)))
+    r, gr, b = (round(255 - (255 - c) * g) for c in TRACK_ON)
+    return f"#{r:02x}{gr:02x}{b:02x}"
+
+
 # -- right and wrong: a mark as well as a colour ----------------------------------------------------
 RIGHT_MARK = "\u2713"  # ✓
 WRONG_MARK = "\u2717"  # ✗
