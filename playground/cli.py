@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from playground.cli_args import EXIT_USAGE, build_parser
 from playground.cli_neurons import cmd_clamped_sample, cmd_neurons, cmd_patch
+from playground.cli_runs import cmd_export, cmd_forecast, cmd_frontier, cmd_info, cmd_replay, cmd_report
 from playground.cli_window import cmd_gui, cmd_lessons
 from playground.core.errors import PlaygroundError
 from playground.core.shown import printable
@@ -42,7 +43,10 @@ def _session_from_args(a: argparse.Namespace):
         ("--gap", a.gap),
         ("--keys", a.keys),
         ("--made-up-jokes", a.made_up_jokes),
-        ("--column", a.column or None),  # a CSV series' settings: silently ignored elsewhere, they would mislead
+        (
+            "--column",
+            a.column or None,
+        ),  # a CSV series' settings: silently ignored elsewhere, they would mislead
         ("--inputs", a.inputs or None),
         ("--gaps", None if a.gaps == "refuse" else a.gaps),
     )
@@ -133,19 +137,45 @@ def _session_from_args(a: argparse.Namespace):
 
 # `train --lesson ID`: the lesson card's set-up (lessons.setup_session), then the options given beside it.
 _LESSON_DATA = (  # DataConfig fields the lesson sets wherever its kind reads them (argparse name, field)
-    ("column", "column"), ("inputs", "inputs"), ("generator", "generator"), ("length", "length"),
-    ("start", "start"), ("slope", "slope"), ("period", "period"), ("amplitude", "amplitude"),
-    ("noise", "noise"), ("data_seed", "seed"), ("window", "window"), ("val_fraction", "val_fraction"),
+    ("column", "column"),
+    ("inputs", "inputs"),
+    ("generator", "generator"),
+    ("length", "length"),
+    ("start", "start"),
+    ("slope", "slope"),
+    ("period", "period"),
+    ("amplitude", "amplitude"),
+    ("noise", "noise"),
+    ("data_seed", "seed"),
+    ("window", "window"),
+    ("val_fraction", "val_fraction"),
 )
 _LESSON_KIND = (("gap", "gap"), ("keys", "keys"), ("made_up_jokes", "made_up_jokes"), ("gaps", "gaps"))
 _LESSON_MODEL = (
-    ("arch", "arch"), ("hidden", "hidden"), ("layers", "layers"), ("bidirectional", "bidirectional"),
-    ("activation", "activation"), ("dropout", "dropout"), ("init", "init"), ("embed", "embed"),
-    ("heads", "heads"), ("mlp_window", "window"), ("attention", "attention"),
+    ("arch", "arch"),
+    ("hidden", "hidden"),
+    ("layers", "layers"),
+    ("bidirectional", "bidirectional"),
+    ("activation", "activation"),
+    ("dropout", "dropout"),
+    ("init", "init"),
+    ("embed", "embed"),
+    ("heads", "heads"),
+    ("mlp_window", "window"),
+    ("attention", "attention"),
 )
 _LESSON_TRAIN = (
-    "optimizer", "lr", "batch_size", "seq_len", "clip", "clip_value", "tbptt", "weight_decay", "momentum",
-    "val_every", "seed",
+    "optimizer",
+    "lr",
+    "batch_size",
+    "seq_len",
+    "clip",
+    "clip_value",
+    "tbptt",
+    "weight_decay",
+    "momentum",
+    "val_every",
+    "seed",
 )
 
 
@@ -281,10 +311,16 @@ def cmd_train(a: argparse.Namespace) -> int:
     tuner = share_the_cpu(same_process=False, beside_window=False)
     progress = _Progress(steps_goal, a.seconds, enabled=not a.quiet)
     watch = VerdictWatch(trainer)  # the window's diagnosis, said as each verdict comes
-    given = [f for f, v in (("--patience", a.patience), ("--stop-at-val-loss", a.stop_at_val_loss)) if v is not None]
+    given = [
+        f
+        for f, v in (("--patience", a.patience), ("--stop-at-val-loss", a.stop_at_val_loss))
+        if v is not None
+    ]
     if given and not trainer.session.train.val_every:
         need = "needs" if len(given) == 1 else "need"
-        raise PlaygroundError(f"{' and '.join(given)} {need} validation losses, and this run never validates: give --val-every N")
+        raise PlaygroundError(
+            f"{' and '.join(given)} {need} validation losses, and this run never validates: give --val-every N"
+        )
     stop_rule = EarlyStop(trainer, a.patience or 0, a.stop_at_val_loss)
     stopped: Stopped | None = None
     start_steps = trainer.steps
@@ -316,7 +352,9 @@ def cmd_train(a: argparse.Namespace) -> int:
             if r.val_loss is not None:
                 last_val = r.val_loss
             progress.update(done, r.loss, last_val)
-            with trainer.recorder.why("patience") if trainer.recorder is not None else contextlib.nullcontext():
+            with (
+                trainer.recorder.why("patience") if trainer.recorder is not None else contextlib.nullcontext()
+            ):
                 stopped = stop_rule.add(r)  # (patience: the best weights come back, a rewind)
             if stopped is not None:
                 progress.clear()
@@ -447,13 +485,19 @@ def _answer(a: argparse.Namespace, model, task) -> int:
         raise PlaygroundError(f"{name} answers {task.kind} sequences, not dialogs: use --prompt")
     if not a.prompt.strip():
         example = task.spec.demo_question or task.decode(task.val_x[0])
-        raise PlaygroundError(f"{name} answers {task.kind} sequences: pass one with --prompt, e.g. --prompt {example!r}")
+        raise PlaygroundError(
+            f"{name} answers {task.kind} sequences: pass one with --prompt, e.g. --prompt {example!r}"
+        )
     if a.next is not None and a.next < 1:
         raise PlaygroundError(f"--next must be at least 1, got {a.next}")
     if task.spec.shape == "one-to-many":  # one letter in, a word out
         word, steps = inference.write(model, task, a.prompt)
         if a.json:
-            print(json.dumps({"prompt": a.prompt, "written": word, "steps": [{"char": c, "p": p} for c, p in steps]}))
+            print(
+                json.dumps(
+                    {"prompt": a.prompt, "written": word, "steps": [{"char": c, "p": p} for c, p in steps]}
+                )
+            )
         else:
             print(word)
         return 0
@@ -474,153 +518,6 @@ def _answer(a: argparse.Namespace, model, task) -> int:
         for c, p in shown:
             print(f"{c}  (p = {p:.3f})")
     return 0
-
-
-def cmd_frontier(a: argparse.Namespace) -> int:
-    """Each architecture at each length T: the seeds that solved and the sequences they needed."""
-    from playground.core.train import frontier as F
-
-    plan = F.FrontierPlan(
-        kind=a.data, lengths=F.lengths_from(a.lengths), archs=F.archs_from(a.arch), seeds=a.seeds,
-        steps=a.steps, check_every=a.check_every, hidden=a.hidden, lr=a.lr, batch_size=a.batch_size, clip=a.clip,
-    ).validate()
-    import torch
-
-    from playground.core.train.device import share_the_cpu
-
-    threads_before = torch.get_num_threads()
-    share_the_cpu(same_process=False, beside_window=False)  # the command line's threads (or the fixed count)
-    try:
-        _frontier_cells(a, F, plan)
-    finally:
-        torch.set_num_threads(threads_before)  # as it was (the tests run this command in-process)
-    return 0
-
-
-def _frontier_cells(a: argparse.Namespace, F: Any, plan: Any) -> None:
-    if not a.json:
-        print(F.describe(plan))
-        print(F.TABLE_HEADER, flush=True)
-    for cell in F.run(plan):
-        print(json.dumps(cell.as_dict()) if a.json else F.table_row(cell), flush=True)
-
-
-def cmd_forecast(a: argparse.Namespace) -> int:
-    from playground.core import inference
-    from playground.core.train import checkpoint
-
-    trainer = checkpoint.load(a.model, device="cpu")
-    task = trainer.task
-    page = task.spec.prediction_page
-    if page != "forecast":
-        what = "answers sequences" if page == "classify" else "predicts characters"
-        raise PlaygroundError(f"{Path(a.model).name} {what}: use `rnn-playground sample`")
-    values = inference.forecast(trainer.model, task, a.horizon)
-    ev = inference.evaluate(trainer.model, task)
-    result = {
-        "forecast": [float(v) for v in values],
-        "mae": ev["mae"],
-        "rmse": ev["rmse"],
-        "baseline_mae": ev["baseline_mae"],
-        "baseline_rmse": ev["baseline_rmse"],
-        "last_value": float(task.values[-1]),
-    }
-    n = len(task.values)
-    dates = [task.dates.label(n + i) for i in range(len(values))] if task.dates is not None else None
-    if dates:
-        result["dates"] = dates
-    if task.input_scales:
-        result["inputs_held"] = task.held_inputs()
-    if a.json:
-        print(json.dumps(result))
-    else:
-        shown = [f"{v:.4g}" for v in values]
-        if dates:
-            shown = [f"{d} {v}" for d, v in zip(dates, shown)]
-        print("forecast: " + ", ".join(shown))
-        if task.input_scales:
-            held = ", ".join(f"{k} = {v:.4g}" for k, v in result["inputs_held"].items())
-            print(f"(the inputs are not forecast: they stay at their last values, {held})")
-        print(
-            f"held-out MAE {ev['mae']:.4g} (last-value baseline {ev['baseline_mae']:.4g}), RMSE {ev['rmse']:.4g}"
-        )
-    return 0
-
-
-def cmd_info(a: argparse.Namespace) -> int:
-    import dataclasses
-
-    from playground.core.config import DataConfig
-    from playground.core.kinds import KINDS
-    from playground.core.train import checkpoint
-
-    info = checkpoint.describe(a.model)
-    if a.json:
-        print(json.dumps(info))
-        return 0
-    p = printable
-    m = info["model"]
-    print(f"{p(info['file'])}: RNN Playground model, format {p(info['format_version'], 20)}")
-    print(
-        f"  model: {m['arch']} x{m['layers']} hidden {m['hidden']}"
-        + (" bidirectional" if m["bidirectional"] else "")
-        + (" with attention" if m.get("attention") else "")
-        + f", {info['parameters']:,} parameters"
-    )
-    data = info["data"]
-    spec = KINDS.get(data.get("kind"))
-    details = spec.describe({**dataclasses.asdict(DataConfig()), **data}) if spec is not None else data.get("source")
-    print(f"  data: {p(data.get('kind'), 40)} ({p(details)})")
-    print(f"  trained: {p(info['steps'], 40)} steps on {p(info['trained_on'], 40)}")
-    if info["last_train_loss"] is not None:
-        print(
-            f"  last loss: {info['last_train_loss']:.4f}"
-            + (f", validation {info['last_val_loss']:.4f}" if info["last_val_loss"] is not None else "")
-        )
-    return 0
-
-
-def cmd_replay(a: argparse.Namespace) -> int:
-    """Re-run a session file and compare (core/train/replay.py): exit 0 identical, 1 a difference."""
-    from playground.core.train.replay import mismatch_line, replay
-
-    result = replay(a.session)
-    if a.json:
-        print(json.dumps(result))
-    elif result["identical"]:
-        print(
-            f"{printable(a.session)}: {result['steps']} steps replayed on the CPU ({result['actions']} actions): "
-            f"every loss identical, {result['weights_compared']} weight tensors equal"
-        )
-    if not result["identical"]:
-        print(f"rnn-playground: {printable(Path(a.session).name)}: {mismatch_line(result)}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_report(a: argparse.Namespace) -> int:
-    """A session as one HTML page (core/export/report.py), made from its replay."""
-    from playground.core.export.report import write_report
-    from playground.core.train.out_path import check_out
-
-    out = check_out(a.out, suffix=".html")
-    target, run = write_report(a.session, out)
-    same = "identical" if run.replay.get("identical") else "DIFFERENT (see the page)"
-    print(
-        f"wrote {printable(str(target))}: {run.replay.get('steps', 0):,} steps replayed ({same}), "
-        f"{len(run.verdicts)} verdict{'s' if len(run.verdicts) != 1 else ''} on the way"
-    )
-    return 0
-
-
-def cmd_export(a: argparse.Namespace) -> int:
-    """The model as one PyTorch script (core/export/script.py): torch, numpy and safetensors, no playground."""
-    from playground.core.export import export_script
-
-    out = export_script(a.model, a.script)
-    print(f"wrote {out}: a PyTorch script for {Path(a.model).name} (run `python {out} --help`)")
-    return 0
-
 
 
 COMMANDS = {
@@ -666,7 +563,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except OSError as e:
         print(
-            f"rnn-playground: error: {e.strerror or e}" + (f": {printable(e.filename, 120)}" if e.filename else ""),
+            f"rnn-playground: error: {e.strerror or e}"
+            + (f": {printable(e.filename, 120)}" if e.filename else ""),
             file=sys.stderr,
         )
         return EXIT_USAGE

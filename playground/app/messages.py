@@ -22,11 +22,28 @@ from playground.core.config import DataConfig, SessionConfig, TrainConfig
 
 if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
     from playground.app.progress import Progress
-    from playground.core.data.dates import Dates
     from playground.core.data.preview import DataPreview
     from playground.core.inspect.probes import Probe
     from playground.core.inspect.reports import CompareRow, Unrolled
     from playground.core.lessons import LessonCheck
+
+# the Predict panel's requests and answers, re-exported: every message is found here
+from playground.app.prediction_messages import AnomalyScores as AnomalyScores
+from playground.app.prediction_messages import Attention as Attention
+from playground.app.prediction_messages import Candidates as Candidates
+from playground.app.prediction_messages import Classify as Classify
+from playground.app.prediction_messages import ClassifyAnswer as ClassifyAnswer
+from playground.app.prediction_messages import Forecast as Forecast
+from playground.app.prediction_messages import ForecastAnswer as ForecastAnswer
+from playground.app.prediction_messages import NextAnswer as NextAnswer
+from playground.app.prediction_messages import NextChars as NextChars
+from playground.app.prediction_messages import PredictRequest as PredictRequest
+from playground.app.prediction_messages import PredictResult as PredictResult
+from playground.app.prediction_messages import Reply as Reply
+from playground.app.prediction_messages import ReplyAnswer as ReplyAnswer
+from playground.app.prediction_messages import SampleAnswer as SampleAnswer
+from playground.app.prediction_messages import SampleText as SampleText
+from playground.app.prediction_messages import WrittenAnswer as WrittenAnswer
 
 TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
@@ -256,153 +273,6 @@ class TrainSeq2Seq:
     """Train (or train on) the encoder-decoder beside the dialog language model."""
 
     steps: int
-
-
-# -- prediction requests (the Predict command carries one) ----------------------------------------
-
-
-@dataclass(frozen=True)
-class SampleText:
-    prompt: str = ""
-    length: int = 120
-    temperature: float = 1.0
-    top_k: int = 0
-    seed: int | None = 0
-    k: int = 5  # next-character candidates shown beside the completion
-
-
-@dataclass(frozen=True)
-class NextChars:
-    prompt: str = ""
-    k: int = 5
-
-
-@dataclass(frozen=True)
-class Reply:
-    turn: str
-    history: tuple[str, ...] = ()
-    model: str = "lm"  # "lm": the language model answers; "seq2seq": the encoder-decoder does
-
-
-@dataclass(frozen=True)
-class Classify:
-    text: str
-
-
-@dataclass(frozen=True)
-class Forecast:
-    horizon: int = 20
-    threshold: float | None = None  # anomaly threshold in robust z units (None: the default)
-
-
-PredictRequest = SampleText | NextChars | Reply | Classify | Forecast
-
-
-# -- prediction answers: one per request (``Predicted.result`` holds one) -----------------------
-
-Candidates = tuple[tuple[str, float], ...]  # (character or class, probability), likeliest first
-
-
-@dataclass(frozen=True)
-class SampleAnswer:
-    """The model's continuation of ``request.prompt``, and the likeliest next characters after it."""
-
-    request: SampleText
-    text: str
-    next: Candidates = ()
-
-
-@dataclass(frozen=True)
-class NextAnswer:
-    """The likeliest characters after ``request.prompt`` (the bars shown while typing)."""
-
-    request: NextChars
-    next: Candidates = ()
-
-
-@dataclass(frozen=True)
-class Attention:
-    """Where a model looked while it wrote ``reply``: ``weights`` (len(reply) [+ 1 for the end of the
-    turn], len(source)), a row per character written over the characters read."""
-
-    source: str
-    reply: str
-    weights: np.ndarray
-
-
-@dataclass(frozen=True)
-class ReplyAnswer:
-    """The next turn of a dialog: ``reply`` from the model ``request.model`` chose, and both models'
-    replies side by side (``s2s_reply`` None while no encoder-decoder is trained)."""
-
-    request: Reply
-    reply: str
-    lm_reply: str
-    s2s_reply: str | None = None
-    lm_attention: Attention | None = None  # a language model with attention: where it looked
-    s2s_attention: Attention | None = None  # the encoder-decoder's
-
-
-@dataclass(frozen=True)
-class ClassifyAnswer:
-    """Every class with its probability, likeliest first, and what the data's own rule says (None
-    where the rule cannot judge the text)."""
-
-    request: Classify
-    classes: Candidates = ()
-    rule: str | None = None
-
-
-@dataclass(frozen=True)
-class WrittenAnswer:
-    """A one-to-many model's answer to ``Classify``: the word it wrote from one letter, each step's
-    likeliest letter with its probability, and the word the data's rule gives."""
-
-    request: Classify
-    written: str
-    steps: Candidates = ()
-    rule: str | None = None
-
-
-@dataclass(frozen=True)
-class AnomalyScores:
-    """playground.core.inspect.anomalies.anomalies in fields: ``index`` (positions scored), ``predicted``,
-    ``error`` and ``score`` per position, ``flagged`` (one position per anomaly) and ``above`` (every
-    position over ``threshold``); ``scale`` is the usual size of an error, ``centre`` the median one."""
-
-    index: np.ndarray
-    score: np.ndarray
-    scale: float
-    predicted: np.ndarray | None = None
-    error: np.ndarray | None = None
-    flagged: np.ndarray | None = None
-    above: np.ndarray | None = None
-    centre: float = 0.0
-    threshold: float = 0.0
-
-
-@dataclass(frozen=True)
-class ForecastAnswer:
-    """The series (``values``, held out from ``split``), the one-step predictions of its held-out tail
-    (``predictions`` at ``target_index``) with their errors beside the last-value baseline's, the
-    forecast past its end, and the anomaly scores."""
-
-    request: Forecast
-    values: np.ndarray
-    mae: float
-    baseline_mae: float
-    rmse: float | None = None
-    baseline_rmse: float | None = None
-    forecast: np.ndarray | None = None
-    predictions: np.ndarray | None = None
-    target_index: np.ndarray | None = None
-    split: int | None = None
-    dates: Dates | None = None  # the chart's time axis
-    inputs_held: Mapping[str, float] = field(default_factory=dict)  # input columns held past the data
-    anomalies: AnomalyScores | None = None
-
-
-PredictResult = SampleAnswer | NextAnswer | ReplyAnswer | ClassifyAnswer | WrittenAnswer | ForecastAnswer
 
 
 @dataclass(frozen=True)
@@ -717,115 +587,12 @@ class SeedSpread(Answer):
     error: str = ""
 
 
-# -- find the neuron (the Neurons tab; playground.core.inspect.neurons and clamp do the work) ----------------
-
-
-@dataclass(frozen=True)
-class RankUnits:
-    """Rank every unit of the model by how closely it follows ``track`` over ``text`` ("": its held-out text)."""
-
-    track: str
-    text: str = ""
-    top: int = 10
-
-
-@dataclass(frozen=True)
-class ClampSample:
-    """Write text twice from the same prompt and seed: once as the model would, once with unit ``unit``
-    of layer ``layer`` pinned to ``value``."""
-
-    layer: int
-    unit: int
-    value: float
-    prompt: str = ""
-    length: int = 200
-    temperature: float = 0.7
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class AblateUnits:
-    """Hold each of ``units`` ((layer, unit, state) as ranked) at zero or its mean over ``text`` ("": the
-    held-out text) and measure the loss inside and outside ``track``, beside random units of the first's layer."""
-
-    track: str
-    units: tuple[tuple[int, int, str], ...]
-    text: str = ""
-    mode: str = "zero"
-
-
-@dataclass(frozen=True)
-class Transplant:
-    """Carry the state after ``source_at`` characters of ``source`` into the state after ``target_at``
-    characters of ``target`` (None: the whole text; "": the probe text) and write ``length`` characters on
-    from there, with and without it."""
-
-    source: str
-    target: str
-    source_at: int | None = None
-    target_at: int | None = None
-    length: int = 80
-    temperature: float = 0.0
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class AblatedUnits(Answer):
-    """What holding each unit costs: ``costs`` (rise inside, rise outside) in the order asked; the random
-    units' rises (``random``, the same pairs); the unheld model's loss inside and outside (``base``)."""
-
-    request: AblateUnits
-    costs: tuple[tuple[float, float], ...] = ()
-    random: tuple[tuple[float, float], ...] = ()
-    base: tuple[float, float] = (0.0, 0.0)
-    characters: int = 0
-    inside_characters: int = 0
-    seconds: float = 0.0
-    error: str = ""
-
-    @property
-    def random_max_inside(self) -> float | None:
-        return max((r[0] for r in self.random), default=None)
-
-
-@dataclass(frozen=True)
-class Transplanted(Answer):
-    request: Transplant
-    unpatched: str = ""
-    patched: str = ""
-    next_unpatched: tuple[tuple[str, float], ...] = ()
-    next_patched: tuple[tuple[str, float], ...] = ()
-    moved: float = 0.0
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class RankedUnits(Answer):
-    """The top units: ``units`` (layer, unit, state "h"/"c", r, accuracy or None), best first; for the
-    first ``len(text)`` characters read, each top unit's activations (units x characters) and the track."""
-
-    track: str
-    step: int = 0
-    units: tuple[tuple[int, int, str, float, float | None], ...] = ()
-    text: str = ""
-    activations: np.ndarray | None = None  # (units, characters) float32
-    track_values: np.ndarray | None = None  # (characters,) float32
-    characters: int = 0
-    n_units: int = 0
-    seconds: float = 0.0
-    error: str = ""
-    every_r: np.ndarray | None = None  # r of every unit (float32), in the order of ``unit_keys``
-    unit_keys: tuple[tuple[int, int, str], ...] = ()  # (layer, unit, state) of every unit scored
-
-    @property
-    def accuracy_known(self) -> bool:
-        """A yes/no track (its units have a threshold accuracy): what ablation splits the loss by."""
-        return bool(self.units) and self.units[0][4] is not None
-
-
-@dataclass(frozen=True)
-class ClampSampled(Answer):
-    request: ClampSample
-    free: str = ""
-    clamped: str = ""
-    error: str = ""
+# The Neurons tab's and the scrubber's messages (they answer as Answer does, so they come after it).
+from playground.app.neuron_messages import AblatedUnits as AblatedUnits
+from playground.app.neuron_messages import AblateUnits as AblateUnits
+from playground.app.neuron_messages import ClampSample as ClampSample
+from playground.app.neuron_messages import ClampSampled as ClampSampled
+from playground.app.neuron_messages import RankedUnits as RankedUnits
+from playground.app.neuron_messages import RankUnits as RankUnits
+from playground.app.neuron_messages import Transplant as Transplant
+from playground.app.neuron_messages import Transplanted as Transplanted
