@@ -244,3 +244,98 @@ def test_the_answers_of_training_unpickle_in_the_window_without_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False"
+
+
+def test_the_first_paint_waits_for_neither_numpy_nor_pyqtgraph_and_the_plots_follow(tmp_path):
+    """Issue 27: the window paints before numpy, pyqtgraph and torch load in its process; the live
+    plots take their places right after, and the first model is asked for once it has painted."""
+    out = _run(
+        f"""
+        import os, sys
+        os.environ["RNN_PLAYGROUND_TRAINING"] = "process"  # as the window trains outside tests
+        os.environ["XDG_CONFIG_HOME"] = {str(tmp_path)!r}
+        from PySide6.QtCore import QEvent, QObject, QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from playground.ui.main_window import MainWindow
+        w = MainWindow()
+        seen = {{}}
+        class Spy(QObject):
+            def eventFilter(self, obj, event):
+                if event.type() == QEvent.Type.Paint and not seen:
+                    seen.update({{m: m in sys.modules for m in ("numpy", "pyqtgraph", "torch")}})
+                    seen["plots made"] = w._live.built
+                    seen["model asked for"] = w.state.generation > 0
+                return False
+        spy = Spy()
+        app.installEventFilter(spy)
+        w.show()
+        w.model_ready.connect(lambda: QTimer.singleShot(0, app.quit))
+        QTimer.singleShot(120_000, app.quit)
+        app.exec()
+        for k, v in seen.items():
+            print(f"{{k}}: {{v}}")
+        print("plots:", [type(p).__name__ for p in w.plots])
+        print("loss label:", w.loss_plot.plot_item.getAxis("left").labelText)
+        print("ready:", bool(w.summary))
+        w.ask_before_discard = False
+        w.close()
+        """
+    )
+    lines = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    assert lines["numpy"] == lines["pyqtgraph"] == lines["torch"] == "False", out
+    assert lines["plots made"] == "False" and lines["model asked for"] == "False", out
+    assert lines["plots"] == "['LossPlot', 'GradNormPlot', 'GradientThroughTimePlot', 'HiddenStatePlot', 'GatesPlot']"
+    assert lines["ready"] == "True"
+    assert "loss" in lines["loss label"].lower(), out
+
+
+def test_a_plot_read_before_the_first_paint_is_made_at_once(qtbot):
+    from playground.ui.main_window import MainWindow
+
+    w = MainWindow(config())
+    qtbot.addWidget(w)
+    w.ask_before_discard = False
+    assert not w._live.built
+    plot = w.loss_plot  # read before any paint: made now, in its place in the grid
+    assert w._live.built and plot in w.plots and len(w.plots) == 5
+    assert plot.parent() is not None and all(p.parent() is plot.parent() for p in w.plots)
+
+
+@pytest.mark.parametrize(
+    "line, cores, taken",
+    [
+        ("0.50 0.40 0.30 2/300 999", 2, False),  # the window and this process: a core each
+        ("5.90 5.10 4.00 4/300 999", 2, True),  # two busy programs beside them
+        ("5.90 5.10 4.00 4/300 999", 8, False),  # the same on eight cores
+        ("garbage", 2, False),  # unreadable: never wait
+    ],
+)
+def test_the_training_process_sees_whether_a_core_is_free(tmp_path, monkeypatch, line, cores, taken):
+    from playground.app import launch
+
+    path = tmp_path / "loadavg"
+    path.write_text(line + "\n")
+    monkeypatch.setattr(launch.os, "sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
+    assert launch.cores_taken(str(path)) is taken
+    assert launch.cores_taken(str(tmp_path / "missing")) is False
+
+
+def test_with_no_core_free_the_training_process_loads_nothing_until_the_window_asks():
+    out = _run(
+        """
+        import multiprocessing, sys, threading, time
+        from playground.app import launch
+        from playground.app.process import Shutdown
+        launch.cores_taken = lambda loadavg="": True
+        window, child = multiprocessing.Pipe()
+        t = threading.Thread(target=launch.child_main, args=(child,))
+        t.start()
+        time.sleep(0.5)
+        print("engine before:", "playground.app.engine" in sys.modules)
+        window.send(Shutdown())
+        t.join(60)
+        print("engine after:", "playground.app.engine" in sys.modules, "ended:", not t.is_alive())
+        """
+    )
+    assert "engine before: False" in out and "engine after: True ended: True" in out, out

@@ -21,11 +21,35 @@ from typing import Any
 _early: tuple[Any, Any, float] | None = None  # (the window's end of the pipe, the process, when started)
 
 
+WINDOW_FIRST_S = 3.0  # the longest the training process waits for the window's first paint
+
+
 def child_main(conn: Any) -> None:
-    """The training process's entry point (small, so that pickling it loads nothing in the window)."""
+    """The training process's entry point (small, so that pickling it loads nothing in the window).
+
+    With no core free, it waits for the window's first command (the first Build, sent once the window
+    has painted; at most ``WINDOW_FIRST_S``) before it loads anything: its imports (the engine, then
+    torch) would take the CPU the window needs to paint. With a core free they run beside the window."""
+    if cores_taken():
+        conn.poll(WINDOW_FIRST_S)
     from playground.app.process import serve
 
     serve(conn)
+
+
+def cores_taken(loadavg: str = "/proc/loadavg") -> bool:
+    """Whether the tasks running now, besides this process, fill every core of this machine (Linux:
+    the running count of ``/proc/loadavg``, a count at this instant, not an average; elsewhere:
+    False). The window starting beside this process counts: on a quiet two-core machine it is one
+    task, and this process has the other core to itself."""
+    from pathlib import Path
+
+    try:
+        running = int(Path(loadavg).read_text().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return running - 1 >= cores
 
 
 @contextlib.contextmanager

@@ -16,9 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
-import numpy as np
-
 from playground.core.config import DataConfig, SessionConfig, TrainConfig
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
     from playground.app.progress import Progress
@@ -302,7 +305,7 @@ class ModelSummary(TypedDict):
     preview: DataPreview
 
 
-History = tuple[np.ndarray, list[int], list[float]]  # train losses, validation steps, validation losses
+History = tuple["np.ndarray", list[int], list[float]]  # train losses, validation steps, validation losses
 
 
 @dataclass(frozen=True)
@@ -445,7 +448,7 @@ class Predicted(Answer):
 
 
 # playground.core.inspect.equations.recurrence_terms: vectors (numpy), the equation's lines and names, layer and t
-RecurrenceTerms = Mapping[str, np.ndarray | str | int | list[str]]
+RecurrenceTerms = Mapping[str, "np.ndarray | str | int | list[str]"]
 
 
 @dataclass(frozen=True)

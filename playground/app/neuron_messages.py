@@ -4,10 +4,14 @@ state from one text into another (re-exported by playground.app.messages). Plain
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from playground.app.messages import Answer
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 # -- find the neuron (the Neurons tab; playground.core.inspect.neurons and clamp do the work) ----------------
 

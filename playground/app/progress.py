@@ -10,7 +10,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
+
 
 if TYPE_CHECKING:
     from playground.core.inspect.probes import Probe

@@ -38,10 +38,10 @@ from playground.ui.file_menu import MODEL_FILTER, OPEN_FILTER, FileLists
 from playground.ui.frames import FramePacer
 from playground.ui.lesson_actions import LessonActions
 from playground.ui.lessons_view import LessonsView
+from playground.ui.live_plots import LivePlots, label_loss, live
 from playground.ui.menus import build_menus, build_shortcuts
 from playground.ui.pages import add_tab, lazy_pages, page
 from playground.ui.panels import DataPanel, ModelPanel, PredictionPanel
-from playground.ui.plots import GatesPlot, GradientThroughTimePlot, GradNormPlot, HiddenStatePlot, LossPlot
 from playground.ui.session import Session
 from playground.ui.status_line import StatusLine
 from playground.ui.training_controls import TrainingControls
@@ -79,9 +79,12 @@ class MainWindow(QMainWindow):
 
         self.frame_timer = FramePacer(self, self._on_frame)  # the controller says when data arrives
         self.frame_timer.start()
-        # The first model is asked for once the event loop runs; the training process has been
-        # loading torch meanwhile (playground.app.process.warm_up).
-        QTimer.singleShot(0, lambda: self.state.generation == 0 and self.controller.build(self.config))
+        # The first model is asked for once the window is painted (a window not shown: at once); the
+        # training process loads torch meanwhile, or, with no core free, from then on (process.warm_up).
+        first = lambda: self.state.generation == 0 and self.controller.build(self.config)  # noqa: E731
+        self._live.after_paint(first)
+        QTimer.singleShot(0, lambda: self.isVisible() or first())
+        QTimer.singleShot(1000, first)  # shown but never painted (minimised at start)
 
     # -- what the rest of the program reads -----------------------------------------------------
     @property
@@ -122,35 +125,26 @@ class MainWindow(QMainWindow):
     neurons_view = page("neurons")
     trajectory_plot = page("trajectory")
 
+    # the live plots, made after the first paint or when first read (playground.ui.live_plots)
+    loss_plot = live()
+    grad_norm_plot = live()
+    gradient_plot = live()
+    hidden_plot = live()
+    gates_plot = live()
+    plots = live()  # the five, then each lazy page's plot once it is made
+
     # -- construction ------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         cfg = self.config
         self.banner = Banner()
-        session = Session()
-        self.loss_plot = LossPlot(session)
-        self.grad_norm_plot = GradNormPlot(session)
-        self.gradient_plot = GradientThroughTimePlot(session)
-        self.hidden_plot = HiddenStatePlot(session)
-        self.gates_plot = GatesPlot(session)
-        self.plots = [
-            self.loss_plot,
-            self.grad_norm_plot,
-            self.gradient_plot,
-            self.hidden_plot,
-            self.gates_plot,
-        ]  # and each lazy page's plot once it is made (gradients over training, trajectory)
         # The other tabs are made when first shown or asked for (LazyPage): the first paint does
         # not wait for pages nobody has opened yet.
         self._pages = lazy_pages(self)
 
         grid = QGridLayout()
         grid.setSpacing(6)
-        # Two columns: what training does (loss, gradient size) above, what happens inside below.
-        grid.addWidget(self.loss_plot, 0, 0)
-        grid.addWidget(self.grad_norm_plot, 0, 1)
-        grid.addWidget(self.gradient_plot, 1, 0)
-        grid.addWidget(self.gates_plot, 1, 1)
-        grid.addWidget(self.hidden_plot, 2, 0, 1, 2)
+        # The live plots take their places after the first paint (or when first read): LivePlots.
+        self._live = LivePlots(self, grid)
         for c in range(2):
             grid.setColumnStretch(c, 1)
         for r in range(3):
@@ -372,7 +366,7 @@ class MainWindow(QMainWindow):
     # -- what the controller shows through the window ------------------------------------------------
     def session_replaced(self, session: Session) -> None:
         """A new model: every plot draws the new session from now on."""
-        for plot in self.plots:
+        for plot in self.plots if self._live.built else ():  # (plots made later start from it)
             plot.reset(session)
         if self._pages["step"].built:  # (a page made later starts from the session then current)
             self.step_view.reset(session)
@@ -407,8 +401,8 @@ class MainWindow(QMainWindow):
             self.controller.send(Unroll())
         self.prediction_panel.set_enabled_for_model(True)
         spec = kind_spec(kind)
-        self.loss_plot.set_loss_label(spec.loss_label)
-        self.loss_plot.set_reference(summary["preview"].reference)
+        if self._live.built:
+            label_loss(self, summary)
         self.controls.set_seq_len_enabled(spec.seq_len_applies)  # the others set their own length
         self._update_title()
 
@@ -452,7 +446,9 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model or a session", self.files.last_dir(), OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a model or a session", self.files.last_dir(), OPEN_FILTER
+        )
         if path:
             self.open_path(path)
 
@@ -517,7 +513,7 @@ class MainWindow(QMainWindow):
     def _on_frame(self) -> bool:
         """Draw what is new in the session (True), or nothing when nothing is (False)."""
         s = self.session
-        if self._drawn_version == s.version:
+        if self._drawn_version == s.version or not self._live.built:  # (plots: after the first paint)
             return False
         self._drawn_version = s.version
         for plot in self.plots:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.app import messages as m
+from playground.ui.pages import NEURONS_TIP
 from playground.ui.palettes import signed_tint, track_tint
 from playground.ui.plots.base import make_plot
 from playground.ui.plots.theme import BLUE, themed
@@ -89,7 +90,6 @@ R_PLOT_TIP = (
     "How closely the selected unit has followed the track at each ranking of this model so far: rank "
     "again as training goes on, or tick 'refresh while training', to see a unit grow into its role."
 )
-CHARACTER_MODELS = "the neuron search reads character models: text, knock-knock dialogs, quotes"
 
 
 def _colour(v: float) -> str:
@@ -152,7 +152,10 @@ class NeuronsView(QWidget):
         outer.addLayout(head)
         self.help_label = QLabel(HELP)
         self.help_label.setWordWrap(True)
-        themed(self.help_label, "background: {explanation_bg}; color: {text}; border-left: 3px solid #0072B2; padding: 6px;")
+        themed(
+            self.help_label,
+            "background: {explanation_bg}; color: {text}; border-left: 3px solid #0072B2; padding: 6px;",
+        )
         self.help_label.setVisible(False)
         self.help_button.toggled.connect(self.help_label.setVisible)
         outer.addWidget(self.help_label)
@@ -244,8 +247,9 @@ class NeuronsView(QWidget):
         self.r_plot.setFixedHeight(130)
         self.r_plot.setToolTip(R_PLOT_TIP)
         self.r_plot.getPlotItem().setYRange(-1, 1)
-        self.r_curve = self.r_plot.plot([], [], pen=pg.mkPen(BLUE, width=2), symbol="o", symbolSize=5,
-                                         symbolBrush=BLUE)
+        self.r_curve = self.r_plot.plot(
+            [], [], pen=pg.mkPen(BLUE, width=2), symbol="o", symbolSize=5, symbolBrush=BLUE
+        )
         rl.addWidget(self.r_plot)
         split.addWidget(right)
         split.setSizes([360, 900])
@@ -330,7 +334,9 @@ class NeuronsView(QWidget):
         self.ablated = None
         self.status.setText("ablating: each unit held in turn while the model reads 5,000 characters…")
         self.ablate_button.setEnabled(False)
-        self.request.emit(m.AblateUnits(self.answer.track, units, self._asked[1], self.ablate_mode.currentData()))
+        self.request.emit(
+            m.AblateUnits(self.answer.track, units, self._asked[1], self.ablate_mode.currentData())
+        )
 
     def _refresh(self) -> None:
         busy = self.pending_since is not None and time.monotonic() - self.pending_since < PENDING_S
@@ -512,12 +518,5 @@ def make_neurons_view(w: Any) -> NeuronsView:
     w.controller.model_ready.connect(view.model_changed)
     return view
 
-
-NEURONS_TIP = (
-    "Find the neuron: which hidden unit follows quotes, brackets, line position… and pin it. "
-    + CHARACTER_MODELS[0].upper()
-    + CHARACTER_MODELS[1:]
-    + "."
-)
 
 __all__ = ["NEURONS_TIP", "NeuronsView", "activation_html", "make_neurons_view"]

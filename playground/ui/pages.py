@@ -139,14 +139,20 @@ MAKERS: dict[str, tuple[Callable[[Any], QWidget], bool]] = {  # name: (maker, sc
     "trajectory": (_trajectory, False),
 }
 
+# The tabs of their own, with their tooltips (here, so that the window's first paint imports neither view).
+CHARACTER_MODELS = "the neuron search reads character models: text, knock-knock dialogs, quotes"
+NEURONS_TIP = (
+    "Find the neuron: which hidden unit follows quotes, brackets, line position… and pin it. "
+    + CHARACTER_MODELS[0].upper()
+    + CHARACTER_MODELS[1:]
+    + "."
+)
+TRAJECTORY_TIP = "The hidden state's path through its space over the probe text, and how it formed."
+TAB_TITLES = {"neurons": ("Neurons", NEURONS_TIP), "trajectory": ("Trajectory", TRAJECTORY_TIP)}
+
+
 def _tab_title_and_tip(name: str) -> tuple[str, str]:
-    if name == "neurons":
-        from playground.ui.neurons_view import NEURONS_TIP
-
-        return "Neurons", NEURONS_TIP
-    from playground.ui.plots.trajectory import TRAJECTORY_TIP
-
-    return "Trajectory", TRAJECTORY_TIP
+    return TAB_TITLES[name]
 
 
 def lazy_pages(w: Any) -> dict[str, LazyPage]:

@@ -15,8 +15,7 @@ The window's light and dark themes (text, backgrounds) are ``playground.ui.plots
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
+from typing import Any
 
 # -- lines: Okabe-Ito -------------------------------------------------------------------------------
 BLUE = "#0072B2"
@@ -36,7 +35,16 @@ SERIES_COLOURS = (BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, YELLOW)  # yello
 ARCH_COLOURS = {"rnn": VERMILLION, "lstm": BLUE, "gru": GREEN, "transformer": ORANGE, "mlp": PURPLE}
 LOSS_COLOURS = {"training": BLUE, "validation": ORANGE}
 # The gate lines of one cell (the LSTM's i, f, g, o and its cell state c; the GRU's r, z, n).
-GATE_COLOURS = {"i": BLUE, "f": VERMILLION, "g": GREEN, "o": ORANGE, "c": PURPLE, "r": SKY, "z": VERMILLION, "n": GREEN}
+GATE_COLOURS = {
+    "i": BLUE,
+    "f": VERMILLION,
+    "g": GREEN,
+    "o": ORANGE,
+    "c": PURPLE,
+    "r": SKY,
+    "z": VERMILLION,
+    "n": GREEN,
+}
 SPLIT_COLOURS = {"training": BLUE, "held out": VERMILLION}  # the data preview's two parts
 FORECAST_COLOURS = {"real values": GREY, "one step ahead": BLUE, "forecast": VERMILLION}
 SPEAKER_COLOURS = {"language model": BLUE, "encoder-decoder": VERMILLION}  # the two chat models
@@ -56,8 +64,6 @@ LINE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 # -- maps -------------------------------------------------------------------------------------------
-SEQUENTIAL = pg.colormap.get("cividis")  # 0..1 values such as gates: dark = closed, light = open
-
 # Blue (negative) - near white (zero) - orange (positive). Both ends darker than the middle, the
 # blue end darker still, so the sign reads from lightness alone too.
 DIVERGING_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -67,19 +73,40 @@ DIVERGING_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (0.75, (245, 168, 82)),
     (1.0, (153, 70, 0)),
 )
-DIVERGING = pg.ColorMap(
-    pos=np.array([p for p, _ in DIVERGING_STOPS]),
-    color=np.array([c for _, c in DIVERGING_STOPS], dtype=np.ubyte),
-    name="blue-white-orange",
-)
 
+# The two maps are pyqtgraph ColorMaps, made on first use: ``SEQUENTIAL`` (cividis, for 0..1 values
+# such as gates: dark = closed, light = open) and ``DIVERGING`` (the stops above). The window's first
+# paint imports no pyqtgraph (issue 27), so this module must not either.
+_MAPS: dict[str, Any] = {}
+
+
+def _colour_map(name: str) -> Any:
+    if name not in _MAPS:
+        import numpy as np
+        import pyqtgraph as pg
+
+        if name == "SEQUENTIAL":
+            _MAPS[name] = pg.colormap.get("cividis")
+        else:
+            _MAPS[name] = pg.ColorMap(
+                pos=np.array([p for p, _ in DIVERGING_STOPS]),
+                color=np.array([c for _, c in DIVERGING_STOPS], dtype=np.ubyte),
+                name="blue-white-orange",
+            )
+    return _MAPS[name]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("SEQUENTIAL", "DIVERGING"):
+        return _colour_map(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def signed_tint(v: float, strongest: float = 0.6) -> str:
     """A character's background for a signed value v in [-1, 1] (the Neurons tab's activations): the
     diverging map, at most ``strongest`` of the way to either end, so that the letters stay readable."""
     t = max(-1.0, min(1.0, float(v)))
-    return DIVERGING.mapToQColor(0.5 + 0.5 * strongest * t).name()
+    return _colour_map("DIVERGING").mapToQColor(0.5 + 0.5 * strongest * t).name()
 
 
 TRACK_ON = (204, 121, 167)  # the Neurons tab's track cells: white to Okabe-Ito's reddish purple

@@ -15,9 +15,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from playground.app.progress import Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 if TYPE_CHECKING:  # plain data here: no torch needed to show a window
     from playground.core.inspect.probes import Probe
@@ -34,17 +37,20 @@ class Curve:
 
     def __init__(self, capacity: int = MAX_POINTS, width: int = 1):
         self.capacity = capacity
-        self.x = np.zeros(capacity, np.int64)
-        self.y = np.zeros((capacity, width), np.float32)
+        self.width = width
+        self.x: np.ndarray | None = None  # made with the first points (the window paints before numpy loads)
+        self.y: np.ndarray | None = None
         self.n = 0
 
     def extend(self, x: np.ndarray, y: np.ndarray) -> None:
         if len(x) == 0:
             return
         y = y.reshape(len(x), -1)
-        if y.shape[1] != self.y.shape[1]:
+        if self.x is None or self.y is None or y.shape[1] != self.y.shape[1]:
+            if self.x is None:
+                self.x = np.zeros(self.capacity, np.int64)
             self.y = np.zeros((self.capacity, y.shape[1]), np.float32)
-            self.n = 0
+            self.width, self.n = y.shape[1], 0
         while self.n + len(x) > self.capacity:
             keep = self.n // 2
             self.x[:keep] = self.x[: self.n : 2][:keep]
@@ -57,6 +63,8 @@ class Curve:
         self.n += len(x)
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.x is None or self.y is None:
+            return np.zeros(0, np.int64), np.zeros((0, self.width), np.float32)
         return self.x[: self.n], self.y[: self.n]
 
     def clear(self) -> None:
@@ -64,7 +72,8 @@ class Curve:
 
     def truncate(self, last_x: int) -> None:
         """Forget every point after ``last_x`` (x only grows, so that is a tail)."""
-        self.n = int(np.searchsorted(self.x[: self.n], last_x, side="right"))
+        if self.x is not None:
+            self.n = int(np.searchsorted(self.x[: self.n], last_x, side="right"))
 
 
 @dataclass

@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from playground.core.kinds import kind_spec
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 if TYPE_CHECKING:
     from playground.core.config import DataConfig

@@ -10,14 +10,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from playground.core.config import GAP_POLICIES
 from playground.core.data.csv_table import MAX_CSV_BYTES, Table, read_table
 from playground.core.data.dates import Dates, parse_dates
 from playground.core.errors import PlaygroundError
 from playground.core.shown import cut, listing
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 __all__ = ["MAX_CSV_BYTES", "SeriesTable", "csv_columns", "parse_values", "read_csv_series", "read_csv_table"]
 

@@ -22,10 +22,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 if TYPE_CHECKING:  # the window shows thresholds before torch has loaded
     import torch

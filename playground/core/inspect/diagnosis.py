@@ -31,11 +31,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from playground.core.config import ModelConfig, TrainConfig
 from playground.core.inspect.reach import REACH_FRACTION, gradient_reach, share_text, steps_text
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window's first-start banner reads this module before it paints
+    from playground.core.lazy import np
 
 EXPLODE_FACTOR = 100.0  # gradient norm this many times its recent median: exploding
 LOSS_FACTOR = 3.0  # loss this many times its best so far (after warm-up): blowing up

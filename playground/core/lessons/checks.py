@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.cards import CARDS, OUTLINES, TABS, Lesson
@@ -29,6 +27,11 @@ from playground.core.lessons.results import (
 )
 from playground.core.lessons.spread import seed_claim
 from playground.core.lessons.uses import check_uses
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 __all__ = [
     "CHECKS",

@@ -4,11 +4,14 @@ and what it says (:class:`LessonCheck`), with the small measures every check sha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from playground.core.lessons.cards import CARDS
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 THIS = ""  # a check's LessonCheck names no lesson: ``check`` stamps the id it was asked for
 

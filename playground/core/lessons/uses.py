@@ -4,11 +4,15 @@ autocomplete, a joke partner), measured on the model in training. No Qt."""
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.results import THIS, LessonCheck, LessonContext, _model_name
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 
 def check_uses(ctx: LessonContext) -> LessonCheck:

@@ -10,13 +10,19 @@ never touches a model.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.app.messages import Attention
 from playground.ui.panels._common import VERMILLION
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use: the window paints before it needs it
+    from playground.core.lazy import np
 
 LM_TIP = (
     "Where the language model looked while writing its last reply (attention over its own past "
@@ -50,7 +56,7 @@ class AttentionMap(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._source = ""
         self._written = ""
-        self._weights = np.zeros((0, 0))
+        self._weights: np.ndarray | None = None  # (numpy loads after the first paint)
         self._who = "seq2seq"
 
     # -- public -------------------------------------------------------------------------
@@ -74,17 +80,18 @@ class AttentionMap(QWidget):
         self.update()
 
     def clear(self) -> None:
-        self._source, self._written, self._weights = "", "", np.zeros((0, 0))
+        self._source, self._written, self._weights = "", "", None
         self.updateGeometry()
         self.update()
 
     def shown(self) -> tuple[str, str, np.ndarray]:
         """(what the encoder read, what was written with its end, the weights) as drawn."""
-        return self._source, self._written, self._weights.copy()
+        return self._source, self._written, (np.zeros((0, 0)) if self._weights is None else self._weights.copy())
 
     def peaks(self) -> list[int]:
         """For each written character, the input position it looked at most."""
-        return [int(i) for i in self._weights.argmax(axis=1)] if self._weights.size else []
+        w = self._weights
+        return [int(i) for i in w.argmax(axis=1)] if w is not None and w.size else []
 
     # -- layout -------------------------------------------------------------------------
     def _cell(self) -> float:
@@ -99,7 +106,8 @@ class AttentionMap(QWidget):
 
     def sizeHint(self) -> QSize:
         rows = max(1, len(self._written))
-        return QSize(320, int(self._margin_top() + rows * CELL_MAX + 8) if self._weights.size else 40)
+        shown = self._weights is not None and self._weights.size
+        return QSize(320, int(self._margin_top() + rows * CELL_MAX + 8) if shown else 40)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(120, 40)
@@ -112,7 +120,7 @@ class AttentionMap(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.fillRect(self.rect(), QColor("white"))
-        if not self._weights.size:
+        if self._weights is None or not self._weights.size:
             p.setPen(QColor("#707070"))
             p.drawText(
                 self.rect(),

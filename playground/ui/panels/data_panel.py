@@ -77,6 +77,12 @@ class DataPanel(QWidget):
     applied = Signal(str)  # the answer to ``apply``: "" (built, and ``changed`` emitted) or why not
     loading = Signal(bool)  # True while a task builds in the background, False once the newest is done
 
+    def __getattr__(self, name: str) -> Any:
+        """The preview's parts (``text_view``, ``series_plot``…) as the panel's own (the plot: made on first use)."""
+        if (box := self.__dict__.get("preview_box")) is not None and name in PreviewBox.PARTS:
+            return getattr(box, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __init__(
         self, config: DataConfig, parent: QWidget | None = None, deferred: bool = False, ask: Callable | None = None
     ) -> None:
@@ -112,8 +118,6 @@ class DataPanel(QWidget):
 
         self._build_controls()
         self.preview_box = PreviewBox()
-        for name in PreviewBox.PARTS:  # the preview's parts, reached as the panel's own
-            setattr(self, name, getattr(self.preview_box, name))
 
         layout = QVBoxLayout(self)
         layout.addLayout(self._form)

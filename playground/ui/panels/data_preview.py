@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import (
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
 from playground.core.data.preview import PREVIEW_CHARS, DataPreview
 from playground.ui.palettes import SPLIT_COLOURS
 from playground.ui.panels._common import BLUE, note_label
-from playground.ui.panels.date_axis import DateAxis
-from playground.ui.plots.repaint import legend_brush
 from playground.ui.plots.theme import scheme
 
 # The core's messages name the command line's options; in the panel they name its controls.
@@ -88,11 +86,41 @@ class PreviewBox(QGroupBox):
         self.dialog_list.setAlternatingRowColors(True)
         self.dialog_list.setSpacing(1)
 
-        # series: the values, the held-out tail shaded
+        # series: the values, the held-out tail shaded (a pyqtgraph plot, made when first needed: the
+        # window's first paint imports no pyqtgraph, see playground.ui.live_plots)
+        self.series_page = QWidget()
+        self.series_page.setMinimumHeight(180)
+        QVBoxLayout(self.series_page).setContentsMargins(0, 0, 0, 0)
+
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(text_page)
+        self.preview_stack.addWidget(self.dialog_list)
+        self.preview_stack.addWidget(self.series_page)
+        self.notes_label = note_label()
+
+        box = QVBoxLayout(self)
+        box.addWidget(self.loading_label)
+        box.addWidget(self.summary_label)
+        box.addWidget(self.preview_stack, 1)
+        box.addWidget(self.notes_label)
+
+    SERIES_PARTS = ("series_plot", "date_axis", "held_out_region", "train_curve", "held_out_curve")
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.SERIES_PARTS:  # the series plot is made on first use
+            self._make_series_plot()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _make_series_plot(self) -> None:
+        import pyqtgraph as pg
+
+        from playground.ui.panels.date_axis import DateAxis
+        from playground.ui.plots.repaint import legend_brush
+
         self.date_axis = DateAxis()
         self.series_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
         self.series_plot.setBackground(scheme().plot_bg)
-        self.series_plot.setMinimumHeight(180)
         self.series_plot.setToolTip(
             "The series the network learns from. The shaded tail is held out: never trained on, "
             "used to check the predictions."
@@ -107,20 +135,13 @@ class PreviewBox(QGroupBox):
         )
         self.held_out_region.setZValue(-10)
         item.addItem(self.held_out_region)
-        self.train_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["training"], width=1.5), name="training", antialias=True)
-        self.held_out_curve = item.plot(pen=pg.mkPen(SPLIT_COLOURS["held out"], width=1.5), name="held out", antialias=True)
-
-        self.preview_stack = QStackedWidget()
-        self.preview_stack.addWidget(text_page)
-        self.preview_stack.addWidget(self.dialog_list)
-        self.preview_stack.addWidget(self.series_plot)
-        self.notes_label = note_label()
-
-        box = QVBoxLayout(self)
-        box.addWidget(self.loading_label)
-        box.addWidget(self.summary_label)
-        box.addWidget(self.preview_stack, 1)
-        box.addWidget(self.notes_label)
+        self.train_curve = item.plot(
+            pen=pg.mkPen(SPLIT_COLOURS["training"], width=1.5), name="training", antialias=True
+        )
+        self.held_out_curve = item.plot(
+            pen=pg.mkPen(SPLIT_COLOURS["held out"], width=1.5), name="held out", antialias=True
+        )
+        self.series_page.layout().addWidget(self.series_plot)
 
     def set_state(self, loading: str = "", stale: bool = False) -> None:
         """``loading``: what is being loaded ("" when nothing is); ``stale``: the data shown is not the
@@ -195,6 +216,8 @@ class PreviewBox(QGroupBox):
         self.preview_stack.setCurrentIndex(1)
 
     def _preview_series(self, p: DataPreview) -> None:
+        import numpy as np
+
         values = np.zeros(0) if p.values is None else np.asarray(p.values, dtype=np.float64)
         n, split = p.length, p.split
         text = (

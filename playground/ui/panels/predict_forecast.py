@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +22,6 @@ from playground.core.errors import PlaygroundError
 from playground.core.inspect.anomalies import DEFAULT_THRESHOLD, check_threshold, flag
 from playground.ui.palettes import FORECAST_COLOURS
 from playground.ui.panels._common import VERMILLION
-from playground.ui.panels.date_axis import DateAxis
-from playground.ui.plots.repaint import legend_brush
 from playground.ui.plots.theme import scheme
 
 METRICS_PROMPT = "Press Forecast to see how well the model predicts the held-out tail."
@@ -141,7 +137,11 @@ class ForecastPage(QWidget):
         horizon_label = QLabel("Horizon")
         horizon_label.setToolTip(TIPS["horizon"])
 
-        self._build_plot()
+        # The chart (pyqtgraph) is made on first use: the window's first paint imports no pyqtgraph
+        # (playground.ui.live_plots), and a text model never shows it.
+        self.plot_area = QWidget()
+        self.plot_area.setMinimumHeight(200)
+        QVBoxLayout(self.plot_area).setContentsMargins(0, 0, 0, 0)
 
         self.mark_anomalies_check = QCheckBox("Mark anomalies")
         self.mark_anomalies_check.setChecked(True)
@@ -159,7 +159,7 @@ class ForecastPage(QWidget):
         self.anomaly_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.anomaly_label.setVisible(False)
         self._anomalies: m.AnomalyScores | None = None  # the last answer's scores, filtered here
-        self._values = np.zeros(0)
+        self._values: Any = ()  # the last answer's values (a numpy array)
         self.metrics_label = QLabel(METRICS_PROMPT)
         self.metrics_label.setWordWrap(True)
         self.metrics_label.setToolTip(TIPS["metrics"])
@@ -172,7 +172,7 @@ class ForecastPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.forecast_plot, 1)
+        layout.addWidget(self.plot_area, 1)
         anomaly_row = QHBoxLayout()
         anomaly_row.addWidget(self.mark_anomalies_check)
         anomaly_row.addStretch(1)
@@ -188,7 +188,28 @@ class ForecastPage(QWidget):
         self.threshold_spin.valueChanged.connect(self.show_anomalies)
         self.mark_anomalies_check.toggled.connect(self.show_anomalies)
 
+    PLOT_PARTS = (
+        "date_axis",
+        "forecast_plot",
+        "held_out_region",
+        "series_curve",
+        "prediction_curve",
+        "forecast_curve",
+        "anomaly_scatter",
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.PLOT_PARTS:  # the chart is made on first use
+            self._build_plot()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _build_plot(self) -> None:
+        import pyqtgraph as pg
+
+        from playground.ui.panels.date_axis import DateAxis
+        from playground.ui.plots.repaint import legend_brush
+
         self.date_axis = DateAxis()
         self.forecast_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
         self.forecast_plot.setBackground(scheme().plot_bg)
@@ -206,12 +227,16 @@ class ForecastPage(QWidget):
         self.held_out_region.setVisible(False)
         item.addItem(self.held_out_region)
         # Static charts (redrawn once per answer), so antialiasing costs nothing noticeable.
-        self.series_curve = item.plot(pen=pg.mkPen(FORECAST_COLOURS["real values"], width=2.5), name="real values", antialias=True)
+        self.series_curve = item.plot(
+            pen=pg.mkPen(FORECAST_COLOURS["real values"], width=2.5), name="real values", antialias=True
+        )
         self.prediction_curve = item.plot(
             pen=pg.mkPen(FORECAST_COLOURS["one step ahead"], width=1.5), name="one step ahead", antialias=True
         )
         self.forecast_curve = item.plot(
-            pen=pg.mkPen(FORECAST_COLOURS["forecast"], width=2, style=Qt.PenStyle.DashLine), name="forecast", antialias=True
+            pen=pg.mkPen(FORECAST_COLOURS["forecast"], width=2, style=Qt.PenStyle.DashLine),
+            name="forecast",
+            antialias=True,
         )
         self.anomaly_scatter = pg.ScatterPlotItem(
             symbol="o",
@@ -223,9 +248,15 @@ class ForecastPage(QWidget):
         )
         self.anomaly_scatter.setZValue(10)  # above the curves
         item.addItem(self.anomaly_scatter)
+        self.plot_area.layout().addWidget(self.forecast_plot)
 
     def clear(self) -> None:
         """Forget the last forecast: the curves, the anomalies and the metrics."""
+        self._anomalies = None
+        self.anomaly_label.setVisible(False)
+        self.metrics_label.setText(METRICS_PROMPT)
+        if "forecast_plot" not in self.__dict__:  # no chart made yet: nothing drawn
+            return
         for curve in (self.series_curve, self.prediction_curve, self.forecast_curve):
             curve.setData([], [])
         self.held_out_region.setVisible(False)
@@ -239,6 +270,8 @@ class ForecastPage(QWidget):
             self.request.emit(m.Forecast(self.horizon_spin.value(), self.threshold_spin.value()))
 
     def show_forecast(self, answer: m.ForecastAnswer) -> None:
+        import numpy as np
+
         values = np.asarray(answer.values, dtype=np.float64)
         n = len(values)
         self.date_axis.set_dates(answer.dates)
@@ -275,6 +308,8 @@ class ForecastPage(QWidget):
             self.anomaly_scatter.setData([], [])
             self.anomaly_label.setVisible(False)
             return
+        import numpy as np
+
         threshold = self.threshold_spin.value()
         try:
             flagged, _ = flag(found.index, found.score, check_threshold(threshold))

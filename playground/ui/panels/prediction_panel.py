@@ -15,6 +15,8 @@ answers to them, and keeps their controls reachable as its own attributes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -107,12 +109,6 @@ class PredictionPanel(QWidget):
         forecast = self.forecast_page
         self.horizon_spin = forecast.horizon_spin
         self.forecast_button = forecast.forecast_button
-        self.forecast_plot = forecast.forecast_plot
-        self.held_out_region = forecast.held_out_region
-        self.series_curve = forecast.series_curve
-        self.prediction_curve = forecast.prediction_curve
-        self.forecast_curve = forecast.forecast_curve
-        self.anomaly_scatter = forecast.anomaly_scatter
         self.mark_anomalies_check = forecast.mark_anomalies_check
         self.threshold_spin = forecast.threshold_spin
         self.anomaly_label = forecast.anomaly_label
@@ -124,6 +120,13 @@ class PredictionPanel(QWidget):
         self.classify_hint = classify.classify_hint
         self.classify_result = classify.classify_result
         self.class_list = classify.class_list
+
+    def __getattr__(self, name: str) -> Any:
+        """The forecast chart's parts, reached as the panel's own (made on first use)."""
+        page = self.__dict__.get("forecast_page")
+        if page is not None and name in page.PLOT_PARTS:
+            return getattr(page, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def sizeHint(self) -> QSize:  # a dock's natural width; the default asks for far more
         hint = super().sizeHint()

@@ -5,19 +5,29 @@ Every widget takes the :class:`~playground.ui.session.Session` it draws, redraws
 ``reset(session)``.
 """
 
-from playground.ui.plots.base import PlotCard, SessionCard, TimeAxis
-from playground.ui.plots.gates import GatesPlot
-from playground.ui.plots.gradients import GradientThroughTimePlot, GradNormPlot
-from playground.ui.plots.hidden import HiddenStatePlot
-from playground.ui.plots.loss import LossPlot
+from __future__ import annotations
 
-__all__ = [
-    "GatesPlot",
-    "GradNormPlot",
-    "GradientThroughTimePlot",
-    "HiddenStatePlot",
-    "LossPlot",
-    "PlotCard",
-    "SessionCard",
-    "TimeAxis",
-]
+from typing import Any
+
+# The plot classes are imported on first use (PEP 562): ``playground.ui.plots.theme`` is read by
+# widgets that are painted before pyqtgraph is imported (issue 27: the first paint waits for none of it).
+_WHERE = {
+    "PlotCard": "base",
+    "SessionCard": "base",
+    "TimeAxis": "base",
+    "GatesPlot": "gates",
+    "GradNormPlot": "gradients",
+    "GradientThroughTimePlot": "gradients",
+    "HiddenStatePlot": "hidden",
+    "LossPlot": "loss",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

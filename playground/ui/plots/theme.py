@@ -14,9 +14,11 @@ the window is open.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -24,11 +26,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 # The data colours (Okabe-Ito lines, the colour maps) are palettes.py's, re-exported here.
 from playground.ui.palettes import (  # noqa: F401
     BLUE,
-    DIVERGING,
     GREEN,
     ORANGE,
     PURPLE,
-    SEQUENTIAL,
     SERIES_COLOURS,
     SKY,
     VERMILLION,
@@ -239,7 +239,7 @@ def restyle() -> None:
         except RuntimeError:  # deleted on the C++ side
             _styled.pop(widget, None)
     app = QApplication.instance()
-    if app is not None:
+    if app is not None and "pyqtgraph" in sys.modules:  # no plot exists before pyqtgraph is imported
         from playground.ui.plots.repaint import recolour_plots
 
         for top in QApplication.topLevelWidgets():
@@ -263,8 +263,13 @@ def font(points: int, bold: bool = False) -> QFont:
     return f
 
 
-def __getattr__(name: str) -> str:
-    """TEXT_COLOUR, AXIS_COLOUR and HINT_COLOUR read through the module: the current theme's."""
+def __getattr__(name: str) -> Any:
+    """TEXT_COLOUR, AXIS_COLOUR and HINT_COLOUR read through the module: the current theme's; the
+    colour maps SEQUENTIAL and DIVERGING are palettes.py's, made on first use (no pyqtgraph before)."""
+    if name in ("SEQUENTIAL", "DIVERGING"):
+        from playground.ui import palettes
+
+        return getattr(palettes, name)
     read = {"TEXT_COLOUR": lambda s: s.text, "AXIS_COLOUR": lambda s: s.axis, "HINT_COLOUR": lambda s: s.hint}
     if name not in read:
         raise AttributeError(name)

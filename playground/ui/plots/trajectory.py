@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from playground.core.inspect.trajectory import Projection, project
+from playground.ui.pages import TRAJECTORY_TIP  # noqa: F401  (re-exported)
 from playground.ui.palettes import SEQUENTIAL
 from playground.ui.plots.base import EmptyHint, ProbeCard, SessionCard, make_plot
 from playground.ui.session import Session
@@ -41,7 +42,9 @@ class TrajectoryPlot(ProbeCard, SessionCard):
         self.plot_item = self.plot.getPlotItem()
         self.plot_item.setAspectLocked(False)
         self.path = pg.PlotDataItem(pen=pg.mkPen("#b0b0b0", width=1))
-        self.points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("#404040", width=0.5), hoverable=True, tip=self._tip)
+        self.points = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen("#404040", width=0.5), hoverable=True, tip=self._tip
+        )
         self.plot_item.addItem(self.path)
         self.plot_item.addItem(self.points)
         self.hint = EmptyHint(self.plot_item)
@@ -130,9 +133,6 @@ class TrajectoryPlot(ProbeCard, SessionCard):
         self.step_label.setText("")
         self.set_title("hidden-state trajectory")
         self.hint.setVisible(True)
-
-
-TRAJECTORY_TIP = "The hidden state's path through its space over the probe text, and how it formed."
 
 
 def make_trajectory_plot(w) -> TrajectoryPlot:
