@@ -21,7 +21,7 @@ from playground.core.config import DataConfig, SessionConfig, TrainConfig
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 if TYPE_CHECKING:  # names for annotations only: the window process never imports torch
     from playground.app.progress import Progress

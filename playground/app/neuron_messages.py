@@ -11,7 +11,7 @@ from playground.app.messages import Answer
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 # -- find the neuron (the Neurons tab; playground.core.inspect.neurons and clamp do the work) ----------------
 

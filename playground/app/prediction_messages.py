@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from playground.app.progress import Progress
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 if TYPE_CHECKING:  # plain data here: no torch needed to show a window
     from playground.core.inspect.probes import Probe

@@ -35,7 +35,7 @@ from playground.core.files import MB, read_bounded
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 MAX_CSV_BYTES = 50 * MB  # a larger CSV is refused before it is read
 

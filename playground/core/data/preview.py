@@ -17,7 +17,7 @@ from playground.core.kinds import kind_spec
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 if TYPE_CHECKING:
     from playground.core.config import DataConfig

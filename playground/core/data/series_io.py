@@ -21,7 +21,7 @@ from playground.core.shown import cut, listing
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 __all__ = ["MAX_CSV_BYTES", "SeriesTable", "csv_columns", "parse_values", "read_csv_series", "read_csv_table"]
 

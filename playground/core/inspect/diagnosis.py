@@ -39,7 +39,7 @@ from playground.core.inspect.reach import REACH_FRACTION, gradient_reach, share_
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window's first-start banner reads this module before it paints
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 EXPLODE_FACTOR = 100.0  # gradient norm this many times its recent median: exploding
 LOSS_FACTOR = 3.0  # loss this many times its best so far (after warm-up): blowing up

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 
 REACH_FRACTION = 1e-3  # a step gets at least this share of the last step's gradient: reached

@@ -18,7 +18,7 @@ from playground.core.errors import PlaygroundError
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 __all__ = ["QUANTITIES", "Quantity", "measure"]
 

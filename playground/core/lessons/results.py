@@ -11,7 +11,7 @@ from playground.core.lessons.cards import CARDS
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 THIS = ""  # a check's LessonCheck names no lesson: ``check`` stamps the id it was asked for
 

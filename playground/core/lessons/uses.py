@@ -12,7 +12,7 @@ from playground.core.lessons.results import THIS, LessonCheck, LessonContext, _m
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 
 def check_uses(ctx: LessonContext) -> LessonCheck:

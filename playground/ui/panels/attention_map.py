@@ -22,7 +22,7 @@ from playground.ui.panels._common import VERMILLION
 if TYPE_CHECKING:
     import numpy as np
 else:  # numpy on first use: the window paints before it needs it
-    from playground.core.lazy import np
+    from playground.lazy import np
 
 LM_TIP = (
     "Where the language model looked while writing its last reply (attention over its own past "
