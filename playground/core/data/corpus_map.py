@@ -147,6 +147,11 @@ def corpus_ids(path, vocab, say=print, own=False):
         try:
             found, size = read_about(about), ids.stat().st_size // np.dtype(dtype).itemsize
             if all(found.get(k) == v for k, v in made_from.items()) and found.get("ids") == size:
+                if own and not found.get("own"):  # made with this vocabulary, now known as the text's own
+                    try:
+                        write_about(about, {**found, "own": True})
+                    except OSError:
+                        pass  # unsaid: the next run reads the text for its vocabulary again
                 return mapped(ids, dtype)
         except OSError:
             pass  # not made yet: encode
@@ -154,9 +159,7 @@ def corpus_ids(path, vocab, say=print, own=False):
             if stat.st_size > CORPUS_CHUNK:  # a wait worth a word
                 say(f"encoding {shown(path.name)} ({stat.st_size / 2**20:,.0f} MB) once, into {shown(ids)}")
             count = encode_corpus(path, ids, vocab)
-            tmp = about.with_name(f".{about.name}.tmp")
-            tmp.write_text(json.dumps({**made_from, "ids": count, "own": own}), encoding="utf-8")
-            os.replace(tmp, about)
+            write_about(about, {**made_from, "ids": count, "own": own})
         except PermissionError:
             continue  # a folder that takes no file (a shared corpus): the next place
         except OSError as e:
@@ -191,6 +194,13 @@ def read_about(about):
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def write_about(about, found):
+    """Write the description beside a map of ids (through a temporary file: never half written)."""
+    tmp = about.with_name(f".{about.name}.tmp")
+    tmp.write_text(json.dumps(found), encoding="utf-8")
+    os.replace(tmp, about)
 
 
 def mapped(path, dtype):
