@@ -254,7 +254,7 @@ def render(trainer, model_path: Path, script_path: Path) -> str:
         "DATA_USAGE": " [--data FILE]" if data_file else "",
         "DATA_NOTE": note,
         "STDLIB": "\n".join(
-            f"import {m}" for m in sorted({"argparse", "contextlib", "inspect", "json", "math", "os", "sys", "time", *stdlib, *corpus_stdlib})
+            f"import {m}" for m in sorted({"argparse", "contextlib", "json", "math", "os", "sys", "time", *stdlib, *corpus_stdlib})
         ),
         "CONFIG": "CONFIG = {\n" + "\n".join(_render_dict(config, 4)) + "\n}",
         "DATA_CLASS": data_class,

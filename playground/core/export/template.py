@@ -465,8 +465,11 @@ def skip_compiler_import(cls):
 def optimizer_step(optimizer):
     """optimizer.step() without its wrappers: the step hooks (this script sets none) and the graph
     breaks that import the compiler (skip_compiler_import); gradients off, as the wrapper has them."""
+    step = type(optimizer).step
+    while callable(getattr(step, "__wrapped__", None)):  # functools.wraps' record of what it wraps
+        step = step.__wrapped__
     with torch.no_grad():
-        return inspect.unwrap(type(optimizer).step)(optimizer)
+        return step(optimizer)
 
 
 def load_optimizer_state(optimizer, params, tensors, saved, name):
