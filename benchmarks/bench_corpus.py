@@ -12,6 +12,7 @@ fork, which would otherwise hide the figure under the parent's few hundred MB.
 
     python benchmarks/bench_corpus.py              # 2 GB: about a minute of writing and encoding
     python benchmarks/bench_corpus.py --gb 0.5 --steps 20 --json
+    python benchmarks/bench_corpus.py --app    # and the app's train on the text and on 40 MB of it
 
 Target (issue 34): peak RSS under 300 MB while training on a 2 GB text.
 """
@@ -53,7 +54,7 @@ def make_text(path: Path, size: int, seed: int = 0) -> None:
 
 def run(argv: list[str], cwd: Path) -> dict:
     """One fresh process: its seconds, peak RSS (MB) and output."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "RNN_PLAYGROUND_TORCH_THREADS": "1", "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, _, usage = os.wait4(proc.pid, 0)
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="training steps (default: 10)")
     parser.add_argument("--folder", default=None, help="where to write the text (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="a JSON line at the end")
+    parser.add_argument("--app", action="store_true", help="also the app's `train --data text --file` on the "
+                        "text (through its map) and on its first 40 MB (read whole)")
     args = parser.parse_args()
 
     folder = Path(args.folder or tempfile.mkdtemp(prefix="bench-corpus-"))
@@ -121,11 +124,21 @@ def main() -> None:
             "--data, first run (encodes)": first,
             "--data, map reused": again,
         }
+        if args.app:  # the app's own train on the same text, and on a smaller one read whole
+            mid = folder / "mid.txt"
+            with open(text_path, "rb") as src, open(mid, "wb") as dst:  # its first 40 MB, 1 MB at a time
+                for _ in range(40):
+                    dst.write(src.read(2**20))
+            app = [py, "-m", "playground", "train", "--data", "text", "--arch", "gru", "--hidden", "128",
+                   "--embed", "32", *steps, "--file"]
+            rows["app: 40 MB text, in memory"] = run([*app, str(mid), "--out", "app-mid"], folder)
+            rows["app: --file big.txt, first run"] = run([*app, str(text_path), "--out", "app1"], folder)
+            rows["app: --file big.txt, map reused"] = run([*app, str(text_path), "--out", "app2"], folder)
         print(f"text: {size / 2**30:.2f} GB ({size:,} bytes){note}; written in {made:.1f} s; {args.steps} steps, "
               f"batch 32 x 64, GRU 128")
-        print(f"{'run':32} {'seconds':>8} {'peak RSS MB':>12}")
+        print(f"{'run':34} {'seconds':>8} {'peak RSS MB':>12}")
         for name, r in rows.items():
-            print(f"{name:32} {r['seconds']:8.1f} {r['peak_rss_mb']:12.1f}")
+            print(f"{name:34} {r['seconds']:8.1f} {r['peak_rss_mb']:12.1f}")
         ids = next(p for p in folder.glob("big.txt.ids-*") if p.suffix != ".json")
         print(f"ids file: {ids.stat().st_size / 2**30:.2f} GB; peak RSS over the small text's: "
               f"+{first['peak_rss_mb'] - small['peak_rss_mb']:.1f} MB (encoding), "

@@ -139,5 +139,6 @@ def test_one_atomic_write():
     writers = sorted(
         str(p.relative_to(root)) for p in root.rglob("*.py") if re.search(r"\bos\.replace\(", p.read_text(encoding="utf-8"))
     )
-    # the script's text: template.py, and corpus.py (its map of a big text's ids)
-    assert writers == ["core/export/corpus.py", "core/export/template.py", "core/files.py"], writers
+    # the script's text: template.py, and corpus_map.py (the map of a big text's ids, streamed to disk:
+    # the app's code, pasted into the script by export/corpus.py)
+    assert writers == ["core/data/corpus_map.py", "core/export/template.py", "core/files.py"], writers

@@ -121,3 +121,19 @@ def test_training_on_a_mapped_text_takes_the_steps_of_the_text_in_memory(script,
     assert big.steps == b.steps + 2 and getattr(big.task, "source_text", None) is None
     assert big.session.data.path == str((folder / "same.txt").resolve())
     assert "data/text" not in ns["read_model_file"](folder / "big.safetensors")[2]
+
+
+def test_training_never_imports_the_compiler(script):
+    """torch's optimizers import torch._dynamo (about 70 MB) on first use; the script's train settles
+    what they import it for (skip_compiler_import), so a run that does not compile never holds it."""
+    import subprocess
+    import sys
+
+    code = ("import runpy, sys; ns = runpy.run_path(sys.argv[1], run_name='exported'); "
+            "assert ns['main'](['train', '--steps', '3', '--out', sys.argv[2]]) == 0; "
+            "print('dynamo' if 'torch._dynamo' in sys.modules else 'no dynamo')")
+    folder = script["folder"]
+    done = subprocess.run([sys.executable, "-I", "-c", code, str(folder / "model.py"), str(folder / "plain")],
+                          capture_output=True, text=True, timeout=120, env={"OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("no dynamo"), done.stdout

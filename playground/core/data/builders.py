@@ -19,6 +19,11 @@ def build_text(cfg: DataConfig, saved: Mapping[str, Any], stored: Any) -> Task:
     from playground.core import paths
     from playground.core.data.text import build_text_task, read_text_file
 
+    if cfg.source == "file" and not isinstance(stored, str):
+        from playground.core.data import text_map
+
+        if text_map.is_large(cfg.path):  # read through a map of its ids, never whole (nor carried)
+            return text_map.build_mapped_text_task(cfg.path, cfg.val_fraction, vocab=saved.get("vocab"))
     if cfg.source == "file":
         # a reopened model's text travels inside its file: the path in its settings is never read
         text = stored if isinstance(stored, str) else read_text_file(cfg.path)

@@ -258,13 +258,17 @@ class TokenTask(VocabTask):
         n_windows = min(batch_size * max_batches, max(1, (n - 1) // t))
         starts = np.linspace(0, n - t - 1, n_windows).astype(np.int64)
         idx = starts[:, None] + np.arange(t + 1)[None, :]
-        chunk = torch.from_numpy(self.val_ids[idx]).to(device).long()
+        chunk = self._windows(self.val_ids, idx).to(device).long()
         batches = [
             (chunk[i : i + batch_size, :-1], chunk[i : i + batch_size, 1:])
             for i in range(0, n_windows, batch_size)
         ]
         self._val_cache[key] = batches
         return batches
+
+    def _windows(self, ids: np.ndarray, index: np.ndarray) -> torch.Tensor:
+        """ids[index] as a tensor (a map of ids reads it a few windows at a time: text_map)."""
+        return torch.from_numpy(ids[index])
 
     def probe(self, seq_len: int, text: str | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
         """One sequence to look inside: x (1, T), y (1, T) and the input characters as labels."""

@@ -377,7 +377,8 @@ class TextData:
         """--data FILE: its ids through a memory map (the text is never held whole), cut as the app
         cuts a text; a file the app could read (CARRY_BYTES) also travels inside the new model
         file, as the app's own does, a larger one is named by its path."""
-        ids, path = corpus_ids(data_file, self.chars.vocab), Path(data_file)
+        path = Path(data_file)
+        ids = corpus_ids(path, self.chars.vocab, say=lambda line: print(line, flush=True))
         cut = round(len(ids) * (1.0 - CONFIG["data"]["val_fraction"]))
         self.train, self.val = ids[:cut], ids[cut:]
         self.session_changes = {"source": "file", "path": str(path.resolve()), "text": ""}
