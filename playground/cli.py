@@ -390,6 +390,7 @@ def cmd_train(a: argparse.Namespace) -> int:
         "device": str(trainer.device),
         "threads": threads_used,  # at the end of training (core/train/threads.py picks it)
         "thread_trials": tuner.trials if tuner is not None else 0,
+        "thread_trials_skipped": tuner.skipped if tuner is not None else 0,  # no core free for more
         # the classics count training sequences, not steps (the 1997 paper: "after 74,000 sequences")
         "sequences_seen": trainer.steps * trainer.session.train.batch_size,
         "parameters": trainer.model.n_params(),

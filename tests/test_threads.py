@@ -211,11 +211,11 @@ def test_the_command_line_reports_the_threads_it_trained_with(capsys, tmp_path, 
     before = torch.get_num_threads()
     got = cli_json(capsys, "train", "--data", "knock-knock", "--seconds", 3, "--quiet", "--hidden", 16)
     assert got["threads"] in candidates(device.os.cpu_count() or 1)
-    assert got["thread_trials"] >= 1
+    assert got["thread_trials"] + got["thread_trials_skipped"] >= 1  # (skipped: no core free for two)
     assert torch.get_num_threads() == before  # run in-process, it leaves the count as it found it
     monkeypatch.setenv("RNN_PLAYGROUND_TORCH_THREADS", "1")
     got = cli_json(capsys, "train", "--data", "knock-knock", "--steps", 5, "--quiet", "--hidden", 16)
-    assert got["threads"] == 1 and got["thread_trials"] == 0
+    assert got["threads"] == 1 and got["thread_trials"] == got["thread_trials_skipped"] == 0
 
 
 def test_a_new_answer_is_confirmed_within_seconds_not_after_the_full_recheck():
@@ -232,3 +232,58 @@ def test_a_new_answer_is_confirmed_within_seconds_not_after_the_full_recheck():
         t.step_took(m.step())
     assert t.current == 1
     assert m.now - start <= threads.CONFIRM_S + 2 * threads.TRIAL_S + 1.0
+
+
+class FakeStat:
+    """A /proc/stat whose busy time grows as told, and this process's CPU time beside it."""
+
+    def __init__(self, tmp_path):
+        self.path = tmp_path / "stat"
+        self.now = 0.0
+        self.busy = 0.0  # seconds, all cores
+        self.own = 0.0
+        self.write()
+
+    def write(self):
+        ticks = round(self.busy * 100)
+        # user nice system idle iowait irq softirq steal
+        self.path.write_text(f"cpu  {ticks} 0 0 123456 77 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n")
+
+    def run(self, seconds, others, own):
+        """``seconds`` pass with other programs on ``others`` cores and this one on ``own``."""
+        self.now += seconds
+        self.busy += (others + own) * seconds
+        self.own += own * seconds
+        self.write()
+
+    def free_cores(self, cores=2):
+        return threads.FreeCores(str(self.path), clock=lambda: self.now, own_cpu=lambda: self.own, cores=cores)
+
+
+def test_free_cores_are_the_cores_less_what_other_programs_used(tmp_path):
+    s = FakeStat(tmp_path)
+    f = s.free_cores()
+    assert f.wait() == pytest.approx(threads.FreeCores.MIN_S)
+    s.run(1.0, others=0.3, own=1.0)  # a window drawing beside training: most of a core free
+    assert f.wait() == 0 and f() == pytest.approx(1.7, abs=0.02)
+    s.run(2.0, others=2.0, own=0.5)  # two busy programs: nothing free, whatever this process does
+    assert f() == pytest.approx(0.0, abs=0.02)
+    s.run(1.0, others=0.0, own=2.0)  # this process alone on both cores: both are its own
+    assert f() == pytest.approx(2.0, abs=0.02)
+    assert threads.FreeCores(str(tmp_path / "missing"))() is None  # not Linux: unknown
+
+
+def test_with_no_core_free_it_never_pays_a_trial_of_two_threads_and_tries_when_one_frees(tmp_path):
+    s = FakeStat(tmp_path)
+    chosen = []
+    t = threads.ThreadTuner((2, 1), chosen.append, clock=lambda: s.now, free_cores=s.free_cores())
+    busy = True
+    for _ in range(400):  # 40 s of 0.1 s steps beside two busy programs
+        s.run(0.1, others=2.0 if busy else 0.2, own=1.0)
+        t.step_took(0.1)
+    assert set(chosen) == {1} and t.trials == 0 and t.skipped >= 5  # looked often, never tried two
+    busy = False
+    for _ in range(100):  # the programs end: within a few seconds two threads are measured
+        s.run(0.1, others=0.2, own=1.0)
+        t.step_took(0.05 if t.current == 2 else 0.1)
+    assert t.trials >= 1 and t.current == 2 and 2 in chosen

@@ -21,6 +21,12 @@ It starts on one thread (never far from the best: measured, 0.6-0.9 of two threa
 2-core machine, and 2.5 to 10 times two on a busy one) and stops measuring a candidate as soon as its
 steps take ``ABANDON`` times the best so far.
 
+Before each trial it asks how many cores the *other* programs left free since the last one
+(:class:`FreeCores`: the machine's busy time from ``/proc/stat`` less this process's own CPU time) and
+tries no more threads than that: beside two busy programs on two cores nothing is free, so no trial
+of two threads is paid at all (in the window, such a trial cost up to a second a step). Where that
+cannot be read (not Linux), every candidate is tried.
+
 The command line and the window's training process use the same tuner (``cli.cmd_train``,
 ``app.engine``). ``RNN_PLAYGROUND_TORCH_THREADS`` fixes the count and turns the tuner off. No Qt.
 """
@@ -41,6 +47,54 @@ SLOWER = 1.5  # recent steps this much slower than the trial measured: trial aga
 RECENT_S = 1.5  # the window of recent steps that watches for a slowdown ...
 RECENT_MIN = 5  # ... once it holds at least this many steps
 WARMUP = 2  # the first measured steps (allocations, caches) say nothing about threads
+
+
+class FreeCores:
+    """The cores other programs left free between two calls, in cores (None where ``/proc/stat``
+    cannot be read); ``wait()`` says how long until the span since the last call says enough."""
+
+    MIN_S = 0.25  # /proc/stat counts in hundredths of a second: shorter spans say little
+
+    def __init__(self, stat: str = "/proc/stat", clock: Callable[[], float] = time.monotonic,
+                 own_cpu: Callable[[], float] = time.process_time, cores: int | None = None) -> None:  # fmt: skip
+        self._stat, self._clock, self._own = stat, clock, own_cpu
+        self.cores = cores if cores is not None else _usable_cores()
+        self._last = self._sample()
+
+    def _sample(self) -> tuple[float, float, float] | None:
+        try:
+            with open(self._stat) as f:
+                fields = f.readline().split()
+            # user nice system idle iowait irq softirq steal: busy is all but idle and iowait
+            ticks = [int(v) for v in fields[1:9]]
+        except (OSError, ValueError, IndexError):
+            return None
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / 100.0  # USER_HZ
+        return self._clock(), busy, self._own()
+
+    def wait(self) -> float:
+        """Seconds until a call measures a span of at least ``MIN_S`` (0: now)."""
+        if self._last is None:
+            return 0.0
+        return max(0.0, self.MIN_S - (self._clock() - self._last[0]))
+
+    def __call__(self) -> float | None:
+        now = self._sample()
+        last = self._last
+        if now is None or last is None:
+            return None
+        span = now[0] - last[0]
+        if span <= 0:
+            return None
+        self._last = now
+        others = (now[1] - last[1]) - (now[2] - last[2])
+        return max(0.0, self.cores - max(0.0, others) / span)
+
+
+def _usable_cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def candidates(most: int) -> tuple[int, ...]:
@@ -70,6 +124,7 @@ class ThreadTuner:
         recheck_s: float = RECHECK_S,
         trial_steps: int = TRIAL_STEPS,
         trial_s: float = TRIAL_S,
+        free_cores: FreeCores | None = None,
     ) -> None:
         self.counts = tuple(dict.fromkeys(int(c) for c in counts if int(c) >= 1)) or (1,)
         self._set = set_threads
@@ -77,6 +132,8 @@ class ThreadTuner:
         self.base_recheck_s = self.recheck_s = float(recheck_s)
         self.trial_steps = int(trial_steps)
         self.trial_s = float(trial_s)
+        self._free_cores = free_cores  # None: every candidate is tried
+        self.skipped = 0  # trials left out because no core was free for more threads
         self.current = min(self.counts)  # one thread until measured: never wrong by much
         self.trials = 0  # how many trials have ended (for tests and benchmarks)
         self.history: list[tuple[int, dict[int, float]]] = []  # (chosen, mean step per count) per trial
@@ -145,8 +202,23 @@ class ThreadTuner:
 
     def _start_trial(self) -> None:
         self._samples = {}
+        counts = self.counts
+        if self._free_cores is not None and self._free_cores.wait() > 0:  # too soon to tell: shortly
+            self._next_trial = self._clock() + self._free_cores.wait()
+            return
+        free = self._free_cores() if self._free_cores is not None else None
+        if free is not None:  # no more threads than the cores the other programs leave free
+            room = max(1, int(free + 0.5))
+            counts = tuple(c for c in counts if c <= room) or (min(counts),)
+            if counts == (self.current,):  # nothing to compare: no trial, look again later
+                self.skipped += 1
+                self._recent.clear()
+                self._next_trial = self._clock() + min(CONFIRM_S, self.recheck_s)
+                return
+            if self.current not in counts:  # more threads than free cores: drop them now
+                self._switch(min(counts, key=lambda c: abs(c - self.current)))
         # The count in use first (it needs no settling step), then the others.
-        self._queue = [self.current, *(c for c in self.counts if c != self.current)]
+        self._queue = [self.current, *(c for c in counts if c != self.current)]
 
     def _switch(self, count: int) -> None:
         self.current = count
@@ -179,4 +251,4 @@ def tuner_for(most: int, fixed: int = 0) -> ThreadTuner | None:
 
     if fixed > 0 or most <= 1:
         return None
-    return ThreadTuner(candidates(most), torch.set_num_threads)
+    return ThreadTuner(candidates(most), torch.set_num_threads, free_cores=FreeCores())
