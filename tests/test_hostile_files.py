@@ -75,6 +75,8 @@ def test_as_a_model_file(capsys, hostile, command):
 @pytest.mark.parametrize("kind", ["text", "knock-knock", "prices"])
 def test_as_a_data_file(capsys, hostile, kind, tmp_path):
     path, words = hostile
+    if kind == "text" and words == "20.0 GB":  # a text this big is read through a map (issue 34):
+        words = "NUL bytes"  # its first bytes already say it is not text
     _quick(
         lambda: assert_error(
             capsys, "train", "--data", kind, "--file", path, "--steps", "1", "--hidden", "8", words=(words,)

@@ -276,6 +276,7 @@ def test_the_first_paint_waits_for_neither_numpy_nor_pyqtgraph_and_the_plots_fol
         for k, v in seen.items():
             print(f"{{k}}: {{v}}")
         print("plots:", [type(p).__name__ for p in w.plots])
+        print("shown:", [p.isVisible() for p in w.plots], w.tabs.currentIndex() == w.training_tab)
         print("loss label:", w.loss_plot.plot_item.getAxis("left").labelText)
         print("ready:", bool(w.summary))
         w.ask_before_discard = False
@@ -286,6 +287,7 @@ def test_the_first_paint_waits_for_neither_numpy_nor_pyqtgraph_and_the_plots_fol
     assert lines["numpy"] == lines["pyqtgraph"] == lines["torch"] == "False", out
     assert lines["plots made"] == "False" and lines["model asked for"] == "False", out
     assert lines["plots"] == "['LossPlot', 'GradNormPlot', 'GradientThroughTimePlot', 'HiddenStatePlot', 'GatesPlot']"
+    assert lines["shown"] == "[True, True, True, True, True] True", out  # in their places, not hidden
     assert lines["ready"] == "True"
     assert "loss" in lines["loss label"].lower(), out
 

@@ -105,6 +105,8 @@ class LivePlots(QObject):
             frame.hide()
             frame.deleteLater()
             self.grid.addWidget(plot, row, col, rows, cols)
+            if plot.parentWidget() is not None:
+                plot.show()  # a widget added to a shown window stays hidden until told
             name_unnamed(plot)  # the window named its controls before these were made
             made[name] = plot
         w.__dict__.update(made)

@@ -130,7 +130,9 @@ def build_menus(self: MainWindow) -> None:
         # the keyboard goes on from the list: arrows, then Tab to the card
         triggered=lambda: (self.show_lessons(), self.lessons_view.list.setFocus()),
     )
-    self.lessons_action.setToolTip("Fourteen lessons, each set up in one click and checked on your model")
+    self.lessons_action.setToolTip(
+        f"{len(self.lessons_view.cards)} lessons, each set up in one click and checked on your model"
+    )
     help_menu.addAction(self.lessons_action)
     self.keyboard_action = QAction("&Keyboard", self, triggered=lambda: keyboard_help(self))
     self.keyboard_action.setToolTip("Every shortcut of the window, in one list")

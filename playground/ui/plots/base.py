@@ -503,7 +503,10 @@ class EmptyHint:
     def _place(self, *_args) -> None:
         r = self._vb.boundingRect()
         b = self.item.boundingRect()
-        self.item.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
+        # a narrow plot (the gates' two small ones) shrinks the line to fit rather than cut it off
+        scale = min(1.0, max(0.1, r.width() - 8) / max(1.0, b.width()))
+        self.item.setScale(scale)
+        self.item.setPos(r.center().x() - scale * b.width() / 2, r.center().y() - scale * b.height() / 2)
 
     def setVisible(self, visible: bool) -> None:
         self.item.setVisible(visible)
