@@ -155,15 +155,17 @@ def test_lesson_15_the_best_quote_unit_correlates_and_the_model_does_not_need_it
 @pytest.mark.parametrize("seed", seeds([0, 1, 2]))
 def test_lesson_16_the_state_after_an_open_quotation_writes_capitals_in_a_plain_sentence(capsys, seed):
     """The card's claim: the state after a source that ends inside a quotation, put into plain sentences, makes
-    the model write at least 80% capitals where the sentences alone give at most 20%: the check passes and the
+    the model write on with at least 80% capitals (up to the next quote mark it writes) where the sentences alone
+    give at most 20%: the check passes and the
     measured answer is "in capitals". The look-alike: the state after a quotation that was opened *and closed*
     carried the same way leaves the sentences plain (a transplant alone does not make capitals)."""
     from playground.core.lessons.interventions import LENGTH, TARGETS
+    from playground.core.lessons.interventions import capitals as style
 
     tr = quotes_model(seed)
     found = lessons.check("transplant", LessonContext(tr))
     said = PREDICTIONS["transplant"].measure(found, tr.session, int(tr.steps))
-    closed = capitals(
+    closed = style(  # (letters up to the next quote mark, as the check counts them)
         [intervene.patch(tr.model, tr.task, s, t, length=LENGTH).patched for s in CLOSED for t in TARGETS]
     )
     with capsys.disabled():

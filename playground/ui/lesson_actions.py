@@ -188,7 +188,7 @@ class LessonActions(QObject):
         elif verb == "step":
             w.step(1)
         elif verb == "ablate":  # lesson 15: rank the units by a track in the Neurons tab, then Ablate them
-            self.rank_and_ablate(arg or "quotes")
+            self.rank_and_ablate(arg)
         elif verb == "transplant":  # lesson 16: "SOURCE|TARGET", carried in the scrubber
             source, _, target = arg.partition("|")
             self.transplant(source, target)
@@ -201,6 +201,9 @@ class LessonActions(QObject):
         view = w.neurons_view
         w.tabs.setCurrentIndex(w.neurons_tab)
         self.set_outline(view)
+        if view.track_box.findText(track) < 0:
+            w.report(f"the Neurons tab has no track {track!r}")
+            return
         if not w.state.has_model:
             w.report("no model yet: wait until it is built")
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground.core.data.quotes import KIND as QUOTES  # the data kind, and the Neurons tab's track of the same name
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.results import THIS, LessonCheck, LessonContext, _model_name, _untrained
 
@@ -34,7 +35,7 @@ WRITES_PLAIN = 0.2  # at most this: plain prose
 
 def _quotes_model(ctx: LessonContext) -> Any:
     tr = ctx.trainer
-    if tr.task.kind != "quotes":
+    if tr.task.kind != QUOTES:
         raise PlaygroundError("this check reads a model of the quotes data: press Set it up")
     return tr
 
@@ -46,10 +47,10 @@ def check_ablation(ctx: LessonContext) -> LessonCheck:
 
     tr = _quotes_model(ctx)
     text = neurons.default_text(tr.task)
-    ranking = neurons.rank_units(tr.model, tr.task, text, "quotes", top=None)
+    ranking = neurons.rank_units(tr.model, tr.task, text, QUOTES, top=None)
     best = next(u for u in ranking.units if u.kind == "h")
     r = abs(float(best.correlation))
-    a = intervene.ablate(tr.model, tr.task, text, [(best.layer, best.unit, "h")], "quotes", seed=0)
+    a = intervene.ablate(tr.model, tr.task, text, [(best.layer, best.unit, "h")], QUOTES, seed=0)
     cost = a.units[0]
     worst = max(c.inside for c in a.random)
     needed = a.beats_random(cost)
@@ -88,8 +89,11 @@ def check_ablation(ctx: LessonContext) -> LessonCheck:
 
 
 def capitals(texts: list[str]) -> float:
-    """The share of capitals among the letters of ``texts`` (0 when there are none)."""
-    letters = [ch for text in texts for ch in text if ch.isalpha()]
+    """The share of capitals among the letters each of ``texts`` has before its first double quote mark (0 when
+    there are none): the style the model writes on in from where the state was put in. A quotation it opens
+    (or closes) by itself later is its own doing, not the carried memory's: a plain sentence may well go on
+    to 'he said, "WE ...' within 40 characters (measured: 18% of all letters on seed 0, 0% before the mark)."""
+    letters = [ch for text in texts for ch in text.split('"', 1)[0] if ch.isalpha()]
     return sum(ch.isupper() for ch in letters) / max(1, len(letters))
 
 
@@ -109,9 +113,9 @@ def check_transplant(ctx: LessonContext) -> LessonCheck:
     patched = capitals([p.patched for p in pairs])
     numbers = {"patched": patched, "unpatched": unpatched}
     said = (
-        f"After {len(TARGETS)} plain sentences the {_model_name(tr)} writes {unpatched:.0%} capitals; with the "
-        f"state it had after {SOURCES[0]!r} (and {len(SOURCES) - 1} other openings of a quotation) put in, "
-        f"{patched:.0%}."
+        f"After {len(TARGETS)} plain sentences the {_model_name(tr)} writes on with {unpatched:.0%} capitals (up to "
+        f"the next quote mark it writes); with the state it had after {SOURCES[0]!r} (and {len(SOURCES) - 1} other "
+        f"openings of a quotation) put in, {patched:.0%}."
     )
     if unpatched > WRITES_PLAIN:
         return LessonCheck(

@@ -560,7 +560,7 @@ PREDICTIONS: dict[str, Prediction] = {
             "transplant",
             'Put the state the model has after he said, " into a plain sentence. How will it write on?',
             (
-                Choice("quoted", "In capitals, as if quoting", "80% or more of the letters it writes are capitals."),
+                Choice("quoted", "In capitals, as if quoting", "80% or more capitals, up to the next quote mark it writes."),
                 Choice("plain", "In plain lower case", "20% or fewer: the sentence it reads wins."),
                 Choice("mixed", "A mix of the two", "Between a fifth and four fifths capitals."),
             ),
