@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.core.data.quotes import KIND as QUOTES  # the data kind, and the Neurons tab's track of the same name
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.results import THIS, LessonCheck, LessonContext, _model_name, _untrained
 
@@ -33,9 +32,17 @@ WRITES_QUOTED = 0.8  # a share of capitals at least this: the quoted style
 WRITES_PLAIN = 0.2  # at most this: plain prose
 
 
+def _quotes() -> str:
+    """The quotes data kind's name, which its Neurons tab track shares (imported when a check runs: the data
+    module brings torch, and the lessons are read at start-up)."""
+    from playground.core.data.quotes import KIND
+
+    return KIND
+
+
 def _quotes_model(ctx: LessonContext) -> Any:
     tr = ctx.trainer
-    if tr.task.kind != QUOTES:
+    if tr.task.kind != _quotes():
         raise PlaygroundError("this check reads a model of the quotes data: press Set it up")
     return tr
 
@@ -47,10 +54,10 @@ def check_ablation(ctx: LessonContext) -> LessonCheck:
 
     tr = _quotes_model(ctx)
     text = neurons.default_text(tr.task)
-    ranking = neurons.rank_units(tr.model, tr.task, text, QUOTES, top=None)
+    ranking = neurons.rank_units(tr.model, tr.task, text, _quotes(), top=None)
     best = next(u for u in ranking.units if u.kind == "h")
     r = abs(float(best.correlation))
-    a = intervene.ablate(tr.model, tr.task, text, [(best.layer, best.unit, "h")], QUOTES, seed=0)
+    a = intervene.ablate(tr.model, tr.task, text, [(best.layer, best.unit, "h")], _quotes(), seed=0)
     cost = a.units[0]
     worst = max(c.inside for c in a.random)
     needed = a.beats_random(cost)
