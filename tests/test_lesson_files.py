@@ -1,4 +1,4 @@
-"""Lesson files (core/lessons/files.py): the fourteen built-in lessons are TOML files read by the one loader a
+"""Lesson files (core/lessons/files.py): the sixteen built-in lessons are TOML files read by the one loader a
 teacher's lesson uses; a teacher's file is read whole and checked key by key; each mistake is one line naming
 the line and the key. The window test is tests/test_ui_lesson_files.py."""
 
@@ -59,10 +59,10 @@ when = "not"
 """
 
 
-def test_the_fourteen_built_in_lessons_are_lesson_files():
+def test_the_sixteen_built_in_lessons_are_lesson_files():
     files = sorted((resources_dir() / "lessons").glob("*.toml"))
-    assert len(files) == len(LESSONS) == 14
-    assert [x.number for x in LESSONS] == list(range(1, 15))
+    assert len(files) == len(LESSONS) == 16
+    assert [x.number for x in LESSONS] == list(range(1, 17))
     assert tuple(CHECKS) == BUILTIN_CHECKS  # the names a file may give as [check] builtin
     for path, card in zip(files, LESSONS, strict=True):
         assert path.name == f"{card.number:02d}-{card.id}.toml" and card.source == path.name
@@ -166,7 +166,7 @@ def test_lessons_file_on_the_command_line(tmp_path, capsys):
     path.write_text(TEACHER, encoding="utf-8")
     code, out, err = cli(capsys, "lessons", "--file", path)
     assert code == 0, err
-    assert "lesson 15, 'A GRU remembers a key' (id gru-memory)" in out
+    assert "lesson 17, 'A GRU remembers a key' (id gru-memory)" in out
     assert (
         "preset lesson-memory with model: arch=gru, hidden=32; data: gap=10" in out
         and "train 200 steps" in out

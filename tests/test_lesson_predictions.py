@@ -331,3 +331,20 @@ def test_a_fresh_model_at_chance_answers_no_question_about_learning(lesson_id):
     changes = {"arch": "rnn", "activation": "tanh"} if lesson_id == "long-context" else {}
     found, said = _check(lesson_id, "lesson-memory", steps=2, **changes)
     assert said.choice is None and "too few" in said.detail, (found.text, said)
+
+
+def test_lessons_15_and_16_map_their_numbers():
+    """Lesson 15: a unit that correlates is "needed" or "not alone" as the check measured; one that does not
+    correlate yet answers nothing. Lesson 16: the share of capitals carried in picks the style, and a plain
+    sentence that is not yet plain answers nothing. Both wait for half the card's 8,000 steps."""
+    quotes = PRESETS["quotes"][1]
+    spread = {"r": 0.88, "inside": 0.082, "outside": 0.084, "random_max": 0.39, "needed": 0.0}
+    assert measured("ablation", True, spread, quotes, 8000).choice == "alone"
+    assert measured("ablation", False, {**spread, "inside": 0.6, "needed": 1.0}, quotes, 8000).choice == "needed"
+    assert measured("ablation", False, {**spread, "r": 0.7}, quotes, 8000).choice is None
+    assert "too few" in measured("ablation", True, spread, quotes, 100).detail
+    assert measured("transplant", True, {"patched": 1.0, "unpatched": 0.0}, quotes, 8000).choice == "quoted"
+    assert measured("transplant", False, {"patched": 0.05, "unpatched": 0.0}, quotes, 8000).choice == "plain"
+    assert measured("transplant", False, {"patched": 0.5, "unpatched": 0.1}, quotes, 8000).choice == "mixed"
+    assert measured("transplant", False, {"patched": 1.0, "unpatched": 0.6}, quotes, 8000).choice is None
+    assert measured("transplant", False, {"patched": 0.05, "unpatched": 0.0}, quotes, 100).choice is None

@@ -99,7 +99,7 @@ def test_every_card_action_is_one_the_window_knows():
     from playground.core.presets import PRESETS
 
     verbs = {"compare", "arch", "init", "activation", "bidirectional", "fix", "clip", "restart", "data",
-             "forecast", "step", "model", "preset", "sweep"}  # fmt: skip
+             "forecast", "step", "model", "preset", "sweep", "ablate", "transplant"}  # fmt: skip
     seen = 0
     for card in lessons.LESSONS:
         for label, action in ((card.try_label, card.try_action), *card.more):
@@ -113,13 +113,20 @@ def test_every_card_action_is_one_the_window_knows():
                     g.strip().isdigit() for g in gaps.split(",")
                 ), arg
                 assert "lesson-window" in PRESETS
+            if verb == "ablate":  # a track the Neurons tab ranks by
+                from playground.core.inspect.neurons import check_track
+
+                check_track(arg)
+            if verb == "transplant":  # SOURCE|TARGET, both texts the model's data can spell
+                source, bar, target = arg.partition("|")
+                assert bar and source and target, (card.id, arg)
             if verb == "model":
                 changes = dict(pair.split("=") for pair in arg.split(","))
                 typed = {k: int(v) if v.isdigit() else v for k, v in changes.items()}
                 base = PRESETS[card.preset][1].model
                 assert isinstance(dataclasses.replace(base, **typed).validate(), ModelConfig)
             seen += 1
-    assert seen >= 14 + 5  # lesson 2's 128 units, lesson 3's sweep, lesson 14's three other uses
+    assert seen >= 16 + 5  # lesson 2's 128 units, lesson 3's sweep, lesson 14's three other uses
 
 
 def test_lesson_14_checks_the_use_that_is_set_up():

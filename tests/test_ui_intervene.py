@@ -4,6 +4,7 @@ engine does the work in its process; core/inspect/intervene.py is tested in test
 from __future__ import annotations
 
 import dataclasses
+import html
 import pickle
 import re
 
@@ -99,3 +100,46 @@ def test_the_scrubber_says_why_a_transplant_is_refused(qtbot, open_window):
     ):
         s.put_button.click()
     assert "carries no hidden state" in s.transplant_label.text() and s.transplant_label.isVisible()
+
+
+def test_lessons_15_and_16_set_up_their_views_and_try_ablate_and_transplant(qtbot, open_window):
+    """Lesson 15 opens the Neurons tab on the quotes preset and its Try this ranks by quotes and then
+    ablates; lesson 16 opens the scrubber and its Try this carries he said, " into a plain sentence. (Whether
+    their claims hold after the cards' 8,000 steps: tests/test_intervene_claims.py, -m lessons.)"""
+    from window_helpers import arrived
+
+    from playground.core.lessons import lesson
+    from playground.core.presets import PRESETS, default_session
+
+    w = open_window(default_session())
+    card = lesson("ablation")
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        assert w.setup_lesson("ablation")
+    assert w.config == PRESETS["quotes"][1] and w.tabs.currentIndex() == w.neurons_tab
+    assert w.lesson_actions.outline is not None and w.lesson_actions.outline.target is w.neurons_view
+    assert f"Lesson {card.number}" in w.banner.text()
+    w.step(5)
+    qtbot.waitUntil(lambda: w.session.steps >= 5 and w.state.play == "paused", timeout=30_000)
+    view = w.neurons_view
+    view.track_box.setCurrentText("word")  # Try this picks the card's track itself
+    w.lessons_view.select("ablation")
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.AblatedUnits), timeout=60_000) as got:
+        w.lessons_view.try_button.click()
+    a = got.args[0]
+    assert not a.error and a.request.track == "quotes" and len(a.costs) == 10 and len(a.random) == 10
+    assert view.track_box.currentText() == "quotes" and "random units of layer" in view.status.text()
+    assert all(view.table.item(row, 5).text() for row in range(10))  # the held column, filled
+
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
+        assert w.setup_lesson("transplant")
+    assert w.tabs.currentIndex() == w.scrubber_tab and w.lesson_actions.outline.target is w.scrubber
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps >= 3 and w.state.play == "paused", timeout=30_000)
+    w.lessons_view.select("transplant")
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Transplanted), timeout=30_000) as got:
+        w.lessons_view.try_button.click()
+    t = got.args[0]
+    assert not t.error and t.request.source == 'he said, "' and t.request.target == "the old miller carried a"
+    assert len(t.patched) == len(t.unpatched) == 60 and t.moved > 0
+    shown = html.unescape(w.scrubber.transplant_label.text())
+    assert "Without" in shown and """With the state after 'he said, "'""" in shown

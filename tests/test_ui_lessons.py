@@ -22,7 +22,7 @@ IDS = [x.id for x in LESSONS]
 
 
 def test_every_card_names_a_preset_a_view_and_an_action():
-    assert [x.number for x in LESSONS] == list(range(1, 15))
+    assert [x.number for x in LESSONS] == list(range(1, 17))
     for card in LESSONS:
         assert card.preset in PRESETS, card.id
         assert 80 <= len(card.text) <= 600, card.id  # two to four sentences
@@ -162,7 +162,7 @@ def test_each_lesson_shows_what_it_claims_in_the_window(qtbot, open_window, less
         w.lessons_view.try_button.click()
     if verb == "step":
         qtbot.waitUntil(lambda: w.session.steps == steps_before + 1 and w.state.play == "paused", timeout=30_000)
-    elif verb not in ("compare", "forecast") and card.steps:
+    elif verb not in ("compare", "forecast", "ablate", "transplant") and card.steps:  # (those change no model)
         start = w.session.steps + w.session.refused
         w.step(card.steps)
         qtbot.waitUntil(

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from playground.app.messages import CheckLesson, ModelArrived, RunSeeds
+from playground.app.messages import CheckLesson, ModelArrived, RankedUnits, RunSeeds, Transplant
 from playground.core import lessons
 from playground.core.errors import PlaygroundError
 
@@ -54,6 +54,7 @@ class LessonActions(QObject):
         view.check_requested.connect(self.check)
         view.seeds_requested.connect(self.run_seeds)
         self._sweep: tuple[list[str], str] | None = None  # a gap sweep to run once the set-up's model is built
+        self._ablate_after: str | None = None  # a track: Ablate once the Neurons tab has ranked by it
         window.answered.connect(self._on_answer)
 
     # -- the card's three buttons ------------------------------------------------------------------
@@ -106,6 +107,7 @@ class LessonActions(QObject):
             "scrubber": lambda: w.scrubber,
             "unrolled": lambda: getattr(w, "unrolled_view", None),
             "shapes": lambda: getattr(w, "shapes_view", None),
+            "neurons": lambda: w.neurons_view,  # (made on first use, as compare)
         }.get(outline)
         return make() if make is not None else None
 
@@ -185,10 +187,59 @@ class LessonActions(QObject):
             w.prediction_panel.ask_natural_question()
         elif verb == "step":
             w.step(1)
+        elif verb == "ablate":  # lesson 15: rank the units by a track in the Neurons tab, then Ablate them
+            self.rank_and_ablate(arg)
+        elif verb == "transplant":  # lesson 16: "SOURCE|TARGET", carried in the scrubber
+            source, _, target = arg.partition("|")
+            self.transplant(source, target)
         else:
             w.report(f"unknown lesson action {action!r}")
 
+    def rank_and_ablate(self, track: str) -> None:
+        """Open the Neurons tab, rank the units by ``track`` and, once ranked, press Ablate."""
+        w = self.w
+        view = w.neurons_view
+        w.tabs.setCurrentIndex(w.neurons_tab)
+        self.set_outline(view)
+        if view.track_box.findText(track) < 0:
+            w.report(f"the Neurons tab has no track {track!r}")
+            return
+        if not w.state.has_model:
+            w.report("no model yet: wait until it is built")
+            return
+        view.track_box.setCurrentText(track)
+        self._ablate_after = track
+        view.rank_button.click()
+
+    def transplant(self, source: str, target: str) -> None:
+        """Carry the state after ``source`` into ``target`` and write on (the scrubber shows both continuations)."""
+        w = self.w
+        if not source or not target:
+            w.report("a transplant needs a source text and a target text (SOURCE|TARGET)")
+            return
+        if not w.state.has_model:
+            w.report("no model yet: wait until it is built")
+            return
+        s = w.scrubber
+        w.tabs.setCurrentIndex(w.scrubber_tab)
+        self.set_outline(s)
+        shown = source if len(source) <= 30 else "…" + source[-29:]
+        s.taken = (source, len(source), shown)
+        s.taken_label.setText(f"Taken: the state after {shown!r}. It is put in after {target!r}.")
+        s.transplant_label.setText("<i>writing, with and without the transplant…</i>")
+        s.transplant_label.setVisible(True)
+        w.controller.send(Transplant(source, target, length=60))
+
     def _on_answer(self, answer: object) -> None:
+        if (
+            self._ablate_after is not None
+            and isinstance(answer, RankedUnits)
+            and answer.track == self._ablate_after
+        ):
+            self._ablate_after = None
+            button = self.w.neurons_view.ablate_button
+            if button.isEnabled():  # (a ranking that failed says why in the tab)
+                button.click()
         if self._sweep is not None and isinstance(answer, ModelArrived):
             archs, gaps = self._sweep
             self._sweep = None

@@ -1,4 +1,4 @@
-"""The lessons: fourteen cards, each a short explanation, a set-up, what to watch, one thing to try,
+"""The lessons: sixteen cards, each a short explanation, a set-up, what to watch, one thing to try,
 and a check that reads the live model and says in numbers whether the learner has seen it.
 
 Lessons are data (:data:`LESSONS`); the window shows them as cards, the command line lists them
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from playground.core.errors import PlaygroundError
 from playground.core.lessons.cards import CARDS, OUTLINES, TABS, Lesson
+from playground.core.lessons.interventions import check_ablation, check_transplant
 from playground.core.lessons.results import (
     THIS,
     LessonCheck,
@@ -523,6 +524,8 @@ CHECKS: dict[str, Callable[[LessonContext], LessonCheck]] = {
     "bidirectional": check_bidirectional,
     "shapes": check_shapes,
     "uses": check_uses,
+    "ablation": check_ablation,
+    "transplant": check_transplant,
 }
 
 

@@ -1,4 +1,4 @@
-"""Lesson files: a lesson card as a TOML file, the fourteen built-in ones (``resources/lessons``) and any a
+"""Lesson files: a lesson card as a TOML file, the sixteen built-in ones (``resources/lessons``) and any a
 teacher writes, read by one loader.
 
 A file holds what a card holds: its words (title, text, what to watch), Set it up (a preset session,
@@ -47,7 +47,7 @@ __all__ = [
 
 MAX_BYTES = 64 * 1024  # a lesson is a few paragraphs: a bigger file is not a lesson
 # The view a lesson opens (tab ids the window knows) and the part it outlines.
-TABS = ("training", "step", "scrubber", "history", "compare", "unrolled", "shapes")
+TABS = ("training", "step", "scrubber", "history", "compare", "unrolled", "shapes", "neurons")
 OUTLINES = (
     "loss",
     "grad_norm",
@@ -59,11 +59,12 @@ OUTLINES = (
     "scrubber",
     "unrolled",
     "shapes",
+    "neurons",
 )
 # Try this: the window's actions (ui/lesson_actions.py), "verb:argument".
 ACTION_VERBS = (
     "compare", "arch", "init", "activation", "bidirectional", "fix", "clip", "restart", "data", "model",
-    "sweep", "preset", "forecast", "step",
+    "sweep", "preset", "forecast", "step", "ablate", "transplant",
 )  # fmt: skip
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # A card's words and the most characters each may have (the top of a file), and its question's.
@@ -73,7 +74,8 @@ QUESTION_WORDS = {"text": 300}
 # [check] builtin = "...".
 BUILTIN_CHECKS = (
     "order", "long-context", "recurrent-vs-feedforward", "unrolled", "bptt", "vanishing", "exploding",
-    "activations", "identity-init", "clipping", "gates", "bidirectional", "shapes", "uses",
+    "activations", "identity-init", "clipping", "gates", "bidirectional", "shapes", "uses", "ablation",
+    "transplant",
 )  # fmt: skip
 
 
@@ -124,7 +126,7 @@ class Lesson:
     question: QuestionSpec | None = None  # a teacher's question (the built-ins' are in predictions.py)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # over the preset: model/data/train
     source: str = "built-in"  # the file it was read from
-    builtin: bool = False  # one of the fourteen the app ships (resources/lessons)
+    builtin: bool = False  # one of the sixteen the app ships (resources/lessons)
 
     def view_words(self) -> str:
         """ "the training view, the loss outlined"."""
@@ -454,7 +456,7 @@ def read_lesson_file(path: str | Path, number: int | None = None) -> Lesson:
 
 
 def builtin_lessons() -> tuple[Lesson, ...]:
-    """The fourteen built-in lessons, from resources/lessons (in their numbers' order)."""
+    """The sixteen built-in lessons, from resources/lessons (in their numbers' order)."""
     from playground.core.paths import resources_dir
 
     folder = resources_dir() / "lessons"

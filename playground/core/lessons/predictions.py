@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from playground.core.config import ARCH_NAMES, ModelConfig, SessionConfig
 from playground.core.lessons.cards import CARDS
 from playground.core.lessons.checks import KEEPS, RELU_ALONE_SLACK, LessonCheck
+from playground.core.lessons.interventions import ABLATION_CLAIM, CORRELATES, WRITES_PLAIN, WRITES_QUOTED
 from playground.core.lessons.uses import FORECASTS_WELL
 from playground.core.presets import PLANTED_SPIKES
 
@@ -333,6 +334,27 @@ def _uses(found: LessonCheck, session: SessionConfig | None) -> Measured:
     return Measured("muddled", detail)
 
 
+def _ablation(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    r = _num(found, "r")
+    if r < CORRELATES:
+        return Measured(None, f"no unit follows the quotes closely yet (|r| {r:.2f}): train on")
+    inside, worst = _num(found, "inside"), _num(found, "random_max")
+    detail = f"|r| {r:.2f}; held at zero it costs {inside:+.3f} inside, the costliest random unit {worst:+.3f}"
+    return Measured("needed" if _num(found, "needed") else "alone", detail)
+
+
+def _transplant(found: LessonCheck, session: SessionConfig | None) -> Measured:
+    patched, plain = _num(found, "patched"), _num(found, "unpatched")
+    if plain > WRITES_PLAIN:
+        return Measured(None, f"the plain sentences alone come out {plain:.0%} in capitals: train on")
+    detail = f"{patched:.0%} capitals with the state carried in, {plain:.0%} without"
+    if patched >= WRITES_QUOTED:
+        return Measured("quoted", detail)
+    if patched <= WRITES_PLAIN:
+        return Measured("plain", detail)
+    return Measured("mixed", detail)
+
+
 # -- the questions ----------------------------------------------------------------------------------------
 
 PREDICTIONS: dict[str, Prediction] = {
@@ -521,6 +543,30 @@ PREDICTIONS: dict[str, Prediction] = {
             ("spikes",),
             _uses,
             after_training=("muddled", "nothing"),
+        ),
+        Prediction(
+            "ablation",
+            "One unit follows the quotes with |r| near 0.9. Held at zero, will it hurt the model inside "
+            "quotations more than any of ten random units?",
+            (
+                Choice("needed", "Yes: the model needs it", "More inside than every random unit, and more than outside."),
+                Choice("alone", "No: not that unit alone", "No more than a random unit: other units hold the quotation too."),
+            ),
+            ABLATION_CLAIM,
+            _ablation,
+            after_training=("needed", "alone"),
+        ),
+        Prediction(
+            "transplant",
+            'Put the state the model has after he said, " into a plain sentence. How will it write on?',
+            (
+                Choice("quoted", "In capitals, as if quoting", "80% or more capitals, up to the next quote mark it writes."),
+                Choice("plain", "In plain lower case", "20% or fewer: the sentence it reads wins."),
+                Choice("mixed", "A mix of the two", "Between a fifth and four fifths capitals."),
+            ),
+            ("quoted",),
+            _transplant,
+            after_training=("plain", "mixed"),
         ),
     )
 }
