@@ -308,6 +308,7 @@ def test_a_plot_read_before_the_first_paint_is_made_at_once(qtbot):
     "line, cores, taken",
     [
         ("0.50 0.40 0.30 2/300 999", 2, False),  # the window and this process: a core each
+        ("2.90 2.10 2.00 3/300 999", 2, False),  # one busy program: they share the other core
         ("5.90 5.10 4.00 4/300 999", 2, True),  # two busy programs beside them
         ("5.90 5.10 4.00 4/300 999", 8, False),  # the same on eight cores
         ("garbage", 2, False),  # unreadable: never wait

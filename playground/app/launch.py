@@ -38,10 +38,13 @@ def child_main(conn: Any) -> None:
 
 
 def cores_taken(loadavg: str = "/proc/loadavg") -> bool:
-    """Whether the tasks running now, besides this process, fill every core of this machine (Linux:
-    the running count of ``/proc/loadavg``, a count at this instant, not an average; elsewhere:
-    False). The window starting beside this process counts: on a quiet two-core machine it is one
-    task, and this process has the other core to itself."""
+    """Whether the tasks running now besides this process, the window among them, are more than this
+    machine's cores (Linux: the running count of ``/proc/loadavg``, a count at this instant, not an
+    average; elsewhere: False): then the window's own start already waits for a core, and this
+    process's imports would slow its first paint further. Measured (docs/benchmarks.md): beside two
+    busy programs on two cores, waiting brought the first paint from 2.6 s to 0.8 s with the first
+    model ready as soon; beside one, it cost the first model 0.8 s for 0.2 s of paint, so one busy
+    program (the window and this process share the other core) does not count as taken."""
     from pathlib import Path
 
     try:
@@ -49,7 +52,7 @@ def cores_taken(loadavg: str = "/proc/loadavg") -> bool:
     except (OSError, ValueError, IndexError):
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return running - 1 >= cores
+    return running - 1 > cores
 
 
 @contextlib.contextmanager
