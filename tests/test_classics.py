@@ -387,3 +387,60 @@ def test_a_frontier_waits_for_a_comparison_and_says_so(qtbot, open_window):
     assert view.frontier.run_button.isEnabled() and not view.frontier.running
     view.run_button.click()  # while a comparison runs, its Run button stops it
     qtbot.waitUntil(lambda: not view.answer["running"], timeout=20_000)
+
+
+def test_a_finished_frontier_cell_opens_its_run_in_the_window(qtbot, open_window):
+    from playground.app import messages as m
+    from playground.core.config import ModelConfig, SessionConfig, TrainConfig
+    from tests.window_helpers import answer_is, arrived
+
+    w = open_window(SessionConfig(
+        model=ModelConfig(arch="gru", hidden=4),
+        data=DataConfig(kind="adding", source="generator", span=6),
+        train=TrainConfig(batch_size=4, val_every=0),
+    ))
+    w.tabs.setCurrentIndex(w.compare_tab)
+    panel = w.compare_view.frontier
+    assert not panel.open_button.isEnabled()  # nothing finished yet
+    panel.lengths_edit.setText("4, 5")
+    panel.seeds_spin.setValue(2)
+    panel.steps_spin.setValue(3)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: not panel.running and panel.answer is not None and len(panel.answer.cells) == 8, timeout=60_000)
+    cell = next(c for c in panel.answer.cells if c["arch"] == "lstm" and c["length"] == 5)
+    # the run it keeps: the first seed that solved, else the first seed (none solves in 3 steps of 4)
+    seed = next((s for s, at in enumerate(cell["solved_at"]) if at is not None), 0)
+    assert cell["opens_seed"] == seed
+    assert f"opens seed {seed}'s run" in panel.grid.item(1, 1).toolTip()
+    panel.grid.setCurrentCell(1, 1)  # lstm, T = 5
+    assert panel.open_button.isEnabled()
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("frontier"), timeout=20_000) as got:
+        panel.grid.cellActivated.emit(1, 1)  # a double-click, or Enter
+    summary = got.args[0].summary
+    # the window's model is that run: its settings, its steps and its loss curve
+    assert w.config.model.arch == "lstm" and w.config.model.hidden == 4 and w.config.data.span == 5
+    assert w.config.train.seed == seed and w.config.data.seed == seed
+    steps = cell["sequences_seen"][seed] // 4
+    _, y = w.session.loss.view()
+    assert summary["steps"] == steps and w.session.steps == steps and len(y) == steps  # its loss curve
+    assert np.isfinite(y).all()
+    assert w.tabs.currentIndex() == w.training_tab
+    assert f"Opened the frontier's run of lstm at T = 5, seed {seed}" in w.banner.text()
+    # a cell opens once: the window has it now, and says so rather than asking the engine again
+    assert "open in the window" in panel.grid.item(1, 1).toolTip() and not panel.open_button.isEnabled()
+    panel.grid.cellActivated.emit(1, 1)
+    assert "open in the window already" in panel.note.text()
+    # the engine refuses a second opening too (a cell asked for by a stale window)
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Failed), timeout=10_000) as failed:
+        w.controller.open_frontier_cell(dict(cell))
+    assert "was opened already" in failed.args[0].message
+    # another cell still opens: the GRU at T = 4, whose run is trained from its own seed
+    panel.grid.setCurrentCell(2, 0)
+    with qtbot.waitSignal(w.answered, check_params_cb=arrived("frontier"), timeout=20_000):
+        panel.open_button.click()
+    assert w.config.model.arch == "gru" and w.config.data.span == 4
+    w.tabs.setCurrentIndex(w.compare_tab)
+    panel.grid.setCurrentCell(0, 0)
+    panel.answer = None  # (as before any frontier ran): no finished cell under the selection
+    panel.open_button.click()
+    assert "Only a finished cell" in panel.note.text()
