@@ -454,7 +454,7 @@ def read_lesson_file(path: str | Path, number: int | None = None) -> Lesson:
 
 
 def builtin_lessons() -> tuple[Lesson, ...]:
-    """The fourteen built-in lessons, from resources/lessons (in their numbers' order)."""
+    """The built-in lessons, from resources/lessons (in their numbers' order)."""
     from playground.core.paths import resources_dir
 
     folder = resources_dir() / "lessons"
