@@ -288,7 +288,6 @@ class Demo(QObject):
     def run_comparison(self) -> None:
         """The Compare tab runs the preset's comparison (memory: the gap sweep) until done or time is up."""
         from playground.core.kinds import kind_spec
-
         from playground.ui.compare_view import spec_has_span
 
         window = self.window
