@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     les = sub.add_parser(
         "lessons",
         help="list the lessons (set one up in the window: gui --demo S --lesson ID; train one: train --lesson ID)",
-        description="The fourteen lessons: their ids and titles, what each sets up and what its check measures.",
+        description="The built-in lessons: their ids and titles, what each sets up and what its check measures.",
     )
     les.add_argument("--json", action="store_true", help='one JSON object: {"lessons": [{"id", "title", ...}]}')
     les.add_argument(

@@ -61,7 +61,7 @@ def _card_run(arch: str, seed: int):
 def test_lesson_17s_check_holds_for_the_lstm_and_not_for_the_tanh_rnn():
     lstm = [_card_run("lstm", s) for s in CLAIM_SEEDS]
     assert sum(c.passed for c in lstm) >= at_least(2, 3, len(CLAIM_SEEDS)), [c.text for c in lstm]
-    assert all("held-out sums are within 0.04" in c.text for c in lstm)
+    assert all(c.text.startswith("The share of the 2,560 held-out sums within 0.04") for c in lstm)
     rnn = [_card_run("rnn", s) for s in CLAIM_SEEDS]
     assert not any(c.passed for c in rnn), [c.text for c in rnn]
-    assert all(c.numbers["solved_fraction"] < 0.5 for c in rnn), [c.text for c in rnn]  # near the mean's 5%
+    assert all(c.numbers["solved_fraction"] < 0.5 for c in rnn), [c.text for c in rnn]  # near the mean's 8%

@@ -1,4 +1,4 @@
-"""Lesson files (core/lessons/files.py): the fourteen built-in lessons are TOML files read by the one loader a
+"""Lesson files (core/lessons/files.py): the built-in lessons are TOML files read by the one loader a
 teacher's lesson uses; a teacher's file is read whole and checked key by key; each mistake is one line naming
 the line and the key. The window test is tests/test_ui_lesson_files.py."""
 

@@ -320,7 +320,20 @@ class Demo(QObject):
         def done() -> bool:
             return panel.answer is not None and not panel.running
 
-        self._when(done, lambda: self._after(300, self.shoot), seconds=self.seconds, first_ms=500)
+        self._when(done, self.show_frontier, seconds=self.seconds, first_ms=500)
+
+    def show_frontier(self) -> None:
+        """The Compare tab scrolled to its frontier grid, then the picture."""
+        from PySide6.QtWidgets import QScrollArea
+
+        panel = self.window.compare_view.frontier
+        area = panel.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+            area.ensureWidgetVisible(panel, 0, 0)
+        self._after(300, self.shoot)
 
     def _comparison_done(self) -> bool:
         answer = self.window.compare_view.answer

@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("lessons_pointed", True)
         self.banner.show_message(
-            "New to recurrent networks? Help > Lessons (F1) walks through fourteen lessons, each set up "
+            "New to recurrent networks? Help > Lessons (F1) walks through the lessons, each set up "
             "in one click and checked on your own model.",
             "info",
         )

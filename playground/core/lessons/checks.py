@@ -1,4 +1,4 @@
-"""The lessons: fourteen cards, each a short explanation, a set-up, what to watch, one thing to try,
+"""The lessons: the built-in cards, each a short explanation, a set-up, what to watch, one thing to try,
 and a check that reads the live model and says in numbers whether the learner has seen it.
 
 Lessons are data (:data:`LESSONS`); the window shows them as cards, the command line lists them

@@ -1,4 +1,4 @@
-"""Lesson files: a lesson card as a TOML file, the fourteen built-in ones (``resources/lessons``) and any a
+"""Lesson files: a lesson card as a TOML file, the built-in ones (``resources/lessons``) and any a
 teacher writes, read by one loader.
 
 A file holds what a card holds: its words (title, text, what to watch), Set it up (a preset session,
@@ -124,7 +124,7 @@ class Lesson:
     question: QuestionSpec | None = None  # a teacher's question (the built-ins' are in predictions.py)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # over the preset: model/data/train
     source: str = "built-in"  # the file it was read from
-    builtin: bool = False  # one of the fourteen the app ships (resources/lessons)
+    builtin: bool = False  # one of the cards the app ships (resources/lessons)
 
     def view_words(self) -> str:
         """ "the training view, the loss outlined"."""
