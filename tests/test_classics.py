@@ -432,7 +432,7 @@ def test_a_finished_frontier_cell_opens_its_run_in_the_window(qtbot, open_window
     assert "open in the window already" in panel.note.text()
     # the engine refuses a second opening too (a cell asked for by a stale window)
     with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Failed), timeout=10_000) as failed:
-        w.controller.open_frontier_cell(dict(cell))
+        panel.ask_to_open(w, cell)
     assert "was opened already" in failed.args[0].message
     # another cell still opens: the GRU at T = 4, whose run is trained from its own seed
     panel.grid.setCurrentCell(2, 0)
@@ -444,3 +444,23 @@ def test_a_finished_frontier_cell_opens_its_run_in_the_window(qtbot, open_window
     panel.answer = None  # (as before any frontier ran): no finished cell under the selection
     panel.open_button.click()
     assert "Only a finished cell" in panel.note.text()
+
+
+def test_the_step_debugger_shows_an_adding_batch():
+    """Step x N takes its last step in detail: an adding batch reads as its pairs (the marked values
+    starred), the sums and the answers (it once fell through to the price path and failed)."""
+    from playground.core.config import ModelConfig, SessionConfig, TrainConfig
+    from playground.core.train.trainer import Trainer
+
+    tr = Trainer(SessionConfig(
+        model=ModelConfig(arch="lstm", hidden=4),
+        data=DataConfig(kind="adding", source="generator", span=6),
+        train=TrainConfig(batch_size=4, val_every=0, device="cpu"),
+    ))
+    d = tr.step(detail=True).detail
+    assert len(d.inputs) == len(d.targets) == len(d.predictions) == 4
+    for row, target, answer in zip(d.inputs, d.targets, d.predictions):
+        assert len(row) == 6 and sum(v.endswith("*") for v in row) == 2  # two marked pairs
+        marked = sum(float(v[:-1]) for v in row if v.endswith("*"))
+        assert float(target[0]) == pytest.approx(marked, abs=0.011)  # the sum of the two (shown rounded)
+        assert len(answer) == 1 and math.isfinite(float(answer[0]))

@@ -73,4 +73,4 @@ def test_a_broken_lesson_file_is_one_line_and_changes_nothing(qtbot, open_window
     clash = tmp_path / "clash.toml"
     clash.write_text(swap('id = "gru-memory"', 'id = "vanishing"'), encoding="utf-8")
     assert not w.lesson_actions.open_lesson_file(str(clash))
-    assert len(view.cards) == 14
+    assert len(view.cards) == len(LESSONS)

@@ -50,7 +50,6 @@ class Controller(QObject):
         self.chance_loss: float | None = None  # the loss of a model that learned nothing
         self.needed: tuple[int, ...] = ()  # probe positions the task's answer depends on
         self._needed_for: tuple[Any, tuple[int, ...]] | None = None  # (probe labels, needed) from the engine
-        self.opening_cell: dict[str, Any] = {}  # the frontier cell whose run was asked for last
         self.worker_thread = make_worker(self)
         self.command.connect(self.worker_thread.worker.command)
         self.worker_thread.worker.answer.connect(self.on_answer)
@@ -221,25 +220,12 @@ class Controller(QObject):
                 f"Continuing with the compared {summary['model']}: {summary['steps']} steps trained.", "info"
             )
             w.tabs.setCurrentIndex(w.training_tab)
-        elif a.how == "frontier":
+        elif a.how == "frontier":  # a frontier cell's run (ui/frontier_view.py asked, and says which)
             st.set_file(None, True)
-            self._show_frontier_run(summary)
+            w.compare_view.frontier.show_opened(w, summary)
         elif a.how == "kept":  # a Reset or new settings failed (the error follows): the model before it
             st.set_file(None, True)  # its file was let go with the Reset; quitting offers to save it
         self.model_ready.emit()
-
-    def _show_frontier_run(self, summary: dict) -> None:
-        """The run a frontier cell kept is the model now: which seed, and whether it solved, in the banner."""
-        w, cell = self.w, self.opening_cell
-        seed = summary["session"].train.seed
-        at = next((s for s in cell.get("solved_at", ()) if s is not None), None)  # the kept seed's, if any
-        how = f"solved after {at:,} training sequences" if at is not None else "did not solve in its steps"
-        where = f"{cell['arch']} at T = {cell['length']}, seed {seed}" if cell else f"seed {seed}"
-        w.banner.show_message(f"Opened the frontier's run of {where} ({how}): {summary['steps']} steps trained.", "info")
-        if cell and w._pages["compare"].built:
-            w.compare_view.frontier.stop_showing()  # a frontier still running stopped with the old model
-            w.compare_view.frontier.mark_opened(cell)
-        w.tabs.setCurrentIndex(w.training_tab)
 
     def _fresh_session(self) -> None:
         self.session = Session()
@@ -407,11 +393,6 @@ class Controller(QObject):
             data.kind, tuple(request["lengths"]), tuple(request["archs"]), int(request["seeds"]),
             int(request["steps"]), hidden=model.hidden, lr=train.lr, batch_size=train.batch_size, clip=clip,
         ))
-
-    def open_frontier_cell(self, cell: dict) -> None:
-        """A finished frontier cell's run as the model in training (``OpenFrontierCell``)."""
-        self.opening_cell = dict(cell)
-        self.send(m.OpenFrontierCell(str(cell["arch"]), int(cell["length"]), self.state.next_generation(replaces_now=False)))
 
     def inspect_compared(self, request: dict) -> None:
         """A held-out sequence a compared model gets wrong, for the scrubber (``ComparedExample``)."""

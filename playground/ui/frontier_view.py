@@ -118,6 +118,7 @@ class FrontierPanel(QWidget):
         self.grid.cellActivated.connect(lambda r, c: self._on_open())  # double-click or Enter
         self.grid.itemSelectionChanged.connect(self._sync)
         self.opened: set[tuple[str, int]] = set()  # cells whose run the window took (each opens once)
+        self.opening: dict[str, Any] = {}  # the cell whose run was asked for last
         row = QHBoxLayout()
         for label, widget in (
             ("Frontier over T =", self.lengths_edit),
@@ -171,6 +172,30 @@ class FrontierPanel(QWidget):
             )
             return
         self.open_requested.emit(cell)
+
+    def ask_to_open(self, w: Any, cell: Mapping[str, Any]) -> None:
+        """The window ``w`` asks the engine for ``cell``'s run (``OpenFrontierCell``), once unsaved
+        training may go; ``show_opened`` follows when it arrives."""
+        from playground.app import messages as m
+
+        if not w.may_discard("Open the frontier cell's run?"):
+            return
+        self.opening = dict(cell)
+        generation = w.controller.state.next_generation(replaces_now=False)
+        w.controller.send(m.OpenFrontierCell(str(cell["arch"]), int(cell["length"]), generation))
+
+    def show_opened(self, w: Any, summary: Mapping[str, Any]) -> None:
+        """The run the cell kept is the window's model now: which seed, and whether it solved, in the banner."""
+        cell = self.opening
+        seed = summary["session"].train.seed
+        at = next((s for s in cell.get("solved_at", ()) if s is not None), None)  # the kept seed's, if any
+        how = f"solved after {at:,} training sequences" if at is not None else "did not solve in its steps"
+        where = f"{cell['arch']} at T = {cell['length']}, seed {seed}" if cell else f"seed {seed}"
+        w.banner.show_message(f"Opened the frontier's run of {where} ({how}): {summary['steps']} steps trained.", "info")
+        if cell:
+            self.stop_showing()  # a frontier still running stopped with the old model
+            self.mark_opened(cell)
+        w.tabs.setCurrentIndex(w.training_tab)
 
     def mark_opened(self, cell: Mapping[str, Any]) -> None:
         """The window took ``cell``'s run: said in its tooltip, and the cell cannot open it again."""

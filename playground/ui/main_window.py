@@ -369,10 +369,6 @@ class MainWindow(QMainWindow):
         if self.may_discard("Continue with the compared model?"):
             self.controller.adopt(arch)
 
-    def _on_frontier_open_request(self, cell: dict) -> None:
-        if self.may_discard("Open the frontier cell's run?"):
-            self.controller.open_frontier_cell(cell)
-
     # -- what the controller shows through the window ------------------------------------------------
     def session_replaced(self, session: Session) -> None:
         """A new model: every plot draws the new session from now on."""
