@@ -464,3 +464,28 @@ def test_the_step_debugger_shows_an_adding_batch():
         marked = sum(float(v[:-1]) for v in row if v.endswith("*"))
         assert float(target[0]) == pytest.approx(marked, abs=0.011)  # the sum of the two (shown rounded)
         assert len(answer) == 1 and math.isfinite(float(answer[0]))
+
+
+def test_lesson_17_is_checked_by_its_measured_share_and_says_when_its_try_this_is_the_contrast():
+    """The built-in card's check is its file's quantity (no built-in check by that id): an untrained
+    LSTM is "not solved yet" with no excuse, the tanh RNN of its Try this is told it is the contrast."""
+    import dataclasses
+
+    from playground.core.lessons import LessonContext, check, lesson, setup_of
+    from playground.core.lessons.predictions import PREDICTIONS
+    from playground.core.train.trainer import Trainer
+
+    card = lesson("adding")
+    assert card.builtin and card.check.quantity == "solved_fraction" and card.steps == 6000
+    session = setup_of(card)
+    assert session.data.span == 30 and session.model.arch == "lstm"
+    lstm = check("adding", LessonContext(Trainer(dataclasses.replace(session, train=dataclasses.replace(session.train, device="cpu")))))
+    assert not lstm.passed and lstm.differs == "" and lstm.text.startswith("The share of the 2,560 held-out sums")
+    assert 0.0 <= lstm.numbers["solved_fraction"] < 0.5
+    rnn_session = dataclasses.replace(
+        session, model=dataclasses.replace(session.model, arch="rnn"), train=dataclasses.replace(session.train, device="cpu")
+    )
+    rnn = check("adding", LessonContext(Trainer(rnn_session)))
+    assert not rnn.passed and rnn.differs.startswith("This is a vanilla RNN, not the card's LSTM")
+    # the card's question, from its file: "yes" when the check holds
+    assert PREDICTIONS["adding"].claim == ("yes",)

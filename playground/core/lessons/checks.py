@@ -554,7 +554,24 @@ def _measured_check(card: Lesson, ctx: LessonContext) -> LessonCheck:
         return LessonCheck(card.id, False, str(e), {})
     holds = value > spec.above if spec.above is not None else value < float(spec.below)  # type: ignore[arg-type]
     shown = f"{value:.4g}"
-    return LessonCheck(card.id, holds, (spec.passed if holds else spec.not_yet).format(value=shown), {spec.quantity: value})
+    text = (spec.passed if holds else spec.not_yet).format(value=shown)
+    return LessonCheck(card.id, holds, text, {spec.quantity: value}, "" if holds else _other_model(card, ctx))
+
+
+def _other_model(card: Lesson, ctx: LessonContext) -> str:
+    """A built-in card's check that does not hold on another architecture than the card's (its Try
+    this, say): one sentence that this is the contrast, not a run still on its way."""
+    from playground.core.config import ARCH_NAMES
+
+    if not card.builtin:
+        return ""
+    wanted, arch = setup_of(card).model.arch, ctx.trainer.session.model.arch
+    if arch == wanted:
+        return ""
+    return (
+        f"This is a {ARCH_NAMES[arch]}, not the card's {ARCH_NAMES[wanted]}: the card's claim is that the "
+        f"{ARCH_NAMES[wanted]} passes this check and the {ARCH_NAMES[arch]} does not, and here it does not."
+    )
 
 
 def lesson(lesson_id: str) -> Lesson:
