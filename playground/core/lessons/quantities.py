@@ -86,9 +86,10 @@ def _solved_fraction(ctx: Any) -> float:
     answered right by the paper's criterion (adding: within 0.04 of the sum; temporal order: the right
     class; copy: every symbol copied). Solved: at most 1 wrong, a share above 2,558 / 2,560."""
     from playground.core.inference import model_fn
+    from playground.core.kinds import kind_spec
 
     tr = ctx.trainer
-    if tr.task.kind not in ("adding", "temporal-order", "copy"):
+    if "span" not in kind_spec(tr.task.kind).settings:  # the classics: the kinds with a length T
         raise PlaygroundError("this check reads the adding, temporal-order or copy data: press Set it up")
     result = tr.task.evaluate(model_fn(tr.model), tr.device)
     share = result.get("solved_fraction", result.get("sequences_right", result.get("accuracy")))
