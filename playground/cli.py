@@ -215,6 +215,8 @@ def _lesson_setup(a: argparse.Namespace, given: set[str]) -> None:
         elif data.source == "inline":
             put(values=data.values)
         for name, field in _LESSON_DATA:
+            if name == "length" and "span" in spec.settings:
+                field = "span"  # a classic's length T is --length too (lesson 17: T = 30)
             put(**{name: getattr(data, field)})
         for name, field in _LESSON_KIND:
             if field in spec.settings:

@@ -372,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="training",
         choices=["training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory", "export"],
         help="with --demo: the tab to show (live plots, step debugger, time scrubber, gradients over "
-        "training, or compare: runs the preset's comparison, for memory the gap sweep; export: saves "
+        "training, or compare: runs the preset's comparison, for memory the gap sweep, for adding, "
+        "temporal-order and copy the frontier; export: saves "
         "the model and exports its script, the File menu drawn open)",
     )
     g.add_argument(

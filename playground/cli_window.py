@@ -13,7 +13,7 @@ def cmd_lessons(a: argparse.Namespace) -> int:
     from playground.core.lessons import LESSONS
 
     if a.file:
-        return _lesson_file(a.file, a.json, len(LESSONS) + 1)
+        return _lesson_file(a.file, a.json, max(x.number for x in LESSONS) + 1)
 
     rows = [
         {

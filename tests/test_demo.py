@@ -107,6 +107,22 @@ def test_a_lesson_demo_trains_its_steps_checks_and_shows_its_card(run_demo, tmp_
     assert window.lessons_view.current().id == "unrolled"  # the card shown in the picture
 
 
+def test_the_compare_demo_of_a_classic_runs_its_frontier_to_the_end(run_demo, tmp_path, monkeypatch):
+    """`gui --demo S --preset adding --view compare` (the README's frontier picture): the Compare tab's
+    frontier, every cell finished before the picture (a small grid here)."""
+    from playground.ui import demo
+
+    monkeypatch.setattr(demo, "DEMO_FRONTIER", ("4, 5", 1, 3))
+    shot = tmp_path / "frontier.png"
+    status, window = run_demo("adding", seconds=60, screenshot=str(shot), view="compare")
+    assert status == 0
+    assert_drawn(shot)
+    panel = window.compare_view.frontier
+    assert window.tabs.currentIndex() == window.compare_tab and not panel.isHidden()  # (the window is closed now)
+    assert len(panel.answer.cells) == 8 and panel.note.text() == "8 of 8 cells"
+    assert all(panel.grid.item(r, c).text()[:3] in ("0/1", "1/1") for r in range(4) for c in range(2))
+
+
 def test_a_picture_that_cannot_be_written_exits_2(run_demo, tmp_path, capsys):
     shot = tmp_path / "taken.png"
     shot.mkdir()  # a folder where the PNG should go

@@ -24,9 +24,11 @@ def test_a_teachers_lesson_is_set_up_tried_and_checked(qtbot, open_window, tmp_p
     assert "TOML" in w.open_lesson_action.toolTip()
     w.open_lesson_action.trigger()
     card = view.current()
-    assert (card.id, card.number, card.source) == ("gru-memory", 17, "gru.toml") and len(view.cards) == 17
-    assert view.list.item(16).text().endswith("17. A GRU remembers a key") and view.title.text().startswith(
-        "17."
+    # numbered after the highest built-in card (17), listed after them all
+    n = len(view.cards)
+    assert (card.id, card.number, card.source) == ("gru-memory", 18, "gru.toml") and n == len(LESSONS) + 1
+    assert view.list.item(n - 1).text().endswith("18. A GRU remembers a key") and view.title.text().startswith(
+        "18."
     )
     assert view.question.text().startswith("After 200 steps") and view.choice_buttons[0].text() == "Yes"
     assert not view.seeds_button.isVisible()
@@ -71,4 +73,4 @@ def test_a_broken_lesson_file_is_one_line_and_changes_nothing(qtbot, open_window
     clash = tmp_path / "clash.toml"
     clash.write_text(swap('id = "gru-memory"', 'id = "vanishing"'), encoding="utf-8")
     assert not w.lesson_actions.open_lesson_file(str(clash))
-    assert len(view.cards) == len(LESSONS) == 16
+    assert len(view.cards) == len(LESSONS)

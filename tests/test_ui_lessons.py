@@ -15,14 +15,14 @@ from window_helpers import arrived
 
 from playground.app import messages as m
 from playground.core import lessons
-from playground.core.lessons import LESSONS, lesson
+from playground.core.lessons import LESSONS, lesson, setup_of
 from playground.core.presets import PRESETS
 
 IDS = [x.id for x in LESSONS]
 
 
 def test_every_card_names_a_preset_a_view_and_an_action():
-    assert [x.number for x in LESSONS] == list(range(1, 17))
+    assert [x.number for x in LESSONS] == list(range(1, 18))
     for card in LESSONS:
         assert card.preset in PRESETS, card.id
         assert 80 <= len(card.text) <= 600, card.id  # two to four sentences
@@ -55,7 +55,7 @@ def test_set_up_each_lesson_and_check_it(qtbot, open_window, lesson_id):
     assert w.lessons_view.current().id == lesson_id
     with qtbot.waitSignal(w.answered, check_params_cb=arrived("built"), timeout=30_000):
         assert w.setup_lesson(lesson_id)
-    assert w.config == PRESETS[card.preset][1]  # the lesson's own data, model and settings
+    assert w.config == setup_of(card)  # the lesson's own data, model and settings (its preset, its [setup.*])
     assert w.model_panel.config() == w.config.model and w.data_panel.config() == w.config.data
     outline = w.lesson_actions.outline
     assert outline is not None and outline.isVisible()  # the part of the view it shows, outlined

@@ -97,6 +97,7 @@ class Engine:
         ] = []  # the step count at each refused step since then (the checks count them)
         self.compare_job: CompareJob | None = None  # the newest comparison (kept after it ends)
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
+        self.frontier_job: FrontierJob | None = None  # the newest frontier (its cells' runs kept after it ends)
         self.seq2seq: Seq2SeqTrainer | None = None  # for the dialog data, when trained
         self._s2s_task: Task | None = None
         self.thread_tuner: ThreadTuner | None = None  # torch's thread count, measured while training
@@ -259,6 +260,8 @@ class Engine:
                     self.job.stop()
             case m.RunFrontier():
                 self._frontier(cmd)
+            case m.OpenFrontierCell():
+                self._open_frontier_cell(cmd)
             case m.InspectCompared():
                 self._inspect_compared(cmd)
             case m.Unroll():
@@ -784,8 +787,30 @@ class Engine:
         except Exception as exc:
             self.answer(m.FrontierProgress(self.generation, running=False, error=error_text(exc)))
             return
+        self.frontier_job = job  # its finished cells' runs stay openable after it ends
         self._start(job)
         job.emit(running=True)
+
+    def _open_frontier_cell(self, cmd: m.OpenFrontierCell) -> None:
+        """A finished cell's kept run becomes the model in training (it is handed over: a cell opens once)."""
+        job = self.frontier_job
+        where = f"{cmd.arch} at T = {cmd.length}"
+        if job is None or (cmd.arch, cmd.length) not in job.runs:
+            self.fail(f"the frontier has no finished run of {where} to open: run the frontier first")
+            return
+        if job.runs[cmd.arch, cmd.length] is None:
+            self.fail(f"the run of {where} was opened already: run the frontier again to open it anew")
+            return
+        trainer = job.runs[cmd.arch, cmd.length]
+        job.runs[cmd.arch, cmd.length] = None
+        random = RandomState()
+        random.cpu = job.random.cpu
+        self._pause_training()
+        trainer.recorder = None  # its past is the frontier's: no session records it
+        self._install(trainer, cmd.generation, random)  # (a frontier still running stops)
+        self.answer(m.ModelArrived(self.generation, "frontier", self.summary(), None, self._history()))
+        self.probe_now()
+        self.send_reach_context()
 
     def _inspect_compared(self, cmd: m.InspectCompared) -> None:
         """A held-out example a compared model answers wrong, looked into (between the comparison's

@@ -278,6 +278,8 @@ class FrontierJob(Job):
         self.cells: list[dict[str, Any]] = []
         self.current: Any = None
         self.seeds_done = -1
+        # each finished cell's kept run (CellRun.kept), by (arch, length): the window can open it (once)
+        self.runs: dict[tuple[str, int], Any] = {}
 
     def stop(self) -> None:
         self.stopped = True
@@ -297,7 +299,9 @@ class FrontierJob(Job):
                             break
                         self.current = CellRun(self.plan, *self.todo.pop(0))
                     if self.current.advance(deadline):
-                        self.cells.append(self.current.cell().as_dict())
+                        cur = self.current
+                        self.cells.append({**cur.cell().as_dict(), "opens_seed": cur.kept_seed})
+                        self.runs[cur.arch, cur.length] = cur.kept
                         self.current = None
                         self.emit(running=bool(self.todo))
                     elif len(self.current.seen) != self.seeds_done:

@@ -230,6 +230,17 @@ class RunFrontier:
 
 
 @dataclass(frozen=True)
+class OpenFrontierCell:
+    """Carry on with the run a finished frontier cell kept (its first seed that solved, else its first
+    seed) as the model of the main view: its loss curve and weights. Answered by ``ModelArrived``
+    (``how="frontier"``), or a ``Failed`` saying why not."""
+
+    arch: str
+    length: int
+    generation: int
+
+
+@dataclass(frozen=True)
 class Unroll:
     """The probe sequence unrolled (playground.core.inspect.unroll): the Unrolled view's picture."""
 
@@ -310,8 +321,9 @@ History = tuple["np.ndarray", list[int], list[float]]  # train losses, validatio
 
 @dataclass(frozen=True)
 class ModelArrived(Answer):
-    """A model is ready: built (``how="built"``), opened from ``path``, adopted from a comparison, or
-    kept (``"kept"``): the model before a Build that failed, back with its settings and history."""
+    """A model is ready: built (``how="built"``), opened from ``path``, adopted from a comparison,
+    opened from a frontier cell (``"frontier"``), or kept (``"kept"``): the model before a Build that
+    failed, back with its settings and history."""
 
     how: str
     summary: ModelSummary

@@ -220,6 +220,9 @@ class Controller(QObject):
                 f"Continuing with the compared {summary['model']}: {summary['steps']} steps trained.", "info"
             )
             w.tabs.setCurrentIndex(w.training_tab)
+        elif a.how == "frontier":  # a frontier cell's run (ui/frontier_view.py asked, and says which)
+            st.set_file(None, True)
+            w.compare_view.frontier.show_opened(w, summary)
         elif a.how == "kept":  # a Reset or new settings failed (the error follows): the model before it
             st.set_file(None, True)  # its file was let go with the Reset; quitting offers to save it
         self.model_ready.emit()

@@ -26,6 +26,9 @@ from playground.core.presets import DEFAULT_PRESET
 VIEWS = ("training", "step", "scrubber", "history", "compare", "chat", "neurons", "trajectory", "export")
 # what the compare view runs when the preset's data kind names no comparison of its own
 DEFAULT_COMPARISON = (("rnn", "lstm", "gru", "transformer"), 300, ())
+# what the compare view runs for a classic task (a kind with a length T): its frontier, lengths, seeds
+# a cell and steps a seed, with the preset's model and training settings
+DEMO_FRONTIER = ("10, 20", 3, 4000)
 # the turns of the chat view's joke: a name in no joke it learned from, then a punchline that the
 # reply copies (the attention map shows how)
 CHAT_TURNS = ("Knock, knock!", "Rosalind.", "Rosalind here, I lost my keys!", "Knock, knock!", "Rosalind.")
@@ -285,8 +288,12 @@ class Demo(QObject):
     def run_comparison(self) -> None:
         """The Compare tab runs the preset's comparison (memory: the gap sweep) until done or time is up."""
         from playground.core.kinds import kind_spec
+        from playground.ui.compare_view import spec_has_span
 
         window = self.window
+        if spec_has_span(window.config.data.kind):
+            self.run_frontier()
+            return
         archs, steps, gaps = kind_spec(window.config.data.kind).demo_comparison or DEFAULT_COMPARISON
         view = window.compare_view
         window.tabs.setCurrentIndex(window.compare_tab)
@@ -298,6 +305,35 @@ class Demo(QObject):
             view.gaps_edit.setText(", ".join(str(g) for g in gaps))
         view.run_button.click()
         self._when(self._comparison_done, self.show_comparison, seconds=self.seconds, first_ms=500)
+
+    def run_frontier(self) -> None:
+        """A classic task: the Compare tab's frontier (``DEMO_FRONTIER``) until it is done or time is up."""
+        lengths, seeds, steps = DEMO_FRONTIER
+        window = self.window
+        panel = window.compare_view.frontier
+        window.tabs.setCurrentIndex(window.compare_tab)
+        panel.lengths_edit.setText(lengths)
+        panel.seeds_spin.setValue(seeds)
+        panel.steps_spin.setValue(steps)
+        panel.run_button.click()
+
+        def done() -> bool:
+            return panel.answer is not None and not panel.running
+
+        self._when(done, self.show_frontier, seconds=self.seconds, first_ms=500)
+
+    def show_frontier(self) -> None:
+        """The Compare tab scrolled to its frontier grid, then the picture."""
+        from PySide6.QtWidgets import QScrollArea
+
+        panel = self.window.compare_view.frontier
+        area = panel.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+            area.ensureWidgetVisible(panel, 0, 0)
+        self._after(300, self.shoot)
 
     def _comparison_done(self) -> bool:
         answer = self.window.compare_view.answer

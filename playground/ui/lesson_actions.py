@@ -125,7 +125,7 @@ class LessonActions(QObject):
         from playground.core.lessons.files import read_lesson_file
 
         w = self.w
-        number = len(w.lessons_view.cards) + 1
+        number = max((c.number for c in w.lessons_view.cards), default=0) + 1
         try:
             card = read_lesson_file(path, number)
             w.lessons_view.add_lesson(card)

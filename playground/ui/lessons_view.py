@@ -1,4 +1,4 @@
-"""The Lessons dock: sixteen cards, each with Set it up, What to watch, Try this, a prediction
+"""The Lessons dock: the lesson cards, each with Set it up, What to watch, Try this, a prediction
 and a Check.
 
 The cards are data (playground.core.lessons.cards), and so are their questions

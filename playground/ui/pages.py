@@ -95,6 +95,7 @@ def _compare(w: Any):
     view.run_requested.connect(w._on_compare_request)
     w.controller.connect_compare(view)  # Stop, and the sweep's clicked points
     view.adopt_requested.connect(w._on_adopt_request)
+    view.frontier.open_requested.connect(lambda cell: view.frontier.ask_to_open(w, cell))
     if w.summary:
         view.set_data_kind(_shown_kind(w))
     return view

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from playground.core.data.adding import KIND as ADDING
 from playground.core.inspect.reports import StepDetail  # noqa: F401 (made here, defined there: torch-free)
 from playground.core.model.cells import trace_recurrent
 from playground.core.model.nets import SequenceModel
@@ -142,6 +143,12 @@ def decode_batch(
             targets = [[shown[i] for i in row] for row in ys]
             predictions = [[shown[i] for i in row] for row in pred]
             return inputs, targets, predictions, target_prob
+        if task.kind == ADDING:  # (value, marker) pairs, the marked values starred; the sum, answered
+            pairs = x[:n].float().cpu().numpy()
+            inputs = [[f"{v:.2f}*" if m else f"{v:.2f}" for v, m in row] for row in pairs]
+            targets = [[f"{float(t):.3f}"] for t in y[:n].reshape(-1).cpu().tolist()]
+            predictions = [[f"{float(p):.3f}"] for p in out[:n].reshape(-1).float().cpu().tolist()]
+            return inputs, targets, predictions, None
         delta = out[:n].reshape(-1).float().cpu().numpy().astype(np.float64)  # predicted scaled changes (S,)
     if batch_rng is None:
         raise ValueError("a price batch needs the batch generator's state to show raw values")

@@ -1,4 +1,4 @@
-"""The sixteen lesson cards: their words, set-ups and checks live in lesson files
+"""The built-in lesson cards: their words, set-ups and checks live in lesson files
 (``resources/lessons/NN-ID.toml``, read by ``files.py``, the loader a teacher's lesson uses too).
 
 Their checks (what each card measures on the live model) are in playground.core.lessons.checks.

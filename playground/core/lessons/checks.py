@@ -1,4 +1,4 @@
-"""The lessons: sixteen cards, each a short explanation, a set-up, what to watch, one thing to try,
+"""The lessons: the built-in cards, each a short explanation, a set-up, what to watch, one thing to try,
 and a check that reads the live model and says in numbers whether the learner has seen it.
 
 Lessons are data (:data:`LESSONS`); the window shows them as cards, the command line lists them
@@ -533,6 +533,8 @@ def check(lesson_id: str, ctx: LessonContext, card: Lesson | None = None) -> Les
     """Run a lesson's check on the live model; a check that cannot read this model says why. The
     checks leave their lesson's id to this function (``THIS``): the ids are spelled in the cards.
     ``card``: a lesson read from a teacher's file (its check is a measured quantity, or a built-in one)."""
+    if card is None:  # a built-in card whose check is a measured quantity (the classics) is judged by it
+        card = next((c for c in LESSONS if c.id == lesson_id and c.check.quantity), None)
     if card is not None:
         if card.check.quantity:
             return _measured_check(card, ctx)
@@ -558,7 +560,24 @@ def _measured_check(card: Lesson, ctx: LessonContext) -> LessonCheck:
         return LessonCheck(card.id, False, str(e), {})
     holds = value > spec.above if spec.above is not None else value < float(spec.below)  # type: ignore[arg-type]
     shown = f"{value:.4g}"
-    return LessonCheck(card.id, holds, (spec.passed if holds else spec.not_yet).format(value=shown), {spec.quantity: value})
+    text = (spec.passed if holds else spec.not_yet).format(value=shown)
+    return LessonCheck(card.id, holds, text, {spec.quantity: value}, "" if holds else _other_model(card, ctx))
+
+
+def _other_model(card: Lesson, ctx: LessonContext) -> str:
+    """A built-in card's check that does not hold on another architecture than the card's (its Try
+    this, say): one sentence that this is the contrast, not a run still on its way."""
+    from playground.core.config import ARCH_NAMES
+
+    if not card.builtin:
+        return ""
+    wanted, arch = setup_of(card).model.arch, ctx.trainer.session.model.arch
+    if arch == wanted:
+        return ""
+    return (
+        f"This is a {ARCH_NAMES[arch]}, not the card's {ARCH_NAMES[wanted]}: the card's claim is that the "
+        f"{ARCH_NAMES[wanted]} passes this check and the {ARCH_NAMES[arch]} does not, and here it does not."
+    )
 
 
 def lesson(lesson_id: str) -> Lesson:

@@ -1,4 +1,4 @@
-"""Lesson files: a lesson card as a TOML file, the sixteen built-in ones (``resources/lessons``) and any a
+"""Lesson files: a lesson card as a TOML file, the built-in ones (``resources/lessons``) and any a
 teacher writes, read by one loader.
 
 A file holds what a card holds: its words (title, text, what to watch), Set it up (a preset session,
@@ -126,7 +126,7 @@ class Lesson:
     question: QuestionSpec | None = None  # a teacher's question (the built-ins' are in predictions.py)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # over the preset: model/data/train
     source: str = "built-in"  # the file it was read from
-    builtin: bool = False  # one of the sixteen the app ships (resources/lessons)
+    builtin: bool = False  # one of the cards the app ships (resources/lessons)
 
     def view_words(self) -> str:
         """ "the training view, the loss outlined"."""
@@ -456,7 +456,7 @@ def read_lesson_file(path: str | Path, number: int | None = None) -> Lesson:
 
 
 def builtin_lessons() -> tuple[Lesson, ...]:
-    """The sixteen built-in lessons, from resources/lessons (in their numbers' order)."""
+    """The built-in lessons, from resources/lessons (in their numbers' order)."""
     from playground.core.paths import resources_dir
 
     folder = resources_dir() / "lessons"

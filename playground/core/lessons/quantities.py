@@ -84,6 +84,21 @@ def _grad_norm(ctx: Any) -> float:
     return float(np.max(g[-50:]))
 
 
+def _solved_fraction(ctx: Any) -> float:
+    """The classics' measure (adding, temporal order, copy): the share of the 2,560 held-out sequences
+    answered right by the paper's criterion (adding: within 0.04 of the sum; temporal order: the right
+    class; copy: every symbol copied). Solved: at most 1 wrong, a share above 2,558 / 2,560."""
+    from playground.core.inference import model_fn
+    from playground.core.kinds import kind_spec
+
+    tr = ctx.trainer
+    if "span" not in kind_spec(tr.task.kind).settings:  # the classics: the kinds with a length T
+        raise PlaygroundError("this check reads the adding, temporal-order or copy data: press Set it up")
+    result = tr.task.evaluate(model_fn(tr.model), tr.device)
+    share = result.get("solved_fraction", result.get("sequences_right", result.get("accuracy")))
+    return float(share)
+
+
 def _forget_gate_mean(ctx: Any) -> float:
     gates = ctx.trainer.probe().gates
     if "f" not in gates:
@@ -100,6 +115,7 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("reach", "how many steps back the gradient through time keeps 1/1000 of its size at the last step", 0.0, 1e6, _reach),
         Quantity("grad_norm_clipped", "the median gradient norm after clipping over the last 50 steps", 0.0, 1e12, _clipped_grad_norm),
         Quantity("grad_norm_peak", "the largest gradient norm before clipping over the last 50 steps", 0.0, 1e12, _grad_norm),
+        Quantity("solved_fraction", "the classics (adding, temporal order, copy): the share of the 2,560 held-out sequences right by the paper's criterion, 0 to 1", 0.0, 1.0, _solved_fraction),
         Quantity("forget_gate_mean", "the LSTM forget gate's mean over the probe sequence, top layer, 0 to 1", 0.0, 1.0, _forget_gate_mean),
         Quantity("steps", "the optimizer steps trained so far", 0.0, 1e9, lambda ctx: float(ctx.trainer.steps)),
     )

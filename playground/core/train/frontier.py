@@ -5,7 +5,9 @@ A cell is one architecture at one length, trained once per seed. Every ``check_e
 seed's model answers the task's 2,560 held-out sequences and is judged by the paper's criterion
 (:func:`solved`); a seed that solves stops there, and its ``sequences_seen`` is steps x batch size at
 that check. A seed that never solves reports the sequences it saw in all. A cell is reported as
-soon as its seeds are done, so a long grid can be read while it runs. Qt-free.
+soon as its seeds are done, so a long grid can be read while it runs. Each cell keeps one of its runs
+(``CellRun.kept``: the first seed that solved, else the first seed), so that the window can open it
+as its model: the loss curve and the weights of a run the grid summed up. Qt-free.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ class CellRun:
         self.seen: list[int] = []
         self.solved_at: list[int | None] = []
         self.trainer: Any = None
+        self.kept: Any = None  # the run the cell opens as: the first seed that solved, else the first seed
+        self.kept_seed: int | None = None
+        self.kept_solved = False
         self.seconds = 0.0
         self._clock = time.perf_counter
 
@@ -127,9 +132,12 @@ class CellRun:
                 if tr.steps % plan.check_every == 0 or tr.steps >= plan.steps:
                     solved_now = solved(tr.task.evaluate(model_fn(tr.model)))
                 if solved_now or tr.steps >= plan.steps:
+                    seed = self.seeds[len(self.seen)]
                     self.seen.append(tr.steps * plan.batch_size)
                     self.solved_at.append(tr.steps * plan.batch_size if solved_now else None)
                     self.trainer = None
+                    if self.kept is None or (solved_now and not self.kept_solved):
+                        self.kept, self.kept_seed, self.kept_solved = tr, seed, solved_now
         finally:
             self.seconds += self._clock() - t0
         return self.done
