@@ -489,3 +489,41 @@ def test_lesson_17_is_checked_by_its_measured_share_and_says_when_its_try_this_i
     assert not rnn.passed and rnn.differs.startswith("This is a vanilla RNN, not the card's LSTM")
     # the card's question, from its file: "yes" when the check holds
     assert PREDICTIONS["adding"].claim == ("yes",)
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "span", "steps", "quantity", "opening"),
+    [
+        ("temporal-order", 50, 2000, "solved_fraction", "The share of the 2,560 held-out sequences classified right"),
+        ("copy", 20, 6000, "copied_share", "The share of the held-out copied symbols right"),
+    ],
+)
+def test_lessons_18_and_19_set_up_their_length_and_an_untrained_model_is_not_yet(lesson_id, span, steps, quantity, opening):
+    """The cards' own set-up (their T, their steps) and their measured check: an untrained LSTM is
+    near chance (temporal order: 1/4; copy: 1/8 of the symbols) and not passed."""
+    import dataclasses
+
+    from playground.core.lessons import LessonContext, check, lesson, setup_of
+    from playground.core.train.trainer import Trainer
+
+    card = lesson(lesson_id)
+    assert card.builtin and card.check.quantity == quantity and card.steps == steps and card.question is not None
+    session = setup_of(card)
+    assert session.data.kind == lesson_id and session.data.span == span and session.model.arch == "lstm"
+    tr = Trainer(dataclasses.replace(session, train=dataclasses.replace(session.train, device="cpu")))
+    found = check(lesson_id, LessonContext(tr))
+    assert not found.passed and found.text.startswith(opening)
+    chance = 0.25 if lesson_id == "temporal-order" else 0.125
+    assert abs(found.numbers[quantity] - chance) < 0.05, found.text
+
+
+def test_copied_share_refuses_data_that_is_not_copy_memory():
+    from playground.core.errors import PlaygroundError
+    from playground.core.lessons import LessonContext
+    from playground.core.lessons.quantities import measure
+    from playground.core.presets import PRESETS
+    from playground.core.train.trainer import Trainer
+
+    tr = Trainer(PRESETS["adding"][1], device="cpu")
+    with pytest.raises(PlaygroundError, match="copy-memory data"):
+        measure("copied_share", LessonContext(tr))

@@ -59,18 +59,19 @@ when = "not"
 """
 
 
-CLASSICS = ("adding",)  # built-in cards from lesson 17 on: a measured check and a question in the file
+# lessons 17-19, built-in cards judged by a measured quantity (the question in the file): the quantity
+CLASSICS = {"adding": "solved_fraction", "temporal-order": "solved_fraction", "copy": "copied_share"}
 
 
 def test_the_built_in_lessons_are_lesson_files():
     files = sorted((resources_dir() / "lessons").glob("*.toml"))
-    assert len(files) == len(LESSONS) == 17
-    assert [x.number for x in LESSONS] == list(range(1, 18))
+    assert len(files) == len(LESSONS) == 19
+    assert [x.number for x in LESSONS] == list(range(1, 20))
     assert tuple(CHECKS) == BUILTIN_CHECKS  # the names a file may give as [check] builtin
     for path, card in zip(files, LESSONS, strict=True):
         assert path.name == f"{card.number:02d}-{card.id}.toml" and card.source == path.name
         if card.id in CLASSICS:  # judged by a quantity the app measures, the question in the file
-            assert card.check.quantity == "solved_fraction" and card.question is not None and card.builtin
+            assert card.check.quantity == CLASSICS[card.id] and card.question is not None and card.builtin
         else:
             assert (
                 card.check.builtin == card.id
@@ -172,7 +173,7 @@ def test_lessons_file_on_the_command_line(tmp_path, capsys):
     path.write_text(TEACHER, encoding="utf-8")
     code, out, err = cli(capsys, "lessons", "--file", path)
     assert code == 0, err
-    assert "lesson 18, 'A GRU remembers a key' (id gru-memory)" in out  # after the highest built-in, 17
+    assert "lesson 20, 'A GRU remembers a key' (id gru-memory)" in out  # after the highest built-in, 19
     assert (
         "preset lesson-memory with model: arch=gru, hidden=32; data: gap=10" in out
         and "train 200 steps" in out

@@ -24,11 +24,11 @@ def test_a_teachers_lesson_is_set_up_tried_and_checked(qtbot, open_window, tmp_p
     assert "TOML" in w.open_lesson_action.toolTip()
     w.open_lesson_action.trigger()
     card = view.current()
-    # numbered after the highest built-in card (17), listed after them all
+    # numbered after the highest built-in card (19), listed after them all
     n = len(view.cards)
-    assert (card.id, card.number, card.source) == ("gru-memory", 18, "gru.toml") and n == len(LESSONS) + 1
-    assert view.list.item(n - 1).text().endswith("18. A GRU remembers a key") and view.title.text().startswith(
-        "18."
+    assert (card.id, card.number, card.source) == ("gru-memory", 20, "gru.toml") and n == len(LESSONS) + 1
+    assert view.list.item(n - 1).text().endswith("20. A GRU remembers a key") and view.title.text().startswith(
+        "20."
     )
     assert view.question.text().startswith("After 200 steps") and view.choice_buttons[0].text() == "Yes"
     assert not view.seeds_button.isVisible()

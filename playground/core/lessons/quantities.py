@@ -99,6 +99,19 @@ def _solved_fraction(ctx: Any) -> float:
     return float(share)
 
 
+def _copied_share(ctx: Any) -> float:
+    """Copy memory's symbol accuracy: the share of the copied symbols right over the 2,560 held-out
+    sequences. Arjovsky et al. plot the cross-entropy against the memoryless baseline; this is the
+    same comparison in a unit a learner can read: a network that forgets scores 1/8 (one of 8 symbols),
+    where ``solved_fraction`` (every symbol of a sequence right) stays at 0 until it is nearly perfect."""
+    from playground.core.inference import model_fn
+
+    tr = ctx.trainer
+    if tr.task.kind != "copy":
+        raise PlaygroundError("this check reads the copy-memory data: press Set it up")
+    return float(tr.task.evaluate(model_fn(tr.model), tr.device)["accuracy"])
+
+
 def _forget_gate_mean(ctx: Any) -> float:
     gates = ctx.trainer.probe().gates
     if "f" not in gates:
@@ -116,6 +129,7 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("grad_norm_clipped", "the median gradient norm after clipping over the last 50 steps", 0.0, 1e12, _clipped_grad_norm),
         Quantity("grad_norm_peak", "the largest gradient norm before clipping over the last 50 steps", 0.0, 1e12, _grad_norm),
         Quantity("solved_fraction", "the classics (adding, temporal order, copy): the share of the 2,560 held-out sequences right by the paper's criterion, 0 to 1", 0.0, 1.0, _solved_fraction),
+        Quantity("copied_share", "copy memory: the share of the held-out copied symbols right, 0 to 1 (forgetting them: 1/8)", 0.0, 1.0, _copied_share),
         Quantity("forget_gate_mean", "the LSTM forget gate's mean over the probe sequence, top layer, 0 to 1", 0.0, 1.0, _forget_gate_mean),
         Quantity("steps", "the optimizer steps trained so far", 0.0, 1e9, lambda ctx: float(ctx.trainer.steps)),
     )
