@@ -270,13 +270,16 @@ def test_the_first_paint_waits_for_neither_numpy_nor_pyqtgraph_and_the_plots_fol
         spy = Spy()
         app.installEventFilter(spy)
         w.show()
-        w.model_ready.connect(lambda: QTimer.singleShot(0, app.quit))
+        def ready():
+            seen["shown"] = [p.isVisible() for p in w.plots], w.tabs.currentIndex() == w.training_tab
+            QTimer.singleShot(0, app.quit)
+        w.model_ready.connect(ready)
         QTimer.singleShot(120_000, app.quit)
         app.exec()
+        print("shown:", *seen.pop("shown"))
         for k, v in seen.items():
             print(f"{{k}}: {{v}}")
         print("plots:", [type(p).__name__ for p in w.plots])
-        print("shown:", [p.isVisible() for p in w.plots], w.tabs.currentIndex() == w.training_tab)
         print("loss label:", w.loss_plot.plot_item.getAxis("left").labelText)
         print("ready:", bool(w.summary))
         w.ask_before_discard = False

@@ -30,23 +30,34 @@ if TYPE_CHECKING:  # names for annotations only: the window process never import
     from playground.core.inspect.reports import CompareRow, Unrolled
     from playground.core.lessons import LessonCheck
 
-# the Predict panel's requests and answers, re-exported: every message is found here
-from playground.app.prediction_messages import AnomalyScores as AnomalyScores
-from playground.app.prediction_messages import Attention as Attention
-from playground.app.prediction_messages import Candidates as Candidates
-from playground.app.prediction_messages import Classify as Classify
-from playground.app.prediction_messages import ClassifyAnswer as ClassifyAnswer
-from playground.app.prediction_messages import Forecast as Forecast
-from playground.app.prediction_messages import ForecastAnswer as ForecastAnswer
-from playground.app.prediction_messages import NextAnswer as NextAnswer
-from playground.app.prediction_messages import NextChars as NextChars
-from playground.app.prediction_messages import PredictRequest as PredictRequest
-from playground.app.prediction_messages import PredictResult as PredictResult
-from playground.app.prediction_messages import Reply as Reply
-from playground.app.prediction_messages import ReplyAnswer as ReplyAnswer
-from playground.app.prediction_messages import SampleAnswer as SampleAnswer
-from playground.app.prediction_messages import SampleText as SampleText
-from playground.app.prediction_messages import WrittenAnswer as WrittenAnswer
+# The Predict panel's requests and answers (prediction_messages) and the Neurons tab's
+# (neuron_messages) are found here too, imported when first asked for: the window paints before it
+# needs them (issue 27).
+if TYPE_CHECKING:
+    from playground.app.neuron_messages import AblatedUnits as AblatedUnits
+    from playground.app.neuron_messages import AblateUnits as AblateUnits
+    from playground.app.neuron_messages import ClampSample as ClampSample
+    from playground.app.neuron_messages import ClampSampled as ClampSampled
+    from playground.app.neuron_messages import RankedUnits as RankedUnits
+    from playground.app.neuron_messages import RankUnits as RankUnits
+    from playground.app.neuron_messages import Transplant as Transplant
+    from playground.app.neuron_messages import Transplanted as Transplanted
+    from playground.app.prediction_messages import AnomalyScores as AnomalyScores
+    from playground.app.prediction_messages import Attention as Attention
+    from playground.app.prediction_messages import Candidates as Candidates
+    from playground.app.prediction_messages import Classify as Classify
+    from playground.app.prediction_messages import ClassifyAnswer as ClassifyAnswer
+    from playground.app.prediction_messages import Forecast as Forecast
+    from playground.app.prediction_messages import ForecastAnswer as ForecastAnswer
+    from playground.app.prediction_messages import NextAnswer as NextAnswer
+    from playground.app.prediction_messages import NextChars as NextChars
+    from playground.app.prediction_messages import PredictRequest as PredictRequest
+    from playground.app.prediction_messages import PredictResult as PredictResult
+    from playground.app.prediction_messages import Reply as Reply
+    from playground.app.prediction_messages import ReplyAnswer as ReplyAnswer
+    from playground.app.prediction_messages import SampleAnswer as SampleAnswer
+    from playground.app.prediction_messages import SampleText as SampleText
+    from playground.app.prediction_messages import WrittenAnswer as WrittenAnswer
 
 TrainValue = str | int | float | bool | None  # a TrainConfig field's value (UpdateTrain)
 
@@ -602,12 +613,28 @@ class SeedSpread(Answer):
     error: str = ""
 
 
-# The Neurons tab's and the scrubber's messages (they answer as Answer does, so they come after it).
-from playground.app.neuron_messages import AblatedUnits as AblatedUnits
-from playground.app.neuron_messages import AblateUnits as AblateUnits
-from playground.app.neuron_messages import ClampSample as ClampSample
-from playground.app.neuron_messages import ClampSampled as ClampSampled
-from playground.app.neuron_messages import RankedUnits as RankedUnits
-from playground.app.neuron_messages import RankUnits as RankUnits
-from playground.app.neuron_messages import Transplant as Transplant
-from playground.app.neuron_messages import Transplanted as Transplanted
+_ELSEWHERE = dict.fromkeys(
+    (
+        "AnomalyScores", "Attention", "Candidates", "Classify", "ClassifyAnswer", "Forecast", "ForecastAnswer",
+        "NextAnswer", "NextChars", "PredictRequest", "PredictResult", "Reply", "ReplyAnswer", "SampleAnswer",
+        "SampleText", "WrittenAnswer",
+    ),
+    "prediction_messages",
+) | dict.fromkeys(
+    (
+        "AblatedUnits", "AblateUnits", "ClampSample", "ClampSampled", "RankedUnits", "RankUnits", "Transplant",
+        "Transplanted",
+    ),
+    "neuron_messages",
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"playground.app.{module}"), name)
+    globals()[name] = value  # asked once
+    return value

@@ -9,7 +9,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from playground.app.messages import CheckLesson, ModelArrived, RankedUnits, RunSeeds, Transplant
+from playground.app import messages as m
+from playground.app.messages import CheckLesson, ModelArrived, RunSeeds
 from playground.core import lessons
 from playground.core.errors import PlaygroundError
 
@@ -228,12 +229,12 @@ class LessonActions(QObject):
         s.taken_label.setText(f"Taken: the state after {shown!r}. It is put in after {target!r}.")
         s.transplant_label.setText("<i>writing, with and without the transplant…</i>")
         s.transplant_label.setVisible(True)
-        w.controller.send(Transplant(source, target, length=60))
+        w.controller.send(m.Transplant(source, target, length=60))
 
     def _on_answer(self, answer: object) -> None:
         if (
             self._ablate_after is not None
-            and isinstance(answer, RankedUnits)
+            and isinstance(answer, m.RankedUnits)
             and answer.track == self._ablate_after
         ):
             self._ablate_after = None

@@ -16,11 +16,12 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from playground.app.messages import Attention
 from playground.ui.panels._common import VERMILLION
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from playground.app.messages import Attention
 else:  # numpy on first use: the window paints before it needs it
     from playground.lazy import np
 
