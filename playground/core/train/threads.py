@@ -208,7 +208,7 @@ class ThreadTuner:
             return
         free = self._free_cores() if self._free_cores is not None else None
         if free is not None:  # no more threads than the cores the other programs leave free
-            room = max(1, int(free + 0.5))
+            room = max(1, int(free + 0.75))  # generous: the trial itself decides; the window and an X server take a few tenths
             counts = tuple(c for c in counts if c <= room) or (min(counts),)
             if counts == (self.current,):  # nothing to compare: no trial, look again later
                 self.skipped += 1
