@@ -30,6 +30,24 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+TEST_LIMIT_S = float(os.environ.get("RNN_PLAYGROUND_TEST_LIMIT_S", "900"))
+
+
+@pytest.fixture(autouse=True)
+def _no_test_hangs(request):
+    """A test that runs past ``TEST_LIMIT_S`` (default 15 min; the longest lesson claim takes ~4) prints
+    every thread's stack and ends the run: a hang costs minutes and says where it is, instead of
+    silently eating CI's whole budget."""
+    import faulthandler
+    import sys
+
+    print_to = sys.__stderr__
+    if TEST_LIMIT_S > 0 and print_to is not None:
+        faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True, file=print_to)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
 @pytest.fixture
 def tiny_text() -> str:
     """A small text with enough repetition for a model to learn something in a few steps."""

@@ -206,3 +206,21 @@ def test_a_model_without_recurrence_gets_a_message_and_clear_forgets(qtbot, view
     assert view.canvas.isVisible() and view.step_rect(0) is not None
     view.clear()
     assert view.unrolled is None and view.step_rect(0) is None and "Nothing to unroll" in view.message.text()
+
+
+def test_a_canvas_that_widens_before_its_scroll_bar_hears_never_draws_past_the_end(qtbot, view):
+    """Found by the random-press test (seed 1): a narrow view opened a 30-step probe at its last
+    steps; the canvas then widened (more steps fit) before the view's resize reached the scroll bar,
+    and the paint read a step past the end, raised, and left its painter open: the window crashed."""
+    u = unroll(trainer("gru", "text", seq_len=30, steps=1))
+    view.resize(400, 560)
+    view.show(u)
+    narrow = view.visible_steps()
+    assert narrow[-1] == 29 and narrow[0] > 0
+    view.canvas.resize(1100, view.canvas.height())  # the canvas alone: the view has not been told
+    with qtbot.capture_exceptions() as raised:
+        image = view.canvas.grab().toImage()
+    assert not raised
+    wide = view.visible_steps()
+    assert len(wide) > len(narrow) and wide[-1] == 29 and wide[0] >= 0
+    assert not image.isNull() and view.canvas.box(29) is not None and view.canvas.box(30) is None

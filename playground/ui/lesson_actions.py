@@ -6,13 +6,14 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QWidget
 
 from playground.app import messages as m
 from playground.app.messages import CheckLesson, ModelArrived, RunSeeds
 from playground.core import lessons
 from playground.core.errors import PlaygroundError
+from playground.ui.painting import painter
 
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
@@ -38,9 +39,9 @@ class Outline(QWidget):
         return False
 
     def paintEvent(self, _event) -> None:
-        p = QPainter(self)
-        p.setPen(QPen(OUTLINE_COLOUR, 4))
-        p.drawRect(self.rect().adjusted(2, 2, -2, -2))
+        with painter(self) as p:
+            p.setPen(QPen(OUTLINE_COLOUR, 4))
+            p.drawRect(self.rect().adjusted(2, 2, -2, -2))
 
 
 class LessonActions(QObject):

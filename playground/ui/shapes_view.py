@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QPo
 from PySide6.QtWidgets import QWidget
 
 from playground.core.lessons.shapes import CAPTIONS, SHAPES, Badge, badges, shape_of
+from playground.ui.painting import painter
 from playground.ui.plots.base import BLUE, GREEN, ORANGE, VERMILLION, font
 from playground.ui.plots.theme import LIGHT
 
@@ -77,12 +78,11 @@ class ShapesView(QWidget):
 
     # -- drawing -----------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.fillRect(self.rect(), QColor("white"))
-        for shape, rect in zip(SHAPES, self._panels()):
-            self._panel(p, shape, rect)
-        p.end()
+        with painter(self) as p:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.fillRect(self.rect(), QColor("white"))
+            for shape, rect in zip(SHAPES, self._panels()):
+                self._panel(p, shape, rect)
 
     def _panel(self, p: QPainter, shape: str, rect: QRectF) -> None:
         lit = shape == self._shape

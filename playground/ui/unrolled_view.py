@@ -21,6 +21,7 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QLabel, QScrollBar, QVBoxLayout, QWidget
 
+from playground.ui.painting import painter
 from playground.ui.plots.base import (
     BLUE,
     DIVERGING,
@@ -91,13 +92,25 @@ class _UnrolledCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.data: Unrolled | None = None
-        self.first = 0
+        self._first = 0
         self.selected: int | None = None
         self.setMinimumHeight(CANVAS_H)
         self.setMinimumWidth(LABEL_W + RIGHT_PAD + 8 * MIN_STEP_W)
         self.setMouseTracking(False)
 
     # -- geometry ------------------------------------------------------------------------------
+    @property
+    def first(self) -> int:
+        """The first step drawn. Kept inside the sequence as read: the canvas may widen (more steps
+        fit) before the view's scroll bar hears of it, and a step past the end has nothing to draw."""
+        if self.data is None:
+            return self._first
+        return max(0, min(self._first, self.data.n_steps - self.visible_count()))
+
+    @first.setter
+    def first(self, value: int) -> None:
+        self._first = int(value)
+
     def visible_count(self) -> int:
         if self.data is None:
             return 0
@@ -143,10 +156,12 @@ class _UnrolledCanvas(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor("white"))
-        if self.data is None:
-            return
+        with painter(self) as p:
+            p.fillRect(self.rect(), QColor("white"))
+            if self.data is not None:
+                self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         d = self.data
         steps = range(self.first, self.first + self.visible_count())
@@ -168,7 +183,6 @@ class _UnrolledCanvas(QWidget):
             self._grad(p, t, lo, hi)
             self._share(p, t, share_total, share_top)
         self._legend(p, lim)
-        p.end()
 
     def _row_names(self, p: QPainter) -> None:
         p.setFont(font(9))

@@ -16,6 +16,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from playground.ui.painting import painter
 from playground.ui.panels._common import VERMILLION
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ class AttentionMap(QWidget):
 
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, event) -> None:
-        p = QPainter(self)
+        with painter(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.fillRect(self.rect(), QColor("white"))
         if self._weights is None or not self._weights.size:
@@ -129,7 +133,6 @@ class AttentionMap(QWidget):
                 "Where the model looked appears here when a model with attention replies "
                 "(the language model with Attention ticked, or the encoder-decoder).",
             )
-            p.end()
             return
         cell, left, top = self._cell(), self._margin_left(), self._margin_top()
         font = QFont(self.font())
@@ -150,4 +153,3 @@ class AttentionMap(QWidget):
                 p.fillRect(QRectF(left + j * cell, y, cell, cell), shade)
         p.setPen(QPen(QColor("#c0c0c0"), 1))
         p.drawRect(QRectF(left, top, len(self._source) * cell, len(self._written) * cell))
-        p.end()
