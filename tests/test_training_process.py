@@ -211,3 +211,57 @@ def test_the_window_trains_in_a_thread_when_no_process_can_start(qtbot, open_win
     w = open_window(config())
     assert type(w.worker_thread).__name__ == "WorkerThread" and w.state.has_model
     assert "training runs in a thread: its process did not start (no processes left)" in capsys.readouterr().err
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for init to reap it counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_window_leaves_no_training_process_behind_even_a_stuck_one(tmp_path):
+    """The window's process is killed (a crash, kill -9): its training process ends within seconds,
+    even one stuck in work that never reads the pipe (here: asleep). A process left behind holds a
+    core and the terminal's output; in CI it held the log open until the run timed out."""
+    (tmp_path / "stuck.py").write_text(
+        "import time\n"
+        "from playground.app import launch\n"
+        "def main():\n"
+        "    launch.end_with_parent(0.2)\n"
+        "    time.sleep(600)\n"
+    )
+    script = tmp_path / "window.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import multiprocessing, sys, time
+            from playground.app import launch
+            import stuck
+            if __name__ == "__main__":
+                conn, training, _ = launch.spawn()
+                other = multiprocessing.get_context("spawn").Process(target=stuck.main, daemon=True)
+                other.start()
+                print(training.pid, other.pid, flush=True)
+                time.sleep(600)
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    window = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        pids = [int(p) for p in window.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        time.sleep(0.5)
+    finally:
+        window.kill()
+        window.wait(10)
+    end = time.monotonic() + 20
+    while time.monotonic() < end and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    assert not [p for p in pids if _alive(p)]

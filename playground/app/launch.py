@@ -30,11 +30,35 @@ def child_main(conn: Any) -> None:
     With no core free, it waits for the window's first command (the first Build, sent once the window
     has painted; at most ``WINDOW_FIRST_S``) before it loads anything: its imports (the engine, then
     torch) would take the CPU the window needs to paint. With a core free they run beside the window."""
+    end_with_parent()
     if cores_taken():
         conn.poll(WINDOW_FIRST_S)
     from playground.app.process import serve
 
     serve(conn)
+
+
+PARENT_CHECK_S = 1.0  # how often the training process looks whether the window's process is still there
+
+
+def end_with_parent(check_s: float = PARENT_CHECK_S) -> None:
+    """End this process within ``check_s`` once the process that started it is gone, whatever this
+    one is doing: a window that crashed or was killed must not leave a training process behind,
+    taking a core and holding the terminal's (or a CI log's) output open. The pipe's end tells the
+    main loop too, but only between slices; a step of a huge model or a stuck import would not
+    hear it. A thread looks at the parent's pid (Linux's parent-death signal would follow the
+    thread that started the process, not the process)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(check_s)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="window watch", daemon=True).start()
 
 
 def cores_taken(loadavg: str = "/proc/loadavg") -> bool:
