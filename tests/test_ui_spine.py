@@ -187,3 +187,46 @@ def test_a_failed_open_shows_its_error_and_the_model_trains_on(qtbot, open_windo
     assert w.state.loading == "" and w.state.has_model
     _steps_then(qtbot, w, 2)
     assert w.session.steps == 4
+
+
+def test_a_step_trained_after_the_saved_one_marks_the_window_changed(qtbot, open_window, tmp_path):
+    """Found by the random presses (seed 7): Play, Save, then Pause. The window says "paused" when it
+    asks, so a Saved that came back after that found it paused and cleared the title's "*", while the
+    model had trained on between the save and the pause: a clean title over a stale file. The steps
+    that follow the file's must mark it changed, whatever the play state said."""
+    w = open_window(config())
+    worker = w.worker_thread.worker
+    held: list = []
+    w.play()
+    qtbot.waitUntil(lambda: w.session.steps > 0 and w.state.play == "playing", timeout=10_000)
+    worker.answer.disconnect(w.controller.on_answer)  # from here answers wait, to arrive in one order
+    worker.answer.connect(held.append)
+    try:
+        path = tmp_path / "saved.safetensors"
+        w.save_to(str(path))
+        qtbot.waitUntil(
+            lambda: any(isinstance(a, m.Saved) for a in held)
+            and isinstance(held[-1], m.ProgressBatch)
+            and not isinstance(held[-2], m.Saved),
+            timeout=10_000,
+        )  # steps trained after the save
+        w.pause()
+        assert w.state.play == "paused"  # said at once, before the training hears it
+        qtbot.waitUntil(lambda: any(isinstance(a, m.PlayState) and a.state == "paused" for a in held[-3:]), timeout=10_000)
+    finally:
+        worker.answer.disconnect(held.append)
+        worker.answer.connect(w.controller.on_answer)
+    saved = next(a for a in held if isinstance(a, m.Saved))
+    for a in held:
+        w.controller.on_answer(a)
+    from playground.core.train import checkpoint
+
+    assert checkpoint.describe(path)["steps"] == saved.steps
+    assert w.session.steps == worker.trainer.steps > saved.steps
+    assert w.path == str(path) and w.dirty and "*" in w.windowTitle()
+
+    # A save with nothing trained after it leaves the title clean.
+    with qtbot.waitSignal(w.answered, check_params_cb=answer_is(m.Saved), timeout=10_000):
+        w.save_to(str(path))
+    assert not w.dirty and "*" not in w.windowTitle()
+    assert checkpoint.describe(path)["steps"] == w.session.steps

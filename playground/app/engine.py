@@ -506,7 +506,8 @@ class Engine:
         except Exception as exc:
             self.fail(exc)
             return
-        self.answer(m.Saved(self.generation, str(written)))
+        self.flush(force=True)  # the window has every step in the file before it hears it was written
+        self.answer(m.Saved(self.generation, str(written), self.trainer.steps))
 
     def _save_session(self, path: str) -> None:
         """File > Save Session: the session file (core/train/session_file.py), written atomically."""

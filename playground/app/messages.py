@@ -390,6 +390,7 @@ class SettingRefused(Answer):
 @dataclass(frozen=True)
 class Saved(Answer):
     path: str
+    steps: int = -1  # the steps of the model in the file (-1: not said)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class AppState:
         self.path: str | None = None
         self.dirty = False  # trained since the newest save or open
         self.changed_since_save = False  # a Play, Step or Undo was sent after the newest save or open
+        self.file_steps: int | None = None  # the steps of the model in that file, where known
         self._play = "paused"
         self.undo_steps: tuple[int, ...] = ()
         self.diagnosis: Diagnosis | None = None  # the diagnosis shown now
@@ -149,6 +150,21 @@ class AppState:
             self.dirty = True
             self.events.file.emit(self.path)
 
-    def set_file(self, path: str | None, dirty: bool) -> None:
-        self.path, self.dirty = path, dirty
+    def set_file(self, path: str | None, dirty: bool, steps: int | None = None) -> None:
+        """``steps``: the model's steps in the file, when known: a step shown later than those marks
+        the window changed, whatever the play state said when the file was written."""
+        self.path, self.dirty, self.file_steps = path, dirty, steps
         self.events.file.emit(path)
+
+    def file_saved(self, path: str, steps: int | None, shown: int) -> None:
+        """The model was written to ``path`` with ``steps`` steps (None: not said) while the window
+        shows ``shown``. Training that went on after the save (Play running, a Step or Undo sent
+        since) is not in it, nor a step shown later: Play paused just after a save (the window says
+        "paused" when it asks) may have trained on before the pause arrived."""
+        moved = steps is not None and shown != steps
+        self.set_file(path, self.play != "paused" or self.changed_since_save or moved, steps)
+
+    def steps_shown(self, steps: int) -> None:
+        """The window now shows ``steps`` trained: other than the file's, the file is out of date."""
+        if self.path is not None and not self.dirty and self.file_steps is not None and steps != self.file_steps:
+            self.mark_trained()

@@ -105,6 +105,7 @@ class Controller(QObject):
                     if self._barrier and a.progress.refused:  # trained before the fix: not its verdict
                         a = dataclasses.replace(a, progress=dataclasses.replace(a.progress, refused=()))
                     self.session.add(a.progress)  # numbers only; drawing waits for the frame timer
+                    st.steps_shown(self.session.steps)  # a step after the file's: the title says so
                     w.frame_timer.data_arrived()
                     if a.progress.probe is not None:
                         self._update_reach_context()
@@ -211,7 +212,7 @@ class Controller(QObject):
                 "info",
             )
         elif a.how == "opened":
-            st.set_file(a.path, st.changed_since_save)  # a Step sent before the file arrived trains it on
+            st.set_file(a.path, st.changed_since_save, int(summary["steps"]))  # a Step sent before it arrived trains it on
             w.files.remember(a.path)
             w.banner.show_message(f"Opened {Path(a.path).name}: {summary['steps']} steps trained.", "info")
         elif a.how == "adopted":
@@ -241,8 +242,7 @@ class Controller(QObject):
             then(a.path)
         if not st.accepts(a.generation) or not st.has_model:  # written for a model being replaced
             return
-        # Training that went on after the save (Play running, a Step or Undo sent since) is not in it.
-        st.set_file(a.path, st.play != "paused" or st.changed_since_save)
+        st.file_saved(a.path, a.steps if a.steps >= 0 else None, self.session.steps)
 
     def _on_undone(self, a: m.Undone) -> None:
         if not self.state.has_model:
