@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from playground.app import engine_files, engine_side, questions
 from playground.app import messages as m
-from playground.app import questions
 from playground.app.jobs import (
     PROBE_S,
     PROBE_SHARE,
@@ -36,7 +36,6 @@ from playground.app.jobs import (
     FrontierJob,
     Job,
     RandomState,
-    SeedsJob,
     Seq2SeqJob,
     TrainJob,
 )
@@ -99,7 +98,7 @@ class Engine:
         self.compare_random: RandomState | None = None  # its random stream, for "continue with"
         self.frontier_job: FrontierJob | None = None  # the newest frontier (its cells' runs kept after it ends)
         self.seq2seq: Seq2SeqTrainer | None = None  # for the dialog data, when trained
-        self._s2s_task: Task | None = None
+        self.s2s_task: Task | None = None
         self.thread_tuner: ThreadTuner | None = None  # torch's thread count, measured while training
         # the data panel's previews, built beside training; the newest task is kept for the next Build
         self.previews = PreviewBuilder(self.answer, lambda: self.generation)
@@ -168,19 +167,19 @@ class Engine:
         while self.tick() and time.perf_counter() < end:
             pass
 
-    def _start(self, job: Job) -> None:
+    def start_job(self, job: Job) -> None:
         self.job = job
         if isinstance(job, TrainJob):
             self.answer(m.PlayState(self.generation, self.play_state))
 
-    def _pause_training(self) -> None:
+    def pause_training(self) -> None:
         if isinstance(self.job, TrainJob):
             self.job.stop()
             self.job = None
             self.flush(force=True)
             self.answer(m.PlayState(self.generation, "paused"))
 
-    def _refuse_if_busy(self, wanted: str) -> bool:
+    def refuse_if_busy(self, wanted: str) -> bool:
         """True (and an answer saying why) when another job than training runs."""
         if self.job is None or isinstance(self.job, TrainJob):
             return False
@@ -203,11 +202,11 @@ class Engine:
             case m.Adopt():
                 self._adopt(cmd)
             case m.Save():
-                self._save(cmd.path)
+                engine_files.save(self, cmd.path)
             case m.ExportReport():
-                self._export_report(cmd)
+                engine_files.export_report(self, cmd)
             case m.SaveSession():
-                self._save_session(cmd.path)
+                engine_files.save_session(self, cmd.path)
             case m.FixApplied():
                 if self.trainer is not None and self.trainer.recorder is not None:
                     self.trainer.recorder.fix(
@@ -217,15 +216,15 @@ class Engine:
                 if self.trainer is not None and self.job is None:
                     with self.main_random.active():  # Undo after Play goes back to where Play started
                         self.ring.push(self.trainer)
-                    self._start(TrainJob(self, -1))
+                    self.start_job(TrainJob(self, -1))
                 elif self.trainer is not None:
-                    self._refuse_if_busy("Play")
+                    self.refuse_if_busy("Play")
             case m.Pause():
-                self._pause_training()
+                self.pause_training()
             case m.Step():
                 wanted = self.trainer is not None and cmd.n > 0
-                if wanted and not self._refuse_if_busy("Step") and self.job is None:
-                    self._start(TrainJob(self, int(cmd.n)))
+                if wanted and not self.refuse_if_busy("Step") and self.job is None:
+                    self.start_job(TrainJob(self, int(cmd.n)))
             case m.Undo():
                 self._undo(int(cmd.n))
             case m.RollBack():
@@ -254,28 +253,28 @@ class Engine:
             case m.Inspect():
                 self._inspect(cmd)
             case m.Compare():
-                self._compare(cmd)
+                engine_side.compare(self, cmd)
             case m.StopCompare():
                 if isinstance(self.job, (CompareJob, FrontierJob)):
                     self.job.stop()
             case m.RunFrontier():
-                self._frontier(cmd)
+                engine_side.frontier(self, cmd)
             case m.OpenFrontierCell():
-                self._open_frontier_cell(cmd)
+                engine_side.open_frontier_cell(self, cmd)
             case m.InspectCompared():
-                self._inspect_compared(cmd)
+                engine_side.inspect_compared(self, cmd)
             case m.Unroll():
                 self._unroll()
             case m.RunSeeds():
-                self._run_seeds(cmd)
+                engine_side.run_seeds(self, cmd)
             case m.CheckLesson():
                 self._check_lesson(cmd.lesson, cmd.card)
             case m.TrainSeq2Seq():
-                self._train_seq2seq(int(cmd.steps))
+                engine_side.train_seq2seq(self, int(cmd.steps))
             case m.PreviewData():
                 self.previews.request(cmd)
             case m.ExportScript():
-                self._export_script(cmd)
+                engine_files.export_script(self, cmd)
             case m.RankUnits() if self.trainer is not None:  # between training slices, as Predict
                 self.answer(questions.rank_units(self.trainer, cmd, self.generation))
             case m.ClampSample() if self.trainer is not None:
@@ -305,14 +304,14 @@ class Engine:
         history and plots (``how="kept"``), and then the error."""
         if self.trainer is not None:
             self.generation = generation
-            self.answer(m.ModelArrived(generation, "kept", self.summary(), None, self._history()))
+            self.answer(m.ModelArrived(generation, "kept", self.summary(), None, self.history()))
         self.fail(exc, generation)
 
     # -- models ------------------------------------------------------------------------------------
     def _build(self, cmd: m.Build) -> None:
         """A fresh model (Reset, new settings); the task (maybe a large file) is read here, not in the
         window. On failure the old trainer stays."""
-        self._pause_training()
+        self.pause_training()
         self.answer(m.Loading(cmd.generation, f"building {cmd.config.model.describe()}"))
         random = RandomState()
         kept = self.previews.take(cmd.config.data)  # the data panel's preview built it: not read again
@@ -329,7 +328,7 @@ class Engine:
             self._keep_after_failed_build(cmd.generation, exc)
             return
         trainer.recorder = self._recorder_for(cmd.config)
-        self._install(trainer, cmd.generation, random)
+        self.install(trainer, cmd.generation, random)
         self.data_columns = columns
         self.answer(m.ModelArrived(self.generation, "built", self.summary()))
         self.probe_now()
@@ -355,7 +354,7 @@ class Engine:
         return rec.why(reason) if rec is not None else contextlib.nullcontext()
 
     def _open(self, cmd: m.Open) -> None:
-        self._pause_training()
+        self.pause_training()
         random = RandomState()
         try:
             from playground.core.train import checkpoint
@@ -366,9 +365,9 @@ class Engine:
         except Exception as exc:  # the model in training stays, and the window still shows it
             self.fail(exc, cmd.generation)
             return
-        self._install(trainer, cmd.generation, random)
+        self.install(trainer, cmd.generation, random)
         self.answer(
-            m.ModelArrived(self.generation, "opened", self.summary(), str(Path(cmd.path)), self._history())
+            m.ModelArrived(self.generation, "opened", self.summary(), str(Path(cmd.path)), self.history())
         )
         self.probe_now()
         self.send_reach_context()
@@ -386,14 +385,14 @@ class Engine:
             self.job = None
         elif self.compare_random is not None:
             random.cpu = self.compare_random.cpu
-        self._pause_training()
+        self.pause_training()
         cmp.trainers[cmd.arch].recorder = None  # its past is the comparison's: no session records it
-        self._install(cmp.trainers[cmd.arch], cmd.generation, random)
-        self.answer(m.ModelArrived(self.generation, "adopted", self.summary(), None, self._history()))
+        self.install(cmp.trainers[cmd.arch], cmd.generation, random)
+        self.answer(m.ModelArrived(self.generation, "adopted", self.summary(), None, self.history()))
         self.probe_now()
         self.send_reach_context()
 
-    def _install(self, trainer: Trainer, generation: int, random: RandomState) -> None:
+    def install(self, trainer: Trainer, generation: int, random: RandomState) -> None:
         from playground.core.train.device import share_the_cpu
         from playground.core.train.trainer import UndoRing
 
@@ -409,7 +408,7 @@ class Engine:
         if self.undo_ring is None:
             self.undo_ring = UndoRing(UNDO_DEPTH)
         self.undo_ring.clear()
-        if self.seq2seq is not None and self._s2s_task is not trainer.task:
+        if self.seq2seq is not None and self.s2s_task is not trainer.task:
             self.seq2seq = None  # it belongs to the old dialogs
             if isinstance(self.job, Seq2SeqJob):
                 self.job = None
@@ -487,84 +486,10 @@ class Engine:
             preview=data_preview(tr.task, tr.session.data, self.data_columns),
         )
 
-    def _history(self) -> m.History:
+    def history(self) -> m.History:
         assert self.trainer is not None
         h = self.trainer.history
         return h.losses.copy(), list(h.val_steps), list(h.val_loss)
-
-    def _save(self, path: str) -> None:
-        if self.trainer is None:
-            self.fail("nothing to save yet")
-            return
-        try:
-            from playground.core.train import checkpoint
-
-            # In the model's own random stream: the file holds the state that training continues
-            # from (dropout draws from it), so reopening it resumes exactly as the app would have.
-            with self.main_random.active(cuda=self.trainer.device.type == "cuda"):
-                written = checkpoint.save(self.trainer, path)
-        except Exception as exc:
-            self.fail(exc)
-            return
-        self.flush(force=True)  # the window has every step in the file before it hears it was written
-        self.answer(m.Saved(self.generation, str(written), self.trainer.steps))
-
-    def _save_session(self, path: str) -> None:
-        """File > Save Session: the session file (core/train/session_file.py), written atomically."""
-        if self.trainer is None:
-            self.fail("nothing to save yet")
-            return
-        try:
-            from playground.core.train.session_file import save_session
-
-            with self.main_random.active(cuda=self.trainer.device.type == "cuda"):  # (as _save)
-                written = save_session(self.trainer, path)
-        except Exception as exc:
-            self.fail(exc)
-            return
-        self.answer(m.SessionSaved(self.generation, str(written), self.trainer.recorder.steps))
-
-    def _export_report(self, cmd: m.ExportReport) -> None:
-        """File > Export Report: the session saved to a temporary file, replayed, written as a page."""
-        if self.trainer is None:
-            self.answer(m.ReportWritten(self.generation, error="no model yet: nothing to report"))
-            return
-        import tempfile
-
-        from playground.core.export.report import LessonNote, write_report
-        from playground.core.train.session_file import save_session
-
-        try:
-            note = LessonNote(**cmd.lesson) if cmd.lesson else None
-            with tempfile.TemporaryDirectory(prefix="rnn-report-") as folder:
-                session = Path(folder) / "this.session"
-                with self.main_random.active(cuda=self.trainer.device.type == "cuda"):  # (as _save_session)
-                    save_session(self.trainer, session)
-                written, run = write_report(session, cmd.path, note, name=Path(cmd.path).stem)
-        except Exception as exc:
-            self.answer(m.ReportWritten(self.generation, error=error_text(exc, report_bug=False)))
-            return
-        r = run.replay
-        self.answer(
-            m.ReportWritten(
-                self.generation,
-                str(written),
-                int(r.get("steps", 0)),
-                bool(r.get("identical")),
-                len(run.verdicts),
-            )
-        )
-
-    def _export_script(self, cmd: m.ExportScript) -> None:
-        """A saved model file as one PyTorch script: loaded here, where torch is, between slices."""
-        try:
-            from playground.core.export import export_script
-
-            written = export_script(cmd.model, cmd.script)
-        except Exception as exc:
-            self.answer(m.Exported(self.generation, error=error_text(exc)))
-            return
-        self.answer(m.Exported(self.generation, str(written)))
 
     def _update_train(self, changes: dict) -> None:
         if self.trainer is not None:
@@ -592,7 +517,7 @@ class Engine:
 
     def _undo(self, n: int) -> None:
         """Go back n entries of the undo ring; weights and optimizer exact, settings on screen kept."""
-        self._pause_training()
+        self.pause_training()
         tr = self.trainer
         if tr is None or n < 1:
             return
@@ -650,7 +575,7 @@ class Engine:
     def _roll_back_sane(self, say_if_none: bool = False) -> None:
         """Before a fix (clipping, a lower learning rate) is tried: back to the last sane state, so the
         fix is not applied to weights that have already blown up."""
-        self._pause_training()
+        self.pause_training()
         tr = self.trainer
         if tr is None:
             return
@@ -733,19 +658,6 @@ class Engine:
         if self.trainer is not None:
             self.answer(questions.unroll(self.trainer, self.generation))
 
-    def _run_seeds(self, cmd: m.RunSeeds) -> None:
-        if self.job is not None and not isinstance(self.job, TrainJob):
-            self._refuse_if_busy("Running the lesson over seeds")
-            return
-        self._pause_training()
-        try:
-            job = SeedsJob(self, cmd.lesson, tuple(cmd.seeds))
-        except Exception as exc:
-            self.fail(exc)
-            return
-        self.answer(m.SeedSpread(self.generation, cmd.lesson, 0, len(cmd.seeds), "starting"))
-        self._start(job)
-
     def _check_lesson(self, lesson_id: str, card: Any = None) -> None:
         if self.trainer is None:
             return
@@ -756,93 +668,3 @@ class Engine:
         with self.main_random.active(), torch.random.fork_rng(devices=[]):
             found = questions.check_lesson(self.trainer, lesson_id, grads, len(self.refused_steps), card)
         self.answer(m.LessonChecked(self.generation, found))
-
-    # -- comparisons and the encoder-decoder -------------------------------------------------------
-    def _compare(self, cmd: m.Compare) -> None:
-        if self.job is not None and not isinstance(self.job, (TrainJob, CompareJob)):
-            self._refuse_if_busy("The comparison")
-            return
-        self._pause_training()  # the main model waits; it is not changed
-        if isinstance(self.job, CompareJob):
-            self.job.stop()
-            self.job = None
-        try:
-            job = CompareJob(self, cmd)
-        except Exception as exc:
-            self.fail(exc)
-            self.answer(m.Compared(self.generation, running=False, error=error_text(exc)))
-            return
-        self.compare_job = job
-        self.compare_random = job.random
-        self._start(job)
-        job.emit(running=True)
-
-    def _frontier(self, cmd: m.RunFrontier) -> None:
-        if self.job is not None and not isinstance(self.job, TrainJob):  # said under the grid, which waits
-            why = f"The frontier waits: the {self.job.name} is running. Stop it, or wait until it is done."
-            self.answer(m.FrontierProgress(self.generation, running=False, error=why))
-            return
-        self._pause_training()  # the main model waits; it is not changed
-        try:
-            job = FrontierJob(self, cmd)
-        except Exception as exc:
-            self.answer(m.FrontierProgress(self.generation, running=False, error=error_text(exc)))
-            return
-        self.frontier_job = job  # its finished cells' runs stay openable after it ends
-        self._start(job)
-        job.emit(running=True)
-
-    def _open_frontier_cell(self, cmd: m.OpenFrontierCell) -> None:
-        """A finished cell's kept run becomes the model in training (it is handed over: a cell opens once)."""
-        job = self.frontier_job
-        where = f"{cmd.arch} at T = {cmd.length}"
-        if job is None or (cmd.arch, cmd.length) not in job.runs:
-            self.fail(f"the frontier has no finished run of {where} to open: run the frontier first")
-            return
-        if job.runs[cmd.arch, cmd.length] is None:
-            self.fail(f"the run of {where} was opened already: run the frontier again to open it anew")
-            return
-        trainer = job.runs[cmd.arch, cmd.length]
-        job.runs[cmd.arch, cmd.length] = None
-        random = RandomState()
-        random.cpu = job.random.cpu
-        self._pause_training()
-        trainer.recorder = None  # its past is the frontier's: no session records it
-        self._install(trainer, cmd.generation, random)  # (a frontier still running stops)
-        self.answer(m.ModelArrived(self.generation, "frontier", self.summary(), None, self._history()))
-        self.probe_now()
-        self.send_reach_context()
-
-    def _inspect_compared(self, cmd: m.InspectCompared) -> None:
-        """A held-out example a compared model answers wrong, looked into (between the comparison's
-        slices); the model's training and random stream are left as they were."""
-        job = self.compare_job
-        cmp = None if job is None else job.comparison_at(cmd.gap)
-        with RandomState().active():
-            self.answer(questions.compared_example(cmp, cmd, self.generation))
-
-    def _train_seq2seq(self, steps: int) -> None:
-        tr = self.trainer
-        from playground.core.train.seq2seq import Seq2SeqConfig, Seq2SeqTrainer
-
-        if tr is None or not tr.task.spec.supports_seq2seq:
-            self.answer(
-                m.Seq2SeqProgress(
-                    self.generation,
-                    error="the encoder-decoder answers knock-knock dialogs: choose them first",
-                )
-            )
-            return
-        if self.job is not None and not isinstance(self.job, (TrainJob, Seq2SeqJob)):
-            self._refuse_if_busy("Training the encoder-decoder")
-            return
-        self._pause_training()  # the main model waits
-        try:
-            if self.seq2seq is None or self._s2s_task is not tr.task:
-                with self.s2s_random.active():
-                    self.seq2seq = Seq2SeqTrainer(Seq2SeqConfig(seed=tr.session.train.seed), task=tr.task)
-                self._s2s_task = tr.task
-        except Exception as exc:
-            self.answer(m.Seq2SeqProgress(self.generation, error=error_text(exc)))
-            return
-        self._start(Seq2SeqJob(self, steps))

@@ -156,15 +156,15 @@ class AppState:
         self.path, self.dirty, self.file_steps = path, dirty, steps
         self.events.file.emit(path)
 
-    def file_saved(self, path: str, steps: int | None, shown: int) -> None:
-        """The model was written to ``path`` with ``steps`` steps (None: not said) while the window
-        shows ``shown``. Training that went on after the save (Play running, a Step or Undo sent
-        since) is not in it, nor a step shown later: Play paused just after a save (the window says
-        "paused" when it asks) may have trained on before the pause arrived."""
-        moved = steps is not None and shown != steps
-        self.set_file(path, self.play != "paused" or self.changed_since_save or moved, steps)
+    def file_saved(self, path: str, steps: int | None) -> None:
+        """The model was written to ``path`` with ``steps`` steps (None: not said); every step trained
+        before the save has reached the window before this. Training that went on after it (Play
+        running, a Step or Undo sent since) is not in the file, nor a step that arrives later
+        (:meth:`step_arrived`): Play paused just after a save (the window says "paused" when it
+        asks) may have trained on before the pause arrived."""
+        self.set_file(path, self.play != "paused" or self.changed_since_save, steps)
 
-    def steps_shown(self, steps: int) -> None:
-        """The window now shows ``steps`` trained: other than the file's, the file is out of date."""
-        if self.path is not None and not self.dirty and self.file_steps is not None and steps != self.file_steps:
+    def step_arrived(self, step: int) -> None:
+        """Training reached ``step``: other than the file's, the file is out of date."""
+        if self.path is not None and not self.dirty and self.file_steps is not None and step != self.file_steps:
             self.mark_trained()

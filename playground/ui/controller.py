@@ -105,7 +105,8 @@ class Controller(QObject):
                     if self._barrier and a.progress.refused:  # trained before the fix: not its verdict
                         a = dataclasses.replace(a, progress=dataclasses.replace(a.progress, refused=()))
                     self.session.add(a.progress)  # numbers only; drawing waits for the frame timer
-                    st.steps_shown(self.session.steps)  # a step after the file's: the title says so
+                    if len(a.progress.steps):  # a step after the file's: the title says so
+                        st.step_arrived(int(a.progress.steps[-1]))
                     w.frame_timer.data_arrived()
                     if a.progress.probe is not None:
                         self._update_reach_context()
@@ -242,7 +243,7 @@ class Controller(QObject):
             then(a.path)
         if not st.accepts(a.generation) or not st.has_model:  # written for a model being replaced
             return
-        st.file_saved(a.path, a.steps if a.steps >= 0 else None, self.session.steps)
+        st.file_saved(a.path, a.steps if a.steps >= 0 else None)
 
     def _on_undone(self, a: m.Undone) -> None:
         if not self.state.has_model:
