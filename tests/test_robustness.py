@@ -545,6 +545,21 @@ def big_text(tmp_path) -> Path:
     return path
 
 
+def wait_with_usage(pid: int, timeout_s: float):
+    """os.wait4 with a deadline: (status, resource usage) of the ended child; a child still running
+    after ``timeout_s`` is killed and the test fails (a hang must not stall the run)."""
+    end = time.monotonic() + timeout_s
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage
+        if time.monotonic() > end:
+            os.kill(pid, 9)
+            os.wait4(pid, 0)
+            pytest.fail(f"the command line was still running after {timeout_s:.0f} s")
+        time.sleep(0.02)
+
+
 def test_huge_text_file_is_refused_by_the_command_line(capsys, tmp_path, big_text):
     """`train --file big.txt`, 100 MB of which all but the first kilobytes are a hole (NUL bytes): a
     text this big is read through a map of its ids (issue 34), whose first chunk already shows it is
@@ -569,7 +584,7 @@ def test_huge_text_file_is_refused_by_the_command_line(capsys, tmp_path, big_tex
     expected = {"big.txt": "big.txt holds NUL bytes: it is not text", "small.txt": "small.txt is empty"}
     peak_rss = {}
     for name, p in procs.items():
-        _, status, usage = os.wait4(p.pid, 0)  # this child's own peak memory (KiB on Linux)
+        status, usage = wait_with_usage(p.pid, timeout_s=120)  # this child's own peak memory (KiB on Linux)
         p.returncode = os.waitstatus_to_exitcode(status)
         peak_rss[name] = usage.ru_maxrss * 1024
         out, err = p.communicate()
