@@ -30,12 +30,12 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-TEST_LIMIT_S = float(os.environ.get("RNN_PLAYGROUND_TEST_LIMIT_S", "900"))
+TEST_LIMIT_S = float(os.environ.get("RNN_PLAYGROUND_TEST_LIMIT_S", "600"))
 
 
 @pytest.fixture(autouse=True)
 def _no_test_hangs(request):
-    """A test that runs past ``TEST_LIMIT_S`` (default 15 min; the longest lesson claim takes ~4) prints
+    """A test that runs past ``TEST_LIMIT_S`` (default 10 min; the longest test takes about 4 here) prints
     every thread's stack and ends the run: a hang costs minutes and says where it is, instead of
     silently eating CI's whole budget."""
     import faulthandler

@@ -32,6 +32,7 @@ from playground.core.config import SessionConfig
 from playground.core.errors import PlaygroundError
 from playground.core.kinds import kind_spec
 from playground.core.presets import default_session
+from playground.ui import gc_guard
 from playground.ui.banner import Banner
 from playground.ui.controller import Controller
 from playground.ui.file_menu import MODEL_FILTER, OPEN_FILTER, FileLists
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     def __init__(self, config: SessionConfig | None = None, settings: QSettings | None = None):
         super().__init__()
         sys.setswitchinterval(0.001)  # the rest of share_the_cpu() runs with the first model (torch)
+        gc_guard.hold(self)  # Python's collector runs in this thread only (a freeze otherwise)
         self.setWindowTitle("RNN Playground")
         self.settings = settings if settings is not None else QSettings("RNN Playground", "RNN Playground")
         self.ask_before_discard = True  # tests turn the questions off
@@ -581,6 +583,7 @@ class MainWindow(QMainWindow):
         # destroyed (garbage collection) Qt still sends it events, and the filter's object may be gone
         self.removeEventFilter(self.data_drop)
         self.worker_thread.shutdown(1000)
+        gc_guard.release(self)
 
     def ask_demo_question(self) -> None:
         """Ask the model the natural question for its data, through the panel, as a user would."""
