@@ -77,6 +77,12 @@ def _release(key: int) -> None:
             gc.enable()
 
 
+def release_all() -> None:
+    """Every window forgotten (tests: a window a test left open must not hold the next test)."""
+    for key in list(_owners):
+        _release(key)
+
+
 def holding() -> bool:
     """Whether collection is held to the window's thread now."""
     return bool(_owners)
