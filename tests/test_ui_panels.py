@@ -613,3 +613,34 @@ def test_the_memory_example_question_has_the_sessions_own_gap(qtbot):
     tr = Trainer(setup_session("long-context"))  # gap 20, 8 keys: the task reads the example as it is
     ranked = inference.classify(tr.model, tr.task, example)
     assert len(ranked) == 8 and abs(sum(p for _, p in ranked) - 1) < 1e-4
+
+
+def test_temporal_orders_example_question_has_the_sessions_length_and_a_trained_model_answers_it(qtbot):
+    """Lesson 18's picture showed the model answering the registry's ten-symbol example wrong (YX for
+    XY) beside its check of all held-out sequences right: a model trained at T = 50 never saw a
+    sequence that short. The example is now of the session's own length, X and Y where training puts
+    them, and the lesson's model (seed 0, its own steps) answers it right."""
+    from playground.core import inference
+    from playground.core.config import DataConfig
+    from playground.core.data.temporal_order import windows
+    from playground.core.kinds import demo_question
+    from playground.core.train.trainer import Trainer
+
+    for base in (20, 50, 100):
+        tokens = demo_question("temporal-order", base).split()
+        (length, _), t1, t2 = windows(base)
+        assert len(tokens) == length and tokens[0] == "E" and tokens[-1] == "B"
+        x, y = tokens.index("X"), tokens.index("Y")
+        assert t1[0] <= x <= t1[1] and t2[0] <= y <= t2[1] and tokens.count("X") == tokens.count("Y") == 1
+    assert DataConfig(kind="temporal-order", source="generator", span=50).question_size == 50
+    assert DataConfig(kind="memory", source="generator", gap=20).question_size == 20
+
+    from playground.core import lessons
+
+    card = lessons.lesson("temporal-order")
+    tr = Trainer(lessons.setup_of(card))  # the lesson's own set-up (T = 50) and steps, seed 0
+    for _ in range(card.steps):
+        tr.step()
+    question = demo_question("temporal-order", tr.session.data.question_size)
+    answers = inference.classify(tr.model, tr.task, question)
+    assert answers[0][0] == "XY" and answers[0][1] > 0.9, answers

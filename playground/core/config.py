@@ -220,6 +220,12 @@ class DataConfig:
     # copy, the delay between the ten symbols and their copy (the papers' T)
     span: int = 100
 
+    @property
+    def question_size(self) -> int | None:
+        """What sizes the example question offered in the window (kinds.demo_question): the memory
+        task's digits between key and "?", temporal order's length T."""
+        return self.span if self.kind == "temporal-order" else self.gap
+
     def validate(self) -> DataConfig:
         _choice("data kind", self.kind, DATA_KINDS)
         _choice("data source", self.source, SOURCES)

@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         self.model_panel.set_data_kind(cfg.data.kind)
         self.data_panel = DataPanel(cfg.data, deferred=True, ask=self.controller.send)  # previews: training's
         self.prediction_panel = PredictionPanel()
-        self.prediction_panel.set_kind(cfg.data.kind, cfg.data.gap)
+        self.prediction_panel.set_kind(cfg.data.kind, cfg.data.question_size)
         self.prediction_panel.set_enabled_for_model(False)
 
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"device: {summary['device']}")
         self.model_panel.set_param_count(summary["parameters"])
         data = getattr(summary.get("session"), "data", None)
-        self.prediction_panel.set_kind(kind, getattr(data, "gap", None))
+        self.prediction_panel.set_kind(kind, getattr(data, "question_size", None))
         if self._pages["compare"].built:
             self.compare_view.set_data_kind(kind)
         if self._pages["shapes"].built:
