@@ -95,7 +95,15 @@ def press_step(qtbot, w, n: int = 1) -> None:
 
 def save_and_wait(qtbot, w, path: Path) -> None:
     w.save_to(str(path))
-    qtbot.waitUntil(lambda: w.path == str(path) and not w.dirty, timeout=10_000)
+    try:
+        qtbot.waitUntil(lambda: w.path == str(path) and not w.dirty, timeout=10_000)
+    except Exception as exc:  # say what the window showed instead
+        st = w.state
+        raise AssertionError(
+            f"not saved and clean within 10 s: path {w.path}, dirty {w.dirty}, file steps {st.file_steps}, "
+            f"shown {w.session.steps}, play {st.play}, changed since save {st.changed_since_save}, "
+            f"model {st.has_model}, banner {w.banner.text()!r}"
+        ) from exc
 
 
 def weights(trainer) -> dict[str, torch.Tensor]:
