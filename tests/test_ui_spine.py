@@ -230,3 +230,24 @@ def test_a_step_trained_after_the_saved_one_marks_the_window_changed(qtbot, open
         w.save_to(str(path))
     assert not w.dirty and "*" not in w.windowTitle()
     assert checkpoint.describe(path)["steps"] == w.session.steps
+
+
+def test_an_older_saved_and_the_steps_after_it_do_not_spoil_the_newest_save():
+    """Found by the random presses (seed 50): Save to one file during Play, then Pause and Save to
+    another. The first Saved (25 steps) arrives, then the steps trained after it (to 31) mark the
+    title stale; that must not count as a command sent after the second save, whose Saved (31
+    steps, nothing trained since) leaves the title clean. Qt-free: the window's state alone."""
+    from playground.app.state import AppState
+
+    st = AppState(config())
+    st.changed_since_save = False  # the second Save was just asked for; Play was paused before it
+    st.file_saved("first.safetensors", 25)  # the older answer
+    assert st.path == "first.safetensors" and not st.dirty
+    st.step_arrived(31)  # trained after the first save: its file is stale
+    assert st.dirty and not st.changed_since_save
+    st.file_saved("second.safetensors", 31)
+    assert st.path == "second.safetensors" and not st.dirty and st.file_steps == 31
+    st.step_arrived(31)  # a batch ending at the file's own step changes nothing
+    assert not st.dirty
+    st.step_arrived(32)
+    assert st.dirty

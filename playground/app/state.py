@@ -167,4 +167,7 @@ class AppState:
     def step_arrived(self, step: int) -> None:
         """Training reached ``step``: other than the file's, the file is out of date."""
         if self.path is not None and not self.dirty and self.file_steps is not None and step != self.file_steps:
-            self.mark_trained()
+            # the title only: ``changed_since_save`` is about commands sent after the newest save
+            # asked for, and this step may come from before it (a Save sent, an older Saved arriving)
+            self.dirty = True
+            self.events.file.emit(self.path)
