@@ -597,7 +597,7 @@ def test_prediction_every_control_explains_itself(prediction_panel):
 def test_the_memory_example_question_has_the_sessions_own_gap(qtbot):
     """Lesson 2 trains with 20 digits between the key and the question: the example the Predict panel
     offers has 20 too (it had 4, whatever the gap), and the task reads it."""
-    from playground.core.kinds import demo_question
+    from playground.core.data.demo_questions import demo_question
 
     panel = PredictionPanel()
     qtbot.addWidget(panel)
@@ -622,8 +622,8 @@ def test_temporal_orders_example_question_has_the_sessions_length_and_a_trained_
     them, and the lesson's model (seed 0, its own steps) answers it right."""
     from playground.core import inference
     from playground.core.config import DataConfig
+    from playground.core.data.demo_questions import demo_question
     from playground.core.data.temporal_order import windows
-    from playground.core.kinds import demo_question
     from playground.core.train.trainer import Trainer
 
     for base in (20, 50, 100):

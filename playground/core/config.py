@@ -222,7 +222,7 @@ class DataConfig:
 
     @property
     def question_size(self) -> int | None:
-        """What sizes the example question offered in the window (kinds.demo_question): the memory
+        """What sizes the example question offered in the window (data/demo_questions.py): the memory
         task's digits between key and "?", temporal order's length T."""
         return self.span if self.kind == "temporal-order" else self.gap
 

@@ -21,7 +21,8 @@ from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from playground.app import messages as m
-from playground.core.kinds import DEFAULT_KIND, KINDS, demo_question
+from playground.core.data.demo_questions import demo_question
+from playground.core.kinds import DEFAULT_KIND, KINDS
 from playground.ui.panels._common import error_label, note_label, set_error
 from playground.ui.panels.predict_chat import TIPS as CHAT_TIPS
 from playground.ui.panels.predict_chat import ChatPage
