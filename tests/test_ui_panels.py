@@ -644,3 +644,32 @@ def test_temporal_orders_example_question_has_the_sessions_length_and_a_trained_
     question = demo_question("temporal-order", tr.session.data.question_size)
     answers = inference.classify(tr.model, tr.task, question)
     assert answers[0][0] == "XY" and answers[0][1] > 0.9, answers
+
+
+@pytest.mark.lessons
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lesson_18s_model_answers_its_example_over_seeds_and_the_tanh_rnn_does_not_know(seed):
+    """The same over other seeds (`-m lessons`), and the look-alike: the lesson's Try this, a tanh RNN
+    with clipping, stays near chance on the same question (no class above 0.9)."""
+    import dataclasses
+
+    from playground.core import inference, lessons
+    from playground.core.data.demo_questions import demo_question
+    from playground.core.train.trainer import Trainer
+
+    card = lessons.lesson("temporal-order")
+    setup = lessons.setup_of(card)
+    for arch, solved in (("lstm", True), ("rnn", False)):
+        session = dataclasses.replace(
+            setup,
+            model=dataclasses.replace(setup.model, arch=arch),
+            train=dataclasses.replace(setup.train, seed=seed),
+        )
+        tr = Trainer(session)
+        for _ in range(card.steps):
+            tr.step()
+        answers = inference.classify(tr.model, tr.task, demo_question("temporal-order", session.data.question_size))
+        if solved:
+            assert answers[0][0] == "XY" and answers[0][1] > 0.9, (seed, answers)
+        else:
+            assert answers[0][1] < 0.9, (seed, answers)
