@@ -146,6 +146,10 @@ class AppState:
     def mark_trained(self) -> None:
         """A Play, Step or Undo was sent: the weights differ from the newest save."""
         self.changed_since_save = True
+        self._stale()
+
+    def _stale(self) -> None:
+        """The title's "*": the file no longer holds the model shown."""
         if not self.dirty:
             self.dirty = True
             self.events.file.emit(self.path)
@@ -169,5 +173,4 @@ class AppState:
         if self.path is not None and not self.dirty and self.file_steps is not None and step != self.file_steps:
             # the title only: ``changed_since_save`` is about commands sent after the newest save
             # asked for, and this step may come from before it (a Save sent, an older Saved arriving)
-            self.dirty = True
-            self.events.file.emit(self.path)
+            self._stale()
