@@ -173,17 +173,37 @@ def test_predictions_are_typed_and_unknown_commands_are_errors():
 def test_roll_back_goes_to_the_last_sane_state():
     e, rec = new_engine(session(dropout=0.0))
     step(e, 5)
-    e.keep_rescue(0.0)  # a healthy state, loss about where it is now
+    e.rescues.keep(e.trainer, e.main_random, 0.0)  # a healthy state, loss about where it is now
     sane_step = e.trainer.steps
     good = weights(e)
     step(e, 3)
     # the loss blows up: the newest kept copy is far worse than the best
     for _ in range(10):
         e.trainer.history.add(1e6)
-    e.keep_rescue(1.0)
+    e.rescues.keep(e.trainer, e.main_random, 1.0)
     e.handle(m.RollBack())
     assert e.trainer.steps == sane_step and same(weights(e), good)
     assert rec.of(m.Undone)[-1].step == sane_step
+
+
+def test_the_sane_copy_is_the_newest_near_the_best_loss_and_never_a_blown_up_one():
+    """engine_undo.Rescues, on its own: what "roll back to the last sane loss" picks among the kept copies."""
+    from playground.app.engine_undo import Rescues
+
+    r = Rescues(keep=4)
+    assert r.sane() is None and r.newest() is None
+    r.kept.extend([("before", None), ("good", 2.0), ("better", 1.0), ("worse", 1.4)])
+    assert r.sane() == "worse" and r.newest() == "worse"  # 1.4 is within SANE_FACTOR of the best 1.0
+    r.kept.append(("blown", 10.0))  # the oldest ("before") falls out: four are kept
+    assert len(r) == 4 and r.sane() == "worse" and r.newest() == "blown"
+    r.kept.extend([("nan", float("nan")), ("inf", float("inf"))])
+    assert r.sane() == "worse"  # (best of the four kept now: 1.4) a loss not finite is never sane
+    r.kept.extend([("nan", float("nan"))] * 4)
+    assert r.sane() is None  # nothing sane left: the roll-back says so instead
+    r.kept.append(("fresh", None))
+    assert r.sane() == "fresh"  # a copy taken before the first step: the model as built is sane
+    r.clear()
+    assert len(r) == 0 and r.t == 0.0
 
 
 def test_a_slow_first_step_does_not_stall_the_probes():

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from playground.app import engine_files, engine_side, questions
+from playground.app import engine_files, engine_side, engine_undo, questions
 from playground.app import messages as m
 from playground.app.jobs import (
     PROBE_S,
@@ -48,14 +48,12 @@ if TYPE_CHECKING:  # torch loads with the first model (in the training process: 
     from playground.core.kinds import Task
     from playground.core.train.seq2seq import Seq2SeqTrainer
     from playground.core.train.threads import ThreadTuner
-    from playground.core.train.trainer import StepReport, Trainer, TrainerSnapshot, UndoRing
+    from playground.core.train.trainer import StepReport, Trainer, UndoRing
 
 SLICE_S = 0.02  # work this long, then let the thread's event loop breathe
 EMIT_S = 0.033  # a progress batch goes to the window about this often (30 a second, over the frame rate)
 UNDO_DEPTH = 20  # earlier states kept for Undo (weights and optimizer, a copy each)
-RESCUE_KEEP = 6  # healthy copies kept for "roll back to the last sane loss"
 RECENT_STEPS = 2000  # gradient norms kept for the lessons' checks
-SANE_FACTOR = 1.5  # a kept state is sane when its loss is at most this times the best loss seen
 
 
 class Engine:
@@ -80,9 +78,7 @@ class Engine:
         self.probe_every = PROBE_S
         self.step_s = self.probe_s = 0.0  # running averages: a step, and what a probe adds to one
         self.rate = 0.0
-        # (state, its loss; None: not trained yet)
-        self.rescues: deque[tuple[TrainerSnapshot, float | None]] = deque(maxlen=RESCUE_KEEP)
-        self.rescue_t = 0.0
+        self.rescues = engine_undo.Rescues()  # healthy copies for a roll-back (see engine_undo)
         self.refused_run = 0  # refused steps in a row
         self.main_random = RandomState()
         self.s2s_random = RandomState()
@@ -226,14 +222,14 @@ class Engine:
                 if wanted and not self.refuse_if_busy("Step") and self.job is None:
                     self.start_job(TrainJob(self, int(cmd.n)))
             case m.Undo():
-                self._undo(int(cmd.n))
+                engine_undo.undo(self, int(cmd.n))
             case m.RollBack():
-                self._roll_back_sane(cmd.say_if_none)
+                engine_undo.roll_back_sane(self, cmd.say_if_none)
             case m.UpdateTrain():
                 self._update_train(dict(cmd.changes))
             case m.SetStopRule():
                 self.stop_rule = (int(cmd.patience), cmd.at_val_loss)
-                self._watch_stop(say=True)
+                self.watch_stop(say=True)
             case m.SetProbeText():
                 if self.trainer is not None:
                     try:
@@ -413,15 +409,15 @@ class Engine:
             if isinstance(self.job, Seq2SeqJob):
                 self.job = None
         self.rescues.clear()
-        self.rescue_t, self.refused_run = 0.0, 0
+        self.refused_run = 0
         self.recent_grads.clear()
         self.refused_steps.clear()
         self.main_random = random  # as the model's build left it: seeded with the model
         # A new model measures its own best thread count (another size may want another).
         self.thread_tuner = share_the_cpu(same_process=self.same_process)
-        self._watch_stop()  # a new model: its own best validation loss
+        self.watch_stop()  # a new model: its own best validation loss
 
-    def _watch_stop(self, say: bool = False) -> None:
+    def watch_stop(self, say: bool = False) -> None:
         """(Re)start watching the stop rule on the current model: from here on, its validations.
         ``say``: the rule was just set, and a model that does not validate is told so."""
         from playground.core.train.stopping import EarlyStop
@@ -453,11 +449,11 @@ class Engine:
         if stopped.by == "patience":
             tr = self.trainer
             self.ring.forget_after(tr.steps)
-            self._forget_steps_after(tr.steps)  # (and training on from here watches afresh)
-            self.answer(m.Undone(self.generation, tr.steps, self.undo_steps()))
+            engine_undo.forget_steps_after(self, tr.steps)  # (and training on from here watches afresh)
+            self.answer(m.Undone(self.generation, tr.steps, engine_undo.undo_steps(self)))
             self.probe_now()
         else:
-            self._watch_stop()  # training on from here watches afresh
+            self.watch_stop()  # training on from here watches afresh
         self.answer(
             m.TrainingStopped(
                 self.generation,
@@ -503,95 +499,6 @@ class Engine:
                 self.recent_grads.clear()
                 self.refused_steps.clear()
 
-    def _forget_steps_after(self, step: int) -> None:
-        """Training went back to ``step``: the steps after it, and the refusals, are no longer the model's."""
-        kept = [g for g in self.recent_grads if g[0] <= step]
-        self.recent_grads.clear()
-        self.recent_grads.extend(kept)
-        self.refused_steps = [s for s in self.refused_steps if s <= step]
-        self._watch_stop()  # the best validation so far may be one of the steps forgotten
-
-    # -- undo and rescue ------------------------------------------------------------------------
-    def undo_steps(self) -> tuple[int, ...]:
-        return () if self.undo_ring is None else tuple(self.undo_ring.steps())
-
-    def _undo(self, n: int) -> None:
-        """Go back n entries of the undo ring; weights and optimizer exact, settings on screen kept."""
-        self.pause_training()
-        tr = self.trainer
-        if tr is None or n < 1:
-            return
-        step = None
-        with (
-            self.main_random.active(),
-            self.recording_why("undo"),
-        ):  # the snapshot's random state becomes the main model's
-            for _ in range(n):
-                back = self.ring.pop(tr, keep_live_settings=True)
-                if back is None:
-                    break
-                step = back
-        if step is None:
-            self.fail("nothing to undo: Step or Play first")
-            return
-        self._forget_steps_after(step)
-        self.answer(m.Undone(self.generation, step, self.undo_steps()))
-        self.probe_now()
-
-    def keep_rescue(self, now: float) -> None:
-        tr = self.live
-        losses = tr.history.losses
-        # the loss the weights had just reached; None: not trained yet (the model as built is sane)
-        loss = float(np.median(losses[-10:])) if len(losses) else None
-        with self.main_random.active():
-            snap = tr.snapshot()
-        self.rescues.append((snap, loss))
-        self.rescue_t = now
-
-    def roll_back_nan(self) -> None:
-        """The weights themselves went NaN or infinite: go back to the last healthy copy."""
-        tr = self.live
-        if not self.rescues:
-            self.flush(force=True)
-            self.fail("the weights became NaN and there is no earlier healthy state to go back to: Reset")
-            return
-        snap, _ = self.rescues[-1]
-        with self.main_random.active(), self.recording_why("nan rescue"):
-            tr.restore(snap, keep_live_settings=True)
-        self.flush(force=True)  # (the blow-up happened under these settings: the checks still count it)
-        self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=True))
-
-    def sane_rescue(self) -> TrainerSnapshot | None:
-        """The newest kept state whose loss was finite and near the best loss seen (before a blow-up)."""
-        if not self.rescues:
-            return None
-        finite = [loss for _, loss in self.rescues if loss is not None and np.isfinite(loss)]
-        best = min(finite) if finite else float("inf")
-        for snap, loss in reversed(self.rescues):
-            if loss is None or (np.isfinite(loss) and loss <= SANE_FACTOR * best + 1e-9):
-                return snap
-        return None
-
-    def _roll_back_sane(self, say_if_none: bool = False) -> None:
-        """Before a fix (clipping, a lower learning rate) is tried: back to the last sane state, so the
-        fix is not applied to weights that have already blown up."""
-        self.pause_training()
-        tr = self.trainer
-        if tr is None:
-            return
-        snap = self.sane_rescue()
-        if snap is None or snap.step >= tr.steps:
-            if say_if_none:
-                self.fail("no earlier state with a sane loss was kept: Reset for a fresh model")
-            return
-        with self.main_random.active(), self.recording_why("roll back"):
-            tr.restore(snap, keep_live_settings=True)
-        self.ring.clear()
-        self.refused_run = 0
-        self._forget_steps_after(tr.steps)
-        self.answer(m.Undone(self.generation, tr.steps, self.undo_steps(), rescued=False))
-        self.probe_now()
-
     def send_reach_context(self) -> None:
         """The probe sequence's gradient curve at initialisation, and the chance loss (see ReachContext)."""
         from playground.core.inspect import reach
@@ -618,7 +525,8 @@ class Engine:
             return
         assert self.groups is not None  # reports come from a model, and its groups with it
         p = Progress.from_reports(self.pending, self.groups, self.rate)
-        self.answer(m.ProgressBatch(self.generation, dataclasses.replace(p, undo_steps=self.undo_steps())))
+        undo = engine_undo.undo_steps(self)
+        self.answer(m.ProgressBatch(self.generation, dataclasses.replace(p, undo_steps=undo)))
         self.pending = []
         self.last_emit = now
 
@@ -636,7 +544,8 @@ class Engine:
         tr = self.live
         assert self.groups is not None  # made with the model
         p = Progress.from_reports([], self.groups, self.rate)
-        p = dataclasses.replace(p, probe=probe, probe_step=tr.steps, lr=tr.lr, undo_steps=self.undo_steps())
+        undo = engine_undo.undo_steps(self)
+        p = dataclasses.replace(p, probe=probe, probe_step=tr.steps, lr=tr.lr, undo_steps=undo)
         self.answer(m.ProgressBatch(self.generation, p))
 
     # -- questions to the model (playground/app/questions.py answers them) ------------------------------

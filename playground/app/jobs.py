@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from playground.app import engine_undo
 from playground.app import messages as m
 from playground.core.errors import error_text
 
@@ -108,8 +109,8 @@ class TrainJob(Job):
                 if stepping:  # each stepped step can be undone; playing keeps one state per Play
                     e.ring.push(tr)
                     pushed = True
-                if now - e.rescue_t > RESCUE_S and e.refused_run == 0:
-                    e.keep_rescue(now)
+                if now - e.rescues.t > RESCUE_S and e.refused_run == 0:
+                    e.rescues.keep(tr, e.main_random, now)
                 t_step = time.perf_counter()
                 report = tr.step(probe=want_probe, detail=stepping and last_of_budget)
                 took = time.perf_counter() - t_step
@@ -123,7 +124,7 @@ class TrainJob(Job):
                     e.refused_run += 1
                     if not tr.weights_finite():
                         e.pending.append(report)
-                        e.roll_back_nan()
+                        engine_undo.roll_back_nan(e)
                         self.budget = 0
                         return True
                     if e.refused_run >= REFUSED_PAUSE and self.budget < 0:
