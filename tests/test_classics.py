@@ -4,7 +4,9 @@ problem's pass criterion on hand-made answers, and the command line's figures.""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
@@ -242,6 +244,47 @@ def test_the_data_panel_sets_the_length(qtbot):
     assert panel._from_controls().span == 64
     panel.set_config(DataConfig(kind="memory", source="generator"))
     assert not form.isRowVisible(panel.span_spin)
+
+
+def test_the_predict_panel_shows_the_copy_beside_the_symbols_read(qtbot, open_window):
+    """The copy task in the window (lesson 19's preset, T = 20): the example in the Predict panel is answered
+    with the ten symbols the model writes back, at the steps it writes them (T + 10 to T + 19), each beside
+    the symbol it read; not with the spelling page's words ("only step 0 had an input")."""
+    from playground.app import messages as m
+    from playground.core.presets import PRESETS
+
+    session = PRESETS["copy"][1]
+    w = open_window(dataclasses.replace(session, data=dataclasses.replace(session.data, span=20)))
+    page = w.prediction_panel.classify_page
+    example = page.classify_edit.placeholderText()
+    assert example == "3 1 4 1 5 2 6 5 3 5" and "copy at the last ten steps" in page.classify_edit.toolTip()
+    page.classify_edit.setText(example)
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000) as got:
+        page.classify_button.click()
+    answer = got.args[0]
+    assert answer.error == "" and answer.result.rule == "3141526535" and answer.result.first_step == 30
+    assert len(answer.result.written) == len(answer.result.steps) == 10
+    shown, table = page.classify_result.text(), page.class_list.toPlainText()
+    right = sum(a == b for a, b in zip(answer.result.written, "3141526535", strict=True))
+    assert "Model copies:" in shown and f"{right} of 10 symbols right" in shown, shown
+    assert re.findall(r"^step (\d+)$", table, re.M) == [str(t) for t in range(30, 40)], table
+    assert "delimiter ':' at step 29" in table and "only step 0" not in table.lower()
+    assert len(re.findall(r"^[\u2713\u2717] read [1-8]$", table, re.M)) == 10
+    assert table.count("\u2713") == right and table.count("\u2717") == 10 - right
+
+
+def test_the_copy_page_counts_and_marks_each_symbol(qtbot):
+    """The copy page on its own, with an answer whose one symbol is wrong: nine right, one ✗ at its step."""
+    from playground.app import messages as m
+    from playground.ui.panels.predict_classify import ClassifyPage
+
+    page = ClassifyPage()
+    qtbot.addWidget(page)
+    steps = tuple((ch, 0.9) for ch in "3141526538")
+    page.show_written(m.WrittenAnswer(m.Classify("3 1 4 1 5 2 6 5 3 5"), "3141526538", steps, "3141526535", 110))
+    shown, table = page.classify_result.text(), page.class_list.toPlainText()
+    assert "9 of 10 symbols right" in shown and "wrong" in shown and "3141526535" in shown
+    assert table.count("\u2713") == 9 and "\u2717 read 5" in table and "step 119" in table
 
 
 # -- the frontier ------------------------------------------------------------------------------------

@@ -165,3 +165,23 @@ def test_each_kind_name_is_spelled_in_few_files():
     assert not too_many, f"kind names spelled in more than {MAX_FILES_PER_KIND} files: {too_many}"
     for name, files in spelled.items():
         assert "core/kinds.py" in files, name
+
+
+@pytest.mark.parametrize("kind", [name for name, spec in KINDS.items() if spec.prediction_page == "classify"])
+def test_every_kinds_example_question_is_answered_and_judged_by_its_rule(kind):
+    """The Predict panel offers each kind's example question: asked of a model of that kind (built, not
+    trained), it comes back answered, with what the data's own rule says beside it. Lesson 19's picture
+    showed the copy task's example refused ("copy data has no rule that answers a sequence"), under the
+    hint that tells the user to type it."""
+    from playground.app import messages as m
+    from playground.app import questions
+    from playground.core.data.demo_questions import demo_question
+    from playground.core.train.trainer import Trainer
+
+    config = C.DataConfig(kind=kind)
+    tr = Trainer(C.SessionConfig(model=C.ModelConfig(hidden=16), data=config))
+    example = demo_question(kind, config.question_size)
+    got = questions.predict(tr, None, m.Classify(example), 0)
+    assert got.error == "" and got.result is not None, got.error
+    rule = tr.task.answer_for(tr.task.tokenize(example))
+    assert got.result.rule == rule, (got.result, rule)

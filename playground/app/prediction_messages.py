@@ -114,13 +114,16 @@ class ClassifyAnswer:
 
 @dataclass(frozen=True)
 class WrittenAnswer:
-    """A one-to-many model's answer to ``Classify``: the word it wrote from one letter, each step's
-    likeliest letter with its probability, and the word the data's rule gives."""
+    """A model's written answer to ``Classify``: the word a one-to-many model wrote from one letter, or
+    the ten symbols the copy model writes back; each written step's likeliest symbol with its
+    probability, what the data's rule gives, and the step of the sequence the first written symbol is
+    at (0 for a word; T + 10 for the copy, after the symbols read, the delay and the delimiter)."""
 
     request: Classify
     written: str
     steps: Candidates = ()
     rule: str | None = None
+    first_step: int = 0
 
 
 @dataclass(frozen=True)

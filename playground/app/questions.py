@@ -63,7 +63,8 @@ def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) 
             )
         case m.Classify() if tr.task.spec.shape == "one-to-many":
             written, steps = inference.write(tr.model, tr.task, req.text)
-            return m.WrittenAnswer(req, written, tuple(steps), _rule(tr.task, req.text))
+            first = int(getattr(tr.task, "writes_from", 0))  # the copy writes after its delay, a word from step 0
+            return m.WrittenAnswer(req, written, tuple(steps), _rule(tr.task, req.text), first)
         case m.Classify():
             classes = tuple(inference.classify(tr.model, tr.task, req.text))
             try:  # what the data's own rule says, so the user sees right or wrong
@@ -100,13 +101,11 @@ def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) 
 
 
 def _rule(task: Task, text: str) -> str:
-    """What the data's own rule answers for ``text`` (memory, order, spelling)."""
-    from playground.core.data.classify import ClassifyTask
-    from playground.core.data.spell import SpellTask
-
-    if not isinstance(task, (ClassifyTask, SpellTask)):
+    """What the data's own rule answers for ``text`` (memory, order, temporal order, spelling, the copy)."""
+    answer_for, tokenize = getattr(task, "answer_for", None), getattr(task, "tokenize", None)
+    if answer_for is None or tokenize is None:
         raise PlaygroundError(f"{task.kind} data has no rule that answers a sequence")
-    return task.answer_for(task.tokenize(text))
+    return str(answer_for(tokenize(text)))
 
 
 def inspect(tr: Any, cmd: m.Inspect, generation: int) -> m.Inspected:

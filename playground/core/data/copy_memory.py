@@ -91,6 +91,11 @@ class CopyTask(VocabTask):
         return self.delay + 2 * COPIED
 
     @property
+    def writes_from(self) -> int:
+        """The step the copy starts at: after the ten symbols, the T - 1 blanks and the delimiter."""
+        return COPIED + self.delay
+
+    @property
     def chance(self) -> float:
         """Copied symbols right for a model that forgot them: one in eight."""
         return 1.0 / len(SYMBOLS)

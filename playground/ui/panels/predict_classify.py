@@ -38,6 +38,17 @@ def _verdict(said: object, rule: object, says: str) -> str:
     )
 
 
+ASK_TIP = (
+    "A sequence in the data's own words (tokens separated by spaces). The model reads it whole and answers "
+    "once, at the end."
+)
+ASK_TIPS = {  # the kinds whose model writes at more than one step say how
+    "spell": "One letter: the model reads it at step 0 and writes a word from it, a letter a step, until '.'.",
+    "copy": "Ten symbols from 1 to 8 (spaces optional). The model reads them, then the delay's blanks and the "
+    "delimiter ':', and writes its copy at the last ten steps.",
+}
+
+
 class ClassifyPage(QWidget):
     """A sequence in, the model's answer and every class's probability out."""
 
@@ -47,10 +58,7 @@ class ClassifyPage(QWidget):
         super().__init__(parent)
         self.has_model = True
         self.classify_edit = QLineEdit()
-        self.classify_edit.setToolTip(
-            "A sequence in the data's own words (tokens separated by spaces). The model reads it whole and "
-            "answers once, at the end."
-        )
+        self.classify_edit.setToolTip(ASK_TIP)
         self.classify_button = QPushButton("Answer")
         self.classify_button.setToolTip("Ask the model for its answer and how sure it is.")
         self.classify_button.clicked.connect(self._on_classify)
@@ -78,6 +86,7 @@ class ClassifyPage(QWidget):
             default, hint = CLASSIFY_HINTS[kind]
             self.classify_edit.setPlaceholderText(example or default)
             self.classify_hint.setText(hint)
+            self.classify_edit.setToolTip(ASK_TIPS.get(kind, ASK_TIP))
 
     def clear(self) -> None:
         self.classify_result.setText("")
@@ -105,7 +114,11 @@ class ClassifyPage(QWidget):
         self.class_list.setHtml(f"<table>{rows}</table>")
 
     def show_written(self, answer: m.WrittenAnswer) -> None:
-        """One-to-many: the word the model wrote from one letter, beside the word, and each step's letter."""
+        """One-to-many: the word the model wrote from one letter, beside the word, and each step's letter;
+        the copy: the ten symbols it writes back after the delay, each beside the symbol it read."""
+        if answer.first_step > 0:
+            self._show_copy(answer)
+            return
         word = answer.written
         verdict = _verdict(word, answer.rule, "the word is")
         self.classify_result.setText(f"Model writes: <b>{html.escape(word) or '(nothing)'}</b>{verdict}")
@@ -119,4 +132,32 @@ class ClassifyPage(QWidget):
         self.class_list.setHtml(
             "<p>Each step's likeliest letter and how sure the model is; '.' ends the word. Only step 0 "
             f"had an input.</p><table>{rows}</table>"
+        )
+
+    def _show_copy(self, answer: m.WrittenAnswer) -> None:
+        """The copy task: what the model writes at the last ten steps, against the ten symbols it read."""
+        rule, first = answer.rule or "", answer.first_step
+        right = sum(a == b for a, b in zip(answer.written, rule, strict=False))
+        verdict = _verdict(answer.written, rule, "it read")
+        count = f"{right} of {len(rule)} symbols right. " if rule else ""
+        self.classify_result.setText(
+            f"Model copies: <b>{html.escape(answer.written) or '(nothing)'}</b>{verdict}<br>{count}"
+            "Forgetting them gets one in eight."
+        )
+        rows = []
+        for t, (ch, q) in enumerate(answer.steps):
+            read = rule[t] if t < len(rule) else ""
+            same = ch == read
+            colour, mark = ("#00734f", RIGHT_MARK) if same else ("#a12a00", WRONG_MARK)
+            against = f"<span style='color:{colour}'>{mark} read {html.escape(read)}</span>" if read else ""
+            cell = "<td style='white-space: nowrap; padding-right: 8px;'>"  # (the panel is narrow: no cell wraps)
+            rows.append(
+                f"<tr>{cell}step&nbsp;{first + t}</td>{cell}<b>{html.escape(ch)}</b></td>{cell}{_bar(q, 10)}</td>"
+                f"{cell}{q * 100:.0f}%</td>{cell}{against.replace(' read ', '&nbsp;read&nbsp;')}</td></tr>"
+            )
+        self.class_list.setHtml(
+            f"<p>The model read the ten symbols at steps 0 to 9 and the delimiter ':' at step {first - 1}; "
+            f"it writes them back at steps {first} to {first + len(answer.steps) - 1}. Each of those steps' "
+            "likeliest symbol, how sure the model is, and the symbol it read there.</p>"
+            f"<table>{''.join(rows)}</table>"
         )
