@@ -480,7 +480,8 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 
 def _answer(a: argparse.Namespace, model, task) -> int:
-    """Memory and order models: the answer to the sequence given as --prompt (or the K likeliest)."""
+    """Memory, order, the copy and the adding problem: the answer to the sequence given as --prompt (or the K
+    likeliest)."""
     from playground.core import inference
 
     name = Path(a.model).name
@@ -493,6 +494,13 @@ def _answer(a: argparse.Namespace, model, task) -> int:
         )
     if a.next is not None and a.next < 1:
         raise PlaygroundError(f"--next must be at least 1, got {a.next}")
+    if task.vocab is None:  # numbers in (the adding problem), one number out, beside the rule's
+        value, rule = inference.number(model, task, a.prompt), task.answer_for(task.tokenize(a.prompt))
+        if a.json:
+            print(json.dumps({"prompt": a.prompt, "answer": value, "rule": rule, "error": abs(value - rule)}))
+        else:
+            print(f"{value:.4f}  (the two marked values add up to {rule:.4f})")
+        return 0
     if task.spec.shape == "one-to-many":  # one letter in, a word out
         word, steps = inference.write(model, task, a.prompt)
         if a.json:

@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--quiet", action="store_true", help="no progress bar")
 
     s = sub.add_parser(
-        "sample", help="continue a text, autocomplete, answer a knock, or answer a memory/order sequence"
+        "sample", help="continue a text, autocomplete, answer a knock, or answer a sequence (memory, order, adding, ...)"
     )
     s.add_argument("model", help="a saved model file")
     s.add_argument("--prompt", default="", help="text to continue; memory and order: the sequence to answer")

@@ -287,6 +287,92 @@ def test_the_copy_page_counts_and_marks_each_symbol(qtbot):
     assert table.count("\u2713") == 9 and "\u2717 read 5" in table and "step 119" in table
 
 
+def test_an_adding_question_is_read_as_typed_and_answered_by_its_rule():
+    """The adding problem's typed question: values with the two marked ones starred, read as the model's
+    (value, marker) pairs; the rule's answer is the sum of the two starred values as typed."""
+    task = AddingTask(30)
+    x = task.encode("0.2 0.7* 0.1, 0.4* 0.9 0.3")
+    assert x.shape == (6, 2) and x.dtype == np.float32
+    assert x[:, 1].tolist() == [0, 1, 0, 1, 0, 0] and x[:, 0] == pytest.approx([0.2, 0.7, 0.1, 0.4, 0.9, 0.3])
+    assert task.answer_for(task.tokenize("0.2 0.7* 0.1 0.4* 0.9 0.3")) == pytest.approx(1.1, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("0.2 0.7 0.1 0.4", "exactly two values, got 0 starred"),
+        ("0.2* 0.7* 0.1* 0.4", "exactly two values, got 3 starred"),
+        ("0.2 0.7* x 0.4*", "'x' is not a value"),
+        ("0.2 0.7* 1.5 0.4*", "'1.5' is outside [0, 1]"),
+        ("nan 0.7* 0.1 0.4*", "'nan' is outside [0, 1]"),
+        ("0.7* 0.4*", "4 to 1,000 values"),
+        ("", "4 to 1,000 values"),
+        (" ".join(["0.5"] * 999 + ["0.1*", "0.2*"]), "got 1,001"),
+    ],
+)
+def test_a_bad_adding_question_is_one_line_naming_what_is_wrong(typed, words):
+    with pytest.raises(PlaygroundError, match=re.escape(words)) as err:
+        AddingTask(30).encode(typed)
+    assert "\n" not in str(err.value)
+
+
+def test_the_adding_example_question_has_the_sessions_length_and_marks_where_training_puts_them():
+    from playground.core.data.demo_questions import demo_question
+
+    for length in (4, 5, 7, 20, 30, 100, 1000):
+        x = AddingTask(length).encode(demo_question("adding", length))
+        marked = np.flatnonzero(x[:, 1])
+        assert len(x) == length and len(marked) == 2
+        assert marked.min() < min(10, length // 2) and marked.max() < length // 2  # the rule's windows
+        assert x[marked, 0].sum() == pytest.approx(1.55)  # far from the mean answer, 1.0
+
+
+def test_the_command_line_answers_an_adding_sequence_beside_its_rule(capsys, tmp_path):
+    path = str(tmp_path / "adding.safetensors")
+    cli_json(capsys, "train", "--data", "adding", "--length", "20", "--steps", "5", "--out", path)
+    got = cli_json(capsys, "sample", path, "--prompt", "0.2 0.7* 0.1 0.4* 0.9 0.3")
+    assert got["prompt"] == "0.2 0.7* 0.1 0.4* 0.9 0.3" and got["rule"] == pytest.approx(1.1)
+    assert got["error"] == pytest.approx(abs(got["answer"] - 1.1))
+    assert_error(capsys, "sample", path, "--prompt", "0.2 0.7 0.1 0.4", words=("exactly two values",))
+    assert_error(capsys, "sample", path, words=("--prompt '0.2 0.7* 0.1 0.4* 0.9 0.3'",))
+
+
+def test_the_predict_panel_answers_an_adding_sequence_beside_the_sum(qtbot, open_window):
+    """Lesson 17's Predict panel showed an empty forecast chart and "it has no series to forecast": the
+    adding problem now asks its own question, a sequence of the session's length, and shows the model's
+    number beside the sum of the two starred values."""
+    from playground.app import messages as m
+    from playground.core.data.demo_questions import demo_question
+    from playground.core.presets import PRESETS
+
+    session = PRESETS["adding"][1]
+    w = open_window(dataclasses.replace(session, data=dataclasses.replace(session.data, span=30)))
+    panel = w.prediction_panel
+    assert panel.pages.currentWidget() is panel.classify_page
+    page = panel.classify_page
+    assert page.classify_edit.placeholderText() == demo_question("adding", 30) and "starred" in page.classify_hint.text()
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000) as got:
+        w.ask_demo_question()
+    answer = got.args[0]
+    assert answer.error == "" and isinstance(answer.result, m.NumberAnswer), answer
+    rule = answer.result.rule
+    assert rule == pytest.approx(1.55) and answer.result.length == answer.result.trained_length == 30
+    shown = page.classify_result.text()
+    assert f"{answer.result.value:.3f}" in shown and f"add up to <b>{rule:.3f}</b>" in shown
+    off = abs(answer.result.value - rule)
+    assert ("right" in shown) == (off <= 0.04) and f"off by {off:.3f}" in shown
+    assert "30 values, as the 30 the model trained on" in page.class_list.toPlainText()
+    # another length: said so; a bad sequence: the reason, in the panel
+    page.classify_edit.setText("0.2 0.7* 0.1 0.4* 0.9 0.3")
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000):
+        page.classify_button.click()
+    assert "6 values; the model trained on 30" in page.class_list.toPlainText()
+    page.classify_edit.setText("0.2 0.7 0.1 0.4")
+    with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000):
+        page.classify_button.click()
+    assert "exactly two values" in panel.error_text()
+
+
 # -- the frontier ------------------------------------------------------------------------------------
 
 

@@ -65,9 +65,11 @@ def test_registry_fields_agree_with_the_task(built):
     assert spec.tokens == task.tokens == (task.vocab is not None)
     # the sequence-length setting cuts the examples exactly where the task has a check for it
     assert spec.seq_len_applies == hasattr(task, "check_seq_len")
-    # accuracy is the figure of the classify page's kinds: classes (memory, order) or whole words (spell)
-    assert spec.has_accuracy == (spec.prediction_page == "classify")
-    assert (task.classes is not None) == (spec.prediction_page == "classify" and spec.shape == "many-to-one")
+    # accuracy is the figure of the classify page's token kinds: classes (memory, order) or whole words (spell);
+    # the page also asks the adding problem its question (numbers in, one number out: no accuracy, no classes)
+    asks = spec.prediction_page == "classify"
+    assert spec.has_accuracy == (asks and spec.tokens)
+    assert (task.classes is not None) == (asks and spec.tokens and spec.shape == "many-to-one")
     assert spec.loss_unit == ("nats" if spec.tokens else "MSE")
     assert spec.supports_seq2seq == bool(getattr(task, "dialogs", None))
     assert spec.default_source in spec.sources

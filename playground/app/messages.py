@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from playground.app.prediction_messages import ForecastAnswer as ForecastAnswer
     from playground.app.prediction_messages import NextAnswer as NextAnswer
     from playground.app.prediction_messages import NextChars as NextChars
+    from playground.app.prediction_messages import NumberAnswer as NumberAnswer
     from playground.app.prediction_messages import PredictRequest as PredictRequest
     from playground.app.prediction_messages import PredictResult as PredictResult
     from playground.app.prediction_messages import Reply as Reply
@@ -489,8 +490,8 @@ class SeedSpread(Answer):
 _ELSEWHERE = dict.fromkeys(
     (
         "AnomalyScores", "Attention", "Candidates", "Classify", "ClassifyAnswer", "Forecast", "ForecastAnswer",
-        "NextAnswer", "NextChars", "PredictRequest", "PredictResult", "Reply", "ReplyAnswer", "SampleAnswer",
-        "SampleText", "WrittenAnswer",
+        "NextAnswer", "NextChars", "NumberAnswer", "PredictRequest", "PredictResult", "Reply", "ReplyAnswer",
+        "SampleAnswer", "SampleText", "WrittenAnswer",
     ),
     "prediction_messages",
 ) | dict.fromkeys(

@@ -127,6 +127,20 @@ class WrittenAnswer:
 
 
 @dataclass(frozen=True)
+class NumberAnswer:
+    """The adding problem's answer to ``Classify``: the model's number for the typed sequence, the sum of
+    its two marked values (the rule), how far off an answer may be (the paper's 0.04), the sequence's
+    length and the length the model trained on."""
+
+    request: Classify
+    value: float
+    rule: float
+    tolerance: float
+    length: int
+    trained_length: int
+
+
+@dataclass(frozen=True)
 class AnomalyScores:
     """playground.core.inspect.anomalies.anomalies in fields: ``index`` (positions scored), ``predicted``,
     ``error`` and ``score`` per position, ``flagged`` (one position per anomaly) and ``above`` (every
@@ -164,4 +178,6 @@ class ForecastAnswer:
     anomalies: AnomalyScores | None = None
 
 
-PredictResult = SampleAnswer | NextAnswer | ReplyAnswer | ClassifyAnswer | WrittenAnswer | ForecastAnswer
+PredictResult = (
+    SampleAnswer | NextAnswer | ReplyAnswer | ClassifyAnswer | WrittenAnswer | NumberAnswer | ForecastAnswer
+)

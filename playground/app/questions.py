@@ -61,6 +61,14 @@ def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) 
                 None if lm_looked is None else m.Attention(**lm_looked),
                 s2s_looked,
             )
+        case m.Classify() if tr.task.vocab is None:  # numbers in (the adding problem), one number out
+            from playground.core.data.adding import TOLERANCE, AddingTask
+
+            adding = tr.task
+            assert isinstance(adding, AddingTask)
+            value = inference.number(tr.model, adding, req.text)
+            tokens = adding.tokenize(req.text)
+            return m.NumberAnswer(req, value, adding.answer_for(tokens), TOLERANCE, len(tokens), adding.length)
         case m.Classify() if tr.task.spec.shape == "one-to-many":
             written, steps = inference.write(tr.model, tr.task, req.text)
             first = int(getattr(tr.task, "writes_from", 0))  # the copy writes after its delay, a word from step 0

@@ -223,8 +223,8 @@ class DataConfig:
     @property
     def question_size(self) -> int | None:
         """What sizes the example question offered in the window (data/demo_questions.py): the memory
-        task's digits between key and "?", temporal order's length T."""
-        return self.span if self.kind == "temporal-order" else self.gap
+        task's digits between key and "?", temporal order's and the adding problem's length T."""
+        return self.span if "span" in kind_spec(self.kind).settings else self.gap  # (the copy's is fixed)
 
     def validate(self) -> DataConfig:
         _choice("data kind", self.kind, DATA_KINDS)

@@ -262,6 +262,18 @@ def classify(model: SequenceModel, task, text: str) -> list[tuple[str, float]]:
     return [(task.classes[i], float(probs[i])) for i in ranked]
 
 
+def number(model: SequenceModel, task, text: str) -> float:
+    """The adding problem: the model's one number for the typed sequence ``text`` ("0.2 0.7* 0.1 0.4*")."""
+    if task.vocab is not None or not hasattr(task, "answer_for"):
+        raise PlaygroundError(f"a {task.kind} model does not answer a typed sequence with a number")
+    x = torch.from_numpy(task.encode(text))[None]
+    with inference_mode(model):
+        out = model(x.to(_device(model)))[0].float().cpu().reshape(-1)
+    if not bool(torch.isfinite(out).all()):
+        raise PlaygroundError(NOT_FINITE)
+    return float(out[-1])
+
+
 def write(model: SequenceModel, task, text: str) -> tuple[str, list[tuple[str, float]]]:
     """One-to-many: the one input ``text`` (a word's first letter) in, what the model writes out: the
     word (the likeliest letter at every step, up to the end mark) and each step's letter with its

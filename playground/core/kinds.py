@@ -470,7 +470,8 @@ _SPECS += (
         source_options=_CLASSIC_SOURCE,
         loss_unit="MSE",
         seq_len_applies=False,
-        prediction_page="forecast",
+        # a sequence typed in, one number out, beside the rule's: the question page (nothing to forecast)
+        prediction_page="classify",
         shape="many-to-one",
         generated=True,
         tokens=False,
@@ -479,6 +480,8 @@ _SPECS += (
         settings=("seed", "span"),
         preview="examples",
         info_format="T = {span}, seed {seed}",
+        demo_question="0.2 0.7* 0.1 0.4* 0.9 0.3",
+        demo_hint="Values from 0 to 1, two of them starred: the model answers their sum after the last one.",
         demo_comparison=(("rnn", "lstm", "gru"), 1000, ()),
     ),
     KindSpec(

@@ -143,6 +143,50 @@ class AddingTask(TaskBase):
         """The loss plot's dashed line: the loss of always answering the mean."""
         return BASELINE_MSE, "predict the mean"
 
+    # -- a typed sequence (the Predict panel's question) ----------------------------------------------
+    def example_hint(self) -> str:
+        return "values from 0 to 1 separated by spaces, the two marked ones starred, e.g. '0.2 0.7* 0.1 0.4* 0.9 0.3'"
+
+    def tokenize(self, text: str) -> list[str]:
+        """The values typed, each with its star if marked; spaces and commas separate them."""
+        return text.replace(",", " ").split()
+
+    def encode(self, text: str) -> np.ndarray:
+        """A typed sequence as the model's input (T', 2): each value with its marker, 1.0 where starred.
+        Any length the setting of T allows; exactly two values marked, as in training."""
+        return np.array(self._pairs(text), dtype=np.float32)
+
+    def _pairs(self, text: str) -> list[tuple[float, float]]:
+        tokens = self.tokenize(text)
+        pairs = []
+        for token in tokens:
+            marked = token.endswith("*")
+            number = token[:-1] if marked else token
+            try:
+                value = float(number)
+            except ValueError:
+                raise PlaygroundError(f"{token!r} is not a value: {self.example_hint()}") from None
+            if not 0.0 <= value <= 1.0:  # (NaN fails this too)
+                raise PlaygroundError(f"{token!r} is outside [0, 1], where every value of the problem lies")
+            pairs.append((value, 1.0 if marked else 0.0))
+        from playground.core.config import SPAN_BOUND
+
+        if not SPAN_BOUND.contains(len(pairs)):
+            raise PlaygroundError(
+                f"a sequence here has {SPAN_BOUND.lo:,.0f} to {SPAN_BOUND.hi:,.0f} values, as the length T: got "
+                f"{len(pairs):,}"
+            )
+        marks = sum(m for _, m in pairs)
+        if marks != 2:
+            raise PlaygroundError(
+                f"the adding problem marks exactly two values, got {int(marks)} starred: {self.example_hint()}"
+            )
+        return pairs
+
+    def answer_for(self, tokens: list[str]) -> float:
+        """What the rule answers: the sum of the two marked values (as typed, not rounded to float32)."""
+        return sum(value for value, marked in self._pairs(" ".join(tokens)) if marked)
+
     def sample_batch(
         self, batch_size: int, seq_len: int, gen: torch.Generator, device: torch.device | str = "cpu"
     ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -13,7 +13,7 @@ def demo_question(kind: str, gap: int | None = None) -> str:
     """The example question a newcomer is offered for this kind of data. ``gap`` (DataConfig's
     ``question_size``) sizes it: for the memory task, the session's own number of digits between the
     key and the "?" (the registry's example has 4; the lessons train with 20 and 40); for temporal
-    order, the session's length T."""
+    order and the adding problem, the session's length T."""
     spec = KINDS.get(kind)
     if spec is None:
         return ""
@@ -22,6 +22,8 @@ def demo_question(kind: str, gap: int | None = None) -> str:
         return "A " + " ".join(digits) + " ?"
     if kind == "temporal-order" and gap:
         return temporal_order_question(int(gap))
+    if kind == "adding" and gap:
+        return adding_question(int(gap))
     return spec.demo_question
 
 
@@ -36,3 +38,21 @@ def temporal_order_question(base: int) -> str:
     tokens[0], tokens[-1] = START, TRIGGER
     tokens[(t1[0] + t1[1]) // 2], tokens[(t2[0] + t2[1]) // 2] = "X", "Y"
     return " ".join(tokens)
+
+
+ADDING_VALUES = (0.62, 0.18, 0.94, 0.07, 0.45, 0.83, 0.29, 0.71, 0.36, 0.55, 0.12, 0.88, 0.49)  # (13: no period in T)
+ADDING_MARKED = (0.81, 0.74)  # the example's two marked values
+
+
+def adding_question(length: int) -> str:
+    """An adding sequence of the session's own length T (4 or more) with its marks where training puts
+    them: the first on the third pair (within the first ten), the second a third of the way in (within
+    the first half). The two marked values, 0.81 and 0.74, add up to 1.55, far from the mean answer 1.0:
+    a model that ignores the marks is off by about 0.55, one that reads them within the paper's 0.04."""
+    values = [ADDING_VALUES[i % len(ADDING_VALUES)] for i in range(length)]
+    half = length // 2
+    first = min(2, half - 1)
+    others = [i for i in range(half) if i != first]
+    second = length // 3 if length // 3 in others else others[-1]
+    values[first], values[second] = ADDING_MARKED
+    return " ".join(f"{v:.2f}*" if i in (first, second) else f"{v:.2f}" for i, v in enumerate(values))

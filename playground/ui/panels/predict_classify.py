@@ -44,6 +44,8 @@ ASK_TIP = (
 )
 ASK_TIPS = {  # the kinds whose model writes at more than one step say how
     "spell": "One letter: the model reads it at step 0 and writes a word from it, a letter a step, until '.'.",
+    "adding": "Values from 0 to 1 separated by spaces, exactly two of them starred (0.7*): the model reads "
+    "them all and answers one number after the last, which should be the sum of the two starred.",
     "copy": "Ten symbols from 1 to 8 (spaces optional). The model reads them, then the delay's blanks and the "
     "delimiter ':', and writes its copy at the last ten steps.",
 }
@@ -160,4 +162,27 @@ class ClassifyPage(QWidget):
             f"it writes them back at steps {first} to {first + len(answer.steps) - 1}. Each of those steps' "
             "likeliest symbol, how sure the model is, and the symbol it read there.</p>"
             f"<table>{''.join(rows)}</table>"
+        )
+
+    def show_number(self, answer: m.NumberAnswer) -> None:
+        """The adding problem: the model's number beside the sum of the two marked values, and whether it is
+        within the paper's tolerance."""
+        off = abs(answer.value - answer.rule)
+        right = off <= answer.tolerance
+        colour, mark = ("#00734f", RIGHT_MARK) if right else ("#a12a00", WRONG_MARK)
+        within = "within" if right else "more than"
+        self.classify_result.setText(
+            f"Model: <b>{answer.value:.3f}</b> <span style='color:{colour}'>{mark} ({'right' if right else 'wrong'}: "
+            f"the two starred values add up to <b>{answer.rule:.3f}</b>; off by {off:.3f}, {within} the "
+            f"paper's {answer.tolerance:g})</span>"
+        )
+        length = (
+            f"This sequence has {answer.length:,} values, as the {answer.trained_length:,} the model trained on."
+            if answer.length == answer.trained_length
+            else f"This sequence has {answer.length:,} values; the model trained on {answer.trained_length:,}: "
+            "an answer off the length it knows tests whether it learned the rule or the length."
+        )
+        self.class_list.setHtml(
+            f"<p>{html.escape(length)}</p><p>Answering the mean, 1.0, whatever the sequence, is off by "
+            f"{abs(1.0 - answer.rule):.3f} here: a model that ignores the stars does that.</p>"
         )

@@ -227,3 +227,6 @@ class PredictionPanel(QWidget):
             case m.WrittenAnswer() as written:
                 set_error(self.error, "")
                 self.classify_page.show_written(written)
+            case m.NumberAnswer() as number:
+                set_error(self.error, "")
+                self.classify_page.show_number(number)
