@@ -362,6 +362,8 @@ def test_the_predict_panel_answers_an_adding_sequence_beside_the_sum(qtbot, open
     off = abs(answer.result.value - rule)
     assert ("right" in shown) == (off <= 0.04) and f"off by {off:.3f}" in shown
     assert "30 values, as the 30 the model trained on" in page.class_list.toPlainText()
+    assert "The starred values: 0.81 at step 2 and 0.74 at step 10." in page.class_list.toPlainText()
+    assert page.classify_edit.cursorPosition() == 0  # the start of the sequence, where the marks are, in view
     # another length: said so; a bad sequence: the reason, in the panel
     page.classify_edit.setText("0.2 0.7* 0.1 0.4* 0.9 0.3")
     with qtbot.waitSignal(w.answered, check_params_cb=lambda a: isinstance(a, m.Predicted), timeout=20_000):

@@ -182,7 +182,12 @@ class ClassifyPage(QWidget):
             else f"This sequence has {answer.length:,} values; the model trained on {answer.trained_length:,}: "
             "an answer off the length it knows tests whether it learned the rule or the length."
         )
+        starred = [
+            f"{token[:-1]} at step {i}" for i, token in enumerate(answer.request.text.replace(",", " ").split())
+            if token.endswith("*")
+        ]
         self.class_list.setHtml(
-            f"<p>{html.escape(length)}</p><p>Answering the mean, 1.0, whatever the sequence, is off by "
+            f"<p>The starred values: {html.escape(' and '.join(starred))}. {html.escape(length)}</p>"
+            "<p>Answering the mean, 1.0, whatever the sequence, is off by "
             f"{abs(1.0 - answer.rule):.3f} here: a model that ignores the stars does that.</p>"
         )

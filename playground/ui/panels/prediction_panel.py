@@ -172,6 +172,7 @@ class PredictionPanel(QWidget):
             self.complete_button.click()
         elif page == "classify":
             self.classify_edit.setText(self._question or self.classify_edit.placeholderText())
+            self.classify_edit.setCursorPosition(0)  # (a long sequence: its start, where the marks are, in view)
             self.classify_button.click()
         else:
             self.forecast_button.click()
