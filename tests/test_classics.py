@@ -375,6 +375,37 @@ def test_the_predict_panel_answers_an_adding_sequence_beside_the_sum(qtbot, open
     assert "exactly two values" in panel.error_text()
 
 
+def test_the_scrubber_looks_inside_a_typed_adding_sequence(qtbot, open_window):
+    """The adding problem's scrubber read only the first held-out sequence ("it takes no typed text"); it now
+    reads a typed one, the two starred values marked on its time axis, and a bad one is refused in words."""
+    from playground.core.presets import PRESETS
+
+    session = PRESETS["adding"][1]
+    w = open_window(dataclasses.replace(session, data=dataclasses.replace(session.data, span=20)))
+    w.tabs.setCurrentIndex(w.scrubber_tab)
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    assert len(w.scrubber.answer["labels"]) == 20  # the first held-out sequence, before anything is typed
+    w.scrubber.text_edit.setText("0.2 0.7* 0.1 0.4* 0.9 0.3")
+    w.scrubber.inspect_button.click()
+    qtbot.waitUntil(
+        lambda: w.scrubber.answer is not None and w.scrubber.answer["text"] == "0.2 0.7* 0.1 0.4* 0.9 0.3",
+        timeout=10_000,
+    )
+    a = w.scrubber.answer
+    assert not a.get("error"), a.get("error")
+    assert list(a["labels"]) == ["0.20", "0.70*", "0.10", "0.40*", "0.90", "0.30"]
+    assert a["probe"].hidden.shape[1] == 6 and a["probe"].target_value == pytest.approx(1.1)
+    said = float(np.ravel(a["probe"].predicted)[0])
+    shown = w.scrubber.topk_label.text()
+    assert "its answer after the last step" in shown and f"{said:.3f}" in shown and "add up to 1.100" in shown
+    assert "normalised" not in shown and "forecast" not in w.scrubber.connect_label.text()
+    assert "moved the answer after the last step" in w.scrubber.connect_label.text()
+    w.scrubber.text_edit.setText("0.2 0.7 0.1 0.4")
+    w.scrubber.inspect_button.click()
+    qtbot.waitUntil(lambda: "exactly two values" in w.scrubber.connect_label.text(), timeout=10_000)
+    assert w.scrubber.answer is a  # the sequence before it stays on screen
+
+
 # -- the frontier ------------------------------------------------------------------------------------
 
 

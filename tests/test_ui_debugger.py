@@ -23,6 +23,7 @@ def config(arch: str = "lstm", kind: str = "text", **model) -> SessionConfig:
         "prices": DataConfig(
             kind="prices", source="generator", generator="sine", length=200, noise=0.2, window=8
         ),
+        "adding": DataConfig(kind="adding", source="generator", span=12),
     }[kind]
     return SessionConfig(
         model=ModelConfig(arch=arch, hidden=16, embed=8, window=8, **model),
@@ -52,7 +53,7 @@ def weights_and_optimizer(trainer) -> tuple[dict, dict]:
 # -- step debugger ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["text", "prices"])
+@pytest.mark.parametrize("kind", ["text", "prices", "adding"])
 def test_step_debugger_shows_the_step_the_trainer_took(qtbot, open_window, kind):
     w = open_window(config("gru", kind))
     press_step(qtbot, w, 3)
@@ -74,6 +75,14 @@ def test_step_debugger_shows_the_step_the_trainer_took(qtbot, open_window, kind)
     np.testing.assert_allclose(view.loss_bars.opts["height"], detail.loss_per_step)
     assert len(view.update_axis.names) == len(report.param_names) == len(detail.update_norms)
     assert (detail.update_norms > 0).all()
+    # the time axes name what the inputs are; one output after them is a series' next value or an answer
+    caption = view.loss_plot.getPlotItem().getAxis("bottom").labelText
+    assert caption == ("input character / time step t" if kind == "text" else "input value / time step t")
+    ones = {"text": None, "prices": "next", "adding": "answer"}[kind]
+    heads = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert heads[-1] == (ones or str(len(detail.inputs[0]) - 1)), heads
+    if ones:
+        assert view.loss_axis.labels == (ones,)
 
 
 def test_step_debugger_switches_between_sequences_of_the_batch(qtbot, open_window):

@@ -333,7 +333,8 @@ class TimeScrubber(QWidget):
         labels = probe.labels
         t = min(t, len(labels) - 1)
         self.t_label.setText(f"t = {t} of {len(labels) - 1}, input {_show(labels[t])}")
-        answer = getattr(probe, "answers", None) is not None  # memory, order: one answer at the end
+        # memory, order, the adding problem: one answer at the end
+        answer = getattr(probe, "answers", None) is not None or getattr(probe, "target_value", None) is not None
         self.connect_label.setText(_connectivity_html(labels, a["connectivity"], t, answer))
 
         h = probe.hidden[layer, t]
@@ -479,6 +480,13 @@ def _topk_html(probe, t: int) -> str:
         )
         return f"<b>its answer after the last step</b><table>{rows}</table>"
     if not top_k:
+        target = getattr(probe, "target_value", None)
+        if probe.predicted is not None and target is not None:  # the adding problem: the rule's sum beside it
+            said = float(np.ravel(probe.predicted)[0])
+            return (
+                f"<b>its answer after the last step</b><br>{said:.3f}<br>the starred values add up to "
+                f"{target:.3f} (off by {abs(said - target):.3f})"
+            )
         if probe.predicted is not None and probe.target_prob is None:
             return f"<b>forecast</b><br>{float(np.ravel(probe.predicted)[0]):.4g} (normalised)"
         return ""

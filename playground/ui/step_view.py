@@ -190,8 +190,8 @@ class StepDebugger(QWidget):
         n_t = len(d.loss_per_step)
         x = np.arange(n_t)
         self.loss_bars.setOpts(x=x, height=d.loss_per_step, width=0.8)
-        if n_t == 1 and labels:  # one prediction (a series): its bar stands at the last input
-            self.loss_axis.set_labels(("next",))
+        if n_t == 1 and labels:  # one prediction (a series, the adding problem): its bar stands after the inputs
+            self.loss_axis.set_labels((_one_output(d.kind),), inputs=labels)
         else:
             self.loss_axis.set_labels(labels[:n_t])
         self.loss_plot.getPlotItem().setRange(
@@ -242,7 +242,7 @@ class StepDebugger(QWidget):
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(n_t + (1 if series else 0))
         self.table.setVerticalHeaderLabels(rows)
-        heads = [str(t) for t in range(n_t)] + (["next"] if series else [])
+        heads = [str(t) for t in range(n_t)] + ([_one_output(d.kind)] if series else [])
         self.table.setHorizontalHeaderLabels(heads)
         for t, s in enumerate(inputs):
             self.table.setItem(0, t, _cell(s))
@@ -322,3 +322,11 @@ class NameAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):
         return [self.names[int(v)] if 0 <= int(v) < len(self.names) else "" for v in values]
+
+
+def _one_output(kind: str) -> str:
+    """The column of a kind's one output after its inputs: a series' next value, the adding problem's answer."""
+    from playground.core.kinds import KINDS
+
+    spec = KINDS.get(kind)
+    return "next" if spec is None or spec.prediction_page == "forecast" else "answer"

@@ -211,11 +211,13 @@ class AddingTask(TaskBase):
     def probe(
         self, seq_len: int = 0, text: str | None = None, device: torch.device | str = "cpu"
     ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        """The first held-out sequence: x (1, T, 2), y (1, 1) and its values as time-axis labels (a
-        marked value starred)."""
+        """The first held-out sequence, or the one typed (values, the two marked ones starred): x (1, T, 2),
+        y (1, 1) and its values as time-axis labels (a marked value starred)."""
         if text is not None and text.strip():
-            raise PlaygroundError("the adding problem looks inside a held-out sequence: it takes no typed text")
-        x, y = self.val_x[:1], self.val_y[:1]
+            x = self.encode(text)[None]
+            y = np.array([[self.answer_for(self.tokenize(text))]], dtype=np.float32)
+        else:
+            x, y = self.val_x[:1], self.val_y[:1]
         labels = [f"{v:.2f}*" if m else f"{v:.2f}" for v, m in x[0]]
         return torch.from_numpy(x.copy()).to(device), torch.from_numpy(y.copy()).to(device), labels
 

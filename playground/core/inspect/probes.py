@@ -82,7 +82,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                     np.zeros(n_t, np.float32) if g is None else g[0].norm(dim=-1).detach().cpu().numpy()
                 )
 
-        target_prob = predicted = top_k = answers = None
+        target_prob = predicted = top_k = answers = target_value = None
         with torch.no_grad():
             if model.many_to_many:
                 p = torch.softmax(out[0].float(), dim=-1)  # (T, V)
@@ -102,6 +102,8 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
                 answers = [(task.classes[i], float(p[i])) for i in ranked]
             else:
                 predicted = out[0].detach().cpu().numpy()
+                if not hasattr(task, "normalizer"):  # (the adding problem: the answer in the data's units)
+                    target_value = float(y.reshape(-1)[0])
         return Probe(
             labels=tuple(labels),
             hidden=np.stack(hidden).astype(np.float32),
@@ -114,6 +116,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             top_k=top_k,
             answers=answers,
             grad_norm_dirs=np.stack(gnorm_dirs).astype(np.float32) if gnorm_dirs else None,
+            target_value=target_value,
         )
     finally:
         model.train(was_training)

@@ -34,6 +34,9 @@ class Probe:
     # Recurrent models: ||dL_T/dh_t|| per direction, (L, D, T) (D = 2 for a bidirectional model, whose
     # grad_norm above takes both directions together); None for the Transformer and feed-forward network.
     grad_norm_dirs: np.ndarray | None = None
+    # A number answered in the data's own units (the adding problem: the sum the rule gives), beside
+    # ``predicted`` (1,), the model's number; None where the output is normalised (prices) or a token.
+    target_value: float | None = None
 
 
 @dataclass(frozen=True)

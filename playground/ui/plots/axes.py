@@ -27,7 +27,9 @@ class TimeAxis(pg.AxisItem):
         self._tick_px = 12.0
         self._major_step = 1
 
-    def set_labels(self, labels) -> None:
+    def set_labels(self, labels, inputs=None) -> None:
+        """The tick labels; ``inputs``: the sequence the caption names instead (a one-output step's
+        "answer" or "next" stands after inputs that are values)."""
         labels = tuple(labels)
         if labels == self.labels:
             return
@@ -39,7 +41,8 @@ class TimeAxis(pg.AxisItem):
         # room for the first and last labels to reach past the ends of the axis
         self.setStyle(hideOverlappingLabels=int(max(15, self._tick_px / 2 + 2)))
         if self._caption:
-            self.setLabel(time_caption(labels), color=scheme().text, **{"font-size": f"{LABEL_PT}pt"})
+            shown = labels if inputs is None else tuple(inputs)
+            self.setLabel(time_caption(shown), color=scheme().text, **{"font-size": f"{LABEL_PT}pt"})
         if labels:  # two lines of text (character, index): pyqtgraph's own estimate is one line short
             self.setStyle(autoExpandTextSpace=False, tickTextHeight=2 * fm.height() + 2)
         else:
@@ -114,7 +117,8 @@ def pow10(k: int) -> str:
 
 
 def time_caption(labels) -> str:
-    """'input character / time step t' for text, 'input value / time step t' for a series."""
+    """'input character / time step t' for text, 'input value / time step t' for a series or the adding
+    problem (whose marked values are starred: "0.45*")."""
     if labels and all(_is_number(s) for s in labels):
         return "input value / time step t"
     return "input character / time step t"
@@ -122,7 +126,7 @@ def time_caption(labels) -> str:
 
 def _is_number(label: str) -> bool:
     try:
-        float(label)
+        float(label.removesuffix("*"))
     except ValueError:
         return False
     return True
