@@ -107,6 +107,27 @@ def test_a_lesson_demo_trains_its_steps_checks_and_shows_its_card(run_demo, tmp_
     assert window.lessons_view.current().id == "unrolled"  # the card shown in the picture
 
 
+@pytest.mark.parametrize("lesson_id", ["ablation", "transplant"])
+def test_the_demos_of_lessons_15_and_16_take_the_picture_after_their_try(run_demo, tmp_path, monkeypatch, lesson_id):
+    """Lesson 15's picture showed an empty Neurons tab ("Press Rank"): the demo now presses the card's Try
+    this (rank and ablate; carry a state into a sentence) and takes the picture once it is answered. (The
+    cards' 8,000 steps are cut to 30 here: the picture, not the claim.)"""
+    import dataclasses
+
+    from playground.core import lessons
+
+    card = lessons.lesson(lesson_id)
+    monkeypatch.setattr(lessons, "lesson", lambda i: dataclasses.replace(card, steps=30) if i == lesson_id else card)
+    shot = tmp_path / f"{lesson_id}.png"
+    status, window = run_demo(seconds=60, screenshot=str(shot), lesson=lesson_id)
+    assert status == 0
+    assert_drawn(shot)
+    if lesson_id == "ablation":
+        assert window.neurons_view.ablated is not None and window.neurons_view.ablated.error == ""
+    else:
+        assert window.scrubber.transplanted is not None and window.scrubber.transplanted.error == ""
+
+
 def test_the_compare_demo_of_a_classic_runs_its_frontier_to_the_end(run_demo, tmp_path, monkeypatch):
     """`gui --demo S --preset adding --view compare` (the README's frontier picture): the Compare tab's
     frontier, every cell finished before the picture (a small grid here)."""

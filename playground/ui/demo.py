@@ -408,7 +408,17 @@ class Demo(QObject):
             window.lesson_actions.try_action(card.id, card.try_action)
             self._when(self._comparison_done, self.show_lesson_comparison, seconds=self.seconds, every_ms=300)
             return
+        elif card.try_action.startswith(("ablate:", "transplant:")):  # lessons 15 and 16: the try, answered
+            window.lesson_actions.try_action(card.id, card.try_action)
+            self._when(self._intervention_done, self.shoot, seconds=self.seconds, then_ms=800)
+            return
         self._after(1500, self.shoot)
+
+    def _intervention_done(self) -> bool:
+        """The card's ablation (the Neurons tab's held column) or transplant (the scrubber's two texts) is in."""
+        if self.card.try_action.startswith("ablate:"):
+            return self.window.neurons_view.ablated is not None
+        return self.window.scrubber.transplanted is not None
 
     def show_lesson_comparison(self) -> None:
         """The card again, beside the comparison it ran, then the picture."""
