@@ -57,6 +57,13 @@ w.show()
 loop = QEventLoop()
 QTimer.singleShot(2500, loop.quit)
 loop.exec()
+# The model may arrive only now on a busy machine (a fresh clone compiles every module first): its device
+# label's new text is laid out on the next pass of the event loop, so wait for it and let that pass run
+# (measured at once, "device: cpu" still had the width of "device: -").
+while not w.summary:
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+for _ in range(5):
+    app.processEvents()
 found = {}
 for dock in (w.model_dock, w.data_dock, w.lessons_dock):  # each of the tabbed docks in turn
     dock.raise_()
