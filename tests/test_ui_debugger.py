@@ -201,6 +201,31 @@ def test_scrubber_inspects_typed_text_and_arrow_keys_move_it(qtbot, open_window)
     assert "border-bottom" in w.scrubber.connect_label.text()
 
 
+@pytest.mark.parametrize("kind", ["prices", "text"])
+def test_a_long_sequence_in_the_scrubber_wraps_instead_of_widening_the_window(qtbot, open_window, kind):
+    """The strip of inputs shaded by how much each moved the prediction was one unbreakable line (values
+    joined by no-break spaces, characters by nothing): a price window of 24 values widened the window from
+    1,280 to 1,984 pixels when the tab opened, a typed text of 260 characters to 1,430. It wraps now."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from playground.core.presets import PRESETS
+
+    w = open_window(PRESETS[kind][1])  # (the prices preset reads 24 values a prediction)
+    w.resize(1280, 800)
+    press_step(qtbot, w)
+    w.tabs.setCurrentIndex(w.scrubber_tab)
+    qtbot.waitUntil(lambda: w.scrubber.answer is not None, timeout=10_000)
+    if kind == "text":
+        typed = "the quick brown fox jumps over the lazy dog " * 6
+        w.scrubber.text_edit.setText(typed)
+        w.scrubber.inspect_button.click()
+        qtbot.waitUntil(lambda: w.scrubber.answer is not None and w.scrubber.answer["text"] == typed, timeout=10_000)
+    qtbot.wait(50)
+    assert len(w.scrubber.answer["labels"]) >= 24
+    assert w.scrubber.connect_label.minimumSizeHint().width() < 200
+    assert QMainWindow.minimumSizeHint(w).width() < 1400 and w.width() < 1400, w.width()
+
+
 def test_scrubber_says_a_transformer_has_no_recurrence(qtbot, open_window):
     w = open_window(config("transformer", "text"))
     press_step(qtbot, w)

@@ -430,7 +430,9 @@ def _connectivity_html(labels, conn: np.ndarray, t: int, answer: bool = False) -
         alpha = round(255 * min(max(w, 0.0), 1.0) * 0.85)
         colour = "white" if alpha > 140 else scheme().text
         border = "border-bottom: 3px solid #D55E00;" if (s == t and many) else ""
-        sep = "" if len(label) == 1 else "&nbsp;"
+        # a break the label may wrap at (a long sequence must not widen the window past the screen): a space
+        # between values and words, a zero-width one between characters (nothing shows between them)
+        sep = "&#8203;" if len(label) == 1 else " "
         parts.append(
             f"<span style='background: rgba({CONNECT_RGB[0]},{CONNECT_RGB[1]},{CONNECT_RGB[2]},{alpha});"
             f" color: {colour}; {border} font-family: monospace; font-size: 12pt;'>{_show(label)}</span>{sep}"
