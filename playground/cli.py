@@ -494,7 +494,7 @@ def _answer(a: argparse.Namespace, model, task) -> int:
         )
     if a.next is not None and a.next < 1:
         raise PlaygroundError(f"--next must be at least 1, got {a.next}")
-    if task.vocab is None:  # numbers in (the adding problem), one number out, beside the rule's
+    if task.vocab is None and hasattr(task, "answer_for"):  # the adding problem: a number, beside the rule's
         value, rule = inference.number(model, task, a.prompt), task.answer_for(task.tokenize(a.prompt))
         if a.json:
             print(json.dumps({"prompt": a.prompt, "answer": value, "rule": rule, "error": abs(value - rule)}))

@@ -262,7 +262,7 @@ def random_presses(qtbot, open_window, tmp_path, monkeypatch, training: str, see
     # Every message was one a user can act on, never an internal error.
     assert not [m for m in messages if m.startswith("unexpected error")], messages
     assert "unexpected error" not in w.data_panel.error_text()
-    internal = [a.error for a in answers if a.error and a.error.split()[0].endswith("Error:")]
+    internal = [(type(a).__name__, a.error) for a in answers if a.error and a.error.split()[0].endswith("Error:")]
     assert not internal, internal
     assert set(done) == set(names)  # every kind of press happened
     assert len(answers) > 20 and any(not a.error for a in answers)
