@@ -200,3 +200,17 @@ def test_the_data_panel_shows_the_words_and_no_seed(qtbot):
     assert not panel.seed_spin.isVisibleTo(panel)  # the word list takes no seed
     combo.setCurrentIndex(combo.findData("memory"))
     qtbot.waitUntil(lambda: panel.seed_spin.isVisibleTo(panel), timeout=5_000)
+
+
+def test_the_scrubber_names_what_a_one_to_many_model_writes_not_a_next_character():
+    """At step t the spelling model (and the copy) writes the word's letter t: its top five are "written at
+    t", where a language model's are its guess at the next character."""
+    from playground.core.presets import PRESETS
+    from playground.core.train.trainer import Trainer
+    from playground.ui.scrubber import _topk_html
+
+    for preset, writes in (("lesson-shapes", True), ("copy", True), ("text", False)):
+        probe = Trainer(PRESETS[preset][1]).probe()
+        assert probe.writes is writes, preset
+        shown = _topk_html(probe, 3)
+        assert ("<b>written at t = 3</b>" in shown) is writes and ("next character at t = 3" in shown) is not writes

@@ -497,7 +497,8 @@ def _topk_html(probe, t: int) -> str:
         f"<td style='color:{VERMILLION if i == 0 else scheme().text};'>{p * 100:.1f}%</td></tr>"
         for i, (ch, p) in enumerate(top_k[t])
     )
-    return f"<b>next character at t = {t}</b><table>{rows}</table>"
+    what = "written at" if getattr(probe, "writes", False) else "next character at"  # (spelling, the copy: "written")
+    return f"<b>{what} t = {t}</b><table>{rows}</table>"
 
 
 def _fmt(v: float) -> str:

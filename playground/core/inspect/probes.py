@@ -117,6 +117,7 @@ def run_probe(model: SequenceModel, task, x: torch.Tensor, y: torch.Tensor, labe
             answers=answers,
             grad_norm_dirs=np.stack(gnorm_dirs).astype(np.float32) if gnorm_dirs else None,
             target_value=target_value,
+            writes=task.spec.shape == "one-to-many",
         )
     finally:
         model.train(was_training)

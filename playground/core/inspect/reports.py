@@ -37,6 +37,9 @@ class Probe:
     # A number answered in the data's own units (the adding problem: the sum the rule gives), beside
     # ``predicted`` (1,), the model's number; None where the output is normalised (prices) or a token.
     target_value: float | None = None
+    # True where the output at t is what the model writes at step t (one-to-many: the spelled word, the
+    # copy), not its guess at the next input (a language model): the scrubber names ``top_k`` so.
+    writes: bool = False
 
 
 @dataclass(frozen=True)
