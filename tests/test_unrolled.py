@@ -224,3 +224,20 @@ def test_a_canvas_that_widens_before_its_scroll_bar_hears_never_draws_past_the_e
     wide = view.visible_steps()
     assert len(wide) > len(narrow) and wide[-1] == 29 and wide[0] >= 0
     assert not image.isNull() and view.canvas.box(29) is not None and view.canvas.box(30) is None
+
+
+def test_the_view_says_it_is_unrolling_while_the_picture_is_on_its_way(qtbot, open_window):
+    """Opened on a trained model, the Unrolled tab said "Nothing to unroll yet: train a step" until the picture
+    came (seconds on a busy machine): a false sentence. It says the picture is on its way, then shows it."""
+    from playground.core.presets import PRESETS
+    from playground.ui.unrolled_view import ASKED_TEXT, EMPTY_TEXT
+
+    w = open_window(PRESETS["adding"][1])
+    w.step(3)
+    qtbot.waitUntil(lambda: w.session.steps == 3 and w.state.play == "paused", timeout=20_000)
+    w.tabs.setCurrentIndex(w.unrolled_tab)
+    view = w.unrolled_view
+    assert view.message.text() == ASKED_TEXT or view.unrolled is not None  # (never the empty text meanwhile)
+    qtbot.waitUntil(lambda: view.unrolled is not None, timeout=20_000)
+    assert not view.message.isVisible() and view.message.text() != EMPTY_TEXT
+

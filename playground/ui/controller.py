@@ -55,6 +55,8 @@ class Controller(QObject):
         self.worker_thread.worker.answer.connect(self.on_answer)
 
     def send(self, cmd: Any) -> None:
+        if isinstance(cmd, m.Unroll) and self.w._pages["unrolled"].built:
+            self.w.unrolled_view.asked()  # (not "nothing to unroll" while the picture is on its way)
         self.command.emit(cmd)
 
     # -- answers --------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ MAX_VISIBLE = 24  # never more steps at once than this, however wide the window
 GRAD_DECADES = 12  # the log scale of ||dL/dh_t|| spans at most this many powers of ten
 STRIP_COLS = 16  # h_t is drawn as a grid this many units wide
 EMPTY_TEXT = "Nothing to unroll yet: train a step (or open a model) and the probe sequence appears here."
+ASKED_TEXT = "Unrolling the probe sequence…"
 
 # Row layout, top to bottom: (name, height in pixels)
 _ROWS = (
@@ -480,6 +481,11 @@ class UnrolledView(QWidget):
         self.caption.setText(_caption_html(unrolled))
         self._sync_scroll()
         self.canvas.update()
+
+    def asked(self) -> None:
+        """The picture was asked for: say so where nothing is shown yet (a picture shown stays until the new one)."""
+        if self.unrolled is None:
+            self._message(ASKED_TEXT)
 
     def clear(self) -> None:
         """Forget what was shown (a new model, no probe yet)."""
