@@ -2,22 +2,21 @@
 
 Every lesson has one question with two to four choices (:data:`PREDICTIONS`). ``claim`` names the
 choice the card's own measured claim supports; :meth:`Prediction.measure` says which choice the
-check's numbers on the live model support, or why they cannot say. :func:`reveal` puts the learner's
-answer and the measurement side by side in one line. No Qt here.
+check's numbers on the live model support, or why they cannot say (each lesson's judge is in
+judges.py). :func:`reveal` puts the learner's answer and the measurement side by side in one line. No
+Qt here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from playground.core.config import ARCH_NAMES, ModelConfig, SessionConfig
+from playground.core.config import SessionConfig
 from playground.core.lessons.cards import CARDS
-from playground.core.lessons.checks import KEEPS, RELU_ALONE_SLACK, LessonCheck
-from playground.core.lessons.interventions import ABLATION_CLAIM, CORRELATES, WRITES_PLAIN, WRITES_QUOTED
-from playground.core.lessons.uses import FORECASTS_WELL
-from playground.core.presets import PLANTED_SPIKES
+from playground.core.lessons.checks import LessonCheck
+from playground.core.lessons.interventions import ABLATION_CLAIM
+from playground.core.lessons.judges import JUDGES, Judge, Measured
+from playground.core.lessons.judges import Unread as _Unread
 
 __all__ = ["PREDICTIONS", "Choice", "Measured", "Prediction", "prediction", "reveal"]
 
@@ -29,23 +28,6 @@ class Choice:
     key: str
     label: str  # short: it sits beside a radio button in a narrow dock
     tip: str
-
-
-@dataclass(frozen=True)
-class Measured:
-    """Which choice a check's numbers support (``choice``), or None and, in ``detail``, why they cannot
-    say. With a choice, ``detail`` is the number behind it."""
-
-    choice: str | None
-    detail: str
-
-
-# (the check, the settings of the model it measured where known) -> the choice its numbers support
-Judge = Callable[[LessonCheck, SessionConfig | None], Measured]
-
-
-class _Unread(Exception):
-    """A number the question needs is missing from the check, or not a number (NaN)."""
 
 
 @dataclass(frozen=True)
@@ -85,276 +67,6 @@ class Prediction:
         return said
 
 
-# -- small helpers ---------------------------------------------------------------------------------------
-
-
-def _name(model: ModelConfig) -> str:
-    return ("bidirectional " if model.bidirectional else "") + ARCH_NAMES.get(model.arch, model.arch)
-
-
-def _other_model(
-    session: SessionConfig | None, wanted: str, ok: Callable[[ModelConfig], bool], fix: str
-) -> str | None:
-    """Why a check of ``session``'s model does not answer a question about a ``wanted`` model; None
-    when it does (or when the model is not known)."""
-    if session is None or ok(session.model):
-        return None
-    return f"the check measured the {_name(session.model)}, and the question is about {wanted} ({fix})"
-
-
-def _clipped(session: SessionConfig | None) -> bool | None:
-    """Whether the measured run clips its gradient (None: not known)."""
-    return None if session is None else session.train.clip != "off"
-
-
-def _vanilla(m: ModelConfig) -> bool:
-    return m.arch == "rnn" and not m.bidirectional
-
-
-def _num(found: LessonCheck, key: str) -> float:
-    value = found.numbers.get(key)
-    if value is None or math.isnan(value):
-        raise _Unread(key)
-    return float(value)
-
-
-def _near_chance(acc: float, chance: float | None) -> bool:
-    """At chance, with the margin the checks use (ten points above it). Unknown chance: the memory
-    presets' 8 keys, 1 in 8."""
-    return acc <= (chance if chance is not None else 0.125) + 0.1
-
-
-# -- lesson by lesson ------------------------------------------------------------------------------------
-
-
-def _order(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    why = _other_model(
-        session,
-        "a network that reads the words in turn",
-        lambda m: m.arch in ("rnn", "lstm", "gru"),
-        "press Set it up to get the GRU back",
-    )
-    if why:
-        return Measured(None, why)
-    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
-    detail = f"{acc:.0%} of held-out sentences right"
-    if acc >= 0.9:
-        return Measured("apart", detail)
-    if _near_chance(acc, chance):
-        return Measured("coin", detail)
-    return Measured("some", detail)
-
-
-def _memory(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    why = _other_model(
-        session,
-        "a vanilla RNN",
-        _vanilla,
-        "press Try this, train, and check again",
-    )
-    if why:
-        return Measured(None, why)
-    if session is not None and session.model.hidden != 32:  # the card's second button: 128 units
-        units = session.model.hidden
-        return Measured(
-            None,
-            f"this vanilla RNN has {units} units, and the question is about 32 (a lesson about capacity)",
-        )
-    acc, chance, gap = _num(found, "accuracy"), found.numbers.get("chance"), found.numbers.get("gap", 20)
-    if gap != 20:
-        return Measured(None, f"the key was {gap:.0f} steps back here, and the question is about 20")
-    detail = f"{acc:.0%} right" + (f", chance {chance:.1%}" if chance is not None else "")
-    if acc >= 0.9:
-        return Measured("yes", detail)
-    if _near_chance(acc, chance):
-        if not found.passed:  # at chance, and the check says it has not trained enough to show it
-            return Measured(None, "too few steps trained to tell (the check says how many above)")
-        return Measured("no", detail)
-    return Measured("partly", detail)
-
-
-def _price(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    said = _num(found, "prediction")
-    target, key = min(((15.0, "up"), (12.0, "average"), (14.0, "same")), key=lambda t: abs(said - t[0]))
-    if abs(said - target) > 0.5:
-        return Measured(None, f"it says {said:.2f}, not close to any of the three")
-    return Measured(key, f"it says {said:.2f}")
-
-
-def _unrolled(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    worst = _num(found, "max_difference")
-    if found.passed:
-        steps = _num(found, "steps")
-        return Measured("shared", f"all {steps:.0f} h_t rebuilt from one W_hh, to within {worst:.0e}")
-    return Measured(
-        None, f"rebuilding the steps from one W_hh missed by {worst:.1e}, so it cannot confirm it"
-    )
-
-
-def _bptt(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    first = _num(found, "first")
-    detail = f"the first step gets {first:.1e} of the last one's"
-    if first < 0.5:
-        return Measured("less", detail)
-    if first > 2.0:
-        return Measured("more", detail)
-    return Measured("whole", detail)
-
-
-def _vanishing(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    why = _other_model(
-        session,
-        "a vanilla RNN",
-        _vanilla,
-        "press Set it up to get it back",
-    )
-    if why:
-        return Measured(None, why)
-    share = _num(found, "share_at_needed")
-    detail = f"{share:.1e} of the last step's gradient reaches the key"
-    if share < 1e-3:
-        return Measured("none", detail)
-    if share <= 1.0:
-        return Measured("some", detail)
-    return Measured("more", detail)
-
-
-def _exploding(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    if _clipped(session):  # (then a passed check means the clipped spikes did no harm: lesson 10's claim)
-        return Measured(
-            None, "this run clips its gradient, and the question is about the run without (press Set it up)"
-        )
-    if found.passed:  # a spike over 100× its median, or refused (NaN) steps: what the check calls exploding
-        peak, median = found.numbers.get("peak", math.nan), found.numbers.get("median", math.nan)
-        ratio = peak / median if median > 0 else math.nan
-        return Measured("spike", f"{ratio:.0f}× its median" if math.isfinite(ratio) else "steps went NaN")
-    peak, median = _num(found, "peak"), _num(found, "median")
-    ratio = peak / median if median > 0 else math.inf
-    detail = f"peak {peak:.3g}, {ratio:.0f}× its median" if math.isfinite(ratio) else f"peak {peak:.3g}"
-    if ratio >= 10:
-        return Measured("bumps", detail)
-    return Measured("steady", detail)
-
-
-def _activation(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    tanh, relu = _num(found, "reach tanh+default"), _num(found, "reach relu+default")
-    detail = f"tanh reaches {tanh:.0f} steps back, ReLU {relu:.0f}"
-    if relu > tanh + RELU_ALONE_SLACK:
-        return Measured("further", detail)
-    if relu < tanh - RELU_ALONE_SLACK:
-        return Measured("less", detail)
-    return Measured("same", detail)
-
-
-def _identity(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    ident, default = _num(found, "identity"), _num(found, "default")
-    detail = f"{ident:.0f} steps back with W_hh = I, {default:.0f} with the default start"
-    if ident > default:
-        return Measured("further", detail)
-    if ident < default:
-        return Measured("less", detail)
-    return Measured("same", detail)
-
-
-def _clipping(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    if _clipped(session) is False or "max_after" not in found.numbers:  # the card's Try this: no clipping
-        return Measured(
-            None,
-            "this run trains without clipping, and the question is about the clipped one (press Set it up)",
-        )
-    before, after = _num(found, "max_before"), _num(found, "max_after")
-    detail = f"norms up to {before:.3g} before clipping, {after:.3g} after"
-    return Measured("calm" if found.passed else "blows", detail)
-
-
-def _gates(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    best, holding = _num(found, "best_keep"), _num(found, "holding")
-    detail = f"the best unit keeps {best:.2f}; {holding:.0f} keep more than half"
-    if best > KEEPS:  # where the check says a unit keeps its cell
-        return Measured("most", detail)
-    if best >= 0.01:
-        return Measured("little", detail)
-    return Measured("none", detail)
-
-
-def _bidirectional(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    why = _other_model(
-        session,
-        "a vanilla RNN that reads both ways",
-        lambda m: m.arch == "rnn" and m.bidirectional,
-        "press Set it up to get it back",
-    )
-    if why:
-        return Measured(None, why)
-    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
-    detail = f"{acc:.0%} right at d = {found.numbers.get('gap', 40):.0f}"
-    if acc >= 0.9:
-        return Measured("yes", detail)
-    if _near_chance(acc, chance):
-        return Measured("no", detail)
-    return Measured("partly", detail)
-
-
-def _shapes(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    why = _other_model(
-        session,
-        "the recurrent network",
-        lambda m: m.arch in ("rnn", "lstm", "gru"),
-        "press Set it up to get it back",
-    )
-    if why:
-        return Measured(None, why)
-    acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
-    detail = f"{acc:.0%} of the words written right"
-    if acc >= 0.9:
-        return Measured("all", detail)
-    if acc <= (chance if chance is not None else 1 / 16) + 0.1:
-        return Measured("few", detail)
-    return Measured("some", detail)
-
-
-def _uses(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    if "hits" not in found.numbers:  # one of the card's other uses: autocomplete, jokes, a plain forecast
-        return Measured(
-            None,
-            "this check read another of the card's uses, and the question is about the planted spikes (press Set it up)",
-        )
-    hits, extra = int(_num(found, "hits")), int(_num(found, "extra"))
-    mae, base = found.numbers.get("mae"), found.numbers.get("baseline_mae")
-    if mae is not None and base is not None and not mae <= FORECASTS_WELL * base:
-        return Measured(
-            None,
-            f"its forecast is not good yet (error {mae:.3g} against {base:.3g} for repeating the last value), so its errors say little: train on",
-        )
-    detail = f"{hits} of {len(PLANTED_SPIKES)} spikes flagged, {extra} other points"
-    if hits == 0 and extra == 0:
-        return Measured("nothing", detail)
-    if found.passed:
-        return Measured("spikes", detail)
-    return Measured("muddled", detail)
-
-
-def _ablation(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    r = _num(found, "r")
-    if r < CORRELATES:
-        return Measured(None, f"no unit follows the quotes closely yet (|r| {r:.2f}): train on")
-    inside, worst = _num(found, "inside"), _num(found, "random_max")
-    detail = f"|r| {r:.2f}; held at zero it costs {inside:+.3f} inside, the costliest random unit {worst:+.3f}"
-    return Measured("needed" if _num(found, "needed") else "alone", detail)
-
-
-def _transplant(found: LessonCheck, session: SessionConfig | None) -> Measured:
-    patched, plain = _num(found, "patched"), _num(found, "unpatched")
-    if plain > WRITES_PLAIN:
-        return Measured(None, f"the plain sentences alone come out {plain:.0%} in capitals: train on")
-    detail = f"{patched:.0%} capitals with the state carried in, {plain:.0%} without"
-    if patched >= WRITES_QUOTED:
-        return Measured("quoted", detail)
-    if patched <= WRITES_PLAIN:
-        return Measured("plain", detail)
-    return Measured("mixed", detail)
-
-
 # -- the questions ----------------------------------------------------------------------------------------
 
 PREDICTIONS: dict[str, Prediction] = {
@@ -374,7 +86,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("some", "Some of the time", "Better than a coin, short of 90%."),
             ),
             ("apart",),
-            _order,
+            JUDGES["order"],
             after_training=("coin", "some"),
         ),
         Prediction(
@@ -387,7 +99,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("partly", "Partly", "Clearly above chance, but short of 90%."),
             ),
             ("no",),  # at chance in four seeds of five (and found the key in one)
-            _memory,
+            JUDGES["memory"],
             after_training=("no", "partly"),
         ),
         Prediction(
@@ -399,7 +111,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("same", "About 14", "The last price again."),
             ),
             ("up",),
-            _price,
+            JUDGES["price"],
             after_training=("average", "same"),
         ),
         Prediction(
@@ -412,7 +124,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("arrows", "One per arrow between boxes", "Each link from h_(t-1) to h_t has its own."),
             ),
             ("shared",),
-            _unrolled,
+            JUDGES["unrolled"],
         ),
         Prediction(
             "bptt",
@@ -426,7 +138,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("more", "More", "It grows on the way back."),
             ),
             ("less",),
-            _bptt,
+            JUDGES["bptt"],
         ),
         Prediction(
             "vanishing",
@@ -437,7 +149,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("more", "More than the last step", "The gradient grows on its way back."),
             ),
             ("none",),
-            _vanishing,
+            JUDGES["vanishing"],
         ),
         Prediction(
             "exploding",
@@ -448,7 +160,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("steady", "Stay steady", "Within ten times its median."),
             ),
             ("spike",),
-            _exploding,
+            JUDGES["exploding"],
             after_training=("steady", "bumps"),
         ),
         Prediction(
@@ -465,7 +177,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("less", "Less far", "ReLU reaches fewer steps back than tanh."),
             ),
             ("same",),
-            _activation,
+            JUDGES["activation"],
         ),
         Prediction(
             "identity-init",
@@ -477,7 +189,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("less", "Less far", "Fewer steps than with the default start."),
             ),
             ("further",),
-            _identity,
+            JUDGES["identity"],
         ),
         Prediction(
             "clipping",
@@ -489,7 +201,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 ),
             ),
             ("calm",),
-            _clipping,
+            JUDGES["clipping"],
             after_training=("calm",),
         ),
         Prediction(
@@ -502,7 +214,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("none", "Almost nothing", "Under a hundredth: even 0.8 a step leaves 0.8²⁰ ≈ 0.01."),
             ),
             ("most",),
-            _gates,
+            JUDGES["gates"],
             after_training=("little", "none"),
         ),
         Prediction(
@@ -515,7 +227,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("partly", "Partly", "Above chance, short of 90%."),
             ),
             ("yes",),
-            _bidirectional,
+            JUDGES["bidirectional"],
             after_training=("no", "partly"),
         ),
         Prediction(
@@ -528,7 +240,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("few", "Hardly any", "About what ignoring the letter would get (1 word)."),
             ),
             ("all",),
-            _shapes,
+            JUDGES["shapes"],
             after_training=("some", "few"),
         ),
         Prediction(
@@ -541,7 +253,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("nothing", "Nowhere", "No error stands out from the rest."),
             ),
             ("spikes",),
-            _uses,
+            JUDGES["uses"],
             after_training=("muddled", "nothing"),
         ),
         Prediction(
@@ -553,7 +265,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("alone", "No: not that unit alone", "No more than a random unit: other units hold the quotation too."),
             ),
             ABLATION_CLAIM,
-            _ablation,
+            JUDGES["ablation"],
             after_training=("needed", "alone"),
         ),
         Prediction(
@@ -565,7 +277,7 @@ PREDICTIONS: dict[str, Prediction] = {
                 Choice("mixed", "A mix of the two", "Between a fifth and four fifths capitals."),
             ),
             ("quoted",),
-            _transplant,
+            JUDGES["transplant"],
             after_training=("plain", "mixed"),
         ),
     )
