@@ -480,8 +480,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 
 def _answer(a: argparse.Namespace, model, task) -> int:
-    """Memory, order, the copy and the adding problem: the answer to the sequence given as --prompt (or the K
-    likeliest)."""
+    """Memory, order, the copy, adding: the answer to the sequence given as --prompt (or the K likeliest)."""
     from playground.core import inference
 
     name = Path(a.model).name
