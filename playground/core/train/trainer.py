@@ -8,16 +8,14 @@ norm together.
 
 For the window's step debugger, ``step(detail=True)`` takes the very same step
 and lays it open (``StepDetail``); ``snapshot()``/``restore()`` and
-``UndoRing`` take a trainer back to an earlier step, bit for bit.
+``UndoRing`` (snapshots.py) take a trainer back to an earlier step, bit for bit.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
-from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +37,7 @@ from playground.core.inspect.stepdetail import (
 )
 from playground.core.model.nets import SequenceModel, check_compatible
 from playground.core.train.device import pick_device, share_the_cpu
+from playground.core.train.snapshots import TrainerSnapshot, UndoRing, clone_tensors
 
 __all__ = [
     "History",
@@ -457,7 +456,7 @@ class Trainer:
             step=self.steps,
             param_names=self.param_names,
             weights={k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()},
-            optimizer=_clone_tensors(self.optimizer.state_dict(), torch.device("cpu")),
+            optimizer=clone_tensors(self.optimizer.state_dict(), torch.device("cpu")),
             optimizer_kind=type(self.optimizer).__name__,
             train_loss=hist.losses.copy(),
             val_steps=tuple(hist.val_steps),
@@ -496,7 +495,7 @@ class Trainer:
             raise PlaygroundError("this snapshot belongs to another model: it cannot be restored here")
         self.model.load_state_dict(snap.weights, strict=True)
         # Cloned again: the optimizer updates its state in place and the snapshot must stay as it was.
-        self.optimizer.load_state_dict(_clone_tensors(snap.optimizer, None))
+        self.optimizer.load_state_dict(clone_tensors(snap.optimizer, None))
         self.steps = snap.step
         self.history.set(snap.train_loss, list(snap.val_steps), list(snap.val_loss))
         self.batch_gen.set_state(snap.batch_rng)
@@ -520,93 +519,6 @@ class Trainer:
             "steps": self.steps,
             "data": self.task.kind,
         }
-
-
-def _clone_tensors(tree: Any, device: torch.device | None) -> Any:
-    """A deep copy of a (nested dict/list) optimizer state whose tensors are fresh clones."""
-    if isinstance(tree, torch.Tensor):
-        t = tree.detach()
-        return t.to(device, copy=True) if device is not None else t.clone()
-    if isinstance(tree, dict):
-        return {k: _clone_tensors(v, device) for k, v in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_clone_tensors(v, device) for v in tree)
-    return copy.deepcopy(tree)
-
-
-@dataclass(frozen=True)
-class TrainerSnapshot:
-    """A trainer's state between two steps, on the CPU: what undo goes back to."""
-
-    step: int
-    param_names: tuple[str, ...]
-    weights: dict[str, torch.Tensor]  # the model's state_dict, cloned
-    optimizer: dict[str, Any]  # the optimizer's state_dict, every tensor cloned
-    optimizer_kind: str  # its class name: a snapshot only fits an optimizer of the same kind
-    train_loss: np.ndarray
-    val_steps: tuple[int, ...]
-    val_loss: tuple[float, ...]
-    batch_rng: torch.Tensor  # the batch generator: the same batches come again
-    torch_rng: torch.Tensor  # torch's global CPU generator: the same dropout masks
-    device_rng: torch.Tensor | None  # CUDA's (or MPS's) generator, when training there
-    session: SessionConfig  # the live settings (learning rate, clipping, ...) at that step
-    moment: int = -1  # the trainer's moment when it was taken (Trainer.moment; a session's rewinds name it)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the tensors of this snapshot."""
-        tensors = [*self.weights.values()]
-
-        def walk(v: Any) -> None:
-            if isinstance(v, torch.Tensor):
-                tensors.append(v)
-            elif isinstance(v, dict):
-                for w in v.values():
-                    walk(w)
-            elif isinstance(v, (list, tuple)):
-                for w in v:
-                    walk(w)
-
-        walk(self.optimizer)
-        return sum(t.numel() * t.element_size() for t in tensors) + self.train_loss.nbytes
-
-
-class UndoRing:
-    """The last ``depth`` snapshots of a trainer, newest last; older ones fall off the end."""
-
-    def __init__(self, depth: int = 20) -> None:
-        if depth < 1:
-            raise PlaygroundError(f"undo depth must be at least 1, got {depth}")
-        self.depth = depth
-        self._snaps: deque[TrainerSnapshot] = deque(maxlen=depth)
-
-    def push(self, trainer: Trainer) -> None:
-        """Remember the trainer as it is now (call before the step that may be undone)."""
-        self._snaps.append(trainer.snapshot())
-
-    def pop(self, trainer: Trainer, keep_live_settings: bool = False) -> int | None:
-        """Restore the newest snapshot and forget it; the step it went back to, or None if empty."""
-        if not self._snaps:
-            return None
-        snap = self._snaps.pop()
-        trainer.restore(snap, keep_live_settings)
-        return snap.step
-
-    def steps(self) -> list[int]:
-        """The step numbers undo can go back to, newest last."""
-        return [s.step for s in self._snaps]
-
-    def clear(self) -> None:
-        self._snaps.clear()
-
-    def forget_after(self, step: int) -> None:
-        """Drop the snapshots of steps after ``step`` (training went back there by another path)."""
-        kept = [s for s in self._snaps if s.step <= step]
-        self._snaps.clear()
-        self._snaps.extend(kept)
-
-    def __len__(self) -> int:
-        return len(self._snaps)
 
 
 def make_optimizer(params: list[torch.nn.Parameter], tcfg) -> torch.optim.Optimizer:
