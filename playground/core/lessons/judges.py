@@ -75,6 +75,17 @@ def _near_chance(acc: float, chance: float | None) -> bool:
     return acc <= (chance if chance is not None else 0.125) + 0.1
 
 
+def _three_ways(acc: float, chance: float | None, detail: str, keys: tuple[str, str, str]) -> Measured:
+    """An accuracy question's three answers: 90% or more (the first key), at chance with the checks'
+    margin (the second), in between (the third)."""
+    high, low, between = keys
+    if acc >= 0.9:
+        return Measured(high, detail)
+    if _near_chance(acc, chance):
+        return Measured(low, detail)
+    return Measured(between, detail)
+
+
 # -- lesson by lesson ------------------------------------------------------------------------------------
 
 
@@ -88,12 +99,7 @@ def _order(found: LessonCheck, session: SessionConfig | None) -> Measured:
     if why:
         return Measured(None, why)
     acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
-    detail = f"{acc:.0%} of held-out sentences right"
-    if acc >= 0.9:
-        return Measured("apart", detail)
-    if _near_chance(acc, chance):
-        return Measured("coin", detail)
-    return Measured("some", detail)
+    return _three_ways(acc, chance, f"{acc:.0%} of held-out sentences right", ("apart", "coin", "some"))
 
 
 def _memory(found: LessonCheck, session: SessionConfig | None) -> Measured:
@@ -239,11 +245,7 @@ def _bidirectional(found: LessonCheck, session: SessionConfig | None) -> Measure
         return Measured(None, why)
     acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
     detail = f"{acc:.0%} right at d = {found.numbers.get('gap', 40):.0f}"
-    if acc >= 0.9:
-        return Measured("yes", detail)
-    if _near_chance(acc, chance):
-        return Measured("no", detail)
-    return Measured("partly", detail)
+    return _three_ways(acc, chance, detail, ("yes", "no", "partly"))
 
 
 def _shapes(found: LessonCheck, session: SessionConfig | None) -> Measured:
@@ -256,12 +258,8 @@ def _shapes(found: LessonCheck, session: SessionConfig | None) -> Measured:
     if why:
         return Measured(None, why)
     acc, chance = _num(found, "accuracy"), found.numbers.get("chance")
-    detail = f"{acc:.0%} of the words written right"
-    if acc >= 0.9:
-        return Measured("all", detail)
-    if acc <= (chance if chance is not None else 1 / 16) + 0.1:
-        return Measured("few", detail)
-    return Measured("some", detail)
+    chance = chance if chance is not None else 1 / 16  # (sixteen words)
+    return _three_ways(acc, chance, f"{acc:.0%} of the words written right", ("all", "few", "some"))
 
 
 def _uses(found: LessonCheck, session: SessionConfig | None) -> Measured:
