@@ -41,7 +41,7 @@ unit's rise inside; ✓ or ✗; the best unit's |r| first):
 2026-12-08, 43-50 s of training a seed.) No model holds in all three seeds. The c rows at the
 other widths: at most 1 of 3; held at its mean, c often costs far more outside (up to 6 nats) than inside.
 Random units with a ✓ of their own, of 9 (zero / mean): LSTM 8: 2 / 0, 12: 0 / 1, 16: 0 / 0, 24: 1 / 1,
-32: 1 / 2, 64 (h; c): 2 / 2; 0 / 0; GRU 16: 1 / 0, 32: 0 / 0; RNN 16: 2 / 1. About as often as the best
+32: 1 / 2, 64 (h; c): 2 / 2; 2 / 1; GRU 16: 1 / 0, 32: 0 / 0; RNN 16: 2 / 1. About as often as the best
 quote unit gets its ✓: one unit's ✓ in one seed is chance, which is why a claim here needs all three.
 """
 
