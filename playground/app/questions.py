@@ -32,6 +32,7 @@ def predict(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest, 
 def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) -> m.PredictResult:
     """The request's own answer class (``SampleAnswer`` for ``SampleText`` ...)."""
     from playground.core import inference
+    from playground.core.data.adding import TOLERANCE, AddingTask
     from playground.core.data.series import SeriesTask
     from playground.core.inspect import anomalies
 
@@ -61,12 +62,8 @@ def _answer(tr: Trainer, seq2seq: Seq2SeqTrainer | None, req: m.PredictRequest) 
                 None if lm_looked is None else m.Attention(**lm_looked),
                 s2s_looked,
             )
-        case m.Classify() if tr.task.vocab is None and hasattr(tr.task, "answer_for"):  # the adding problem
-            from playground.core.data.adding import TOLERANCE, AddingTask
-
+        case m.Classify() if isinstance(tr.task, AddingTask):  # numbers in, one number out, beside the rule's
             adding = tr.task
-            if not isinstance(adding, AddingTask):  # (numbers in, a rule's number out: only adding, so far)
-                raise PlaygroundError(f"a {adding.kind} model does not answer a typed sequence with a number")
             value = inference.number(tr.model, adding, req.text)
             tokens = adding.tokenize(req.text)
             return m.NumberAnswer(req, value, adding.answer_for(tokens), TOLERANCE, len(tokens), adding.length)
